@@ -1,0 +1,86 @@
+# OfflineTube: build, run, test.  `make run` and `make test` are the two commands.
+
+PREFIX	?= /usr/local
+CC	?= cc
+PKGS	 = json-c sqlite3 uuid
+WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
+	   -Wnull-dereference -Wimplicit-fallthrough
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) \
+	   -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
+	   -Icommon -Isql -Ifcgi-app -Iworker \
+	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+
+COMMON_SRC = common/log.c common/util.c common/config.c sql/store.c
+API_SRC	   = $(wildcard fcgi-app/*.c)
+WORKER_SRC = $(wildcard worker/*.c)
+MIGRATIONS = $(sort $(wildcard sql/migrations/*.sql))
+HEADERS	   = $(wildcard common/*.h sql/*.h fcgi-app/*.h worker/*.h)
+
+# Objects land in $(B)/ (build/ normally, build/asan/ for the sanitizer build).
+B	?= build
+API_OBJ	   = $(patsubst %.c,$(B)/%.o,$(COMMON_SRC) $(API_SRC)) $(B)/migrations.o
+WORKER_OBJ = $(patsubst %.c,$(B)/%.o,$(COMMON_SRC) $(WORKER_SRC)) $(B)/migrations.o
+UNIT_SRC   = $(wildcard tests/unit/test_*.c)
+UNIT_BIN   = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+# Everything but the two main()s, for the unit tests to link against.
+LIB_OBJ	   = $(filter-out $(B)/fcgi-app/main.o $(B)/worker/main.o, \
+	     $(sort $(API_OBJ) $(WORKER_OBJ)))
+
+PY	 = /usr/bin/python3
+
+.PHONY: all deps run test unit e2e asan clean install-deps
+all: $(B)/offlinetube-api $(B)/offlinetube-worker
+
+$(B)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
+	@mkdir -p $(B)
+	sh scripts/embed-migrations.sh $@ $(MIGRATIONS)
+
+$(B)/migrations.o: $(B)/migrations.c
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+$(B)/offlinetube-api: $(API_OBJ)
+	$(CC) $(CFLAGS) -o $@ $(API_OBJ) -lfcgi $(LDLIBS)
+
+$(B)/offlinetube-worker: $(WORKER_OBJ)
+	$(CC) $(CFLAGS) -o $@ $(WORKER_OBJ) $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) -lfcgi $(LDLIBS)
+
+unit-bin: $(UNIT_BIN)
+
+# Installs the Debian packages that are missing (apt-get; sudo when not root).
+deps:
+	@sh scripts/install-deps.sh
+
+# The sanitizer build: the same sources under AddressSanitizer and UBSan.
+asan:
+	$(MAKE) B=build/asan CFLAGS="$(SANFLAGS)" all unit-bin
+
+run: deps all
+	@sh scripts/run.sh build
+
+unit: asan
+	@sh tests/unit/run.sh build/asan/tests
+
+# The end-to-end suite runs the sanitizer build: every request and job of the
+# suite is then checked by ASan/UBSan, and the suite fails on any report.
+e2e: asan
+	OFFLINETUBE_BIN=build/asan $(PY) -m pytest -q -p no:cacheprovider tests/e2e
+
+test: deps all
+	$(MAKE) unit
+	$(MAKE) e2e
+
+clean:
+	rm -rf build

@@ -1,0 +1,225 @@
+/* config.c: the settings both programs read from the environment and an optional file. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "util.h"
+
+enum ckind { C_STR, C_INT };
+
+struct centry {
+	const char	*name;
+	enum ckind	 kind;
+	size_t		 off;
+	size_t		 len;		/* C_STR: buffer size */
+	long long	 min, max;	/* C_INT: bounds */
+	const char	*def;
+};
+
+#define S(f, d)		{ #f, C_STR, offsetof(struct config, f), \
+			  sizeof(((struct config *)0)->f), 0, 0, d }
+#define I(f, lo, hi, d)	{ #f, C_INT, offsetof(struct config, f), 0, lo, hi, d }
+
+/* The one table of settings: name (after OFFLINETUBE_), where it goes, default. */
+static const struct centry centries[] = {
+	S(listen,		"127.0.0.1:8001"),
+	S(data_dir,		"./var"),
+	S(ytdlp,		"yt-dlp"),
+	S(ffmpeg,		"ffmpeg"),
+	I(max_downloads, 1, 32,	"3"),
+	S(search_prefix,	"ytsearch"),
+	S(trending_url,		""),
+	S(trending_query,	"música popular"),
+	I(lookup_ttl, 0, 86400 * 30, "600"),
+	I(allow_private_urls, 0, 1, "0"),
+	S(cors_origins,		""),
+	S(socket,		""),
+	I(api_threads, 1, 64,	"4"),
+	I(job_timeout, 10, 86400 * 7, "21600"),
+};
+#define NCENTRIES (sizeof(centries) / sizeof(centries[0]))
+
+static void
+env_name(const struct centry *ce, char *buf, size_t len)
+{
+	size_t	 i, n;
+
+	n = (size_t)snprintf(buf, len, "OFFLINETUBE_%s", ce->name);
+	for (i = 12; i < n && i < len; i++)
+		if (buf[i] >= 'a' && buf[i] <= 'z')
+			buf[i] = (char)(buf[i] - 'a' + 'A');
+}
+
+static int
+centry_set(struct config *c, const struct centry *ce, const char *v,
+    char *err, size_t errlen)
+{
+	char		 name[64];
+	long long	 n;
+
+	env_name(ce, name, sizeof(name));
+	if (ce->kind == C_STR) {
+		if (strlen(v) >= ce->len) {
+			snprintf(err, errlen, "%s: value too long", name);
+			return -1;
+		}
+		memcpy((char *)c + ce->off, v, strlen(v) + 1);
+		return 0;
+	}
+	if (util_strtonum(v, ce->min, ce->max, &n) == -1) {
+		snprintf(err, errlen, "%s: not a number from %lld to %lld: %s",
+		    name, ce->min, ce->max, v);
+		return -1;
+	}
+	*(int *)(void *)((char *)c + ce->off) = (int)n;
+	return 0;
+}
+
+static const struct centry *
+centry_find(const char *key)
+{
+	char	 name[64];
+	size_t	 i;
+
+	for (i = 0; i < NCENTRIES; i++) {
+		env_name(&centries[i], name, sizeof(name));
+		if (strcmp(name, key) == 0)
+			return &centries[i];
+	}
+	return NULL;
+}
+
+/* KEY=VALUE lines, '#' comments; values apply only where the environment is silent. */
+static int
+config_read_file(struct config *c, const char *file, char *err, size_t errlen)
+{
+	FILE			*f;
+	char			 line[4096], *k, *v, *e;
+	const struct centry	*ce;
+	int			 lineno = 0, rc = -1;
+
+	if ((f = fopen(file, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		for (k = line; *k == ' ' || *k == '\t'; k++)
+			;
+		if (*k == '#' || *k == '\0')
+			continue;
+		if ((v = strchr(k, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%d: expected KEY=VALUE", file, lineno);
+			goto fail;
+		}
+		*v++ = '\0';
+		for (e = v - 2; e >= k && (*e == ' ' || *e == '\t'); e--)
+			*e = '\0';
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if ((ce = centry_find(k)) == NULL) {
+			snprintf(err, errlen, "%s:%d: unknown setting %s", file, lineno, k);
+			goto fail;
+		}
+		if (getenv(k) != NULL)
+			continue;
+		if (centry_set(c, ce, v, err, errlen) == -1)
+			goto fail;
+	}
+	rc = 0;
+fail:
+	fclose(f);
+	return rc;
+}
+
+static int
+config_derive(struct config *c, char *err, size_t errlen)
+{
+	char	 abs[PATH_MAX];
+
+	if (util_mkdir_p(c->data_dir, 0755) == -1 ||
+	    realpath(c->data_dir, abs) == NULL) {
+		snprintf(err, errlen, "OFFLINETUBE_DATA_DIR: %s: %s", c->data_dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (strlen(abs) >= sizeof(c->data_dir))
+		goto toolong;
+	memcpy(c->data_dir, abs, strlen(abs) + 1);
+	if (util_path_join(c->db_path, sizeof(c->db_path), abs, "offlinetube.db") == -1 ||
+	    util_path_join(c->downloads_dir, sizeof(c->downloads_dir), abs, "downloads") == -1 ||
+	    util_path_join(c->thumbnails_dir, sizeof(c->thumbnails_dir), abs, "thumbnails") == -1 ||
+	    util_path_join(c->tmp_dir, sizeof(c->tmp_dir), abs, "tmp") == -1)
+		goto toolong;
+	if (c->socket[0] == '\0' &&
+	    util_path_join(c->socket, sizeof(c->socket), abs, "run/api.sock") == -1) {
+		snprintf(err, errlen, "socket path under %s is longer than a unix "
+		    "socket allows; set OFFLINETUBE_SOCKET", abs);
+		return -1;
+	}
+	return 0;
+toolong:
+	snprintf(err, errlen, "OFFLINETUBE_DATA_DIR: path too long");
+	return -1;
+}
+
+int
+config_load(struct config *c, const char *file, char *err, size_t errlen)
+{
+	char		 name[64];
+	const char	*v;
+	size_t		 i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NCENTRIES; i++)
+		if (centry_set(c, &centries[i], centries[i].def, err, errlen) == -1)
+			return -1;
+	if (file != NULL && config_read_file(c, file, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < NCENTRIES; i++) {
+		env_name(&centries[i], name, sizeof(name));
+		if ((v = getenv(name)) != NULL &&
+		    centry_set(c, &centries[i], v, err, errlen) == -1)
+			return -1;
+	}
+	return config_derive(c, err, errlen);
+}
+
+void
+config_print(const struct config *c, FILE *f)
+{
+	char	 name[64];
+	size_t	 i;
+
+	for (i = 0; i < NCENTRIES; i++) {
+		env_name(&centries[i], name, sizeof(name));
+		if (centries[i].kind == C_STR)
+			fprintf(f, "  %s=%s\n", name,
+			    (const char *)c + centries[i].off);
+		else
+			fprintf(f, "  %s=%d\n", name,
+			    *(const int *)(const void *)((const char *)c + centries[i].off));
+	}
+}
+
+int
+config_make_dirs(const struct config *c)
+{
+	char	 run[PATH_MAX];
+
+	if (util_path_join(run, sizeof(run), c->data_dir, "run") == -1)
+		return -1;
+	if (util_mkdir_p(c->downloads_dir, 0755) == -1 ||
+	    util_mkdir_p(c->thumbnails_dir, 0755) == -1 ||
+	    util_mkdir_p(c->tmp_dir, 0700) == -1 ||
+	    util_mkdir_p(run, 0755) == -1)
+		return -1;
+	return 0;
+}

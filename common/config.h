@@ -1,0 +1,35 @@
+/* config.h: the settings both programs read from the environment and an optional file. */
+#ifndef OT_CONFIG_H
+#define OT_CONFIG_H
+
+#include <limits.h>
+#include <stdio.h>
+
+struct config {
+	char	 listen[128];		/* OFFLINETUBE_LISTEN: where nginx listens */
+	char	 data_dir[PATH_MAX];	/* OFFLINETUBE_DATA_DIR, made absolute */
+	char	 ytdlp[PATH_MAX];	/* OFFLINETUBE_YTDLP */
+	char	 ffmpeg[PATH_MAX];	/* OFFLINETUBE_FFMPEG */
+	int	 max_downloads;		/* OFFLINETUBE_MAX_DOWNLOADS, 1..32 */
+	char	 search_prefix[64];	/* OFFLINETUBE_SEARCH_PREFIX */
+	char	 trending_url[2048];	/* OFFLINETUBE_TRENDING_URL, "" when unset */
+	char	 trending_query[512];	/* OFFLINETUBE_TRENDING_QUERY */
+	int	 lookup_ttl;		/* OFFLINETUBE_LOOKUP_TTL, seconds */
+	int	 allow_private_urls;	/* OFFLINETUBE_ALLOW_PRIVATE_URLS */
+	char	 cors_origins[1024];	/* OFFLINETUBE_CORS_ORIGINS, "" = loopback */
+	char	 socket[108];	/* OFFLINETUBE_SOCKET, FastCGI unix socket */
+	int	 api_threads;		/* OFFLINETUBE_API_THREADS, 1..64 */
+	int	 job_timeout;		/* OFFLINETUBE_JOB_TIMEOUT, seconds per job */
+
+	/* Paths derived from data_dir. */
+	char	 db_path[PATH_MAX];
+	char	 downloads_dir[PATH_MAX];
+	char	 thumbnails_dir[PATH_MAX];
+	char	 tmp_dir[PATH_MAX];
+};
+
+int	 config_load(struct config *, const char *file, char *err, size_t errlen);
+void	 config_print(const struct config *, FILE *);
+int	 config_make_dirs(const struct config *);
+
+#endif

@@ -1,0 +1,139 @@
+/* util.c: small helpers both programs share: times, numbers, paths. */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void
+util_iso_time(int64_t secs, char buf[ISO_TIME_LEN])
+{
+	struct tm	 tm;
+	time_t		 t = (time_t)secs;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, ISO_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+util_iso_now(char buf[ISO_TIME_LEN])
+{
+	util_iso_time((int64_t)time(NULL), buf);
+}
+
+int64_t
+util_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Like OpenBSD's strtonum(3): the whole string must be a decimal number within
+ * [min, max]; no sign tricks, no trailing junk, no empty string.
+ */
+int
+util_strtonum(const char *s, long long min, long long max, long long *out)
+{
+	char		*end;
+	long long	 v;
+
+	if (s == NULL || *s == '\0' || (*s != '-' && (*s < '0' || *s > '9')))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+util_path_join(char *buf, size_t len, const char *a, const char *b)
+{
+	int	 n;
+
+	n = snprintf(buf, len, "%s/%s", a, b);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	return 0;
+}
+
+int
+util_mkdir_p(const char *path, int mode)
+{
+	char	 tmp[PATH_MAX];
+	char	*p;
+	size_t	 len;
+
+	len = strlen(path);
+	if (len == 0 || len >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, path, len + 1);
+	for (p = tmp + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, (mode_t)mode) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(tmp, (mode_t)mode) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* Removes a directory tree without following symbolic links. */
+int
+util_rm_rf(const char *path)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		 child[PATH_MAX];
+	int		 rc = 0;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (util_path_join(child, sizeof(child), path, de->d_name) == -1 ||
+		    util_rm_rf(child) == -1)
+			rc = -1;
+	}
+	closedir(d);
+	if (rmdir(path) == -1)
+		rc = -1;
+	return rc;
+}
+
+/* A lower-case UUID in its 8-4-4-4-12 form; nothing else is ever used as an id. */
+int
+util_is_uuid(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return s[36] == '\0';
+}

@@ -1,0 +1,21 @@
+/* util.h: small helpers both programs share: times, numbers, paths. */
+#ifndef OT_UTIL_H
+#define OT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ISO_TIME_LEN	21	/* "2026-11-22T08:00:00Z" plus NUL */
+
+void		 util_iso_now(char buf[ISO_TIME_LEN]);
+void		 util_iso_time(int64_t secs, char buf[ISO_TIME_LEN]);
+int64_t		 util_now_ms(void);	/* monotonic milliseconds */
+int		 util_strtonum(const char *s, long long min, long long max,
+		    long long *out);
+int		 util_path_join(char *buf, size_t len, const char *a,
+		    const char *b);
+int		 util_mkdir_p(const char *path, int mode);
+int		 util_rm_rf(const char *path);
+int		 util_is_uuid(const char *s);
+
+#endif

@@ -1,0 +1,59 @@
+/* health.c: GET /api/health: is the worker alive, which yt-dlp, how many tasks. */
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "log.h"
+#include "req.h"
+#include "route.h"
+#include "util.h"
+
+/* The worker writes its heartbeat every 5 s; three missed beats mean it is gone. */
+#define HEARTBEAT_STALE	15
+
+static int64_t
+iso_to_epoch(const char *s)
+{
+	struct tm	 tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+		return -1;
+	return (int64_t)timegm(&tm);
+}
+
+int
+health_get(struct req *r)
+{
+	struct json_object	*o, *worker, *tasks;
+	char			 beat[64], version[128];
+	int64_t			 at;
+	int			 alive, rc;
+
+	o = json_object_new_object();
+	worker = json_object_new_object();
+	tasks = json_object_new_object();
+	if (store_meta_get(r->ctx->db, "worker_heartbeat", beat, sizeof(beat)) == -1 ||
+	    store_meta_get(r->ctx->db, "yt_dlp_version", version, sizeof(version)) == -1 ||
+	    store_task_counts(r->ctx->db, tasks) == -1) {
+		log_warnx(r->request_id, "health: %s", store_errmsg(r->ctx->db));
+		json_object_put(o);
+		json_object_put(worker);
+		json_object_put(tasks);
+		return reply_error(r, 500, "Database error");
+	}
+	at = beat[0] != '\0' ? iso_to_epoch(beat) : -1;
+	alive = at != -1 && (int64_t)time(NULL) - at <= HEARTBEAT_STALE;
+	json_object_object_add(worker, "alive", json_object_new_boolean(alive));
+	json_object_object_add(worker, "heartbeat_at",
+	    beat[0] != '\0' ? json_object_new_string(beat) : NULL);
+	json_object_object_add(o, "status",
+	    json_object_new_string(alive ? "ok" : "degraded"));
+	json_object_object_add(o, "worker", worker);
+	json_object_object_add(o, "yt_dlp", json_object_new_string(version));
+	json_object_object_add(o, "tasks", tasks);
+	rc = reply_json(r, alive ? 200 : 503, o);
+	json_object_put(o);
+	return rc;
+}

@@ -1,0 +1,215 @@
+/* main.c: offlinetube-api: the FastCGI socket, its threads, and a clean stop. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "config.h"
+#include "log.h"
+#include "req.h"
+#include "route.h"
+#include "store.h"
+
+struct api_thread {
+	pthread_t		 tid;
+	struct worker_ctx	 ctx;
+	int			 listen_fd;
+};
+
+static volatile sig_atomic_t	 stopping;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: offlinetube-api [-hv] [-c config-file]\n"
+	    "Answers /api/ for nginx over FastCGI on $OFFLINETUBE_SOCKET "
+	    "(default $OFFLINETUBE_DATA_DIR/run/api.sock).\n");
+}
+
+static void
+serve_one(struct req *r)
+{
+	const char	*uri;
+	static const char	 empty[] = "";
+	char		 path[REQ_NAME_MAX * 3];
+	size_t		 n;
+
+	r->method = FCGX_GetParam("REQUEST_METHOD", r->fcgi->envp);
+	r->path = FCGX_GetParam("DOCUMENT_URI", r->fcgi->envp);
+	r->query = FCGX_GetParam("QUERY_STRING", r->fcgi->envp);
+	r->request_id = FCGX_GetParam("REQUEST_ID", r->fcgi->envp);
+	if (r->method == NULL)
+		r->method = "GET";
+	if (r->query == NULL)
+		r->query = empty;
+	if (r->path == NULL) {
+		/* Without DOCUMENT_URI (another front end), take REQUEST_URI's path. */
+		uri = FCGX_GetParam("REQUEST_URI", r->fcgi->envp);
+		if (uri == NULL)
+			uri = "/";
+		n = strcspn(uri, "?");
+		if (n >= sizeof(path))
+			n = sizeof(path) - 1;
+		memcpy(path, uri, n);
+		path[n] = '\0';
+		r->path = path;
+	}
+	(void)route_dispatch(r);
+	log_debug(r->request_id, "%s %s -> %d", r->method, r->path, r->status);
+}
+
+static void *
+api_thread_main(void *arg)
+{
+	struct api_thread	*t = arg;
+	FCGX_Request		 fr;
+	struct req		*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		log_warnx(NULL, "thread: out of memory");
+		return NULL;
+	}
+	r->ctx = &t->ctx;
+	r->fcgi = &fr;
+	FCGX_InitRequest(&fr, t->listen_fd, 0);
+	while (!stopping) {
+		if (FCGX_Accept_r(&fr) < 0)
+			break;
+		serve_one(r);
+		req_reset(r);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	free(r);
+	return NULL;
+}
+
+static int
+open_socket(const char *path)
+{
+	struct stat	 st;
+	mode_t		 old;
+	int		 fd;
+
+	/* A socket left by a killed run would make bind() fail; remove only a socket. */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	old = umask(0117);
+	fd = FCGX_OpenSocket(path, 128);
+	umask(old);
+	if (fd < 0)
+		return -1;
+	if (chmod(path, 0660) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config		 cfg;
+	struct api_thread	*threads = NULL;
+	struct store		*db;
+	const char		*cfgfile = NULL;
+	char			 err[512];
+	sigset_t		 sigs;
+	int			 ch, fd = -1, i, started = 0, sig, rc = 1;
+
+	log_init("offlinetube-api");
+	while ((ch = getopt(argc, argv, "c:hv")) != -1) {
+		switch (ch) {
+		case 'c':
+			cfgfile = optarg;
+			break;
+		case 'v':
+			log_verbose = 1;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	if (config_load(&cfg, cfgfile, err, sizeof(err)) == -1) {
+		log_warnx(NULL, "config: %s", err);
+		return 1;
+	}
+	fprintf(stderr, "offlinetube-api: configuration:\n");
+	config_print(&cfg, stderr);
+	if (config_make_dirs(&cfg) == -1) {
+		log_warnx(NULL, "cannot create directories under %s: %s",
+		    cfg.data_dir, strerror(errno));
+		return 1;
+	}
+	/* Open once here so migrations run before any thread or request. */
+	if ((db = store_open(cfg.db_path, err, sizeof(err))) == NULL) {
+		log_warnx(NULL, "database: %s", err);
+		return 1;
+	}
+	store_close(db);
+
+	/* Signals go to this thread's sigwait() only; request threads never see them. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	if (FCGX_Init() != 0 || (fd = open_socket(cfg.socket)) == -1) {
+		log_warnx(NULL, "cannot listen on %s: %s", cfg.socket,
+		    strerror(errno));
+		goto done;
+	}
+	if ((threads = calloc((size_t)cfg.api_threads, sizeof(*threads))) == NULL)
+		goto done;
+	for (i = 0; i < cfg.api_threads; i++) {
+		threads[i].listen_fd = fd;
+		threads[i].ctx.cfg = &cfg;
+		if ((threads[i].ctx.db = store_open(cfg.db_path, err,
+		    sizeof(err))) == NULL) {
+			log_warnx(NULL, "database: %s", err);
+			goto stop;
+		}
+		if (pthread_create(&threads[i].tid, NULL, api_thread_main,
+		    &threads[i]) != 0) {
+			store_close(threads[i].ctx.db);
+			goto stop;
+		}
+		started++;
+	}
+	log_info(NULL, "listening on %s with %d threads", cfg.socket,
+	    started);
+	do {
+		if (sigwait(&sigs, &sig) != 0)
+			break;
+	} while (sig == SIGHUP);
+	log_info(NULL, "signal %d: stopping", sig);
+	rc = 0;
+stop:
+	stopping = 1;
+	FCGX_ShutdownPending();
+	/* Wakes every thread blocked in accept(); libfcgi then returns -1. */
+	shutdown(fd, SHUT_RDWR);
+	for (i = 0; i < started; i++) {
+		pthread_join(threads[i].tid, NULL);
+		store_close(threads[i].ctx.db);
+	}
+	close(fd);
+	unlink(cfg.socket);
+done:
+	free(threads);
+	return rc;
+}

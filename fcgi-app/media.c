@@ -1,0 +1,124 @@
+/* media.c: the routes that hand a file to nginx: /file, /stream, /thumbnails. */
+#include <sys/stat.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "encode.h"
+#include "log.h"
+#include "req.h"
+#include "route.h"
+#include "util.h"
+
+#define DOWNLOADS_LOCATION	"/_media/downloads/"
+#define THUMBNAILS_LOCATION	"/_media/thumbnails/"
+
+/* Whether dir/name is a regular file; the API looks, it never opens media. */
+static int
+is_file_in(const char *dir, const char *name)
+{
+	char		 path[PATH_MAX];
+	struct stat	 st;
+
+	if (util_path_join(path, sizeof(path), dir, name) == -1 ||
+	    stat(path, &st) == -1)
+		return 0;
+	return S_ISREG(st.st_mode);
+}
+
+static const char *
+task_str(struct json_object *task, const char *key)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(task, key, &v))
+		return "";
+	return json_object_get_string(v);
+}
+
+/* GET /api/download/{id}/file: the finished file as an attachment. */
+int
+media_file(struct req *r)
+{
+	struct json_object	*task = NULL;
+	const char		*filename, *detail = "Descarga no disponible o no completada";
+	char			 disp[STORE_FILENAME_MAX * 4 + 128];
+	int			 rc, status = 404;
+
+	if ((rc = store_task_get(r->ctx->db, r->id, &task)) == -1) {
+		log_warnx(r->request_id, "task get: %s", store_errmsg(r->ctx->db));
+		status = 500;
+		detail = "Database error";
+		goto fail;
+	}
+	if (rc == 0 || strcmp(task_str(task, "status"), "completed") != 0)
+		goto fail;
+	filename = task_str(task, "filename");
+	if (filename[0] == '\0' || strchr(filename, '/') != NULL ||
+	    !is_file_in(r->ctx->cfg->downloads_dir, filename)) {
+		detail = "Archivo físico no encontrado";
+		goto fail;
+	}
+	if (encode_disposition(filename, disp, sizeof(disp)) == -1) {
+		status = 500;
+		detail = "File name too long";
+		goto fail;
+	}
+	rc = reply_accel(r, DOWNLOADS_LOCATION, filename,
+	    encode_media_type(filename), disp);
+	json_object_put(task);
+	return rc;
+fail:
+	json_object_put(task);
+	return reply_error(r, status, detail);
+}
+
+/*
+ * GET /api/stream/{filename}: only a name the database holds as a completed
+ * task's file; the path nginx opens is built from that row, not the request.
+ */
+int
+media_stream(struct req *r)
+{
+	char	 id[STORE_ID_LEN];
+	int	 rc;
+
+	if (strchr(r->name, '/') != NULL || strchr(r->name, '\\') != NULL)
+		return reply_error(r, 404, "Archivo no encontrado");
+	if ((rc = store_task_by_filename(r->ctx->db, r->name, id)) == -1) {
+		log_warnx(r->request_id, "stream: %s", store_errmsg(r->ctx->db));
+		return reply_error(r, 500, "Database error");
+	}
+	if (rc == 0 || !is_file_in(r->ctx->cfg->downloads_dir, r->name))
+		return reply_error(r, 404, "Archivo no encontrado");
+	return reply_accel(r, DOWNLOADS_LOCATION, r->name,
+	    encode_media_type(r->name), NULL);
+}
+
+/* GET /api/thumbnails/{id}: the first of {id}.jpg, .webp, .png of an existing task. */
+int
+media_thumbnail(struct req *r)
+{
+	static const char *const exts[] = { "jpg", "webp", "png" };
+	char			 status[STORE_STATUS_LEN], name[64];
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = store_task_status(r->ctx->db, r->id, status)) == -1) {
+		log_warnx(r->request_id, "thumbnail: %s", store_errmsg(r->ctx->db));
+		return reply_error(r, 500, "Database error");
+	}
+	if (rc == 1) {
+		for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+			snprintf(name, sizeof(name), "%s.%s", r->id, exts[i]);
+			if (is_file_in(r->ctx->cfg->thumbnails_dir, name))
+				return reply_accel(r, THUMBNAILS_LOCATION, name,
+				    encode_media_type(name), NULL);
+		}
+	}
+	return reply_error(r, 404, "Miniatura no encontrada");
+}

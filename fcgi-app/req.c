@@ -1,0 +1,251 @@
+/* req.c: one FastCGI request: what came in, and the only ways to answer it. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "encode.h"
+#include "log.h"
+#include "req.h"
+#include "util.h"
+
+static const char *
+status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default:  return "Internal Server Error";
+	}
+}
+
+/*
+ * Finds key in the query string and decodes its value into buf.
+ * 1: found; 0: absent; -1: present but undecodable or too long.
+ */
+int
+req_query_get(const struct req *r, const char *key, char *buf, size_t len)
+{
+	const char	*p, *amp, *eq;
+	char		 k[64];
+	size_t		 n;
+
+	for (p = r->query; p != NULL && *p != '\0'; p = *amp ? amp + 1 : amp) {
+		amp = p + strcspn(p, "&");
+		eq = memchr(p, '=', (size_t)(amp - p));
+		n = (size_t)((eq != NULL ? eq : amp) - p);
+		if (encode_url_decode(p, n, k, sizeof(k)) == -1 ||
+		    strcmp(k, key) != 0)
+			continue;
+		if (eq == NULL) {
+			buf[0] = '\0';
+			return 1;
+		}
+		return encode_url_decode(eq + 1, (size_t)(amp - eq - 1), buf,
+		    len) == -1 ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Reads the body into the request's own buffer; refuses what api.md refuses. */
+int
+req_read_body(struct req *r, const char **detail, int *status)
+{
+	const char		*clen, *ctype;
+	long long		 want;
+	int			 n;
+	struct json_tokener	*tok = NULL;
+	enum json_tokener_error	 jerr;
+	size_t			 off;
+
+	*status = 400;
+	ctype = FCGX_GetParam("CONTENT_TYPE", r->fcgi->envp);
+	if (ctype == NULL || strncasecmp(ctype, "application/json", 16) != 0 ||
+	    (ctype[16] != '\0' && ctype[16] != ';' && ctype[16] != ' ')) {
+		*status = 415;
+		*detail = "Content-Type must be application/json";
+		return -1;
+	}
+	clen = FCGX_GetParam("CONTENT_LENGTH", r->fcgi->envp);
+	if (clen == NULL || *clen == '\0')
+		want = 0;
+	else if (util_strtonum(clen, 0, REQ_BODY_MAX, &want) == -1) {
+		*status = 413;
+		*detail = "Request body too large (limit 64 KiB)";
+		return -1;
+	}
+	r->buflen = 0;
+	while (r->buflen < (size_t)want) {
+		n = FCGX_GetStr(r->buf + r->buflen, (int)(want - (long long)r->buflen),
+		    r->fcgi->in);
+		if (n <= 0)
+			break;
+		r->buflen += (size_t)n;
+	}
+	r->buf[r->buflen] = '\0';
+	if (r->buflen != (size_t)want) {
+		*detail = "Request body shorter than its Content-Length";
+		return -1;
+	}
+	if ((tok = json_tokener_new()) == NULL) {
+		*status = 500;
+		*detail = "Internal error";
+		return -1;
+	}
+	r->body = json_tokener_parse_ex(tok, r->buf, (int)r->buflen);
+	jerr = json_tokener_get_error(tok);
+	off = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	/* Trailing bytes after the value are junk too, except whitespace. */
+	while (off < r->buflen && strchr(" \t\r\n", r->buf[off]) != NULL)
+		off++;
+	if (r->body == NULL || jerr != json_tokener_success || off != r->buflen) {
+		*detail = "Invalid JSON body";
+		goto fail;
+	}
+	if (!json_object_is_type(r->body, json_type_object)) {
+		*detail = "Request body must be a JSON object";
+		goto fail;
+	}
+	return 0;
+fail:
+	json_object_put(r->body);
+	r->body = NULL;
+	return -1;
+}
+
+void
+req_reset(struct req *r)
+{
+	json_object_put(r->body);
+	r->body = NULL;
+	r->buflen = 0;
+	r->id[0] = '\0';
+	r->name[0] = '\0';
+	r->status = 0;
+}
+
+/*
+ * libfcgi's own printf knows no %zu and friends: headers are formatted here
+ * with snprintf and written as plain bytes.
+ */
+int
+reply_header(struct req *r, const char *fmt, ...)
+{
+	char	 line[REQ_NAME_MAX * 4 + 256];
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -1;
+	return FCGX_PutStr(line, n, r->fcgi->out) < 0 ? -1 : 0;
+}
+
+static int
+reply_head(struct req *r, int status, const char *content_type)
+{
+	r->status = status;
+	return reply_header(r, "Status: %d %s\r\n"
+	    "Content-Type: %s\r\nCache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n", status, status_text(status),
+	    content_type);
+}
+
+int
+reply_json(struct req *r, int status, struct json_object *o)
+{
+	const char	*s;
+	size_t		 len;
+
+	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (reply_head(r, status, "application/json; charset=utf-8") == -1 ||
+	    reply_header(r, "Content-Length: %zu\r\n\r\n", len + 1) == -1 ||
+	    FCGX_PutStr(s, (int)len, r->fcgi->out) < 0 ||
+	    FCGX_PutChar('\n', r->fcgi->out) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+reply_one_field(struct req *r, int status, const char *key, const char *text)
+{
+	struct json_object	*o;
+	int			 rc;
+
+	if ((o = json_object_new_object()) == NULL)
+		return -1;
+	json_object_object_add(o, key, json_object_new_string(text));
+	rc = reply_json(r, status, o);
+	json_object_put(o);
+	return rc;
+}
+
+/* The one place an error body is built: {"detail": "..."}. */
+int
+reply_error(struct req *r, int status, const char *detail)
+{
+	return reply_one_field(r, status, "detail", detail);
+}
+
+int
+reply_message(struct req *r, int status, const char *message)
+{
+	return reply_one_field(r, status, "message", message);
+}
+
+/*
+ * Hands the file to nginx: location is an internal prefix, name the file name
+ * the database gave (never request input); nginx decodes the URI it gets.
+ */
+int
+reply_accel(struct req *r, const char *location, const char *name,
+    const char *content_type, const char *disposition)
+{
+	char	 enc[REQ_NAME_MAX * 3 + 64];
+	size_t	 n;
+
+	n = strlen(location);
+	if (n >= sizeof(enc) || (memcpy(enc, location, n),
+	    encode_path(name, enc + n, sizeof(enc) - n)) == -1)
+		return reply_error(r, 500, "File name too long");
+	r->status = 200;
+	if (reply_header(r, "Status: 200 OK\r\nContent-Type: %s\r\n"
+	    "X-Accel-Redirect: %s\r\n", content_type, enc) == -1)
+		return -1;
+	if (disposition != NULL &&
+	    reply_header(r, "Content-Disposition: %s\r\n", disposition) == -1)
+		return -1;
+	return FCGX_PutS("\r\n", r->fcgi->out) < 0 ? -1 : 0;
+}
+
+/* For answers written in pieces (the task list): headers now, body by reply_write(). */
+int
+reply_stream_begin(struct req *r, int status)
+{
+	if (reply_head(r, status, "application/json; charset=utf-8") == -1 ||
+	    FCGX_PutS("\r\n", r->fcgi->out) < 0)
+		return -1;
+	return 0;
+}
+
+int
+reply_write(struct req *r, const char *s, size_t len)
+{
+	return FCGX_PutStr(s, (int)len, r->fcgi->out) < 0 ? -1 : 0;
+}

@@ -1,0 +1,53 @@
+/* req.h: one FastCGI request: what came in, and the only ways to answer it. */
+#ifndef OT_REQ_H
+#define OT_REQ_H
+
+#include <stddef.h>
+
+#include <fcgiapp.h>
+
+#include "store.h"
+
+struct config;
+struct json_object;
+
+#define REQ_BODY_MAX	(64 * 1024)	/* api.md: a POST body is at most 64 KiB */
+#define REQ_NAME_MAX	1024		/* a {filename} path segment */
+
+/* What one API thread owns for its whole life; requests borrow it. */
+struct worker_ctx {
+	struct store		*db;
+	const struct config	*cfg;
+};
+
+struct req {
+	FCGX_Request		*fcgi;
+	struct worker_ctx	*ctx;
+	const char		*method;	/* HEAD is answered as GET */
+	const char		*path;		/* DOCUMENT_URI, already decoded by nginx */
+	const char		*query;
+	const char		*request_id;
+	char			 id[STORE_ID_LEN];	/* {id}, checked as a UUID */
+	char			 name[REQ_NAME_MAX];	/* {filename} */
+	struct json_object	*body;		/* a JSON object, for routes that take one */
+	char			 buf[REQ_BODY_MAX + 1];
+	size_t			 buflen;
+	int			 status;	/* what was answered, for the log */
+};
+
+int	 req_query_get(const struct req *, const char *key, char *buf,
+	    size_t len);
+int	 req_read_body(struct req *, const char **detail, int *status);
+void	 req_reset(struct req *);
+
+int	 reply_header(struct req *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 reply_json(struct req *, int status, struct json_object *);
+int	 reply_error(struct req *, int status, const char *detail);
+int	 reply_message(struct req *, int status, const char *message);
+int	 reply_accel(struct req *, const char *location, const char *name,
+	    const char *content_type, const char *disposition);
+int	 reply_stream_begin(struct req *, int status);
+int	 reply_write(struct req *, const char *, size_t);
+
+#endif

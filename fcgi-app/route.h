@@ -1,0 +1,32 @@
+/* route.h: the route table and the dispatcher that owns every refusal. */
+#ifndef OT_ROUTE_H
+#define OT_ROUTE_H
+
+struct req;
+
+typedef int (*route_handler)(struct req *);
+
+#define ROUTE_JSON_BODY	0x01	/* the body must be a JSON object (413/415/400) */
+
+struct route {
+	const char	*method;
+	const char	*pattern;	/* segments; {id} is a UUID, {filename} any segment */
+	route_handler	 handler;
+	int		 flags;
+	const char	*notfound;	/* the detail when {id} is not a UUID */
+};
+
+int	 route_dispatch(struct req *);
+
+/* The handlers, one file per group. */
+int	 tasks_create(struct req *);
+int	 tasks_list(struct req *);
+int	 tasks_get(struct req *);
+int	 tasks_cancel(struct req *);
+int	 tasks_remove(struct req *);
+int	 media_file(struct req *);
+int	 media_stream(struct req *);
+int	 media_thumbnail(struct req *);
+int	 health_get(struct req *);
+
+#endif

@@ -1,0 +1,225 @@
+/* tasks.c: the /api/download(s) routes: create, list, get, cancel, remove. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <uuid.h>
+
+#include "config.h"
+#include "log.h"
+#include "req.h"
+#include "route.h"
+#include "util.h"
+#include "validate.h"
+
+#define NOT_FOUND	"Descarga no encontrada"
+#define LIST_LIMIT_MAX	100000
+
+enum { F_URL, F_TYPE, F_QUALITY, F_FORMAT_ID, F_AUDIO_FORMAT, F__MAX };
+
+/* POST /api/download: the body, field by field (download_type before quality). */
+static const struct field download_fields[F__MAX] = {
+	[F_URL] =		{ "url", 1, NULL, validate_url },
+	[F_TYPE] =		{ "download_type", 0, "video", validate_download_type },
+	[F_QUALITY] =		{ "quality", 0, "best", validate_quality },
+	[F_FORMAT_ID] =		{ "format_id", 0, NULL, validate_format_id },
+	[F_AUDIO_FORMAT] =	{ "audio_format", 0, "m4a", validate_audio_format },
+};
+
+static int
+db_failed(struct req *r, const char *what)
+{
+	log_warnx(r->request_id, "%s: %s", what, store_errmsg(r->ctx->db));
+	return reply_error(r, 500, "Database error");
+}
+
+int
+tasks_create(struct req *r)
+{
+	const char		*v[F__MAX];
+	char			 detail[256], id[STORE_ID_LEN];
+	struct task_new		 t;
+	struct json_object	*task = NULL;
+	uuid_t			 uu;
+	int			 rc;
+
+	if (validate_fields(r->body, download_fields, F__MAX, v, detail,
+	    sizeof(detail)) == -1)
+		return reply_error(r, 400, detail);
+	uuid_generate_random(uu);
+	uuid_unparse_lower(uu, id);
+	memset(&t, 0, sizeof(t));
+	t.id = id;
+	t.url = v[F_URL];
+	t.download_type = v[F_TYPE];
+	t.quality = v[F_QUALITY];
+	t.format_id = v[F_FORMAT_ID];
+	t.audio_format = v[F_AUDIO_FORMAT];
+	if (store_task_insert(r->ctx->db, &t) == -1 ||
+	    store_task_get(r->ctx->db, id, &task) != 1)
+		return db_failed(r, "task insert");
+	log_info(id, "created (%s, %s) %s", t.download_type, t.quality, t.url);
+	rc = reply_json(r, 200, task);
+	json_object_put(task);
+	return rc;
+}
+
+struct list_state {
+	struct req	*r;
+	int		 n;
+};
+
+/* Writes one record of the list as it comes off the database. */
+static int
+list_emit(void *arg, struct json_object *task)
+{
+	struct list_state	*ls = arg;
+	const char		*s;
+	size_t			 len;
+
+	s = json_object_to_json_string_length(task, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if ((ls->n++ > 0 && reply_write(ls->r, ",", 1) == -1) ||
+	    reply_write(ls->r, s, len) == -1)
+		return 1;
+	return 0;
+}
+
+static int
+query_number(struct req *r, const char *key, long long min, long long max,
+    long long *out, char *detail, size_t len)
+{
+	char	 buf[32];
+	int	 rc;
+
+	if ((rc = req_query_get(r, key, buf, sizeof(buf))) == 0)
+		return 0;
+	if (rc == -1 || util_strtonum(buf, min, max, out) == -1) {
+		snprintf(detail, len, "%s: must be an integer from %lld to %lld",
+		    key, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+tasks_list(struct req *r)
+{
+	struct list_state	 ls = { r, 0 };
+	char			 status[32], detail[128];
+	const char		*why;
+	long long		 limit = -1, offset = 0;
+	int			 has_status;
+
+	if ((has_status = req_query_get(r, "status", status, sizeof(status))) != 0) {
+		if (has_status == -1 || (why = validate_status(status, NULL)) != NULL) {
+			snprintf(detail, sizeof(detail), "status: %s",
+			    has_status == -1 ? "not a valid value" : why);
+			return reply_error(r, 400, detail);
+		}
+	}
+	if (query_number(r, "limit", 1, LIST_LIMIT_MAX, &limit, detail,
+	    sizeof(detail)) == -1 ||
+	    query_number(r, "offset", 0, LLONG_MAX / 2, &offset, detail,
+	    sizeof(detail)) == -1)
+		return reply_error(r, 400, detail);
+	/* The array is streamed: memory does not grow with the table. */
+	if (reply_stream_begin(r, 200) == -1 || reply_write(r, "[", 1) == -1)
+		return -1;
+	if (store_task_list(r->ctx->db, has_status == 1 ? status : NULL, limit,
+	    offset, list_emit, &ls) == -1) {
+		/* Too late for a status code: cut the array so no client takes it as whole. */
+		log_warnx(r->request_id, "task list: %s", store_errmsg(r->ctx->db));
+		return -1;
+	}
+	return reply_write(r, "]\n", 2);
+}
+
+int
+tasks_get(struct req *r)
+{
+	struct json_object	*task;
+	int			 rc;
+
+	switch (store_task_get(r->ctx->db, r->id, &task)) {
+	case 0:
+		return reply_error(r, 404, NOT_FOUND);
+	case 1:
+		rc = reply_json(r, 200, task);
+		json_object_put(task);
+		return rc;
+	default:
+		return db_failed(r, "task get");
+	}
+}
+
+/*
+ * Marks the row cancelled; the worker sees the change within a poll tick and
+ * stops the job's process group.  A pending row is never claimed again.
+ */
+int
+tasks_cancel(struct req *r)
+{
+	char	 status[STORE_STATUS_LEN];
+
+	switch (store_task_cancel(r->ctx->db, r->id, status)) {
+	case 0:
+		return reply_error(r, 404, NOT_FOUND);
+	case 1:
+		log_info(r->id, "cancelled");
+		return reply_message(r, 200, "Descarga cancelada");
+	case 2:
+		if (strcmp(status, "completed") == 0)
+			return reply_error(r, 409, "Download already completed; "
+			    "use DELETE /api/downloads/{id}/remove to delete it");
+		return reply_message(r, 200, "Descarga cancelada");
+	default:
+		return db_failed(r, "task cancel");
+	}
+}
+
+/* Unlinks dir/name; a file already gone is what we wanted. */
+static void
+unlink_in(struct req *r, const char *dir, const char *name)
+{
+	char	 path[PATH_MAX];
+
+	if (util_path_join(path, sizeof(path), dir, name) == -1)
+		return;
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warnx(r->id, "unlink %s: %s", path, strerror(errno));
+}
+
+/*
+ * Deletes the row first: from then on the worker, if it runs the job, finds
+ * the row gone, stops the process group and removes the job's partial files;
+ * a job that finishes meanwhile finds nothing to complete and deletes its file.
+ */
+int
+tasks_remove(struct req *r)
+{
+	const struct config	*cfg = r->ctx->cfg;
+	char			 filename[STORE_FILENAME_MAX + 1], thumb[64];
+	static const char *const exts[] = { "jpg", "webp", "png" };
+	size_t			 i;
+
+	switch (store_task_delete(r->ctx->db, r->id, filename)) {
+	case 0:
+		return reply_error(r, 404, NOT_FOUND);
+	case 1:
+		break;
+	default:
+		return db_failed(r, "task delete");
+	}
+	if (filename[0] != '\0' && strchr(filename, '/') == NULL)
+		unlink_in(r, cfg->downloads_dir, filename);
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		snprintf(thumb, sizeof(thumb), "%s.%s", r->id, exts[i]);
+		unlink_in(r, cfg->thumbnails_dir, thumb);
+	}
+	log_info(r->id, "removed");
+	return reply_message(r, 200, "Descarga eliminada");
+}

@@ -1,0 +1,164 @@
+/* validate.c: declared checks for request fields, run before any handler uses them. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "validate.h"
+
+#define URL_MAX		2048
+#define FORMAT_ID_MAX	64
+
+static int
+one_of(const char *v, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(v, *list) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * http(s) only, with a host; no byte yt-dlp or a log could misread: no
+ * spaces or controls, and never a leading '-' (an option, to a program).
+ */
+const char *
+validate_url(const char *v, struct json_object *body)
+{
+	const unsigned char	*p;
+	const char		*host;
+	size_t			 len;
+
+	(void)body;
+	if ((len = strlen(v)) == 0)
+		return "must not be empty";
+	if (len > URL_MAX)
+		return "must be at most 2048 bytes";
+	if (v[0] == '-')
+		return "must not begin with '-'";
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return "must not contain spaces or control characters";
+	if (strncasecmp(v, "http://", 7) == 0)
+		host = v + 7;
+	else if (strncasecmp(v, "https://", 8) == 0)
+		host = v + 8;
+	else
+		return "must be an http or https URL";
+	if (*host == '\0' || strchr("/?#@:", *host) != NULL)
+		return "must name a host";
+	return NULL;
+}
+
+const char *
+validate_download_type(const char *v, struct json_object *body)
+{
+	static const char *const ok[] = { "video", "audio", NULL };
+
+	(void)body;
+	return one_of(v, ok) ? NULL : "must be one of: video, audio";
+}
+
+/* The allowed qualities depend on download_type, validated before this one. */
+const char *
+validate_quality(const char *v, struct json_object *body)
+{
+	static const char *const video[] = { "best", "2160p", "1440p", "1080p",
+	    "720p", "480p", "360p", "240p", "144p", NULL };
+	static const char *const audio[] = { "best", "320kbps", "256kbps",
+	    "192kbps", "128kbps", "96kbps", NULL };
+	struct json_object	*t;
+	const char		*type = "video";
+
+	if (json_object_object_get_ex(body, "download_type", &t) &&
+	    json_object_is_type(t, json_type_string))
+		type = json_object_get_string(t);
+	if (strcmp(type, "audio") == 0)
+		return one_of(v, audio) ? NULL : "must be one of: best, "
+		    "320kbps, 256kbps, 192kbps, 128kbps, 96kbps (for audio)";
+	return one_of(v, video) ? NULL : "must be one of: best, 2160p, 1440p, "
+	    "1080p, 720p, 480p, 360p, 240p, 144p (for video)";
+}
+
+const char *
+validate_format_id(const char *v, struct json_object *body)
+{
+	size_t	 i, len = strlen(v);
+
+	(void)body;
+	if (len == 0 || len > FORMAT_ID_MAX)
+		return "must be 1 to 64 characters from A-Z a-z 0-9 _ + -";
+	for (i = 0; i < len; i++)
+		if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z') ||
+		    (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '+' ||
+		    v[i] == '-'))
+			return "must be 1 to 64 characters from A-Z a-z 0-9 _ + -";
+	return NULL;
+}
+
+const char *
+validate_audio_format(const char *v, struct json_object *body)
+{
+	static const char *const ok[] = { "m4a", "mp3", "opus", "flac", "wav", NULL };
+
+	(void)body;
+	return one_of(v, ok) ? NULL : "must be one of: m4a, mp3, opus, flac, wav";
+}
+
+const char *
+validate_status(const char *v, struct json_object *body)
+{
+	static const char *const ok[] = { "pending", "downloading", "processing",
+	    "completed", "error", "cancelled", NULL };
+
+	(void)body;
+	return one_of(v, ok) ? NULL : "must be one of: pending, downloading, "
+	    "processing, completed, error, cancelled";
+}
+
+/*
+ * Checks the declared string fields of a JSON object, in table order, and
+ * fills values[i] (borrowed from body, or the default).  On the first problem
+ * writes "<field>: <what is wrong>" into detail and returns -1.
+ */
+int
+validate_fields(struct json_object *body, const struct field *fields,
+    size_t nfields, const char **values, char *detail, size_t detaillen)
+{
+	struct json_object	*v;
+	const char		*why;
+	size_t			 i;
+
+	for (i = 0; i < nfields; i++) {
+		values[i] = fields[i].def;
+		if (!json_object_object_get_ex(body, fields[i].name, &v) ||
+		    json_object_is_type(v, json_type_null)) {
+			if (fields[i].required) {
+				snprintf(detail, detaillen, "%s: field required",
+				    fields[i].name);
+				return -1;
+			}
+			continue;
+		}
+		if (!json_object_is_type(v, json_type_string)) {
+			snprintf(detail, detaillen, "%s: must be a string",
+			    fields[i].name);
+			return -1;
+		}
+		/* json-c keeps embedded NULs; a C string would silently cut them. */
+		if (strlen(json_object_get_string(v)) !=
+		    (size_t)json_object_get_string_len(v)) {
+			snprintf(detail, detaillen, "%s: must not contain NUL",
+			    fields[i].name);
+			return -1;
+		}
+		values[i] = json_object_get_string(v);
+		if (fields[i].check != NULL &&
+		    (why = fields[i].check(values[i], body)) != NULL) {
+			snprintf(detail, detaillen, "%s: %s", fields[i].name, why);
+			return -1;
+		}
+	}
+	return 0;
+}

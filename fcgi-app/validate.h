@@ -1,0 +1,30 @@
+/* validate.h: declared checks for request fields, run before any handler uses them. */
+#ifndef OT_VALIDATE_H
+#define OT_VALIDATE_H
+
+#include <stddef.h>
+
+struct json_object;
+
+/* A validator returns NULL when value is acceptable, else what is wrong with it. */
+typedef const char *(*validator)(const char *value, struct json_object *body);
+
+struct field {
+	const char	*name;
+	int		 required;
+	const char	*def;		/* the value when absent (NULL: stays absent) */
+	validator	 check;
+};
+
+int		 validate_fields(struct json_object *body, const struct field *,
+		    size_t nfields, const char **values, char *detail,
+		    size_t detaillen);
+
+const char	*validate_url(const char *, struct json_object *);
+const char	*validate_download_type(const char *, struct json_object *);
+const char	*validate_quality(const char *, struct json_object *);
+const char	*validate_format_id(const char *, struct json_object *);
+const char	*validate_audio_format(const char *, struct json_object *);
+const char	*validate_status(const char *, struct json_object *);
+
+#endif

@@ -1,0 +1,28 @@
+#!/bin/sh
+# install-deps.sh: installs the Debian packages OfflineTube needs, only those missing.
+set -eu
+need="make gcc pkg-config nginx-light libfcgi-dev libjson-c-dev libsqlite3-dev \
+uuid-dev sqlite3 yt-dlp ffmpeg python3 python3-pytest"
+missing=""
+for p in $need; do
+	# nginx-light is one way to get nginx; any installed nginx will do.
+	if [ "$p" = nginx-light ] && command -v nginx >/dev/null 2>&1; then
+		continue
+	fi
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+if [ "$(id -u)" -eq 0 ]; then
+	sudo=""
+elif command -v sudo >/dev/null 2>&1; then
+	sudo="sudo"
+else
+	echo "install-deps: need root or sudo to install:$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# run.sh BIN_DIR: `make run`: writes the nginx configuration into the data
+# directory and runs nginx, offlinetube-api and offlinetube-worker in the
+# foreground as the invoking user.  Ctrl-C or SIGTERM stops all three; if one
+# of them dies, the others are stopped too, so nothing is left half running.
+set -euo pipefail
+bin=${1:-build}
+here=$(cd "$(dirname "$0")/.." && pwd)
+data=${OFFLINETUBE_DATA_DIR:-./var}
+mkdir -p "$data"
+data=$(cd "$data" && pwd)
+export OFFLINETUBE_DATA_DIR=$data
+listen=${OFFLINETUBE_LISTEN:-127.0.0.1:8001}
+socket=${OFFLINETUBE_SOCKET:-$data/run/api.sock}
+conf=$(sh "$here/scripts/nginx-conf.sh" "$data" "$listen" "$socket")
+nginx -t -q -p "$data/nginx" -e stderr -c "$conf"
+
+pids=()
+stop() {
+	trap - INT TERM EXIT
+	[ ${#pids[@]} -gt 0 ] && kill -TERM "${pids[@]}" 2>/dev/null || true
+	wait 2>/dev/null || true
+}
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
+
+"$bin/offlinetube-worker" & pids+=($!)
+"$bin/offlinetube-api" & pids+=($!)
+nginx -p "$data/nginx" -e stderr -c "$conf" & pids+=($!)
+echo "OfflineTube is listening on http://$listen/ (data in $data); Ctrl-C stops it." >&2
+# The first of the three to exit ends the run.
+wait -n "${pids[@]}" || true
+echo "run: a process exited; stopping the others" >&2
+exit 1

@@ -1,0 +1,7 @@
+-- schema.sql: the database as the numbered migrations in sql/migrations/ leave it.
+-- The programs never read this file: they apply the migrations, embedded at build
+-- time, and record each in schema_migrations. It is here to be read.
+--
+-- schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)
+--
+-- See migrations/001_init.sql for tasks and meta, column by column.

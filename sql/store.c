@@ -1,0 +1,765 @@
+/* store.c: every SQL statement both programs run, one function per statement. */
+/*
+ * Return values: -1 is a database error (store_errmsg() says which); functions
+ * that look something up or change a row return 0 when there was nothing to
+ * find or change and 1 when there was; the others return 0 on success.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "util.h"
+
+struct migration {
+	int		 version;
+	const char	*sql;
+};
+/* Generated at build time from sql/migrations/NNN_*.sql. */
+extern const struct migration	store_migrations[];
+extern const size_t		store_nmigrations;
+
+/* The columns of a task record, in the order task_json() reads them. */
+#define TASK_COLS "id, url, title, thumbnail, status, progress, speed, eta, " \
+	"filesize, downloaded_bytes, format_note, is_playlist, playlist_index, " \
+	"playlist_total, filename, quality, download_type, error_message, " \
+	"created_at, completed_at, playlist_id, updated_at, format_id, audio_format"
+
+#define LIVE "('pending', 'downloading', 'processing')"
+#define RUNNING "('downloading', 'processing')"
+
+enum stmt {
+	STMT_TASK_INSERT,
+	STMT_TASK_GET,
+	STMT_TASK_LIST,
+	STMT_TASK_LIST_STATUS,
+	STMT_TASK_CANCEL,
+	STMT_TASK_STATUS,
+	STMT_TASK_DELETE,
+	STMT_TASK_BY_FILENAME,
+	STMT_TASK_COUNTS,
+	STMT_DATA_VERSION,
+	STMT_TASK_CLAIM,
+	STMT_TASK_PROGRESS,
+	STMT_TASK_SET_INFO,
+	STMT_TASK_SET_PLAYLIST,
+	STMT_TASK_SET_PROCESSING,
+	STMT_TASK_COMPLETE,
+	STMT_TASK_FAIL,
+	STMT_TASK_REQUEUE,
+	STMT_TASK_ABANDON,
+	STMT_LEASE_REFRESH,
+	STMT_META_SET,
+	STMT_META_GET,
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT__MAX
+};
+
+static const char *const sqls[STMT__MAX] = {
+	[STMT_TASK_INSERT] =
+	    "INSERT INTO tasks (id, url, download_type, quality, format_id, "
+	    "audio_format, title, thumbnail, is_playlist, playlist_id, "
+	    "playlist_index, playlist_total, created_at, updated_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), coalesce(?8, ''), "
+	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12)",
+	[STMT_TASK_GET] =
+	    "SELECT " TASK_COLS " FROM tasks WHERE id = ?1",
+	[STMT_TASK_LIST] =
+	    "SELECT " TASK_COLS " FROM tasks ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
+	[STMT_TASK_LIST_STATUS] =
+	    "SELECT " TASK_COLS " FROM tasks WHERE status = ?3 "
+	    "ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
+	[STMT_TASK_CANCEL] =
+	    "UPDATE tasks SET status = 'cancelled', speed = '', eta = '', "
+	    "updated_at = ?2 WHERE id = ?1 AND status IN " LIVE,
+	[STMT_TASK_STATUS] =
+	    "SELECT status FROM tasks WHERE id = ?1",
+	[STMT_TASK_DELETE] =
+	    "DELETE FROM tasks WHERE id = ?1 RETURNING filename",
+	[STMT_TASK_BY_FILENAME] =
+	    "SELECT id FROM tasks WHERE filename = ?1 AND filename != '' "
+	    "AND status = 'completed'",
+	[STMT_TASK_COUNTS] =
+	    "SELECT status, count(*) FROM tasks GROUP BY status",
+	[STMT_DATA_VERSION] =
+	    "PRAGMA data_version",
+	/* One statement, so two workers (or a restart racing itself) never claim twice. */
+	[STMT_TASK_CLAIM] =
+	    "UPDATE tasks SET status = 'downloading', lease_pid = ?1, "
+	    "lease_until = ?2, attempts = attempts + 1, updated_at = ?3 "
+	    "WHERE seq = (SELECT seq FROM tasks WHERE status = 'pending' "
+	    "ORDER BY seq LIMIT 1) AND status = 'pending' "
+	    "RETURNING id, coalesce(media_url, url), download_type, quality, "
+	    "coalesce(format_id, ''), audio_format, playlist_id IS NOT NULL, attempts",
+	[STMT_TASK_PROGRESS] =
+	    "UPDATE tasks SET progress = ?2, speed = ?3, eta = ?4, "
+	    "filesize = CASE WHEN ?5 > 0 THEN ?5 ELSE filesize END, "
+	    "downloaded_bytes = ?6, updated_at = ?7 "
+	    "WHERE id = ?1 AND status = 'downloading'",
+	[STMT_TASK_SET_INFO] =
+	    "UPDATE tasks SET title = coalesce(?2, title), "
+	    "thumbnail = coalesce(?3, thumbnail), "
+	    "format_note = coalesce(?4, format_note), updated_at = ?5 "
+	    "WHERE id = ?1 AND status IN " RUNNING,
+	[STMT_TASK_SET_PLAYLIST] =
+	    "UPDATE tasks SET is_playlist = 1, playlist_id = ?2, "
+	    "playlist_index = ?3, playlist_total = ?4, media_url = ?5, "
+	    "updated_at = ?6 WHERE id = ?1 AND status IN " RUNNING,
+	[STMT_TASK_SET_PROCESSING] =
+	    "UPDATE tasks SET status = 'processing', speed = '', eta = '', "
+	    "updated_at = ?2 WHERE id = ?1 AND status = 'downloading'",
+	[STMT_TASK_COMPLETE] =
+	    "UPDATE tasks SET status = 'completed', progress = 100, speed = '', "
+	    "eta = '', filename = ?2, filesize = ?3, downloaded_bytes = ?3, "
+	    "format_note = coalesce(?4, format_note), completed_at = ?5, "
+	    "updated_at = ?5, lease_pid = NULL, lease_until = NULL "
+	    "WHERE id = ?1 AND status IN " RUNNING,
+	[STMT_TASK_FAIL] =
+	    "UPDATE tasks SET status = 'error', error_message = ?2, speed = '', "
+	    "eta = '', updated_at = ?3, lease_pid = NULL, lease_until = NULL "
+	    "WHERE id = ?1 AND status IN " LIVE,
+	/*
+	 * Crash recovery, run by a worker that holds the data directory's lock, so
+	 * every running row belongs to a worker that is gone.  Going back to
+	 * pending is the one backward move a status makes: the run never finished.
+	 */
+	[STMT_TASK_REQUEUE] =
+	    "UPDATE tasks SET status = 'pending', progress = 0, speed = '', "
+	    "eta = '', downloaded_bytes = 0, lease_pid = NULL, lease_until = NULL, "
+	    "updated_at = ?2 WHERE status IN " RUNNING " AND attempts < ?1",
+	[STMT_TASK_ABANDON] =
+	    "UPDATE tasks SET status = 'error', error_message = ?2, speed = '', "
+	    "eta = '', lease_pid = NULL, lease_until = NULL, updated_at = ?3 "
+	    "WHERE status IN " RUNNING " AND attempts >= ?1",
+	[STMT_LEASE_REFRESH] =
+	    "UPDATE tasks SET lease_until = ?2 WHERE lease_pid = ?1 "
+	    "AND status IN " RUNNING,
+	[STMT_META_SET] =
+	    "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[STMT_META_GET] =
+	    "SELECT value FROM meta WHERE key = ?1",
+	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*stmts[STMT__MAX];
+	int64_t		 data_version;
+};
+
+static const char *const statuses[] = {
+	"pending", "downloading", "processing", "completed", "error", "cancelled"
+};
+
+const char *
+store_errmsg(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+/* Binds a C string, or NULL as SQL NULL; the text is copied by SQLite only when needed. */
+static int
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* Runs a statement that returns no rows; returns sqlite3_changes() or -1. */
+static int
+stmt_exec(struct store *s, sqlite3_stmt *st)
+{
+	int	 rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+static void
+stmt_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+static int
+copy_col(sqlite3_stmt *st, int col, char *buf, size_t len)
+{
+	const unsigned char	*v = sqlite3_column_text(st, col);
+	size_t			 n;
+
+	if (v == NULL) {
+		buf[0] = '\0';
+		return 0;
+	}
+	n = (size_t)sqlite3_column_bytes(st, col);
+	if (n >= len)
+		return -1;
+	memcpy(buf, v, n + 1);
+	return 0;
+}
+
+static int
+store_migrate(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	char		*msg = NULL, stamp[ISO_TIME_LEN], ins[128];
+	int		 have = 0;
+	size_t		 i;
+
+	/* IMMEDIATE: the API and the worker may start together; one migrates, the other waits. */
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS "
+	    "schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+	    NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM "
+	    "schema_migrations", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		goto fail;
+	have = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	util_iso_now(stamp);
+	for (i = 0; i < store_nmigrations; i++) {
+		if (store_migrations[i].version <= have)
+			continue;
+		snprintf(ins, sizeof(ins), "INSERT INTO schema_migrations VALUES "
+		    "(%d, '%s')", store_migrations[i].version, stamp);
+		if (sqlite3_exec(s->db, store_migrations[i].sql, NULL, NULL,
+		    &msg) != SQLITE_OK ||
+		    sqlite3_exec(s->db, ins, NULL, NULL, &msg) != SQLITE_OK)
+			goto fail;
+	}
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "migration: %s", msg != NULL ? msg :
+	    sqlite3_errmsg(s->db));
+	sqlite3_free(msg);
+	sqlite3_finalize(st);
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+struct store *
+store_open(const char *path, char *err, size_t errlen)
+{
+	struct store	*s;
+	char		*msg = NULL;
+	int		 i;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(s->db, 5000);
+	/*
+	 * WAL lets the API read while the worker writes.  synchronous=NORMAL in WAL
+	 * mode survives a crash of either program; only a power cut can lose the
+	 * last commits, which a downloader can afford for its throughput.
+	 */
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; "
+	    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
+	    NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	if (store_migrate(s, err, errlen) == -1)
+		goto fail_quiet;
+	for (i = 0; i < STMT__MAX; i++)
+		if (sqlite3_prepare_v3(s->db, sqls[i], -1, SQLITE_PREPARE_PERSISTENT,
+		    &s->stmts[i], NULL) != SQLITE_OK)
+			goto fail;
+	s->data_version = -1;
+	return s;
+fail:
+	snprintf(err, errlen, "%s: %s", path, msg != NULL ? msg :
+	    (s->db != NULL ? sqlite3_errmsg(s->db) : "cannot open"));
+fail_quiet:
+	sqlite3_free(msg);
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	int	 i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < STMT__MAX; i++)
+		sqlite3_finalize(s->stmts[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int
+store_begin(struct store *s)
+{
+	return stmt_exec(s, s->stmts[STMT_BEGIN]) == -1 ? -1 : 0;
+}
+
+int
+store_commit(struct store *s)
+{
+	return stmt_exec(s, s->stmts[STMT_COMMIT]) == -1 ? -1 : 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	(void)stmt_exec(s, s->stmts[STMT_ROLLBACK]);
+}
+
+static struct json_object *
+col_string(sqlite3_stmt *st, int col)
+{
+	const unsigned char	*v = sqlite3_column_text(st, col);
+
+	return json_object_new_string_len(v != NULL ? (const char *)v : "",
+	    sqlite3_column_bytes(st, col));
+}
+
+/* A task row (TASK_COLS) as the API's task record. */
+static struct json_object *
+task_json(sqlite3_stmt *st)
+{
+	static const char *const strs[] = { "id", "url", "title", "thumbnail",
+	    "status" };
+	struct json_object	*o;
+	int			 i;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	for (i = 0; i < 5; i++)
+		json_object_object_add(o, strs[i], col_string(st, i));
+	json_object_object_add(o, "progress",
+	    json_object_new_double(sqlite3_column_double(st, 5)));
+	json_object_object_add(o, "speed", col_string(st, 6));
+	json_object_object_add(o, "eta", col_string(st, 7));
+	json_object_object_add(o, "filesize",
+	    json_object_new_int64(sqlite3_column_int64(st, 8)));
+	json_object_object_add(o, "downloaded_bytes",
+	    json_object_new_int64(sqlite3_column_int64(st, 9)));
+	json_object_object_add(o, "format_note", col_string(st, 10));
+	json_object_object_add(o, "is_playlist",
+	    json_object_new_boolean(sqlite3_column_int(st, 11)));
+	json_object_object_add(o, "playlist_index",
+	    json_object_new_int(sqlite3_column_int(st, 12)));
+	json_object_object_add(o, "playlist_total",
+	    json_object_new_int(sqlite3_column_int(st, 13)));
+	json_object_object_add(o, "filename", col_string(st, 14));
+	json_object_object_add(o, "quality", col_string(st, 15));
+	json_object_object_add(o, "download_type", col_string(st, 16));
+	json_object_object_add(o, "error_message", col_string(st, 17));
+	json_object_object_add(o, "created_at", col_string(st, 18));
+	json_object_object_add(o, "completed_at",
+	    sqlite3_column_type(st, 19) == SQLITE_NULL ? NULL : col_string(st, 19));
+	json_object_object_add(o, "playlist_id",
+	    sqlite3_column_type(st, 20) == SQLITE_NULL ? NULL : col_string(st, 20));
+	json_object_object_add(o, "updated_at", col_string(st, 21));
+	json_object_object_add(o, "format_id",
+	    sqlite3_column_type(st, 22) == SQLITE_NULL ? NULL : col_string(st, 22));
+	json_object_object_add(o, "audio_format", col_string(st, 23));
+	return o;
+}
+
+int
+store_task_insert(struct store *s, const struct task_new *t)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_INSERT];
+	char		 now[ISO_TIME_LEN];
+
+	util_iso_now(now);
+	bind_text(st, 1, t->id);
+	bind_text(st, 2, t->url);
+	bind_text(st, 3, t->download_type);
+	bind_text(st, 4, t->quality);
+	bind_text(st, 5, t->format_id);
+	bind_text(st, 6, t->audio_format);
+	bind_text(st, 7, t->title);
+	bind_text(st, 8, t->thumbnail);
+	bind_text(st, 9, t->playlist_id);
+	sqlite3_bind_int(st, 10, t->playlist_index);
+	sqlite3_bind_int(st, 11, t->playlist_total > 0 ? t->playlist_total : 1);
+	bind_text(st, 12, now);
+	return stmt_exec(s, st) == 1 ? 0 : -1;
+}
+
+int
+store_task_get(struct store *s, const char *id, struct json_object **out)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_GET];
+	int		 rc;
+
+	*out = NULL;
+	bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = task_json(st);
+	stmt_done(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return *out != NULL ? 1 : -1;
+}
+
+/*
+ * Calls cb for each task, newest first, one row at a time: the caller streams
+ * each record out, so memory stays flat however long the list is.
+ */
+int
+store_task_list(struct store *s, const char *status, long long limit,
+    long long offset, store_task_cb cb, void *arg)
+{
+	sqlite3_stmt		*st;
+	struct json_object	*o;
+	int			 rc, stop = 0;
+
+	st = s->stmts[status != NULL ? STMT_TASK_LIST_STATUS : STMT_TASK_LIST];
+	sqlite3_bind_int64(st, 1, limit);
+	sqlite3_bind_int64(st, 2, offset);
+	if (status != NULL)
+		bind_text(st, 3, status);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((o = task_json(st)) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		stop = cb(arg, o);
+		json_object_put(o);
+	}
+	stmt_done(st);
+	if (stop)
+		return -1;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_task_status(struct store *s, const char *id, char status[STORE_STATUS_LEN])
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_STATUS];
+	int		 rc, found = 0;
+
+	bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && copy_col(st, 0, status, STORE_STATUS_LEN) == 0)
+		found = 1;
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return found;
+}
+
+/*
+ * 1: the task was live and is cancelled now; 0: no such task; 2: it had
+ * already ended, and status says how.  Status only moves forward, so a row
+ * the update did not touch is final and the follow-up read cannot race.
+ */
+int
+store_task_cancel(struct store *s, const char *id, char status[STORE_STATUS_LEN])
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_CANCEL];
+	char		 now[ISO_TIME_LEN];
+	int		 n;
+
+	util_iso_now(now);
+	bind_text(st, 1, id);
+	bind_text(st, 2, now);
+	if ((n = stmt_exec(s, st)) == -1)
+		return -1;
+	if (n == 1) {
+		snprintf(status, STORE_STATUS_LEN, "cancelled");
+		return 1;
+	}
+	if ((n = store_task_status(s, id, status)) != 1)
+		return n;
+	return 2;
+}
+
+int
+store_task_delete(struct store *s, const char *id,
+    char filename[STORE_FILENAME_MAX + 1])
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_DELETE];
+	int		 rc, found = 0;
+
+	filename[0] = '\0';
+	bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		found = 1;
+		if (copy_col(st, 0, filename, STORE_FILENAME_MAX + 1) == -1)
+			filename[0] = '\0';
+		rc = sqlite3_step(st);
+	}
+	stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return found;
+}
+
+int
+store_task_by_filename(struct store *s, const char *filename,
+    char id[STORE_ID_LEN])
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_BY_FILENAME];
+	int		 rc, found = 0;
+
+	bind_text(st, 1, filename);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && copy_col(st, 0, id, STORE_ID_LEN) == 0)
+		found = 1;
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return found;
+}
+
+/* Fills counts with every status, zeros included, so clients need no special case. */
+int
+store_task_counts(struct store *s, struct json_object *counts)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_COUNTS];
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		json_object_object_add(counts, statuses[i], json_object_new_int64(0));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_object_object_add(counts,
+		    (const char *)sqlite3_column_text(st, 0),
+		    json_object_new_int64(sqlite3_column_int64(st, 1)));
+	stmt_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * 1 when another connection committed since the last call (the first call
+ * always says 1).  PRAGMA data_version reads shared memory only: cheap enough
+ * to ask several times a second.
+ */
+int
+store_changed(struct store *s)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_DATA_VERSION];
+	int64_t		 v;
+	int		 rc;
+
+	rc = sqlite3_step(st);
+	v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	stmt_done(st);
+	if (rc != SQLITE_ROW)
+		return -1;
+	if (v == s->data_version)
+		return 0;
+	s->data_version = v;
+	return 1;
+}
+
+int
+store_task_claim(struct store *s, long pid, int64_t lease_until,
+    struct task_claim *c)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_CLAIM];
+	char		 now[ISO_TIME_LEN];
+	int		 rc, found = 0;
+
+	memset(c, 0, sizeof(*c));
+	util_iso_now(now);
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_int64(st, 2, lease_until);
+	bind_text(st, 3, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (copy_col(st, 0, c->id, sizeof(c->id)) == -1 ||
+		    copy_col(st, 1, c->url, sizeof(c->url)) == -1 ||
+		    copy_col(st, 2, c->download_type, sizeof(c->download_type)) == -1 ||
+		    copy_col(st, 3, c->quality, sizeof(c->quality)) == -1 ||
+		    copy_col(st, 4, c->format_id, sizeof(c->format_id)) == -1 ||
+		    copy_col(st, 5, c->audio_format, sizeof(c->audio_format)) == -1)
+			rc = SQLITE_TOOBIG;
+		else {
+			c->is_playlist = sqlite3_column_int(st, 6);
+			c->attempts = sqlite3_column_int(st, 7);
+			found = 1;
+			rc = sqlite3_step(st);
+		}
+	}
+	stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return found;
+}
+
+int
+store_task_progress(struct store *s, const char *id, double progress,
+    const char *speed, const char *eta, int64_t filesize, int64_t downloaded)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_PROGRESS];
+	char		 now[ISO_TIME_LEN];
+
+	if (progress < 0)
+		progress = 0;
+	if (progress > 100)
+		progress = 100;
+	util_iso_now(now);
+	bind_text(st, 1, id);
+	sqlite3_bind_double(st, 2, progress);
+	bind_text(st, 3, speed);
+	bind_text(st, 4, eta);
+	sqlite3_bind_int64(st, 5, filesize);
+	sqlite3_bind_int64(st, 6, downloaded);
+	bind_text(st, 7, now);
+	return stmt_exec(s, st);
+}
+
+int
+store_task_set_info(struct store *s, const char *id, const char *title,
+    const char *thumbnail, const char *format_note)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_SET_INFO];
+	char		 now[ISO_TIME_LEN];
+
+	util_iso_now(now);
+	bind_text(st, 1, id);
+	bind_text(st, 2, title);
+	bind_text(st, 3, thumbnail);
+	bind_text(st, 4, format_note);
+	bind_text(st, 5, now);
+	return stmt_exec(s, st);
+}
+
+int
+store_task_set_playlist(struct store *s, const char *id, const char *playlist_id,
+    int index, int total, const char *media_url)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_SET_PLAYLIST];
+	char		 now[ISO_TIME_LEN];
+
+	util_iso_now(now);
+	bind_text(st, 1, id);
+	bind_text(st, 2, playlist_id);
+	sqlite3_bind_int(st, 3, index);
+	sqlite3_bind_int(st, 4, total);
+	bind_text(st, 5, media_url);
+	bind_text(st, 6, now);
+	return stmt_exec(s, st);
+}
+
+int
+store_task_set_processing(struct store *s, const char *id)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_SET_PROCESSING];
+	char		 now[ISO_TIME_LEN];
+
+	util_iso_now(now);
+	bind_text(st, 1, id);
+	bind_text(st, 2, now);
+	return stmt_exec(s, st);
+}
+
+int
+store_task_complete(struct store *s, const char *id, const char *filename,
+    int64_t filesize, const char *format_note)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_COMPLETE];
+	char		 now[ISO_TIME_LEN];
+
+	util_iso_now(now);
+	bind_text(st, 1, id);
+	bind_text(st, 2, filename);
+	sqlite3_bind_int64(st, 3, filesize);
+	bind_text(st, 4, format_note);
+	bind_text(st, 5, now);
+	return stmt_exec(s, st);
+}
+
+int
+store_task_fail(struct store *s, const char *id, const char *message)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_FAIL];
+	char		 now[ISO_TIME_LEN];
+
+	util_iso_now(now);
+	bind_text(st, 1, id);
+	bind_text(st, 2, message);
+	bind_text(st, 3, now);
+	return stmt_exec(s, st);
+}
+
+/* Returns how many rows went back to pending; rows out of attempts get message. */
+int
+store_task_recover(struct store *s, int max_attempts, const char *message)
+{
+	sqlite3_stmt	*st;
+	char		 now[ISO_TIME_LEN];
+	int		 n;
+
+	util_iso_now(now);
+	st = s->stmts[STMT_TASK_ABANDON];
+	sqlite3_bind_int(st, 1, max_attempts);
+	bind_text(st, 2, message);
+	bind_text(st, 3, now);
+	if (stmt_exec(s, st) == -1)
+		return -1;
+	st = s->stmts[STMT_TASK_REQUEUE];
+	sqlite3_bind_int(st, 1, max_attempts);
+	bind_text(st, 2, now);
+	n = stmt_exec(s, st);
+	return n;
+}
+
+int
+store_lease_refresh(struct store *s, long pid, int64_t lease_until)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_LEASE_REFRESH];
+
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_int64(st, 2, lease_until);
+	return stmt_exec(s, st);
+}
+
+int
+store_meta_set(struct store *s, const char *key, const char *value)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_META_SET];
+
+	bind_text(st, 1, key);
+	bind_text(st, 2, value);
+	return stmt_exec(s, st) == -1 ? -1 : 0;
+}
+
+int
+store_meta_get(struct store *s, const char *key, char *buf, size_t len)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_META_GET];
+	int		 rc, found = 0;
+
+	buf[0] = '\0';
+	bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && copy_col(st, 0, buf, len) == 0)
+		found = 1;
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return found;
+}

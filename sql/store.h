@@ -1,0 +1,90 @@
+/* store.h: every SQL statement both programs run, one function per statement. */
+#ifndef OT_STORE_H
+#define OT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+struct store;
+
+#define STORE_ID_LEN		37	/* UUID + NUL */
+#define STORE_STATUS_LEN	16
+#define STORE_URL_MAX		2048
+#define STORE_FILENAME_MAX	255
+
+/* What the API knows when it creates a task (and the worker for playlist entries). */
+struct task_new {
+	const char	*id;
+	const char	*url;
+	const char	*download_type;	/* "video" | "audio" */
+	const char	*quality;
+	const char	*format_id;	/* NULL: none */
+	const char	*audio_format;
+	const char	*title;		/* NULL: "" */
+	const char	*thumbnail;	/* NULL: "" */
+	const char	*playlist_id;	/* NULL: not from a playlist */
+	int		 playlist_index;
+	int		 playlist_total;
+};
+
+/* What the worker needs to run a task it has claimed. */
+struct task_claim {
+	char	 id[STORE_ID_LEN];
+	char	 url[STORE_URL_MAX + 1];	/* media_url when set, else url */
+	char	 download_type[8];
+	char	 quality[16];
+	char	 format_id[65];		/* "" when none */
+	char	 audio_format[8];
+	int	 is_playlist;		/* already resolved from a playlist */
+	int	 attempts;		/* including this claim */
+};
+
+typedef int (*store_task_cb)(void *arg, struct json_object *task);
+
+struct store	*store_open(const char *path, char *err, size_t errlen);
+void		 store_close(struct store *);
+const char	*store_errmsg(struct store *);
+int		 store_begin(struct store *);
+int		 store_commit(struct store *);
+void		 store_rollback(struct store *);
+
+/* Tasks, as the API uses them. */
+int	 store_task_insert(struct store *, const struct task_new *);
+int	 store_task_get(struct store *, const char *id, struct json_object **);
+int	 store_task_list(struct store *, const char *status, long long limit,
+	    long long offset, store_task_cb, void *);
+int	 store_task_cancel(struct store *, const char *id,
+	    char status[STORE_STATUS_LEN]);
+int	 store_task_delete(struct store *, const char *id,
+	    char filename[STORE_FILENAME_MAX + 1]);
+int	 store_task_by_filename(struct store *, const char *filename,
+	    char id[STORE_ID_LEN]);
+int	 store_task_counts(struct store *, struct json_object *counts);
+
+/* Tasks, as the worker uses them. */
+int	 store_changed(struct store *);
+int	 store_task_claim(struct store *, long pid, int64_t lease_until,
+	    struct task_claim *);
+int	 store_task_status(struct store *, const char *id,
+	    char status[STORE_STATUS_LEN]);
+int	 store_task_progress(struct store *, const char *id, double progress,
+	    const char *speed, const char *eta, int64_t filesize,
+	    int64_t downloaded);
+int	 store_task_set_info(struct store *, const char *id, const char *title,
+	    const char *thumbnail, const char *format_note);
+int	 store_task_set_playlist(struct store *, const char *id,
+	    const char *playlist_id, int index, int total, const char *media_url);
+int	 store_task_set_processing(struct store *, const char *id);
+int	 store_task_complete(struct store *, const char *id,
+	    const char *filename, int64_t filesize, const char *format_note);
+int	 store_task_fail(struct store *, const char *id, const char *message);
+int	 store_task_recover(struct store *, int max_attempts,
+	    const char *message);
+int	 store_lease_refresh(struct store *, long pid, int64_t lease_until);
+
+/* Small facts (heartbeat, versions). */
+int	 store_meta_set(struct store *, const char *key, const char *value);
+int	 store_meta_get(struct store *, const char *key, char *buf, size_t len);
+
+#endif
