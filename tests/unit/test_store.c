@@ -1,0 +1,167 @@
+/* test_store.c: migrations, the atomic claim, cancel semantics, crash recovery. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "unit.h"
+
+static char	 dbpath[64];
+
+static void
+add(struct store *s, const char *id)
+{
+	struct task_new	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.id = id;
+	t.url = "http://example.com/v";
+	t.download_type = "video";
+	t.quality = "best";
+	t.audio_format = "m4a";
+	CHECK(store_task_insert(s, &t) == 0);
+}
+
+static void
+test_migrations_apply_once_and_are_recorded(void)
+{
+	struct store	*a, *b;
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		 err[256];
+
+	CHECK((a = store_open(dbpath, err, sizeof(err))) != NULL);
+	CHECK((b = store_open(dbpath, err, sizeof(err))) != NULL);
+	CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "SELECT count(*), max(version) FROM "
+	    "schema_migrations", -1, &st, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	CHECK(sqlite3_column_int(st, 0) == sqlite3_column_int(st, 1));
+	CHECK(sqlite3_column_int(st, 0) >= 1);
+	sqlite3_finalize(st);
+	CHECK(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	store_close(a);
+	store_close(b);
+}
+
+static void
+test_claim_takes_oldest_pending_once(void)
+{
+	struct store		*a, *b;
+	struct task_claim	 c;
+	char			 err[256], status[STORE_STATUS_LEN];
+
+	a = store_open(dbpath, err, sizeof(err));
+	b = store_open(dbpath, err, sizeof(err));
+	add(a, "00000000-0000-4000-8000-000000000001");
+	add(a, "00000000-0000-4000-8000-000000000002");
+	CHECK(store_task_claim(b, 42, 0, &c) == 1);
+	CHECK_STR(c.id, "00000000-0000-4000-8000-000000000001");
+	CHECK(c.attempts == 1);
+	CHECK(store_task_claim(a, 43, 0, &c) == 1);
+	CHECK_STR(c.id, "00000000-0000-4000-8000-000000000002");
+	CHECK(store_task_claim(b, 42, 0, &c) == 0);
+	/* A cancelled task is final: the worker's writes no longer touch it. */
+	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000001", status) == 1);
+	CHECK(store_task_progress(b, "00000000-0000-4000-8000-000000000001", 50,
+	    "1 MB/s", "3s", 10, 5) == 0);
+	CHECK(store_task_complete(b, "00000000-0000-4000-8000-000000000001",
+	    "x.mp4", 10, NULL) == 0);
+	CHECK(store_task_status(a, "00000000-0000-4000-8000-000000000001", status) == 1);
+	CHECK_STR(status, "cancelled");
+	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000001", status) == 2);
+	/* Completed cannot be cancelled. */
+	CHECK(store_task_complete(b, "00000000-0000-4000-8000-000000000002",
+	    "y.mp4", 10, "720p") == 1);
+	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000002", status) == 2);
+	CHECK_STR(status, "completed");
+	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-00000000ffff", status) == 0);
+	store_close(a);
+	store_close(b);
+}
+
+static void
+test_recovery_requeues_then_gives_up(void)
+{
+	struct store		*s;
+	struct task_claim	 c;
+	char			 err[256], status[STORE_STATUS_LEN];
+	int			 i;
+
+	s = store_open(dbpath, err, sizeof(err));
+	add(s, "00000000-0000-4000-8000-000000000003");
+	for (i = 1; i <= 3; i++) {
+		CHECK(store_task_claim(s, 1, 0, &c) == 1);
+		CHECK(c.attempts == i);
+		CHECK(store_task_recover(s, 3, "gave up") == (i < 3 ? 1 : 0));
+	}
+	CHECK(store_task_status(s, "00000000-0000-4000-8000-000000000003", status) == 1);
+	CHECK_STR(status, "error");
+	store_close(s);
+}
+
+static int
+count_cb(void *arg, struct json_object *o)
+{
+	(void)o;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_list_pages_newest_first_and_delete(void)
+{
+	struct store		*s;
+	struct json_object	*o;
+	char			 err[256], fn[STORE_FILENAME_MAX + 1];
+	int			 n = 0;
+
+	s = store_open(dbpath, err, sizeof(err));
+	CHECK(store_task_list(s, NULL, -1, 0, count_cb, &n) == 0);
+	CHECK(n == 3);
+	n = 0;
+	CHECK(store_task_list(s, "error", -1, 0, count_cb, &n) == 0);
+	CHECK(n == 1);
+	n = 0;
+	CHECK(store_task_list(s, NULL, 2, 2, count_cb, &n) == 0);
+	CHECK(n == 1);
+	CHECK(store_task_get(s, "00000000-0000-4000-8000-000000000002", &o) == 1);
+	json_object_put(o);
+	CHECK(store_task_delete(s, "00000000-0000-4000-8000-000000000002", fn) == 1);
+	CHECK_STR(fn, "y.mp4");
+	CHECK(store_task_get(s, "00000000-0000-4000-8000-000000000002", &o) == 0);
+	CHECK(store_task_delete(s, "00000000-0000-4000-8000-000000000002", fn) == 0);
+	store_close(s);
+}
+
+int
+main(void)
+{
+	char	 dir[] = "/tmp/ot-store-XXXXXX";
+
+	if (mkdtemp(dir) == NULL)
+		return 2;
+	snprintf(dbpath, sizeof(dbpath), "%s/t.db", dir);
+	test_migrations_apply_once_and_are_recorded();
+	test_claim_takes_oldest_pending_once();
+	test_recovery_requeues_then_gives_up();
+	test_list_pages_newest_first_and_delete();
+	unlink(dbpath);
+	{
+		char	 p[96];
+		snprintf(p, sizeof(p), "%s-wal", dbpath);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-shm", dbpath);
+		unlink(p);
+	}
+	rmdir(dir);
+	return unit_done("test_store");
+}
