@@ -11,7 +11,7 @@ CFLAGS	+= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) \
 	   -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
 	   -Icommon -Isql -Ifcgi-app -Iworker \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+LDLIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 

@@ -40,8 +40,11 @@ static const struct centry centries[] = {
 	I(allow_private_urls, 0, 1, "0"),
 	S(cors_origins,		""),
 	S(socket,		""),
-	I(api_threads, 1, 64,	"4"),
+	I(api_threads, 1, 64,	"8"),
 	I(job_timeout, 10, 86400 * 7, "21600"),
+	/* The API waits this plus 5 s: well inside nginx's 60 s fastcgi_read_timeout. */
+	I(lookup_timeout, 2, 50, "20"),
+	I(max_lookups, 1, 8,	"2"),
 };
 #define NCENTRIES (sizeof(centries) / sizeof(centries[0]))
 

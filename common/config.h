@@ -20,6 +20,8 @@ struct config {
 	char	 socket[108];	/* OFFLINETUBE_SOCKET, FastCGI unix socket */
 	int	 api_threads;		/* OFFLINETUBE_API_THREADS, 1..64 */
 	int	 job_timeout;		/* OFFLINETUBE_JOB_TIMEOUT, seconds per job */
+	int	 lookup_timeout;	/* OFFLINETUBE_LOOKUP_TIMEOUT, seconds per look-up */
+	int	 max_lookups;		/* OFFLINETUBE_MAX_LOOKUPS, the look-up lane */
 
 	/* Paths derived from data_dir. */
 	char	 db_path[PATH_MAX];

@@ -23,19 +23,30 @@ iso_to_epoch(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
+/* Whether the worker's heartbeat is recent; beat gets its time ("" if never). */
+int
+health_worker_alive(struct store *db, char *beat, size_t len)
+{
+	int64_t	 at;
+
+	if (store_meta_get(db, "worker_heartbeat", beat, len) != 1)
+		return 0;
+	at = iso_to_epoch(beat);
+	return at != -1 && (int64_t)time(NULL) - at <= HEARTBEAT_STALE;
+}
+
 int
 health_get(struct req *r)
 {
 	struct json_object	*o, *worker, *tasks;
 	char			 beat[64], version[128];
-	int64_t			 at;
 	int			 alive, rc;
 
 	o = json_object_new_object();
 	worker = json_object_new_object();
 	tasks = json_object_new_object();
-	if (store_meta_get(r->ctx->db, "worker_heartbeat", beat, sizeof(beat)) == -1 ||
-	    store_meta_get(r->ctx->db, "yt_dlp_version", version, sizeof(version)) == -1 ||
+	alive = health_worker_alive(r->ctx->db, beat, sizeof(beat));
+	if (store_meta_get(r->ctx->db, "yt_dlp_version", version, sizeof(version)) == -1 ||
 	    store_task_counts(r->ctx->db, tasks) == -1) {
 		log_warnx(r->request_id, "health: %s", store_errmsg(r->ctx->db));
 		json_object_put(o);
@@ -43,8 +54,6 @@ health_get(struct req *r)
 		json_object_put(tasks);
 		return reply_error(r, 500, "Database error");
 	}
-	at = beat[0] != '\0' ? iso_to_epoch(beat) : -1;
-	alive = at != -1 && (int64_t)time(NULL) - at <= HEARTBEAT_STALE;
 	json_object_object_add(worker, "alive", json_object_new_boolean(alive));
 	json_object_object_add(worker, "heartbeat_at",
 	    beat[0] != '\0' ? json_object_new_string(beat) : NULL);

@@ -13,12 +13,15 @@ static const struct route routes[] = {
 	{ "GET",    "/api/downloads/{id}",	  tasks_get,    0, NOT_FOUND_TASK },
 	{ "DELETE", "/api/downloads/{id}",	  tasks_cancel, 0, NOT_FOUND_TASK },
 	{ "DELETE", "/api/downloads/{id}/remove", tasks_remove, 0, NOT_FOUND_TASK },
-	{ "GET",    "/api/download/{id}/file",	  media_file,   0,
+	{ "GET",    "/api/download/{id}/file",	  serve_file,   0,
 	    "Descarga no disponible o no completada" },
-	{ "GET",    "/api/stream/{filename}",	  media_stream, 0,
+	{ "GET",    "/api/stream/{filename}",	  serve_stream, 0,
 	    "Archivo no encontrado" },
-	{ "GET",    "/api/thumbnails/{id}",	  media_thumbnail, 0,
+	{ "GET",    "/api/thumbnails/{id}",	  serve_thumbnail, 0,
 	    "Miniatura no encontrada" },
+	{ "GET",    "/api/search",		  lookups_search, 0, NULL },
+	{ "GET",    "/api/trending",		  lookups_trending, 0, NULL },
+	{ "POST",   "/api/info",		  lookups_info, ROUTE_JSON_BODY, NULL },
 	{ "GET",    "/api/health",		  health_get,   0, NULL },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -2,6 +2,8 @@
 #ifndef OT_ROUTE_H
 #define OT_ROUTE_H
 
+#include <stddef.h>
+
 struct req;
 
 typedef int (*route_handler)(struct req *);
@@ -24,9 +26,15 @@ int	 tasks_list(struct req *);
 int	 tasks_get(struct req *);
 int	 tasks_cancel(struct req *);
 int	 tasks_remove(struct req *);
-int	 media_file(struct req *);
-int	 media_stream(struct req *);
-int	 media_thumbnail(struct req *);
+int	 serve_file(struct req *);
+int	 serve_stream(struct req *);
+int	 serve_thumbnail(struct req *);
 int	 health_get(struct req *);
+int	 lookups_search(struct req *);
+int	 lookups_trending(struct req *);
+int	 lookups_info(struct req *);
+
+struct store;
+int	 health_worker_alive(struct store *, char *beat, size_t len);
 
 #endif

@@ -53,9 +53,20 @@ enum stmt {
 	STMT_TASK_FAIL,
 	STMT_TASK_REQUEUE,
 	STMT_TASK_ABANDON,
+	STMT_TASK_RELEASE,
 	STMT_LEASE_REFRESH,
 	STMT_META_SET,
 	STMT_META_GET,
+	STMT_LOOKUP_FIND,
+	STMT_LOOKUP_INSERT,
+	STMT_LOOKUP_GET,
+	STMT_LOOKUP_ABANDON,
+	STMT_LOOKUP_CLAIM,
+	STMT_LOOKUP_FINISH,
+	STMT_LOOKUP_FAIL,
+	STMT_LOOKUP_PRUNE_EXPIRED,
+	STMT_LOOKUP_PRUNE_EXCESS,
+	STMT_LOOKUP_RECOVER,
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
@@ -138,6 +149,15 @@ static const char *const sqls[STMT__MAX] = {
 	    "UPDATE tasks SET status = 'error', error_message = ?2, speed = '', "
 	    "eta = '', lease_pid = NULL, lease_until = NULL, updated_at = ?3 "
 	    "WHERE status IN " RUNNING " AND attempts >= ?1",
+	/*
+	 * A worker stopping on purpose hands its run back: pending again, and the
+	 * interrupted attempt does not count against the crash limit.
+	 */
+	[STMT_TASK_RELEASE] =
+	    "UPDATE tasks SET status = 'pending', progress = 0, speed = '', "
+	    "eta = '', downloaded_bytes = 0, lease_pid = NULL, lease_until = NULL, "
+	    "attempts = max(attempts - 1, 0), updated_at = ?2 "
+	    "WHERE id = ?1 AND status IN " RUNNING,
 	[STMT_LEASE_REFRESH] =
 	    "UPDATE tasks SET lease_until = ?2 WHERE lease_pid = ?1 "
 	    "AND status IN " RUNNING,
@@ -146,6 +166,47 @@ static const char *const sqls[STMT__MAX] = {
 	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[STMT_META_GET] =
 	    "SELECT value FROM meta WHERE key = ?1",
+	/* A live look-up for the question, or else its newest fresh answer. */
+	[STMT_LOOKUP_FIND] =
+	    "SELECT id, status, answer, error, error_status FROM lookups "
+	    "WHERE kind = ?1 AND query = ?2 AND max_results = ?3 AND "
+	    "(status IN ('pending', 'running') OR "
+	    "(status = 'done' AND expires_at > ?4)) "
+	    "ORDER BY status = 'done', id DESC LIMIT 1",
+	/* The partial unique index turns a racing second insert into no row. */
+	[STMT_LOOKUP_INSERT] =
+	    "INSERT INTO lookups (kind, query, max_results, created_at) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING RETURNING id",
+	[STMT_LOOKUP_GET] =
+	    "SELECT id, status, answer, error, error_status FROM lookups "
+	    "WHERE id = ?1",
+	[STMT_LOOKUP_ABANDON] =
+	    "UPDATE lookups SET status = 'error', error_status = 504, "
+	    "error = ?2 WHERE id = ?1 AND status IN ('pending', 'running')",
+	[STMT_LOOKUP_CLAIM] =
+	    "UPDATE lookups SET status = 'running', lease_pid = ?1 "
+	    "WHERE id = (SELECT id FROM lookups WHERE status = 'pending' "
+	    "ORDER BY id LIMIT 1) AND status = 'pending' "
+	    "RETURNING id, kind, query, max_results",
+	[STMT_LOOKUP_FINISH] =
+	    "UPDATE lookups SET status = 'done', answer = ?2, expires_at = ?3, "
+	    "lease_pid = NULL WHERE id = ?1 AND status = 'running'",
+	[STMT_LOOKUP_FAIL] =
+	    "UPDATE lookups SET status = 'error', error_status = ?2, error = ?3, "
+	    "lease_pid = NULL WHERE id = ?1 AND status IN ('pending', 'running')",
+	/* Answers past their time, and errors (never reused) after a minute. */
+	[STMT_LOOKUP_PRUNE_EXPIRED] =
+	    "DELETE FROM lookups WHERE (status = 'done' AND expires_at <= ?1) "
+	    "OR (status = 'error' AND created_at <= ?1 - 60)",
+	/* However busy the TTL window, the cache keeps only the newest ?1 rows. */
+	[STMT_LOOKUP_PRUNE_EXCESS] =
+	    "DELETE FROM lookups WHERE status IN ('done', 'error') AND id <= "
+	    "(SELECT id FROM lookups ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+	/* A worker starting over: look-ups it was running never finished. */
+	[STMT_LOOKUP_RECOVER] =
+	    "UPDATE lookups SET status = 'error', error_status = 502, "
+	    "error = 'The worker restarted during the look-up', lease_pid = NULL "
+	    "WHERE status = 'running'",
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
@@ -728,6 +789,18 @@ store_task_recover(struct store *s, int max_attempts, const char *message)
 }
 
 int
+store_task_release(struct store *s, const char *id)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_RELEASE];
+	char		 now[ISO_TIME_LEN];
+
+	util_iso_now(now);
+	bind_text(st, 1, id);
+	bind_text(st, 2, now);
+	return stmt_exec(s, st);
+}
+
+int
 store_lease_refresh(struct store *s, long pid, int64_t lease_until)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_LEASE_REFRESH];
@@ -762,4 +835,178 @@ store_meta_get(struct store *s, const char *key, char *buf, size_t len)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
 	return found;
+}
+
+static int
+lookup_row(sqlite3_stmt *st, struct lookup *l)
+{
+	const unsigned char	*a;
+
+	memset(l, 0, sizeof(*l));
+	l->id = sqlite3_column_int64(st, 0);
+	if (copy_col(st, 1, l->status, sizeof(l->status)) == -1)
+		return -1;
+	if ((a = sqlite3_column_text(st, 2)) != NULL &&
+	    (l->answer = strdup((const char *)a)) == NULL)
+		return -1;
+	/* An error message longer than the buffer is cut, not refused. */
+	snprintf(l->error, sizeof(l->error), "%s",
+	    sqlite3_column_text(st, 3) != NULL ?
+	    (const char *)sqlite3_column_text(st, 3) : "");
+	l->error_status = sqlite3_column_int(st, 4);
+	return 0;
+}
+
+/* 1: a live look-up or a fresh answer for this question is in l; 0: none. */
+int
+store_lookup_find(struct store *s, const char *kind, const char *query,
+    int max_results, int64_t now, struct lookup *l)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_FIND];
+	int		 rc, found = 0;
+
+	bind_text(st, 1, kind);
+	bind_text(st, 2, query);
+	sqlite3_bind_int(st, 3, max_results);
+	sqlite3_bind_int64(st, 4, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (lookup_row(st, l) == -1)
+			rc = SQLITE_NOMEM;
+		else
+			found = 1;
+	}
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return found;
+}
+
+/* 1: inserted, id set; 0: another asker's live look-up won the race. */
+int
+store_lookup_insert(struct store *s, const char *kind, const char *query,
+    int max_results, int64_t now, long long *id)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_INSERT];
+	int		 rc, found = 0;
+
+	bind_text(st, 1, kind);
+	bind_text(st, 2, query);
+	sqlite3_bind_int(st, 3, max_results);
+	sqlite3_bind_int64(st, 4, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		found = 1;
+		rc = sqlite3_step(st);
+	}
+	stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return found;
+}
+
+int
+store_lookup_get(struct store *s, long long id, struct lookup *l)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_GET];
+	int		 rc, found = 0;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (lookup_row(st, l) == -1)
+			rc = SQLITE_NOMEM;
+		else
+			found = 1;
+	}
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return found;
+}
+
+/* The API gave up waiting: the worker sees the row end and stops yt-dlp. */
+int
+store_lookup_abandon(struct store *s, long long id, const char *error)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_ABANDON];
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, error);
+	return stmt_exec(s, st);
+}
+
+int
+store_lookup_claim(struct store *s, long pid, struct lookup_claim *c)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_CLAIM];
+	int		 rc, found = 0;
+
+	memset(c, 0, sizeof(*c));
+	sqlite3_bind_int64(st, 1, pid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		c->id = sqlite3_column_int64(st, 0);
+		c->max_results = sqlite3_column_int(st, 3);
+		if (copy_col(st, 1, c->kind, sizeof(c->kind)) == -1 ||
+		    copy_col(st, 2, c->query, sizeof(c->query)) == -1)
+			rc = SQLITE_TOOBIG;
+		else {
+			found = 1;
+			rc = sqlite3_step(st);
+		}
+	}
+	stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return found;
+}
+
+int
+store_lookup_finish(struct store *s, long long id, const char *answer,
+    int64_t expires_at)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_FINISH];
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, answer);
+	sqlite3_bind_int64(st, 3, expires_at);
+	return stmt_exec(s, st);
+}
+
+int
+store_lookup_fail(struct store *s, long long id, int http_status,
+    const char *error)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_FAIL];
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, http_status);
+	bind_text(st, 3, error);
+	return stmt_exec(s, st);
+}
+
+/* Removes expired answers and old errors, then all but the newest keep rows. */
+int
+store_lookup_prune(struct store *s, int64_t now, int keep)
+{
+	sqlite3_stmt	*st;
+	int		 a, b;
+
+	st = s->stmts[STMT_LOOKUP_PRUNE_EXPIRED];
+	sqlite3_bind_int64(st, 1, now);
+	if ((a = stmt_exec(s, st)) == -1)
+		return -1;
+	st = s->stmts[STMT_LOOKUP_PRUNE_EXCESS];
+	sqlite3_bind_int(st, 1, keep);
+	if ((b = stmt_exec(s, st)) == -1)
+		return -1;
+	return a + b;
+}
+
+int
+store_lookup_recover(struct store *s)
+{
+	return stmt_exec(s, s->stmts[STMT_LOOKUP_RECOVER]);
 }

@@ -81,7 +81,38 @@ int	 store_task_complete(struct store *, const char *id,
 int	 store_task_fail(struct store *, const char *id, const char *message);
 int	 store_task_recover(struct store *, int max_attempts,
 	    const char *message);
+int	 store_task_release(struct store *, const char *id);
 int	 store_lease_refresh(struct store *, long pid, int64_t lease_until);
+
+/* Look-ups (search, trending, info) and their cache. */
+struct lookup {
+	long long	 id;
+	char		 status[STORE_STATUS_LEN];	/* pending running done error */
+	char		*answer;	/* JSON, malloc'd, when done; caller frees */
+	char		 error[512];
+	int		 error_status;	/* 502 or 504 when status is error */
+};
+
+struct lookup_claim {
+	long long	 id;
+	char		 kind[16];
+	char		 query[STORE_URL_MAX + 1];
+	int		 max_results;
+};
+
+int	 store_lookup_find(struct store *, const char *kind, const char *query,
+	    int max_results, int64_t now, struct lookup *);
+int	 store_lookup_insert(struct store *, const char *kind, const char *query,
+	    int max_results, int64_t now, long long *id);
+int	 store_lookup_get(struct store *, long long id, struct lookup *);
+int	 store_lookup_abandon(struct store *, long long id, const char *error);
+int	 store_lookup_claim(struct store *, long pid, struct lookup_claim *);
+int	 store_lookup_finish(struct store *, long long id, const char *answer,
+	    int64_t expires_at);
+int	 store_lookup_fail(struct store *, long long id, int http_status,
+	    const char *error);
+int	 store_lookup_prune(struct store *, int64_t now, int keep);
+int	 store_lookup_recover(struct store *);
 
 /* Small facts (heartbeat, versions). */
 int	 store_meta_set(struct store *, const char *key, const char *value);

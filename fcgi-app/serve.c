@@ -1,4 +1,4 @@
-/* media.c: the routes that hand a file to nginx: /file, /stream, /thumbnails. */
+/* serve.c: the routes that hand a file to nginx: /file, /stream, /thumbnails. */
 #include <sys/stat.h>
 
 #include <limits.h>
@@ -42,7 +42,7 @@ task_str(struct json_object *task, const char *key)
 
 /* GET /api/download/{id}/file: the finished file as an attachment. */
 int
-media_file(struct req *r)
+serve_file(struct req *r)
 {
 	struct json_object	*task = NULL;
 	const char		*filename, *detail = "Descarga no disponible o no completada";
@@ -82,7 +82,7 @@ fail:
  * task's file; the path nginx opens is built from that row, not the request.
  */
 int
-media_stream(struct req *r)
+serve_stream(struct req *r)
 {
 	char	 id[STORE_ID_LEN];
 	int	 rc;
@@ -101,7 +101,7 @@ media_stream(struct req *r)
 
 /* GET /api/thumbnails/{id}: the first of {id}.jpg, .webp, .png of an existing task. */
 int
-media_thumbnail(struct req *r)
+serve_thumbnail(struct req *r)
 {
 	static const char *const exts[] = { "jpg", "webp", "png" };
 	char			 status[STORE_STATUS_LEN], name[64];

@@ -1,0 +1,229 @@
+/* lookups.c: /api/search, /api/trending, /api/info: answered from the look-up table. */
+/*
+ * The API never runs yt-dlp.  A look-up is a row: this thread finds a fresh
+ * answer, or joins the identical look-up already running, or inserts a new
+ * one; then it waits for the worker to fill the row, up to a deadline.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "log.h"
+#include "req.h"
+#include "route.h"
+#include "util.h"
+#include "validate.h"
+
+#define QUERY_MAX	500
+#define WAIT_STEP_US	40000	/* how often a waiting thread reads the row */
+
+enum wrap { WRAP_SEARCH, WRAP_TRENDING, WRAP_INFO };
+
+/* Writes the answer: the stored JSON goes out as it is, inside its envelope. */
+static int
+lookup_reply(struct req *r, enum wrap wrap, const char *q, const char *answer)
+{
+	struct json_object	*qs;
+	const char		*qj;
+	int			 rc = -1;
+
+	if (reply_stream_begin(r, 200) == -1)
+		return -1;
+	switch (wrap) {
+	case WRAP_SEARCH:
+		if ((qs = json_object_new_string(q)) == NULL)
+			return -1;
+		qj = json_object_to_json_string_ext(qs, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE);
+		rc = (reply_write(r, "{\"query\":", 9) == -1 ||
+		    reply_write(r, qj, strlen(qj)) == -1 ||
+		    reply_write(r, ",\"results\":", 11) == -1 ||
+		    reply_write(r, answer, strlen(answer)) == -1 ||
+		    reply_write(r, "}\n", 2) == -1) ? -1 : 0;
+		json_object_put(qs);
+		return rc;
+	case WRAP_TRENDING:
+		return (reply_write(r, "{\"results\":", 11) == -1 ||
+		    reply_write(r, answer, strlen(answer)) == -1 ||
+		    reply_write(r, "}\n", 2) == -1) ? -1 : 0;
+	case WRAP_INFO:
+		return (reply_write(r, answer, strlen(answer)) == -1 ||
+		    reply_write(r, "\n", 1) == -1) ? -1 : 0;
+	}
+	return -1;
+}
+
+/*
+ * The whole look-up: cache, join or insert, then wait.  key is what makes two
+ * questions the same (normalised query or URL), q what the client asked.
+ */
+static int
+lookup_run(struct req *r, const char *kind, const char *key, int max_results,
+    enum wrap wrap, const char *q)
+{
+	struct store	*db = r->ctx->db;
+	struct lookup	 l;
+	char		 beat[64], detail[600];
+	long long	 id;
+	int64_t		 now = (int64_t)time(NULL), deadline;
+	int		 rc, status;
+
+	memset(&l, 0, sizeof(l));
+	if ((rc = store_lookup_find(db, kind, key, max_results, now, &l)) == -1)
+		goto dberr;
+	if (rc == 1 && strcmp(l.status, "done") == 0) {
+		log_debug(r->request_id, "%s look-up answered from the cache", kind);
+		goto answer;
+	}
+	if (rc == 0) {
+		if (!health_worker_alive(db, beat, sizeof(beat))) {
+			status = 503;
+			snprintf(detail, sizeof(detail), "The worker is not running; "
+			    "look-ups need it");
+			goto fail;
+		}
+		if ((rc = store_lookup_insert(db, kind, key, max_results, now,
+		    &id)) == -1)
+			goto dberr;
+		/* Lost a race to an identical question: wait for that one. */
+		if (rc == 0 && (rc = store_lookup_find(db, kind, key,
+		    max_results, now, &l)) != 1)
+			goto dberr;
+		if (rc == 1 && l.id == 0)
+			goto dberr;
+		if (l.id != 0)
+			id = l.id;
+	} else
+		id = l.id;
+	deadline = util_now_ms() + (int64_t)(r->ctx->cfg->lookup_timeout + 5) * 1000;
+	for (;;) {
+		free(l.answer);
+		l.answer = NULL;
+		if ((rc = store_lookup_get(db, id, &l)) == -1)
+			goto dberr;
+		if (rc == 0) {
+			/* Pruned under us: only possible for an error row. */
+			status = 502;
+			snprintf(detail, sizeof(detail), "The look-up failed");
+			goto fail;
+		}
+		if (strcmp(l.status, "done") == 0)
+			goto answer;
+		if (strcmp(l.status, "error") == 0) {
+			status = l.error_status == 504 ? 504 : 502;
+			snprintf(detail, sizeof(detail), "%s", l.error[0] != '\0' ?
+			    l.error : "The look-up failed");
+			goto fail;
+		}
+		if (util_now_ms() >= deadline)
+			break;
+		usleep(WAIT_STEP_US);
+	}
+	(void)store_lookup_abandon(db, id, "The look-up timed out");
+	status = 504;
+	snprintf(detail, sizeof(detail), "The look-up did not finish within %d s",
+	    r->ctx->cfg->lookup_timeout + 5);
+	goto fail;
+answer:
+	rc = lookup_reply(r, wrap, q, l.answer != NULL ? l.answer : "null");
+	free(l.answer);
+	return rc;
+dberr:
+	log_warnx(r->request_id, "look-up: %s", store_errmsg(db));
+	status = 500;
+	snprintf(detail, sizeof(detail), "Database error");
+fail:
+	free(l.answer);
+	return reply_error(r, status, detail);
+}
+
+/* max_results: 1 to 50, default 20. */
+static int
+max_results_get(struct req *r, int *out)
+{
+	char		 buf[32];
+	long long	 n;
+	int		 rc;
+
+	*out = 20;
+	if ((rc = req_query_get(r, "max_results", buf, sizeof(buf))) == 0)
+		return 0;
+	if (rc == -1 || util_strtonum(buf, 1, 50, &n) == -1)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+/* Trims and collapses whitespace, so "a  b " and "a b" are one question. */
+static void
+normalise(const char *in, char *out, size_t len)
+{
+	size_t	 o = 0;
+	int	 space = 0;
+
+	for (; *in != '\0' && o + 1 < len; in++) {
+		if (isspace((unsigned char)*in)) {
+			space = o > 0;
+			continue;
+		}
+		if (space && o + 2 < len)
+			out[o++] = ' ';
+		space = 0;
+		out[o++] = *in;
+	}
+	out[o] = '\0';
+}
+
+int
+lookups_search(struct req *r)
+{
+	char	 q[QUERY_MAX * 3 + 1], key[QUERY_MAX + 1];
+	int	 rc, max;
+
+	if ((rc = req_query_get(r, "q", q, sizeof(q))) == 0)
+		return reply_error(r, 400, "q: field required");
+	if (rc == -1 || strlen(q) > QUERY_MAX)
+		return reply_error(r, 400, "q: must be 1 to 500 bytes");
+	normalise(q, key, sizeof(key));
+	if (key[0] == '\0')
+		return reply_error(r, 400, "q: must not be empty");
+	if (max_results_get(r, &max) == -1)
+		return reply_error(r, 400, "max_results: must be an integer "
+		    "from 1 to 50");
+	return lookup_run(r, "search", key, max, WRAP_SEARCH, q);
+}
+
+int
+lookups_trending(struct req *r)
+{
+	const struct config	*cfg = r->ctx->cfg;
+	int			 max;
+
+	if (max_results_get(r, &max) == -1)
+		return reply_error(r, 400, "max_results: must be an integer "
+		    "from 1 to 50");
+	/* The source is part of the question: a new setting is a new cache entry. */
+	return lookup_run(r, "trending", cfg->trending_url[0] != '\0' ?
+	    cfg->trending_url : cfg->trending_query, max, WRAP_TRENDING, NULL);
+}
+
+int
+lookups_info(struct req *r)
+{
+	static const struct field info_fields[] = {
+		{ "url", 1, NULL, validate_url },
+	};
+	const char	*url;
+	char		 detail[256];
+
+	if (validate_fields(r->body, info_fields, 1, &url, detail,
+	    sizeof(detail)) == -1)
+		return reply_error(r, 400, detail);
+	return lookup_run(r, "info", url, 0, WRAP_INFO, NULL);
+}

@@ -1,0 +1,24 @@
+/* lookup.h: look-ups (search, trending, info): yt-dlp's argv, and its JSON made into answers. */
+#ifndef OT_LOOKUP_H
+#define OT_LOOKUP_H
+
+#include <stddef.h>
+
+#define LOOKUP_ARGV_MAX	24
+
+struct lookup_argv {
+	const char	*argv[LOOKUP_ARGV_MAX];
+	size_t		 argc;
+	char		 target[2200];	/* "{prefix}{N}:{q}" or the URL */
+	char		 end[16];	/* --playlist-end N */
+};
+
+int	 lookup_build_argv(const char *ytdlp, const char *search_prefix,
+	    const char *kind, const char *query, int max_results,
+	    struct lookup_argv *);
+char	*lookup_answer(const char *kind, int max_results, const char *json,
+	    size_t len, char *err, size_t errlen);
+void	 lookup_duration_format(double secs, char *buf, size_t len);
+void	 lookup_size_format(double bytes, char *buf, size_t len);
+
+#endif
