@@ -7,7 +7,8 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
 	   -Wnull-dereference -Wimplicit-fallthrough
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) \
+# The flags the code needs, kept apart so that `make CFLAGS=...` cannot drop them.
+OT_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) \
 	   -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
 	   -Icommon -Isql -Ifcgi-app -Iworker \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -38,14 +39,14 @@ all: $(B)/offlinetube-api $(B)/offlinetube-worker
 
 $(B)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(OT_CFLAGS) -c -o $@ $<
 
 $(B)/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
 	@mkdir -p $(B)
 	sh scripts/embed-migrations.sh $@ $(MIGRATIONS)
 
 $(B)/migrations.o: $(B)/migrations.c
-	$(CC) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+	$(CC) $(CFLAGS) $(OT_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
 $(B)/offlinetube-api: $(API_OBJ)
 	$(CC) $(CFLAGS) -o $@ $(API_OBJ) -lfcgi $(LDLIBS)
@@ -55,7 +56,7 @@ $(B)/offlinetube-worker: $(WORKER_OBJ)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) -lfcgi $(LDLIBS)
+	$(CC) $(CFLAGS) $(OT_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) -lfcgi $(LDLIBS)
 
 unit-bin: $(UNIT_BIN)
 

@@ -1,0 +1,225 @@
+/* test_ytdlp_argv.c: the yt-dlp command line a task becomes, and the error a failed run leaves. */
+#include "unit.h"
+#include "ytdlp.h"
+
+static struct ytdlp_opts
+opts(const char *type, const char *quality, const char *format_id,
+    const char *audio_format, const char *url)
+{
+	struct ytdlp_opts	 o;
+
+	memset(&o, 0, sizeof(o));
+	o.ytdlp = "yt-dlp";
+	o.ffmpeg = "/usr/bin/ffmpeg";
+	o.outdir = "/d/tmp/x/out";
+	o.download_type = type;
+	o.quality = quality;
+	o.format_id = format_id;
+	o.audio_format = audio_format;
+	o.url = url;
+	return o;
+}
+
+/* The value after the first occurrence of flag, or NULL. */
+static const char *
+after(const struct ytdlp_argv *a, const char *flag)
+{
+	size_t	 i;
+
+	for (i = 0; i + 1 < a->argc; i++) {
+		if (strcmp(a->argv[i], "--") == 0)
+			return NULL;
+		if (strcmp(a->argv[i], flag) == 0)
+			return a->argv[i + 1];
+	}
+	return NULL;
+}
+
+static int
+has(const struct ytdlp_argv *a, const char *flag)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->argc && strcmp(a->argv[i], "--") != 0; i++)
+		if (strcmp(a->argv[i], flag) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+ends_with_url(const struct ytdlp_argv *a, const char *url)
+{
+	return a->argc >= 2 && a->argv[a->argc] == NULL &&
+	    strcmp(a->argv[a->argc - 2], "--") == 0 &&
+	    strcmp(a->argv[a->argc - 1], url) == 0;
+}
+
+static void
+test_video_best_merges_to_mp4(void)
+{
+	struct ytdlp_opts	 o = opts("video", "best", NULL, "m4a",
+	    "https://e.com/v");
+	struct ytdlp_argv	 a;
+
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(a.argv[0], "yt-dlp");
+	CHECK_STR(after(&a, "-f"), "bv*+ba/b");
+	CHECK_STR(after(&a, "--merge-output-format"), "mp4/mkv");
+	CHECK_STR(after(&a, "-P"), "/d/tmp/x/out");
+	CHECK_STR(after(&a, "--ffmpeg-location"), "/usr/bin/ffmpeg");
+	CHECK(has(&a, "--ignore-config"));
+	CHECK(has(&a, "--no-playlist"));
+	CHECK(has(&a, "--newline"));
+	CHECK_STR(after(&a, "--progress-template"), "download:%(progress)j");
+	CHECK(!has(&a, "-x"));
+	CHECK(!has(&a, "--load-info-json"));
+	CHECK(ends_with_url(&a, "https://e.com/v"));
+}
+
+static void
+test_video_quality_caps_height(void)
+{
+	struct ytdlp_opts	 o = opts("video", "720p", "", "m4a", "https://e.com/v");
+	struct ytdlp_argv	 a;
+
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "-f"), "bv*[height<=720]+ba/b[height<=720]/"
+	    "bv*[height<=?720]+ba/b[height<=?720]");
+	o.quality = "144p";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(strstr(after(&a, "-f"), "height<=144]") != NULL);
+	CHECK(strstr(after(&a, "-f"), "720") == NULL);
+}
+
+static void
+test_format_id_overrides_quality(void)
+{
+	struct ytdlp_opts	 o = opts("video", "720p", "137", "m4a", "https://e.com/v");
+	struct ytdlp_argv	 a;
+
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "-f"), "137+ba/137");
+	o = opts("audio", "128kbps", "251", "opus", "https://e.com/v");
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "-f"), "251");
+	CHECK(has(&a, "-x"));
+}
+
+static void
+test_audio_extracts_with_bitrate(void)
+{
+	struct ytdlp_opts	 o = opts("audio", "320kbps", NULL, "mp3", "https://e.com/v");
+	struct ytdlp_argv	 a;
+
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "-f"), "ba/b");
+	CHECK(has(&a, "-x"));
+	CHECK_STR(after(&a, "--audio-format"), "mp3");
+	CHECK_STR(after(&a, "--audio-quality"), "320K");
+	CHECK(!has(&a, "--merge-output-format"));
+	o.quality = "best";
+	o.audio_format = "flac";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "--audio-quality"), "0");
+	CHECK_STR(after(&a, "--audio-format"), "flac");
+}
+
+/* A URL that looks like an option stays an operand: it comes after "--". */
+static void
+test_dash_url_stays_after_double_dash(void)
+{
+	struct ytdlp_opts	 o = opts("video", "best", NULL, "m4a", "--exec=touch /tmp/pwned");
+	struct ytdlp_argv	 a;
+	size_t			 i;
+
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(ends_with_url(&a, "--exec=touch /tmp/pwned"));
+	for (i = 0; i + 2 < a.argc; i++)
+		CHECK(strcmp(a.argv[i], "--exec=touch /tmp/pwned") != 0);
+	CHECK(ytdlp_resolve_argv("yt-dlp", "-J", &a) == 0);
+	CHECK(ends_with_url(&a, "-J"));
+	CHECK(has(&a, "--flat-playlist"));
+	CHECK(has(&a, "--no-playlist"));
+}
+
+static void
+test_info_json_is_loaded_when_given(void)
+{
+	struct ytdlp_opts	 o = opts("video", "best", NULL, "m4a", "https://e.com/v");
+	struct ytdlp_argv	 a;
+
+	o.info_json = "/d/tmp/x/info.json";
+	o.ffmpeg = NULL;
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "--load-info-json"), "/d/tmp/x/info.json");
+	CHECK(!has(&a, "--ffmpeg-location"));
+	CHECK(ends_with_url(&a, "https://e.com/v"));
+}
+
+static void
+test_error_message_is_the_last_error_line(void)
+{
+	char		 m[1024];
+	const char	*err =
+	    "WARNING: something minor\n"
+	    "ERROR: first\n"
+	    "[ot-pp:x]\n"
+	    "\033[0;31mERROR:\033[0m [generic] None: Unable to download webpage: "
+	    "HTTP Error 404: File not found; please report this issue on  "
+	    "https://github.com/yt-dlp/yt-dlp/issues?q= , filling out\n"
+	    "\n";
+
+	ytdlp_error_message(err, strlen(err), 1, m, sizeof(m));
+	/* The last ERROR line wins, colour codes and yt-dlp's bug-report plea gone. */
+	CHECK_STR(m, "ERROR: [generic] None: Unable to download webpage: "
+	    "HTTP Error 404: File not found");
+	err = "x\nERROR: [generic] None: Unable to download webpage: HTTP "
+	    "Error 404: File not found; please report this issue on  https://x\n";
+	ytdlp_error_message(err, strlen(err), 1, m, sizeof(m));
+	CHECK_STR(m, "ERROR: [generic] None: Unable to download webpage: "
+	    "HTTP Error 404: File not found");
+	err = "Traceback (most recent call last):\n  File \"x\", line 8\n"
+	    "yt_dlp.utils.ExtractorError: [html5] a: Requested format is not "
+	    "available. Use --list-formats for a list of available formats\n";
+	ytdlp_error_message(err, strlen(err), 1, m, sizeof(m));
+	CHECK_STR(m, "ERROR: [html5] a: Requested format is not available. "
+	    "Use --list-formats for a list of available formats");
+	err = "some\nlast words \033[1mbold\033[0m\n\n";
+	ytdlp_error_message(err, strlen(err), 2, m, sizeof(m));
+	CHECK_STR(m, "last words bold");
+	ytdlp_error_message("", 0, 2, m, sizeof(m));
+	CHECK_STR(m, "yt-dlp exited with status 2");
+	ytdlp_error_message("\n \n", 3, -9, m, sizeof(m));
+	CHECK_STR(m, "yt-dlp was killed by signal 9");
+}
+
+static void
+test_error_message_is_bounded_on_a_character(void)
+{
+	char	 err[2000], m[1024];
+	size_t	 i, n;
+
+	memcpy(err, "ERROR: ", 7);
+	for (i = 7; i + 2 < 1500; i += 2)
+		memcpy(err + i, "\xc3\xa9", 2);		/* é */
+	err[i] = '\0';
+	ytdlp_error_message(err, strlen(err), 1, m, sizeof(m));
+	n = strlen(m);
+	CHECK(n <= 500 && n >= 498);
+	CHECK(((unsigned char)m[n - 1] & 0xc0) == 0x80);	/* ends on a whole é */
+	CHECK(((unsigned char)m[n - 2]) == 0xc3);
+}
+
+int
+main(void)
+{
+	test_video_best_merges_to_mp4();
+	test_video_quality_caps_height();
+	test_format_id_overrides_quality();
+	test_audio_extracts_with_bitrate();
+	test_dash_url_stays_after_double_dash();
+	test_info_json_is_loaded_when_given();
+	test_error_message_is_the_last_error_line();
+	test_error_message_is_bounded_on_a_character();
+	return unit_done("test_ytdlp_argv");
+}

@@ -1,0 +1,397 @@
+/* lane.c: the look-up lane: search, trending and info, beside the downloads and never behind them. */
+/*
+ * Look-ups have their own slots (OFFLINETUBE_MAX_LOOKUPS), so a full download
+ * queue never delays a search and a burst of searches never takes a download
+ * slot.  Each run is one yt-dlp -J in its own process group and directory,
+ * stopped at OFFLINETUBE_LOOKUP_TIMEOUT, or as soon as the API gives up.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "lane.h"
+#include "log.h"
+#include "lookup.h"
+#include "spawn.h"
+#include "store.h"
+#include "util.h"
+#include "ytdlp.h"
+
+#define LANE_MAX	8		/* config caps max_lookups here */
+#define ANSWER_MAX	(64 << 20)	/* a -J answer: a long playlist is a few MiB */
+#define ERR_MAX		16384		/* the stderr kept for the error */
+#define KILL_AFTER_MS	300
+#define PRUNE_MS	60000		/* expired answers go once a minute */
+#define CACHE_KEEP	10000		/* and the cache never holds more rows */
+
+struct run {
+	struct lookup_claim	 claim;
+	char			 dir[PATH_MAX];
+	char			 tag[32];	/* "lookup-N", for the log */
+	struct child		 child;
+	char			*out;
+	size_t			 outlen, outcap;
+	char			 err[ERR_MAX];
+	size_t			 errlen;
+	int64_t			 started;
+	int64_t			 deadline;
+	int64_t			 kill_at;
+	int			 abandoned;	/* the row ended without us: write nothing */
+	int			 timed_out;
+	int			 toobig;
+};
+
+static struct store		*db;
+static const struct config	*conf;
+static struct run		*runs[LANE_MAX];
+static size_t			 nruns;
+static int64_t			 next_prune;
+
+void
+lane_init(struct store *s, const struct config *c)
+{
+	db = s;
+	conf = c;
+	if (store_lookup_recover(db) == -1)
+		log_warnx(NULL, "look-up recovery: %s", store_errmsg(db));
+}
+
+size_t
+lane_count(void)
+{
+	return nruns;
+}
+
+static void
+run_signal(struct run *r, int sig)
+{
+	if (r->child.pid > 0)
+		kill(-r->child.pid, sig);
+}
+
+static void
+run_stop(struct run *r)
+{
+	if (r->kill_at != 0 || r->child.pid <= 0)
+		return;
+	run_signal(r, SIGTERM);
+	r->kill_at = util_now_ms() + KILL_AFTER_MS;
+}
+
+static void
+run_free(struct run *r)
+{
+	size_t	 i;
+
+	if (r->child.out != -1)
+		close(r->child.out);
+	if (r->child.err != -1)
+		close(r->child.err);
+	if (util_rm_rf(r->dir) == -1)
+		log_warnx(r->tag, "cannot remove %s", r->dir);
+	free(r->out);
+	for (i = 0; i < nruns; i++)
+		if (runs[i] == r) {
+			runs[i] = runs[--nruns];
+			break;
+		}
+	free(r);
+}
+
+static int
+run_start(const struct lookup_claim *c)
+{
+	struct lookup_argv	 a;
+	struct run		*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto fail;
+	r->claim = *c;
+	r->child.pid = -1;
+	r->child.out = r->child.err = -1;
+	snprintf(r->tag, sizeof(r->tag), "lookup-%lld", c->id);
+	if (util_path_join(r->dir, sizeof(r->dir), conf->tmp_dir, r->tag) == -1 ||
+	    util_mkdir_p(r->dir, 0700) == -1)
+		goto fail;
+	if (lookup_build_argv(conf->ytdlp, conf->search_prefix, c->kind, c->query,
+	    c->max_results, &a) == -1) {
+		store_lookup_fail(db, c->id, 502, "The look-up is not valid");
+		goto fail_quiet;
+	}
+	if (spawn_run(a.argv, r->dir, &r->child) == -1)
+		goto fail;
+	r->started = util_now_ms();
+	r->deadline = r->started + (int64_t)conf->lookup_timeout * 1000;
+	runs[nruns++] = r;
+	log_info(r->tag, "%s look-up: %s", c->kind, a.target);
+	return 0;
+fail:
+	log_warnx(NULL, "look-up %lld: cannot start: %s", c->id, strerror(errno));
+	store_lookup_fail(db, c->id, 502, "The worker could not run yt-dlp");
+fail_quiet:
+	if (r != NULL) {
+		if (r->dir[0] != '\0')
+			util_rm_rf(r->dir);
+		free(r);
+	}
+	return -1;
+}
+
+void
+lane_start_pending(void)
+{
+	struct lookup_claim	 c;
+	int			 rc;
+
+	while (nruns < (size_t)conf->max_lookups && nruns < LANE_MAX) {
+		if ((rc = store_lookup_claim(db, (long)getpid(), &c)) == -1) {
+			log_warnx(NULL, "look-up claim: %s", store_errmsg(db));
+			return;
+		}
+		if (rc == 0)
+			return;
+		(void)run_start(&c);
+	}
+}
+
+size_t
+lane_pollfds(struct pollfd *pfd, size_t max)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < nruns; i++) {
+		if (runs[i]->child.out != -1 && n < max) {
+			pfd[n].fd = runs[i]->child.out;
+			pfd[n++].events = POLLIN;
+		}
+		if (runs[i]->child.err != -1 && n < max) {
+			pfd[n].fd = runs[i]->child.err;
+			pfd[n++].events = POLLIN;
+		}
+	}
+	return n;
+}
+
+static void
+run_read(struct run *r, int fd)
+{
+	char	 chunk[65536], *p;
+	ssize_t	 n;
+	size_t	 keep;
+
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		if (fd == r->child.err) {
+			/* Keep the tail: the last ERROR: line is what matters. */
+			if ((size_t)n >= sizeof(r->err)) {
+				memcpy(r->err, chunk + n - sizeof(r->err), sizeof(r->err));
+				r->errlen = sizeof(r->err);
+			} else {
+				keep = sizeof(r->err) - (size_t)n;
+				if (r->errlen > keep) {
+					memmove(r->err, r->err + r->errlen - keep, keep);
+					r->errlen = keep;
+				}
+				memcpy(r->err + r->errlen, chunk, (size_t)n);
+				r->errlen += (size_t)n;
+			}
+			continue;
+		}
+		if (r->outlen + (size_t)n > ANSWER_MAX) {
+			r->toobig = 1;
+			run_stop(r);
+			continue;
+		}
+		if (r->outlen + (size_t)n > r->outcap) {
+			keep = r->outcap == 0 ? 65536 : r->outcap;
+			while (keep < r->outlen + (size_t)n)
+				keep *= 2;
+			if ((p = realloc(r->out, keep)) == NULL) {
+				r->toobig = 1;
+				run_stop(r);
+				continue;
+			}
+			r->out = p;
+			r->outcap = keep;
+		}
+		memcpy(r->out + r->outlen, chunk, (size_t)n);
+		r->outlen += (size_t)n;
+	}
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+		close(fd);
+		if (fd == r->child.out)
+			r->child.out = -1;
+		else
+			r->child.err = -1;
+	}
+}
+
+void
+lane_read_output(const struct pollfd *pfd, size_t n)
+{
+	size_t	 i, k;
+
+	for (i = 0; i < n; i++) {
+		if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+			continue;
+		for (k = 0; k < nruns; k++)
+			if (runs[k]->child.out == pfd[i].fd ||
+			    runs[k]->child.err == pfd[i].fd) {
+				run_read(runs[k], pfd[i].fd);
+				break;
+			}
+	}
+}
+
+/* yt-dlp has exited: its answer, or its error, goes into the row. */
+static void
+run_ended(struct run *r, int wstatus)
+{
+	char	 msg[600], err[256], *answer = NULL;
+	int	 code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+
+	if (r->abandoned) {
+		log_info(r->tag, "stopped: the API gave up waiting");
+		return;
+	}
+	if (r->timed_out) {
+		snprintf(msg, sizeof(msg), "yt-dlp did not answer within %d s",
+		    conf->lookup_timeout);
+		store_lookup_fail(db, r->claim.id, 504, msg);
+		log_info(r->tag, "%s", msg);
+		return;
+	}
+	if (r->toobig) {
+		store_lookup_fail(db, r->claim.id, 502, "yt-dlp's answer was too large");
+		return;
+	}
+	/* A listing may exit 1 over one bad entry and still print the rest. */
+	if (r->outlen > 0 && (code == 0 || code == 1))
+		answer = lookup_answer(r->claim.kind, r->claim.max_results, r->out,
+		    r->outlen, err, sizeof(err));
+	if (answer == NULL) {
+		ytdlp_error_message(r->err, r->errlen, code, msg, sizeof(msg));
+		store_lookup_fail(db, r->claim.id, 502, msg);
+		log_info(r->tag, "failed: %s", msg);
+		return;
+	}
+	if (store_lookup_finish(db, r->claim.id, answer,
+	    (int64_t)time(NULL) + conf->lookup_ttl) == -1)
+		log_warnx(r->tag, "look-up finish: %s", store_errmsg(db));
+	log_info(r->tag, "answered in %lld ms",
+	    (long long)(util_now_ms() - r->started));
+	free(answer);
+}
+
+/* Like the downloads: look first (WNOWAIT), kill the group, then reap. */
+int
+lane_reap(void)
+{
+	siginfo_t	 si;
+	struct run	*r;
+	size_t		 i;
+	int		 wstatus, ended = 0;
+
+	for (i = 0; i < nruns; ) {
+		r = runs[i];
+		memset(&si, 0, sizeof(si));
+		if (r->child.pid <= 0 || waitid(P_PID, (id_t)r->child.pid, &si,
+		    WEXITED | WNOHANG | WNOWAIT) == -1 || si.si_pid == 0) {
+			i++;
+			continue;
+		}
+		if (r->child.out != -1)
+			run_read(r, r->child.out);
+		if (r->child.err != -1)
+			run_read(r, r->child.err);
+		run_signal(r, SIGKILL);
+		if (waitpid(r->child.pid, &wstatus, 0) == -1)
+			wstatus = 0xff00;
+		run_ended(r, wstatus);
+		run_free(r);	/* the last run moves into slot i */
+		ended++;
+	}
+	return ended;
+}
+
+/* The API marks a look-up it stopped waiting for: nobody wants the answer now. */
+void
+lane_check_abandoned(void)
+{
+	struct lookup	 l;
+	size_t		 i;
+
+	for (i = 0; i < nruns; i++) {
+		if (runs[i]->abandoned)
+			continue;
+		if (store_lookup_get(db, runs[i]->claim.id, &l) == -1)
+			continue;
+		free(l.answer);
+		if (strcmp(l.status, "running") != 0) {
+			runs[i]->abandoned = 1;
+			run_stop(runs[i]);
+		}
+	}
+}
+
+void
+lane_timers(void)
+{
+	int64_t	 now = util_now_ms();
+	size_t	 i;
+	int	 n;
+
+	for (i = 0; i < nruns; i++) {
+		if (runs[i]->kill_at != 0 && now >= runs[i]->kill_at) {
+			run_signal(runs[i], SIGKILL);
+			runs[i]->kill_at = 0;
+		}
+		if (!runs[i]->timed_out && now >= runs[i]->deadline) {
+			runs[i]->timed_out = 1;
+			run_stop(runs[i]);
+		}
+	}
+	if (now >= next_prune) {
+		if ((n = store_lookup_prune(db, (int64_t)time(NULL), CACHE_KEEP)) == -1)
+			log_warnx(NULL, "look-up prune: %s", store_errmsg(db));
+		else if (n > 0)
+			log_debug(NULL, "pruned %d look-up(s)", n);
+		next_prune = now + PRUNE_MS;
+	}
+}
+
+/* On SIGTERM: stop every run; the API, still waiting, gets an error for each. */
+void
+lane_stop_all(void)
+{
+	int64_t	 until = util_now_ms() + 1000;
+	size_t	 i;
+
+	for (i = 0; i < nruns; i++) {
+		store_lookup_fail(db, runs[i]->claim.id, 502,
+		    "The worker stopped during the look-up");
+		runs[i]->abandoned = 1;
+		run_stop(runs[i]);
+	}
+	while (nruns > 0) {
+		lane_reap();
+		if (nruns == 0)
+			break;
+		if (util_now_ms() >= until - 700)
+			for (i = 0; i < nruns; i++)
+				run_signal(runs[i], SIGKILL);
+		if (util_now_ms() >= until) {
+			while (nruns > 0)
+				run_free(runs[0]);
+			break;
+		}
+		usleep(20000);
+	}
+}

@@ -1,0 +1,347 @@
+/* main.c: offlinetube-worker: the one process that runs yt-dlp, driven by rows in SQLite. */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "job.h"
+#include "lane.h"
+#include "log.h"
+#include "spawn.h"
+#include "store.h"
+#include "util.h"
+
+#define TICK_MS		200	/* how often another process's commit is noticed */
+#define HEARTBEAT_MS	5000	/* /api/health calls a worker alive within 15 s */
+#define LEASE_MS	10000	/* leases last 60 s: a few refreshes may fail */
+#define LEASE_SECS	60
+#define MAX_ATTEMPTS	3	/* crash re-queues before a task is failed */
+#define VERSION_MS	15000	/* yt-dlp --version may be slow on a cold cache */
+
+static int	 sigpipe_fds[2] = { -1, -1 };
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status == 0 ? stdout : stderr, "usage: offlinetube-worker [-hv] [-c file]\n"
+	    "  -c file  read OFFLINETUBE_* settings from file "
+	    "(the environment wins)\n"
+	    "  -h       this help\n"
+	    "  -v       verbose: log every yt-dlp command and line\n");
+	exit(status);
+}
+
+/* Only writes the signal's number: the loop does the work. */
+static void
+on_signal(int sig)
+{
+	unsigned char	 b = (unsigned char)sig;
+	int		 save = errno;
+
+	/* A full pipe already holds a wake-up; losing this byte loses nothing. */
+	if (write(sigpipe_fds[1], &b, 1) == -1)
+		errno = save;
+	errno = save;
+}
+
+static int
+signals_setup(void)
+{
+	static const int	 sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
+	struct sigaction	 sa;
+	size_t			 i;
+
+	if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) == -1)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) == -1)
+			return -1;
+	sa.sa_handler = SIG_IGN;
+	sa.sa_flags = 0;
+	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+/*
+ * One worker per data directory: two would both believe every running row
+ * is theirs and recover each other's work.  The lock dies with the process,
+ * so a crash never leaves a stale lock behind.
+ */
+static int
+lock_data_dir(const struct config *c)
+{
+	char	 path[PATH_MAX], pid[32];
+	int	 fd, n;
+
+	if (util_path_join(path, sizeof(path), c->data_dir, "run/worker.lock") == -1) {
+		log_warnx(NULL, "lock path too long");
+		return -1;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1) {
+		log_warnx(NULL, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			log_warnx(NULL, "another offlinetube-worker is already "
+			    "running on %s (%s is locked)", c->data_dir, path);
+		else
+			log_warnx(NULL, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || write(fd, pid, (size_t)n) != n)
+		log_warnx(NULL, "%s: cannot write pid", path);
+	return fd;
+}
+
+/* A crashed run's leftovers: its rows are re-queued, so its files are useless. */
+static void
+clean_tmp(const struct config *c)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 p[PATH_MAX];
+
+	if ((d = opendir(c->tmp_dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (util_path_join(p, sizeof(p), c->tmp_dir, de->d_name) == -1 ||
+		    util_rm_rf(p) == -1)
+			log_warnx(NULL, "cannot remove %s/%s", c->tmp_dir,
+			    de->d_name);
+	}
+	closedir(d);
+}
+
+/*
+ * yt-dlp calls FFmpeg by --ffmpeg-location, which wants a path: a bare name
+ * like the default "ffmpeg" is looked up in PATH here.  NULL: not found,
+ * yt-dlp looks for itself (and merging or audio extraction will fail).
+ */
+static const char *
+find_ffmpeg(const char *name, char *buf, size_t len)
+{
+	const char	*path, *p, *e;
+	int		 n;
+
+	if (strchr(name, '/') != NULL)
+		return access(name, X_OK) == 0 && strlen(name) < len ?
+		    memcpy(buf, name, strlen(name) + 1) : NULL;
+	if ((path = getenv("PATH")) == NULL)
+		path = "/usr/bin:/bin";
+	for (p = path; *p != '\0'; p = *e ? e + 1 : e) {
+		if ((e = strchr(p, ':')) == NULL)
+			e = p + strlen(p);
+		n = snprintf(buf, len, "%.*s/%s", (int)(e - p), p, name);
+		if (n > 0 && (size_t)n < len && e > p && access(buf, X_OK) == 0)
+			return buf;
+	}
+	return NULL;
+}
+
+/* "yt-dlp --version", for /api/health; a yt-dlp that does not answer is worth a warning. */
+static void
+ytdlp_version(struct store *db, const struct config *c)
+{
+	const char	*argv[] = { c->ytdlp, "--version", NULL };
+	struct child	 ch;
+	struct pollfd	 pfd;
+	char		 out[128];
+	size_t		 len = 0;
+	ssize_t		 n;
+	int64_t		 until = util_now_ms() + VERSION_MS;
+	int		 status = -1;
+
+	out[0] = '\0';
+	if (spawn_run(argv, c->tmp_dir, &ch) == -1) {
+		log_warnx(NULL, "cannot run %s: %s", c->ytdlp, strerror(errno));
+		goto done;
+	}
+	close(ch.err);
+	pfd.fd = ch.out;
+	pfd.events = POLLIN;
+	while (util_now_ms() < until) {
+		if (poll(&pfd, 1, 100) == -1 && errno != EINTR)
+			break;
+		n = read(ch.out, out + len, sizeof(out) - 1 - len);
+		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+			break;
+		if (n > 0)
+			len += (size_t)n;
+		if (len == sizeof(out) - 1)
+			break;
+	}
+	out[len] = '\0';
+	out[strcspn(out, "\r\n")] = '\0';
+	close(ch.out);
+	kill(-ch.pid, SIGKILL);
+	if (waitpid(ch.pid, &status, 0) == -1)
+		status = -1;
+done:
+	if (out[0] == '\0') {
+		log_warnx(NULL, "%s --version gave no answer", c->ytdlp);
+		snprintf(out, sizeof(out), "unknown");
+	} else
+		log_info(NULL, "yt-dlp %s", out);
+	if (store_meta_set(db, "yt_dlp_version", out) == -1)
+		log_warnx(NULL, "meta: %s", store_errmsg(db));
+}
+
+static void
+heartbeat(struct store *db)
+{
+	char	 now[ISO_TIME_LEN];
+
+	util_iso_now(now);
+	if (store_meta_set(db, "worker_heartbeat", now) == -1)
+		log_warnx(NULL, "heartbeat: %s", store_errmsg(db));
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config	 conf;
+	struct store	*db = NULL;
+	struct pollfd	 pfd[1 + 64 + 16];
+	const char	*cfile = NULL, *ff;
+	char		 err[512], ffbuf[PATH_MAX], pid[32];
+	unsigned char	 sig[64];
+	int64_t		 now, next_beat = 0, next_lease = 0;
+	ssize_t		 n, k;
+	size_t		 nfd, njfd;
+	int		 ch, lockfd, stopping = 0, children, claims, rc;
+
+	log_init("offlinetube-worker");
+	while ((ch = getopt(argc, argv, "c:hv")) != -1) {
+		switch (ch) {
+		case 'c':
+			cfile = optarg;
+			break;
+		case 'v':
+			log_verbose = 1;
+			break;
+		case 'h':
+			usage(0);
+		default:
+			usage(1);
+		}
+	}
+	if (optind != argc)
+		usage(1);
+	if (config_load(&conf, cfile, err, sizeof(err)) == -1) {
+		log_warnx(NULL, "%s", err);
+		return 1;
+	}
+	fprintf(stderr, "offlinetube-worker: configuration:\n");
+	config_print(&conf, stderr);
+	if (config_make_dirs(&conf) == -1) {
+		log_warnx(NULL, "cannot create the directories under %s: %s",
+		    conf.data_dir, strerror(errno));
+		return 1;
+	}
+	if ((lockfd = lock_data_dir(&conf)) == -1)
+		return 1;
+	if (signals_setup() == -1) {
+		log_warnx(NULL, "signals: %s", strerror(errno));
+		return 1;
+	}
+	clean_tmp(&conf);
+	if ((db = store_open(conf.db_path, err, sizeof(err))) == NULL) {
+		log_warnx(NULL, "%s", err);
+		return 1;
+	}
+	/* We hold the lock: every running row belongs to a worker that is gone. */
+	if ((rc = store_task_recover(db, MAX_ATTEMPTS, "The download was "
+	    "interrupted too many times and was abandoned")) == -1)
+		log_warnx(NULL, "recover: %s", store_errmsg(db));
+	else if (rc > 0)
+		log_info(NULL, "re-queued %d interrupted task(s)", rc);
+	if ((ff = find_ffmpeg(conf.ffmpeg, ffbuf, sizeof(ffbuf))) == NULL)
+		log_warnx(NULL, "%s: not found; merging and audio extraction "
+		    "will fail", conf.ffmpeg);
+	ytdlp_version(db, &conf);
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	if (store_meta_set(db, "worker_pid", pid) == -1)
+		log_warnx(NULL, "meta: %s", store_errmsg(db));
+	jobs_init(db, &conf, ff);
+	lane_init(db, &conf);
+	log_info(NULL, "running, pid %s, up to %d downloads and %d look-ups",
+	    pid, conf.max_downloads, conf.max_lookups);
+
+	while (!stopping) {
+		pfd[0].fd = sigpipe_fds[0];
+		pfd[0].events = POLLIN;
+		njfd = jobs_pollfds(pfd + 1, 64);
+		nfd = 1 + njfd + lane_pollfds(pfd + 1 + njfd, 16);
+		if (poll(pfd, nfd, TICK_MS) == -1 && errno != EINTR) {
+			log_warnx(NULL, "poll: %s", strerror(errno));
+			break;
+		}
+		children = claims = 0;
+		if (pfd[0].revents & POLLIN) {
+			while ((n = read(sigpipe_fds[0], sig, sizeof(sig))) > 0)
+				for (k = 0; k < n; k++) {
+					if (sig[k] == SIGCHLD)
+						children = 1;
+					else if (sig[k] == SIGHUP)
+						claims = 1;
+					else
+						stopping = 1;
+				}
+		}
+		jobs_read_output(pfd + 1, njfd);
+		lane_read_output(pfd + 1 + njfd, nfd - 1 - njfd);
+		if (children && jobs_reap() + lane_reap() > 0)
+			claims = 1;	/* a slot is free */
+		jobs_timers();
+		lane_timers();
+		/* Our own commits do not move data_version: only the API's do. */
+		if ((rc = store_changed(db)) == 1) {
+			jobs_cancel_requested();
+			lane_check_abandoned();
+			claims = 1;
+		} else if (rc == -1)
+			log_warnx(NULL, "data_version: %s", store_errmsg(db));
+		if (claims && !stopping) {
+			jobs_start_pending();
+			lane_start_pending();
+		}
+		now = util_now_ms();
+		if (now >= next_beat) {
+			heartbeat(db);
+			next_beat = now + HEARTBEAT_MS;
+		}
+		if (now >= next_lease && jobs_count() > 0) {
+			if (store_lease_refresh(db, (long)getpid(),
+			    (int64_t)time(NULL) + LEASE_SECS) == -1)
+				log_warnx(NULL, "lease: %s", store_errmsg(db));
+			next_lease = now + LEASE_MS;
+		}
+	}
+	log_info(NULL, "stopping %zu download(s)", jobs_count());
+	jobs_stop_all();
+	lane_stop_all();
+	store_close(db);
+	close(lockfd);
+	log_info(NULL, "stopped");
+	return 0;
+}

@@ -1,0 +1,137 @@
+/* media.c: what yt-dlp left in a job's directory: the media file and its thumbnail. */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "media.h"
+#include "util.h"
+
+/* Extensions that are never the media file: partial downloads and thumbnails. */
+static const char *const not_media[] = {
+	".part", ".ytdl", ".jpg", ".jpeg", ".png", ".webp", ".image", ".json",
+	".temp",
+};
+
+static int
+has_suffix(const char *s, const char *suf)
+{
+	size_t	 n = strlen(s), m = strlen(suf);
+
+	return n >= m && strcasecmp(s + n - m, suf) == 0;
+}
+
+/*
+ * The thumbnail's type from its first bytes: yt-dlp names it after the URL
+ * (".image", or no extension at all), and the API serves only these three.
+ */
+const char *
+media_image_ext(const unsigned char *b, size_t n)
+{
+	if (n >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
+		return "jpg";
+	if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return "png";
+	if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0)
+		return "webp";
+	return NULL;
+}
+
+/*
+ * The media file: the path yt-dlp printed when it is a file in dir, else the
+ * largest regular file in dir that is not partial or a thumbnail.
+ */
+int
+media_find(const char *dir, const char *hint, char *path, size_t len)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		 p[PATH_MAX];
+	off_t		 best = -1;
+	size_t		 i, dl = strlen(dir);
+
+	if (hint != NULL && hint[0] != '\0' && strncmp(hint, dir, dl) == 0 &&
+	    hint[dl] == '/' && strchr(hint + dl + 1, '/') == NULL &&
+	    lstat(hint, &st) == 0 && S_ISREG(st.st_mode) && strlen(hint) < len) {
+		memcpy(path, hint, strlen(hint) + 1);
+		return 0;
+	}
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		for (i = 0; i < sizeof(not_media) / sizeof(not_media[0]); i++)
+			if (has_suffix(de->d_name, not_media[i]))
+				break;
+		if (i < sizeof(not_media) / sizeof(not_media[0]) ||
+		    de->d_name[0] == '.')
+			continue;
+		if (util_path_join(p, sizeof(p), dir, de->d_name) == -1 ||
+		    lstat(p, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    st.st_size <= best || strlen(p) >= len)
+			continue;
+		best = st.st_size;
+		memcpy(path, p, strlen(p) + 1);
+	}
+	closedir(d);
+	return best >= 0 ? 0 : -1;
+}
+
+/*
+ * Moves the first image in dir (other than media) to thumbdir/{id}.{ext},
+ * ext from its content.  Returns 1 with dest set, 0 when there is none.
+ */
+int
+media_thumbnail(const char *dir, const char *media, const char *thumbdir,
+    const char *id, char *dest, size_t len)
+{
+	static const char *const exts[] = { "jpg", "png", "webp" };
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	unsigned char	 head[16];
+	char		 p[PATH_MAX], name[64];
+	const char	*ext;
+	ssize_t		 n;
+	size_t		 i;
+	int		 fd, found = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || has_suffix(de->d_name, ".part") ||
+		    util_path_join(p, sizeof(p), dir, de->d_name) == -1 ||
+		    strcmp(p, media) == 0 || lstat(p, &st) == -1 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, head, sizeof(head));
+		close(fd);
+		if (n <= 0 || (ext = media_image_ext(head, (size_t)n)) == NULL)
+			continue;
+		/* A retried task may have left another type's thumbnail: only one may exist. */
+		for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+			snprintf(name, sizeof(name), "%s.%s", id, exts[i]);
+			if (util_path_join(dest, len, thumbdir, name) == 0)
+				(void)unlink(dest);
+		}
+		snprintf(name, sizeof(name), "%s.%s", id, ext);
+		if (util_path_join(dest, len, thumbdir, name) == -1)
+			continue;
+		if (rename(p, dest) == -1) {
+			log_warnx(id, "thumbnail %s: %s", dest, strerror(errno));
+			continue;
+		}
+		(void)chmod(dest, 0644);
+		found = 1;
+	}
+	closedir(d);
+	return found;
+}

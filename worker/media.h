@@ -1,0 +1,13 @@
+/* media.h: what yt-dlp left in a job's directory: the media file and its thumbnail. */
+#ifndef OT_MEDIA_H
+#define OT_MEDIA_H
+
+#include <stddef.h>
+
+const char	*media_image_ext(const unsigned char *head, size_t len);
+int		 media_find(const char *dir, const char *hint, char *path,
+		    size_t len);
+int		 media_thumbnail(const char *dir, const char *media,
+		    const char *thumbdir, const char *id, char *dest, size_t len);
+
+#endif

@@ -1,0 +1,187 @@
+/* resolve.c: phase 1: what a URL is, and a playlist turned into one task per entry. */
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <uuid/uuid.h>
+
+#include "log.h"
+#include "resolve.h"
+#include "store.h"
+
+#define ENTRIES_MAX	5000	/* a playlist larger than this is cut, with a log line */
+
+static const char *
+str(struct json_object *o, const char *key)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Copies s into buf when it fits; a value that does not fit is not worth half of. */
+static void
+copy(char *buf, size_t len, const char *s)
+{
+	buf[0] = '\0';
+	if (s != NULL && strlen(s) < len)
+		memcpy(buf, s, strlen(s) + 1);
+}
+
+static int
+is_http(const char *u)
+{
+	return u != NULL && strlen(u) <= STORE_URL_MAX &&
+	    (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0);
+}
+
+/* The URL of a flat entry: "url" when it is one, else "webpage_url"; NULL when neither. */
+static const char *
+entry_url(struct json_object *e)
+{
+	const char	*u;
+
+	if (!json_object_is_type(e, json_type_object))
+		return NULL;
+	if (is_http(u = str(e, "url")))
+		return u;
+	if (is_http(u = str(e, "webpage_url")))
+		return u;
+	return NULL;
+}
+
+/*
+ * Entry 1 is the claimed task itself, the others become pending tasks with
+ * the same options.  One transaction: a crash never leaves half a playlist,
+ * and a resolve run again after a crash finds the claimed task no longer a
+ * bare URL (is_playlist), so entries are never inserted twice.
+ */
+static int
+playlist_insert(struct store *db, const struct task_claim *c,
+    struct json_object *entries, struct resolved *r, char *err, size_t errlen)
+{
+	struct task_new	 t;
+	uuid_t		 u;
+	char		 pid[STORE_ID_LEN], id[STORE_ID_LEN];
+	const char	*url;
+	size_t		 i, n;
+	int		 index = 0, total = 0;
+
+	n = json_object_array_length(entries);
+	for (i = 0; i < n; i++)
+		if (entry_url(json_object_array_get_idx(entries, i)) != NULL)
+			total++;
+	if (total == 0) {
+		snprintf(err, errlen, "The playlist has no entries that can be "
+		    "downloaded");
+		return -1;
+	}
+	if (total > ENTRIES_MAX) {
+		log_warnx(c->id, "playlist has %d entries, keeping %d", total,
+		    ENTRIES_MAX);
+		total = ENTRIES_MAX;
+	}
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, pid);
+	if (store_begin(db) == -1)
+		goto dberr;
+	for (i = 0; i < n && index < total; i++) {
+		struct json_object *e = json_object_array_get_idx(entries, i);
+
+		if ((url = entry_url(e)) == NULL)
+			continue;
+		index++;
+		if (index == 1) {
+			copy(r->url, sizeof(r->url), url);
+			copy(r->title, sizeof(r->title), str(e, "title"));
+			if (store_task_set_playlist(db, c->id, pid, 1, total,
+			    url) != 1)
+				goto dberr_rollback;
+			continue;
+		}
+		memset(&t, 0, sizeof(t));
+		uuid_generate_random(u);
+		uuid_unparse_lower(u, id);
+		t.id = id;
+		t.url = url;
+		t.download_type = c->download_type;
+		t.quality = c->quality;
+		t.format_id = c->format_id[0] != '\0' ? c->format_id : NULL;
+		t.audio_format = c->audio_format;
+		t.title = str(e, "title");
+		t.playlist_id = pid;
+		t.playlist_index = index;
+		t.playlist_total = total;
+		if (store_task_insert(db, &t) == -1)
+			goto dberr_rollback;
+	}
+	if (store_commit(db) == -1)
+		goto dberr_rollback;
+	r->playlist = 1;
+	r->total = total;
+	log_info(c->id, "playlist %s: %d entries", pid, total);
+	return 0;
+dberr_rollback:
+	/* 0 rows from set_playlist: the task was cancelled meanwhile. */
+	snprintf(err, errlen, "database: %s", store_errmsg(db));
+	store_rollback(db);
+	return -1;
+dberr:
+	snprintf(err, errlen, "database: %s", store_errmsg(db));
+	return -1;
+}
+
+/*
+ * Reads yt-dlp's -J answer for a claimed task.  A playlist is expanded into
+ * tasks (see above) and r->url is its first entry; a single video keeps the
+ * URL and, when the answer lists formats, phase 2 can load it instead of
+ * extracting the page a second time.
+ */
+int
+resolve_apply(struct store *db, const struct task_claim *c, const char *json,
+    size_t len, struct resolved *r, char *err, size_t errlen)
+{
+	struct json_tokener	*tok = NULL;
+	struct json_object	*o = NULL, *entries, *v;
+	const char		*type;
+	int			 rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	r->total = 1;
+	if (len > 0x7fffffff || (tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH)) == NULL) {
+		snprintf(err, errlen, "yt-dlp's answer is too large");
+		goto fail;
+	}
+	o = json_tokener_parse_ex(tok, json, (int)len);
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		snprintf(err, errlen, "yt-dlp gave no information for this URL");
+		goto fail;
+	}
+	type = str(o, "_type");
+	if (type != NULL && strcmp(type, "playlist") == 0 &&
+	    json_object_object_get_ex(o, "entries", &entries) &&
+	    json_object_is_type(entries, json_type_array)) {
+		rc = playlist_insert(db, c, entries, r, err, errlen);
+		goto fail;
+	}
+	copy(r->url, sizeof(r->url), c->url);
+	copy(r->title, sizeof(r->title), str(o, "title"));
+	if (is_http(str(o, "thumbnail")))
+		copy(r->thumbnail, sizeof(r->thumbnail), str(o, "thumbnail"));
+	r->has_formats = (type == NULL || strcmp(type, "video") == 0) &&
+	    json_object_object_get_ex(o, "formats", &v) &&
+	    json_object_is_type(v, json_type_array);
+	/* A direct file link has no "formats", only its own "url": still loadable. */
+	if (!r->has_formats && (type == NULL || strcmp(type, "video") == 0) &&
+	    str(o, "url") != NULL)
+		r->has_formats = 1;
+	rc = 0;
+fail:
+	json_object_put(o);
+	if (tok != NULL)
+		json_tokener_free(tok);
+	return rc;
+}

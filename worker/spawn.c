@@ -1,0 +1,123 @@
+/* spawn.c: runs a program in its own process group, with pipes, a clean environment and a directory. */
+#include <sys/prctl.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "spawn.h"
+
+/*
+ * What yt-dlp may see of our environment: enough to find programs, its
+ * plugins and cookies (HOME, XDG_CONFIG_HOME, PYTHONPATH) and to decode
+ * titles (LANG, LC_ALL).  Nothing else of the daemon's leaks to it.
+ */
+static const char *const passenv[] = {
+	"PATH", "HOME", "LANG", "LC_ALL", "XDG_CONFIG_HOME", "PYTHONPATH",
+};
+#define NPASS	(sizeof(passenv) / sizeof(passenv[0]))
+
+/* Runs in the child between fork and exec: only async-signal-safe calls. */
+static void
+child_exec(const char *const argv[], char *const envp[], int out, int err,
+    pid_t parent)
+{
+	sigset_t	 none;
+	int		 null, sig;
+
+	/* Its own group, so that cancel can stop yt-dlp and the FFmpeg it runs together. */
+	setpgid(0, 0);
+	/*
+	 * A worker killed with SIGKILL cannot stop its children; the kernel does
+	 * it, so that a restarted worker's re-run does not race an orphan.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(125);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if ((null = open("/dev/null", O_RDONLY)) == -1 ||
+	    dup2(null, STDIN_FILENO) == -1 ||
+	    dup2(out, STDOUT_FILENO) == -1 ||
+	    dup2(err, STDERR_FILENO) == -1)
+		_exit(126);
+	execvpe(argv[0], (char *const *)(uintptr_t)argv, envp);
+	/* Becomes error_message: say which program, not just "status 127". */
+	if (write(STDERR_FILENO, "ERROR: cannot run ", 18) == -1 ||
+	    write(STDERR_FILENO, argv[0], strlen(argv[0])) == -1 ||
+	    write(STDERR_FILENO, "\n", 1) == -1)
+		_exit(127);
+	_exit(127);
+}
+
+/*
+ * Returns 0 with c filled, -1 (errno set) when nothing runs.  The parent's
+ * read ends are non-blocking for poll(); the child's ends are blocking, as
+ * programs expect, and every descriptor we own is close-on-exec.
+ */
+int
+spawn_run(const char *const argv[], const char *tmpdir, struct child *c)
+{
+	char		 envbuf[NPASS + 1][4096], *envp[NPASS + 2];
+	const char	*v;
+	int		 po[2] = { -1, -1 }, pe[2] = { -1, -1 }, n, save;
+	size_t		 i, ne = 0;
+	pid_t		 pid, self = getpid();
+
+	c->pid = -1;
+	c->out = c->err = -1;
+	for (i = 0; i < NPASS; i++) {
+		if ((v = getenv(passenv[i])) == NULL)
+			continue;
+		n = snprintf(envbuf[ne], sizeof(envbuf[ne]), "%s=%s", passenv[i], v);
+		if (n < 0 || (size_t)n >= sizeof(envbuf[ne])) {
+			log_warnx(NULL, "spawn: %s too long, not passed", passenv[i]);
+			continue;
+		}
+		envp[ne] = envbuf[ne];
+		ne++;
+	}
+	n = snprintf(envbuf[ne], sizeof(envbuf[ne]), "TMPDIR=%s", tmpdir);
+	if (n < 0 || (size_t)n >= sizeof(envbuf[ne])) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	envp[ne] = envbuf[ne];
+	envp[++ne] = NULL;
+
+	if (pipe2(po, O_CLOEXEC) == -1 || pipe2(pe, O_CLOEXEC) == -1)
+		goto fail;
+	if (fcntl(po[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(pe[0], F_SETFL, O_NONBLOCK) == -1)
+		goto fail;
+	if ((pid = fork()) == -1)
+		goto fail;
+	if (pid == 0)
+		child_exec(argv, envp, po[1], pe[1], self);
+	/* Both sides set the group: whichever runs first, kill(-pid) works at once. */
+	if (setpgid(pid, pid) == -1 && errno != EACCES && errno != ESRCH)
+		log_warnx(NULL, "setpgid %ld: %s", (long)pid, strerror(errno));
+	close(po[1]);
+	close(pe[1]);
+	c->pid = pid;
+	c->out = po[0];
+	c->err = pe[0];
+	return 0;
+fail:
+	save = errno;
+	for (i = 0; i < 2; i++) {
+		if (po[i] != -1)
+			close(po[i]);
+		if (pe[i] != -1)
+			close(pe[i]);
+	}
+	errno = save;
+	return -1;
+}

@@ -1,0 +1,15 @@
+/* spawn.h: runs a program in its own process group, with pipes, a clean environment and a directory. */
+#ifndef OT_SPAWN_H
+#define OT_SPAWN_H
+
+#include <sys/types.h>
+
+struct child {
+	pid_t	 pid;		/* also the process group id; -1 when none */
+	int	 out;		/* read ends, non-blocking, close-on-exec; -1 when closed */
+	int	 err;
+};
+
+int	 spawn_run(const char *const argv[], const char *tmpdir, struct child *);
+
+#endif

@@ -1,0 +1,296 @@
+/* ytdlp.c: what we tell yt-dlp (argv) and what we read back from it (markers, errors). */
+#include <stdio.h>
+#include <string.h>
+
+#include "ytdlp.h"
+
+#define ERROR_MAX	500	/* bytes of yt-dlp's message kept in error_message */
+
+static int
+push(struct ytdlp_argv *a, const char *s)
+{
+	/* One slot stays free for the terminating NULL. */
+	if (a->argc + 1 >= YTDLP_ARGV_MAX)
+		return -1;
+	a->argv[a->argc++] = s;
+	a->argv[a->argc] = NULL;
+	return 0;
+}
+
+/* "720p" -> 720; "best" and anything else -> 0 (no cap). */
+int
+ytdlp_quality_height(const char *q)
+{
+	int	 h = 0;
+	size_t	 i;
+
+	if (q == NULL)
+		return 0;
+	for (i = 0; q[i] >= '0' && q[i] <= '9' && i < 5; i++)
+		h = h * 10 + (q[i] - '0');
+	if (i == 0 || strcmp(q + i, "p") != 0)
+		return 0;
+	return h;
+}
+
+/* "128kbps" -> 128; "best" and anything else -> 0 (best quality). */
+int
+ytdlp_quality_kbps(const char *q)
+{
+	int	 k = 0;
+	size_t	 i;
+
+	if (q == NULL)
+		return 0;
+	for (i = 0; q[i] >= '0' && q[i] <= '9' && i < 5; i++)
+		k = k * 10 + (q[i] - '0');
+	if (i == 0 || strcmp(q + i, "kbps") != 0)
+		return 0;
+	return k;
+}
+
+/*
+ * The format selection.  A format_id the user picked from /api/info wins
+ * over quality; "ID+ba/ID" adds the best audio when ID is video only and is
+ * just ID when it has audio (yt-dlp drops a second audio stream).  A height
+ * cap first wants formats whose height is known to fit, then accepts formats
+ * of unknown height (many sites do not say), never a known larger one.
+ */
+static int
+format_spec(const struct ytdlp_opts *o, char *buf, size_t len)
+{
+	int	 n, h, audio;
+
+	audio = strcmp(o->download_type, "audio") == 0;
+	if (o->format_id != NULL && o->format_id[0] != '\0')
+		n = audio ? snprintf(buf, len, "%s", o->format_id) :
+		    snprintf(buf, len, "%s+ba/%s", o->format_id, o->format_id);
+	else if (audio)
+		n = snprintf(buf, len, "ba/b");
+	else if ((h = ytdlp_quality_height(o->quality)) == 0)
+		n = snprintf(buf, len, "bv*+ba/b");
+	else
+		n = snprintf(buf, len, "bv*[height<=%d]+ba/b[height<=%d]/"
+		    "bv*[height<=?%d]+ba/b[height<=?%d]", h, h, h, h);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	return 0;
+}
+
+/*
+ * Phase 2.  yt-dlp writes %(id)s.%(ext)s into outdir (we rename it ourselves,
+ * so the name on disk never depends on yt-dlp's sanitizing), prints the chosen
+ * format and the final path as marked lines, progress as one JSON object per
+ * line, and postprocessor steps as markers on stderr (this yt-dlp prints those
+ * without a newline, so they are found by their brackets, not by lines).
+ * --print implies --quiet, which --progress undoes for the progress lines.
+ */
+int
+ytdlp_download_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
+{
+	static const char *const common[] = {
+		"--ignore-config", "--no-playlist", "--newline", "--no-colors",
+		"--no-mtime", "--progress",
+		"--progress-template", "download:%(progress)j",
+		"--progress-template", "postprocess:" YTDLP_MARK_PP
+		    "%(progress.status)s:%(progress.postprocessor)s]",
+		"--print", "before_dl:" YTDLP_MARK_FORMAT
+		    "%(.{height,abr,acodec,format_id,title})j",
+		"--print", "after_move:" YTDLP_MARK_FILE "%(filepath)s",
+		"-o", "%(id)s.%(ext)s", "--write-thumbnail",
+	};
+	size_t	 i;
+	int	 k, n;
+
+	memset(a, 0, sizeof(*a));
+	if (o->url == NULL || o->download_type == NULL || o->outdir == NULL)
+		return -1;
+	if (push(a, o->ytdlp) == -1)
+		return -1;
+	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		if (push(a, common[i]) == -1)
+			return -1;
+	if (o->ffmpeg != NULL && (push(a, "--ffmpeg-location") == -1 ||
+	    push(a, o->ffmpeg) == -1))
+		return -1;
+	if (push(a, "-P") == -1 || push(a, o->outdir) == -1)
+		return -1;
+	if (format_spec(o, a->format, sizeof(a->format)) == -1 ||
+	    push(a, "-f") == -1 || push(a, a->format) == -1)
+		return -1;
+	if (strcmp(o->download_type, "audio") == 0) {
+		if ((k = ytdlp_quality_kbps(o->quality)) > 0)
+			n = snprintf(a->audio_quality, sizeof(a->audio_quality),
+			    "%dK", k);
+		else
+			n = snprintf(a->audio_quality, sizeof(a->audio_quality),
+			    "0");
+		if (n < 0 || (size_t)n >= sizeof(a->audio_quality))
+			return -1;
+		if (push(a, "-x") == -1 || push(a, "--audio-format") == -1 ||
+		    push(a, o->audio_format != NULL ? o->audio_format : "m4a") == -1 ||
+		    push(a, "--audio-quality") == -1 ||
+		    push(a, a->audio_quality) == -1)
+			return -1;
+	} else {
+		/* mp4 when the codecs fit in it, else mkv rather than failing. */
+		if (push(a, "--merge-output-format") == -1 ||
+		    push(a, "mp4/mkv") == -1)
+			return -1;
+	}
+	/* yt-dlp ignores the URL when it loads an info file; it stays for the log. */
+	if (o->info_json != NULL && (push(a, "--load-info-json") == -1 ||
+	    push(a, o->info_json) == -1))
+		return -1;
+	if (push(a, "--") == -1 || push(a, o->url) == -1)
+		return -1;
+	return 0;
+}
+
+/* Phase 1: what the URL is (one video, or a playlist listed without its entries' details). */
+int
+ytdlp_resolve_argv(const char *ytdlp, const char *url, struct ytdlp_argv *a)
+{
+	static const char *const opts[] = {
+		"--ignore-config", "--no-warnings", "--no-playlist",
+		"--flat-playlist", "-J", "--",
+	};
+	size_t	 i;
+
+	memset(a, 0, sizeof(*a));
+	if (url == NULL || push(a, ytdlp) == -1)
+		return -1;
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (push(a, opts[i]) == -1)
+			return -1;
+	return push(a, url);
+}
+
+/* Copies at most len bytes of s, dropping ANSI colour sequences and control characters. */
+static size_t
+clean_copy(char *out, size_t outlen, const char *s, size_t len)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < len && n + 1 < outlen; i++) {
+		if (s[i] == '\033') {
+			/* CSI: ESC [ parameters final-byte */
+			if (i + 1 < len && s[i + 1] == '[') {
+				for (i += 2; i < len &&
+				    !((unsigned char)s[i] >= 0x40 &&
+				    (unsigned char)s[i] <= 0x7e); i++)
+					;
+			}
+			continue;
+		}
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			continue;
+		out[n++] = s[i];
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* Past the colour codes a line may start with (when --no-colors is not obeyed). */
+static const char *
+skip_ansi(const char *s, const char *end)
+{
+	while (end - s >= 2 && s[0] == '\033' && s[1] == '[') {
+		for (s += 2; s < end && !((unsigned char)*s >= 0x40 &&
+		    (unsigned char)*s <= 0x7e); s++)
+			;
+		if (s < end)
+			s++;
+	}
+	return s;
+}
+
+/* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
+static void
+utf8_cut(char *s, size_t max)
+{
+	size_t	 n = strlen(s);
+
+	if (n <= max)
+		return;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	s[n] = '\0';
+}
+
+/*
+ * The error_message of a failed run, from the tail of its stderr: the last
+ * "ERROR:" line (what yt-dlp says went wrong); else a Python exception line
+ * (--load-info-json lets some errors escape as a traceback); else the last
+ * non-empty line; else the exit status.
+ */
+void
+ytdlp_error_message(const char *err, size_t len, int status, char *out,
+    size_t outlen)
+{
+	const char	*line, *end, *last = NULL, *lastexc = NULL, *lasterr = NULL;
+	const char	*p, *pick;
+	size_t		 plen = 0, lastlen = 0, exclen = 0, errlen = 0, i;
+	char		*cut;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	for (line = err; line < err + len; line = end + 1) {
+		if ((end = memchr(line, '\n', (size_t)(err + len - line))) == NULL)
+			end = err + len;
+		for (p = line; p < end && (*p == ' ' || *p == '\t' || *p == '\r'); p++)
+			;
+		if (p == end)
+			continue;
+		last = line;
+		lastlen = (size_t)(end - line);
+		p = skip_ansi(line, end);
+		if (end - p >= 6 && memcmp(p, "ERROR:", 6) == 0) {
+			lasterr = line;
+			errlen = lastlen;
+		}
+		/* "yt_dlp.utils.DownloadError: message": a name, then ": ". */
+		for (i = 0; i < lastlen && (line[i] == '_' || line[i] == '.' ||
+		    (line[i] >= 'A' && line[i] <= 'Z') ||
+		    (line[i] >= 'a' && line[i] <= 'z') ||
+		    (line[i] >= '0' && line[i] <= '9')); i++)
+			;
+		if (i > 5 && i + 2 < lastlen && line[i] == ':' &&
+		    line[i + 1] == ' ' && memcmp(line + i - 5, "Error", 5) == 0) {
+			lastexc = line + i + 2;
+			exclen = lastlen - i - 2;
+		}
+	}
+	pick = NULL;
+	if (lasterr != NULL) {
+		pick = lasterr;
+		plen = errlen;
+	} else if (lastexc != NULL) {
+		pick = lastexc;
+		plen = exclen;
+	} else if (last != NULL) {
+		pick = last;
+		plen = lastlen;
+	}
+	if (pick != NULL) {
+		if (pick == lastexc && outlen > 7) {
+			memcpy(out, "ERROR: ", 7);
+			clean_copy(out + 7, outlen - 7, pick, plen);
+		} else
+			clean_copy(out, outlen, pick, plen);
+		/* yt-dlp's plea to file a bug says nothing about this download. */
+		if ((cut = strstr(out, "; please report this issue on")) != NULL)
+			*cut = '\0';
+		utf8_cut(out, ERROR_MAX < outlen ? ERROR_MAX : outlen - 1);
+		while ((i = strlen(out)) > 0 && out[i - 1] == ' ')
+			out[i - 1] = '\0';
+	}
+	if (out[0] != '\0')
+		return;
+	if (status >= 0)
+		snprintf(out, outlen, "yt-dlp exited with status %d", status);
+	else
+		snprintf(out, outlen, "yt-dlp was killed by signal %d", -status);
+}

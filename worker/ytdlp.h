@@ -1,0 +1,45 @@
+/* ytdlp.h: what we tell yt-dlp (argv) and what we read back from it (markers, errors). */
+#ifndef OT_YTDLP_H
+#define OT_YTDLP_H
+
+#include <stddef.h>
+
+#define YTDLP_ARGV_MAX	64
+
+/*
+ * Lines we ask yt-dlp to print (--print and --progress-template), so the
+ * worker reads facts instead of scraping yt-dlp's human-readable output.
+ */
+#define YTDLP_MARK_FORMAT	"[ot-fmt] "	/* stdout: JSON of the chosen format */
+#define YTDLP_MARK_FILE		"[ot-file] "	/* stdout: the final file's path */
+#define YTDLP_MARK_PP		"[ot-pp:"	/* stderr: "[ot-pp:started:Merger]" */
+
+/* A job's download as the task row describes it. */
+struct ytdlp_opts {
+	const char	*ytdlp;		/* program */
+	const char	*ffmpeg;	/* absolute path, or NULL to let yt-dlp look */
+	const char	*outdir;	/* where yt-dlp writes the media and thumbnail */
+	const char	*info_json;	/* phase 1's answer, or NULL to extract again */
+	const char	*download_type;	/* "video" | "audio" */
+	const char	*quality;	/* "best", "720p", "128kbps" */
+	const char	*format_id;	/* "" or NULL: none */
+	const char	*audio_format;	/* m4a, mp3, opus, flac, wav */
+	const char	*url;
+};
+
+/* An argv and the strings built for it: argv points into this struct, or at constants. */
+struct ytdlp_argv {
+	const char	*argv[YTDLP_ARGV_MAX];
+	size_t		 argc;
+	char		 format[256];
+	char		 audio_quality[16];
+};
+
+int	 ytdlp_download_argv(const struct ytdlp_opts *, struct ytdlp_argv *);
+int	 ytdlp_resolve_argv(const char *ytdlp, const char *url, struct ytdlp_argv *);
+int	 ytdlp_quality_height(const char *quality);
+int	 ytdlp_quality_kbps(const char *quality);
+void	 ytdlp_error_message(const char *err, size_t len, int status,
+	    char *out, size_t outlen);
+
+#endif
