@@ -91,14 +91,15 @@ lookup_run(struct req *r, const char *kind, const char *key, int max_results,
 		if ((rc = store_lookup_insert(db, kind, key, max_results, now,
 		    &id)) == -1)
 			goto dberr;
-		/* Lost a race to an identical question: wait for that one. */
-		if (rc == 0 && (rc = store_lookup_find(db, kind, key,
-		    max_results, now, &l)) != 1)
-			goto dberr;
-		if (rc == 1 && l.id == 0)
-			goto dberr;
-		if (l.id != 0)
+		if (rc == 0) {
+			/* Lost a race to an identical question: join that one. */
+			if (store_lookup_find(db, kind, key, max_results, now,
+			    &l) != 1)
+				goto dberr;
+			if (strcmp(l.status, "done") == 0)
+				goto answer;
 			id = l.id;
+		}
 	} else
 		id = l.id;
 	deadline = util_now_ms() + (int64_t)(r->ctx->cfg->lookup_timeout + 5) * 1000;

@@ -340,6 +340,9 @@ main(int argc, char *argv[])
 	log_info(NULL, "stopping %zu download(s)", jobs_count());
 	jobs_stop_all();
 	lane_stop_all();
+	/* Health says "not running" at once, not 15 s later. */
+	if (store_meta_set(db, "worker_heartbeat", "") == -1)
+		log_warnx(NULL, "heartbeat: %s", store_errmsg(db));
 	store_close(db);
 	close(lockfd);
 	log_info(NULL, "stopped");

@@ -1,0 +1,66 @@
+"""conftest.py: the fixture site and the services the end-to-end tests run against.
+
+A module shares one service (`service`); tests that stop, kill or reconfigure
+programs make their own (`make_service`).  See harness.py.
+"""
+import shutil
+import tempfile
+
+import pytest
+
+from harness import end_service, fixture_site, run_service
+
+
+# -- pytest fixtures -------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    media = str(tmp_path_factory.mktemp("media"))
+    fixture_site.make_media(media)
+    s = fixture_site.FixtureSite(media).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def xdg(site):
+    d = tempfile.mkdtemp(prefix="ot-xdg-", dir="/tmp")
+    fixture_site.write_ytdlp_config(d, site.base)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def service(site, xdg):
+    """One service shared by the tests of a module."""
+    svc = run_service(site, xdg)
+    yield svc
+    end_service(svc)
+
+
+@pytest.fixture
+def make_service(site, xdg):
+    """Starts fresh services (with extra environment) for destructive tests."""
+    made = []
+
+    def make(**env):
+        svc = run_service(site, xdg, {k: str(v) for k, v in env.items()})
+        made.append(svc)
+        return svc
+    yield make
+    for svc in made:
+        end_service(svc)
+
+
+@pytest.fixture(scope="module")
+def make_service_module(site, xdg):
+    """Like make_service, for a service the tests of one module share."""
+    made = []
+
+    def make(**env):
+        svc = run_service(site, xdg, {k: str(v) for k, v in env.items()})
+        made.append(svc)
+        return svc
+    yield make
+    for svc in made:
+        end_service(svc)

@@ -1,0 +1,438 @@
+"""harness.py: runs real nginx + offlinetube-api + offlinetube-worker for the e2e tests.
+
+The binaries come from $OFFLINETUBE_BIN (default build/).  Each service runs on a
+free loopback port with its own data directory under /tmp (short: the unix socket
+path must fit 107 bytes).  Teardown stops the three programs with SIGTERM and fails
+the test run when one does not exit cleanly, when a yt-dlp or FFmpeg process is left
+behind, or when a sanitizer wrote a report into a program's log.
+"""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "tests", "fixtures"))
+import fixture_site  # noqa: E402
+
+BIN = os.path.join(REPO, os.environ.get("OFFLINETUBE_BIN", "build"))
+YTDLP = shutil.which("yt-dlp") or "/usr/bin/yt-dlp"
+FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
+FFPROBE = shutil.which("ffprobe") or "/usr/bin/ffprobe"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
+FINAL = ("completed", "error", "cancelled")
+
+TASK_FIELDS = {
+    "id": str, "url": str, "title": str, "thumbnail": str, "status": str,
+    "progress": (int, float), "speed": str, "eta": str, "filesize": int,
+    "downloaded_bytes": int, "format_note": str, "is_playlist": bool,
+    "playlist_index": int, "playlist_total": int, "filename": str, "quality": str,
+    "download_type": str, "error_message": str, "created_at": str,
+    "completed_at": (str, type(None)),
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ffprobe(path):
+    """The streams and duration of a media file, as ffprobe reports them."""
+    out = subprocess.run(
+        [FFPROBE, "-v", "error", "-show_entries",
+         "stream=codec_type,codec_name,width,height:format=duration,format_name",
+         "-of", "json", path], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def proc_cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+    except OSError:
+        return []
+
+
+def proc_state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def media_procs(data_dir):
+    """yt-dlp, FFmpeg and ffprobe processes working for this data directory.
+
+    A process counts when its command line names the data directory or its working
+    directory lies in it (a job run from its temporary directory)."""
+    found = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        pid = int(d)
+        argv = proc_cmdline(pid)
+        if not argv or proc_state(pid) == "Z":
+            continue
+        names = [os.path.basename(a) for a in argv[:2]]
+        if not any(n in ("yt-dlp", "yt_dlp", "ffmpeg", "ffprobe") or "yt-dlp" in n
+                   or n == "__main__.py" and "yt_dlp" in " ".join(argv[:2])
+                   for n in names):
+            continue
+        try:
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+        except OSError:
+            cwd = ""
+        if data_dir in " ".join(argv) or cwd == data_dir or cwd.startswith(data_dir + "/"):
+            found.append((pid, argv))
+    return found
+
+
+def ytdlp_procs(data_dir):
+    """The yt-dlp processes of this data directory alive at one instant.
+
+    A walk of /proc is not atomic: a process that ends during it and one that
+    starts during it would both be seen.  The second look keeps only those still
+    alive after the walk, which therefore all existed at the same time."""
+    found = [(p, a) for p, a in media_procs(data_dir)
+             if any("yt-dlp" in os.path.basename(x) or "yt_dlp" in x for x in a[:2])]
+    return [(p, a) for p, a in found if proc_state(p) not in (None, "Z", "X")
+            and proc_cmdline(p) == a]
+
+
+def wait_until(pred, timeout, interval=0.1, what="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def files_under(d):
+    out = []
+    for root, _, files in os.walk(d):
+        out.extend(os.path.join(root, f) for f in files)
+    return sorted(out)
+
+
+class Service:
+    """nginx + API + worker on one data directory; each program's log is kept in it."""
+
+    def __init__(self, site, xdg, env=None, data_dir=None):
+        self.xdg = xdg
+        self.site = site
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="ot-", dir="/tmp")
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.socket_path = os.path.join(self.data_dir, "run", "api.sock")
+        self.log_dir = os.path.join(self.data_dir, "logs")
+        os.makedirs(self.log_dir, exist_ok=True)
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": os.environ.get("HOME", "/root"),
+            "LANG": "C.UTF-8",
+            "XDG_CONFIG_HOME": xdg,
+            "OFFLINETUBE_DATA_DIR": self.data_dir,
+            "OFFLINETUBE_LISTEN": f"127.0.0.1:{self.port}",
+            "OFFLINETUBE_SOCKET": self.socket_path,
+            "OFFLINETUBE_SOCKET_PATH": self.socket_path,
+            "OFFLINETUBE_YTDLP": YTDLP,
+            "OFFLINETUBE_FFMPEG": FFMPEG,
+            "OFFLINETUBE_ALLOW_PRIVATE_URLS": "1",
+            "OFFLINETUBE_SEARCH_PREFIX": "otfixsearch",
+            "OFFLINETUBE_MAX_DOWNLOADS": "3",
+            "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=23",
+            "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+        }
+        self.env.update(env or {})
+        self.procs = {}          # name -> Popen
+        self.problems = []       # unclean exits, found at stop time
+
+    # -- programs ---------------------------------------------------------
+
+    def _spawn(self, name, argv):
+        log = open(os.path.join(self.log_dir, f"{name}.log"), "ab")
+        log.write(f"==== start {time.strftime('%H:%M:%S')} {argv}\n".encode())
+        log.flush()
+        p = subprocess.Popen(argv, env=self.env, cwd=self.data_dir, stdin=subprocess.DEVNULL,
+                             stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self.procs[name] = p
+        return p
+
+    def log(self, name):
+        try:
+            with open(os.path.join(self.log_dir, f"{name}.log"), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def logs_tail(self, n=40):
+        out = []
+        for name in ("api", "worker", "nginx"):
+            lines = self.log(name).splitlines()[-n:]
+            out.append(f"--- {name}.log (last {n} lines) ---\n" + "\n".join(lines))
+        return "\n".join(out)
+
+    def _need_alive(self, name):
+        p = self.procs.get(name)
+        if p is None or p.poll() is not None:
+            raise AssertionError(f"{name} exited early (rc={p and p.returncode})\n"
+                                 + self.logs_tail())
+
+    def start_api(self):
+        for exe in ("offlinetube-api", "offlinetube-worker"):
+            if not os.access(os.path.join(BIN, exe), os.X_OK):
+                pytest.fail(f"{os.path.join(BIN, exe)} is not built")
+        self._spawn("api", [os.path.join(BIN, "offlinetube-api")])
+        wait_until(lambda: self._socket_answers() or
+                   self.procs["api"].poll() is not None, 20, what="the API socket")
+        self._need_alive("api")
+
+    def _socket_answers(self):
+        with socket.socket(socket.AF_UNIX) as s:
+            try:
+                s.connect(self.socket_path)
+                return True
+            except OSError:
+                return False
+
+    def start_worker(self):
+        self._spawn("worker", [os.path.join(BIN, "offlinetube-worker")])
+        time.sleep(0.05)
+
+    def start_nginx(self):
+        conf = subprocess.run(
+            ["sh", os.path.join(REPO, "scripts", "nginx-conf.sh"), self.data_dir,
+             f"127.0.0.1:{self.port}", self.socket_path],
+            check=True, capture_output=True, text=True).stdout.strip()
+        self._spawn("nginx", [NGINX, "-p", os.path.join(self.data_dir, "nginx"),
+                              "-e", "stderr", "-c", conf])
+
+    def start(self):
+        self.start_api()
+        self.start_worker()
+        self.start_nginx()
+        self.wait_healthy()
+        return self
+
+    def wait_healthy(self, timeout=30):
+        def ok():
+            for n in self.procs:
+                self._need_alive(n)
+            try:
+                st, _, body = self.get("/api/health")
+            except OSError:
+                return False
+            return st == 200 and isinstance(body, dict) and \
+                (body.get("worker") or {}).get("alive") is True
+        try:
+            wait_until(ok, timeout, 0.2, "GET /api/health: 200 with worker.alive")
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n{self.logs_tail()}") from None
+
+    def stop_proc(self, name, sig=signal.SIGTERM, timeout=10):
+        """Stops one program; records (does not raise) an unclean exit."""
+        p = self.procs.get(name)
+        if p is None or p.poll() is not None:
+            if p is not None and p.returncode not in (0,) and sig == signal.SIGTERM:
+                self.problems.append(f"{name} had already exited with {p.returncode}")
+            return p and p.returncode
+        p.send_signal(sig)
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.problems.append(f"{name} did not exit within {timeout}s of {sig.name}")
+            p.kill()
+            p.wait()
+            return None
+        if sig == signal.SIGTERM and p.returncode != 0:
+            self.problems.append(f"{name} exited with {p.returncode} after SIGTERM")
+        return p.returncode
+
+    def stop_worker(self):
+        return self.stop_proc("worker")
+
+    def kill_worker(self):
+        return self.stop_proc("worker", signal.SIGKILL)
+
+    def restart_worker(self):
+        self.stop_worker()
+        self.start_worker()
+        self.wait_healthy()
+
+    def stop(self):
+        for name in ("nginx", "api", "worker"):
+            self.stop_proc(name)
+
+    def restart(self):
+        """Stops all three and starts them again on the same port and data directory."""
+        self.stop()
+        self.start()
+
+    def pids(self):
+        return {n: p.pid for n, p in self.procs.items() if p.poll() is None}
+
+    # -- checks at the end ---------------------------------------------------
+
+    def sanitizer_reports(self):
+        bad = []
+        for name in ("api", "worker"):
+            text = self.log(name)
+            for mark in SANITIZER_MARKS:
+                if mark in text:
+                    i = text.index(mark)
+                    bad.append(f"{name}.log: {text[max(0, i - 200):i + 3000]}")
+                    break
+        return bad
+
+    def finish(self):
+        """Stops everything and returns the list of problems found (empty = clean)."""
+        self.stop()
+        problems = list(self.problems)
+        try:
+            wait_until(lambda: not media_procs(self.data_dir), 5, 0.2)
+        except AssertionError:
+            left = media_procs(self.data_dir)
+            problems.append(f"yt-dlp/FFmpeg processes left behind: {left}")
+            for pid, _ in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        problems.extend(self.sanitizer_reports())
+        return problems
+
+    # -- HTTP --------------------------------------------------------------
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        """One request; returns (status, headers, body): body is the decoded JSON when
+        the answer is JSON and parses, else the raw bytes."""
+        h = dict(headers or {})
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        elif isinstance(body, str):
+            body = body.encode()
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            c.request(method, path, body=body, headers=h)
+            r = c.getresponse()
+            data = r.read()
+            hdrs = r.headers
+            status = r.status
+        finally:
+            c.close()
+        if "json" in (hdrs.get("Content-Type") or ""):
+            try:
+                return status, hdrs, json.loads(data)
+            except ValueError:
+                pass
+        return status, hdrs, data
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    # -- tasks -------------------------------------------------------------
+
+    def submit(self, url, **fields):
+        st, _, body = self.post("/api/download", {"url": url, **fields})
+        assert st == 200, f"POST /api/download {url}: {st} {body}"
+        return body
+
+    def task(self, tid):
+        st, _, body = self.get(f"/api/downloads/{tid}")
+        assert st == 200, f"GET /api/downloads/{tid}: {st} {body}"
+        return body
+
+    def tasks(self, query=""):
+        st, _, body = self.get("/api/downloads" + query)
+        assert st == 200, f"GET /api/downloads{query}: {st} {body}"
+        return body
+
+    def wait_for_status(self, tid, statuses, timeout=60):
+        if isinstance(statuses, str):
+            statuses = (statuses,)
+        seen = []
+        deadline = time.monotonic() + timeout
+        while True:
+            t = self.task(tid)
+            if not seen or seen[-1] != t["status"]:
+                seen.append(t["status"])
+            if t["status"] in statuses:
+                return t
+            if t["status"] in FINAL:
+                raise AssertionError(
+                    f"task {tid} reached {t['status']} waiting for {statuses} "
+                    f"(seen {seen}): error_message={t.get('error_message')!r}\n"
+                    + self.logs_tail())
+            if time.monotonic() > deadline:
+                raise AssertionError(f"task {tid} still {t['status']} after {timeout}s "
+                                     f"waiting for {statuses} (seen {seen})\n"
+                                     + self.logs_tail())
+            time.sleep(0.1)
+
+    def download(self, url, **fields):
+        """Submits a download and waits for it to complete."""
+        t = self.submit(url, **fields)
+        return self.wait_for_status(t["id"], "completed")
+
+    def fetch_file(self, tid):
+        return self.get(f"/api/download/{tid}/file")
+
+    def path_of(self, task):
+        return os.path.join(self.data_dir, "downloads", task["filename"])
+
+    def leftovers(self):
+        """Partial and temporary files: everything under tmp/ and any non-final
+        file (.part, .ytdl, .temp, fragments) under downloads/."""
+        out = files_under(os.path.join(self.data_dir, "tmp"))
+        for f in files_under(os.path.join(self.data_dir, "downloads")):
+            b = os.path.basename(f)
+            if (b.endswith((".part", ".ytdl", ".temp", ".tmp")) or ".part-Frag" in b
+                    or ".temp." in b or b.startswith(".")):
+                out.append(f)
+        return out
+
+
+def run_service(site, xdg, env=None):
+    svc = Service(site, xdg, env)
+    try:
+        svc.start()
+    except BaseException:
+        problems = svc.finish()
+        if svc.procs:
+            print(f"service start failed; data dir kept: {svc.data_dir}; {problems}")
+        else:
+            shutil.rmtree(svc.data_dir, ignore_errors=True)
+        raise
+    return svc
+
+
+def end_service(svc):
+    problems = svc.finish()
+    if problems:
+        pytest.fail(f"service in {svc.data_dir} did not end cleanly:\n" + "\n".join(problems)
+                    + "\n" + svc.logs_tail(), pytrace=False)
+    shutil.rmtree(svc.data_dir, ignore_errors=True)

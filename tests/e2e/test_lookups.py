@@ -1,0 +1,208 @@
+"""test_lookups.py: search, trending and info run yt-dlp in the worker's look-up
+lane, are cached, shared between identical askers, and fail loudly."""
+import os
+import threading
+import time
+import urllib.parse
+import uuid
+
+import pytest
+
+from harness import REPO, ffprobe, media_procs, proc_cmdline, wait_until
+
+COUNTING = os.path.join(REPO, "tests", "fixtures", "ytdlp-counting")
+
+
+@pytest.fixture(scope="module")
+def lsvc(make_service_module):
+    return make_service_module(
+        OFFLINETUBE_YTDLP=COUNTING, OFFLINETUBE_SEARCH_PREFIX="otfixsearch",
+        OFFLINETUBE_TRENDING_QUERY="Playlist entry", OFFLINETUBE_LOOKUP_TIMEOUT=3,
+        OFFLINETUBE_MAX_DOWNLOADS=1)
+
+
+def runs(svc, marker):
+    """How many times yt-dlp was started with marker in its arguments."""
+    try:
+        with open(os.path.join(svc.xdg, "ytdlp-runs.log")) as f:
+            return sum(1 for line in f if marker in line)
+    except FileNotFoundError:
+        return 0
+
+
+def search(svc, q, **params):
+    qs = urllib.parse.urlencode({"q": q, **params})
+    return svc.get("/api/search?" + qs)
+
+
+ITEM_KEYS = {"id", "title", "url", "thumbnail", "duration", "duration_formatted",
+             "uploader", "view_count"}
+
+
+def test_search_returns_results_with_their_fields(lsvc, site):
+    st, _, body = search(lsvc, "Fixture clip")
+    assert st == 200, body
+    assert body["query"] == "Fixture clip"
+    titles = sorted(r["title"] for r in body["results"])
+    assert titles == ["Fixture clip", "Fixture clip two"]
+    for r in body["results"]:
+        assert set(r) >= ITEM_KEYS, r
+        assert r["url"].startswith(site.base + "/video/")
+        assert r["uploader"] == "OfflineTube fixtures"
+        assert r["view_count"] == 42
+        assert r["duration"] == 3 and r["duration_formatted"] == "0:03"
+
+
+def test_search_honours_max_results(lsvc):
+    st, _, body = search(lsvc, "Fixture", max_results=2)
+    assert st == 200, body
+    assert len(body["results"]) == 2
+    st, _, body = search(lsvc, "Fixture", max_results=50)
+    assert st == 200 and len(body["results"]) > 2
+
+
+@pytest.mark.parametrize("params, detail", [
+    ({"q": "x", "max_results": "0"}, "max_results"),
+    ({"q": "x", "max_results": "51"}, "max_results"),
+    ({"q": "x", "max_results": "ten"}, "max_results"),
+    ({}, "q"),
+    ({"q": ""}, "q"),
+    ({"q": "   "}, "q"),
+    ({"q": "a" * 501}, "q"),
+])
+def test_search_refuses_bad_parameters(lsvc, params, detail):
+    st, _, body = lsvc.get("/api/search?" + urllib.parse.urlencode(params))
+    assert st == 400, body
+    assert body["detail"].startswith(detail + ":"), body
+
+
+def test_search_with_a_url_lists_that_url(lsvc, site):
+    st, _, body = search(lsvc, site.base + "/playlist/three")
+    assert st == 200, body
+    assert [r["title"] for r in body["results"]] == [
+        "Playlist entry one", "Playlist entry two", "Playlist entry three"]
+    st, _, body = search(lsvc, site.page("hd"))
+    assert st == 200, body
+    assert len(body["results"]) == 1
+    assert body["results"][0]["title"].startswith("Fixture HD clip")
+
+
+def test_a_second_identical_search_comes_from_the_cache(lsvc):
+    q = f"Fixture clip {uuid.uuid4().hex[:6]}"
+    # No fixture matches, which is still an answer: an empty list, cached.
+    st, _, first = search(lsvc, q)
+    assert st == 200, first
+    assert runs(lsvc, q) == 1
+    st, _, second = search(lsvc, "  " + q.replace(" ", "   ") + " ")
+    assert st == 200 and second["results"] == first["results"]
+    assert runs(lsvc, q) == 1, "the cached answer ran yt-dlp again"
+
+
+def test_identical_searches_at_the_same_moment_run_yt_dlp_once(lsvc):
+    q = f"otslow {uuid.uuid4().hex[:6]}"
+    answers = []
+
+    def ask():
+        answers.append(search(lsvc, q))
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [a[0] for a in answers] == [200, 200, 200], answers
+    assert runs(lsvc, q) == 1
+
+
+def test_a_lookup_that_hangs_ends_in_504_and_leaves_no_process(lsvc):
+    q = f"othang {uuid.uuid4().hex[:6]}"
+    st, _, body = search(lsvc, q)
+    assert st == 504, body
+    assert "3 s" in body["detail"], body
+    def gone():
+        return not any(q.split()[1] in " ".join(proc_cmdline(int(p)))
+                       for p in os.listdir("/proc") if p.isdigit())
+    wait_until(gone, 3, what="the hung yt-dlp to be stopped")
+    assert not os.listdir(os.path.join(lsvc.data_dir, "tmp"))
+
+
+def test_trending_searches_the_trending_query_when_no_url_is_set(lsvc):
+    st, _, body = lsvc.get("/api/trending?max_results=2")
+    assert st == 200, body
+    assert set(body) == {"results"}
+    assert [r["title"] for r in body["results"]] == ["Playlist entry one",
+                                                     "Playlist entry two"]
+    st, _, _ = lsvc.get("/api/trending?max_results=0")
+    assert st == 400
+
+
+def test_trending_lists_the_trending_url(make_service, site):
+    svc = make_service(OFFLINETUBE_TRENDING_URL=site.base + "/playlist/three")
+    st, _, body = svc.get("/api/trending")
+    assert st == 200, body
+    assert [r["title"] for r in body["results"]] == [
+        "Playlist entry one", "Playlist entry two", "Playlist entry three"]
+
+
+def test_info_lists_formats_best_first_and_one_downloads(lsvc, site):
+    st, _, info = lsvc.post("/api/info", {"url": site.page("two")})
+    assert st == 200, info
+    for k in ("id", "title", "description", "thumbnail", "duration", "duration_formatted",
+              "uploader", "view_count", "url", "formats"):
+        assert k in info, k
+    assert info["title"].startswith("Fixture two qualities")
+    heights = [f["height"] for f in info["formats"]]
+    assert heights == sorted(heights, reverse=True) and heights[0] == 720, info["formats"]
+    ids = [f["format_id"] for f in info["formats"]]
+    assert len(ids) == len(set(ids))
+    for f in info["formats"]:
+        for k in ("format_id", "format_note", "ext", "protocol", "width", "height", "fps",
+                  "filesize", "filesize_formatted", "vcodec", "acodec", "has_audio",
+                  "has_video", "resolution"):
+            assert k in f, (k, f)
+    small = info["formats"][-1]
+    st, _, t = lsvc.post("/api/download", {"url": site.page("two"),
+                                          "format_id": small["format_id"]})
+    assert st == 200, t
+    t = lsvc.wait_for_status(t["id"], "completed")
+    v = [s for s in ffprobe(lsvc.path_of(t))["streams"] if s["codec_type"] == "video"]
+    assert v and v[0]["height"] == 360
+
+
+def test_info_of_a_failing_page_is_502_with_the_reason(lsvc, site):
+    st, _, body = lsvc.post("/api/info", {"url": site.base + "/video/missing-page"})
+    assert st == 502, body
+    assert "404" in body["detail"], body
+
+
+@pytest.mark.parametrize("body, status", [
+    ({}, 400), ({"url": "file:///etc/passwd"}, 400), ({"url": "-x"}, 400),
+    ("not json", 400),
+])
+def test_info_validates_its_body(lsvc, body, status):
+    st, _, answer = lsvc.post("/api/info", body,
+                              headers={"Content-Type": "application/json"})
+    assert st == status, answer
+    assert answer["detail"]
+
+
+def test_searches_are_answered_while_downloads_fill_every_slot(lsvc, site):
+    # OFFLINETUBE_MAX_DOWNLOADS=1: one slow download runs, another waits.
+    a = lsvc.submit(site.base + "/video/slow-lane-a")
+    b = lsvc.submit(site.base + "/video/slow-lane-b")
+    lsvc.wait_for_status(a["id"], "downloading")
+    st, _, body = search(lsvc, f"Fixture HD {uuid.uuid4().hex[:4]}")
+    assert st == 200, body
+    st, _, body = lsvc.post("/api/info", {"url": site.page("clip")})
+    assert st == 200, body
+    assert lsvc.task(a["id"])["status"] == "downloading"
+    assert lsvc.task(b["id"])["status"] == "pending"
+    lsvc.delete(f"/api/downloads/{a['id']}/remove")
+    lsvc.delete(f"/api/downloads/{b['id']}/remove")
+
+
+def test_lookups_answer_503_when_the_worker_is_not_running(make_service):
+    svc = make_service()
+    svc.stop_worker()
+    # The heartbeat ages out after 15 s; a stopped worker clears it at once.
+    st, _, body = search(svc, f"anything {uuid.uuid4().hex[:4]}")
+    assert st == 503, body
