@@ -12,8 +12,10 @@ data=$(cd "$data" && pwd)
 export OFFLINETUBE_DATA_DIR=$data
 listen=${OFFLINETUBE_LISTEN:-127.0.0.1:8001}
 socket=${OFFLINETUBE_SOCKET:-$data/run/api.sock}
+# Debian puts nginx in /usr/sbin, which a normal user's PATH may lack.
+nginx=$(command -v nginx || echo /usr/sbin/nginx)
 conf=$(sh "$here/scripts/nginx-conf.sh" "$data" "$listen" "$socket")
-nginx -t -q -p "$data/nginx" -e stderr -c "$conf"
+"$nginx" -t -q -p "$data/nginx" -e stderr -c "$conf"
 
 pids=()
 stop() {
@@ -26,7 +28,7 @@ trap stop EXIT
 
 "$bin/offlinetube-worker" & pids+=($!)
 "$bin/offlinetube-api" & pids+=($!)
-nginx -p "$data/nginx" -e stderr -c "$conf" & pids+=($!)
+"$nginx" -p "$data/nginx" -e stderr -c "$conf" & pids+=($!)
 echo "OfflineTube is listening on http://$listen/ (data in $data); Ctrl-C stops it." >&2
 # The first of the three to exit ends the run.
 wait -n "${pids[@]}" || true
