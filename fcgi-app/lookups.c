@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -184,7 +185,7 @@ normalise(const char *in, char *out, size_t len)
 int
 lookups_search(struct req *r)
 {
-	char	 q[QUERY_MAX * 3 + 1], key[QUERY_MAX + 1];
+	char	 q[QUERY_MAX * 3 + 1], key[QUERY_MAX + 1], detail[256];
 	int	 rc, max;
 
 	if ((rc = req_query_get(r, "q", q, sizeof(q))) == 0)
@@ -197,6 +198,11 @@ lookups_search(struct req *r)
 	if (max_results_get(r, &max) == -1)
 		return reply_error(r, 400, "max_results: must be an integer "
 		    "from 1 to 50");
+	/* A URL as q is listed by yt-dlp: the same guard as a download's. */
+	if ((strncasecmp(key, "http://", 7) == 0 ||
+	    strncasecmp(key, "https://", 8) == 0) &&
+	    route_url_refused(r, "q", key, detail, sizeof(detail)))
+		return reply_error(r, 400, detail);
 	return lookup_run(r, "search", key, max, WRAP_SEARCH, q);
 }
 
@@ -224,7 +230,8 @@ lookups_info(struct req *r)
 	char		 detail[256];
 
 	if (validate_fields(r->body, info_fields, 1, &url, detail,
-	    sizeof(detail)) == -1)
+	    sizeof(detail)) == -1 ||
+	    route_url_refused(r, "url", url, detail, sizeof(detail)))
 		return reply_error(r, 400, detail);
 	return lookup_run(r, "info", url, 0, WRAP_INFO, NULL);
 }

@@ -1,8 +1,12 @@
 /* route.c: the route table and the dispatcher that owns every refusal. */
 #include <string.h>
 
+#include <stdio.h>
+
+#include "config.h"
 #include "req.h"
 #include "route.h"
+#include "urlguard.h"
 #include "util.h"
 
 #define NOT_FOUND_TASK	"Descarga no encontrada"
@@ -124,4 +128,20 @@ route_dispatch(struct req *r)
 	    req_read_body(r, &detail, &status) == -1)
 		return reply_error(r, status, detail);
 	return rt->handler(r);
+}
+
+/*
+ * The SSRF guard every route that hands a URL to yt-dlp runs: 1 (and detail
+ * set) when the URL's host is private and private URLs are not allowed.
+ */
+int
+route_url_refused(struct req *r, const char *field, const char *url,
+    char *detail, size_t len)
+{
+	const char	*why;
+
+	if (r->ctx->cfg->allow_private_urls || urlguard_check(url, &why) == 0)
+		return 0;
+	snprintf(detail, len, "%s: %s", field, why);
+	return 1;
 }

@@ -19,6 +19,8 @@ struct route {
 };
 
 int	 route_dispatch(struct req *);
+int	 route_url_refused(struct req *, const char *field, const char *url,
+	    char *detail, size_t len);
 
 /* The handlers, one file per group. */
 int	 tasks_create(struct req *);

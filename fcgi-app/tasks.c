@@ -12,6 +12,7 @@
 #include "log.h"
 #include "req.h"
 #include "route.h"
+#include "urlguard.h"
 #include "util.h"
 #include "validate.h"
 
@@ -48,6 +49,8 @@ tasks_create(struct req *r)
 
 	if (validate_fields(r->body, download_fields, F__MAX, v, detail,
 	    sizeof(detail)) == -1)
+		return reply_error(r, 400, detail);
+	if (route_url_refused(r, "url", v[F_URL], detail, sizeof(detail)))
 		return reply_error(r, 400, detail);
 	uuid_generate_random(uu);
 	uuid_unparse_lower(uu, id);
