@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "cors.h"
 #include "req.h"
 #include "route.h"
 #include "urlguard.h"
@@ -111,8 +112,12 @@ route_dispatch(struct req *r)
 			bad_id = bad;
 		}
 	}
+	if (cors_headers(r) == -1)
+		return -1;
 	if (allow[0] == '\0')
 		return reply_error(r, 404, "Not Found");
+	if (strcmp(r->method, "OPTIONS") == 0)
+		return cors_preflight(r, allow);
 	if (rt == NULL) {
 		r->status = 405;
 		if (reply_header(r, "Allow: %s\r\n", allow) == -1)
