@@ -6,6 +6,37 @@
 
 static const char hexdig[] = "0123456789ABCDEF";
 
+/* Appends in to out at *o, %XX-escaping every byte keep() refuses. */
+static int
+pct_append(const char *in, int (*keep)(unsigned char), char *out,
+    size_t outlen, size_t *o)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)in; *p != '\0'; p++) {
+		if (keep(*p)) {
+			if (*o + 1 >= outlen)
+				return -1;
+			out[(*o)++] = (char)*p;
+		} else {
+			if (*o + 3 >= outlen)
+				return -1;
+			out[(*o)++] = '%';
+			out[(*o)++] = hexdig[*p >> 4];
+			out[(*o)++] = hexdig[*p & 15];
+		}
+	}
+	out[*o] = '\0';
+	return 0;
+}
+
+static int
+is_path_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("._~/-", c) != NULL);
+}
+
 /*
  * Percent-encodes every byte outside A-Za-z0-9._~/- so that nginx, which
  * decodes an X-Accel-Redirect URI, gets back exactly the file name we looked
@@ -14,27 +45,11 @@ static const char hexdig[] = "0123456789ABCDEF";
 int
 encode_path(const char *in, char *out, size_t outlen)
 {
-	const unsigned char	*p;
-	size_t			 o = 0;
+	size_t	 o = 0;
 
-	for (p = (const unsigned char *)in; *p != '\0'; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || strchr("._~/-", *p) != NULL) {
-			if (o + 1 >= outlen)
-				return -1;
-			out[o++] = (char)*p;
-		} else {
-			if (o + 3 >= outlen)
-				return -1;
-			out[o++] = '%';
-			out[o++] = hexdig[*p >> 4];
-			out[o++] = hexdig[*p & 15];
-		}
-	}
-	if (o >= outlen)
+	if (outlen == 0)
 		return -1;
-	out[o] = '\0';
-	return 0;
+	return pct_append(in, is_path_char, out, outlen, &o);
 }
 
 /* RFC 5987 attr-char: the bytes filename*= may carry unencoded. */
@@ -75,23 +90,7 @@ encode_disposition(const char *filename, char *out, size_t outlen)
 		return -1;
 	memcpy(out + o, mid, sizeof(mid) - 1);
 	o += sizeof(mid) - 1;
-	for (p = (const unsigned char *)filename; *p != '\0'; p++) {
-		if (is_attr_char(*p)) {
-			if (o + 1 >= outlen)
-				return -1;
-			out[o++] = (char)*p;
-		} else {
-			if (o + 3 >= outlen)
-				return -1;
-			out[o++] = '%';
-			out[o++] = hexdig[*p >> 4];
-			out[o++] = hexdig[*p & 15];
-		}
-	}
-	if (o >= outlen)
-		return -1;
-	out[o] = '\0';
-	return 0;
+	return pct_append(filename, is_attr_char, out, outlen, &o);
 }
 
 static int

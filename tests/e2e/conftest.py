@@ -38,15 +38,21 @@ def service(site, xdg):
     end_service(svc)
 
 
-@pytest.fixture
-def make_service(site, xdg):
-    """Starts fresh services (with extra environment) for destructive tests."""
+def _service_maker(site, xdg):
+    """A function that starts services with extra environment, and their list."""
     made = []
 
     def make(**env):
         svc = run_service(site, xdg, {k: str(v) for k, v in env.items()})
         made.append(svc)
         return svc
+    return make, made
+
+
+@pytest.fixture
+def make_service(site, xdg):
+    """Starts fresh services (with extra environment) for destructive tests."""
+    make, made = _service_maker(site, xdg)
     yield make
     for svc in made:
         end_service(svc)
@@ -55,12 +61,7 @@ def make_service(site, xdg):
 @pytest.fixture(scope="module")
 def make_service_module(site, xdg):
     """Like make_service, for a service the tests of one module share."""
-    made = []
-
-    def make(**env):
-        svc = run_service(site, xdg, {k: str(v) for k, v in env.items()})
-        made.append(svc)
-        return svc
+    make, made = _service_maker(site, xdg)
     yield make
     for svc in made:
         end_service(svc)
