@@ -22,6 +22,7 @@
 #include "resolve.h"
 #include "spawn.h"
 #include "store.h"
+#include "urlguard.h"
 #include "util.h"
 #include "ytdlp.h"
 
@@ -238,6 +239,8 @@ job_start(const struct task_claim *c)
 {
 	struct job		*j;
 	struct ytdlp_argv	 a;
+	const char		*why;
+	char			 msg[256];
 
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		log_warnx(c->id, "out of memory");
@@ -255,6 +258,17 @@ job_start(const struct task_claim *c)
 	    util_path_join(j->outdir, sizeof(j->outdir), j->dir, "out") == -1 ||
 	    util_path_join(j->info, sizeof(j->info), j->dir, "info.json") == -1) {
 		job_fail(j, "temporary path too long");
+		goto fail;
+	}
+	/*
+	 * The API checked the URL at submit time; checked again here because a
+	 * name may resolve elsewhere now, and a playlist's entries were never
+	 * submitted at all.  (getaddrinfo blocks the loop for as long as DNS
+	 * takes: a cached or local answer is quick.)
+	 */
+	if (!conf->allow_private_urls && urlguard_check(c->url, &why) == -1) {
+		snprintf(msg, sizeof(msg), "URL refused: %s", why);
+		job_fail(j, msg);
 		goto fail;
 	}
 	/* A retry starts clean: nothing from an earlier run may be taken for this one. */
