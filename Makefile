@@ -34,7 +34,7 @@ LIB_OBJ	   = $(filter-out $(B)/fcgi-app/main.o $(B)/worker/main.o, \
 
 PY	 = /usr/bin/python3
 
-.PHONY: all deps run test unit e2e asan clean install-deps
+.PHONY: all deps deps-test run test unit e2e asan clean install-deps fuzz fuzz-build fuzz-smoke
 all: $(B)/offlinetube-api $(B)/offlinetube-worker
 
 $(B)/%.o: %.c $(HEADERS)
@@ -64,6 +64,9 @@ unit-bin: $(UNIT_BIN)
 deps:
 	@sh scripts/install-deps.sh
 
+deps-test:
+	@sh scripts/install-deps.sh test
+
 # The sanitizer build: the same sources under AddressSanitizer and UBSan.
 asan:
 	$(MAKE) B=build/asan CFLAGS="$(SANFLAGS)" all unit-bin
@@ -79,9 +82,39 @@ unit: asan
 e2e: asan
 	OFFLINETUBE_BIN=build/asan $(PY) -m pytest -q -p no:cacheprovider tests/e2e
 
-test: deps all
+test: deps-test all
 	$(MAKE) unit
+	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
+
+# libFuzzer harnesses (clang): the parsers and encoders that meet untrusted bytes.
+FUZZERS	     = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	       -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+fuzz-build:
+	$(MAKE) B=build/fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+	    $(patsubst %,build/fuzz/%,$(FUZZERS))
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(OT_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_OBJ) \
+	    -lfcgi $(LDLIBS)
+
+# Each harness for FUZZ_SECONDS, from the committed corpus; finds land in build/.
+fuzz: fuzz-build
+	@for f in $(FUZZERS); do \
+		mkdir -p build/fuzz/found/$$f || exit 1; \
+		echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
+		build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+		    -artifact_prefix=build/fuzz/found/$$f/ \
+		    build/fuzz/found/$$f tests/fuzz/corpus/$$f >build/fuzz/$$f.log 2>&1 \
+		    || { tail -n 40 build/fuzz/$$f.log; exit 1; }; \
+	done; echo "fuzz: $(words $(FUZZERS)) passed, 0 failed"
+
+# The test suite's share: a few seconds each, enough to replay the corpus and explore a bit.
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=4
 
 clean:
 	rm -rf build

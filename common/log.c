@@ -16,7 +16,7 @@ log_init(const char *progname)
 	setvbuf(stderr, NULL, _IOLBF, 0);
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 log_vemit(const char *level, const char *id, const char *fmt, va_list ap)
 {
 	char		 line[2048], stamp[32];

@@ -66,9 +66,6 @@ req_read_body(struct req *r, const char **detail, int *status)
 	const char		*clen, *ctype;
 	long long		 want;
 	int			 n;
-	struct json_tokener	*tok = NULL;
-	enum json_tokener_error	 jerr;
-	size_t			 off;
 
 	*status = 400;
 	ctype = FCGX_GetParam("CONTENT_TYPE", r->fcgi->envp);
@@ -99,31 +96,49 @@ req_read_body(struct req *r, const char **detail, int *status)
 		*detail = "Request body shorter than its Content-Length";
 		return -1;
 	}
-	if ((tok = json_tokener_new()) == NULL) {
-		*status = 500;
-		*detail = "Internal error";
+	if ((r->body = req_parse_json(r->buf, r->buflen, detail)) == NULL) {
+		*status = *detail == NULL ? 500 : 400;
+		if (*detail == NULL)
+			*detail = "Internal error";
 		return -1;
 	}
-	r->body = json_tokener_parse_ex(tok, r->buf, (int)r->buflen);
+	return 0;
+}
+
+/*
+ * The body as a JSON object, or NULL with detail saying why (NULL detail:
+ * out of memory).  The whole buffer must be the one value: trailing bytes
+ * other than whitespace make it invalid, so no parser disagreement hides there.
+ */
+struct json_object *
+req_parse_json(const char *buf, size_t len, const char **detail)
+{
+	struct json_tokener	*tok;
+	struct json_object	*o;
+	enum json_tokener_error	 jerr;
+	size_t			 off;
+
+	*detail = NULL;
+	if (len > REQ_BODY_MAX || (tok = json_tokener_new()) == NULL)
+		return NULL;
+	o = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
 	off = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
-	/* Trailing bytes after the value are junk too, except whitespace. */
-	while (off < r->buflen && strchr(" \t\r\n", r->buf[off]) != NULL)
+	while (off < len && strchr(" \t\r\n", buf[off]) != NULL && buf[off] != '\0')
 		off++;
-	if (r->body == NULL || jerr != json_tokener_success || off != r->buflen) {
+	if (o == NULL || jerr != json_tokener_success || off != len) {
 		*detail = "Invalid JSON body";
 		goto fail;
 	}
-	if (!json_object_is_type(r->body, json_type_object)) {
+	if (!json_object_is_type(o, json_type_object)) {
 		*detail = "Request body must be a JSON object";
 		goto fail;
 	}
-	return 0;
+	return o;
 fail:
-	json_object_put(r->body);
-	r->body = NULL;
-	return -1;
+	json_object_put(o);
+	return NULL;
 }
 
 void

@@ -38,6 +38,7 @@ struct req {
 int	 req_query_get(const struct req *, const char *key, char *buf,
 	    size_t len);
 int	 req_read_body(struct req *, const char **detail, int *status);
+struct json_object *req_parse_json(const char *, size_t, const char **detail);
 void	 req_reset(struct req *);
 
 int	 reply_header(struct req *, const char *fmt, ...)

@@ -1,8 +1,13 @@
 #!/bin/sh
-# install-deps.sh: installs the Debian packages OfflineTube needs, only those missing.
+# install-deps.sh [test]: installs the Debian packages OfflineTube needs, only
+# those missing.  With "test", also what the test suite needs (pytest, clang
+# and its libFuzzer runtime).
 set -eu
-need="make gcc pkg-config nginx-light libfcgi-dev libjson-c-dev libsqlite3-dev \
-uuid-dev sqlite3 yt-dlp ffmpeg python3 python3-pytest"
+need="make gcc libc6-dev pkg-config nginx-light libfcgi-dev libjson-c-dev libsqlite3-dev \
+uuid-dev sqlite3 yt-dlp ffmpeg"
+if [ "${1:-}" = test ]; then
+	need="$need python3 python3-pytest clang libclang-rt-dev"
+fi
 missing=""
 for p in $need; do
 	# nginx-light is one way to get nginx; any installed nginx will do.

@@ -135,12 +135,26 @@ str_or_null(const char *s)
 	return s != NULL ? json_object_new_string(s) : NULL;
 }
 
-static struct json_object *
-int_or_null(struct json_object *o, const char *key)
+/* A JSON number as a whole number, when it is one a int64_t can hold. */
+static int
+get_int(struct json_object *o, const char *key, int64_t *out)
 {
 	double	 d;
 
-	return get_num(o, key, &d) ? json_object_new_int64((int64_t)d) : NULL;
+	/* 2^63 itself does not fit: the bound is exclusive on top. */
+	if (!get_num(o, key, &d) || !(d >= -9223372036854775808.0 &&
+	    d < 9223372036854775808.0))
+		return 0;
+	*out = (int64_t)d;
+	return 1;
+}
+
+static struct json_object *
+int_or_null(struct json_object *o, const char *key)
+{
+	int64_t	 v;
+
+	return get_int(o, key, &v) ? json_object_new_int64(v) : NULL;
 }
 
 /* The thumbnail field, else the last (yt-dlp sorts them best last) of thumbnails[]. */
@@ -282,7 +296,8 @@ format_out(struct json_object *f)
 	struct json_object	*o;
 	const char		*res;
 	char			 buf[64], size[32];
-	double			 bytes, w, h;
+	double			 w, h;
+	int64_t			 isize;
 	int			 cls = format_class(f), have_size;
 
 	if ((o = json_object_new_object()) == NULL)
@@ -295,12 +310,12 @@ format_out(struct json_object *f)
 	json_object_object_add(o, "height", int_or_null(f, "height"));
 	json_object_object_add(o, "fps", get_num(f, "fps", &w) ?
 	    json_object_new_double(w) : NULL);
-	have_size = get_num(f, "filesize", &bytes) ||
-	    get_num(f, "filesize_approx", &bytes);
+	have_size = get_int(f, "filesize", &isize) ||
+	    get_int(f, "filesize_approx", &isize);
 	json_object_object_add(o, "filesize", have_size ?
-	    json_object_new_int64((int64_t)bytes) : NULL);
+	    json_object_new_int64(isize) : NULL);
 	if (have_size)
-		lookup_size_format(bytes, size, sizeof(size));
+		lookup_size_format((double)isize, size, sizeof(size));
 	json_object_object_add(o, "filesize_formatted", have_size ?
 	    json_object_new_string(size) : NULL);
 	json_object_object_add(o, "vcodec", str_or_null(get_str(f, "vcodec")));

@@ -20,7 +20,8 @@ num(struct json_object *o, const char *key)
 	    !json_object_is_type(v, json_type_double))
 		return -1;
 	d = json_object_get_double(v);
-	if (!isfinite(d) || d < 0)
+	/* Callers store it in an int64_t: a value past 2^62 is garbage, not bytes. */
+	if (!isfinite(d) || d < 0 || d >= 4611686018427387904.0)
 		return -1;
 	return d;
 }

@@ -1,0 +1,42 @@
+/* fuzz_body.c: a POST body through the JSON parser and the declared field checks. */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "req.h"
+#include "validate.h"
+
+/* The same declarations POST /api/download uses, field for field. */
+static const struct field fields[] = {
+	{ "url", 1, NULL, validate_url },
+	{ "download_type", 0, "video", validate_download_type },
+	{ "quality", 0, "best", validate_quality },
+	{ "format_id", 0, NULL, validate_format_id },
+	{ "audio_format", 0, "m4a", validate_audio_format },
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	struct json_object	*o;
+	const char		*detail, *v[5];
+	char			 why[256];
+	size_t			 i;
+
+	if ((o = req_parse_json((const char *)data, len, &detail)) == NULL)
+		return 0;
+	if (validate_fields(o, fields, 5, v, why, sizeof(why)) == 0) {
+		/* What passed must be what the checks promise downstream. */
+		if (v[0] == NULL || v[0][0] == '-' || strlen(v[0]) > 2048)
+			__builtin_trap();
+		for (i = 0; v[0][i] != '\0'; i++)
+			if ((unsigned char)v[0][i] <= 0x20)
+				__builtin_trap();
+	}
+	json_object_put(o);
+	return 0;
+}

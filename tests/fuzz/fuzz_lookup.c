@@ -1,0 +1,22 @@
+/* fuzz_lookup.c: yt-dlp's -J answer (any JSON) made into search results and info. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "lookup.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	char	 err[128], *s;
+
+	if ((s = lookup_answer("search", 20, (const char *)data, len, err,
+	    sizeof(err))) != NULL)
+		free(s);
+	if ((s = lookup_answer("info", 0, (const char *)data, len, err,
+	    sizeof(err))) != NULL)
+		free(s);
+	return 0;
+}
