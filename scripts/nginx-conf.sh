@@ -1,9 +1,17 @@
 #!/bin/sh
-# nginx-conf.sh DATA_DIR LISTEN SOCKET: writes DATA_DIR/nginx/nginx.conf from
-# nginx/offlinetube.conf.in and prints its path.
+# nginx-conf.sh DATA_DIR LISTEN SOCKET [WEB_DIR]: writes DATA_DIR/nginx/nginx.conf
+# from nginx/offlinetube.conf.in and prints its path.  WEB_DIR is the folder of
+# the web page served at /: the argument, else $OFFLINETUBE_WEB_DIR, else the
+# repository's web/ (an installed copy passes its own path).
 set -eu
 data=$1 listen=$2 socket=$3
 here=$(cd "$(dirname "$0")/.." && pwd)
+web=${4:-${OFFLINETUBE_WEB_DIR:-$here/web}}
+if [ ! -f "$web/index.html" ]; then
+	echo "nginx-conf: no index.html in the web folder '$web'" >&2
+	exit 1
+fi
+web=$(cd "$web" && pwd)
 ndir="$data/nginx"
 mkdir -p "$ndir/body" "$ndir/fastcgi" "$ndir/proxy" "$ndir/uwsgi" "$ndir/scgi" "$data/run"
 # Run as root (CI, a quick try), nginx's workers would become nobody and could
@@ -12,14 +20,27 @@ user_line=""
 if [ "$(id -u)" -eq 0 ]; then
 	user_line="user $(id -un) $(id -gn);"
 fi
-for v in "$data" "$listen" "$socket"; do
+# Rate limits (per client address): /api/ a second, look-ups a minute; bursts
+# of five seconds' and a third of a minute's worth pass without delay.
+rate=${OFFLINETUBE_RATE_LIMIT:-20}
+lookup_rate=${OFFLINETUBE_LOOKUP_RATE_LIMIT:-30}
+for n in "$rate" "$lookup_rate"; do
+	case $n in
+	''|*[!0-9]*|0) echo "nginx-conf: rate limits must be whole numbers above 0" >&2; exit 1;;
+	esac
+done
+burst=$((rate * 5))
+lookup_burst=$((lookup_rate / 3 + 1))
+for v in "$data" "$listen" "$socket" "$web"; do
 	case $v in
 	*[\|\;\{\}\'\"\ ]*) echo "nginx-conf: unsafe character in '$v'" >&2; exit 1;;
 	esac
 done
 sed -e "s|@USER_LINE@|$user_line|" -e "s|@RUN_DIR@|$data/run|" \
     -e "s|@NGINX_DIR@|$ndir|" -e "s|@LISTEN@|$listen|" \
-    -e "s|@SOCKET@|$socket|" -e "s|@DATA_DIR@|$data|" \
+    -e "s|@SOCKET@|$socket|" -e "s|@DATA_DIR@|$data|" -e "s|@WEB_DIR@|$web|" \
+    -e "s|@RATE@|$rate|" -e "s|@RATE_BURST@|$burst|" \
+    -e "s|@LOOKUP_RATE@|$lookup_rate|" -e "s|@LOOKUP_BURST@|$lookup_burst|" \
     "$here/nginx/offlinetube.conf.in" > "$ndir/nginx.conf.tmp"
 mv "$ndir/nginx.conf.tmp" "$ndir/nginx.conf"
 echo "$ndir/nginx.conf"

@@ -156,6 +156,9 @@ class Service:
             "OFFLINETUBE_ALLOW_PRIVATE_URLS": "1",
             "OFFLINETUBE_SEARCH_PREFIX": "otfixsearch",
             "OFFLINETUBE_MAX_DOWNLOADS": "3",
+            # The suite polls hard from one address; test_rate_limits lowers these.
+            "OFFLINETUBE_RATE_LIMIT": "1000",
+            "OFFLINETUBE_LOOKUP_RATE_LIMIT": "6000",
             "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=23",
             "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
         }
@@ -220,7 +223,7 @@ class Service:
         conf = subprocess.run(
             ["sh", os.path.join(REPO, "scripts", "nginx-conf.sh"), self.data_dir,
              f"127.0.0.1:{self.port}", self.socket_path],
-            check=True, capture_output=True, text=True).stdout.strip()
+            env=self.env, check=True, capture_output=True, text=True).stdout.strip()
         self._spawn("nginx", [NGINX, "-p", os.path.join(self.data_dir, "nginx"),
                               "-e", "stderr", "-c", conf])
 
