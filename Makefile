@@ -2,7 +2,7 @@
 
 PREFIX	?= /usr/local
 CC	?= cc
-PKGS	 = json-c sqlite3 uuid
+PKGS	 = json-c sqlite3 uuid libsodium
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
 	   -Wnull-dereference -Wimplicit-fallthrough
@@ -34,7 +34,9 @@ LIB_OBJ	   = $(filter-out $(B)/fcgi-app/main.o $(B)/worker/main.o, \
 
 PY	 = /usr/bin/python3
 
-.PHONY: all deps deps-test run test unit e2e asan clean install-deps fuzz fuzz-build fuzz-smoke
+.PHONY: all deps deps-test deps-browser run test unit e2e browser asan clean install \
+	install-web install-deps fuzz fuzz-build fuzz-smoke \
+	bench bench-deps
 all: $(B)/offlinetube-api $(B)/offlinetube-worker
 
 $(B)/%.o: %.c $(HEADERS)
@@ -79,13 +81,44 @@ unit: asan
 
 # The end-to-end suite runs the sanitizer build: every request and job of the
 # suite is then checked by ASan/UBSan, and the suite fails on any report.
+# The browser tests are apart (target browser): they need chromium and npm.
 e2e: asan
-	OFFLINETUBE_BIN=build/asan $(PY) -m pytest -q -p no:cacheprovider tests/e2e
+	OFFLINETUBE_BIN=build/asan $(PY) -m pytest -q -p no:cacheprovider tests/e2e \
+	    --ignore=tests/e2e/test_browser.py
+
+# The web page in a real headless browser: Debian's chromium driven by
+# playwright-core, axe-core for accessibility (pinned in tests/browser/).
+# No browser is downloaded.  Screenshots land in build/screenshots/.
+BROWSER_MODULES = tests/browser/node_modules/.package-lock.json
+$(BROWSER_MODULES): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+	    npm ci --no-audit --no-fund --loglevel=error
+
+deps-browser: deps-test $(BROWSER_MODULES)
+
+browser: asan deps-browser
+	OFFLINETUBE_BIN=build/asan OFFLINETUBE_SCREENSHOTS=build/screenshots \
+	    $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_browser.py
 
 test: deps-test all
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
+	$(MAKE) browser
+
+# Installs the programs, and under share/offlinetube the web page with what
+# makes the nginx configuration (scripts/nginx-conf.sh finds web/ beside it):
+#   sh $(PREFIX)/share/offlinetube/scripts/run.sh $(PREFIX)/bin
+SHARE = $(DESTDIR)$(PREFIX)/share/offlinetube
+install: all install-web
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(B)/offlinetube-api $(B)/offlinetube-worker $(DESTDIR)$(PREFIX)/bin/
+
+install-web:
+	install -d $(SHARE)/web $(SHARE)/nginx $(SHARE)/scripts
+	install -m 644 web/*.html web/*.css web/*.js web/*.svg web/*.webmanifest $(SHARE)/web/
+	install -m 644 nginx/offlinetube.conf.in $(SHARE)/nginx/
+	install -m 755 scripts/nginx-conf.sh scripts/run.sh $(SHARE)/scripts/
 
 # libFuzzer harnesses (clang): the parsers and encoders that meet untrusted bytes.
 FUZZERS	     = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -115,6 +148,18 @@ fuzz: fuzz-build
 # The test suite's share: a few seconds each, enough to replay the corpus and explore a bit.
 fuzz-smoke:
 	$(MAKE) fuzz FUZZ_SECONDS=4
+
+# `make bench`: the service measured against its own parts (bench/bench.py);
+# writes docs/benchmarks.md.  Not part of `make test`: a benchmark asserts nothing.
+bench-deps: deps
+	@sh bench/deps.sh
+
+$(B)/bench/%: bench/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(OT_CFLAGS) -o $@ $< $(LIB_OBJ) -lfcgi $(LDLIBS)
+
+bench: bench-deps all $(B)/bench/store_bench
+	$(PY) bench/bench.py --bin $(B)
 
 clean:
 	rm -rf build

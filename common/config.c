@@ -1,5 +1,6 @@
 /* config.c: the settings both programs read from the environment and an optional file. */
 #include <sys/stat.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -45,6 +46,9 @@ static const struct centry centries[] = {
 	/* The API waits this plus 5 s: well inside nginx's 60 s fastcgi_read_timeout. */
 	I(lookup_timeout, 2, 50, "20"),
 	I(max_lookups, 1, 8,	"2"),
+	S(auth,			"auto"),
+	I(link_ttl, 60, 86400 * 7, "14400"),
+	I(max_pending, 1, 100000, "100"),
 };
 #define NCENTRIES (sizeof(centries) / sizeof(centries[0]))
 
@@ -192,7 +196,46 @@ config_load(struct config *c, const char *file, char *err, size_t errlen)
 		    centry_set(c, &centries[i], v, err, errlen) == -1)
 			return -1;
 	}
+	if (strcmp(c->auth, "auto") != 0 && strcmp(c->auth, "on") != 0 &&
+	    strcmp(c->auth, "off") != 0) {
+		snprintf(err, errlen, "OFFLINETUBE_AUTH: must be auto, on or off: %s",
+		    c->auth);
+		return -1;
+	}
 	return config_derive(c, err, errlen);
+}
+
+/*
+ * Whether OFFLINETUBE_LISTEN keeps nginx on this machine: 127.0.0.0/8, ::1
+ * or localhost.  A bare port, or any other address, is reachable from
+ * the network.
+ */
+int
+config_listen_is_loopback(const struct config *c)
+{
+	char		 host[128];
+	const char	*l = c->listen, *e;
+	size_t		 n;
+	unsigned char	 a[16];
+
+	if (*l == '[') {
+		if ((e = strchr(l, ']')) == NULL)
+			return 0;
+		l++;
+	} else if ((e = strrchr(l, ':')) == NULL)
+		return 0;
+	n = (size_t)(e - l);
+	if (n == 0 || n >= sizeof(host))
+		return 0;
+	memcpy(host, l, n);
+	host[n] = '\0';
+	if (strcmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	if (inet_pton(AF_INET6, host, a) == 1)
+		return memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0;
+	return 0;
 }
 
 void

@@ -22,6 +22,9 @@ struct config {
 	int	 job_timeout;		/* OFFLINETUBE_JOB_TIMEOUT, seconds per job */
 	int	 lookup_timeout;	/* OFFLINETUBE_LOOKUP_TIMEOUT, seconds per look-up */
 	int	 max_lookups;		/* OFFLINETUBE_MAX_LOOKUPS, the look-up lane */
+	char	 auth[8];		/* OFFLINETUBE_AUTH: auto, on, off */
+	int	 link_ttl;		/* OFFLINETUBE_LINK_TTL, seconds a signed media link lives */
+	int	 max_pending;		/* OFFLINETUBE_MAX_PENDING, waiting tasks per key */
 
 	/* Paths derived from data_dir. */
 	char	 db_path[PATH_MAX];
@@ -33,5 +36,6 @@ struct config {
 int	 config_load(struct config *, const char *file, char *err, size_t errlen);
 void	 config_print(const struct config *, FILE *);
 int	 config_make_dirs(const struct config *);
+int	 config_listen_is_loopback(const struct config *);
 
 #endif

@@ -1,6 +1,7 @@
 /* main.c: offlinetube-api: the FastCGI socket, its threads, and a clean stop. */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -12,7 +13,9 @@
 
 #include <fcgiapp.h>
 
+#include "auth.h"
 #include "config.h"
+#include "keycmd.h"
 #include "log.h"
 #include "req.h"
 #include "route.h"
@@ -30,6 +33,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: offlinetube-api [-hv] [-c config-file]\n"
+	    "       offlinetube-api [-c config-file] key add [-a] NAME | list | "
+	    "revoke NAME\n"
 	    "Answers /api/ for nginx over FastCGI on $OFFLINETUBE_SOCKET "
 	    "(default $OFFLINETUBE_DATA_DIR/run/api.sock).\n");
 }
@@ -114,6 +119,53 @@ open_socket(const char *path)
 	return fd;
 }
 
+/*
+ * systemd socket activation (StandardInput=socket): fd 0 is already a
+ * listening socket, with the owner, group and mode the .socket unit gave it.
+ * Returns 1 and puts its path in buf then; 0 when we open our own.
+ */
+static int
+inherited_socket(char *buf, size_t len)
+{
+	struct sockaddr_un	 sun;
+	socklen_t		 sl = sizeof(sun), ol = sizeof(int);
+	int			 on = 0;
+
+	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &on, &ol) == -1 || !on)
+		return 0;
+	memset(&sun, 0, sizeof(sun));
+	if (getsockname(0, (struct sockaddr *)&sun, &sl) == 0 &&
+	    sun.sun_family == AF_UNIX && sun.sun_path[0] != '\0')
+		snprintf(buf, len, "%.*s", (int)sizeof(sun.sun_path), sun.sun_path);
+	else
+		snprintf(buf, len, "fd 0");
+	return 1;
+}
+
+/*
+ * Wakes the threads blocked in accept() on a socket that is not ours to shut
+ * down (systemd keeps it listening for the next start): one empty connection
+ * each; libfcgi, with its shutdown pending, then returns -1.
+ */
+static void
+wake_accepts(const char *path, int n)
+{
+	struct sockaddr_un	 sun;
+	int			 i, s;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path) >=
+	    (int)sizeof(sun.sun_path))
+		return;
+	for (i = 0; i < n; i++) {
+		if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+			return;
+		(void)connect(s, (struct sockaddr *)&sun, sizeof(sun));
+		close(s);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -123,10 +175,10 @@ main(int argc, char *argv[])
 	const char		*cfgfile = NULL;
 	char			 err[512];
 	sigset_t		 sigs;
-	int			 ch, fd = -1, i, started = 0, sig, rc = 1;
+	int			 ch, fd = -1, i, started = 0, sig, rc = 1, inherited = 0;
 
 	log_init("offlinetube-api");
-	while ((ch = getopt(argc, argv, "c:hv")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:hv")) != -1) {
 		switch (ch) {
 		case 'c':
 			cfgfile = optarg;
@@ -146,6 +198,12 @@ main(int argc, char *argv[])
 		log_warnx(NULL, "config: %s", err);
 		return 1;
 	}
+	if (optind < argc && strcmp(argv[optind], "key") == 0)
+		return keycmd_main(&cfg, argc - optind - 1, argv + optind + 1);
+	if (optind < argc) {
+		usage();
+		return 2;
+	}
 	fprintf(stderr, "offlinetube-api: configuration:\n");
 	config_print(&cfg, stderr);
 	if (config_make_dirs(&cfg) == -1) {
@@ -158,6 +216,12 @@ main(int argc, char *argv[])
 		log_warnx(NULL, "database: %s", err);
 		return 1;
 	}
+	if (auth_init(&cfg, err, sizeof(err)) == -1 ||
+	    auth_startup_check(&cfg, db, err, sizeof(err)) == -1) {
+		log_warnx(NULL, "%s", err);
+		store_close(db);
+		return 1;
+	}
 	store_close(db);
 
 	/* Signals go to this thread's sigwait() only; request threads never see them. */
@@ -168,7 +232,10 @@ main(int argc, char *argv[])
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-	if (FCGX_Init() != 0 || (fd = open_socket(cfg.socket)) == -1) {
+	if ((inherited = inherited_socket(cfg.socket, sizeof(cfg.socket))))
+		fd = 0;
+	if (FCGX_Init() != 0 || (!inherited &&
+	    (fd = open_socket(cfg.socket)) == -1)) {
 		log_warnx(NULL, "cannot listen on %s: %s", cfg.socket,
 		    strerror(errno));
 		goto done;
@@ -202,13 +269,17 @@ stop:
 	stopping = 1;
 	FCGX_ShutdownPending();
 	/* Wakes every thread blocked in accept(); libfcgi then returns -1. */
-	shutdown(fd, SHUT_RDWR);
+	if (inherited)
+		wake_accepts(cfg.socket, started);
+	else
+		shutdown(fd, SHUT_RDWR);
 	for (i = 0; i < started; i++) {
 		pthread_join(threads[i].tid, NULL);
 		store_close(threads[i].ctx.db);
 	}
 	close(fd);
-	unlink(cfg.socket);
+	if (!inherited)
+		unlink(cfg.socket);
 done:
 	free(threads);
 	return rc;

@@ -150,6 +150,9 @@ req_reset(struct req *r)
 	r->id[0] = '\0';
 	r->name[0] = '\0';
 	r->status = 0;
+	r->keys_on = 0;
+	r->owner = 0;
+	r->key_id = 0;
 }
 
 /*

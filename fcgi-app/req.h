@@ -33,6 +33,9 @@ struct req {
 	char			 buf[REQ_BODY_MAX + 1];
 	size_t			 buflen;
 	int			 status;	/* what was answered, for the log */
+	int			 keys_on;	/* this request needed a key or a signed link */
+	long long		 owner;		/* whose tasks it sees: a key id; 0 or -1 all */
+	long long		 key_id;	/* the key it carried, 0 none */
 };
 
 int	 req_query_get(const struct req *, const char *key, char *buf,

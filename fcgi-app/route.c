@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "auth.h"
 #include "cors.h"
 #include "req.h"
 #include "route.h"
@@ -18,16 +19,16 @@ static const struct route routes[] = {
 	{ "GET",    "/api/downloads/{id}",	  tasks_get,    0, NOT_FOUND_TASK },
 	{ "DELETE", "/api/downloads/{id}",	  tasks_cancel, 0, NOT_FOUND_TASK },
 	{ "DELETE", "/api/downloads/{id}/remove", tasks_remove, 0, NOT_FOUND_TASK },
-	{ "GET",    "/api/download/{id}/file",	  serve_file,   0,
+	{ "GET",    "/api/download/{id}/file",	  serve_file,   ROUTE_LINK,
 	    "Descarga no disponible o no completada" },
-	{ "GET",    "/api/stream/{filename}",	  serve_stream, 0,
+	{ "GET",    "/api/stream/{filename}",	  serve_stream, ROUTE_LINK,
 	    "Archivo no encontrado" },
-	{ "GET",    "/api/thumbnails/{id}",	  serve_thumbnail, 0,
+	{ "GET",    "/api/thumbnails/{id}",	  serve_thumbnail, ROUTE_LINK,
 	    "Miniatura no encontrada" },
 	{ "GET",    "/api/search",		  lookups_search, 0, NULL },
 	{ "GET",    "/api/trending",		  lookups_trending, 0, NULL },
 	{ "POST",   "/api/info",		  lookups_info, ROUTE_JSON_BODY, NULL },
-	{ "GET",    "/api/health",		  health_get,   0, NULL },
+	{ "GET",    "/api/health",		  health_get,   ROUTE_OPEN, NULL },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -129,6 +130,9 @@ route_dispatch(struct req *r)
 	if (bad_id)
 		return reply_error(r, 404, rt->notfound != NULL ?
 		    rt->notfound : "Not Found");
+	if (!(rt->flags & ROUTE_OPEN) &&
+	    auth_request(r, (rt->flags & ROUTE_LINK) != 0) != 0)
+		return 0;
 	if ((rt->flags & ROUTE_JSON_BODY) &&
 	    req_read_body(r, &detail, &status) == -1)
 		return reply_error(r, status, detail);

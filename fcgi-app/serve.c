@@ -49,7 +49,7 @@ serve_file(struct req *r)
 	char			 disp[STORE_FILENAME_MAX * 4 + 128];
 	int			 rc, status = 404;
 
-	if ((rc = store_task_get(r->ctx->db, r->id, &task)) == -1) {
+	if ((rc = store_task_get(r->ctx->db, r->id, r->owner, &task)) == -1) {
 		log_warnx(r->request_id, "task get: %s", store_errmsg(r->ctx->db));
 		status = 500;
 		detail = "Database error";
@@ -89,7 +89,7 @@ serve_stream(struct req *r)
 
 	if (strchr(r->name, '/') != NULL || strchr(r->name, '\\') != NULL)
 		return reply_error(r, 404, "Archivo no encontrado");
-	if ((rc = store_task_by_filename(r->ctx->db, r->name, id)) == -1) {
+	if ((rc = store_task_by_filename(r->ctx->db, r->name, r->owner, id)) == -1) {
 		log_warnx(r->request_id, "stream: %s", store_errmsg(r->ctx->db));
 		return reply_error(r, 500, "Database error");
 	}
@@ -104,11 +104,15 @@ int
 serve_thumbnail(struct req *r)
 {
 	static const char *const exts[] = { "jpg", "webp", "png" };
-	char			 status[STORE_STATUS_LEN], name[64];
+	struct json_object	*task = NULL;
+	char			 name[64];
 	size_t			 i;
 	int			 rc;
 
-	if ((rc = store_task_status(r->ctx->db, r->id, status)) == -1) {
+	/* Only a task this caller may see has a thumbnail for them. */
+	rc = store_task_get(r->ctx->db, r->id, r->owner, &task);
+	json_object_put(task);
+	if (rc == -1) {
 		log_warnx(r->request_id, "thumbnail: %s", store_errmsg(r->ctx->db));
 		return reply_error(r, 500, "Database error");
 	}

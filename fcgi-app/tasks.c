@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 #include <uuid.h>
 
+#include "auth.h"
 #include "config.h"
 #include "log.h"
 #include "req.h"
@@ -45,6 +46,7 @@ tasks_create(struct req *r)
 	struct task_new		 t;
 	struct json_object	*task = NULL;
 	uuid_t			 uu;
+	long long		 pending;
 	int			 rc;
 
 	if (validate_fields(r->body, download_fields, F__MAX, v, detail,
@@ -61,9 +63,21 @@ tasks_create(struct req *r)
 	t.quality = v[F_QUALITY];
 	t.format_id = v[F_FORMAT_ID];
 	t.audio_format = v[F_AUDIO_FORMAT];
+	t.owner = r->key_id;
+	/* One user cannot fill the queue for everyone else. */
+	if (store_task_pending_count(r->ctx->db, r->key_id, &pending) == -1)
+		return db_failed(r, "pending count");
+	if (pending >= r->ctx->cfg->max_pending) {
+		snprintf(detail, sizeof(detail), "Too many pending downloads (limit "
+		    "%d); wait for some to start", r->ctx->cfg->max_pending);
+		return reply_error(r, 429, detail);
+	}
 	if (store_task_insert(r->ctx->db, &t) == -1 ||
-	    store_task_get(r->ctx->db, id, &task) != 1)
+	    store_task_get(r->ctx->db, id, r->owner, &task) != 1 ||
+	    auth_decorate(r, task) == -1) {
+		json_object_put(task);
 		return db_failed(r, "task insert");
+	}
 	log_info(id, "created (%s, %s) %s", t.download_type, t.quality, t.url);
 	rc = reply_json(r, 200, task);
 	json_object_put(task);
@@ -83,6 +97,8 @@ list_emit(void *arg, struct json_object *task)
 	const char		*s;
 	size_t			 len;
 
+	if (auth_decorate(ls->r, task) == -1)
+		return 1;
 	s = json_object_to_json_string_length(task, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if ((ls->n++ > 0 && reply_write(ls->r, ",", 1) == -1) ||
@@ -132,8 +148,8 @@ tasks_list(struct req *r)
 	/* The array is streamed: memory does not grow with the table. */
 	if (reply_stream_begin(r, 200) == -1 || reply_write(r, "[", 1) == -1)
 		return -1;
-	if (store_task_list(r->ctx->db, has_status == 1 ? status : NULL, limit,
-	    offset, list_emit, &ls) == -1) {
+	if (store_task_list(r->ctx->db, has_status == 1 ? status : NULL, r->owner,
+	    limit, offset, list_emit, &ls) == -1) {
 		/* Too late for a status code: cut the array so no client takes it as whole. */
 		log_warnx(r->request_id, "task list: %s", store_errmsg(r->ctx->db));
 		return -1;
@@ -147,11 +163,12 @@ tasks_get(struct req *r)
 	struct json_object	*task;
 	int			 rc;
 
-	switch (store_task_get(r->ctx->db, r->id, &task)) {
+	switch (store_task_get(r->ctx->db, r->id, r->owner, &task)) {
 	case 0:
 		return reply_error(r, 404, NOT_FOUND);
 	case 1:
-		rc = reply_json(r, 200, task);
+		rc = auth_decorate(r, task) == -1 ? reply_error(r, 500,
+		    "Internal error") : reply_json(r, 200, task);
 		json_object_put(task);
 		return rc;
 	default:
@@ -168,7 +185,7 @@ tasks_cancel(struct req *r)
 {
 	char	 status[STORE_STATUS_LEN];
 
-	switch (store_task_cancel(r->ctx->db, r->id, status)) {
+	switch (store_task_cancel(r->ctx->db, r->id, r->owner, status)) {
 	case 0:
 		return reply_error(r, 404, NOT_FOUND);
 	case 1:
@@ -209,7 +226,7 @@ tasks_remove(struct req *r)
 	static const char *const exts[] = { "jpg", "webp", "png" };
 	size_t			 i;
 
-	switch (store_task_delete(r->ctx->db, r->id, filename)) {
+	switch (store_task_delete(r->ctx->db, r->id, r->owner, filename)) {
 	case 0:
 		return reply_error(r, 404, NOT_FOUND);
 	case 1:

@@ -1,17 +1,24 @@
 #!/bin/sh
 # install-deps.sh [test]: installs the Debian packages OfflineTube needs, only
 # those missing.  With "test", also what the test suite needs (pytest, clang
-# and its libFuzzer runtime).
+# and its libFuzzer runtime, chromium and Node.js for the web page's tests).
 set -eu
 need="make gcc libc6-dev pkg-config nginx-light libfcgi-dev libjson-c-dev libsqlite3-dev \
-uuid-dev sqlite3 yt-dlp ffmpeg"
+uuid-dev libsodium-dev sqlite3 yt-dlp ffmpeg"
 if [ "${1:-}" = test ]; then
 	need="$need python3 python3-pytest clang libclang-rt-dev"
+	# The web page's browser tests: Debian's chromium, driven from Node.js.
+	need="$need chromium nodejs npm"
 fi
 missing=""
 for p in $need; do
 	# nginx-light is one way to get nginx; any installed nginx will do.
 	if [ "$p" = nginx-light ] && command -v nginx >/dev/null 2>&1; then
+		continue
+	fi
+	# Any node and npm will do (one from outside Debian bundles npm, and
+	# Debian's npm package would then conflict with it).
+	if { [ "$p" = nodejs ] || [ "$p" = npm ]; } && command -v "${p%js}" >/dev/null 2>&1; then
 		continue
 	fi
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -31,6 +31,8 @@ extern const size_t		store_nmigrations;
 	"created_at, completed_at, playlist_id, updated_at, format_id, audio_format"
 
 #define LIVE "('pending', 'downloading', 'processing')"
+/* Owner filters: a NULL owner parameter means any owner (keys off, or an admin). */
+#define OWNED(n) "AND (?" #n " IS NULL OR owner_key = ?" #n ")"
 #define RUNNING "('downloading', 'processing')"
 
 enum stmt {
@@ -38,6 +40,9 @@ enum stmt {
 	STMT_TASK_GET,
 	STMT_TASK_LIST,
 	STMT_TASK_LIST_STATUS,
+	STMT_TASK_LIST_OWNER,
+	STMT_TASK_LIST_OWNER_STATUS,
+	STMT_TASK_PENDING_COUNT,
 	STMT_TASK_CANCEL,
 	STMT_TASK_STATUS,
 	STMT_TASK_DELETE,
@@ -67,6 +72,11 @@ enum stmt {
 	STMT_LOOKUP_PRUNE_EXPIRED,
 	STMT_LOOKUP_PRUNE_EXCESS,
 	STMT_LOOKUP_RECOVER,
+	STMT_KEY_INSERT,
+	STMT_KEY_BY_PREFIX,
+	STMT_KEY_ANY,
+	STMT_KEY_LIST,
+	STMT_KEY_REVOKE,
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
@@ -77,26 +87,35 @@ static const char *const sqls[STMT__MAX] = {
 	[STMT_TASK_INSERT] =
 	    "INSERT INTO tasks (id, url, download_type, quality, format_id, "
 	    "audio_format, title, thumbnail, is_playlist, playlist_id, "
-	    "playlist_index, playlist_total, created_at, updated_at) "
+	    "playlist_index, playlist_total, created_at, updated_at, owner_key) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), coalesce(?8, ''), "
-	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12)",
+	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12, ?13)",
 	[STMT_TASK_GET] =
-	    "SELECT " TASK_COLS " FROM tasks WHERE id = ?1",
+	    "SELECT " TASK_COLS " FROM tasks WHERE id = ?1 " OWNED(2),
 	[STMT_TASK_LIST] =
 	    "SELECT " TASK_COLS " FROM tasks ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
 	[STMT_TASK_LIST_STATUS] =
 	    "SELECT " TASK_COLS " FROM tasks WHERE status = ?3 "
 	    "ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
+	/* One user's list: the owner index keeps it a range scan. */
+	[STMT_TASK_LIST_OWNER] =
+	    "SELECT " TASK_COLS " FROM tasks WHERE owner_key = ?4 "
+	    "ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
+	[STMT_TASK_LIST_OWNER_STATUS] =
+	    "SELECT " TASK_COLS " FROM tasks WHERE owner_key = ?4 AND status = ?3 "
+	    "ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
+	[STMT_TASK_PENDING_COUNT] =
+	    "SELECT count(*) FROM tasks WHERE owner_key IS ?1 AND status = 'pending'",
 	[STMT_TASK_CANCEL] =
 	    "UPDATE tasks SET status = 'cancelled', speed = '', eta = '', "
-	    "updated_at = ?2 WHERE id = ?1 AND status IN " LIVE,
+	    "updated_at = ?2 WHERE id = ?1 AND status IN " LIVE " " OWNED(3),
 	[STMT_TASK_STATUS] =
 	    "SELECT status FROM tasks WHERE id = ?1",
 	[STMT_TASK_DELETE] =
-	    "DELETE FROM tasks WHERE id = ?1 RETURNING filename",
+	    "DELETE FROM tasks WHERE id = ?1 " OWNED(2) " RETURNING filename",
 	[STMT_TASK_BY_FILENAME] =
 	    "SELECT id FROM tasks WHERE filename = ?1 AND filename != '' "
-	    "AND status = 'completed'",
+	    "AND status = 'completed' " OWNED(2),
 	[STMT_TASK_COUNTS] =
 	    "SELECT status, count(*) FROM tasks GROUP BY status",
 	[STMT_DATA_VERSION] =
@@ -108,7 +127,8 @@ static const char *const sqls[STMT__MAX] = {
 	    "WHERE seq = (SELECT seq FROM tasks WHERE status = 'pending' "
 	    "ORDER BY seq LIMIT 1) AND status = 'pending' "
 	    "RETURNING id, coalesce(media_url, url), download_type, quality, "
-	    "coalesce(format_id, ''), audio_format, playlist_id IS NOT NULL, attempts",
+	    "coalesce(format_id, ''), audio_format, playlist_id IS NOT NULL, attempts, "
+	    "coalesce(owner_key, 0)",
 	[STMT_TASK_PROGRESS] =
 	    "UPDATE tasks SET progress = ?2, speed = ?3, eta = ?4, "
 	    "filesize = CASE WHEN ?5 > 0 THEN ?5 ELSE filesize END, "
@@ -207,6 +227,20 @@ static const char *const sqls[STMT__MAX] = {
 	    "UPDATE lookups SET status = 'error', error_status = 502, "
 	    "error = 'The worker restarted during the look-up', lease_pid = NULL "
 	    "WHERE status = 'running'",
+	[STMT_KEY_INSERT] =
+	    "INSERT INTO api_keys (name, prefix, hash, admin, created_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STMT_KEY_BY_PREFIX] =
+	    "SELECT id, hash, admin, revoked_at IS NOT NULL FROM api_keys "
+	    "WHERE prefix = ?1",
+	[STMT_KEY_ANY] =
+	    "SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at IS NULL)",
+	[STMT_KEY_LIST] =
+	    "SELECT name, prefix, admin, created_at, coalesce(revoked_at, '') "
+	    "FROM api_keys ORDER BY id",
+	[STMT_KEY_REVOKE] =
+	    "UPDATE api_keys SET revoked_at = ?2 WHERE name = ?1 "
+	    "AND revoked_at IS NULL",
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
@@ -235,6 +269,15 @@ bind_text(sqlite3_stmt *st, int i, const char *v)
 	if (v == NULL)
 		return sqlite3_bind_null(st, i);
 	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* An owner id, or SQL NULL for "any owner" (0 or less: keys off, or an admin). */
+static int
+bind_owner(sqlite3_stmt *st, int i, long long owner)
+{
+	if (owner <= 0)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_int64(st, i, owner);
 }
 
 /* Runs a statement that returns no rows; returns sqlite3_changes() or -1. */
@@ -399,6 +442,17 @@ col_string(sqlite3_stmt *st, int col)
 	    sqlite3_column_bytes(st, col));
 }
 
+/*
+ * Keys are literals added once to a new object: json-c need neither copy them
+ * nor look for an earlier value (the list builds 24 of these per row).
+ */
+static void
+task_put(struct json_object *o, const char *key, struct json_object *v)
+{
+	json_object_object_add_ex(o, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW |
+	    JSON_C_OBJECT_ADD_CONSTANT_KEY);
+}
+
 /* A task row (TASK_COLS) as the API's task record. */
 static struct json_object *
 task_json(sqlite3_stmt *st)
@@ -411,35 +465,35 @@ task_json(sqlite3_stmt *st)
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
 	for (i = 0; i < 5; i++)
-		json_object_object_add(o, strs[i], col_string(st, i));
-	json_object_object_add(o, "progress",
+		task_put(o, strs[i], col_string(st, i));
+	task_put(o, "progress",
 	    json_object_new_double(sqlite3_column_double(st, 5)));
-	json_object_object_add(o, "speed", col_string(st, 6));
-	json_object_object_add(o, "eta", col_string(st, 7));
-	json_object_object_add(o, "filesize",
+	task_put(o, "speed", col_string(st, 6));
+	task_put(o, "eta", col_string(st, 7));
+	task_put(o, "filesize",
 	    json_object_new_int64(sqlite3_column_int64(st, 8)));
-	json_object_object_add(o, "downloaded_bytes",
+	task_put(o, "downloaded_bytes",
 	    json_object_new_int64(sqlite3_column_int64(st, 9)));
-	json_object_object_add(o, "format_note", col_string(st, 10));
-	json_object_object_add(o, "is_playlist",
+	task_put(o, "format_note", col_string(st, 10));
+	task_put(o, "is_playlist",
 	    json_object_new_boolean(sqlite3_column_int(st, 11)));
-	json_object_object_add(o, "playlist_index",
+	task_put(o, "playlist_index",
 	    json_object_new_int(sqlite3_column_int(st, 12)));
-	json_object_object_add(o, "playlist_total",
+	task_put(o, "playlist_total",
 	    json_object_new_int(sqlite3_column_int(st, 13)));
-	json_object_object_add(o, "filename", col_string(st, 14));
-	json_object_object_add(o, "quality", col_string(st, 15));
-	json_object_object_add(o, "download_type", col_string(st, 16));
-	json_object_object_add(o, "error_message", col_string(st, 17));
-	json_object_object_add(o, "created_at", col_string(st, 18));
-	json_object_object_add(o, "completed_at",
+	task_put(o, "filename", col_string(st, 14));
+	task_put(o, "quality", col_string(st, 15));
+	task_put(o, "download_type", col_string(st, 16));
+	task_put(o, "error_message", col_string(st, 17));
+	task_put(o, "created_at", col_string(st, 18));
+	task_put(o, "completed_at",
 	    sqlite3_column_type(st, 19) == SQLITE_NULL ? NULL : col_string(st, 19));
-	json_object_object_add(o, "playlist_id",
+	task_put(o, "playlist_id",
 	    sqlite3_column_type(st, 20) == SQLITE_NULL ? NULL : col_string(st, 20));
-	json_object_object_add(o, "updated_at", col_string(st, 21));
-	json_object_object_add(o, "format_id",
+	task_put(o, "updated_at", col_string(st, 21));
+	task_put(o, "format_id",
 	    sqlite3_column_type(st, 22) == SQLITE_NULL ? NULL : col_string(st, 22));
-	json_object_object_add(o, "audio_format", col_string(st, 23));
+	task_put(o, "audio_format", col_string(st, 23));
 	return o;
 }
 
@@ -462,17 +516,20 @@ store_task_insert(struct store *s, const struct task_new *t)
 	sqlite3_bind_int(st, 10, t->playlist_index);
 	sqlite3_bind_int(st, 11, t->playlist_total > 0 ? t->playlist_total : 1);
 	bind_text(st, 12, now);
+	bind_owner(st, 13, t->owner);
 	return stmt_exec(s, st) == 1 ? 0 : -1;
 }
 
 int
-store_task_get(struct store *s, const char *id, struct json_object **out)
+store_task_get(struct store *s, const char *id, long long owner,
+    struct json_object **out)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_GET];
 	int		 rc;
 
 	*out = NULL;
 	bind_text(st, 1, id);
+	bind_owner(st, 2, owner);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*out = task_json(st);
@@ -487,18 +544,24 @@ store_task_get(struct store *s, const char *id, struct json_object **out)
  * each record out, so memory stays flat however long the list is.
  */
 int
-store_task_list(struct store *s, const char *status, long long limit,
-    long long offset, store_task_cb cb, void *arg)
+store_task_list(struct store *s, const char *status, long long owner,
+    long long limit, long long offset, store_task_cb cb, void *arg)
 {
 	sqlite3_stmt		*st;
 	struct json_object	*o;
 	int			 rc, stop = 0;
 
-	st = s->stmts[status != NULL ? STMT_TASK_LIST_STATUS : STMT_TASK_LIST];
+	if (owner > 0)
+		st = s->stmts[status != NULL ? STMT_TASK_LIST_OWNER_STATUS :
+		    STMT_TASK_LIST_OWNER];
+	else
+		st = s->stmts[status != NULL ? STMT_TASK_LIST_STATUS : STMT_TASK_LIST];
 	sqlite3_bind_int64(st, 1, limit);
 	sqlite3_bind_int64(st, 2, offset);
 	if (status != NULL)
 		bind_text(st, 3, status);
+	if (owner > 0)
+		sqlite3_bind_int64(st, 4, owner);
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((o = task_json(st)) == NULL) {
 			rc = SQLITE_NOMEM;
@@ -535,28 +598,35 @@ store_task_status(struct store *s, const char *id, char status[STORE_STATUS_LEN]
  * the update did not touch is final and the follow-up read cannot race.
  */
 int
-store_task_cancel(struct store *s, const char *id, char status[STORE_STATUS_LEN])
+store_task_cancel(struct store *s, const char *id, long long owner,
+    char status[STORE_STATUS_LEN])
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_CANCEL];
-	char		 now[ISO_TIME_LEN];
-	int		 n;
+	sqlite3_stmt		*st = s->stmts[STMT_TASK_CANCEL];
+	struct json_object	*o, *v;
+	char			 now[ISO_TIME_LEN];
+	int			 n;
 
 	util_iso_now(now);
 	bind_text(st, 1, id);
 	bind_text(st, 2, now);
+	bind_owner(st, 3, owner);
 	if ((n = stmt_exec(s, st)) == -1)
 		return -1;
 	if (n == 1) {
 		snprintf(status, STORE_STATUS_LEN, "cancelled");
 		return 1;
 	}
-	if ((n = store_task_status(s, id, status)) != 1)
+	/* Not cancelled: another owner's (not found for this one), or already final. */
+	if ((n = store_task_get(s, id, owner, &o)) != 1)
 		return n;
+	json_object_object_get_ex(o, "status", &v);
+	snprintf(status, STORE_STATUS_LEN, "%s", json_object_get_string(v));
+	json_object_put(o);
 	return 2;
 }
 
 int
-store_task_delete(struct store *s, const char *id,
+store_task_delete(struct store *s, const char *id, long long owner,
     char filename[STORE_FILENAME_MAX + 1])
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_DELETE];
@@ -564,6 +634,7 @@ store_task_delete(struct store *s, const char *id,
 
 	filename[0] = '\0';
 	bind_text(st, 1, id);
+	bind_owner(st, 2, owner);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		found = 1;
@@ -578,13 +649,14 @@ store_task_delete(struct store *s, const char *id,
 }
 
 int
-store_task_by_filename(struct store *s, const char *filename,
+store_task_by_filename(struct store *s, const char *filename, long long owner,
     char id[STORE_ID_LEN])
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_BY_FILENAME];
 	int		 rc, found = 0;
 
 	bind_text(st, 1, filename);
+	bind_owner(st, 2, owner);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && copy_col(st, 0, id, STORE_ID_LEN) == 0)
 		found = 1;
@@ -660,6 +732,7 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 		else {
 			c->is_playlist = sqlite3_column_int(st, 6);
 			c->attempts = sqlite3_column_int(st, 7);
+			c->owner = sqlite3_column_int64(st, 8);
 			found = 1;
 			rc = sqlite3_step(st);
 		}
@@ -1009,4 +1082,104 @@ int
 store_lookup_recover(struct store *s)
 {
 	return stmt_exec(s, s->stmts[STMT_LOOKUP_RECOVER]);
+}
+
+/* How many of this owner's tasks wait to start (owner 0: tasks without one). */
+int
+store_task_pending_count(struct store *s, long long owner, long long *n)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_PENDING_COUNT];
+	int		 rc;
+
+	bind_owner(st, 1, owner);
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	stmt_done(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* 0: added; 1: the name or prefix is taken; -1: database error. */
+int
+store_key_insert(struct store *s, const char *name, const char *prefix,
+    const char *hash, int admin)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_KEY_INSERT];
+	char		 now[ISO_TIME_LEN];
+	int		 rc;
+
+	util_iso_now(now);
+	bind_text(st, 1, name);
+	bind_text(st, 2, prefix);
+	bind_text(st, 3, hash);
+	sqlite3_bind_int(st, 4, admin);
+	bind_text(st, 5, now);
+	rc = sqlite3_step(st);
+	stmt_done(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return rc == SQLITE_CONSTRAINT ? 1 : -1;
+}
+
+int
+store_key_by_prefix(struct store *s, const char *prefix, struct api_key *k)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_KEY_BY_PREFIX];
+	int		 rc, found = 0;
+
+	memset(k, 0, sizeof(*k));
+	bind_text(st, 1, prefix);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && copy_col(st, 1, k->hash, sizeof(k->hash)) == 0) {
+		k->id = sqlite3_column_int64(st, 0);
+		k->admin = sqlite3_column_int(st, 2);
+		k->revoked = sqlite3_column_int(st, 3);
+		found = 1;
+	}
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return found;
+}
+
+/* 1 when at least one key is not revoked. */
+int
+store_key_any(struct store *s)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_KEY_ANY];
+	int		 rc, any;
+
+	rc = sqlite3_step(st);
+	any = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	stmt_done(st);
+	return any;
+}
+
+int
+store_key_list(struct store *s, void (*cb)(void *, const char *name,
+    const char *prefix, int admin, const char *created, const char *revoked),
+    void *arg)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_KEY_LIST];
+	int		 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_int(st, 2),
+		    (const char *)sqlite3_column_text(st, 3),
+		    (const char *)sqlite3_column_text(st, 4));
+	stmt_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_key_revoke(struct store *s, const char *name)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_KEY_REVOKE];
+	char		 now[ISO_TIME_LEN];
+
+	util_iso_now(now);
+	bind_text(st, 1, name);
+	bind_text(st, 2, now);
+	return stmt_exec(s, st);
 }

@@ -24,6 +24,7 @@ struct task_new {
 	const char	*title;		/* NULL: "" */
 	const char	*thumbnail;	/* NULL: "" */
 	const char	*playlist_id;	/* NULL: not from a playlist */
+	long long	 owner;		/* api_keys.id, 0: none */
 	int		 playlist_index;
 	int		 playlist_total;
 };
@@ -38,6 +39,7 @@ struct task_claim {
 	char	 audio_format[8];
 	int	 is_playlist;		/* already resolved from a playlist */
 	int	 attempts;		/* including this claim */
+	long long owner;		/* api_keys.id, 0: none; playlist entries inherit it */
 };
 
 typedef int (*store_task_cb)(void *arg, struct json_object *task);
@@ -51,15 +53,21 @@ void		 store_rollback(struct store *);
 
 /* Tasks, as the API uses them. */
 int	 store_task_insert(struct store *, const struct task_new *);
-int	 store_task_get(struct store *, const char *id, struct json_object **);
-int	 store_task_list(struct store *, const char *status, long long limit,
-	    long long offset, store_task_cb, void *);
-int	 store_task_cancel(struct store *, const char *id,
+/*
+ * owner: an api_keys.id to see only that key's tasks; 0 (keys off) or a
+ * negative number (an admin key) to see every task.
+ */
+int	 store_task_get(struct store *, const char *id, long long owner,
+	    struct json_object **);
+int	 store_task_list(struct store *, const char *status, long long owner,
+	    long long limit, long long offset, store_task_cb, void *);
+int	 store_task_cancel(struct store *, const char *id, long long owner,
 	    char status[STORE_STATUS_LEN]);
-int	 store_task_delete(struct store *, const char *id,
+int	 store_task_delete(struct store *, const char *id, long long owner,
 	    char filename[STORE_FILENAME_MAX + 1]);
 int	 store_task_by_filename(struct store *, const char *filename,
-	    char id[STORE_ID_LEN]);
+	    long long owner, char id[STORE_ID_LEN]);
+int	 store_task_pending_count(struct store *, long long owner, long long *);
 int	 store_task_counts(struct store *, struct json_object *counts);
 
 /* Tasks, as the worker uses them. */
@@ -113,6 +121,23 @@ int	 store_lookup_fail(struct store *, long long id, int http_status,
 	    const char *error);
 int	 store_lookup_prune(struct store *, int64_t now, int keep);
 int	 store_lookup_recover(struct store *);
+
+/* API keys: only their hashes are stored. */
+struct api_key {
+	long long	 id;
+	char		 hash[65];	/* hex BLAKE2b-256 */
+	int		 admin;
+	int		 revoked;
+};
+
+int	 store_key_insert(struct store *, const char *name, const char *prefix,
+	    const char *hash, int admin);
+int	 store_key_by_prefix(struct store *, const char *prefix, struct api_key *);
+int	 store_key_any(struct store *);
+int	 store_key_list(struct store *, void (*)(void *, const char *name,
+	    const char *prefix, int admin, const char *created,
+	    const char *revoked), void *);
+int	 store_key_revoke(struct store *, const char *name);
 
 /* Small facts (heartbeat, versions). */
 int	 store_meta_set(struct store *, const char *key, const char *value);

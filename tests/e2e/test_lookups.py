@@ -17,7 +17,7 @@ COUNTING = os.path.join(REPO, "tests", "fixtures", "ytdlp-counting")
 def lsvc(make_service_module):
     return make_service_module(
         OFFLINETUBE_YTDLP=COUNTING, OFFLINETUBE_SEARCH_PREFIX="otfixsearch",
-        OFFLINETUBE_TRENDING_QUERY="Playlist entry", OFFLINETUBE_LOOKUP_TIMEOUT=3,
+        OFFLINETUBE_TRENDING_QUERY="Playlist entry", OFFLINETUBE_LOOKUP_TIMEOUT=20,
         OFFLINETUBE_MAX_DOWNLOADS=1)
 
 
@@ -113,16 +113,17 @@ def test_identical_searches_at_the_same_moment_run_yt_dlp_once(lsvc):
     assert runs(lsvc, q) == 1
 
 
-def test_a_lookup_that_hangs_ends_in_504_and_leaves_no_process(lsvc):
+def test_a_lookup_that_hangs_ends_in_504_and_leaves_no_process(make_service):
+    svc = make_service(OFFLINETUBE_YTDLP=COUNTING, OFFLINETUBE_LOOKUP_TIMEOUT=3)
     q = f"othang {uuid.uuid4().hex[:6]}"
-    st, _, body = search(lsvc, q)
+    st, _, body = search(svc, q)
     assert st == 504, body
     assert "3 s" in body["detail"], body
     def gone():
         return not any(q.split()[1] in " ".join(proc_cmdline(int(p)))
                        for p in os.listdir("/proc") if p.isdigit())
     wait_until(gone, 3, what="the hung yt-dlp to be stopped")
-    assert not os.listdir(os.path.join(lsvc.data_dir, "tmp"))
+    assert not os.listdir(os.path.join(svc.data_dir, "tmp"))
 
 
 def test_trending_searches_the_trending_query_when_no_url_is_set(lsvc):

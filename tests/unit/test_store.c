@@ -70,20 +70,20 @@ test_claim_takes_oldest_pending_once(void)
 	CHECK_STR(c.id, "00000000-0000-4000-8000-000000000002");
 	CHECK(store_task_claim(b, 42, 0, &c) == 0);
 	/* A cancelled task is final: the worker's writes no longer touch it. */
-	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000001", status) == 1);
+	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000001", 0, status) == 1);
 	CHECK(store_task_progress(b, "00000000-0000-4000-8000-000000000001", 50,
 	    "1 MB/s", "3s", 10, 5) == 0);
 	CHECK(store_task_complete(b, "00000000-0000-4000-8000-000000000001",
 	    "x.mp4", 10, NULL) == 0);
 	CHECK(store_task_status(a, "00000000-0000-4000-8000-000000000001", status) == 1);
 	CHECK_STR(status, "cancelled");
-	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000001", status) == 2);
+	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000001", 0, status) == 2);
 	/* Completed cannot be cancelled. */
 	CHECK(store_task_complete(b, "00000000-0000-4000-8000-000000000002",
 	    "y.mp4", 10, "720p") == 1);
-	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000002", status) == 2);
+	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000002", 0, status) == 2);
 	CHECK_STR(status, "completed");
-	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-00000000ffff", status) == 0);
+	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-00000000ffff", 0, status) == 0);
 	store_close(a);
 	store_close(b);
 }
@@ -125,20 +125,20 @@ test_list_pages_newest_first_and_delete(void)
 	int			 n = 0;
 
 	s = store_open(dbpath, err, sizeof(err));
-	CHECK(store_task_list(s, NULL, -1, 0, count_cb, &n) == 0);
+	CHECK(store_task_list(s, NULL, 0, -1, 0, count_cb, &n) == 0);
 	CHECK(n == 3);
 	n = 0;
-	CHECK(store_task_list(s, "error", -1, 0, count_cb, &n) == 0);
+	CHECK(store_task_list(s, "error", 0, -1, 0, count_cb, &n) == 0);
 	CHECK(n == 1);
 	n = 0;
-	CHECK(store_task_list(s, NULL, 2, 2, count_cb, &n) == 0);
+	CHECK(store_task_list(s, NULL, 0, 2, 2, count_cb, &n) == 0);
 	CHECK(n == 1);
-	CHECK(store_task_get(s, "00000000-0000-4000-8000-000000000002", &o) == 1);
+	CHECK(store_task_get(s, "00000000-0000-4000-8000-000000000002", 0, &o) == 1);
 	json_object_put(o);
-	CHECK(store_task_delete(s, "00000000-0000-4000-8000-000000000002", fn) == 1);
+	CHECK(store_task_delete(s, "00000000-0000-4000-8000-000000000002", 0, fn) == 1);
 	CHECK_STR(fn, "y.mp4");
-	CHECK(store_task_get(s, "00000000-0000-4000-8000-000000000002", &o) == 0);
-	CHECK(store_task_delete(s, "00000000-0000-4000-8000-000000000002", fn) == 0);
+	CHECK(store_task_get(s, "00000000-0000-4000-8000-000000000002", 0, &o) == 0);
+	CHECK(store_task_delete(s, "00000000-0000-4000-8000-000000000002", 0, fn) == 0);
 	store_close(s);
 }
 

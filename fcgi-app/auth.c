@@ -1,0 +1,345 @@
+/* auth.c: API keys (who is asking) and the signed links that <video> and <img> use. */
+/*
+ * A key looks like otk_<8 hex>_<43 base64url>: 256 random bits from
+ * libsodium, shown once.  The database keeps its prefix (to find the row)
+ * and its BLAKE2b-256 hash (a fast hash is right for a random secret; there
+ * is nothing to brute-force); the hash of what a client sends is compared
+ * with sodium_memcmp, in constant time.  Keys travel in X-API-Key or
+ * Authorization: Bearer, never in a URL, and nothing here logs them.
+ *
+ * <video src> and <img src> cannot send a header, so while keys are on each
+ * task record carries links signed with HMAC-SHA256 over the path and an
+ * expiry, keyed by a secret made at first start in the data directory.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "auth.h"
+#include "config.h"
+#include "encode.h"
+#include "log.h"
+#include "req.h"
+#include "store.h"
+#include "util.h"
+
+static unsigned char	 link_secret[crypto_auth_hmacsha256_KEYBYTES];
+static int		 listen_is_loopback;
+
+/* The signing secret: read, or made once with O_EXCL so two starts agree. */
+static int
+secret_load(const struct config *c, char *err, size_t errlen)
+{
+	char	 path[PATH_MAX];
+	ssize_t	 n;
+	int	 fd;
+
+	if (util_path_join(path, sizeof(path), c->data_dir, "link.secret") == -1)
+		goto fail;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) != -1) {
+		randombytes_buf(link_secret, sizeof(link_secret));
+		n = write(fd, link_secret, sizeof(link_secret));
+		close(fd);
+		if (n != (ssize_t)sizeof(link_secret)) {
+			unlink(path);
+			goto fail;
+		}
+		return 0;
+	}
+	if (errno != EEXIST || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		goto fail;
+	n = read(fd, link_secret, sizeof(link_secret));
+	close(fd);
+	if (n != (ssize_t)sizeof(link_secret))
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "link secret %s: %s", path, strerror(errno));
+	return -1;
+}
+
+int
+auth_init(const struct config *c, char *err, size_t errlen)
+{
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium failed to initialise");
+		return -1;
+	}
+	listen_is_loopback = config_listen_is_loopback(c);
+	return secret_load(c, err, errlen);
+}
+
+/*
+ * The rule of the house: reachable from the network means keys, unless the
+ * user says OFFLINETUBE_AUTH=off in so many words.
+ */
+int
+auth_startup_check(const struct config *c, struct store *db, char *err,
+    size_t errlen)
+{
+	int	 any;
+
+	if (strcmp(c->auth, "off") == 0) {
+		if (!listen_is_loopback)
+			log_warnx(NULL, "OFFLINETUBE_AUTH=off on %s: anyone who can "
+			    "reach this address can start downloads, read every "
+			    "task and delete files", c->listen);
+		return 0;
+	}
+	if ((any = store_key_any(db)) == -1) {
+		snprintf(err, errlen, "api keys: %s", store_errmsg(db));
+		return -1;
+	}
+	if (!listen_is_loopback && !any) {
+		snprintf(err, errlen, "OFFLINETUBE_LISTEN=%s is reachable from the "
+		    "network and no API key exists: add one with "
+		    "`offlinetube-api key add NAME`, or set OFFLINETUBE_AUTH=off "
+		    "to let everyone on the network in without keys", c->listen);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether this request must carry a key: auto means keys once the LAN can reach us, or once any exists. */
+static int
+auth_required(struct req *r)
+{
+	const char	*mode = r->ctx->cfg->auth;
+
+	if (strcmp(mode, "off") == 0)
+		return 0;
+	if (strcmp(mode, "on") == 0 || !listen_is_loopback)
+		return 1;
+	return store_key_any(r->ctx->db) != 0;
+}
+
+static void
+hex32(const unsigned char in[32], char out[65])
+{
+	sodium_bin2hex(out, 65, in, 32);
+}
+
+int
+auth_hash_key(const char *key, char hash[65])
+{
+	unsigned char	 h[32];
+
+	if (crypto_generichash(h, sizeof(h), (const unsigned char *)key,
+	    strlen(key), NULL, 0) != 0)
+		return -1;
+	hex32(h, hash);
+	return 0;
+}
+
+int
+auth_new_key(char *key, size_t keylen, char prefix[AUTH_KEY_PREFIX_LEN + 1],
+    char hash[65])
+{
+	unsigned char	 id[4], secret[32];
+	char		 idhex[9], b64[64];
+
+	randombytes_buf(id, sizeof(id));
+	randombytes_buf(secret, sizeof(secret));
+	sodium_bin2hex(idhex, sizeof(idhex), id, sizeof(id));
+	sodium_bin2base64(b64, sizeof(b64), secret, sizeof(secret),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(secret, sizeof(secret));
+	if ((size_t)snprintf(key, keylen, "otk_%s_%s", idhex, b64) >= keylen)
+		return -1;
+	snprintf(prefix, AUTH_KEY_PREFIX_LEN + 1, "otk_%s", idhex);
+	sodium_memzero(b64, sizeof(b64));
+	return auth_hash_key(key, hash);
+}
+
+/* The key a request carries, from X-API-Key or Authorization: Bearer. */
+static const char *
+request_key(struct req *r)
+{
+	const char	*k, *a;
+
+	if ((k = FCGX_GetParam("HTTP_X_API_KEY", r->fcgi->envp)) != NULL && *k)
+		return k;
+	a = FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgi->envp);
+	if (a != NULL && strncasecmp(a, "Bearer ", 7) == 0) {
+		for (a += 7; *a == ' '; a++)
+			;
+		if (*a != '\0')
+			return a;
+	}
+	return NULL;
+}
+
+/* 1 when the key is real and not revoked; sets r->owner. -1: database error. */
+static int
+key_valid(struct req *r, const char *key)
+{
+	struct api_key	 k;
+	char		 prefix[AUTH_KEY_PREFIX_LEN + 1], hash[65];
+	int		 rc;
+
+	if (strlen(key) < AUTH_KEY_PREFIX_LEN + 2 || strlen(key) > 128 ||
+	    strncmp(key, "otk_", 4) != 0)
+		return 0;
+	memcpy(prefix, key, AUTH_KEY_PREFIX_LEN);
+	prefix[AUTH_KEY_PREFIX_LEN] = '\0';
+	if ((rc = store_key_by_prefix(r->ctx->db, prefix, &k)) != 1)
+		return rc;
+	if (auth_hash_key(key, hash) == -1 ||
+	    sodium_memcmp(hash, k.hash, 64) != 0 || k.revoked)
+		return 0;
+	r->owner = k.admin ? -1 : k.id;
+	r->key_id = k.id;
+	return 1;
+}
+
+/* base64url HMAC-SHA256 of "path\nexp". */
+int
+auth_sign(const char *path, long long exp, char *sig, size_t len)
+{
+	unsigned char	 mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
+	char		 e[32];
+
+	snprintf(e, sizeof(e), "\n%lld", exp);
+	crypto_auth_hmacsha256_init(&st, link_secret, sizeof(link_secret));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)path, strlen(path));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)e, strlen(e));
+	crypto_auth_hmacsha256_final(&st, mac);
+	if (len < sodium_base64_ENCODED_LEN(sizeof(mac),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+		return -1;
+	sodium_bin2base64(sig, len, mac, sizeof(mac),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return 0;
+}
+
+/* A media link's ?exp=&sig=: signed by us, for this very path, not expired. */
+static int
+link_valid(struct req *r)
+{
+	char		 exp[32], sig[64], want[64];
+	long long	 e;
+
+	if (req_query_get(r, "exp", exp, sizeof(exp)) != 1 ||
+	    req_query_get(r, "sig", sig, sizeof(sig)) != 1 ||
+	    util_strtonum(exp, 1, LLONG_MAX / 2, &e) == -1 ||
+	    e < (long long)time(NULL))
+		return 0;
+	if (auth_sign(r->path, e, want, sizeof(want)) == -1 ||
+	    strlen(sig) != strlen(want) ||
+	    sodium_memcmp(sig, want, strlen(want)) != 0)
+		return 0;
+	r->owner = -1;	/* the link names one file; whoever holds it may fetch it */
+	return 1;
+}
+
+/*
+ * Decides whether the request may go on: 0 yes (r->owner says whose tasks it
+ * sees), 1 no (the refusal has been answered).  link_ok: a signed link may
+ * stand in for a key (the media routes).
+ */
+int
+auth_request(struct req *r, int link_ok)
+{
+	const char	*key;
+	int		 rc;
+
+	r->owner = 0;
+	r->key_id = 0;
+	if (!(r->keys_on = auth_required(r)))
+		return 0;
+	if ((key = request_key(r)) == NULL) {
+		if (link_ok && r->query[0] != '\0') {
+			if (link_valid(r))
+				return 0;
+			reply_error(r, 403, "Invalid or expired link");
+			return 1;
+		}
+		reply_header(r, "WWW-Authenticate: Bearer realm=\"offlinetube\"\r\n");
+		reply_error(r, 401, "API key required: send it as X-API-Key or "
+		    "Authorization: Bearer");
+		return 1;
+	}
+	if ((rc = key_valid(r, key)) == 1)
+		return 0;
+	if (rc == -1)
+		reply_error(r, 500, "Database error");
+	else
+		reply_error(r, 403, "Invalid or revoked API key");
+	return 1;
+}
+
+static int
+signed_link(const char *path_decoded, const char *path_encoded, long long exp,
+    char *out, size_t len)
+{
+	char	 sig[64];
+	int	 n;
+
+	if (auth_sign(path_decoded, exp, sig, sizeof(sig)) == -1)
+		return -1;
+	n = snprintf(out, len, "%s?exp=%lld&sig=%s", path_encoded, exp, sig);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/*
+ * Adds stream_url and file_url to a task record, and while keys are on signs
+ * them and the local thumbnail, so a page can put them in <video> and <img>.
+ */
+int
+auth_decorate(struct req *r, struct json_object *task)
+{
+	struct json_object	*v;
+	const char		*id = "", *fn = "", *st = "", *th = "";
+	char			 dec[REQ_NAME_MAX + 64], enc[REQ_NAME_MAX * 3 + 64];
+	char			 link[sizeof(enc) + 128];
+	long long		 exp = (long long)time(NULL) + r->ctx->cfg->link_ttl;
+
+	if (json_object_object_get_ex(task, "id", &v))
+		id = json_object_get_string(v);
+	if (json_object_object_get_ex(task, "filename", &v))
+		fn = json_object_get_string(v);
+	if (json_object_object_get_ex(task, "status", &v))
+		st = json_object_get_string(v);
+	if (json_object_object_get_ex(task, "thumbnail", &v))
+		th = json_object_get_string(v);
+	if (strcmp(st, "completed") != 0 || fn[0] == '\0') {
+		json_object_object_add(task, "stream_url", json_object_new_string(""));
+		json_object_object_add(task, "file_url", json_object_new_string(""));
+	} else {
+		snprintf(dec, sizeof(dec), "/api/stream/%s", fn);
+		memcpy(enc, "/api/stream/", 12);
+		if (encode_path(fn, enc + 12, sizeof(enc) - 12) == -1)
+			return -1;
+		/* '/' never occurs in our names; encode_path keeps it, which is fine. */
+		if (!r->keys_on)
+			snprintf(link, sizeof(link), "%s", enc);
+		else if (signed_link(dec, enc, exp, link, sizeof(link)) == -1)
+			return -1;
+		json_object_object_add(task, "stream_url", json_object_new_string(link));
+		snprintf(dec, sizeof(dec), "/api/download/%s/file", id);
+		if (!r->keys_on)
+			snprintf(link, sizeof(link), "%s", dec);
+		else if (signed_link(dec, dec, exp, link, sizeof(link)) == -1)
+			return -1;
+		json_object_object_add(task, "file_url", json_object_new_string(link));
+	}
+	if (r->keys_on && strncmp(th, "/api/thumbnails/", 16) == 0 &&
+	    strchr(th, '?') == NULL) {
+		snprintf(dec, sizeof(dec), "%s", th);
+		if (signed_link(dec, dec, exp, link, sizeof(link)) == -1)
+			return -1;
+		json_object_object_add(task, "thumbnail", json_object_new_string(link));
+	}
+	return 0;
+}

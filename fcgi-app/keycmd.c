@@ -1,0 +1,106 @@
+/* keycmd.c: `offlinetube-api key add|list|revoke`: managing API keys from the shell. */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "auth.h"
+#include "config.h"
+#include "keycmd.h"
+#include "store.h"
+
+static int
+key_usage(void)
+{
+	fprintf(stderr, "usage: offlinetube-api [-c file] key add [-a] NAME\n"
+	    "       offlinetube-api [-c file] key list\n"
+	    "       offlinetube-api [-c file] key revoke NAME\n"
+	    "  -a  the key is an admin's: it sees and acts on every task\n");
+	return 2;
+}
+
+static int
+name_ok(const char *n)
+{
+	size_t	 i, len = strlen(n);
+
+	if (len == 0 || len > 64)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') ||
+		    (n[i] >= '0' && n[i] <= '9') || strchr("._-@", n[i]) != NULL))
+			return 0;
+	return 1;
+}
+
+static void
+print_key(void *arg, const char *name, const char *prefix, int admin,
+    const char *created, const char *revoked)
+{
+	(void)arg;
+	printf("%-24s %-14s %-6s %s%s%s\n", name, prefix, admin ? "admin" : "user",
+	    created, revoked[0] != '\0' ? "  revoked " : "", revoked);
+}
+
+/* argv starts after "key".  The new key goes to stdout, once; nothing else keeps it. */
+int
+keycmd_main(const struct config *c, int argc, char *argv[])
+{
+	struct store	*db;
+	char		 err[512], key[128], prefix[AUTH_KEY_PREFIX_LEN + 1], hash[65];
+	int		 admin = 0, rc = 1, n;
+
+	if (argc < 1)
+		return key_usage();
+	if (sodium_init() < 0) {
+		fprintf(stderr, "offlinetube-api: libsodium failed to initialise\n");
+		return 1;
+	}
+	if ((db = store_open(c->db_path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "offlinetube-api: %s\n", err);
+		return 1;
+	}
+	if (strcmp(argv[0], "add") == 0) {
+		if (argc == 3 && strcmp(argv[1], "-a") == 0)
+			admin = 1;
+		else if (argc != 2) {
+			rc = key_usage();
+			goto done;
+		}
+		if (!name_ok(argv[argc - 1])) {
+			fprintf(stderr, "offlinetube-api: a key name is 1 to 64 of "
+			    "A-Z a-z 0-9 . _ - @\n");
+			goto done;
+		}
+		if (auth_new_key(key, sizeof(key), prefix, hash) == -1)
+			goto done;
+		if ((n = store_key_insert(db, argv[argc - 1], prefix, hash, admin)) != 0) {
+			fprintf(stderr, "offlinetube-api: %s\n", n == 1 ?
+			    "a key with that name exists; revoke it or pick another "
+			    "name" : store_errmsg(db));
+			goto done;
+		}
+		printf("%s\n", key);
+		fprintf(stderr, "Key \"%s\" added%s. It is shown this once: keep it "
+		    "now.\n", argv[argc - 1], admin ? " (admin)" : "");
+		sodium_memzero(key, sizeof(key));
+		rc = 0;
+	} else if (strcmp(argv[0], "list") == 0 && argc == 1) {
+		printf("%-24s %-14s %-6s %s\n", "NAME", "PREFIX", "ROLE", "CREATED");
+		rc = store_key_list(db, print_key, NULL) == -1 ? 1 : 0;
+	} else if (strcmp(argv[0], "revoke") == 0 && argc == 2) {
+		if ((n = store_key_revoke(db, argv[1])) == -1)
+			fprintf(stderr, "offlinetube-api: %s\n", store_errmsg(db));
+		else if (n == 0)
+			fprintf(stderr, "offlinetube-api: no active key named %s\n",
+			    argv[1]);
+		else {
+			fprintf(stderr, "Key \"%s\" revoked.\n", argv[1]);
+			rc = 0;
+		}
+	} else
+		rc = key_usage();
+done:
+	store_close(db);
+	return rc;
+}

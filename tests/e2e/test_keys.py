@@ -1,0 +1,191 @@
+"""test_keys.py: API keys: who may ask, whose tasks they see, and the signed links
+that let <video> and <img> in without a header."""
+import http.client
+import os
+import subprocess
+import time
+import urllib.parse
+
+import pytest
+
+from harness import BIN, wait_until
+
+
+def add_key(svc, name, admin=False):
+    argv = [os.path.join(BIN, "offlinetube-api"), "key", "add"] + (["-a"] if admin else []) + [name]
+    p = subprocess.run(argv, env=svc.env, capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    key = p.stdout.strip()
+    assert key.startswith("otk_") and len(key) > 40, key
+    return key
+
+
+def keycmd(svc, *args):
+    return subprocess.run([os.path.join(BIN, "offlinetube-api"), "key", *args],
+                          env=svc.env, capture_output=True, text=True, timeout=30)
+
+
+def raw(svc, path, headers=None, method="GET"):
+    c = http.client.HTTPConnection("127.0.0.1", svc.port, timeout=30)
+    try:
+        c.putrequest(method, path, skip_accept_encoding=True)
+        for k, v in (headers or {}).items():
+            c.putheader(k, v)
+        c.endheaders()
+        r = c.getresponse()
+        return r.status, r.headers, r.read()
+    finally:
+        c.close()
+
+
+@pytest.fixture(scope="module")
+def keyed(make_service_module):
+    svc = make_service_module(OFFLINETUBE_AUTH="on", OFFLINETUBE_LINK_TTL=60)
+    svc.keys = {"alice": add_key(svc, "alice"), "bob": add_key(svc, "bob"),
+                "root": add_key(svc, "root", admin=True)}
+    return svc
+
+
+def as_(svc, who):
+    return {"X-API-Key": svc.keys[who]}
+
+
+def test_no_key_is_401_and_a_wrong_key_is_403(keyed):
+    st, h, body = keyed.get("/api/downloads")
+    assert st == 401, body
+    assert body["detail"].startswith("API key required")
+    assert "Bearer" in h["WWW-Authenticate"]
+    st, _, body = keyed.get("/api/downloads", headers={"X-API-Key": "otk_00000000_nope"})
+    assert (st, body["detail"]) == (403, "Invalid or revoked API key")
+    k = keyed.keys["alice"]
+    st, _, body = keyed.get("/api/downloads", headers={"X-API-Key": k[:-1] + ("A" if k[-1] != "A" else "B")})
+    assert st == 403, body
+    st, _, _ = keyed.get("/api/downloads", headers={"Authorization": "Bearer " + k})
+    assert st == 200
+    st, _, _ = keyed.get("/api/health")
+    assert st == 200, "health stays open for monitoring"
+
+
+def test_a_revoked_key_opens_nothing(keyed):
+    k = add_key(keyed, "temp")
+    assert keyed.get("/api/downloads", headers={"X-API-Key": k})[0] == 200
+    p = keycmd(keyed, "revoke", "temp")
+    assert p.returncode == 0, p.stderr
+    st, _, body = keyed.get("/api/downloads", headers={"X-API-Key": k})
+    assert st == 403, body
+    listing = keycmd(keyed, "list").stdout
+    assert "temp" in listing and "revoked" in listing
+    assert k not in listing and k[12:] not in listing, "list shows only the prefix"
+
+
+def test_a_user_sees_and_acts_only_on_their_own_tasks(keyed, site):
+    st, _, t = keyed.post("/api/download", {"url": site.page("clip")}, headers=as_(keyed, "alice"))
+    assert st == 200, t
+    t = wait_until(lambda: (lambda x: x if x["status"] == "completed" else None)(
+        keyed.get(f"/api/downloads/{t['id']}", headers=as_(keyed, "alice"))[2]), 60,
+        what="alice's download")
+    tid, fn = t["id"], t["filename"]
+    bob = as_(keyed, "bob")
+    assert keyed.get(f"/api/downloads/{tid}", headers=bob)[0] == 404
+    assert all(x["id"] != tid for x in keyed.get("/api/downloads", headers=bob)[2])
+    assert keyed.get(f"/api/download/{tid}/file", headers=bob)[0] == 404
+    assert raw(keyed, "/api/stream/" + urllib.parse.quote(fn), bob)[0] == 404
+    assert keyed.get(f"/api/thumbnails/{tid}", headers=bob)[0] == 404
+    assert keyed.delete(f"/api/downloads/{tid}", headers=bob)[0] == 404
+    assert keyed.delete(f"/api/downloads/{tid}/remove", headers=bob)[0] == 404
+    # Still there for alice, and for an admin.
+    assert keyed.get(f"/api/downloads/{tid}", headers=as_(keyed, "alice"))[0] == 200
+    assert any(x["id"] == tid for x in keyed.get("/api/downloads", headers=as_(keyed, "root"))[2])
+    assert keyed.get(f"/api/download/{tid}/file", headers=as_(keyed, "alice"))[0] == 200
+    keyed.alice_task = t
+
+
+def test_signed_links_work_without_a_header_until_they_expire(keyed):
+    t = keyed.get(f"/api/downloads/{keyed.alice_task['id']}", headers=as_(keyed, "alice"))[2]
+    for field in ("stream_url", "file_url", "thumbnail"):
+        assert "sig=" in t[field] and "exp=" in t[field], (field, t[field])
+        st, h, body = raw(keyed, t[field])
+        assert st == 200, (field, st, body[:200])
+        assert len(body) > 100
+    st, _, body = raw(keyed, t["stream_url"], {"Range": "bytes=0-9"})
+    assert (st, len(body)) == (206, 10)
+
+
+def test_tampered_or_stale_links_are_refused(keyed):
+    t = keyed.get(f"/api/downloads/{keyed.alice_task['id']}", headers=as_(keyed, "alice"))[2]
+    u = t["stream_url"]
+    path, _, q = u.partition("?")
+    params = dict(urllib.parse.parse_qsl(q))
+    sig = params["sig"]
+    bad_sig = sig[:-1] + ("A" if sig[-1] != "A" else "B")
+    for bad in (f"{path}?exp={params['exp']}&sig={bad_sig}",
+                f"{path}?exp={int(params['exp']) + 1}&sig={sig}",
+                f"{path}?exp={int(time.time()) - 1}&sig={sig}",
+                f"/api/download/{t['id']}/file?exp={params['exp']}&sig={sig}",
+                path):
+        st, _, body = raw(keyed, bad)
+        assert st in (401, 403), (bad, st, body)
+
+
+def test_links_expire(make_service, site):
+    svc = make_service(OFFLINETUBE_AUTH="on", OFFLINETUBE_LINK_TTL=60)
+    k = add_key(svc, "alice")
+    st, _, t = svc.post("/api/download", {"url": site.page("clip2")}, headers={"X-API-Key": k})
+    t = wait_until(lambda: (lambda x: x if x["status"] == "completed" else None)(
+        svc.get(f"/api/downloads/{t['id']}", headers={"X-API-Key": k})[2]), 60, what="download")
+    path, _, q = t["stream_url"].partition("?")
+    exp = int(dict(urllib.parse.parse_qsl(q))["exp"])
+    assert exp - 60 <= time.time() <= exp
+    assert raw(svc, t["stream_url"])[0] == 200
+    # A link signed for an expiry already past: what an old link becomes.
+    import hmac, hashlib, base64
+    with open(os.path.join(svc.data_dir, "link.secret"), "rb") as f:
+        secret = f.read()
+    decoded = urllib.parse.unquote(path)
+    old = int(time.time()) - 5
+    sig = base64.urlsafe_b64encode(hmac.new(secret, f"{decoded}\n{old}".encode(),
+                                            hashlib.sha256).digest()).rstrip(b"=").decode()
+    assert raw(svc, f"{path}?exp={old}&sig={sig}")[0] == 403
+    future = int(time.time()) + 30
+    sig = base64.urlsafe_b64encode(hmac.new(secret, f"{decoded}\n{future}".encode(),
+                                            hashlib.sha256).digest()).rstrip(b"=").decode()
+    assert raw(svc, f"{path}?exp={future}&sig={sig}")[0] == 200, "the same scheme, in date"
+
+
+def test_keys_never_reach_the_logs(keyed):
+    logs = ""
+    for f in os.listdir(keyed.log_dir):
+        with open(os.path.join(keyed.log_dir, f), errors="replace") as fh:
+            logs += fh.read()
+    for k in keyed.keys.values():
+        assert k not in logs and k[13:] not in logs
+
+
+def test_pending_tasks_per_user_are_capped(make_service, site):
+    svc = make_service(OFFLINETUBE_AUTH="on", OFFLINETUBE_MAX_PENDING=2)
+    svc.stop_worker()
+    a, b = add_key(svc, "a"), add_key(svc, "b")
+    for _ in range(2):
+        assert svc.post("/api/download", {"url": site.page("clip")}, headers={"X-API-Key": a})[0] == 200
+    st, _, body = svc.post("/api/download", {"url": site.page("clip")}, headers={"X-API-Key": a})
+    assert st == 429 and "pending" in body["detail"], body
+    assert svc.post("/api/download", {"url": site.page("clip")}, headers={"X-API-Key": b})[0] == 200
+
+
+def test_a_network_address_without_keys_refuses_to_start(make_service):
+    svc = make_service()
+    env = dict(svc.env, OFFLINETUBE_LISTEN="0.0.0.0:1", OFFLINETUBE_SOCKET=svc.socket_path + ".x")
+    p = subprocess.run([os.path.join(BIN, "offlinetube-api")], env=env,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0
+    assert "no API key exists" in p.stderr and "OFFLINETUBE_AUTH=off" in p.stderr
+    env["OFFLINETUBE_AUTH"] = "off"
+    q = subprocess.Popen([os.path.join(BIN, "offlinetube-api")], env=env,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: os.path.exists(env["OFFLINETUBE_SOCKET"]), 10, what="the API")
+    finally:
+        q.terminate()
+        err = q.communicate(timeout=10)[1]
+    assert q.returncode == 0
+    assert "anyone who can reach this address" in err
