@@ -31,6 +31,16 @@ for n in "$rate" "$lookup_rate"; do
 done
 burst=$((rate * 5))
 lookup_burst=$((lookup_rate / 3 + 1))
+# Host names served (DNS rebinding): loopback names, the listen address when
+# it is a specific one, and OFFLINETUBE_SERVER_NAMES (space or comma separated).
+lhost=${listen%:*}
+case $lhost in
+"$listen"|0.0.0.0|"[::]"|'*'|localhost|127.0.0.1|"[::1]") lhost="" ;;
+esac
+names="localhost 127.0.0.1 [::1] $lhost $(printf '%s' "${OFFLINETUBE_SERVER_NAMES:-}" | tr ',' ' ')"
+case $names in
+*[!A-Za-z0-9.:*_\ \[\]-]*) echo "nginx-conf: OFFLINETUBE_SERVER_NAMES holds a character no host name has" >&2; exit 1;;
+esac
 for v in "$data" "$listen" "$socket" "$web"; do
 	case $v in
 	*[\|\;\{\}\'\"\ ]*) echo "nginx-conf: unsafe character in '$v'" >&2; exit 1;;
@@ -41,6 +51,7 @@ sed -e "s|@USER_LINE@|$user_line|" -e "s|@RUN_DIR@|$data/run|" \
     -e "s|@SOCKET@|$socket|" -e "s|@DATA_DIR@|$data|" -e "s|@WEB_DIR@|$web|" \
     -e "s|@RATE@|$rate|" -e "s|@RATE_BURST@|$burst|" \
     -e "s|@LOOKUP_RATE@|$lookup_rate|" -e "s|@LOOKUP_BURST@|$lookup_burst|" \
+    -e "s|@SERVER_NAMES@|$(echo $names)|" \
     "$here/nginx/offlinetube.conf.in" > "$ndir/nginx.conf.tmp"
 mv "$ndir/nginx.conf.tmp" "$ndir/nginx.conf"
 echo "$ndir/nginx.conf"

@@ -1,0 +1,33 @@
+"""test_host_names.py: nginx serves only its own host names, so a web page whose
+domain is made to resolve to this address (DNS rebinding) cannot reach the API."""
+import http.client
+
+
+def with_host(svc, host, path="/api/downloads"):
+    c = http.client.HTTPConnection("127.0.0.1", svc.port, timeout=10)
+    try:
+        c.putrequest("GET", path, skip_host=True)
+        c.putheader("Host", host)
+        c.endheaders()
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
+def test_a_foreign_host_name_is_refused(service):
+    st, body = with_host(service, f"evil.example:{service.port}")
+    assert st == 421, body
+    assert b"OFFLINETUBE_SERVER_NAMES" in body
+
+
+def test_loopback_names_are_served(service):
+    for host in (f"127.0.0.1:{service.port}", f"localhost:{service.port}", "localhost"):
+        assert with_host(service, host)[0] == 200, host
+
+
+def test_configured_names_are_served(make_service):
+    svc = make_service(OFFLINETUBE_SERVER_NAMES="tube.home.lan,nas")
+    assert with_host(svc, "tube.home.lan")[0] == 200
+    assert with_host(svc, "nas:8001")[0] == 200
+    assert with_host(svc, "other.home.lan")[0] == 421
