@@ -49,6 +49,8 @@ static const struct centry centries[] = {
 	S(auth,			"auto"),
 	I(link_ttl, 60, 86400 * 7, "14400"),
 	I(max_pending, 1, 100000, "100"),
+	I(min_free_mb, 0, 1 << 30, "1024"),
+	S(max_filesize,		""),
 };
 #define NCENTRIES (sizeof(centries) / sizeof(centries[0]))
 
@@ -182,7 +184,7 @@ config_load(struct config *c, const char *file, char *err, size_t errlen)
 {
 	char		 name[64];
 	const char	*v;
-	size_t		 i;
+	size_t		 i, n;
 
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < NCENTRIES; i++)
@@ -195,6 +197,17 @@ config_load(struct config *c, const char *file, char *err, size_t errlen)
 		if ((v = getenv(name)) != NULL &&
 		    centry_set(c, &centries[i], v, err, errlen) == -1)
 			return -1;
+	}
+	/* yt-dlp's own size syntax: digits, then at most one of K M G T. */
+	if (c->max_filesize[0] != '\0') {
+		n = strspn(c->max_filesize, "0123456789");
+		if (n == 0 || (c->max_filesize[n] != '\0' &&
+		    (c->max_filesize[n + 1] != '\0' ||
+		    strchr("KMGTkmgt", c->max_filesize[n]) == NULL))) {
+			snprintf(err, errlen, "OFFLINETUBE_MAX_FILESIZE: a size "
+			    "like 500M or 4G: %s", c->max_filesize);
+			return -1;
+		}
 	}
 	if (strcmp(c->auth, "auto") != 0 && strcmp(c->auth, "on") != 0 &&
 	    strcmp(c->auth, "off") != 0) {

@@ -1,9 +1,12 @@
 /* health.c: GET /api/health: is the worker alive, which yt-dlp, how many tasks. */
+#include <sys/statvfs.h>
+
 #include <string.h>
 #include <time.h>
 
 #include <json-c/json.h>
 
+#include "config.h"
 #include "log.h"
 #include "req.h"
 #include "route.h"
@@ -35,6 +38,25 @@ health_worker_alive(struct store *db, char *beat, size_t len)
 	return at != -1 && (int64_t)time(NULL) - at <= HEARTBEAT_STALE;
 }
 
+/* Free space where downloads land, against the worker's disk guard. */
+static struct json_object *
+health_disk(const struct config *c)
+{
+	struct json_object	*d;
+	struct statvfs		 sv;
+	long long		 free_mb;
+
+	if (statvfs(c->downloads_dir, &sv) == -1)
+		return NULL;
+	free_mb = (long long)((unsigned long long)sv.f_bavail * sv.f_frsize /
+	    (1024 * 1024));
+	d = json_object_new_object();
+	json_object_object_add(d, "free_mb", json_object_new_int64(free_mb));
+	json_object_object_add(d, "min_free_mb", json_object_new_int(c->min_free_mb));
+	json_object_object_add(d, "low", json_object_new_boolean(free_mb < c->min_free_mb));
+	return d;
+}
+
 int
 health_get(struct req *r)
 {
@@ -62,6 +84,7 @@ health_get(struct req *r)
 	json_object_object_add(o, "worker", worker);
 	json_object_object_add(o, "yt_dlp", json_object_new_string(version));
 	json_object_object_add(o, "tasks", tasks);
+	json_object_object_add(o, "disk", health_disk(r->ctx->cfg));
 	rc = reply_json(r, alive ? 200 : 503, o);
 	json_object_put(o);
 	return rc;

@@ -1,5 +1,6 @@
 /* job.c: the downloads in flight: claim, run yt-dlp, follow it, stop it, finish the row. */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -62,6 +63,7 @@ struct job {
 	int			 dirty;		/* progress not yet written */
 	int64_t			 written;	/* when progress was last written */
 	int			 processing;
+	int			 over_max_filesize;	/* yt-dlp skipped the file: too big */
 	char			 title[1024];
 	char			 format_note[32];
 	char			 filepath[PATH_MAX];
@@ -223,6 +225,7 @@ job_download(struct job *j, const char *url, int use_info)
 	o.quality = j->claim.quality;
 	o.format_id = j->claim.format_id;
 	o.audio_format = j->claim.audio_format;
+	o.max_filesize = conf->max_filesize;
 	o.url = url;
 	if (ytdlp_download_argv(&o, &a) == -1) {
 		job_fail(j, "cannot build the yt-dlp command line");
@@ -294,6 +297,32 @@ fail:
 	job_free(j);
 }
 
+/*
+ * The disk guard: no download starts while the downloads directory has less
+ * than OFFLINETUBE_MIN_FREE_MB free.  Tasks wait as pending; main.c retries
+ * with every heartbeat, so they start once space is made.
+ */
+static int
+disk_low(void)
+{
+	static int	 was_low;
+	struct statvfs	 sv;
+	unsigned long long free_mb;
+	int		 low;
+
+	if (conf->min_free_mb == 0 || statvfs(conf->downloads_dir, &sv) == -1)
+		return 0;
+	free_mb = (unsigned long long)sv.f_bavail * sv.f_frsize / (1024 * 1024);
+	low = free_mb < (unsigned long long)conf->min_free_mb;
+	if (low != was_low)
+		log_info(NULL, low ? "only %llu MB free in %s (minimum %d): new "
+		    "downloads wait" : "%llu MB free in %s (minimum %d): "
+		    "downloads start again", free_mb, conf->downloads_dir,
+		    conf->min_free_mb);
+	was_low = low;
+	return low;
+}
+
 /* Claims pending tasks while there is room; the claim itself is atomic in SQL. */
 void
 jobs_start_pending(void)
@@ -301,6 +330,8 @@ jobs_start_pending(void)
 	struct task_claim	 c;
 	int			 rc;
 
+	if (njobs < (size_t)conf->max_downloads && disk_low())
+		return;
 	while (njobs < (size_t)conf->max_downloads && njobs < JOBS_MAX) {
 		rc = store_task_claim(db, (long)getpid(),
 		    (int64_t)time(NULL) + LEASE_SECS, &c);
@@ -436,6 +467,9 @@ stdout_line(struct job *j, char *line, size_t len)
 		memcpy(j->filepath, line + ml, len - ml + 1);
 		return;
 	}
+	/* "[download] File is larger than max-filesize (...). Aborting.": exit 0, no file. */
+	if (memmem(line, len, "larger than max-filesize", 24) != NULL)
+		j->over_max_filesize = 1;
 	log_debug(j->claim.id, "yt-dlp: %s", line);
 }
 
@@ -599,7 +633,18 @@ job_complete(struct job *j)
 	if (j->dirty)
 		progress_write(j);
 	if (media_find(j->outdir, j->filepath, media, sizeof(media)) == -1) {
-		job_fail(j, "yt-dlp finished but left no media file");
+		/*
+		 * --max-filesize makes yt-dlp skip the file and still exit 0;
+		 * its notice is hidden by the quiet mode --print implies, so a
+		 * missing file under a size cap is most likely that.
+		 */
+		if (j->over_max_filesize || conf->max_filesize[0] != '\0') {
+			snprintf(dest, sizeof(dest), "No file was written: %s larger "
+			    "than OFFLINETUBE_MAX_FILESIZE (%s)", j->over_max_filesize ?
+			    "it is" : "most likely it is", conf->max_filesize);
+			job_fail(j, dest);
+		} else
+			job_fail(j, "yt-dlp finished but left no media file");
 		return;
 	}
 	base = strrchr(media, '/') + 1;

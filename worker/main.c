@@ -22,8 +22,9 @@
 #include "spawn.h"
 #include "store.h"
 #include "util.h"
+#include "ytdlp.h"
 
-#define TICK_MS		200	/* how often another process's commit is noticed */
+#define TICK_MS		50	/* how often another process's commit is noticed */
 #define HEARTBEAT_MS	5000	/* /api/health calls a worker alive within 15 s */
 #define LEASE_MS	10000	/* leases last 60 s: a few refreshes may fail */
 #define LEASE_SECS	60
@@ -202,8 +203,71 @@ done:
 		snprintf(out, sizeof(out), "unknown");
 	} else
 		log_info(NULL, "yt-dlp %s", out);
+	ytdlp_set_version(out);
 	if (store_meta_set(db, "yt_dlp_version", out) == -1)
 		log_warnx(NULL, "meta: %s", store_errmsg(db));
+}
+
+/*
+ * SIGHUP: the file and the environment again.  What changes applies to the
+ * jobs and look-ups started from now on; running ones keep their process,
+ * deadline and files.  The data directory cannot move under a running worker.
+ */
+static void
+reload(struct config *c, const char *file, struct store *db, char *ffbuf,
+    size_t fflen, const char **ff)
+{
+	struct config	 n;
+	char		 err[512], *before = NULL, *after = NULL, *l, *e, *o;
+	size_t		 blen, alen;
+	FILE		*f;
+
+	if (config_load(&n, file, err, sizeof(err)) == -1) {
+		log_warnx(NULL, "reload: %s; keeping the running configuration", err);
+		return;
+	}
+	if (strcmp(n.data_dir, c->data_dir) != 0) {
+		log_warnx(NULL, "reload: OFFLINETUBE_DATA_DIR cannot change without a "
+		    "restart; keeping %s", c->data_dir);
+		memcpy(n.data_dir, c->data_dir, sizeof(n.data_dir));
+		memcpy(n.db_path, c->db_path, sizeof(n.db_path));
+		memcpy(n.downloads_dir, c->downloads_dir, sizeof(n.downloads_dir));
+		memcpy(n.thumbnails_dir, c->thumbnails_dir, sizeof(n.thumbnails_dir));
+		memcpy(n.tmp_dir, c->tmp_dir, sizeof(n.tmp_dir));
+	}
+	/* Name each setting that changed, from the same lines -h and startup print. */
+	if ((f = open_memstream(&before, &blen)) != NULL) {
+		config_print(c, f);
+		fclose(f);
+	}
+	if ((f = open_memstream(&after, &alen)) != NULL) {
+		config_print(&n, f);
+		fclose(f);
+	}
+	if (before != NULL && after != NULL)
+		for (l = after, o = before; *l != '\0'; l = e + 1) {
+			if ((e = strchr(l, '\n')) == NULL)
+				break;
+			*e = '\0';
+			if (strncmp(o, l, (size_t)(e - l)) != 0 || o[e - l] != '\n')
+				log_info(NULL, "reload: %s", l + 2);
+			if ((o = strchr(o, '\n')) == NULL)
+				break;
+			o++;
+		}
+	free(before);
+	free(after);
+	*c = n;
+	if ((*ff = find_ffmpeg(c->ffmpeg, ffbuf, fflen)) == NULL)
+		log_warnx(NULL, "%s: not found; merging and audio extraction "
+		    "will fail", c->ffmpeg);
+	/* The lane reads *c as it is; lane_init() would also recover look-ups. */
+	jobs_init(db, c, *ff);
+	/* Also after an upgrade of yt-dlp itself: /api/health shows the new version. */
+	ytdlp_version(db, c);
+	log_info(NULL, "reloaded: up to %d downloads and %d look-ups for new "
+	    "work, %zu running kept", c->max_downloads, c->max_lookups,
+	    jobs_count());
 }
 
 static void
@@ -228,7 +292,7 @@ main(int argc, char *argv[])
 	int64_t		 now, next_beat = 0, next_lease = 0;
 	ssize_t		 n, k;
 	size_t		 nfd, njfd;
-	int		 ch, lockfd, stopping = 0, children, claims, rc;
+	int		 ch, lockfd, stopping = 0, children, claims, rc, hup;
 
 	log_init("offlinetube-worker");
 	while ((ch = getopt(argc, argv, "c:hv")) != -1) {
@@ -296,17 +360,21 @@ main(int argc, char *argv[])
 			log_warnx(NULL, "poll: %s", strerror(errno));
 			break;
 		}
-		children = claims = 0;
+		children = claims = hup = 0;
 		if (pfd[0].revents & POLLIN) {
 			while ((n = read(sigpipe_fds[0], sig, sizeof(sig))) > 0)
 				for (k = 0; k < n; k++) {
 					if (sig[k] == SIGCHLD)
 						children = 1;
 					else if (sig[k] == SIGHUP)
-						claims = 1;
+						hup = 1;
 					else
 						stopping = 1;
 				}
+		}
+		if (hup && !stopping) {
+			reload(&conf, cfile, db, ffbuf, sizeof(ffbuf), &ff);
+			claims = 1;	/* maybe more slots */
 		}
 		jobs_read_output(pfd + 1, njfd);
 		lane_read_output(pfd + 1 + njfd, nfd - 1 - njfd);
@@ -328,6 +396,9 @@ main(int argc, char *argv[])
 		now = util_now_ms();
 		if (now >= next_beat) {
 			heartbeat(db);
+			/* A safety net: tasks held back by the disk guard start once space is freed. */
+			if (!stopping)
+				jobs_start_pending();
 			next_beat = now + HEARTBEAT_MS;
 		}
 		if (now >= next_lease && jobs_count() > 0) {

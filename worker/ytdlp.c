@@ -115,6 +115,9 @@ ytdlp_download_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
 		return -1;
 	if (push(a, "-P") == -1 || push(a, o->outdir) == -1)
 		return -1;
+	if (o->max_filesize != NULL && o->max_filesize[0] != '\0' &&
+	    (push(a, "--max-filesize") == -1 || push(a, o->max_filesize) == -1))
+		return -1;
 	if (format_spec(o, a->format, sizeof(a->format)) == -1 ||
 	    push(a, "-f") == -1 || push(a, a->format) == -1)
 		return -1;
@@ -219,6 +222,72 @@ utf8_cut(char *s, size_t max)
 	s[n] = '\0';
 }
 
+static char ytdlp_version_str[64] = "unknown";
+
+/* The version the worker found (yt-dlp --version), named in classified errors. */
+void
+ytdlp_set_version(const char *v)
+{
+	if (v == NULL || *v == '\0' || strlen(v) >= sizeof(ytdlp_version_str))
+		v = "unknown";
+	memcpy(ytdlp_version_str, v, strlen(v) + 1);
+}
+
+/*
+ * Errors that mean "this yt-dlp no longer understands the site" or "the site
+ * refuses yt-dlp": the cure is a newer yt-dlp, not another try.  Only marks
+ * that no ordinary failure prints: a plain 404 or "Video unavailable" stays
+ * as yt-dlp said it.
+ */
+static const char *const ytdlp_too_old[] = {
+	"Unable to extract", "nsig extraction failed",
+	"Signature extraction failed", "Failed to extract any player response",
+	"Precondition check failed", "Unsupported URL",
+};
+static const char *const ytdlp_blocked[] = {
+	"Sign in to confirm", "HTTP Error 403", "HTTP Error 429",
+};
+
+const char *
+ytdlp_error_class(const char *msg)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(ytdlp_blocked) / sizeof(ytdlp_blocked[0]); i++)
+		if (strstr(msg, ytdlp_blocked[i]) != NULL)
+			return "blocked";
+	for (i = 0; i < sizeof(ytdlp_too_old) / sizeof(ytdlp_too_old[0]); i++)
+		if (strstr(msg, ytdlp_too_old[i]) != NULL)
+			return "too_old";
+	return NULL;
+}
+
+/* Puts the explanation before yt-dlp's own words, within ERROR_MAX bytes. */
+static void
+ytdlp_error_explain(char *out, size_t outlen)
+{
+	char		 orig[ERROR_MAX + 1];
+	const char	*cls;
+	size_t		 max = ERROR_MAX < outlen ? ERROR_MAX : outlen - 1, i;
+	int		 n;
+
+	if ((cls = ytdlp_error_class(out)) == NULL)
+		return;
+	snprintf(orig, sizeof(orig), "%s", out);
+	n = snprintf(out, outlen, "%s (yt-dlp %s); upgrade yt-dlp, see "
+	    "docs/deploy.md#upgrading-yt-dlp: %s",
+	    strcmp(cls, "blocked") == 0 ?
+	    "The site refused yt-dlp or asked it to sign in: it may be blocked "
+	    "or too old" :
+	    "yt-dlp could not read this site: it may be too old",
+	    ytdlp_version_str, orig);
+	if (n < 0)
+		return;
+	utf8_cut(out, max);
+	while ((i = strlen(out)) > 0 && out[i - 1] == ' ')
+		out[i - 1] = '\0';
+}
+
 /*
  * The error_message of a failed run, from the tail of its stderr: the last
  * "ERROR:" line (what yt-dlp says went wrong); else a Python exception line
@@ -286,6 +355,7 @@ ytdlp_error_message(const char *err, size_t len, int status, char *out,
 		utf8_cut(out, ERROR_MAX < outlen ? ERROR_MAX : outlen - 1);
 		while ((i = strlen(out)) > 0 && out[i - 1] == ' ')
 			out[i - 1] = '\0';
+		ytdlp_error_explain(out, outlen);
 	}
 	if (out[0] != '\0')
 		return;

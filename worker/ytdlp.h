@@ -24,6 +24,7 @@ struct ytdlp_opts {
 	const char	*quality;	/* "best", "720p", "128kbps" */
 	const char	*format_id;	/* "" or NULL: none */
 	const char	*audio_format;	/* m4a, mp3, opus, flac, wav */
+	const char	*max_filesize;	/* "" or NULL: no limit */
 	const char	*url;
 };
 
@@ -41,5 +42,7 @@ int	 ytdlp_quality_height(const char *quality);
 int	 ytdlp_quality_kbps(const char *quality);
 void	 ytdlp_error_message(const char *err, size_t len, int status,
 	    char *out, size_t outlen);
+void	 ytdlp_set_version(const char *);
+const char	*ytdlp_error_class(const char *);
 
 #endif
