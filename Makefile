@@ -98,7 +98,7 @@ deps-browser: deps-test $(BROWSER_MODULES)
 
 browser: asan deps-browser
 	OFFLINETUBE_BIN=build/asan OFFLINETUBE_SCREENSHOTS=build/screenshots \
-	    $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_browser.py
+	    $(PY) -m pytest -q -s -p no:cacheprovider tests/e2e/test_browser.py
 
 test: deps-test all
 	$(MAKE) unit

@@ -303,7 +303,14 @@ auth_decorate(struct req *r, struct json_object *task)
 	const char		*id = "", *fn = "", *st = "", *th = "";
 	char			 dec[REQ_NAME_MAX + 64], enc[REQ_NAME_MAX * 3 + 64];
 	char			 link[sizeof(enc) + 128];
-	long long		 exp = (long long)time(NULL) + r->ctx->cfg->link_ttl;
+	long long		 exp;
+
+	/*
+	 * The expiry is rounded up to ten minutes: a page polling the list gets
+	 * the same links for a while, so <img> and <video> are not reloaded
+	 * every second.  A link lives between link_ttl and link_ttl + 600 s.
+	 */
+	exp = ((long long)time(NULL) + r->ctx->cfg->link_ttl + 599) / 600 * 600;
 
 	if (json_object_object_get_ex(task, "id", &v))
 		id = json_object_get_string(v);

@@ -65,7 +65,8 @@ tasks_create(struct req *r)
 	t.audio_format = v[F_AUDIO_FORMAT];
 	t.owner = r->key_id;
 	/* One user cannot fill the queue for everyone else. */
-	if (store_task_pending_count(r->ctx->db, r->key_id, &pending) == -1)
+	if (store_task_pending_count(r->ctx->db, r->key_id,
+	    r->ctx->cfg->max_pending, &pending) == -1)
 		return db_failed(r, "pending count");
 	if (pending >= r->ctx->cfg->max_pending) {
 		snprintf(detail, sizeof(detail), "Too many pending downloads (limit "

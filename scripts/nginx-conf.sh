@@ -3,7 +3,7 @@
 # from nginx/offlinetube.conf.in and prints its path.  WEB_DIR is the folder of
 # the web page served at /: the argument, else $OFFLINETUBE_WEB_DIR, else the
 # repository's web/ (an installed copy passes its own path).
-set -eu
+set -euf
 data=$1 listen=$2 socket=$3
 here=$(cd "$(dirname "$0")/.." && pwd)
 web=${4:-${OFFLINETUBE_WEB_DIR:-$here/web}}
@@ -51,7 +51,7 @@ sed -e "s|@USER_LINE@|$user_line|" -e "s|@RUN_DIR@|$data/run|" \
     -e "s|@SOCKET@|$socket|" -e "s|@DATA_DIR@|$data|" -e "s|@WEB_DIR@|$web|" \
     -e "s|@RATE@|$rate|" -e "s|@RATE_BURST@|$burst|" \
     -e "s|@LOOKUP_RATE@|$lookup_rate|" -e "s|@LOOKUP_BURST@|$lookup_burst|" \
-    -e "s|@SERVER_NAMES@|$(echo $names)|" \
+    -e "s|@HOST_MAP@|$(for n in $names; do printf '\\t\\t"%s" 1;\\n' "$n"; done)|" \
     "$here/nginx/offlinetube.conf.in" > "$ndir/nginx.conf.tmp"
 mv "$ndir/nginx.conf.tmp" "$ndir/nginx.conf"
 echo "$ndir/nginx.conf"

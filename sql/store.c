@@ -104,8 +104,10 @@ static const char *const sqls[STMT__MAX] = {
 	[STMT_TASK_LIST_OWNER_STATUS] =
 	    "SELECT " TASK_COLS " FROM tasks WHERE owner_key = ?4 AND status = ?3 "
 	    "ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
+	/* Counts no further than the cap: a create costs the same however long the queue. */
 	[STMT_TASK_PENDING_COUNT] =
-	    "SELECT count(*) FROM tasks WHERE owner_key IS ?1 AND status = 'pending'",
+	    "SELECT count(*) FROM (SELECT 1 FROM tasks WHERE owner_key IS ?1 "
+	    "AND status = 'pending' LIMIT ?2)",
 	[STMT_TASK_CANCEL] =
 	    "UPDATE tasks SET status = 'cancelled', speed = '', eta = '', "
 	    "updated_at = ?2 WHERE id = ?1 AND status IN " LIVE " " OWNED(3),
@@ -1084,14 +1086,16 @@ store_lookup_recover(struct store *s)
 	return stmt_exec(s, s->stmts[STMT_LOOKUP_RECOVER]);
 }
 
-/* How many of this owner's tasks wait to start (owner 0: tasks without one). */
+/* How many of this owner's tasks wait to start, counting up to cap (owner 0: tasks without one). */
 int
-store_task_pending_count(struct store *s, long long owner, long long *n)
+store_task_pending_count(struct store *s, long long owner, long long cap,
+    long long *n)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_PENDING_COUNT];
 	int		 rc;
 
 	bind_owner(st, 1, owner);
+	sqlite3_bind_int64(st, 2, cap);
 	rc = sqlite3_step(st);
 	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	stmt_done(st);

@@ -67,7 +67,8 @@ int	 store_task_delete(struct store *, const char *id, long long owner,
 	    char filename[STORE_FILENAME_MAX + 1]);
 int	 store_task_by_filename(struct store *, const char *filename,
 	    long long owner, char id[STORE_ID_LEN]);
-int	 store_task_pending_count(struct store *, long long owner, long long *);
+int	 store_task_pending_count(struct store *, long long owner, long long cap,
+	    long long *);
 int	 store_task_counts(struct store *, struct json_object *counts);
 
 /* Tasks, as the worker uses them. */

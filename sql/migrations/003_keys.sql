@@ -15,5 +15,7 @@ CREATE TABLE api_keys (
 
 -- The key that created the task (NULL: created while keys were off).
 ALTER TABLE tasks ADD COLUMN owner_key INTEGER REFERENCES api_keys (id);
--- A user's list, newest first, and their pending count.
+-- A user's list, newest first.
 CREATE INDEX tasks_owner_seq ON tasks (owner_key, seq);
+-- A user's pending count, at every create (capped by OFFLINETUBE_MAX_PENDING).
+CREATE INDEX tasks_owner_status ON tasks (owner_key, status);

@@ -85,7 +85,9 @@ def test_malformed_task_id_is_404(service, method, path):
     assert_json_error(st, hdrs, data, 404)
 
 
-@pytest.mark.parametrize("path", ["/api/nope", "/api/downloads/x/y/z", "/nothing-here", "/"])
+# "/" is the web page (test_web.py); a missing file beside it is the JSON 404.
+@pytest.mark.parametrize("path", ["/api/nope", "/api/downloads/x/y/z", "/nothing-here",
+                                  "/nothing-here.js"])
 def test_unknown_route_is_404_json(service, path):
     st, hdrs, data = service.get(path)
     assert_json_error(st, hdrs, data, 404)

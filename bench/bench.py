@@ -1,0 +1,836 @@
+#!/usr/bin/python3
+"""bench.py: `make bench`: OfflineTube measured against the limits of its own parts.
+
+Starts nginx + offlinetube-api + offlinetube-worker on a temporary data directory
+(loopback only), and beside them a second, plain nginx that serves the same bytes
+from static files: the ratio of the two in the same run is the figure that counts.
+Prints one table and writes it, with the machine and package versions, to
+docs/benchmarks.md.  Stdlib only; wrk does the HTTP load.  The whole run stays
+well under ten minutes on a 2-core machine.  Nothing here asserts: a miss is
+reported, not failed.
+"""
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+YTDLP = shutil.which("yt-dlp") or "/usr/bin/yt-dlp"
+FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+LUA = os.path.join(REPO, "bench", "wrk.lua")
+CACHE = os.path.join(REPO, "build", "bench-cache")
+CLK = os.sysconf("SC_CLK_TCK")
+
+# -- small helpers --------------------------------------------------------
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(argv, **kw):
+    return subprocess.run(argv, check=True, capture_output=True, text=True, **kw).stdout
+
+
+def first_line(argv):
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=20)
+        return (p.stdout + p.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def hreq(port, method, path, body=None, headers=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    h = dict(headers or {})
+    if body is not None:
+        body = json.dumps(body).encode()
+        h["Content-Type"] = "application/json"
+    c.request(method, path, body=body, headers=h)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, data
+
+
+def rss_kb(pid, field="VmRSS"):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])     # utime + stime
+
+
+def pct(values, p):
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round((len(v) - 1) * p)))]
+
+
+class RssPeak:
+    """Samples the peak RSS of some processes every few milliseconds."""
+
+    def __init__(self, pids, interval=0.005):
+        self.pids, self.interval = pids, interval
+        self.peak = {p: 0 for p in pids}
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self):
+        while not self._stop.is_set():
+            for p in self.pids:
+                self.peak[p] = max(self.peak[p], rss_kb(p))
+            time.sleep(self.interval)
+
+    def __enter__(self):
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._t.join()
+
+
+def wrk(url, seconds, conns=16, threads=2, mode="get", **env):
+    e = dict(os.environ, WRK_MODE=mode, **{k: str(v) for k, v in env.items()})
+    out = run([WRK, "-t", str(threads), "-c", str(conns), "-d", f"{seconds}s",
+               "--timeout", "10s", "-s", LUA, url], env=e)
+    for line in out.splitlines():
+        if line.startswith("WRKJSON "):
+            r = json.loads(line[8:])
+            r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
+            r["bps"] = r["bytes"] / (r["duration_us"] / 1e6)
+            r["errors"] = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
+            return r
+    raise RuntimeError(f"wrk gave no result for {url}:\n{out}")
+
+
+# -- the rows of the tasks table --------------------------------------------
+
+SEED_SQL = """
+INSERT INTO tasks (id, url, title, thumbnail, status, progress, filesize,
+    downloaded_bytes, format_note, filename, quality, download_type, audio_format,
+    created_at, updated_at, completed_at)
+WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < :n),
+u(i, id) AS (SELECT i, lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2)))
+    || '-4' || substr(lower(hex(randomblob(2))), 2) || '-a'
+    || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))) FROM c)
+SELECT id, 'https://www.youtube.com/watch?v=' || substr(hex(randomblob(6)), 1, 11),
+    'Benchmark video number ' || i || ' - a title of ordinary length',
+    '/api/thumbnails/' || id, :status, CASE :status WHEN 'completed' THEN 100 ELSE 0 END,
+    CASE :status WHEN 'completed' THEN 48000000 + i ELSE 0 END,
+    CASE :status WHEN 'completed' THEN 48000000 + i ELSE 0 END,
+    CASE :status WHEN 'completed' THEN '720p' ELSE '' END,
+    CASE :status WHEN 'completed' THEN 'Benchmark video number ' || i || '__' || id || '.mp4'
+        ELSE '' END,
+    'best', 'video', 'm4a', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),
+    strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),
+    CASE :status WHEN 'completed' THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END
+FROM u
+"""
+
+
+def seed(db, n, status="completed"):
+    con = sqlite3.connect(db, timeout=30)
+    con.execute("PRAGMA busy_timeout = 30000")
+    with con:
+        con.execute(SEED_SQL, {"n": n, "status": status})
+    con.close()
+
+
+def sql(db, statement, args=()):
+    con = sqlite3.connect(db, timeout=30)
+    with con:
+        rows = con.execute(statement, args).fetchall()
+    con.close()
+    return rows
+
+
+# -- the programs -------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, bindir, seconds):
+        self.bin = bindir
+        self.secs = seconds
+        self.dir = tempfile.mkdtemp(prefix="otb-", dir="/tmp")
+        self.data = os.path.join(self.dir, "data")
+        self.static = os.path.join(self.dir, "static")
+        self.site = os.path.join(self.dir, "site")
+        for d in (self.data, self.static, self.site, os.path.join(self.dir, "logs")):
+            os.makedirs(d)
+        self.port = free_port()
+        self.sport = free_port()
+        self.db = os.path.join(self.data, "offlinetube.db")
+        self.sock = os.path.join(self.data, "run", "api.sock")
+        self.procs = {}
+        self.rows = []       # (item, what, value, target, ok)
+        self.notes = {}
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": os.environ.get("HOME", "/root"),
+            "LANG": "C.UTF-8",
+            "XDG_CONFIG_HOME": os.path.join(self.dir, "xdg"),
+            "OFFLINETUBE_DATA_DIR": self.data,
+            "OFFLINETUBE_LISTEN": f"127.0.0.1:{self.port}",
+            "OFFLINETUBE_SOCKET": self.sock,
+            "OFFLINETUBE_FFMPEG": FFMPEG,
+            "OFFLINETUBE_ALLOW_PRIVATE_URLS": "1",
+            # The rate limit is per client address and wrk is one address:
+            # high enough never to refuse, still on the path of every request.
+            "OFFLINETUBE_RATE_LIMIT": "1000000",
+            "OFFLINETUBE_LOOKUP_RATE_LIMIT": "1000000",
+            # Item 2 leaves tens of thousands of rows pending: the cap's maximum.
+            "OFFLINETUBE_MAX_PENDING": "100000",
+        }
+        os.makedirs(self.env["XDG_CONFIG_HOME"])
+
+    # results
+
+    def add(self, item, what, value, target="", ok=None):
+        self.rows.append((item, what, value, target, ok))
+        mark = "" if ok is None else ("  PASS" if ok else "  MISS")
+        log(f"{item} {what}: {value} {('(target ' + target + ')') if target else ''}{mark}")
+
+    # processes
+
+    def spawn(self, name, argv, env=None):
+        logf = open(os.path.join(self.dir, "logs", f"{name}.log"), "ab")
+        p = subprocess.Popen(argv, env=env or self.env, cwd=self.dir,
+                             stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT)
+        logf.close()
+        self.procs[name] = p
+        return p
+
+    def stop(self, name):
+        p = self.procs.pop(name, None)
+        if p is None or p.poll() is not None:
+            return
+        p.send_signal(signal.SIGCONT)
+        p.terminate()
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+    def wait_for(self, pred, timeout, what):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if pred():
+                return
+            time.sleep(0.02)
+        raise RuntimeError(f"timed out waiting for {what}; logs in {self.dir}/logs")
+
+    def start_static(self):
+        nd = os.path.join(self.dir, "nginx-static")
+        os.makedirs(nd)
+        user = f"user {run(['id', '-un']).strip()} {run(['id', '-gn']).strip()};" \
+            if os.getuid() == 0 else ""
+        conf = os.path.join(nd, "nginx.conf")
+        # The same nginx settings as nginx/offlinetube.conf.in where they matter.
+        with open(conf, "w") as f:
+            f.write(f"""{user}
+worker_processes 1;
+daemon off;
+pid {nd}/nginx.pid;
+error_log stderr warn;
+events {{ worker_connections 1024; }}
+http {{
+	access_log off;
+	server_tokens off;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_timeout 65;
+	client_body_temp_path {nd}/body;
+	proxy_temp_path {nd}/proxy;
+	fastcgi_temp_path {nd}/fastcgi;
+	uwsgi_temp_path {nd}/uwsgi;
+	scgi_temp_path {nd}/scgi;
+	server {{
+		listen 127.0.0.1:{self.sport};
+		location /static/ {{
+			alias {self.static}/;
+			default_type "application/json; charset=utf-8";
+		}}
+		location /media/ {{
+			alias {self.data}/downloads/;
+			default_type video/mp4;
+		}}
+		location /site/ {{
+			alias {self.site}/;
+			types {{ text/html html; video/mp4 mp4; }}
+		}}
+	}}
+}}
+""")
+        self.spawn("nginx-static", [NGINX, "-p", nd, "-e", "stderr", "-c", conf])
+
+    def start_api(self):
+        self.spawn("api", [os.path.join(self.bin, "offlinetube-api")])
+
+        def up():
+            with socket.socket(socket.AF_UNIX) as s:
+                try:
+                    s.connect(self.sock)
+                    return True
+                except OSError:
+                    return False
+        self.wait_for(up, 20, "the API socket")
+
+    def start_worker(self, ytdlp):
+        env = dict(self.env, OFFLINETUBE_YTDLP=ytdlp)
+        self.spawn("worker", [os.path.join(self.bin, "offlinetube-worker")], env)
+
+        def alive():
+            try:
+                st, body = hreq(self.port, "GET", "/api/health")
+            except OSError:
+                return False
+            return st == 200 and (json.loads(body).get("worker") or {}).get("alive") is True
+        self.wait_for(alive, 30, "the worker's heartbeat")
+
+    def start_nginx(self):
+        conf = run(["sh", os.path.join(REPO, "scripts", "nginx-conf.sh"), self.data,
+                    f"127.0.0.1:{self.port}", self.sock], env=self.env).strip()
+        self.spawn("nginx", [NGINX, "-p", os.path.join(self.data, "nginx"), "-e", "stderr",
+                             "-c", conf])
+
+        def up():
+            try:
+                return hreq(self.port, "GET", "/api/health")[0] in (200, 503)
+            except OSError:
+                return False
+        self.wait_for(up, 20, "nginx")
+
+    def write_script(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o755)
+        return path
+
+    def close(self, keep):
+        for name in list(self.procs):
+            self.stop(name)
+        if not keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- the measurements ---------------------------------------------------
+
+    def idle(self):
+        """Item 4b and 6a: 60 quiet seconds; CPU time and RSS of both programs."""
+        api, wk = self.procs["api"].pid, self.procs["worker"].pid
+        time.sleep(2)
+        a0, w0 = cpu_ticks(api), cpu_ticks(wk)
+        t0 = time.monotonic()
+        time.sleep(self.idle_secs)
+        dt = time.monotonic() - t0
+        a = (cpu_ticks(api) - a0) / CLK / dt * 100
+        w = (cpu_ticks(wk) - w0) / CLK / dt * 100
+        self.add("4", f"idle CPU, API ({dt:.0f} s)", f"{a:.2f}% of a core", "<0.5%", a < 0.5)
+        self.add("4", f"idle CPU, worker ({dt:.0f} s)", f"{w:.2f}% of a core", "<0.5%", w < 0.5)
+        ra, rw = rss_kb(api), rss_kb(wk)
+        self.idle_rss = (ra, rw)
+        self.add("6", "RSS idle, API (all threads) + worker",
+                 f"{ra / 1024:.1f} + {rw / 1024:.1f} = {(ra + rw) / 1024:.1f} MiB", "<20 MB",
+                 (ra + rw) * 1024 < 20e6)
+
+    def reads(self):
+        """Item 1: the three reads beside nginx serving the identical bytes."""
+        ids = sql(self.db, "SELECT id FROM tasks ORDER BY seq LIMIT 1 OFFSET 500")
+        tid = ids[0][0]
+        cases = [("single task", f"/api/downloads/{tid}", "task.json", 0.40),
+                 ("page of 50", "/api/downloads?limit=50", "page50.json", 0.25),
+                 ("full list (1,000)", "/api/downloads", "all.json", 0.25)]
+        api, wk = self.procs["api"].pid, self.procs["worker"].pid
+        peak = {api: 0, wk: 0}
+        for what, path, fname, target in cases:
+            st, body = hreq(self.port, "GET", path)
+            assert st == 200, (path, st, body[:200])
+            with open(os.path.join(self.static, fname), "wb") as f:
+                f.write(body)
+            st2, body2 = hreq(self.sport, "GET", f"/static/{fname}")
+            assert st2 == 200 and body2 == body
+            wrk(f"http://127.0.0.1:{self.port}{path}", 1)           # warm-up
+            with RssPeak([api, wk]) as rp:
+                r = wrk(f"http://127.0.0.1:{self.port}{path}", self.secs)
+            for p in peak:
+                peak[p] = max(peak[p], rp.peak[p])
+            s = wrk(f"http://127.0.0.1:{self.sport}/static/{fname}", self.secs)
+            ratio = r["rps"] / s["rps"]
+            self.add("1", f"GET {what} ({len(body)} B): API",
+                     f"{r['rps']:.0f} req/s, p50 {r['p50_us'] / 1000:.2f} ms, "
+                     f"p99 {r['p99_us'] / 1000:.2f} ms" + (f", {r['errors']} errors"
+                                                          if r["errors"] else ""))
+            self.add("1", f"GET {what}: nginx static, same bytes",
+                     f"{s['rps']:.0f} req/s, p50 {s['p50_us'] / 1000:.2f} ms, "
+                     f"p99 {s['p99_us'] / 1000:.2f} ms")
+            self.add("1", f"GET {what}: API / static", f"{ratio * 100:.0f}%",
+                     f">={target * 100:.0f}%", ratio >= target and r["errors"] == 0)
+        self.add("6", "RSS during item 1 (peak), API + worker",
+                 f"{peak[api] / 1024:.1f} + {peak[wk] / 1024:.1f} MiB")
+
+    def creates(self):
+        """Item 2: sustained POST /api/download at 16 connections."""
+        body = json.dumps({"url": f"http://127.0.0.1:{self.sport}/site/none.html"})
+        before = sql(self.db, "SELECT max(seq) FROM tasks")[0][0]
+        wk = self.procs["worker"]
+        # The worker is paused: this measures the API's writes, not yt-dlp runs.
+        wk.send_signal(signal.SIGSTOP)
+        try:
+            wrk(f"http://127.0.0.1:{self.port}/api/download", 1, mode="post", WRK_BODY=body)
+            r = wrk(f"http://127.0.0.1:{self.port}/api/download", self.secs, mode="post",
+                    WRK_BODY=body)
+            mode = sql(self.db, "PRAGMA journal_mode")[0][0]
+        finally:
+            sql(self.db, "DELETE FROM tasks WHERE seq > ?", (before,))
+            wk.send_signal(signal.SIGCONT)
+        self.add("2", "POST /api/download, 16 connections",
+                 f"{r['rps']:.0f} creates/s, p50 {r['p50_us'] / 1000:.2f} ms, "
+                 f"p99 {r['p99_us'] / 1000:.2f} ms" +
+                 (f", {r['errors']} errors" if r["errors"] else "") +
+                 f" (journal_mode={mode}, synchronous=NORMAL: no fsync per commit)",
+                 ">=2,000/s", r["rps"] >= 2000 and r["errors"] == 0)
+
+    def streams(self):
+        """Item 3: a 100 MB file, whole and by 1 MiB ranges, via X-Accel and directly."""
+        name = "Bench stream 100MB__00000000-0000-4000-a000-000000000100.mp4"
+        src = os.path.join(CACHE, "stream-100MB.bin")
+        if not os.path.exists(src) or os.path.getsize(src) != 100 * 1000 * 1000:
+            os.makedirs(CACHE, exist_ok=True)
+            with open(src + ".tmp", "wb") as f:
+                f.write(os.urandom(100 * 1000 * 1000))
+            os.rename(src + ".tmp", src)
+        dst = os.path.join(self.data, "downloads", name)
+        shutil.copyfile(src, dst)
+        sql(self.db, "INSERT INTO tasks (id, url, status, progress, filename, filesize, "
+            "created_at, updated_at, completed_at) VALUES ('00000000-0000-4000-a000-"
+            "000000000100', 'https://example.com/v', 'completed', 100, ?, ?, "
+            "'2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')",
+            (name, 100 * 1000 * 1000))
+        q = name.replace(" ", "%20")
+        api = f"http://127.0.0.1:{self.port}/api/stream/{q}"
+        direct = f"http://127.0.0.1:{self.sport}/media/{q}"
+        size = 100 * 1000 * 1000
+        for what, mode in (("whole file", "get"), ("1 MiB ranges", "range")):
+            wrk(api, 1, mode=mode, WRK_SIZE=size)
+            r = wrk(api, self.secs, mode=mode, WRK_SIZE=size)
+            d = wrk(direct, self.secs, mode=mode, WRK_SIZE=size)
+            ratio = r["bps"] / d["bps"]
+            self.add("3", f"stream {what}: via API + X-Accel",
+                     f"{r['bps'] / 1e6:.0f} MB/s ({r['rps']:.1f} req/s)" +
+                     (f", {r['errors']} errors" if r["errors"] else ""))
+            self.add("3", f"stream {what}: nginx direct",
+                     f"{d['bps'] / 1e6:.0f} MB/s ({d['rps']:.1f} req/s)")
+            self.add("3", f"stream {what}: X-Accel / direct", f"{ratio * 100:.0f}%", ">=95%",
+                     ratio >= 0.95 and r["errors"] == 0)
+
+    def pickup(self, n):
+        """Item 4a: from the POST's answer to the (trivial) yt-dlp being spawned."""
+        marks = os.path.join(self.dir, "pickup.log")
+        lat = []
+        for i in range(n):
+            url = f"http://127.0.0.1:9/pickup-{i}"
+            st, body = hreq(self.port, "POST", "/api/download", {"url": url})
+            t_answer = time.time()
+            assert st == 200, body
+
+            def seen():
+                try:
+                    with open(marks) as f:
+                        for line in f:
+                            t, u = line.split()
+                            if u == url:
+                                return float(t)
+                except (OSError, ValueError):
+                    pass
+                return None
+            end = time.monotonic() + 5
+            while (t := seen()) is None:
+                if time.monotonic() > end:
+                    raise RuntimeError(f"task {i} never reached yt-dlp")
+                time.sleep(0.002)
+            lat.append((t - t_answer) * 1000)
+            time.sleep(random.uniform(0.0, 0.1))  # do not phase-lock with the poll tick
+        p50, p99 = pct(lat, 0.5), pct(lat, 0.99)
+        self.add("4", f"pickup latency ({n} tasks)", f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+                 f"max {max(lat):.1f} ms", "p50<=50, p99<=200 ms", p50 <= 50 and p99 <= 200)
+        self.pickup_lat = lat
+
+    def make_fixture(self):
+        mp4 = os.path.join(CACHE, "fixture-50MB.mp4")
+        if not os.path.exists(mp4) or os.path.getsize(mp4) < 45e6:
+            os.makedirs(CACHE, exist_ok=True)
+            log("making the 50 MB fixture video (once; cached in build/bench-cache)")
+            run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i",
+                 "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=f=440",
+                 "-vf", "noise=alls=60:allf=t", "-t", "60", "-fs", "50000000",
+                 "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-c:a", "aac",
+                 "-pix_fmt", "yuv420p", "-movflags", "+faststart", mp4 + ".tmp.mp4"])
+            os.rename(mp4 + ".tmp.mp4", mp4)
+        shutil.copyfile(mp4, os.path.join(self.site, "v50.mp4"))
+        with open(os.path.join(self.site, "v50.html"), "w") as f:
+            f.write(f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8">
+<meta property="og:title" content="Bench fifty">
+<title>Bench fifty</title></head>
+<body><video controls>
+<source src="http://127.0.0.1:{self.sport}/site/v50.mp4" type="video/mp4" width="640" height="360">
+</video></body></html>
+""")
+        return f"http://127.0.0.1:{self.sport}/site/v50.html", os.path.getsize(mp4)
+
+    def service_run(self, url):
+        t0 = time.monotonic()
+        st, body = hreq(self.port, "POST", "/api/download", {"url": url})
+        assert st == 200, body
+        tid = json.loads(body)["id"]
+        while True:
+            st, body = hreq(self.port, "GET", f"/api/downloads/{tid}")
+            t = json.loads(body)
+            if t["status"] in ("completed", "error", "cancelled"):
+                break
+            if time.monotonic() - t0 > 120:
+                raise RuntimeError("end-to-end download did not finish")
+            time.sleep(0.01)
+        dt = time.monotonic() - t0
+        if t["status"] != "completed":
+            raise RuntimeError(f"end-to-end download failed: {t['error_message']}")
+        hreq(self.port, "DELETE", f"/api/downloads/{tid}/remove")
+        return dt
+
+    def end_to_end(self, runs):
+        """Item 5: a 50 MB download through the service, and by plain yt-dlp."""
+        url, size = self.make_fixture()
+        argvdir = os.path.join(self.dir, "argv")
+        os.makedirs(argvdir)
+        wrap = self.write_script("ytdlp-record", f"""#!/bin/bash
+printf '%s\\0' "$@" > {argvdir}/$$
+exec {YTDLP} "$@"
+""")
+        self.stop("worker")
+        self.start_worker(wrap)
+        self.service_run(url)                   # warm-up; records the argv
+        argv = None
+        for f in os.listdir(argvdir):
+            with open(os.path.join(argvdir, f), "rb") as fh:
+                a = [x.decode() for x in fh.read().split(b"\0")[:-1]]
+            if "--progress-template" in a:
+                argv = a
+        assert argv, "the download phase's argv was not recorded"
+        self.stop("worker")
+        self.start_worker(YTDLP)
+        svc = [self.service_run(url) for _ in range(runs)]
+        # Plain yt-dlp: the same options, minus the service's --load-info-json
+        # (the answer of its resolve phase) and with its own output directory.
+        plain_args, i = [], 0
+        while i < len(argv):
+            if argv[i] == "--load-info-json":
+                i += 2
+                continue
+            if argv[i] == "-P":
+                plain_args += ["-P", "@OUT@"]
+                i += 2
+                continue
+            plain_args.append(argv[i])
+            i += 1
+        if plain_args[-1] != url:
+            plain_args[-1] = url
+        plain = []
+        for k in range(runs):
+            out = os.path.join(self.dir, f"plain{k}")
+            os.makedirs(out)
+            a = [YTDLP] + [out if x == "@OUT@" else x for x in plain_args]
+            t0 = time.monotonic()
+            subprocess.run(a, cwd=out, check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, env=self.env)
+            plain.append(time.monotonic() - t0)
+            shutil.rmtree(out)
+        ms, mp = statistics.median(svc), statistics.median(plain)
+        self.add("5", f"end-to-end {size / 1e6:.0f} MB: service (POST to completed)",
+                 f"median {ms:.2f} s of {runs} ({', '.join(f'{x:.2f}' for x in svc)})")
+        self.add("5", "end-to-end: plain yt-dlp, same options",
+                 f"median {mp:.2f} s of {runs} ({', '.join(f'{x:.2f}' for x in plain)})")
+        self.add("5", "end-to-end: service / plain", f"{ms / mp:.2f}x", "<=1.10x",
+                 ms / mp <= 1.10)
+        self.plain_argv = " ".join(plain_args)
+
+    def list_latency(self, label):
+        """GET ?limit=50 at one connection: latency, not queueing."""
+        r = wrk(f"http://127.0.0.1:{self.port}/api/downloads?limit=50", max(2, self.secs // 2),
+                conns=1, threads=1)
+        return r["p50_us"] / 1000, r["p99_us"] / 1000
+
+    def store_db(self, total, pending):
+        db = os.path.join(self.dir, f"store-{total}.db")
+        run([os.path.join(self.bin, "bench", "store_bench"), db, "0"])   # migrates
+        seed(db, total - pending)
+        seed(db, pending, "pending")
+        return db
+
+    def store_ops(self, rounds=3, each=500):
+        """Claim, progress and completion through sql/store.c: 1,000 vs 100,000
+        tasks, rounds interleaved so that a busy moment hits both sizes alike;
+        the median of each round's median."""
+        dbs = {n: self.store_db(n, rounds * each) for n in (1000, 100000)}
+        got = {n: [] for n in dbs}
+        for _ in range(rounds):
+            for n, db in dbs.items():
+                got[n].append(json.loads(run([os.path.join(self.bin, "bench", "store_bench"),
+                                              db, str(each)])))
+        return {n: {k: statistics.median(r[k] for r in v) for k in v[0]}
+                for n, v in got.items()}
+
+    def scale(self):
+        """Items 6b and 7: the same work with 100,000 tasks in the table."""
+        small_list = self.list_latency("1k")
+        ops = self.store_ops()
+        small_ops, big_ops = ops[1000], ops[100000]
+        n = sql(self.db, "SELECT count(*) FROM tasks")[0][0]
+        seed(self.db, 100000 - n)
+        api = self.procs["api"].pid
+        time.sleep(0.5)
+        hreq(self.port, "GET", "/api/downloads?limit=50")
+        big_list = self.list_latency("100k")
+        # Item 6b: the API's peak RSS while it answers the whole 100,000-task list.
+        with open(f"/proc/{api}/clear_refs", "w") as f:
+            f.write("5")                # resets VmHWM to the current RSS
+        before = rss_kb(api)
+        with RssPeak([api]) as rp:
+            t0 = time.monotonic()
+            out = run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+                       f"http://127.0.0.1:{self.port}/api/downloads"])
+            dt = time.monotonic() - t0
+        peak = max(rp.peak[api], rss_kb(api, "VmHWM"))
+        code, nbytes = out.split()
+        grow = (peak - before) / 1024
+        self.add("6", "API RSS answering GET /api/downloads (100,000 tasks)",
+                 f"{before / 1024:.1f} -> peak {peak / 1024:.1f} MiB (+{grow:.1f} MiB); "
+                 f"{int(nbytes) / 1e6:.0f} MB in {dt:.2f} s, HTTP {code}", "+<8 MB",
+                 (peak - before) * 1024 < 8e6 and code == "200")
+        r = big_list[0] / small_list[0]
+        self.add("7", "GET ?limit=50 p50 (1 connection): 1,000 vs 100,000 tasks",
+                 f"{small_list[0]:.3f} ms vs {big_list[0]:.3f} ms = {r:.2f}x", "<=1.5x",
+                 r <= 1.5)
+        for op in ("claim", "progress", "complete"):
+            a, b = small_ops[f"{op}_p50_us"], big_ops[f"{op}_p50_us"]
+            name = {"claim": "a claim", "progress": "a progress update",
+                    "complete": "a status update (complete)"}[op]
+            self.add("7", f"{name} p50 (store.c, 3x500): 1,000 vs 100,000",
+                     f"{a:.1f} us vs {b:.1f} us = {b / a:.2f}x", "<=1.5x", b / a <= 1.5)
+
+
+# -- the report -----------------------------------------------------------------
+
+
+def machine():
+    mem = "?"
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    nproc = run(["nproc"]).strip()
+
+    def pkg(names):
+        for n in names:
+            v = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", n],
+                               capture_output=True, text=True).stdout.strip()
+            if v:
+                return v
+        return "?"
+    versions = {
+        "nginx": first_line([NGINX, "-v"]).replace("nginx version: ", ""),
+        "sqlite": sqlite3.sqlite_version + " (libsqlite3 " + pkg(["libsqlite3-0"]) + ")",
+        "yt-dlp": first_line([YTDLP, "--version"]),
+        "ffmpeg": first_line([FFMPEG, "-version"]).split(" Copyright")[0],
+        "libfcgi": pkg(["libfcgi0ldbl", "libfcgi0t64", "libfcgi-bin", "libfcgi-dev"]),
+        "json-c": pkg(["libjson-c5", "libjson-c-dev"]),
+        "gcc": first_line(["gcc", "--version"]),
+        "wrk": pkg(["wrk"]),
+        "kernel": platform.release(),
+    }
+    return nproc, mem, cpu, versions
+
+
+def table(rows):
+    out = ["| # | measure | result | target | |", "|---|---|---|---|---|"]
+    for item, what, value, target, ok in rows:
+        mark = "" if ok is None else ("pass" if ok else "**MISS**")
+        out.append(f"| {item} | {what} | {value} | {target} | {mark} |")
+    return "\n".join(out)
+
+
+def text_table(rows):
+    w1 = max(len(r[1]) for r in rows)
+    w2 = max(len(r[2]) for r in rows)
+    lines = []
+    for item, what, value, target, ok in rows:
+        mark = "" if ok is None else ("pass" if ok else "MISS")
+        lines.append(f"{item:>2} {what:<{w1}}  {value:<{w2}}  {target:<22} {mark}")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bin", default="build")
+    ap.add_argument("--seconds", type=int, default=6, help="per wrk measurement")
+    ap.add_argument("--idle", type=int, default=60, help="idle seconds measured")
+    ap.add_argument("--pickups", type=int, default=200)
+    ap.add_argument("--runs", type=int, default=5, help="end-to-end runs of each kind")
+    ap.add_argument("--out", default=os.path.join(REPO, "docs", "benchmarks.md"))
+    ap.add_argument("--notes", default=os.path.join(REPO, "bench", "notes.md"),
+                    help="the hand-written analysis appended to the report")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--only", default="", help="comma list of steps, for development")
+    a = ap.parse_args()
+    binabs = os.path.join(REPO, a.bin) if not os.path.isabs(a.bin) else a.bin
+    started = time.monotonic()
+    b = Bench(binabs, a.seconds)
+    b.idle_secs = a.idle
+    steps = set(a.only.split(",")) if a.only else None
+
+    def want(s):
+        return steps is None or s in steps
+    pickup = b.write_script("ytdlp-pickup", f"""#!/bin/bash
+# A trivial yt-dlp: notes when it was started and for which URL, then fails.
+if [ "$1" = --version ]; then echo 2099.01.01; exit 0; fi
+printf '%s %s\\n' "$EPOCHREALTIME" "${{@: -1}}" >> {b.dir}/pickup.log
+echo "ERROR: benchmark stand-in" >&2
+exit 1
+""")
+    try:
+        b.start_static()
+        b.start_api()
+        b.start_nginx()
+        b.start_worker(pickup)
+        log(f"service on 127.0.0.1:{b.port}, static nginx on 127.0.0.1:{b.sport}, "
+            f"data in {b.data}")
+        if want("idle"):
+            b.idle()
+        seed(b.db, 1000)
+        if want("reads"):
+            b.reads()
+        if want("creates"):
+            b.creates()
+        if want("streams"):
+            b.streams()
+        if want("pickup"):
+            b.pickup(a.pickups)
+        if want("e2e"):
+            b.end_to_end(a.runs)
+        if want("scale"):
+            b.scale()
+    except Exception:
+        log(f"failed; logs kept in {b.dir}/logs")
+        b.close(keep=True)
+        raise
+    b.close(keep=a.keep)
+    elapsed = time.monotonic() - started
+    nproc, mem, cpu, versions = machine()
+    print(text_table(b.rows))
+    misses = [r for r in b.rows if r[4] is False]
+    print(f"\n{len([r for r in b.rows if r[4]])} targets met, {len(misses)} missed; "
+          f"run took {elapsed:.0f} s")
+    if steps is not None:
+        log("partial run (--only): docs/benchmarks.md left alone")
+        return
+    notes = ""
+    if os.path.exists(a.notes):
+        with open(a.notes) as f:
+            notes = f.read()
+    vers = "\n".join(f"| {k} | {v} |" for k, v in versions.items())
+    doc = f"""# Benchmarks
+
+Written by `make bench` (bench/bench.py); do not edit by hand: the notes at the
+end come from bench/notes.md.
+
+- date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}
+- machine: `nproc` {nproc}, {mem} memory, {cpu}
+- run time: {elapsed:.0f} s; wrk: 2 threads, 16 connections, {a.seconds} s per
+  figure (after a 1 s warm-up), over loopback; optimized build (`{a.bin}/`)
+
+| package | version |
+|---|---|
+{vers}
+
+## Results
+
+{table(b.rows)}
+
+{len([r for r in b.rows if r[4]])} targets met, {len(misses)} missed.
+
+## How each figure is taken
+
+1. The service path is wrk → nginx (the project's own configuration from
+   scripts/nginx-conf.sh, rate limit raised so that it never refuses) → FastCGI →
+   offlinetube-api → SQLite.  Beside it a second nginx (1 worker, the same
+   sendfile/keepalive settings) serves the bytes the API answered, saved to a
+   static file, in the same run.  The table holds 1,000 completed tasks.
+2. wrk POSTs `{{"url": ...}}` to /api/download; the worker is paused (SIGSTOP) so
+   that the figure is the API's, and the rows are deleted afterwards.
+3. A 100 MB file of a completed task; `GET /api/stream/{{name}}` (the API answers
+   X-Accel-Redirect, nginx sends the file) against the static nginx serving the
+   same file straight from downloads/.  Ranges are random, 4 KiB-aligned, 1 MiB.
+4. yt-dlp is replaced by a bash script that appends `$EPOCHREALTIME` and its URL
+   to a file and fails; the client takes the time when the POST's answer is read.
+   200 tasks, one after another with a random 10-60 ms pause.  Idle: utime+stime
+   from /proc over {a.idle} s with nothing to do (1,000 tasks in the table
+   afterwards; the worker has its 200 ms poll tick and 5 s heartbeat).
+5. nginx serves an HTML page (og:title, `<video><source>`) and a 50 MB MP4 made by
+   FFmpeg.  Service: POST to `completed` seen by polling every 10 ms.  Plain:
+   `yt-dlp` with the download phase's own argv (recorded by a wrapper during a
+   warm-up run), minus `--load-info-json`; median of {a.runs} runs each.
+6. VmRSS from /proc (a process's RSS covers all its threads), sampled every 5 ms
+   during item 1's API runs; for the 100,000-task list VmHWM is reset through
+   /proc/PID/clear_refs first and the peak compared with the RSS before.
+7. The page latency is wrk at one connection (p50), so it is latency, not
+   queueing.  Claim, progress update and completion are timed inside one process
+   through sql/store.c itself (bench/store_bench.c) on a table of 1,000 and of
+   100,000 tasks; three interleaved rounds of 500 tasks per size, the median of
+   the rounds' medians.
+
+{notes}"""
+    os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    with open(a.out, "w") as f:
+        f.write(doc)
+    log(f"wrote {os.path.relpath(a.out, REPO)}")
+
+
+if __name__ == "__main__":
+    main()

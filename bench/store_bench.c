@@ -1,0 +1,102 @@
+/* store_bench.c: times the worker's claim and status updates through sql/store.c. */
+/*
+ * usage: store_bench DB N
+ * DB already holds its tasks, N of them pending.  Claims all N one by one,
+ * then writes one progress update and one completion for each, and prints
+ * the median and p99 of each operation in microseconds as one JSON line.
+ * N = 0 only creates (migrates) DB.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "util.h"
+
+static double
+now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	double	 x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+pct(double *v, int n, double p)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp);
+	return v[(int)((n - 1) * p + 0.5)];
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct store		*s;
+	struct task_claim	 c;
+	char			 err[512], (*ids)[STORE_ID_LEN];
+	double			*tc, *tp, *tf, t;
+	long long		 n;
+	int			 i, k = 0;
+
+	if (argc != 3 || util_strtonum(argv[2], 0, 1000000, &n) == -1) {
+		fprintf(stderr, "usage: store_bench db n\n");
+		return 2;
+	}
+	if ((s = store_open(argv[1], err, sizeof(err))) == NULL) {
+		fprintf(stderr, "store_bench: %s\n", err);
+		return 1;
+	}
+	if (n == 0) {
+		store_close(s);
+		return 0;
+	}
+	ids = calloc((size_t)n, sizeof(*ids));
+	tc = calloc((size_t)n, sizeof(double));
+	tp = calloc((size_t)n, sizeof(double));
+	tf = calloc((size_t)n, sizeof(double));
+	if (ids == NULL || tc == NULL || tp == NULL || tf == NULL)
+		return 1;
+	for (i = 0; i < n; i++) {
+		t = now_us();
+		if (store_task_claim(s, (long)getpid(), (int64_t)time(NULL) + 60,
+		    &c) != 1) {
+			fprintf(stderr, "store_bench: claim %d: %s\n", i,
+			    store_errmsg(s));
+			return 1;
+		}
+		tc[k] = now_us() - t;
+		memcpy(ids[k++], c.id, STORE_ID_LEN);
+	}
+	for (i = 0; i < k; i++) {
+		t = now_us();
+		if (store_task_progress(s, ids[i], 50.0, "5.0MiB/s", "3s",
+		    10000000, 5000000) != 1)
+			return 1;
+		tp[i] = now_us() - t;
+	}
+	for (i = 0; i < k; i++) {
+		t = now_us();
+		if (store_task_complete(s, ids[i], "bench.mp4", 10000000,
+		    "720p") != 1)
+			return 1;
+		tf[i] = now_us() - t;
+	}
+	printf("{\"n\": %d, \"claim_p50_us\": %.1f, \"claim_p99_us\": %.1f, "
+	    "\"progress_p50_us\": %.1f, \"progress_p99_us\": %.1f, "
+	    "\"complete_p50_us\": %.1f, \"complete_p99_us\": %.1f}\n", k,
+	    pct(tc, k, .5), pct(tc, k, .99), pct(tp, k, .5), pct(tp, k, .99),
+	    pct(tf, k, .5), pct(tf, k, .99));
+	store_close(s);
+	return 0;
+}

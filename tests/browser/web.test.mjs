@@ -1,0 +1,443 @@
+// web.test.mjs: the web page in Debian's headless chromium, against a running
+// OfflineTube service and the fixture site.  tests/e2e/test_browser.py starts
+// both and runs this file with Node's test runner:
+//
+//   OT_BASE=http://127.0.0.1:PORT OT_SITE=http://127.0.0.1:PORT2 \
+//   OT_SHOTS=build/screenshots node --test web.test.mjs
+//
+// The tests run in order and share one service: later ones (screenshots, the
+// accessibility check) look at the tasks and results the earlier ones made.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+
+const BASE = process.env.OT_BASE;
+const SITE = process.env.OT_SITE;
+const SHOTS = process.env.OT_SHOTS || 'screenshots';
+const CHROMIUM = process.env.OT_CHROMIUM || '/usr/bin/chromium';
+if (!BASE || !SITE) throw new Error('OT_BASE and OT_SITE must be set (see test_browser.py)');
+
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+const PHONE = { width: 360, height: 740 };
+const DESKTOP = { width: 1280, height: 800 };
+
+let browser;
+const problems = []; // uncaught exceptions and CSP refusals, from every page
+
+before(async () => {
+  // The machine has no internet: these flags keep chromium from trying to
+  // reach Google's services.  Playwright gives it a fresh temporary profile
+  // (--user-data-dir) and removes it on close.
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function openPage({ viewport = DESKTOP, colorScheme = 'light', url = '/', mobile = false } = {}) {
+  const context = await browser.newContext({
+    viewport, colorScheme, isMobile: mobile, hasTouch: mobile, reducedMotion: 'reduce',
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text())) {
+      problems.push(`console: ${m.text()}`);
+    }
+  });
+  await page.goto(BASE + url);
+  await page.locator('#task-list').waitFor({ state: 'attached' });
+  // The first poll of the list has ended when either a card or "No downloads yet" shows.
+  await page.waitForFunction(() =>
+    document.querySelector('#task-list li') || !document.getElementById('tasks-empty').hidden);
+  return page;
+}
+
+const closePage = (page) => page.context().close();
+
+/** Submits the Add form and returns the task record the API answered with. */
+async function addViaForm(page, url) {
+  await page.fill('#url', url);
+  const answer = page.waitForResponse((r) =>
+    r.url() === `${BASE}/api/download` && r.request().method() === 'POST');
+  await page.click('#add-button');
+  const res = await answer;
+  assert.equal(res.status(), 200, await res.text());
+  return res.json();
+}
+
+const card = (page, id) => page.locator(`#task-list li.task[data-id="${id}"]`);
+
+async function waitForStatus(page, id, status, timeout = 60000) {
+  await page.waitForFunction(([tid, st]) => {
+    const li = document.querySelector(`#task-list li.task[data-id="${tid}"]`);
+    if (!li) return false;
+    if (li.dataset.status === st) return true;
+    if (['completed', 'error', 'cancelled'].includes(li.dataset.status)) {
+      throw new Error(`task ${tid} is ${li.dataset.status}, not ${st}: ${li.textContent}`);
+    }
+    return false;
+  }, [id, status], { timeout, polling: 100 });
+}
+
+async function apiJson(method, p, body) {
+  const res = await fetch(BASE + p, {
+    method,
+    headers: body ? { 'Content-Type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+// -------------------------------------------------------------------------------
+
+test('the page loads from / with its form labelled and no errors', async () => {
+  const page = await openPage();
+  assert.equal(await page.title(), 'OfflineTube');
+  // Every control is reachable by its label.
+  for (const name of ['Address of a video or playlist', 'Quality', 'Search for videos']) {
+    assert.equal(await page.getByLabel(name, { exact: true }).count(), 1, name);
+  }
+  assert.equal(await page.getByRole('radio', { name: 'Video' }).isChecked(), true);
+  // Choosing audio offers audio qualities and the audio format.
+  await page.getByRole('radio', { name: 'Audio only' }).check();
+  assert.equal(await page.locator('#audio-format-field').isVisible(), true);
+  assert.deepEqual(await page.locator('#quality option').evaluateAll((os) => os.map((o) => o.value)),
+    ['best', '320kbps', '256kbps', '192kbps', '128kbps', '96kbps']);
+  await page.getByRole('radio', { name: 'Video' }).check();
+  assert.equal(await page.locator('#audio-format-field').isVisible(), false);
+  await closePage(page);
+});
+
+test('paste → progress → completed → the video plays in place', async () => {
+  const page = await openPage();
+  // The throttled page takes about 7 s: time to see the bar move.
+  const task = await addViaForm(page, `${SITE}/video/slow-web-play`);
+  assert.equal(task.status, 'pending');
+  const c = card(page, task.id);
+  await c.waitFor();
+  assert.equal(await page.inputValue('#url'), '', 'the form is emptied after adding');
+
+  await waitForStatus(page, task.id, 'downloading', 30000);
+  // While downloading: a bar with a percentage, speed and ETA, all moving.
+  const seen = new Set();
+  const deadline = Date.now() + 20000;
+  let sawSpeed = false;
+  while (Date.now() < deadline) {
+    const st = await c.getAttribute('data-status');
+    if (st !== 'downloading') break;
+    const v = await c.locator('progress').evaluate((p) => p.value);
+    const text = await c.locator('.task-progress').textContent();
+    seen.add(v);
+    if (/\d+(\.\d)?%/.test(text) && /B\/s/.test(text) && /left/.test(text)) sawSpeed = true;
+    await page.waitForTimeout(250);
+  }
+  assert.ok(seen.size >= 2, `the progress bar moved (values ${[...seen]})`);
+  assert.ok(sawSpeed, 'speed and ETA were shown');
+
+  await waitForStatus(page, task.id, 'completed', 60000);
+  assert.equal(await c.locator('progress').isVisible(), false);
+  assert.equal(await c.locator('.badge').textContent(), 'Completed');
+  const done = (await apiJson('GET', `/api/downloads/${task.id}`)).body;
+
+  // "Save file" is the API's attachment URL.
+  const save = c.getByRole('link', { name: /Save file/ });
+  assert.equal(await save.getAttribute('href'), `/api/download/${task.id}/file`);
+  const file = await page.request.get(BASE + (await save.getAttribute('href')));
+  assert.equal(file.status(), 200);
+  assert.match(file.headers()['content-disposition'], /^attachment/);
+
+  // Play: a <video> from /api/stream with the thumbnail as poster, and it plays.
+  await c.getByRole('button', { name: /^Play/ }).click();
+  const video = c.locator('video');
+  await video.waitFor();
+  assert.equal(await video.getAttribute('src'), `/api/stream/${encodeURIComponent(done.filename)}`);
+  assert.equal(await video.getAttribute('poster'), `/api/thumbnails/${task.id}`);
+  await page.waitForFunction((id) => {
+    const v = document.querySelector(`li.task[data-id="${id}"] video`);
+    return v && v.readyState >= 3 && v.currentTime > 0.2;
+  }, task.id, { timeout: 20000 });
+  const t1 = await video.evaluate((v) => v.currentTime);
+  await page.waitForTimeout(600);
+  const t2 = await video.evaluate((v) => ({ t: v.currentTime, paused: v.paused, err: v.error }));
+  assert.ok(t2.t > t1, `currentTime moves (${t1} → ${t2.t})`);
+  assert.equal(t2.paused, false);
+  assert.equal(t2.err, null);
+
+  // The player survives the polls (the card is updated in place, never rebuilt).
+  await page.waitForTimeout(2500);
+  assert.equal(await c.locator('video').count(), 1);
+  assert.equal(await video.evaluate((v) => v.paused), false);
+  await c.getByRole('button', { name: /^Close player/ }).click();
+  assert.equal(await c.locator('video').count(), 0);
+  await closePage(page);
+});
+
+test('cancel, then remove with a confirmation', async () => {
+  const page = await openPage();
+  const task = await addViaForm(page, `${SITE}/video/slow-web-cancel`);
+  const c = card(page, task.id);
+  await waitForStatus(page, task.id, 'downloading', 30000);
+  await c.getByRole('button', { name: /^Cancel/ }).click();
+  await waitForStatus(page, task.id, 'cancelled', 15000);
+  assert.equal(await c.locator('.badge').textContent(), 'Cancelled');
+  assert.equal(await c.getByRole('button', { name: /^Cancel/ }).isVisible(), false);
+
+  // "Keep it" (and Escape) keep the task.
+  await c.getByRole('button', { name: /^Remove/ }).click();
+  const dialog = page.getByRole('dialog', { name: 'Remove this download?' });
+  await dialog.waitFor();
+  // It names the task: its title, or its URL when cancelled before the title was known.
+  assert.match(await dialog.textContent(), /Fixture slow clip|slow-web-cancel/);
+  await dialog.getByRole('button', { name: 'Keep it' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await c.getByRole('button', { name: /^Remove/ }).click();
+  await dialog.waitFor();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal((await apiJson('GET', `/api/downloads/${task.id}`)).status, 200);
+
+  // Confirming removes it, on the page and on the server.
+  await c.getByRole('button', { name: /^Remove/ }).click();
+  await dialog.getByRole('button', { name: 'Remove' }).click();
+  await c.waitFor({ state: 'detached' });
+  const gone = await apiJson('GET', `/api/downloads/${task.id}`);
+  assert.equal(gone.status, 404);
+  await closePage(page);
+});
+
+test('search, then download a result with one click (keyboard only)', async () => {
+  const page = await openPage();
+  await page.focus('#q');
+  await page.keyboard.type('Fixture');
+  await page.keyboard.press('Enter');
+  await page.locator('#results li').first().waitFor({ timeout: 30000 });
+  const titles = await page.locator('#results .result-title').allTextContents();
+  assert.ok(titles.includes('Fixture clip two'), titles.join(', '));
+  assert.match(await page.locator('#search-state').textContent(), /Results for “Fixture”: \d+ videos/);
+  const result = page.locator('#results li', { has: page.getByRole('heading', { name: 'Fixture clip two', exact: true }) });
+  assert.match(await result.locator('.result-meta').textContent(), /OfflineTube fixtures · 0:03 · 42 views/);
+
+  const answer = page.waitForResponse((r) => r.url() === `${BASE}/api/download`);
+  // Its name says which video: "Download" and the title (hidden, for screen readers).
+  const button = result.getByRole('button', { name: /^Download\W+Fixture clip two$/ });
+  await button.focus();
+  await page.keyboard.press('Enter');
+  const task = await (await answer).json();
+  assert.equal(task.url, `${SITE}/video/clip2`);
+  await result.getByRole('button', { name: /^Added\W+Fixture clip two$/ }).waitFor();
+  await waitForStatus(page, task.id, 'completed', 60000);
+  assert.match(await card(page, task.id).locator('.task-title').textContent(), /^Fixture clip two/);
+  await closePage(page);
+});
+
+test('trending shows result cards', async () => {
+  const page = await openPage();
+  await page.getByRole('button', { name: 'Show trending' }).click();
+  await page.locator('#results li').first().waitFor({ timeout: 30000 });
+  assert.match(await page.locator('#search-state').textContent(), /^Trending: \d+ videos/);
+  await closePage(page);
+});
+
+test('"Show formats" lists the formats and downloads the one picked', async () => {
+  const page = await openPage();
+  await page.fill('#url', `${SITE}/video/two`);
+  await page.getByRole('button', { name: 'Show formats' }).click();
+  const formats = page.getByRole('group', { name: 'Format' });
+  await formats.waitFor({ timeout: 30000 });
+  const info = (await apiJson('POST', '/api/info', { url: `${SITE}/video/two` })).body;
+  assert.ok(info.formats.length >= 2);
+  // One radio per format, plus "Automatic".
+  assert.equal(await formats.getByRole('radio').count(), info.formats.length + 1);
+  const small = info.formats.find((f) => f.height === 360);
+  await formats.getByRole('radio', { name: new RegExp(`\\(${small.format_id}\\)`) }).check();
+  const answer = page.waitForResponse((r) => r.url() === `${BASE}/api/download`);
+  await page.getByRole('button', { name: 'Download this format' }).click();
+  const task = await (await answer).json();
+  assert.equal(task.format_id, small.format_id);
+  await waitForStatus(page, task.id, 'completed', 60000);
+  const done = (await apiJson('GET', `/api/downloads/${task.id}`)).body;
+  assert.equal(done.format_note, '360p');
+  assert.equal(await page.locator('#info').isVisible(), false, 'the formats close after adding');
+  await closePage(page);
+});
+
+test('errors: the API\'s detail for a bad URL, and a failed download', async () => {
+  const page = await openPage();
+  // Nothing typed: the page says so without asking the server.
+  await page.click('#add-button');
+  assert.match(await page.locator('#add-error').textContent(), /Paste the address/);
+
+  const bad = 'ftp://example.com/clip';
+  const expected = (await apiJson('POST', '/api/download', { url: bad })).body.detail;
+  assert.equal(expected, 'url: must be an http or https URL');
+  await page.fill('#url', bad);
+  await page.click('#add-button');
+  const alert = page.locator('#add-error');
+  await page.waitForFunction((want) =>
+    document.getElementById('add-error').textContent === want, expected);
+  assert.equal(await alert.getAttribute('role'), 'alert');
+  assert.equal(await page.locator('#url').getAttribute('aria-invalid'), 'true');
+  // Typing again clears the error.
+  await page.fill('#url', `${SITE}/missing`);
+  assert.equal(await alert.isVisible(), false);
+
+  // A URL the API accepts but yt-dlp cannot fetch: the card shows why.
+  const task = await addViaForm(page, `${SITE}/missing`);
+  await page.waitForFunction((id) =>
+    document.querySelector(`li.task[data-id="${id}"]`)?.dataset.status === 'error', task.id,
+  { timeout: 60000 });
+  const failed = (await apiJson('GET', `/api/downloads/${task.id}`)).body;
+  assert.ok(failed.error_message);
+  assert.equal(await card(page, task.id).locator('.task-error').textContent(), failed.error_message);
+  assert.equal(await card(page, task.id).locator('.badge').textContent(), 'Failed');
+  await closePage(page);
+});
+
+test('a link shared to /?url=… fills the form without starting anything', async () => {
+  const before = (await apiJson('GET', '/api/downloads')).body.length;
+  const shared = `${SITE}/video/clip?x=1&y=2`;
+  const page = await openPage({ url: `/?url=${encodeURIComponent(shared)}` });
+  assert.equal(await page.inputValue('#url'), shared);
+  assert.equal(await page.evaluate(() => location.search), '');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'url');
+  // Android's share sheet sends the link inside text.
+  await page.goto(`${BASE}/?text=${encodeURIComponent(`Look at this ${SITE}/video/hd`)}`);
+  assert.equal(await page.inputValue('#url'), `${SITE}/video/hd`);
+  assert.equal((await apiJson('GET', '/api/downloads')).body.length, before);
+  await closePage(page);
+});
+
+test('API keys: a 401 asks for the key, which is kept and sent as X-API-Key', async () => {
+  // The server has no keys yet: a stand-in for it answers /api/downloads here.
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  const keysSeen = [];
+  await page.route('**/api/downloads?*', (route) => {
+    const key = route.request().headers()['x-api-key'];
+    keysSeen.push(key || '');
+    if (key === 'sesame') return route.fulfill({ status: 200, contentType: 'application/json', body: '[]' });
+    return route.fulfill({ status: 401, contentType: 'application/json', body: '{"detail":"API key required"}' });
+  });
+  await page.goto(BASE);
+  const dialog = page.getByRole('dialog', { name: 'API key needed' });
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), /API key required/);
+  await dialog.getByLabel('API key').fill('sesame');
+  await dialog.getByRole('button', { name: 'Save key' }).click();
+  await page.locator('#tasks-empty').waitFor();
+  assert.equal(await page.evaluate(() => localStorage.getItem('offlinetube.apiKey')), 'sesame');
+  assert.deepEqual(keysSeen.slice(0, 2), ['', 'sesame']);
+
+  // Asked once: a reload sends the stored key and shows no prompt.
+  await page.reload();
+  await page.locator('#tasks-empty').waitFor();
+  assert.equal(await dialog.isVisible(), false);
+  assert.equal(keysSeen.at(-1), 'sesame');
+  await page.getByRole('button', { name: 'Forget the stored API key' }).click();
+  assert.equal(await page.evaluate(() => localStorage.getItem('offlinetube.apiKey')), null);
+  await context.close();
+});
+
+test('polling stops while the tab is hidden, and backs off while nothing happens', async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  const times = [];
+  // An idle server (no tasks), answered here so that the count is exact.
+  await page.route('**/api/downloads?*', (route) => {
+    times.push(Date.now());
+    return route.fulfill({ status: 200, contentType: 'application/json', body: '[]' });
+  });
+  await page.goto(BASE);
+  await page.locator('#tasks-empty').waitFor();
+
+  // Hidden: no request at all, though the next poll was due within 2 s.
+  // Shown again: one at once.
+  const setHidden = (hidden) => page.evaluate((h) => {
+    Object.defineProperty(document, 'hidden', { value: h, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+  await setHidden(true);
+  const n = times.length;
+  await page.waitForTimeout(3500);
+  assert.equal(times.length, n, 'no polling while hidden');
+  await setHidden(false);
+  await page.waitForTimeout(300);
+  assert.equal(times.length, n + 1, 'one poll on coming back');
+
+  // Idle: the pause between polls grows (2 s, 4 s, 8 s…).
+  const from = times.length - 1;
+  await page.waitForTimeout(7000);
+  const seen = times.slice(from);
+  const gaps = seen.slice(1).map((t, i) => t - seen[i]);
+  assert.ok(gaps.length >= 2 && gaps.length <= 3, `${gaps.length} polls in 7 s: ${gaps}`);
+  assert.ok(gaps.every((g, i) => i === 0 || g > gaps[i - 1] * 1.5), `gaps grow: ${gaps}`);
+  await context.close();
+});
+
+// -- How it looks, and the accessibility check ---------------------------------------
+
+async function axeCheck(page, label) {
+  // Evaluated over the DevTools protocol, so the page's CSP does not apply to it.
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+  }));
+  const bad = result.violations.map((v) =>
+    `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('\n    ')}`);
+  assert.deepEqual(bad, [], `axe found problems (${label}):\n${bad.join('\n')}`);
+}
+
+async function fillSearch(page) {
+  await page.fill('#q', 'Fixture');
+  await page.click('#search-form button[type=submit]');
+  await page.locator('#results li').first().waitFor({ timeout: 30000 });
+}
+
+for (const [name, viewport, mobile] of [['phone', PHONE, true], ['desktop', DESKTOP, false]]) {
+  for (const scheme of ['light', 'dark']) {
+    test(`${name} ${scheme}: fits, passes axe, screenshot saved`, async () => {
+      const page = await openPage({ viewport, colorScheme: scheme, mobile });
+      await fillSearch(page);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      // Nothing wider than the screen: no sideways scrolling on a 360 px phone.
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= viewport.width, `page is ${width}px wide in a ${viewport.width}px window`);
+      await axeCheck(page, `${name} ${scheme}`);
+      fs.mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SHOTS, `${name}-${scheme}.png`) });
+      await page.screenshot({ path: path.join(SHOTS, `${name}-${scheme}-full.png`), fullPage: true });
+      await closePage(page);
+    });
+  }
+}
+
+test('axe: the formats list and the remove dialog', async () => {
+  const page = await openPage({ colorScheme: 'dark' });
+  await page.fill('#url', `${SITE}/video/two`);
+  await page.getByRole('button', { name: 'Show formats' }).click();
+  await page.getByRole('group', { name: 'Format' }).waitFor({ timeout: 30000 });
+  await axeCheck(page, 'formats');
+  await page.locator('#task-list li').first().getByRole('button', { name: /^Remove/ }).click();
+  await page.getByRole('dialog').waitFor();
+  await axeCheck(page, 'remove dialog');
+  await page.screenshot({ path: path.join(SHOTS, 'dialog-dark.png') });
+  await page.keyboard.press('Escape');
+  await closePage(page);
+});
+
+test('no script errors and no CSP refusals on any page', () => {
+  assert.deepEqual(problems, []);
+});
