@@ -320,6 +320,27 @@ copy_col(sqlite3_stmt *st, int col, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Steps a statement whose answer is one text column of at most one row into
+ * buf: 1 found, 0 no row, -1 database error or a value too long for buf.
+ */
+static int
+step_text(sqlite3_stmt *st, char *buf, size_t len)
+{
+	int	 rc, found = 0;
+
+	buf[0] = '\0';
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && copy_col(st, 0, buf, len) == 0)
+		found = 1;
+	stmt_done(st);
+	if (rc == SQLITE_ROW && !found)
+		return -1;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return found;
+}
+
 static int
 store_migrate(struct store *s, char *err, size_t errlen)
 {
@@ -582,16 +603,9 @@ int
 store_task_status(struct store *s, const char *id, char status[STORE_STATUS_LEN])
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_STATUS];
-	int		 rc, found = 0;
 
 	bind_text(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && copy_col(st, 0, status, STORE_STATUS_LEN) == 0)
-		found = 1;
-	stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return -1;
-	return found;
+	return step_text(st, status, STORE_STATUS_LEN);
 }
 
 /*
@@ -655,17 +669,10 @@ store_task_by_filename(struct store *s, const char *filename, long long owner,
     char id[STORE_ID_LEN])
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_BY_FILENAME];
-	int		 rc, found = 0;
 
 	bind_text(st, 1, filename);
 	bind_owner(st, 2, owner);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && copy_col(st, 0, id, STORE_ID_LEN) == 0)
-		found = 1;
-	stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return -1;
-	return found;
+	return step_text(st, id, STORE_ID_LEN);
 }
 
 /* Fills counts with every status, zeros included, so clients need no special case. */
@@ -899,17 +906,9 @@ int
 store_meta_get(struct store *s, const char *key, char *buf, size_t len)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_META_GET];
-	int		 rc, found = 0;
 
-	buf[0] = '\0';
 	bind_text(st, 1, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && copy_col(st, 0, buf, len) == 0)
-		found = 1;
-	stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return -1;
-	return found;
+	return step_text(st, buf, len);
 }
 
 static int

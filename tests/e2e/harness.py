@@ -112,6 +112,21 @@ def ytdlp_procs(data_dir):
             and proc_cmdline(p) == a]
 
 
+def raw_request(svc, path, headers=None, method="GET"):
+    """A request whose path goes out exactly as written (no client-side quoting);
+    returns (status, headers, body bytes)."""
+    c = http.client.HTTPConnection("127.0.0.1", svc.port, timeout=30)
+    try:
+        c.putrequest(method, path, skip_accept_encoding=True)
+        for k, v in (headers or {}).items():
+            c.putheader(k, v)
+        c.endheaders()
+        r = c.getresponse()
+        return r.status, r.headers, r.read()
+    finally:
+        c.close()
+
+
 def wait_until(pred, timeout, interval=0.1, what="condition"):
     deadline = time.monotonic() + timeout
     while True:

@@ -1,6 +1,5 @@
 """test_keys.py: API keys: who may ask, whose tasks they see, and the signed links
 that let <video> and <img> in without a header."""
-import http.client
 import os
 import subprocess
 import time
@@ -8,7 +7,7 @@ import urllib.parse
 
 import pytest
 
-from harness import BIN, wait_until
+from harness import BIN, raw_request as raw, wait_until
 
 
 def add_key(svc, name, admin=False):
@@ -25,17 +24,6 @@ def keycmd(svc, *args):
                           env=svc.env, capture_output=True, text=True, timeout=30)
 
 
-def raw(svc, path, headers=None, method="GET"):
-    c = http.client.HTTPConnection("127.0.0.1", svc.port, timeout=30)
-    try:
-        c.putrequest(method, path, skip_accept_encoding=True)
-        for k, v in (headers or {}).items():
-            c.putheader(k, v)
-        c.endheaders()
-        r = c.getresponse()
-        return r.status, r.headers, r.read()
-    finally:
-        c.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """test_stream.py: /api/stream and /api/thumbnails: nginx serves the bytes, and
 nothing but a completed task's own file or thumbnail ever comes out."""
-import http.client
 import os
 import urllib.parse
 import uuid
@@ -8,20 +7,9 @@ import uuid
 import pytest
 
 from fixture_site import UNICODE_TITLE
+from harness import raw_request as raw_get
 
 
-def raw_get(service, path, headers=None, method="GET"):
-    """A request whose path goes out exactly as written (no client-side quoting)."""
-    c = http.client.HTTPConnection("127.0.0.1", service.port, timeout=30)
-    try:
-        c.putrequest(method, path, skip_accept_encoding=True)
-        for k, v in (headers or {}).items():
-            c.putheader(k, v)
-        c.endheaders()
-        r = c.getresponse()
-        return r.status, r.headers, r.read()
-    finally:
-        c.close()
 
 
 def stream_path(filename):
