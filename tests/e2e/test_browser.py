@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from harness import REPO
+from harness import BIN, REPO
 
 CHROMIUM = os.environ.get("OFFLINETUBE_CHROMIUM", "/usr/bin/chromium")
 NODE = shutil.which("node") or "/usr/bin/node"
@@ -26,18 +26,33 @@ def web_service(make_service_module):
     return make_service_module(OFFLINETUBE_TRENDING_QUERY="Fixture")
 
 
-def test_the_page_in_chromium(web_service, site):
+@pytest.fixture(scope="module")
+def keyed_service(make_service_module):
+    """A second service with API keys on, and one key made by the real key command."""
+    svc = make_service_module(OFFLINETUBE_AUTH="on")
+    p = subprocess.run([os.path.join(BIN, "offlinetube-api"), "key", "add", "browser"],
+                       env=svc.env, capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    svc.key = p.stdout.strip()
+    assert svc.key.startswith("otk_"), svc.key
+    return svc
+
+
+def test_the_page_in_chromium(web_service, keyed_service, site):
     for need in (CHROMIUM, NODE, os.path.join(BROWSER_DIR, "node_modules", "playwright-core")):
         if not os.path.exists(need):
             pytest.fail(f"{need} is missing: run `make deps-browser`")
     shots = os.path.join(REPO, os.environ.get("OFFLINETUBE_SCREENSHOTS", "build/screenshots"))
     os.makedirs(shots, exist_ok=True)
     env = dict(os.environ, OT_BASE=web_service.base, OT_SITE=site.base, OT_SHOTS=shots,
-               OT_CHROMIUM=CHROMIUM)
+               OT_CHROMIUM=CHROMIUM,
+               # The keyed service: the page asks for the key, then plays from signed links.
+               OT_AUTH_BASE=keyed_service.base, OT_AUTH_KEY=keyed_service.key)
     r = subprocess.run([NODE, "--test", "--test-reporter=spec", "web.test.mjs"],
                        cwd=BROWSER_DIR, env=env, capture_output=True, text=True, timeout=300)
     print(r.stdout[-20000:])
     print(r.stderr[-5000:])
     assert r.returncode == 0, (
         "browser tests failed (output above)\n" + r.stdout[-6000:] + r.stderr[-3000:]
-        + "\n" + web_service.logs_tail())
+        + "\n" + web_service.logs_tail() + "\n--- keyed service ---\n"
+        + keyed_service.logs_tail())

@@ -1,6 +1,5 @@
 """test_cors.py: browsers on allowed origins may read the API; others may not,
 and no cross-site form post can act."""
-import pytest
 
 
 def test_an_allowed_origin_gets_its_preflight_and_its_answers(service):

@@ -2,13 +2,12 @@
 lane, are cached, shared between identical askers, and fail loudly."""
 import os
 import threading
-import time
 import urllib.parse
 import uuid
 
 import pytest
 
-from harness import REPO, ffprobe, media_procs, proc_cmdline, wait_until
+from harness import REPO, ffprobe, proc_cmdline, wait_until
 
 COUNTING = os.path.join(REPO, "tests", "fixtures", "ytdlp-counting")
 

@@ -2,11 +2,9 @@
 nothing but a completed task's own file or thumbnail ever comes out."""
 import os
 import urllib.parse
-import uuid
 
 import pytest
 
-from fixture_site import UNICODE_TITLE
 from harness import raw_request as raw_get
 
 

@@ -1,0 +1,321 @@
+"""test_install.py: `make install` as a deployment uses it.
+
+One `make install DESTDIR=… PREFIX=/usr SYSCONFDIR=/etc` per module; then:
+the tree is the one docs/deploy.md documents; the units pass
+`systemd-analyze verify`; `nginx -t` passes on the snippet and on the site;
+real nginx (unprivileged, loopback) with the installed zones file in http{}
+and the installed snippet inside a server{} serves the API end to end, with
+the installed binaries, reading the installed config file (with the test's
+paths), the API taking its socket as fd 0 as systemd's socket unit hands it
+over; config-file values apply and the environment wins; SIGHUP reloads the
+worker without dropping a running download.
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import tempfile
+import urllib.parse
+
+import pytest
+
+from harness import NGINX, REPO, Service, end_service, wait_until, ytdlp_procs
+
+DOCUMENTED = [
+    "usr/bin/offlinetube-api", "usr/bin/offlinetube-worker",
+    "usr/share/man/man8/offlinetube-api.8", "usr/share/man/man8/offlinetube-worker.8",
+    "usr/share/offlinetube/sql/schema.sql", "usr/share/offlinetube/sql/migrations/001_init.sql",
+    "usr/share/offlinetube/web/index.html",
+    "usr/share/offlinetube/scripts/offlinetube-dns-allow",
+    "etc/offlinetube/offlinetube.conf",
+    "etc/nginx/snippets/offlinetube.conf", "etc/nginx/conf.d/offlinetube-zones.conf",
+    "etc/nginx/sites-available/offlinetube",
+    "usr/lib/systemd/system/offlinetube-api.socket",
+    "usr/lib/systemd/system/offlinetube-api.service",
+    "usr/lib/systemd/system/offlinetube-worker.service",
+    "usr/lib/sysusers.d/offlinetube.conf", "usr/lib/tmpfiles.d/offlinetube.conf",
+]
+
+
+@pytest.fixture(scope="module")
+def root():
+    d = tempfile.mkdtemp(prefix="ot-root-", dir="/tmp")
+    r = subprocess.run(["make", "-s", "-C", REPO, "install", f"DESTDIR={d}",
+                        "PREFIX=/usr", "SYSCONFDIR=/etc"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def config_keys():
+    """Every OFFLINETUBE_* key the programs know, from the table in common/config.c."""
+    with open(os.path.join(REPO, "common", "config.c")) as f:
+        src = f.read()
+    return {"OFFLINETUBE_" + m.upper()
+            for m in re.findall(r"^\s*[SI]\((\w+),", src, re.M)}
+
+
+def test_install_tree_is_the_documented_one(root):
+    for p in DOCUMENTED:
+        assert os.path.isfile(os.path.join(root, p)), p
+    for exe in ("offlinetube-api", "offlinetube-worker"):
+        assert os.access(os.path.join(root, "usr/bin", exe), os.X_OK)
+    with open(os.path.join(REPO, "docs", "deploy.md")) as f:
+        doc = f.read()
+    for p in ("offlinetube.conf", "snippets/offlinetube.conf", "offlinetube-zones.conf",
+              "sites-available/offlinetube", "offlinetube-api.socket", "sysusers.d"):
+        assert p in doc, p
+    # Installed templates have no @NAME@ left, and name the installed paths.
+    for p in DOCUMENTED:
+        if p.startswith(("etc/", "usr/lib/")):
+            with open(os.path.join(root, p)) as f:
+                text = f.read()
+            assert "@" not in text.replace("@ot_", ""), p
+    with open(os.path.join(root, "usr/lib/systemd/system/offlinetube-worker.service")) as f:
+        unit = f.read()
+    assert "ExecStart=/usr/bin/offlinetube-worker -c /etc/offlinetube/offlinetube.conf" in unit
+    assert "ReadWritePaths=/var/lib/offlinetube" in unit
+
+
+def test_config_file_lists_every_key(root):
+    with open(os.path.join(root, "etc/offlinetube/offlinetube.conf")) as f:
+        text = f.read()
+    listed = {ln.lstrip("#").split("=", 1)[0] for ln in text.splitlines()
+              if ln.lstrip("#").startswith("OFFLINETUBE_") and "=" in ln}
+    assert listed == config_keys()
+
+
+def test_units_pass_systemd_analyze_verify(root):
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("systemd-analyze is not installed")
+    r = subprocess.run(["sh", os.path.join(REPO, "tests/deploy/verify-units.sh"), root],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_uninstall_removes_what_install_put(root):
+    d = tempfile.mkdtemp(prefix="ot-un-", dir="/tmp")
+    try:
+        shutil.copytree(root, d, dirs_exist_ok=True, symlinks=True)
+        r = subprocess.run(["make", "-s", "-C", REPO, "uninstall", f"DESTDIR={d}",
+                            "PREFIX=/usr", "SYSCONFDIR=/etc"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        left = [os.path.join(p, f) for p, _, fs in os.walk(d) for f in fs]
+        assert left == [], left
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def localise(text, data_dir, socket_path, root):
+    return (text.replace("/var/lib/offlinetube", data_dir)
+            .replace("/run/offlinetube/api.sock", socket_path)
+            .replace("/etc/nginx/", os.path.join(root, "etc/nginx/"))
+            .replace("/usr/share/offlinetube/", os.path.join(root, "usr/share/offlinetube/")))
+
+
+class InstalledService(Service):
+    """The installed binaries and nginx files, with the test's paths in a copy
+    of the installed config file; the API gets its socket as fd 0."""
+
+    def __init__(self, site, xdg, root, conf_extra="", env=None):
+        super().__init__(site, xdg, env)
+        self.root = root
+        # The config file, not the environment, says where the data is.
+        # (and MAX_DOWNLOADS, which the reload test changes there).
+        for k in ("OFFLINETUBE_DATA_DIR", "OFFLINETUBE_SOCKET", "OFFLINETUBE_MAX_DOWNLOADS"):
+            self.env.pop(k)
+        with open(os.path.join(root, "etc/offlinetube/offlinetube.conf")) as f:
+            conf = localise(f.read(), self.data_dir, self.socket_path, root)
+        self.conf = os.path.join(self.data_dir, "offlinetube.conf")
+        self.write_conf(conf + conf_extra)
+        self.listener = None
+
+    def write_conf(self, text):
+        with open(self.conf + ".tmp", "w") as f:
+            f.write(text)
+        os.replace(self.conf + ".tmp", self.conf)
+
+    def bin(self, name):
+        return os.path.join(self.root, "usr/bin", name)
+
+    def start_api(self):
+        # As offlinetube-api.socket does: a listening unix socket, mode 0660, fd 0.
+        os.makedirs(os.path.dirname(self.socket_path), exist_ok=True)
+        if self.listener is None:
+            self.listener = socket.socket(socket.AF_UNIX)
+            self.listener.bind(self.socket_path)
+            os.chmod(self.socket_path, 0o660)
+            self.listener.listen(128)
+        log = open(os.path.join(self.log_dir, "api.log"), "ab")
+        p = subprocess.Popen([self.bin("offlinetube-api"), "-c", self.conf], env=self.env,
+                             cwd=self.data_dir, stdin=self.listener.fileno(),
+                             stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self.procs["api"] = p
+        wait_until(lambda: "listening on" in self.log("api") or p.poll() is not None,
+                   20, what="the API")
+        self._need_alive("api")
+
+    def start_worker(self):
+        self._spawn("worker", [self.bin("offlinetube-worker"), "-c", self.conf])
+
+    def nginx_conf(self):
+        nd = os.path.join(self.data_dir, "nginx")
+        for t in ("body", "fastcgi", "proxy", "uwsgi", "scgi"):
+            os.makedirs(os.path.join(nd, t), exist_ok=True)
+        with open(os.path.join(self.root, "etc/nginx/snippets/offlinetube.conf")) as f:
+            snippet = localise(f.read(), self.data_dir, self.socket_path, self.root)
+        with open(os.path.join(nd, "snippet.conf"), "w") as f:
+            f.write(snippet)
+        # As root, nginx's workers would become nobody: keep them as root (like make run).
+        user = "user root root;" if os.getuid() == 0 else ""
+        temps = "".join(f"{t}_temp_path {nd}/{t.split('_')[0]};\n"
+                        for t in ("client_body", "fastcgi", "proxy", "uwsgi", "scgi"))
+        temps = temps.replace("/client;", "/body;")
+        conf = f"""{user}
+worker_processes 1;
+daemon off;
+pid {nd}/nginx.pid;
+error_log stderr warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    {temps}
+    include {self.root}/etc/nginx/conf.d/offlinetube-zones.conf;
+    server {{
+        listen 127.0.0.1:{self.port};
+        # The server someone already had: a page of its own.
+        location = /hello {{ return 200 "hello\\n"; }}
+        include {nd}/snippet.conf;
+    }}
+}}
+"""
+        path = os.path.join(nd, "nginx.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        return path
+
+    def start_nginx(self):
+        conf = self.nginx_conf()
+        self._spawn("nginx", [NGINX, "-p", os.path.dirname(conf), "-e", "stderr", "-c", conf])
+
+    def finish(self):
+        problems = super().finish()
+        if self.listener is not None:
+            self.listener.close()
+        return problems
+
+
+def nginx_t(conf, prefix):
+    return subprocess.run([NGINX, "-t", "-q", "-p", prefix, "-e", "stderr", "-c", conf],
+                          capture_output=True, text=True)
+
+
+def test_nginx_t_passes_on_the_snippet_and_the_site(root, tmp_path):
+    nd = str(tmp_path)
+    with open(os.path.join(root, "etc/nginx/sites-available/offlinetube")) as f:
+        site = localise(f.read(), nd + "/data", nd + "/api.sock", root)
+    with open(os.path.join(root, "etc/nginx/snippets/offlinetube.conf")) as f:
+        snippet = localise(f.read(), nd + "/data", nd + "/api.sock", root)
+    # The site includes the snippet by its installed path: point it at the copy.
+    with open(os.path.join(nd, "snippet.conf"), "w") as f:
+        f.write(snippet)
+    site = site.replace(os.path.join(root, "etc/nginx/snippets/offlinetube.conf"),
+                        os.path.join(nd, "snippet.conf"))
+    with open(os.path.join(nd, "site.conf"), "w") as f:
+        f.write(site)
+    for name, body in (("snippet", f"server {{ listen 127.0.0.1:1; include {nd}/snippet.conf; }}"),
+                       ("site", f"include {nd}/site.conf;")):
+        conf = os.path.join(nd, f"{name}-nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"pid {nd}/nginx.pid;\nerror_log stderr;\nevents {{}}\nhttp {{\n"
+                    f"client_body_temp_path {nd}/b; fastcgi_temp_path {nd}/f;\n"
+                    f"proxy_temp_path {nd}/p; uwsgi_temp_path {nd}/u; scgi_temp_path {nd}/s;\n"
+                    f"include {root}/etc/nginx/conf.d/offlinetube-zones.conf;\n{body}\n}}\n")
+        r = nginx_t(conf, nd)
+        assert r.returncode == 0, f"{name}: {r.stderr}"
+
+
+@pytest.fixture(scope="module")
+def installed(site, xdg, root):
+    # From the file: LINK_TTL 300, MAX_PENDING 7; the environment wins for LINK_TTL.
+    svc = InstalledService(site, xdg, root,
+                           conf_extra="OFFLINETUBE_ALLOW_PRIVATE_URLS=1\n"
+                                      "OFFLINETUBE_MAX_PENDING=7\n"
+                                      "OFFLINETUBE_LINK_TTL=300\n",
+                           env={"OFFLINETUBE_LINK_TTL": "600"})
+    try:
+        svc.start()
+    except BaseException:
+        svc.finish()
+        raise
+    yield svc
+    end_service(svc)
+
+
+def test_config_file_applies_and_environment_wins(installed):
+    for name in ("api", "worker"):
+        log = installed.log(name)
+        assert f"OFFLINETUBE_DATA_DIR={os.path.realpath(installed.data_dir)}\n" in log, name
+        assert "OFFLINETUBE_MAX_PENDING=7\n" in log, name
+        assert "OFFLINETUBE_LINK_TTL=600\n" in log, name
+    assert os.path.exists(os.path.join(installed.data_dir, "offlinetube.db"))
+
+
+def test_snippet_serves_the_api_end_to_end(installed, site):
+    st, _, body = installed.get("/api/health")
+    assert st == 200 and body["worker"]["alive"] is True
+    assert body.get("yt_dlp") not in (None, "", "unknown")
+    # The API took the socket it was given: the mode is still the socket unit's.
+    assert stat.S_IMODE(os.stat(installed.socket_path).st_mode) == 0o660
+    assert "listening on " + installed.socket_path in installed.log("api")
+    # The existing server's own locations are untouched.
+    st, _, body = installed.get("/hello")
+    assert st == 200 and body == b"hello\n"
+    done = installed.download(site.page("clip"))
+    st, hdrs, data = installed.fetch_file(done["id"])
+    assert st == 200, (st, hdrs)
+    assert len(data) == done["filesize"] > 0
+    with open(installed.path_of(done), "rb") as f:
+        assert f.read() == data
+    # nginx's JSON error pages from the snippet: an oversized body.
+    st, _, body = installed.post("/api/download", "x" * (70 * 1024),
+                                 headers={"Content-Type": "application/json"})
+    assert st == 413 and "detail" in body
+    # Internal media locations are not reachable from outside.
+    st, _, _ = installed.get("/_media/downloads/" + urllib.parse.quote(done["filename"]))
+    assert st == 404
+
+
+def test_sighup_reloads_without_dropping_a_running_download(installed, site):
+    t = installed.submit(site.page("slow-reload"))
+    wait_until(lambda: installed.task(t["id"])["status"] == "downloading"
+               and installed.task(t["id"])["downloaded_bytes"] > 0
+               and ytdlp_procs(installed.data_dir), 30, 0.1, "a running download")
+    before = {p for p, _ in ytdlp_procs(installed.data_dir)}
+    worker = installed.procs["worker"]
+    with open(installed.conf) as f:
+        conf = f.read()
+    installed.write_conf(conf + "OFFLINETUBE_MAX_DOWNLOADS=1\nOFFLINETUBE_LOOKUP_TTL=42\n")
+    worker.send_signal(signal.SIGHUP)
+    wait_until(lambda: "reloaded:" in installed.log("worker"), 20, what="the reload")
+    log = installed.log("worker")
+    assert "reload: OFFLINETUBE_MAX_DOWNLOADS=1" in log
+    assert "reload: OFFLINETUBE_LOOKUP_TTL=42" in log
+    assert "reload: OFFLINETUBE_LINK_TTL" not in log      # unchanged: not named
+    assert worker.poll() is None
+    # The same yt-dlp goes on and finishes the file.
+    assert before & {p for p, _ in ytdlp_procs(installed.data_dir)}
+    assert installed.task(t["id"])["status"] == "downloading"
+    done = installed.wait_for_status(t["id"], "completed", timeout=120)
+    assert done["filesize"] > 0
+    # A broken file is refused and the worker keeps running on the old settings.
+    installed.write_conf(conf + "OFFLINETUBE_NO_SUCH_KEY=1\n")
+    worker.send_signal(signal.SIGHUP)
+    wait_until(lambda: "keeping the running configuration" in installed.log("worker"),
+               20, what="the refused reload")
+    assert worker.poll() is None
+    installed.write_conf(conf)
