@@ -16,7 +16,7 @@ key_usage(void)
 	    "       offlinetube-api [-c file] key list\n"
 	    "       offlinetube-api [-c file] key revoke NAME\n"
 	    "  -a  the key is an admin's: it sees and acts on every task\n");
-	return 2;
+	return 1;
 }
 
 static int

@@ -29,10 +29,11 @@ struct api_thread {
 
 static volatile sig_atomic_t	 stopping;
 
+/* -h prints to stdout and exits 0; a wrong option, to stderr with 1, like the worker. */
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr, "usage: offlinetube-api [-hv] [-c config-file]\n"
+	fprintf(f, "usage: offlinetube-api [-hv] [-c config-file]\n"
 	    "       offlinetube-api [-c config-file] key add [-a] NAME | list | "
 	    "revoke NAME\n"
 	    "Answers /api/ for nginx over FastCGI on $OFFLINETUBE_SOCKET "
@@ -187,11 +188,11 @@ main(int argc, char *argv[])
 			log_verbose = 1;
 			break;
 		case 'h':
-			usage();
+			usage(stdout);
 			return 0;
 		default:
-			usage();
-			return 2;
+			usage(stderr);
+			return 1;
 		}
 	}
 	if (config_load(&cfg, cfgfile, err, sizeof(err)) == -1) {
@@ -201,8 +202,8 @@ main(int argc, char *argv[])
 	if (optind < argc && strcmp(argv[optind], "key") == 0)
 		return keycmd_main(&cfg, argc - optind - 1, argv + optind + 1);
 	if (optind < argc) {
-		usage();
-		return 2;
+		usage(stderr);
+		return 1;
 	}
 	fprintf(stderr, "offlinetube-api: configuration:\n");
 	config_print(&cfg, stderr);

@@ -88,6 +88,28 @@ allow_add(char *allow, size_t len, const char *method)
 }
 
 /*
+ * The 404 detail for a path no route matches: a route's own detail when the
+ * path starts with the fixed part of its pattern (so /api/stream/a/b, which
+ * nginx decodes from a%2Fb, is "Archivo no encontrado" like any missing file).
+ */
+static const char *
+route_prefix_notfound(const char *path)
+{
+	const char	*brace;
+	size_t		 i, n;
+
+	for (i = 0; i < NROUTES; i++) {
+		if (routes[i].notfound == NULL ||
+		    (brace = strchr(routes[i].pattern, '{')) == NULL)
+			continue;
+		n = (size_t)(brace - routes[i].pattern);
+		if (strncmp(path, routes[i].pattern, n) == 0)
+			return routes[i].notfound;
+	}
+	return "Not Found";
+}
+
+/*
  * Finds the route, answers 404/405 and the body refusals itself, and calls a
  * handler only with a request that passed them.  HEAD is GET without a body
  * (nginx drops it), so media answers support HEAD through the same handler.
@@ -116,7 +138,7 @@ route_dispatch(struct req *r)
 	if (cors_headers(r) == -1)
 		return -1;
 	if (allow[0] == '\0')
-		return reply_error(r, 404, "Not Found");
+		return reply_error(r, 404, route_prefix_notfound(r->path));
 	if (strcmp(r->method, "OPTIONS") == 0)
 		return cors_preflight(r, allow);
 	if (rt == NULL) {

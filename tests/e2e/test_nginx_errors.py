@@ -1,0 +1,37 @@
+"""test_nginx_errors.py: the answers nginx gives itself are JSON too, and what the
+API decides (CORS) survives the X-Accel-Redirect to a media file."""
+import urllib.parse
+
+from harness import raw_request
+
+
+def test_a_long_uri_is_414_json(service):
+    st, h, body = raw_request(service, "/api/" + "a" * 9000)
+    assert st == 414 and h["Content-Type"].startswith("application/json"), body[:200]
+
+
+def test_huge_headers_are_431_json(service):
+    st, h, body = raw_request(service, "/api/health", {"X-Big": "a" * 9000})
+    assert st == 431 and h["Content-Type"].startswith("application/json"), body[:200]
+
+
+def test_a_post_to_the_page_is_405_json(service):
+    st, h, body = raw_request(service, "/index.html", method="POST")
+    assert st == 405 and h["Content-Type"].startswith("application/json"), body[:200]
+
+
+def test_an_encoded_slash_in_a_stream_name_is_archivo_no_encontrado(service):
+    st, _, body = raw_request(service, "/api/stream/a%2Fb.mp4")
+    assert (st, body.strip()) == (404, b'{"detail":"Archivo no encontrado"}')
+
+
+def test_cors_headers_survive_the_redirect_to_a_media_file(service, site):
+    t = service.download(site.page("clip"))
+    origin = "http://localhost:5173"
+    for path in ("/api/stream/" + urllib.parse.quote(t["filename"]),
+                 f"/api/thumbnails/{t['id']}", f"/api/download/{t['id']}/file"):
+        st, h, _ = raw_request(service, path, {"Origin": origin})
+        assert st == 200, path
+        assert h["Access-Control-Allow-Origin"] == origin, (path, dict(h))
+        st, h, _ = raw_request(service, path, {"Origin": "https://evil.example"})
+        assert "Access-Control-Allow-Origin" not in h, path
