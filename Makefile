@@ -163,3 +163,109 @@ bench: bench-deps all $(B)/bench/store_bench
 
 clean:
 	rm -rf build
+
+# ---- Deployment (docs/deploy.md): install, uninstall, the .deb ------------
+# `make install` adds to the programs and web page above: the man pages, the
+# schema and migrations, the config file, the nginx snippet/zones/site, the
+# systemd units with sysusers.d and tmpfiles.d.  Paths: PREFIX (/usr/local),
+# SYSCONFDIR (/etc: nginx and systemd look there, not under PREFIX),
+# LOCALSTATEDIR (/var), RUNSTATEDIR (/run), SYSTEMDUNITDIR, NGINX_GROUP
+# (the group nginx's workers run as), DESTDIR for staging.
+SYSCONFDIR	?= /etc
+LOCALSTATEDIR	?= /var
+RUNSTATEDIR	?= /run
+MANDIR		?= $(PREFIX)/share/man
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+NGINX_GROUP	?= www-data
+OT_SHAREDIR	 = $(PREFIX)/share/offlinetube
+OT_DATA		 = $(LOCALSTATEDIR)/lib/offlinetube
+OT_RUN		 = $(RUNSTATEDIR)/offlinetube
+OT_CONF		 = $(SYSCONFDIR)/offlinetube/offlinetube.conf
+OT_SNIPPET	 = $(SYSCONFDIR)/nginx/snippets/offlinetube.conf
+OT_ZONES	 = $(SYSCONFDIR)/nginx/conf.d/offlinetube-zones.conf
+OT_SITE		 = $(SYSCONFDIR)/nginx/sites-available/offlinetube
+OT_UNITS	 = offlinetube-api.socket offlinetube-api.service \
+		   offlinetube-worker.service
+OT_MANS		 = docs/offlinetube-api.8 docs/offlinetube-worker.8
+OT_SUBST	 = sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@CONF@|$(OT_CONF)|g' \
+		   -e 's|@DATA_DIR@|$(OT_DATA)|g' -e 's|@RUN_DIR@|$(OT_RUN)|g' \
+		   -e 's|@SOCKET@|$(OT_RUN)/api.sock|g' \
+		   -e 's|@NGINX_GROUP@|$(NGINX_GROUP)|g' \
+		   -e 's|@SNIPPET@|$(OT_SNIPPET)|g' -e 's|@ZONES@|$(OT_ZONES)|g' \
+		   -e 's|@WEB_DIR@|$(OT_SHAREDIR)/web|g'
+# dist/offlinetube.conf names the Debian paths; other prefixes get theirs.
+OT_CONF_SUBST	 = sed -e 's|/var/lib/offlinetube|$(OT_DATA)|g' \
+		   -e 's|/run/offlinetube/api.sock|$(OT_RUN)/api.sock|g' \
+		   -e 's|/etc/offlinetube/offlinetube.conf|$(OT_CONF)|g'
+
+.PHONY: install-system uninstall man-lint units-verify deps-deb deb deb-test
+install: install-system
+
+install-system: all install-web
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(OT_SHAREDIR)/sql/migrations \
+	    $(DESTDIR)$(SYSCONFDIR)/offlinetube $(DESTDIR)$(SYSCONFDIR)/nginx/snippets \
+	    $(DESTDIR)$(SYSCONFDIR)/nginx/conf.d $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available \
+	    $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d \
+	    $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+	install -m 644 $(OT_MANS) $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 sql/schema.sql $(DESTDIR)$(OT_SHAREDIR)/sql/
+	install -m 644 $(MIGRATIONS) $(DESTDIR)$(OT_SHAREDIR)/sql/migrations/
+	install -m 755 scripts/offlinetube-dns-allow $(DESTDIR)$(OT_SHAREDIR)/scripts/
+	@set -e; for u in $(OT_UNITS); do \
+		$(OT_SUBST) dist/systemd/$$u.in >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u; \
+		chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; done
+	install -m 644 dist/offlinetube.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/offlinetube.conf
+	$(OT_SUBST) dist/offlinetube.tmpfiles.in >$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/offlinetube.conf
+	$(OT_SUBST) nginx/offlinetube-snippet.conf.in >$(DESTDIR)$(OT_SNIPPET)
+	install -m 644 nginx/offlinetube-zones.conf $(DESTDIR)$(OT_ZONES)
+	$(OT_SUBST) nginx/offlinetube-site.conf.in >$(DESTDIR)$(OT_SITE)
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/offlinetube.conf \
+	    $(DESTDIR)$(OT_SNIPPET) $(DESTDIR)$(OT_SITE)
+	@# An edited config file is never overwritten: the new one lands beside it.
+	@if [ -f $(DESTDIR)$(OT_CONF) ]; then \
+		$(OT_CONF_SUBST) dist/offlinetube.conf >$(DESTDIR)$(OT_CONF).dist; \
+		echo "install: kept $(DESTDIR)$(OT_CONF); the new default is $(OT_CONF).dist"; \
+	else $(OT_CONF_SUBST) dist/offlinetube.conf >$(DESTDIR)$(OT_CONF); fi
+	chmod 644 $(DESTDIR)$(OT_CONF)
+
+# Removes what install put there, except the config file when it was edited;
+# never the data directory (docs/deploy.md says how to remove that).
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/offlinetube-api $(DESTDIR)$(PREFIX)/bin/offlinetube-worker
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,offlinetube-api.8 offlinetube-worker.8)
+	rm -rf $(DESTDIR)$(OT_SHAREDIR)
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(OT_UNITS))
+	rm -f $(DESTDIR)$(PREFIX)/lib/sysusers.d/offlinetube.conf \
+	    $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/offlinetube.conf
+	rm -f $(DESTDIR)$(OT_SNIPPET) $(DESTDIR)$(OT_ZONES) $(DESTDIR)$(OT_SITE) \
+	    $(DESTDIR)$(OT_CONF).dist
+	@if [ -f $(DESTDIR)$(OT_CONF) ] && $(OT_CONF_SUBST) dist/offlinetube.conf | \
+	    cmp -s - $(DESTDIR)$(OT_CONF); then rm -f $(DESTDIR)$(OT_CONF); \
+	    rmdir $(DESTDIR)$(SYSCONFDIR)/offlinetube 2>/dev/null || true; \
+	elif [ -f $(DESTDIR)$(OT_CONF) ]; then echo "uninstall: kept the edited $(DESTDIR)$(OT_CONF)"; fi
+
+# The man pages: mandoc's warnings and errors fail (its style notes do not).
+man-lint:
+	mandoc -Tlint -W warning $(OT_MANS)
+
+# The units, installed into a scratch tree and checked there by systemd.
+units-verify: all
+	@rm -rf build/units-root
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/build/units-root \
+	    PREFIX=/usr SYSCONFDIR=/etc >/dev/null
+	sh tests/deploy/verify-units.sh build/units-root
+
+# What building the .deb needs, apart from `make run`'s packages.
+deps-deb:
+	@sh scripts/install-deps.sh
+	@sh scripts/deps-deb.sh
+
+# dpkg-buildpackage in a copy of the tree under build/deb/ (it writes the .deb
+# next to the source: build/deb/ then, not the repository's parent).
+deb: deps-deb
+	sh scripts/build-deb.sh build/deb
+
+# The package: builds, its file list matches tests/deploy/deb-files.txt, lintian.
+deb-test: deb units-verify man-lint
+	sh tests/deploy/deb-test.sh build/deb
+test: deb-test

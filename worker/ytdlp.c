@@ -236,13 +236,14 @@ ytdlp_set_version(const char *v)
 /*
  * Errors that mean "this yt-dlp no longer understands the site" or "the site
  * refuses yt-dlp": the cure is a newer yt-dlp, not another try.  Only marks
- * that no ordinary failure prints: a plain 404 or "Video unavailable" stays
- * as yt-dlp said it.
+ * that no ordinary failure prints: a plain 404, "Video unavailable" and
+ * "Unsupported URL" (most often a page with no video at all) stay as yt-dlp
+ * said them.
  */
 static const char *const ytdlp_too_old[] = {
 	"Unable to extract", "nsig extraction failed",
 	"Signature extraction failed", "Failed to extract any player response",
-	"Precondition check failed", "Unsupported URL",
+	"Precondition check failed",
 };
 static const char *const ytdlp_blocked[] = {
 	"Sign in to confirm", "HTTP Error 403", "HTTP Error 429",
