@@ -5,6 +5,10 @@
 //   OT_BASE=http://127.0.0.1:PORT OT_SITE=http://127.0.0.1:PORT2 \
 //   OT_SHOTS=build/screenshots node --test web.test.mjs
 //
+// OT_AUTH_BASE and OT_AUTH_KEY name a second service with API keys on
+// (OFFLINETUBE_AUTH=on) and a key made by `offlinetube-api key add`; the test
+// of the key prompt against it is skipped when they are not set.
+//
 // The tests run in order and share one service: later ones (screenshots, the
 // accessibility check) look at the tasks and results the earlier ones made.
 
@@ -20,6 +24,8 @@ const SITE = process.env.OT_SITE;
 const SHOTS = process.env.OT_SHOTS || 'screenshots';
 const CHROMIUM = process.env.OT_CHROMIUM || '/usr/bin/chromium';
 if (!BASE || !SITE) throw new Error('OT_BASE and OT_SITE must be set (see test_browser.py)');
+const AUTH_BASE = process.env.OT_AUTH_BASE;
+const AUTH_KEY = process.env.OT_AUTH_KEY;
 
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -353,6 +359,116 @@ test('API keys: a 401 asks for the key, which is kept and sent as X-API-Key', as
   assert.equal(await page.evaluate(() => localStorage.getItem('offlinetube.apiKey')), null);
   await context.close();
 });
+
+test('API keys on the real service: the prompt, then signed links for the thumbnail, player and Save',
+  { skip: !(AUTH_BASE && AUTH_KEY) && 'OT_AUTH_BASE and OT_AUTH_KEY are not set' }, async () => {
+    // A fresh context: no key stored yet.
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => problems.push(`pageerror (keys): ${e.message}`));
+    const lists = []; // every GET /api/downloads: the request and its answer's status
+    page.on('response', (r) => {
+      if (r.url().startsWith(`${AUTH_BASE}/api/downloads?`)) lists.push({ req: r.request(), status: r.status() });
+    });
+    const keyOf = async (i) => (await lists[i].req.allHeaders())['x-api-key'] || '';
+    const authed = async (p) => {
+      const res = await fetch(AUTH_BASE + p, { headers: { 'X-API-Key': AUTH_KEY } });
+      return { status: res.status, body: await res.json() };
+    };
+    const dialog = page.getByRole('dialog', { name: 'API key needed' });
+
+    // The first list call is refused (401): the prompt shows the API's words.
+    await page.goto(AUTH_BASE);
+    await dialog.waitFor();
+    assert.match(await page.locator('#key-reason').textContent(), /^The server said: API key required/);
+    assert.deepEqual(lists.map((l) => l.status), [401]);
+    assert.equal(await keyOf(0), '');
+    await dialog.getByLabel('API key').fill(AUTH_KEY);
+    await dialog.getByRole('button', { name: 'Save key' }).click();
+    await page.waitForFunction(() => // the list is shown (empty on a fresh service)
+      document.querySelector('#task-list li') || !document.getElementById('tasks-empty').hidden);
+    assert.equal(await dialog.isVisible(), false);
+    assert.equal(lists[1].status, 200);
+    assert.equal(await keyOf(1), AUTH_KEY);
+    assert.equal(await page.evaluate(() => localStorage.getItem('offlinetube.apiKey')), AUTH_KEY);
+    assert.equal(await page.getByRole('button', { name: 'Forget the stored API key' }).isVisible(), true);
+
+    // Paste → completed, with the key sent by the page.
+    await page.fill('#url', `${SITE}/video/clip`);
+    const answer = page.waitForResponse((r) =>
+      r.url() === `${AUTH_BASE}/api/download` && r.request().method() === 'POST');
+    await page.click('#add-button');
+    const added = await answer;
+    assert.equal(added.status(), 200, await added.text());
+    assert.equal((await added.request().allHeaders())['x-api-key'], AUTH_KEY);
+    const task = await added.json();
+    await waitForStatus(page, task.id, 'completed', 60000);
+    const done = (await authed(`/api/downloads/${task.id}`)).body;
+    for (const f of ['thumbnail', 'stream_url', 'file_url']) {
+      assert.match(done[f], /^\/api\/[^?]+\?exp=\d+&sig=[\w-]+$/, `${f}: ${done[f]}`);
+    }
+    assert.ok(done.thumbnail.startsWith(`/api/thumbnails/${task.id}?`), done.thumbnail);
+    const c = card(page, task.id);
+
+    // The thumbnail loads from its signed link, with no header.
+    const img = c.locator('.thumb img');
+    assert.equal(await img.getAttribute('src'), done.thumbnail);
+    await page.waitForFunction((id) => {
+      const i = document.querySelector(`li.task[data-id="${id}"] .thumb img`);
+      return i && i.complete && i.naturalWidth > 0;
+    }, task.id, { timeout: 10000 });
+
+    // Play: the <video> plays from the signed stream_url (poster: the signed thumbnail).
+    await c.getByRole('button', { name: /^Play/ }).click();
+    const video = c.locator('video');
+    await video.waitFor();
+    assert.equal(await video.getAttribute('src'), done.stream_url);
+    assert.equal(await video.getAttribute('poster'), done.thumbnail);
+    await page.waitForFunction((id) => {
+      const v = document.querySelector(`li.task[data-id="${id}"] video`);
+      if (v?.error) throw new Error(`the video failed: ${v.error.code} ${v.error.message}`);
+      return v && v.readyState >= 3 && v.currentTime > 0.2;
+    }, task.id, { timeout: 15000 });
+    const t1 = await video.evaluate((v) => v.currentTime);
+    await page.waitForTimeout(400);
+    const t2 = await video.evaluate((v) => ({ t: v.currentTime, err: v.error }));
+    assert.ok(t2.t > t1, `currentTime moves (${t1} → ${t2.t})`); // the clip lasts 3 s
+    assert.equal(t2.err, null);
+    await c.getByRole('button', { name: /^Close player/ }).click();
+
+    // Save: the signed file_url, which needs no header; the plain path does.
+    const save = c.getByRole('link', { name: /Save file/ });
+    assert.equal(await save.getAttribute('href'), done.file_url);
+    const file = await page.request.get(AUTH_BASE + done.file_url);
+    assert.equal(file.status(), 200);
+    assert.match(file.headers()['content-disposition'], /^attachment/);
+    assert.equal((await file.body()).length, done.filesize);
+    assert.equal((await page.request.get(`${AUTH_BASE}/api/download/${task.id}/file`)).status(), 401);
+
+    // A wrong key in storage: the next load asks again, with the API's detail (403).
+    await page.evaluate(() => localStorage.setItem('offlinetube.apiKey', 'otk_00000000_wrong'));
+    let from = lists.length;
+    await page.reload();
+    await dialog.waitFor();
+    assert.equal(await page.locator('#key-reason').textContent(), 'The server said: Invalid or revoked API key');
+    assert.equal(lists[from].status, 403);
+    assert.equal(await keyOf(from), 'otk_00000000_wrong');
+    await dialog.getByLabel('API key').fill(AUTH_KEY);
+    await dialog.getByRole('button', { name: 'Save key' }).click();
+    await c.waitFor();
+    assert.equal(await page.evaluate(() => localStorage.getItem('offlinetube.apiKey')), AUTH_KEY);
+
+    // Reload: the stored key is sent at once and nothing asks for it.
+    from = lists.length;
+    await page.reload();
+    await c.waitFor();
+    assert.equal(await c.getAttribute('data-status'), 'completed');
+    assert.equal(await dialog.isVisible(), false);
+    assert.equal(lists[from].status, 200);
+    assert.equal(await keyOf(from), AUTH_KEY);
+    assert.ok(lists.slice(from).every((l) => l.status === 200), lists.slice(from).map((l) => l.status).join());
+    await context.close();
+  });
 
 test('polling stops while the tab is hidden, and backs off while nothing happens', async () => {
   const context = await browser.newContext({ viewport: DESKTOP });

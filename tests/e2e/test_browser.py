@@ -3,7 +3,8 @@ service and the fixture site.
 
 The browser side is tests/browser/web.test.mjs (Node's test runner driving
 Debian's chromium through playwright-core, axe-core for accessibility); this
-file gives it a service and checks that every one of its tests passed.  Run
+file gives it a service (and a second one with API keys on, with a key made by
+`offlinetube-api key add`) and checks that every one of its tests passed.  Run
 it with `make browser` (which installs chromium and the npm packages first);
 `make e2e` leaves it out.
 """
