@@ -205,6 +205,8 @@ class Bench:
             "OFFLINETUBE_SOCKET": self.sock,
             "OFFLINETUBE_FFMPEG": FFMPEG,
             "OFFLINETUBE_ALLOW_PRIVATE_URLS": "1",
+            # Started as root, the programs need an account to become.
+            **({"OFFLINETUBE_USER": "nobody"} if os.geteuid() == 0 else {}),
             # The rate limit is per client address and wrk is one address:
             # high enough never to refuse, still on the path of every request.
             "OFFLINETUBE_RATE_LIMIT": "1000000",

@@ -51,6 +51,7 @@ static const struct centry centries[] = {
 	I(max_pending, 1, 100000, "100"),
 	I(min_free_mb, 0, 1 << 30, "1024"),
 	S(max_filesize,		""),
+	S(user,			""),
 };
 #define NCENTRIES (sizeof(centries) / sizeof(centries[0]))
 

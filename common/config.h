@@ -27,6 +27,7 @@ struct config {
 	int	 max_pending;		/* OFFLINETUBE_MAX_PENDING, waiting tasks per key */
 	int	 min_free_mb;		/* OFFLINETUBE_MIN_FREE_MB: no job starts below it */
 	char	 max_filesize[16];	/* OFFLINETUBE_MAX_FILESIZE: yt-dlp --max-filesize */
+	char	 user[64];		/* OFFLINETUBE_USER: who to become when started as root */
 
 	/* Paths derived from data_dir. */
 	char	 db_path[PATH_MAX];

@@ -17,12 +17,15 @@
 #include "config.h"
 #include "keycmd.h"
 #include "log.h"
+#include "privdrop.h"
 #include "req.h"
 #include "route.h"
 #include "store.h"
+#include "util.h"
 
 struct api_thread {
 	pthread_t		 tid;
+	volatile sig_atomic_t	 done;		/* the thread has left its loop */
 	struct worker_ctx	 ctx;
 	int			 listen_fd;
 };
@@ -85,7 +88,7 @@ api_thread_main(void *arg)
 	}
 	r->ctx = &t->ctx;
 	r->fcgi = &fr;
-	FCGX_InitRequest(&fr, t->listen_fd, 0);
+	FCGX_InitRequest(&fr, t->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
 	while (!stopping) {
 		if (FCGX_Accept_r(&fr) < 0)
 			break;
@@ -95,6 +98,7 @@ api_thread_main(void *arg)
 	}
 	FCGX_Free(&fr, 1);
 	free(r);
+	t->done = 1;
 	return NULL;
 }
 
@@ -143,28 +147,35 @@ inherited_socket(char *buf, size_t len)
 	return 1;
 }
 
+/* SIGUSR1 only interrupts accept(): the handler has nothing to do. */
+static void
+on_wake(int sig)
+{
+	(void)sig;
+}
+
 /*
  * Wakes the threads blocked in accept() on a socket that is not ours to shut
- * down (systemd keeps it listening for the next start): one empty connection
- * each; libfcgi, with its shutdown pending, then returns -1.
+ * down (systemd keeps it listening for the next start): a signal without
+ * SA_RESTART makes accept() fail with EINTR, which FCGI_FAIL_ACCEPT_ON_INTR
+ * turns into a -1 from FCGX_Accept_r.  Repeated until each thread is out, as
+ * one may not have reached accept() yet when the first signal lands.
  */
 static void
-wake_accepts(const char *path, int n)
+wake_accepts(struct api_thread *threads, int n)
 {
-	struct sockaddr_un	 sun;
-	int			 i, s;
+	int64_t	 until = util_now_ms() + 3000;
+	int	 i, left;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path) >=
-	    (int)sizeof(sun.sun_path))
-		return;
-	for (i = 0; i < n; i++) {
-		if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-			return;
-		(void)connect(s, (struct sockaddr *)&sun, sizeof(sun));
-		close(s);
-	}
+	do {
+		for (i = 0, left = 0; i < n; i++)
+			if (!threads[i].done) {
+				pthread_kill(threads[i].tid, SIGUSR1);
+				left++;
+			}
+		if (left > 0)
+			usleep(20000);
+	} while (left > 0 && util_now_ms() < until);
 }
 
 int
@@ -176,9 +187,11 @@ main(int argc, char *argv[])
 	const char		*cfgfile = NULL;
 	char			 err[512];
 	sigset_t		 sigs;
+	struct sigaction	 sa;
 	int			 ch, fd = -1, i, started = 0, sig, rc = 1, inherited = 0;
 
 	log_init("offlinetube-api");
+	privdrop_umask();
 	while ((ch = getopt(argc, argv, "+c:hv")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -199,19 +212,26 @@ main(int argc, char *argv[])
 		log_warnx(NULL, "config: %s", err);
 		return 1;
 	}
-	if (optind < argc && strcmp(argv[optind], "key") == 0)
-		return keycmd_main(&cfg, argc - optind - 1, argv + optind + 1);
-	if (optind < argc) {
+	if (optind < argc && strcmp(argv[optind], "key") != 0) {
 		usage(stderr);
 		return 1;
 	}
-	fprintf(stderr, "offlinetube-api: configuration:\n");
-	config_print(&cfg, stderr);
+	if (optind == argc) {
+		fprintf(stderr, "offlinetube-api: configuration:\n");
+		config_print(&cfg, stderr);
+	}
 	if (config_make_dirs(&cfg) == -1) {
 		log_warnx(NULL, "cannot create directories under %s: %s",
 		    cfg.data_dir, strerror(errno));
 		return 1;
 	}
+	/* Before the database, the key command, the socket: never as root. */
+	if (privdrop(&cfg, err, sizeof(err)) == -1) {
+		log_warnx(NULL, "%s", err);
+		return 1;
+	}
+	if (optind < argc)
+		return keycmd_main(&cfg, argc - optind - 1, argv + optind + 1);
 	/* Open once here so migrations run before any thread or request. */
 	if ((db = store_open(cfg.db_path, err, sizeof(err))) == NULL) {
 		log_warnx(NULL, "database: %s", err);
@@ -227,6 +247,10 @@ main(int argc, char *argv[])
 
 	/* Signals go to this thread's sigwait() only; request threads never see them. */
 	signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wake;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
@@ -271,7 +295,7 @@ stop:
 	FCGX_ShutdownPending();
 	/* Wakes every thread blocked in accept(); libfcgi then returns -1. */
 	if (inherited)
-		wake_accepts(cfg.socket, started);
+		wake_accepts(threads, started);
 	else
 		shutdown(fd, SHUT_RDWR);
 	for (i = 0; i < started; i++) {

@@ -10,6 +10,11 @@ data=${OFFLINETUBE_DATA_DIR:-./var}
 mkdir -p "$data"
 data=$(cd "$data" && pwd)
 export OFFLINETUBE_DATA_DIR=$data
+# The programs never serve as root: started as root, they become this user.
+if [ "$(id -u)" -eq 0 ] && [ -z "${OFFLINETUBE_USER:-}" ]; then
+	export OFFLINETUBE_USER=nobody
+	echo "run: started as root; the API and the worker will run as $OFFLINETUBE_USER" >&2
+fi
 listen=${OFFLINETUBE_LISTEN:-127.0.0.1:8001}
 socket=${OFFLINETUBE_SOCKET:-$data/run/api.sock}
 # Debian puts nginx in /usr/sbin, which a normal user's PATH may lack.

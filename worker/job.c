@@ -662,8 +662,11 @@ job_complete(struct job *j)
 		job_fail(j, dest);
 		return;
 	}
-	/* nginx's workers may run as another user. */
-	(void)chmod(dest, 0644);
+	/*
+	 * Readable by the group too: deployed, nginx reads media as the group
+	 * of the setgid downloads directory; nobody else reads anything.
+	 */
+	(void)chmod(dest, 0640);
 	have_thumb = media_thumbnail(j->outdir, media, conf->thumbnails_dir,
 	    j->claim.id, thumb, sizeof(thumb));
 	if (have_thumb) {

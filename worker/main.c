@@ -19,6 +19,7 @@
 #include "job.h"
 #include "lane.h"
 #include "log.h"
+#include "privdrop.h"
 #include "spawn.h"
 #include "store.h"
 #include "util.h"
@@ -295,6 +296,7 @@ main(int argc, char *argv[])
 	int		 ch, lockfd, stopping = 0, children, claims, rc, hup;
 
 	log_init("offlinetube-worker");
+	privdrop_umask();
 	while ((ch = getopt(argc, argv, "c:hv")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -320,6 +322,11 @@ main(int argc, char *argv[])
 	if (config_make_dirs(&conf) == -1) {
 		log_warnx(NULL, "cannot create the directories under %s: %s",
 		    conf.data_dir, strerror(errno));
+		return 1;
+	}
+	/* Before the lock, the database and any yt-dlp: never as root. */
+	if (privdrop(&conf, err, sizeof(err)) == -1) {
+		log_warnx(NULL, "%s", err);
 		return 1;
 	}
 	if ((lockfd = lock_data_dir(&conf)) == -1)

@@ -129,7 +129,7 @@ media_thumbnail(const char *dir, const char *media, const char *thumbdir,
 			log_warnx(id, "thumbnail %s: %s", dest, strerror(errno));
 			continue;
 		}
-		(void)chmod(dest, 0644);
+		(void)chmod(dest, 0640);	/* as the media file: see job_complete() */
 		found = 1;
 	}
 	closedir(d);

@@ -3,6 +3,7 @@
 A module shares one service (`service`); tests that stop, kill or reconfigure
 programs make their own (`make_service`).  See harness.py.
 """
+import os
 import shutil
 import tempfile
 
@@ -26,6 +27,14 @@ def site(tmp_path_factory):
 def xdg(site):
     d = tempfile.mkdtemp(prefix="ot-xdg-", dir="/tmp")
     fixture_site.write_ytdlp_config(d, site.base)
+    # yt-dlp runs as the programs' user (not root when the suite is root): it must read the plugin.
+    for root, dirs, files in os.walk(d):
+        os.chmod(root, 0o755)
+        for f in files:
+            os.chmod(os.path.join(root, f), 0o644)
+    # Where tests/fixtures/ytdlp-counting records its runs, writable by that user.
+    os.mkdir(os.path.join(d, "runs"))
+    os.chmod(os.path.join(d, "runs"), 0o1777)
     yield d
     shutil.rmtree(d, ignore_errors=True)
 

@@ -29,6 +29,9 @@ FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
 FFPROBE = shutil.which("ffprobe") or "/usr/bin/ffprobe"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
+# Whom the programs become when the suite runs as root.
+RUN_AS = "nobody"
+
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
 FINAL = ("completed", "error", "cancelled")
 
@@ -173,6 +176,8 @@ class Service:
             "OFFLINETUBE_MAX_DOWNLOADS": "3",
             # The suite polls hard from one address; test_rate_limits lowers these.
             "OFFLINETUBE_RATE_LIMIT": "1000",
+            # Run as root (CI), the programs refuse to start unless told whom to become.
+            **({"OFFLINETUBE_USER": RUN_AS} if os.geteuid() == 0 else {}),
             "OFFLINETUBE_LOOKUP_RATE_LIMIT": "6000",
             "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=23",
             "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",

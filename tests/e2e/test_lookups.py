@@ -23,7 +23,7 @@ def lsvc(make_service_module):
 def runs(svc, marker):
     """How many times yt-dlp was started with marker in its arguments."""
     try:
-        with open(os.path.join(svc.xdg, "ytdlp-runs.log")) as f:
+        with open(os.path.join(svc.xdg, "runs", "ytdlp-runs.log")) as f:
             return sum(1 for line in f if marker in line)
     except FileNotFoundError:
         return 0
