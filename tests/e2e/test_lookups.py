@@ -7,15 +7,18 @@ import uuid
 
 import pytest
 
-from harness import REPO, ffprobe, proc_cmdline, wait_until
+from harness import ffprobe, proc_cmdline, wait_until
 
-COUNTING = os.path.join(REPO, "tests", "fixtures", "ytdlp-counting")
+
+def counting(xdg):
+    """yt-dlp behind a wrapper that records each run (see tests/fixtures/ytdlp-counting)."""
+    return os.path.join(xdg, "ytdlp-counting")
 
 
 @pytest.fixture(scope="module")
-def lsvc(make_service_module):
+def lsvc(make_service_module, xdg):
     return make_service_module(
-        OFFLINETUBE_YTDLP=COUNTING, OFFLINETUBE_SEARCH_PREFIX="otfixsearch",
+        OFFLINETUBE_YTDLP=counting(xdg), OFFLINETUBE_SEARCH_PREFIX="otfixsearch",
         OFFLINETUBE_TRENDING_QUERY="Playlist entry", OFFLINETUBE_LOOKUP_TIMEOUT=20,
         OFFLINETUBE_MAX_DOWNLOADS=1)
 
@@ -112,8 +115,8 @@ def test_identical_searches_at_the_same_moment_run_yt_dlp_once(lsvc):
     assert runs(lsvc, q) == 1
 
 
-def test_a_lookup_that_hangs_ends_in_504_and_leaves_no_process(make_service):
-    svc = make_service(OFFLINETUBE_YTDLP=COUNTING, OFFLINETUBE_LOOKUP_TIMEOUT=3)
+def test_a_lookup_that_hangs_ends_in_504_and_leaves_no_process(make_service, xdg):
+    svc = make_service(OFFLINETUBE_YTDLP=counting(xdg), OFFLINETUBE_LOOKUP_TIMEOUT=3)
     q = f"othang {uuid.uuid4().hex[:6]}"
     st, _, body = search(svc, q)
     assert st == 504, body
