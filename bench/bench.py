@@ -183,6 +183,11 @@ class Bench:
         self.bin = bindir
         self.secs = seconds
         self.dir = tempfile.mkdtemp(prefix="otb-", dir="/tmp")
+        # Run as root, the programs become nobody, who must reach the data below
+        # and write the pickup marks of the stand-in yt-dlp.
+        os.chmod(self.dir, 0o755)
+        os.mkdir(os.path.join(self.dir, "marks"))
+        os.chmod(os.path.join(self.dir, "marks"), 0o1777)
         self.data = os.path.join(self.dir, "data")
         self.static = os.path.join(self.dir, "static")
         self.site = os.path.join(self.dir, "site")
@@ -459,7 +464,7 @@ http {{
 
     def pickup(self, n):
         """Item 4a: from the POST's answer to the (trivial) yt-dlp being spawned."""
-        marks = os.path.join(self.dir, "pickup.log")
+        marks = os.path.join(self.dir, "marks", "pickup.log")
         lat = []
         for i in range(n):
             url = f"http://127.0.0.1:9/pickup-{i}"
@@ -536,6 +541,7 @@ http {{
         url, size = self.make_fixture()
         argvdir = os.path.join(self.dir, "argv")
         os.makedirs(argvdir)
+        os.chmod(argvdir, 0o1777)   # the worker's user (nobody, run as root) writes here
         wrap = self.write_script("ytdlp-record", f"""#!/bin/bash
 printf '%s\\0' "$@" > {argvdir}/$$
 exec {YTDLP} "$@"
@@ -732,7 +738,7 @@ def main():
     pickup = b.write_script("ytdlp-pickup", f"""#!/bin/bash
 # A trivial yt-dlp: notes when it was started and for which URL, then fails.
 if [ "$1" = --version ]; then echo 2099.01.01; exit 0; fi
-printf '%s %s\\n' "$EPOCHREALTIME" "${{@: -1}}" >> {b.dir}/pickup.log
+printf '%s %s\\n' "$EPOCHREALTIME" "${{@: -1}}" >> {b.dir}/marks/pickup.log
 echo "ERROR: benchmark stand-in" >&2
 exit 1
 """)

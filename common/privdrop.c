@@ -97,7 +97,9 @@ privdrop(const struct config *c, char *err, size_t errlen)
 	/* The user's own home may not exist (nobody's does not): yt-dlp gets one. */
 	if (util_path_join(home, sizeof(home), c->data_dir, ".home") == -1 ||
 	    util_mkdir_p(home, 0700) == -1 || setenv("HOME", home, 1) == -1) {
-		snprintf(err, errlen, "cannot make a home under %s", c->data_dir);
+		snprintf(err, errlen, "as %s, cannot write in %s: %s (is a parent "
+		    "directory closed to %s?)", c->user, c->data_dir,
+		    strerror(errno), c->user);
 		return -1;
 	}
 	return 0;

@@ -110,17 +110,35 @@ auth_startup_check(const struct config *c, struct store *db, char *err,
 	return 0;
 }
 
-/* Whether this request must carry a key: auto means keys once the LAN can reach us, or once any exists. */
+/* How long a thread trusts its answer to "does any key exist?". */
+#define KEYS_RECHECK_MS	1000
+
+/*
+ * Whether this request must carry a key: auto means keys once the LAN can
+ * reach us, or once any key exists.  The latter is asked of the database at
+ * most once a second per thread, not on every request: a key just added (or
+ * the last one revoked) takes effect within that second.
+ */
 static int
 auth_required(struct req *r)
 {
 	const char	*mode = r->ctx->cfg->auth;
+	int64_t		 now;
+	int		 any;
 
 	if (strcmp(mode, "off") == 0)
 		return 0;
 	if (strcmp(mode, "on") == 0 || !listen_is_loopback)
 		return 1;
-	return store_key_any(r->ctx->db) != 0;
+	now = util_now_ms();
+	if (r->ctx->keys_checked == 0 ||
+	    now - r->ctx->keys_checked >= KEYS_RECHECK_MS) {
+		/* A database error counts as "keys exist": fail closed. */
+		any = store_key_any(r->ctx->db);
+		r->ctx->keys_exist = any != 0;
+		r->ctx->keys_checked = now;
+	}
+	return r->ctx->keys_exist;
 }
 
 static void

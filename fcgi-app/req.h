@@ -3,6 +3,7 @@
 #define OT_REQ_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <fcgiapp.h>
 
@@ -18,6 +19,8 @@ struct json_object;
 struct worker_ctx {
 	struct store		*db;
 	const struct config	*cfg;
+	int			 keys_exist;	/* auth: whether any key exists, as of ... */
+	int64_t			 keys_checked;	/* ... this monotonic ms (0: never) */
 };
 
 struct req {

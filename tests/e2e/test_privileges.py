@@ -53,3 +53,15 @@ def test_files_are_closed_to_other_users(service, site):
     for d in ("downloads", "thumbnails", "tmp"):
         mode = stat.S_IMODE(os.stat(os.path.join(service.data_dir, d)).st_mode)
         assert mode & 0o007 == 0, (d, oct(mode))
+
+
+@as_root
+def test_a_data_directory_the_user_cannot_reach_is_said_so(tmp_path):
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0o700)
+    env = dict(os.environ, OFFLINETUBE_DATA_DIR=str(closed / "data"), OFFLINETUBE_USER=RUN_AS,
+               ASAN_OPTIONS="detect_leaks=0")
+    p = subprocess.run([os.path.join(BIN, "offlinetube-worker")], env=env,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0
+    assert f"as {RUN_AS}, cannot write in" in p.stderr, p.stderr
