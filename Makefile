@@ -154,8 +154,8 @@ fuzz-smoke:
 
 # `make bench`: the service measured against its own parts (bench/bench.py);
 # writes docs/benchmarks.md.  Not part of `make test`: a benchmark asserts nothing.
-bench-deps: deps
-	@sh bench/deps.sh
+bench-deps:
+	@sh scripts/install-deps.sh bench
 
 $(B)/bench/%: bench/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -931,18 +931,12 @@ lookup_row(sqlite3_stmt *st, struct lookup *l)
 	return 0;
 }
 
-/* 1: a live look-up or a fresh answer for this question is in l; 0: none. */
-int
-store_lookup_find(struct store *s, const char *kind, const char *query,
-    int max_results, int64_t now, struct lookup *l)
+/* Steps a look-up statement of at most one row into l: 1 found, 0 none, -1 error. */
+static int
+step_lookup(sqlite3_stmt *st, struct lookup *l)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_FIND];
-	int		 rc, found = 0;
+	int	 rc, found = 0;
 
-	bind_text(st, 1, kind);
-	bind_text(st, 2, query);
-	sqlite3_bind_int(st, 3, max_results);
-	sqlite3_bind_int64(st, 4, now);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		if (lookup_row(st, l) == -1)
@@ -954,6 +948,20 @@ store_lookup_find(struct store *s, const char *kind, const char *query,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
 	return found;
+}
+
+/* 1: a live look-up or a fresh answer for this question is in l; 0: none. */
+int
+store_lookup_find(struct store *s, const char *kind, const char *query,
+    int max_results, int64_t now, struct lookup *l)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_FIND];
+
+	bind_text(st, 1, kind);
+	bind_text(st, 2, query);
+	sqlite3_bind_int(st, 3, max_results);
+	sqlite3_bind_int64(st, 4, now);
+	return step_lookup(st, l);
 }
 
 /* 1: inserted, id set; 0: another asker's live look-up won the race. */
@@ -984,20 +992,9 @@ int
 store_lookup_get(struct store *s, long long id, struct lookup *l)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_GET];
-	int		 rc, found = 0;
 
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (lookup_row(st, l) == -1)
-			rc = SQLITE_NOMEM;
-		else
-			found = 1;
-	}
-	stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return -1;
-	return found;
+	return step_lookup(st, l);
 }
 
 /* The API gave up waiting: the worker sees the row end and stops yt-dlp. */
