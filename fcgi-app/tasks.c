@@ -73,8 +73,7 @@ tasks_create(struct req *r)
 		    "%d); wait for some to start", r->ctx->cfg->max_pending);
 		return reply_error(r, 429, detail);
 	}
-	if (store_task_insert(r->ctx->db, &t) == -1 ||
-	    store_task_get(r->ctx->db, id, r->owner, &task) != 1 ||
+	if (store_task_insert(r->ctx->db, &t, &task) == -1 ||
 	    auth_decorate(r, task) == -1) {
 		json_object_put(task);
 		return db_failed(r, "task insert");

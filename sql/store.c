@@ -89,7 +89,7 @@ static const char *const sqls[STMT__MAX] = {
 	    "audio_format, title, thumbnail, is_playlist, playlist_id, "
 	    "playlist_index, playlist_total, created_at, updated_at, owner_key) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), coalesce(?8, ''), "
-	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12, ?13)",
+	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12, ?13) RETURNING " TASK_COLS,
 	[STMT_TASK_GET] =
 	    "SELECT " TASK_COLS " FROM tasks WHERE id = ?1 " OWNED(2),
 	[STMT_TASK_LIST] =
@@ -520,12 +520,20 @@ task_json(sqlite3_stmt *st)
 	return o;
 }
 
+/*
+ * The record comes back from the insert itself: a read after it could already
+ * see the worker's claim, and the contract says a new task answers "pending".
+ */
 int
-store_task_insert(struct store *s, const struct task_new *t)
+store_task_insert(struct store *s, const struct task_new *t,
+    struct json_object **out)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_INSERT];
 	char		 now[ISO_TIME_LEN];
+	int		 rc;
 
+	if (out != NULL)
+		*out = NULL;
 	util_iso_now(now);
 	bind_text(st, 1, t->id);
 	bind_text(st, 2, t->url);
@@ -540,7 +548,20 @@ store_task_insert(struct store *s, const struct task_new *t)
 	sqlite3_bind_int(st, 11, t->playlist_total > 0 ? t->playlist_total : 1);
 	bind_text(st, 12, now);
 	bind_owner(st, 13, t->owner);
-	return stmt_exec(s, st) == 1 ? 0 : -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW && out != NULL &&
+	    (*out = task_json(st)) == NULL)
+		rc = SQLITE_NOMEM;
+	/* The row is written by the first step; this one ends the statement. */
+	if (rc == SQLITE_ROW)
+		rc = sqlite3_step(st);
+	stmt_done(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (out != NULL) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return -1;
 }
 
 int

@@ -52,7 +52,9 @@ int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
 
 /* Tasks, as the API uses them. */
-int	 store_task_insert(struct store *, const struct task_new *);
+/* out, when not NULL, receives the record as inserted (the caller frees it). */
+int	 store_task_insert(struct store *, const struct task_new *,
+	    struct json_object **out);
 /*
  * owner: an api_keys.id to see only that key's tasks; 0 (keys off) or a
  * negative number (an admin key) to see every task.

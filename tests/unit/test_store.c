@@ -23,7 +23,7 @@ add(struct store *s, const char *id)
 	t.download_type = "video";
 	t.quality = "best";
 	t.audio_format = "m4a";
-	CHECK(store_task_insert(s, &t) == 0);
+	CHECK(store_task_insert(s, &t, NULL) == 0);
 }
 
 static void
@@ -86,6 +86,42 @@ test_claim_takes_oldest_pending_once(void)
 	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-00000000ffff", 0, status) == 0);
 	store_close(a);
 	store_close(b);
+}
+
+/* The answer to a create is the row the insert wrote, never a later read of it. */
+static void
+test_insert_returns_the_record_it_wrote(void)
+{
+	struct store		*s;
+	struct task_new		 t;
+	struct json_object	*o, *v;
+	char			 err[256], fn[STORE_FILENAME_MAX + 1];
+
+	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	memset(&t, 0, sizeof(t));
+	t.id = "00000000-0000-4000-8000-0000000000a1";
+	t.url = "http://example.com/a";
+	t.download_type = "audio";
+	t.quality = "128kbps";
+	t.audio_format = "mp3";
+	CHECK(store_task_insert(s, &t, &o) == 0);
+	CHECK(o != NULL);
+	CHECK(json_object_object_get_ex(o, "id", &v));
+	CHECK_STR(json_object_get_string(v), t.id);
+	CHECK(json_object_object_get_ex(o, "status", &v));
+	CHECK_STR(json_object_get_string(v), "pending");
+	CHECK(json_object_object_get_ex(o, "quality", &v));
+	CHECK_STR(json_object_get_string(v), "128kbps");
+	CHECK(json_object_object_get_ex(o, "playlist_total", &v));
+	CHECK(json_object_get_int(v) == 1);
+	CHECK(json_object_object_get_ex(o, "completed_at", &v) && v == NULL);
+	json_object_put(o);
+	/* The same id twice is refused, and nothing comes back. */
+	CHECK(store_task_insert(s, &t, &o) == -1);
+	CHECK(o == NULL);
+	/* The tests after this one count the rows. */
+	CHECK(store_task_delete(s, t.id, 0, fn) == 1);
+	store_close(s);
 }
 
 static void
@@ -197,6 +233,7 @@ main(void)
 	snprintf(dbpath, sizeof(dbpath), "%s/t.db", dir);
 	test_migrations_apply_once_and_are_recorded();
 	test_claim_takes_oldest_pending_once();
+	test_insert_returns_the_record_it_wrote();
 	test_recovery_requeues_then_gives_up();
 	test_list_pages_newest_first_and_delete();
 	test_lookups_dedupe_cache_and_prune();
