@@ -29,16 +29,24 @@
 
 #define JOBS_MAX	32		/* config caps max_downloads here */
 #define LEASE_SECS	60		/* main.c refreshes every 10 s */
-#define RESOLVE_MAX	(64 << 20)	/* a 5000-entry playlist is a few MiB */
-#define LINE_MAX_BYTES	(1 << 20)	/* one stdout line in phase 2 */
+#define LISTING_MAX	(64 << 20)	/* a -J answer: a 5000-entry playlist is a few MiB */
+#define LINE_MAX_BYTES	(1 << 20)	/* one stdout line of a download run */
 #define ERR_TAIL	16384		/* stderr kept for error_message */
 #define WRITE_EVERY_MS	250		/* progress rows: at most 4 a second */
 #define KILL_AFTER_MS	300		/* SIGTERM, then SIGKILL: stopped within 1 s */
 
-enum phase { PHASE_RESOLVE, PHASE_DOWNLOAD };
+/*
+ * A job is one download run (see ytdlp.c), which also lists a playlist's
+ * entries instead of downloading them.  A playlist whose entries are whole
+ * videos cannot be listed that way (yt-dlp would download them all into
+ * this one task), so on seeing such an entry the run is stopped and the URL
+ * listed with -J instead; the download run follows.
+ */
+enum phase { PHASE_DOWNLOAD, PHASE_LISTING };
 
 /* Why we are stopping a child ourselves; what happens to the row depends on it. */
-enum stop { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT, STOP_TOOBIG, STOP_SHUTDOWN };
+enum stop { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT, STOP_TOOBIG, STOP_SHUTDOWN,
+	STOP_RELIST };
 
 struct buf {
 	char	*data;
@@ -52,7 +60,7 @@ struct job {
 	char			 info[PATH_MAX];	/* dir/info.json */
 	enum phase		 phase;
 	struct child		 child;
-	struct buf		 out;		/* resolve: all of it; download: a partial line */
+	struct buf		 out;		/* listing: all of it; download: a partial line */
 	struct buf		 err;		/* the tail of stderr */
 	size_t			 errscan;	/* err is marker-free before this */
 	enum stop		 stop;
@@ -64,6 +72,9 @@ struct job {
 	int64_t			 written;	/* when progress was last written */
 	int			 processing;
 	int			 over_max_filesize;	/* yt-dlp skipped the file: too big */
+	int			 listed;	/* no more listing: the URL is known */
+	struct json_object	*entries;	/* a playlist's flat entries, NULL: none */
+	int			 entries_over;	/* listed past RESOLVE_ENTRIES_MAX */
 	char			 title[1024];
 	char			 format_note[32];
 	char			 filepath[PATH_MAX];
@@ -151,10 +162,11 @@ job_signal(struct job *j, int sig)
 		    strerror(errno));
 }
 
+/* A stop for a re-listing gives way to any other reason: a cancel, a shutdown. */
 static void
 job_stop(struct job *j, enum stop why)
 {
-	if (j->stop != STOP_NONE || j->child.pid <= 0)
+	if ((j->stop != STOP_NONE && j->stop != STOP_RELIST) || j->child.pid <= 0)
 		return;
 	j->stop = why;
 	job_signal(j, SIGTERM);
@@ -172,6 +184,7 @@ job_free(struct job *j)
 		    strerror(errno));
 	buf_free(&j->out);
 	buf_free(&j->err);
+	json_object_put(j->entries);
 	for (i = 0; i < njobs; i++)
 		if (jobs[i] == j) {
 			jobs[i] = jobs[--njobs];
@@ -207,6 +220,21 @@ job_spawn(struct job *j, const struct ytdlp_argv *a)
 	buf_drop(&j->out, j->out.len);
 	buf_drop(&j->err, j->err.len);
 	j->errscan = 0;
+	j->stop = STOP_NONE;
+	j->kill_at = 0;
+	j->filepath[0] = '\0';
+	j->over_max_filesize = 0;
+	return 0;
+}
+
+/* Empties outdir between two runs of a job: nothing a stopped run left is taken for the next. */
+static int
+job_fresh_outdir(struct job *j)
+{
+	if (util_rm_rf(j->outdir) == -1 || mkdir(j->outdir, 0700) == -1) {
+		job_fail(j, "cannot empty the temporary directory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -236,12 +264,28 @@ job_download(struct job *j, const char *url, int use_info)
 	return job_spawn(j, &a);
 }
 
+/* The -J listing of a playlist whose entries are whole videos. */
+static int
+job_list(struct job *j)
+{
+	struct ytdlp_argv	 a;
+
+	j->listed = 1;
+	if (job_fresh_outdir(j) == -1)
+		return -1;
+	if (ytdlp_resolve_argv(conf->ytdlp, j->claim.url, &a) == -1) {
+		job_fail(j, "cannot build the yt-dlp command line");
+		return -1;
+	}
+	j->phase = PHASE_LISTING;
+	return job_spawn(j, &a);
+}
+
 /* Starts one claimed task; on failure the row is failed and the job gone. */
 static void
 job_start(const struct task_claim *c)
 {
 	struct job		*j;
-	struct ytdlp_argv	 a;
 	const char		*why;
 	char			 msg[256];
 
@@ -280,17 +324,9 @@ job_start(const struct task_claim *c)
 		job_fail(j, "cannot create the temporary directory");
 		goto fail;
 	}
-	if (c->is_playlist) {
-		if (job_download(j, c->url, 0) == -1)
-			goto fail;
-		return;
-	}
-	j->phase = PHASE_RESOLVE;
-	if (ytdlp_resolve_argv(conf->ytdlp, c->url, &a) == -1) {
-		job_fail(j, "cannot build the yt-dlp command line");
-		goto fail;
-	}
-	if (job_spawn(j, &a) == -1)
+	/* A playlist's entry is one video: nothing in it is listed again. */
+	j->listed = c->is_playlist;
+	if (job_download(j, c->url, 0) == -1)
 		goto fail;
 	return;
 fail:
@@ -352,7 +388,7 @@ jobs_cancel_requested(void)
 	int	 rc;
 
 	for (i = 0; i < njobs; i++) {
-		if (jobs[i]->stop != STOP_NONE)
+		if (jobs[i]->stop != STOP_NONE && jobs[i]->stop != STOP_RELIST)
 			continue;
 		rc = store_task_status(db, jobs[i]->claim.id, status);
 		if (rc == -1) {
@@ -432,12 +468,55 @@ format_line(struct job *j, const char *json)
 			snprintf(j->format_note, sizeof(j->format_note),
 			    "%dkbps", kbps);
 	}
-	/* A playlist entry skipped phase 1: its title arrives only now. */
+	/*
+	 * The first format line names the video: its title (a playlist's
+	 * listing gave only a provisional one) and the remote thumbnail go
+	 * into the row before the download starts.
+	 */
 	if (j->title[0] == '\0' && json_object_object_get_ex(o, "title", &v) &&
 	    (t = json_object_get_string(v)) != NULL && strlen(t) < sizeof(j->title)) {
 		memcpy(j->title, t, strlen(t) + 1);
-		if (store_task_set_info(db, j->claim.id, j->title, NULL, NULL) == -1)
+		if (!json_object_object_get_ex(o, "thumbnail", &v) ||
+		    (t = json_object_get_string(v)) == NULL || strlen(t) > STORE_URL_MAX ||
+		    (strncmp(t, "http://", 7) != 0 && strncmp(t, "https://", 8) != 0))
+			t = NULL;
+		if (store_task_set_info(db, j->claim.id, j->title, t, NULL) == -1)
 			log_warnx(j->claim.id, "set_info: %s", store_errmsg(db));
+	}
+	json_object_put(o);
+}
+
+/*
+ * "[ot-entry] {...}": a playlist's entry listed flat ("_type": "url") is kept
+ * for job_playlist().  A whole video with a playlist index means yt-dlp is
+ * about to download a playlist's videos into this one task: the run is
+ * stopped and the URL listed instead.  A lone video has neither, and is the
+ * download itself.
+ */
+static void
+entry_line(struct job *j, const char *json)
+{
+	struct json_object	*o, *v;
+	const char		*type = NULL;
+
+	if ((o = json_tokener_parse(json)) == NULL)
+		return;
+	if (json_object_object_get_ex(o, "_type", &v))
+		type = json_object_get_string(v);
+	if (type != NULL && strcmp(type, "url") == 0) {
+		if (j->entries == NULL)
+			j->entries = json_object_new_array();
+		/* Past the cap the entries are only counted: resolve.c cuts there. */
+		if (j->entries != NULL &&
+		    json_object_array_length(j->entries) < RESOLVE_ENTRIES_MAX &&
+		    json_object_array_add(j->entries, o) == 0)
+			return;
+		j->entries_over++;
+	} else if (!j->listed &&
+	    json_object_object_get_ex(o, "playlist_index", &v) &&
+	    json_object_is_type(v, json_type_int)) {
+		log_info(j->claim.id, "a playlist of whole videos: listing it first");
+		job_stop(j, STOP_RELIST);
 	}
 	json_object_put(o);
 }
@@ -454,6 +533,11 @@ stdout_line(struct job *j, char *line, size_t len)
 		j->dirty = 1;
 		if (util_now_ms() - j->written >= WRITE_EVERY_MS)
 			progress_write(j);
+		return;
+	}
+	ml = strlen(YTDLP_MARK_ENTRY);
+	if (len > ml && strncmp(line, YTDLP_MARK_ENTRY, ml) == 0) {
+		entry_line(j, line + ml);
 		return;
 	}
 	ml = strlen(YTDLP_MARK_FORMAT);
@@ -473,7 +557,7 @@ stdout_line(struct job *j, char *line, size_t len)
 	log_debug(j->claim.id, "yt-dlp: %s", line);
 }
 
-/* Phase 2's stdout, line by line; a line longer than LINE_MAX_BYTES is dropped. */
+/* A download run's stdout, line by line; a line longer than LINE_MAX_BYTES is dropped. */
 static void
 stdout_lines(struct job *j)
 {
@@ -490,18 +574,24 @@ stdout_lines(struct job *j)
 	}
 }
 
-/* "[ot-pp:started:Merger]": FFmpeg work begins; MoveFiles is only a rename. */
+/*
+ * "[ot-pp:started:Merger]": FFmpeg work begins.  MoveFiles is only a rename,
+ * and Concat, which runs after any playlist, joins nothing unless asked to
+ * with --concat-playlist, which we never pass.
+ */
 static void
 pp_marker(struct job *j, const char *m, size_t len)
 {
 	static const char	 started[] = YTDLP_MARK_PP "started:";
-	size_t			 sl = sizeof(started) - 1;
+	static const char *const idle[] = { "MoveFiles]", "Concat]" };
+	size_t			 i, sl = sizeof(started) - 1;
 
 	if (j->processing || len < sl || memcmp(m, started, sl) != 0)
 		return;
-	if (len - sl == strlen("MoveFiles]") &&
-	    memcmp(m + sl, "MoveFiles]", len - sl) == 0)
-		return;
+	for (i = 0; i < sizeof(idle) / sizeof(idle[0]); i++)
+		if (len - sl == strlen(idle[i]) &&
+		    memcmp(m + sl, idle[i], len - sl) == 0)
+			return;
 	j->processing = 1;
 	if (j->dirty)
 		progress_write(j);
@@ -561,10 +651,10 @@ job_read(struct job *j, int fd)
 				stderr_scan(j);
 			continue;
 		}
-		if (j->phase == PHASE_RESOLVE) {
-			if (buf_add(&j->out, chunk, (size_t)n, RESOLVE_MAX) == -1) {
+		if (j->phase == PHASE_LISTING) {
+			if (buf_add(&j->out, chunk, (size_t)n, LISTING_MAX) == -1) {
 				log_warnx(j->claim.id, "yt-dlp's answer passed %d "
-				    "bytes", RESOLVE_MAX);
+				    "bytes", LISTING_MAX);
 				buf_drop(&j->out, j->out.len);
 				job_stop(j, STOP_TOOBIG);
 			}
@@ -620,7 +710,7 @@ jobs_read_output(const struct pollfd *pfd, size_t n)
 	}
 }
 
-/* Phase 2 ended well: the file goes to downloads/, the thumbnail to thumbnails/. */
+/* A download run ended well: the file goes to downloads/, the thumbnail to thumbnails/. */
 static void
 job_complete(struct job *j)
 {
@@ -691,36 +781,78 @@ job_complete(struct job *j)
 		(void)unlink(thumb);
 }
 
-/* Phase 1 ended well: record what the URL is, then start phase 2. */
+/*
+ * The URL turned out to be a playlist (r) or, from a -J listing, one video:
+ * what is known goes into the row, then the download run of r->url.
+ */
 static int
-job_resolved(struct job *j)
+job_next(struct job *j, const struct resolved *r, const char *listing, size_t len)
+{
+	FILE	*f;
+	int	 use_info = 0;
+
+	if (store_task_set_info(db, j->claim.id, r->title[0] ? r->title : NULL,
+	    r->thumbnail[0] ? r->thumbnail : NULL, NULL) == -1)
+		log_warnx(j->claim.id, "set_info: %s", store_errmsg(db));
+	/* A playlist's listing title is provisional, as for the other entries: the download says. */
+	if (!r->playlist)
+		memcpy(j->title, r->title, sizeof(j->title));
+	/* The download loads the listing instead of extracting the page again. */
+	if (listing != NULL && r->has_formats && !r->playlist) {
+		if ((f = fopen(j->info, "wx")) != NULL) {
+			use_info = fwrite(listing, 1, len, f) == len;
+			if (fclose(f) != 0)
+				use_info = 0;
+		}
+	}
+	j->listed = 1;
+	j->claim.is_playlist |= r->playlist;
+	if (job_fresh_outdir(j) == -1)
+		return -1;
+	return job_download(j, r->url, use_info);
+}
+
+/* The -J listing ended well. */
+static int
+job_listed(struct job *j)
 {
 	struct resolved	 r;
 	char		 err[256];
-	FILE		*f;
-	int		 use_info = 0;
+	int		 rc;
 
 	if (resolve_apply(db, &j->claim, j->out.data != NULL ? j->out.data : "",
 	    j->out.len, &r, err, sizeof(err)) == -1) {
 		job_fail(j, err);
 		return -1;
 	}
-	if (store_task_set_info(db, j->claim.id, r.title[0] ? r.title : NULL,
-	    r.thumbnail[0] ? r.thumbnail : NULL, NULL) == -1)
-		log_warnx(j->claim.id, "set_info: %s", store_errmsg(db));
-	/* A playlist's listing title is provisional, as for the other entries: phase 2 says. */
-	if (!r.playlist)
-		memcpy(j->title, r.title, sizeof(j->title));
-	/* Phase 2 loads this answer instead of extracting the page again. */
-	if (r.has_formats && !r.playlist) {
-		if ((f = fopen(j->info, "wx")) != NULL) {
-			use_info = fwrite(j->out.data, 1, j->out.len, f) == j->out.len;
-			if (fclose(f) != 0)
-				use_info = 0;
-		}
-	}
+	rc = job_next(j, &r, j->out.data, j->out.len);
 	buf_free(&j->out);
-	return job_download(j, r.url, use_info);
+	return rc;
+}
+
+/* The download run listed a playlist instead: one task per entry, and entry 1 here. */
+static int
+job_playlist(struct job *j)
+{
+	struct resolved	 r;
+	char		 err[256];
+
+	if (j->claim.is_playlist) {
+		job_fail(j, "This playlist entry is a playlist itself; submit its "
+		    "URL on its own");
+		return -1;
+	}
+	if (j->entries_over > 0)
+		log_warnx(j->claim.id, "playlist has more than %d entries, keeping "
+		    "%d", RESOLVE_ENTRIES_MAX, RESOLVE_ENTRIES_MAX);
+	if (resolve_playlist(db, &j->claim, j->entries, &r, err,
+	    sizeof(err)) == -1) {
+		job_fail(j, err);
+		return -1;
+	}
+	json_object_put(j->entries);
+	j->entries = NULL;
+	return job_next(j, &r, NULL, 0);
 }
 
 /* A child is gone: decide what its end means for the row.  1: the job goes on. */
@@ -732,9 +864,14 @@ job_ended(struct job *j, int wstatus)
 
 	status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
 	    -WTERMSIG(wstatus);
-	log_debug(j->claim.id, "%s exited: %d", j->phase == PHASE_RESOLVE ?
-	    "resolve" : "download", status);
+	log_debug(j->claim.id, "%s exited: %d", j->phase == PHASE_LISTING ?
+	    "listing" : "download", status);
 	switch (j->stop) {
+	case STOP_RELIST:
+		j->child.pid = -1;
+		if (job_list(j) == 0)
+			return 1;
+		break;
 	case STOP_CANCEL:
 		log_info(j->claim.id, "stopped");
 		break;
@@ -755,9 +892,13 @@ job_ended(struct job *j, int wstatus)
 			ytdlp_error_message(j->err.data != NULL ? j->err.data : "",
 			    j->err.len, status, msg, sizeof(msg));
 			job_fail(j, msg);
-		} else if (j->phase == PHASE_RESOLVE) {
+		} else if (j->phase == PHASE_LISTING) {
 			j->child.pid = -1;
-			if (job_resolved(j) == 0)
+			if (job_listed(j) == 0)
+				return 1;
+		} else if (j->entries != NULL && j->filepath[0] == '\0') {
+			j->child.pid = -1;
+			if (job_playlist(j) == 0)
 				return 1;
 		} else
 			job_complete(j);

@@ -1,4 +1,4 @@
-/* resolve.c: phase 1: what a URL is, and a playlist turned into one task per entry. */
+/* resolve.c: what a URL turned out to be, and a playlist turned into one task per entry. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,7 +9,6 @@
 #include "resolve.h"
 #include "store.h"
 
-#define ENTRIES_MAX	5000	/* a playlist larger than this is cut, with a log line */
 
 static const char *
 str(struct json_object *o, const char *key)
@@ -56,11 +55,11 @@ entry_url(struct json_object *e)
 /*
  * Entry 1 is the claimed task itself, the others become pending tasks with
  * the same options.  One transaction: a crash never leaves half a playlist,
- * and a resolve run again after a crash finds the claimed task no longer a
- * bare URL (is_playlist), so entries are never inserted twice.
+ * and a claim again after a crash finds the claimed task no longer a bare
+ * URL (is_playlist), so entries are never inserted twice.
  */
-static int
-playlist_insert(struct store *db, const struct task_claim *c,
+int
+resolve_playlist(struct store *db, const struct task_claim *c,
     struct json_object *entries, struct resolved *r, char *err, size_t errlen)
 {
 	struct task_new	 t;
@@ -79,10 +78,10 @@ playlist_insert(struct store *db, const struct task_claim *c,
 		    "downloaded");
 		return -1;
 	}
-	if (total > ENTRIES_MAX) {
+	if (total > RESOLVE_ENTRIES_MAX) {
 		log_warnx(c->id, "playlist has %d entries, keeping %d", total,
-		    ENTRIES_MAX);
-		total = ENTRIES_MAX;
+		    RESOLVE_ENTRIES_MAX);
+		total = RESOLVE_ENTRIES_MAX;
 	}
 	uuid_generate_random(u);
 	uuid_unparse_lower(u, pid);
@@ -138,8 +137,8 @@ dberr:
 /*
  * Reads yt-dlp's -J answer for a claimed task.  A playlist is expanded into
  * tasks (see above) and r->url is its first entry; a single video keeps the
- * URL and, when the answer lists formats, phase 2 can load it instead of
- * extracting the page a second time.
+ * URL and, when the answer lists formats, the download can load it instead
+ * of extracting the page a second time.
  */
 int
 resolve_apply(struct store *db, const struct task_claim *c, const char *json,
@@ -165,7 +164,7 @@ resolve_apply(struct store *db, const struct task_claim *c, const char *json,
 	if (type != NULL && strcmp(type, "playlist") == 0 &&
 	    json_object_object_get_ex(o, "entries", &entries) &&
 	    json_object_is_type(entries, json_type_array)) {
-		rc = playlist_insert(db, c, entries, r, err, errlen);
+		rc = resolve_playlist(db, c, entries, r, err, errlen);
 		goto fail;
 	}
 	copy(r->url, sizeof(r->url), c->url);

@@ -1,4 +1,4 @@
-/* resolve.h: phase 1: what a URL is, and a playlist turned into one task per entry. */
+/* resolve.h: what a URL turned out to be, and a playlist turned into one task per entry. */
 #ifndef OT_RESOLVE_H
 #define OT_RESOLVE_H
 
@@ -6,15 +6,24 @@
 
 #include "store.h"
 
+#define RESOLVE_ENTRIES_MAX	5000	/* a longer playlist is cut, with a log line */
+
+struct json_object;
+
 struct resolved {
 	int	 playlist;			/* the URL was a playlist */
 	int	 total;				/* its entries */
-	char	 url[STORE_URL_MAX + 1];	/* what phase 2 fetches */
+	char	 url[STORE_URL_MAX + 1];	/* what the download fetches */
 	char	 title[1024];			/* "" when unknown */
 	char	 thumbnail[STORE_URL_MAX + 1];	/* remote URL, "" when unknown */
-	int	 has_formats;			/* the JSON can be loaded by phase 2 */
+	int	 has_formats;			/* the JSON can be loaded by the download */
 };
 
+/* entries: the flat entries the download run listed. */
+int	 resolve_playlist(struct store *, const struct task_claim *,
+	    struct json_object *entries, struct resolved *,
+	    char *err, size_t errlen);
+/* json: a -J answer. */
 int	 resolve_apply(struct store *, const struct task_claim *,
 	    const char *json, size_t len, struct resolved *,
 	    char *err, size_t errlen);

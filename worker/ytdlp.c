@@ -78,24 +78,33 @@ format_spec(const struct ytdlp_opts *o, char *buf, size_t len)
 }
 
 /*
- * Phase 2.  yt-dlp writes %(id)s.%(ext)s into outdir (we rename it ourselves,
- * so the name on disk never depends on yt-dlp's sanitizing), prints the chosen
- * format and the final path as marked lines, progress as one JSON object per
- * line, and postprocessor steps as markers on stderr (this yt-dlp prints those
- * without a newline, so they are found by their brackets, not by lines).
- * --print implies --quiet, which --progress undoes for the progress lines.
+ * The download run.  yt-dlp writes %(id)s.%(ext)s into outdir (we rename it
+ * ourselves, so the name on disk never depends on yt-dlp's sanitizing),
+ * prints the chosen format and the final path as marked lines, progress as
+ * one JSON object per line, and postprocessor steps as markers on stderr
+ * (this yt-dlp prints those without a newline, so they are found by their
+ * brackets, not by lines).  --print implies --quiet, which --progress undoes
+ * for the progress lines.
+ *
+ * The same run tells a playlist from a video, so a video costs one yt-dlp
+ * start, not two: with --flat-playlist a playlist's entries are only listed,
+ * one [ot-entry] line each with "_type": "url", and nothing is downloaded;
+ * the worker then makes one task per entry.  A video prints one [ot-entry]
+ * line too (no "_type"), and downloads.
  */
 int
 ytdlp_download_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
 {
 	static const char *const common[] = {
-		"--ignore-config", "--no-playlist", "--newline", "--no-colors",
-		"--no-mtime", "--progress",
+		"--ignore-config", "--no-playlist", "--flat-playlist",
+		"--newline", "--no-colors", "--no-mtime", "--progress",
 		"--progress-template", "download:%(progress)j",
 		"--progress-template", "postprocess:" YTDLP_MARK_PP
 		    "%(progress.status)s:%(progress.postprocessor)s]",
+		"--print", "video:" YTDLP_MARK_ENTRY
+		    "%(.{_type,url,webpage_url,title,playlist_index})j",
 		"--print", "before_dl:" YTDLP_MARK_FORMAT
-		    "%(.{height,abr,acodec,format_id,title})j",
+		    "%(.{height,abr,acodec,format_id,title,thumbnail})j",
 		"--print", "after_move:" YTDLP_MARK_FILE "%(filepath)s",
 		"-o", "%(id)s.%(ext)s", "--write-thumbnail",
 	};
@@ -150,7 +159,11 @@ ytdlp_download_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
 	return 0;
 }
 
-/* Phase 1: what the URL is (one video, or a playlist listed without its entries' details). */
+/*
+ * A listing: what the URL is, as one JSON answer.  Needed only for a
+ * playlist whose entries are whole videos (see job.c): the download run
+ * cannot list those without downloading them.
+ */
 int
 ytdlp_resolve_argv(const char *ytdlp, const char *url, struct ytdlp_argv *a)
 {

@@ -10,6 +10,7 @@
  * Lines we ask yt-dlp to print (--print and --progress-template), so the
  * worker reads facts instead of scraping yt-dlp's human-readable output.
  */
+#define YTDLP_MARK_ENTRY	"[ot-entry] "	/* stdout: JSON of a video or a playlist entry */
 #define YTDLP_MARK_FORMAT	"[ot-fmt] "	/* stdout: JSON of the chosen format */
 #define YTDLP_MARK_FILE		"[ot-file] "	/* stdout: the final file's path */
 #define YTDLP_MARK_PP		"[ot-pp:"	/* stderr: "[ot-pp:started:Merger]" */
@@ -19,7 +20,7 @@ struct ytdlp_opts {
 	const char	*ytdlp;		/* program */
 	const char	*ffmpeg;	/* absolute path, or NULL to let yt-dlp look */
 	const char	*outdir;	/* where yt-dlp writes the media and thumbnail */
-	const char	*info_json;	/* phase 1's answer, or NULL to extract again */
+	const char	*info_json;	/* a -J answer to load, or NULL to extract */
 	const char	*download_type;	/* "video" | "audio" */
 	const char	*quality;	/* "best", "720p", "128kbps" */
 	const char	*format_id;	/* "" or NULL: none */

@@ -103,16 +103,28 @@ def media_procs(data_dir):
     return found
 
 
+def proc_ppid(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def ytdlp_procs(data_dir):
-    """The yt-dlp processes of this data directory alive at one instant.
+    """The yt-dlp runs of this data directory alive at one instant.
 
     A walk of /proc is not atomic: a process that ends during it and one that
     starts during it would both be seen.  The second look keeps only those still
-    alive after the walk, which therefore all existed at the same time."""
+    alive after the walk, which therefore all existed at the same time.  A run
+    is a yt-dlp process whose parent is not one: yt-dlp forks to start FFmpeg
+    and other helpers, and until that child calls exec it has yt-dlp's command
+    line too."""
     found = [(p, a) for p, a in media_procs(data_dir)
              if any("yt-dlp" in os.path.basename(x) or "yt_dlp" in x for x in a[:2])]
+    pids = {p for p, _ in found}
     return [(p, a) for p, a in found if proc_state(p) not in (None, "Z", "X")
-            and proc_cmdline(p) == a]
+            and proc_cmdline(p) == a and proc_ppid(p) not in pids]
 
 
 def raw_request(svc, path, headers=None, method="GET"):

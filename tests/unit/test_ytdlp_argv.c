@@ -46,6 +46,18 @@ has(const struct ytdlp_argv *a, const char *flag)
 	return 0;
 }
 
+/* An argument before "--" that starts with prefix. */
+static int
+has_prefix(const struct ytdlp_argv *a, const char *prefix)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->argc && strcmp(a->argv[i], "--") != 0; i++)
+		if (strncmp(a->argv[i], prefix, strlen(prefix)) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 ends_with_url(const struct ytdlp_argv *a, const char *url)
 {
@@ -69,6 +81,9 @@ test_video_best_merges_to_mp4(void)
 	CHECK_STR(after(&a, "--ffmpeg-location"), "/usr/bin/ffmpeg");
 	CHECK(has(&a, "--ignore-config"));
 	CHECK(has(&a, "--no-playlist"));
+	/* The one run lists a playlist instead of downloading it. */
+	CHECK(has(&a, "--flat-playlist"));
+	CHECK(has_prefix(&a, "video:" YTDLP_MARK_ENTRY));
 	CHECK(has(&a, "--newline"));
 	CHECK_STR(after(&a, "--progress-template"), "download:%(progress)j");
 	CHECK(!has(&a, "-x"));
