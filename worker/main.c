@@ -335,6 +335,8 @@ main(int argc, char *argv[])
 		log_warnx(NULL, "signals: %s", strerror(errno));
 		return 1;
 	}
+	/* What a dead worker's jobs left running goes before the files they write. */
+	spawn_kill_orphans(conf.tmp_dir);
 	clean_tmp(&conf);
 	if ((db = store_open(conf.db_path, err, sizeof(err))) == NULL) {
 		log_warnx(NULL, "%s", err);

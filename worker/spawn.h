@@ -10,6 +10,8 @@ struct child {
 	int	 err;
 };
 
+/* tmpdir: the child's working directory and TMPDIR. */
 int	 spawn_run(const char *const argv[], const char *tmpdir, struct child *);
+int	 spawn_kill_orphans(const char *dir);
 
 #endif

@@ -111,6 +111,23 @@ def proc_ppid(pid):
         return None
 
 
+def job_procs(data_dir):
+    """Every process working in a job's directory (data/tmp/ID): yt-dlp, the
+    FFmpeg it runs, and whatever those start (the worker runs each job there)."""
+    base = os.path.join(os.path.realpath(data_dir), "tmp") + "/"
+    found = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            cwd = os.readlink(f"/proc/{d}/cwd")
+        except OSError:
+            continue
+        if cwd.startswith(base) and proc_state(int(d)) not in (None, "Z", "X"):
+            found.append((int(d), proc_cmdline(int(d))))
+    return found
+
+
 def ytdlp_procs(data_dir):
     """The yt-dlp runs of this data directory alive at one instant.
 

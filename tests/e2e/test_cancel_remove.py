@@ -34,7 +34,7 @@ def test_cancel_stops_yt_dlp_and_deletes_partial_files(service, site):
     t = start_slow(service, site, "cancel")
     st, _, body = service.delete(f"/api/downloads/{t['id']}")
     assert (st, body) == (200, {"message": "Descarga cancelada"})
-    no_media_procs_within(service, 2)
+    no_media_procs_within(service, 1)
     assert service.task(t["id"])["status"] == "cancelled"
     time.sleep(0.5)  # a late write by a dying yt-dlp would show now
     assert service.leftovers() == []
@@ -46,7 +46,7 @@ def test_cancelling_a_cancelled_task_again_answers_200_and_changes_nothing(servi
     t = start_slow(service, site, "cancel-twice")
     assert service.delete(f"/api/downloads/{t['id']}")[0] == 200
     service.wait_for_status(t["id"], "cancelled", 5)
-    no_media_procs_within(service, 2)
+    no_media_procs_within(service, 1)
     time.sleep(0.3)
     first = service.task(t["id"])
     st, _, body = service.delete(f"/api/downloads/{t['id']}")
@@ -103,7 +103,7 @@ def test_remove_of_a_running_task_stops_it_and_leaves_no_files(service, site):
     st, _, body = service.delete(f"/api/downloads/{t['id']}/remove")
     assert (st, body) == (200, {"message": "Descarga eliminada"})
     assert service.get(f"/api/downloads/{t['id']}")[0] == 404
-    no_media_procs_within(service, 2)
+    no_media_procs_within(service, 1)
     time.sleep(0.5)
     assert service.leftovers() == []
     assert files_of(service, t["id"]) == []

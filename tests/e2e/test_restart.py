@@ -1,7 +1,9 @@
 """test_restart.py: tasks and files survive restarts; a crashed worker's jobs are recovered."""
-from harness import media_procs, wait_until
+import time
 
-RECOVERY_TIMEOUT = 90   # the lease of the killed worker has to expire first
+from harness import job_procs, media_procs, wait_until
+
+RECOVERY_TIMEOUT = 90   # a rerun after recovery downloads the slow page again
 
 
 def test_tasks_and_files_survive_a_restart_of_all_three_programs(make_service, site):
@@ -9,12 +11,23 @@ def test_tasks_and_files_survive_a_restart_of_all_three_programs(make_service, s
     done = svc.download(site.page("clip"))
     failed = svc.submit(f"{site.base}/missing")
     failed = svc.wait_for_status(failed["id"], "error")
+    # Cancelled mid-download: a restart must not bring it back.
+    cancelled = svc.submit(site.page("slow-restart-cancelled"))
+    wait_until(lambda: svc.task(cancelled["id"])["downloaded_bytes"] > 0, 30, 0.05,
+               "the slow download running")
+    assert svc.delete(f"/api/downloads/{cancelled['id']}")[0] == 200
+    wait_until(lambda: not job_procs(svc.data_dir), 5, 0.05, "the cancelled job stopped")
     with open(svc.path_of(done), "rb") as f:
         data = f.read()
     before = svc.tasks()
+    fetched = svc.site.requests.count("/video/slow-restart-cancelled")
 
     svc.restart()
 
+    time.sleep(1)  # a worker that re-queued the cancelled task would have claimed it by now
+    assert svc.task(cancelled["id"])["status"] == "cancelled"
+    assert svc.site.requests.count("/video/slow-restart-cancelled") == fetched
+    assert not job_procs(svc.data_dir)
     after = svc.tasks()
     strip = lambda ts: [{k: v for k, v in t.items() if k != "updated_at"} for t in ts]
     assert strip(after) == strip(before)
