@@ -277,3 +277,30 @@ def test_health_reports_ok_with_live_worker_yt_dlp_version_and_task_counts(servi
     listed = service.tasks()
     for s in ("completed", "error"):  # the states that cannot move while we look
         assert counts.get(s, 0) == sum(1 for t in listed if t["status"] == s), (s, counts)
+
+
+def test_a_running_download_reports_progress_speed_eta_and_size(service, site):
+    """While the throttled page downloads, the row says how far, how fast and how long."""
+    t = service.submit(site.page(f"slow-progress-{uuid.uuid4().hex[:8]}"))
+    samples = []
+    deadline = time.monotonic() + 60
+    while True:
+        cur = service.task(t["id"])
+        if cur["status"] == "completed":
+            break
+        assert cur["status"] in ("pending", "downloading", "processing"), cur
+        assert time.monotonic() < deadline, samples[-3:]
+        if cur["status"] == "downloading" and cur["downloaded_bytes"] > 0:
+            samples.append(cur)
+        time.sleep(0.2)
+    size = os.path.getsize(site.media_path("big.mp4"))
+    assert len(samples) >= 5, f"only {len(samples)} samples of a ~6 s download"
+    mid = samples[len(samples) // 2]
+    assert 0 < mid["progress"] < 100, mid
+    assert mid["filesize"] == size, (mid["filesize"], size)
+    assert 0 < mid["downloaded_bytes"] < size, mid
+    assert re.fullmatch(r"\d+(\.\d+)? [KMG]?i?B/s", mid["speed"]), mid["speed"]
+    assert re.fullmatch(r"(\d+h)?(\d+m)?\d+s", mid["eta"]), mid["eta"]
+    got = [s["downloaded_bytes"] for s in samples]
+    assert got == sorted(got) and got[-1] > got[0], got
+    assert [s["progress"] for s in samples] == sorted(s["progress"] for s in samples)
