@@ -1,10 +1,11 @@
 // api.js: the page's only way to talk to the server.  Every call goes through
 // request(), so the API key, timeouts and error shapes are handled in one place.
 //
-// API keys are not built on the server yet.  The design: a key kept in
-// localStorage is sent as X-API-Key on every call; a 401 or 403 asks the page
-// (through the handler set with onAuthRequired) for a key, stores it and
-// retries the call once.
+// With API keys on, the key kept in localStorage is sent as X-API-Key on
+// every call; a 401 or 403 asks the page (through the handler set with
+// onAuthRequired) for a key, stores it and retries the call once.  Media
+// links (<video>, <img>) cannot send headers: they use the signed URLs the
+// task records carry.
 
 const KEY_STORAGE = 'offlinetube.apiKey';
 
