@@ -1,6 +1,7 @@
 /* main.c: offlinetube-api: the FastCGI socket, its threads, and a clean stop. */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -31,6 +32,15 @@ struct api_thread {
 };
 
 static volatile sig_atomic_t	 stopping;
+
+/*
+ * nginx keeps connections to us open (fastcgi_keep_conn) and libfcgi waits
+ * for the next request on one with the thread that served the last.  nginx
+ * drops an idle one after 2 s; should a front end keep more than it says,
+ * the thread still gives its connection up after this long and goes back to
+ * accept(), so no number of idle connections can hold every thread.
+ */
+#define KEPT_IDLE_SECS	5
 
 /* -h prints to stdout and exits 0; a wrong option, to stderr with 1, like the worker. */
 static void
@@ -81,6 +91,7 @@ api_thread_main(void *arg)
 	struct api_thread	*t = arg;
 	FCGX_Request		 fr;
 	struct req		*r;
+	struct timeval		 idle = { KEPT_IDLE_SECS, 0 };
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		log_warnx(NULL, "thread: out of memory");
@@ -92,6 +103,9 @@ api_thread_main(void *arg)
 	while (!stopping) {
 		if (FCGX_Accept_r(&fr) < 0)
 			break;
+		/* Each time: a new connection may reuse a closed one's number. */
+		(void)setsockopt(fr.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &idle,
+		    sizeof(idle));
 		serve_one(r);
 		req_reset(r);
 		FCGX_Finish_r(&fr);
@@ -147,7 +161,7 @@ inherited_socket(char *buf, size_t len)
 	return 1;
 }
 
-/* SIGUSR1 only interrupts accept(): the handler has nothing to do. */
+/* SIGUSR1 only interrupts accept() or a read: the handler has nothing to do. */
 static void
 on_wake(int sig)
 {
@@ -155,11 +169,12 @@ on_wake(int sig)
 }
 
 /*
- * Wakes the threads blocked in accept() on a socket that is not ours to shut
- * down (systemd keeps it listening for the next start): a signal without
- * SA_RESTART makes accept() fail with EINTR, which FCGI_FAIL_ACCEPT_ON_INTR
- * turns into a -1 from FCGX_Accept_r.  Repeated until each thread is out, as
- * one may not have reached accept() yet when the first signal lands.
+ * Wakes the threads blocked in accept(), or in a read on a kept connection
+ * that nginx may not use again soon: a signal without SA_RESTART makes the
+ * call fail with EINTR; libfcgi drops the connection, finds shutdown
+ * pending and returns -1 from FCGX_Accept_r (FCGI_FAIL_ACCEPT_ON_INTR).
+ * Repeated until each thread is out, as one may not have reached the call
+ * yet when the first signal lands.
  */
 static void
 wake_accepts(struct api_thread *threads, int n)
@@ -293,11 +308,13 @@ main(int argc, char *argv[])
 stop:
 	stopping = 1;
 	FCGX_ShutdownPending();
-	/* Wakes every thread blocked in accept(); libfcgi then returns -1. */
-	if (inherited)
-		wake_accepts(threads, started);
-	else
+	/*
+	 * Our own socket is shut down so that no new connection waits on it;
+	 * an inherited one stays open for the next start (systemd holds it).
+	 */
+	if (!inherited)
 		shutdown(fd, SHUT_RDWR);
+	wake_accepts(threads, started);
 	for (i = 0; i < started; i++) {
 		pthread_join(threads[i].tid, NULL);
 		store_close(threads[i].ctx.db);

@@ -30,6 +30,13 @@ for n in "$rate" "$lookup_rate"; do
 	esac
 done
 burst=$((rate * 5))
+# Idle API connections nginx keeps: half the API's threads (see the template).
+threads=${OFFLINETUBE_API_THREADS:-8}
+case $threads in
+''|*[!0-9]*) echo "nginx-conf: OFFLINETUBE_API_THREADS must be a whole number" >&2; exit 1;;
+esac
+keepalive=""
+[ "$threads" -lt 2 ] || keepalive="keepalive $((threads / 2));"
 lookup_burst=$((lookup_rate / 3 + 1))
 # Host names served (DNS rebinding): loopback names, the listen address when
 # it is a specific one, and OFFLINETUBE_SERVER_NAMES (space or comma separated).
@@ -51,6 +58,7 @@ sed -e "s|@USER_LINE@|$user_line|" -e "s|@RUN_DIR@|$data/run|" \
     -e "s|@SOCKET@|$socket|" -e "s|@DATA_DIR@|$data|" -e "s|@WEB_DIR@|$web|" \
     -e "s|@RATE@|$rate|" -e "s|@RATE_BURST@|$burst|" \
     -e "s|@LOOKUP_RATE@|$lookup_rate|" -e "s|@LOOKUP_BURST@|$lookup_burst|" \
+    -e "s|@KEEPALIVE_LINE@|$keepalive|" \
     -e "s|@HOST_MAP@|$(for n in $names; do printf '\\t\\t"%s" 1;\\n' "$n"; done)|" \
     "$here/nginx/offlinetube.conf.in" > "$ndir/nginx.conf.tmp"
 mv "$ndir/nginx.conf.tmp" "$ndir/nginx.conf"
