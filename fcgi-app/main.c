@@ -27,6 +27,7 @@
 struct api_thread {
 	pthread_t		 tid;
 	volatile sig_atomic_t	 done;		/* the thread has left its loop */
+	volatile sig_atomic_t	 busy;		/* answering a request: not woken */
 	struct worker_ctx	 ctx;
 	int			 listen_fd;
 };
@@ -104,11 +105,13 @@ api_thread_main(void *arg)
 		if (FCGX_Accept_r(&fr) < 0)
 			break;
 		/* Each time: a new connection may reuse a closed one's number. */
+		t->busy = 1;
 		(void)setsockopt(fr.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &idle,
 		    sizeof(idle));
 		serve_one(r);
 		req_reset(r);
 		FCGX_Finish_r(&fr);
+		t->busy = 0;
 	}
 	FCGX_Free(&fr, 1);
 	free(r);
@@ -174,7 +177,8 @@ on_wake(int sig)
  * call fail with EINTR; libfcgi drops the connection, finds shutdown
  * pending and returns -1 from FCGX_Accept_r (FCGI_FAIL_ACCEPT_ON_INTR).
  * Repeated until each thread is out, as one may not have reached the call
- * yet when the first signal lands.
+ * yet when the first signal lands.  A thread answering a request is left to
+ * finish it: it sees stopping before it waits again.
  */
 static void
 wake_accepts(struct api_thread *threads, int n)
@@ -185,7 +189,8 @@ wake_accepts(struct api_thread *threads, int n)
 	do {
 		for (i = 0, left = 0; i < n; i++)
 			if (!threads[i].done) {
-				pthread_kill(threads[i].tid, SIGUSR1);
+				if (!threads[i].busy)
+					pthread_kill(threads[i].tid, SIGUSR1);
 				left++;
 			}
 		if (left > 0)
