@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 #include <sodium.h>
 
 #include "auth.h"
@@ -32,6 +31,9 @@
 #include "req.h"
 #include "store.h"
 #include "util.h"
+
+_Static_assert(AUTH_LINK_MAX >= REQ_NAME_MAX * 3 + 128,
+    "a link holds an encoded file name and its signature");
 
 static unsigned char	 link_secret[crypto_auth_hmacsha256_KEYBYTES];
 static int		 listen_is_loopback;
@@ -311,60 +313,55 @@ signed_link(const char *path_decoded, const char *path_encoded, long long exp,
 }
 
 /*
- * Adds stream_url and file_url to a task record, and while keys are on signs
- * them and the local thumbnail, so a page can put them in <video> and <img>.
+ * The links of a task record: stream_url and file_url, and while keys are on
+ * the signed thumbnail, so a page can put them in <video> and <img>.  Each is
+ * made of encode_path()'s characters, digits and hex only: written into the
+ * JSON text as they are, they need no escaping.
  */
 int
-auth_decorate(struct req *r, struct json_object *task)
+auth_links(struct req *r, const struct store_task_row *row,
+    struct auth_links *l)
 {
-	struct json_object	*v;
-	const char		*id = "", *fn = "", *st = "", *th = "";
-	char			 dec[REQ_NAME_MAX + 64], enc[REQ_NAME_MAX * 3 + 64];
-	char			 link[sizeof(enc) + 128];
-	long long		 exp;
+	char		 dec[REQ_NAME_MAX + 64], enc[REQ_NAME_MAX * 3 + 64];
+	long long	 exp;
+	int		 n;
 
+	l->stream_url[0] = l->file_url[0] = l->thumbnail[0] = '\0';
 	/*
 	 * The expiry is rounded up to ten minutes: a page polling the list gets
 	 * the same links for a while, so <img> and <video> are not reloaded
 	 * every second.  A link lives between link_ttl and link_ttl + 600 s.
 	 */
 	exp = ((long long)time(NULL) + r->ctx->cfg->link_ttl + 599) / 600 * 600;
-
-	if (json_object_object_get_ex(task, "id", &v))
-		id = json_object_get_string(v);
-	if (json_object_object_get_ex(task, "filename", &v))
-		fn = json_object_get_string(v);
-	if (json_object_object_get_ex(task, "status", &v))
-		st = json_object_get_string(v);
-	if (json_object_object_get_ex(task, "thumbnail", &v))
-		th = json_object_get_string(v);
-	if (strcmp(st, "completed") != 0 || fn[0] == '\0') {
-		json_object_object_add(task, "stream_url", json_object_new_string(""));
-		json_object_object_add(task, "file_url", json_object_new_string(""));
-	} else {
-		snprintf(dec, sizeof(dec), "/api/stream/%s", fn);
+	if (row->completed && row->filename[0] != '\0') {
+		n = snprintf(dec, sizeof(dec), "/api/stream/%s", row->filename);
+		if (n < 0 || (size_t)n >= sizeof(dec))
+			return -1;
 		memcpy(enc, "/api/stream/", 12);
-		if (encode_path(fn, enc + 12, sizeof(enc) - 12) == -1)
+		if (encode_path(row->filename, enc + 12, sizeof(enc) - 12) == -1)
 			return -1;
 		/* '/' never occurs in our names; encode_path keeps it, which is fine. */
 		if (!r->keys_on)
-			snprintf(link, sizeof(link), "%s", enc);
-		else if (signed_link(dec, enc, exp, link, sizeof(link)) == -1)
+			n = snprintf(l->stream_url, sizeof(l->stream_url), "%s", enc);
+		else
+			n = signed_link(dec, enc, exp, l->stream_url,
+			    sizeof(l->stream_url)) == -1 ? -1 : 0;
+		if (n < 0 || (size_t)n >= sizeof(l->stream_url))
 			return -1;
-		json_object_object_add(task, "stream_url", json_object_new_string(link));
-		snprintf(dec, sizeof(dec), "/api/download/%s/file", id);
+		snprintf(dec, sizeof(dec), "/api/download/%s/file", row->id);
 		if (!r->keys_on)
-			snprintf(link, sizeof(link), "%s", dec);
-		else if (signed_link(dec, dec, exp, link, sizeof(link)) == -1)
+			n = snprintf(l->file_url, sizeof(l->file_url), "%s", dec);
+		else
+			n = signed_link(dec, dec, exp, l->file_url,
+			    sizeof(l->file_url)) == -1 ? -1 : 0;
+		if (n < 0 || (size_t)n >= sizeof(l->file_url))
 			return -1;
-		json_object_object_add(task, "file_url", json_object_new_string(link));
 	}
-	if (r->keys_on && strncmp(th, "/api/thumbnails/", 16) == 0 &&
-	    strchr(th, '?') == NULL) {
-		snprintf(dec, sizeof(dec), "%s", th);
-		if (signed_link(dec, dec, exp, link, sizeof(link)) == -1)
-			return -1;
-		json_object_object_add(task, "thumbnail", json_object_new_string(link));
-	}
+	/* Only the local form the worker writes is signed: /api/thumbnails/{id}. */
+	if (r->keys_on && strncmp(row->thumbnail, "/api/thumbnails/", 16) == 0 &&
+	    strcmp(row->thumbnail + 16, row->id) == 0 &&
+	    signed_link(row->thumbnail, row->thumbnail, exp, l->thumbnail,
+	    sizeof(l->thumbnail)) == -1)
+		return -1;
 	return 0;
 }

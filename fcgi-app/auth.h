@@ -5,17 +5,26 @@
 #include <stddef.h>
 
 struct config;
-struct json_object;
 struct req;
 struct store;
+struct store_task_row;
 
 #define AUTH_KEY_PREFIX_LEN	12	/* "otk_" + 8 hex */
+#define AUTH_LINK_MAX		(1024 * 3 + 256)	/* an encoded name, ?exp=&sig= */
+
+/* A task record's links; "" when it has none (a thumbnail: use the stored one). */
+struct auth_links {
+	char	 stream_url[AUTH_LINK_MAX];
+	char	 file_url[AUTH_LINK_MAX];
+	char	 thumbnail[AUTH_LINK_MAX];
+};
 
 int	 auth_init(const struct config *, char *err, size_t errlen);
 int	 auth_startup_check(const struct config *, struct store *, char *err,
 	    size_t errlen);
 int	 auth_request(struct req *, int link_ok);
-int	 auth_decorate(struct req *, struct json_object *task);
+int	 auth_links(struct req *, const struct store_task_row *,
+	    struct auth_links *);
 int	 auth_new_key(char *key, size_t keylen, char prefix[AUTH_KEY_PREFIX_LEN + 1],
 	    char hash[65]);
 int	 auth_hash_key(const char *key, char hash[65]);

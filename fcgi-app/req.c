@@ -184,6 +184,16 @@ reply_head(struct req *r, int status, const char *content_type)
 	    content_type);
 }
 
+/* A JSON answer of len bytes: headers now, the body by reply_write(). */
+int
+reply_begin(struct req *r, int status, size_t len)
+{
+	if (reply_head(r, status, "application/json; charset=utf-8") == -1 ||
+	    reply_header(r, "Content-Length: %zu\r\n\r\n", len) == -1)
+		return -1;
+	return 0;
+}
+
 int
 reply_json(struct req *r, int status, struct json_object *o)
 {
@@ -192,8 +202,7 @@ reply_json(struct req *r, int status, struct json_object *o)
 
 	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (reply_head(r, status, "application/json; charset=utf-8") == -1 ||
-	    reply_header(r, "Content-Length: %zu\r\n\r\n", len + 1) == -1 ||
+	if (reply_begin(r, status, len + 1) == -1 ||
 	    FCGX_PutStr(s, (int)len, r->fcgi->out) < 0 ||
 	    FCGX_PutChar('\n', r->fcgi->out) < 0)
 		return -1;

@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
 #include "config.h"
 #include "encode.h"
 #include "log.h"
@@ -30,34 +28,24 @@ is_file_in(const char *dir, const char *name)
 	return S_ISREG(st.st_mode);
 }
 
-static const char *
-task_str(struct json_object *task, const char *key)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(task, key, &v))
-		return "";
-	return json_object_get_string(v);
-}
-
 /* GET /api/download/{id}/file: the finished file as an attachment. */
 int
 serve_file(struct req *r)
 {
-	struct json_object	*task = NULL;
-	const char		*filename, *detail = "Descarga no disponible o no completada";
+	const char		*detail = "Descarga no disponible o no completada";
 	char			 disp[STORE_FILENAME_MAX * 4 + 128];
+	char			 st[STORE_STATUS_LEN], filename[STORE_FILENAME_MAX + 1];
 	int			 rc, status = 404;
 
-	if ((rc = store_task_get(r->ctx->db, r->id, r->owner, &task)) == -1) {
+	if ((rc = store_task_file(r->ctx->db, r->id, r->owner, st,
+	    filename)) == -1) {
 		log_warnx(r->request_id, "task get: %s", store_errmsg(r->ctx->db));
 		status = 500;
 		detail = "Database error";
 		goto fail;
 	}
-	if (rc == 0 || strcmp(task_str(task, "status"), "completed") != 0)
+	if (rc == 0 || strcmp(st, "completed") != 0)
 		goto fail;
-	filename = task_str(task, "filename");
 	if (filename[0] == '\0' || strchr(filename, '/') != NULL ||
 	    !is_file_in(r->ctx->cfg->downloads_dir, filename)) {
 		detail = "Archivo físico no encontrado";
@@ -68,12 +56,9 @@ serve_file(struct req *r)
 		detail = "File name too long";
 		goto fail;
 	}
-	rc = reply_accel(r, DOWNLOADS_LOCATION, filename,
+	return reply_accel(r, DOWNLOADS_LOCATION, filename,
 	    encode_media_type(filename), disp);
-	json_object_put(task);
-	return rc;
 fail:
-	json_object_put(task);
 	return reply_error(r, status, detail);
 }
 
@@ -104,14 +89,13 @@ int
 serve_thumbnail(struct req *r)
 {
 	static const char *const exts[] = { "jpg", "webp", "png" };
-	struct json_object	*task = NULL;
-	char			 name[64];
+	char			 name[64], st[STORE_STATUS_LEN];
+	char			 filename[STORE_FILENAME_MAX + 1];
 	size_t			 i;
 	int			 rc;
 
 	/* Only a task this caller may see has a thumbnail for them. */
-	rc = store_task_get(r->ctx->db, r->id, r->owner, &task);
-	json_object_put(task);
+	rc = store_task_file(r->ctx->db, r->id, r->owner, st, filename);
 	if (rc == -1) {
 		log_warnx(r->request_id, "thumbnail: %s", store_errmsg(r->ctx->db));
 		return reply_error(r, 500, "Database error");

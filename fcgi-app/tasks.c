@@ -2,15 +2,15 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 #include <uuid.h>
 
-#include "auth.h"
 #include "config.h"
 #include "log.h"
+#include "record.h"
 #include "req.h"
 #include "route.h"
 #include "urlguard.h"
@@ -38,13 +38,47 @@ db_failed(struct req *r, const char *what)
 	return reply_error(r, 500, "Database error");
 }
 
+/*
+ * The row an insert returned, copied: its pointers end with the statement,
+ * and the answer waits until the insert has committed.
+ */
+struct row_copy {
+	struct store_task_row	 row;
+	char			*mem;
+};
+
+static int
+row_keep(void *arg, const struct store_task_row *row)
+{
+	struct row_copy	*c = arg;
+	size_t		 th = strlen(row->thumbnail) + 1, fn = strlen(row->filename) + 1;
+	size_t		 id = strlen(row->id) + 1;
+	char		*p;
+
+	if ((c->mem = p = malloc(row->record_len + row->thumbnail_json_len +
+	    th + fn + id)) == NULL)
+		return -1;
+	c->row = *row;
+	c->row.record = memcpy(p, row->record, row->record_len);
+	p += row->record_len;
+	c->row.thumbnail_json = memcpy(p, row->thumbnail_json,
+	    row->thumbnail_json_len);
+	p += row->thumbnail_json_len;
+	c->row.thumbnail = memcpy(p, row->thumbnail, th);
+	p += th;
+	c->row.filename = memcpy(p, row->filename, fn);
+	p += fn;
+	c->row.id = memcpy(p, row->id, id);
+	return 0;
+}
+
 int
 tasks_create(struct req *r)
 {
 	const char		*v[F__MAX];
 	char			 detail[256], id[STORE_ID_LEN];
 	struct task_new		 t;
-	struct json_object	*task = NULL;
+	struct row_copy		 c = { .mem = NULL };
 	uuid_t			 uu;
 	long long		 pending;
 	int			 rc;
@@ -73,14 +107,13 @@ tasks_create(struct req *r)
 		    "%d); wait for some to start", r->ctx->cfg->max_pending);
 		return reply_error(r, 429, detail);
 	}
-	if (store_task_insert(r->ctx->db, &t, &task) == -1 ||
-	    auth_decorate(r, task) == -1) {
-		json_object_put(task);
+	if (store_task_insert(r->ctx->db, &t, row_keep, &c) == -1) {
+		free(c.mem);
 		return db_failed(r, "task insert");
 	}
 	log_info(id, "created (%s, %s) %s", t.download_type, t.quality, t.url);
-	rc = reply_json(r, 200, task);
-	json_object_put(task);
+	rc = record_send(r, 200, &c.row);
+	free(c.mem);
 	return rc;
 }
 
@@ -91,18 +124,12 @@ struct list_state {
 
 /* Writes one record of the list as it comes off the database. */
 static int
-list_emit(void *arg, struct json_object *task)
+list_emit(void *arg, const struct store_task_row *row)
 {
 	struct list_state	*ls = arg;
-	const char		*s;
-	size_t			 len;
 
-	if (auth_decorate(ls->r, task) == -1)
-		return 1;
-	s = json_object_to_json_string_length(task, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if ((ls->n++ > 0 && reply_write(ls->r, ",", 1) == -1) ||
-	    reply_write(ls->r, s, len) == -1)
+	    record_write(ls->r, row) == -1)
 		return 1;
 	return 0;
 }
@@ -157,22 +184,23 @@ tasks_list(struct req *r)
 	return reply_write(r, "]\n", 2);
 }
 
+static int
+get_emit(void *arg, const struct store_task_row *row)
+{
+	return record_send(arg, 200, row);
+}
+
 int
 tasks_get(struct req *r)
 {
-	struct json_object	*task;
-	int			 rc;
-
-	switch (store_task_get(r->ctx->db, r->id, r->owner, &task)) {
+	switch (store_task_get(r->ctx->db, r->id, r->owner, get_emit, r)) {
 	case 0:
 		return reply_error(r, 404, NOT_FOUND);
 	case 1:
-		rc = auth_decorate(r, task) == -1 ? reply_error(r, 500,
-		    "Internal error") : reply_json(r, 200, task);
-		json_object_put(task);
-		return rc;
+		return 0;
 	default:
-		return db_failed(r, "task get");
+		/* A failed write leaves nothing to answer; a status is still unsent. */
+		return r->status != 0 ? -1 : db_failed(r, "task get");
 	}
 }
 

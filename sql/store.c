@@ -24,11 +24,9 @@ struct migration {
 extern const struct migration	store_migrations[];
 extern const size_t		store_nmigrations;
 
-/* The columns of a task record, in the order task_json() reads them. */
-#define TASK_COLS "id, url, title, thumbnail, status, progress, speed, eta, " \
-	"filesize, downloaded_bytes, format_note, is_playlist, playlist_index, " \
-	"playlist_total, filename, quality, download_type, error_message, " \
-	"created_at, completed_at, playlist_id, updated_at, format_id, audio_format"
+/* A task as struct store_task_row holds it, in the order row_emit() reads it. */
+#define TASK_COLS "record, thumbnail, json_quote(thumbnail), filename, " \
+	"status = 'completed', id"
 
 #define LIVE "('pending', 'downloading', 'processing')"
 /* Owner filters: a NULL owner parameter means any owner (keys off, or an admin). */
@@ -38,6 +36,7 @@ extern const size_t		store_nmigrations;
 enum stmt {
 	STMT_TASK_INSERT,
 	STMT_TASK_GET,
+	STMT_TASK_FILE,
 	STMT_TASK_LIST,
 	STMT_TASK_LIST_STATUS,
 	STMT_TASK_LIST_OWNER,
@@ -92,6 +91,8 @@ static const char *const sqls[STMT__MAX] = {
 	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12, ?13) RETURNING " TASK_COLS,
 	[STMT_TASK_GET] =
 	    "SELECT " TASK_COLS " FROM tasks WHERE id = ?1 " OWNED(2),
+	[STMT_TASK_FILE] =
+	    "SELECT status, filename FROM tasks WHERE id = ?1 " OWNED(2),
 	[STMT_TASK_LIST] =
 	    "SELECT " TASK_COLS " FROM tasks ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
 	[STMT_TASK_LIST_STATUS] =
@@ -456,84 +457,45 @@ store_rollback(struct store *s)
 	(void)stmt_exec(s, s->stmts[STMT_ROLLBACK]);
 }
 
-static struct json_object *
-col_string(sqlite3_stmt *st, int col)
-{
-	const unsigned char	*v = sqlite3_column_text(st, col);
-
-	return json_object_new_string_len(v != NULL ? (const char *)v : "",
-	    sqlite3_column_bytes(st, col));
-}
-
 /*
- * Keys are literals added once to a new object: json-c need neither copy them
- * nor look for an earlier value (the list builds 24 of these per row).
+ * Hands a row of TASK_COLS to cb.  The record is SQLite's own JSON object
+ * (migration 005); one that does not end in '}' would break every answer
+ * that appends to it, so it is an error here rather than there.
  */
-static void
-task_put(struct json_object *o, const char *key, struct json_object *v)
+static int
+row_emit(sqlite3_stmt *st, store_task_cb cb, void *arg)
 {
-	json_object_object_add_ex(o, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW |
-	    JSON_C_OBJECT_ADD_CONSTANT_KEY);
-}
+	struct store_task_row	 row;
 
-/* A task row (TASK_COLS) as the API's task record. */
-static struct json_object *
-task_json(sqlite3_stmt *st)
-{
-	static const char *const strs[] = { "id", "url", "title", "thumbnail",
-	    "status" };
-	struct json_object	*o;
-	int			 i;
-
-	if ((o = json_object_new_object()) == NULL)
-		return NULL;
-	for (i = 0; i < 5; i++)
-		task_put(o, strs[i], col_string(st, i));
-	task_put(o, "progress",
-	    json_object_new_double(sqlite3_column_double(st, 5)));
-	task_put(o, "speed", col_string(st, 6));
-	task_put(o, "eta", col_string(st, 7));
-	task_put(o, "filesize",
-	    json_object_new_int64(sqlite3_column_int64(st, 8)));
-	task_put(o, "downloaded_bytes",
-	    json_object_new_int64(sqlite3_column_int64(st, 9)));
-	task_put(o, "format_note", col_string(st, 10));
-	task_put(o, "is_playlist",
-	    json_object_new_boolean(sqlite3_column_int(st, 11)));
-	task_put(o, "playlist_index",
-	    json_object_new_int(sqlite3_column_int(st, 12)));
-	task_put(o, "playlist_total",
-	    json_object_new_int(sqlite3_column_int(st, 13)));
-	task_put(o, "filename", col_string(st, 14));
-	task_put(o, "quality", col_string(st, 15));
-	task_put(o, "download_type", col_string(st, 16));
-	task_put(o, "error_message", col_string(st, 17));
-	task_put(o, "created_at", col_string(st, 18));
-	task_put(o, "completed_at",
-	    sqlite3_column_type(st, 19) == SQLITE_NULL ? NULL : col_string(st, 19));
-	task_put(o, "playlist_id",
-	    sqlite3_column_type(st, 20) == SQLITE_NULL ? NULL : col_string(st, 20));
-	task_put(o, "updated_at", col_string(st, 21));
-	task_put(o, "format_id",
-	    sqlite3_column_type(st, 22) == SQLITE_NULL ? NULL : col_string(st, 22));
-	task_put(o, "audio_format", col_string(st, 23));
-	return o;
+	row.record = (const char *)sqlite3_column_text(st, 0);
+	row.record_len = (size_t)sqlite3_column_bytes(st, 0);
+	row.thumbnail = (const char *)sqlite3_column_text(st, 1);
+	row.thumbnail_json = (const char *)sqlite3_column_text(st, 2);
+	row.thumbnail_json_len = (size_t)sqlite3_column_bytes(st, 2);
+	row.filename = (const char *)sqlite3_column_text(st, 3);
+	row.completed = sqlite3_column_int(st, 4);
+	row.id = (const char *)sqlite3_column_text(st, 5);
+	if (row.record == NULL || row.record_len < 2 || row.record[0] != '{' ||
+	    row.record[row.record_len - 1] != '}' || row.thumbnail == NULL ||
+	    row.thumbnail_json == NULL || row.filename == NULL || row.id == NULL)
+		return -1;
+	return cb(arg, &row) == 0 ? 0 : -1;
 }
 
 /*
- * The record comes back from the insert itself: a read after it could already
- * see the worker's claim, and the contract says a new task answers "pending".
+ * cb, when not NULL, is given the row as the insert wrote it: a read after
+ * it could already see the worker's claim, and the contract says a new task
+ * answers "pending".  The pointers it gets end with the statement, before
+ * the insert is known to have committed: cb copies, the caller answers.
  */
 int
-store_task_insert(struct store *s, const struct task_new *t,
-    struct json_object **out)
+store_task_insert(struct store *s, const struct task_new *t, store_task_cb cb,
+    void *arg)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_INSERT];
 	char		 now[ISO_TIME_LEN];
 	int		 rc;
 
-	if (out != NULL)
-		*out = NULL;
 	util_iso_now(now);
 	bind_text(st, 1, t->id);
 	bind_text(st, 2, t->url);
@@ -548,39 +510,54 @@ store_task_insert(struct store *s, const struct task_new *t,
 	sqlite3_bind_int(st, 11, t->playlist_total > 0 ? t->playlist_total : 1);
 	bind_text(st, 12, now);
 	bind_owner(st, 13, t->owner);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW && out != NULL &&
-	    (*out = task_json(st)) == NULL)
-		rc = SQLITE_NOMEM;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW && cb != NULL &&
+	    row_emit(st, cb, arg) == -1)
+		rc = SQLITE_ERROR;
 	/* The row is written by the first step; this one ends the statement. */
 	if (rc == SQLITE_ROW)
 		rc = sqlite3_step(st);
 	stmt_done(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (out != NULL) {
-		json_object_put(*out);
-		*out = NULL;
-	}
-	return -1;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* 1: cb was given the task; 0: no such task for this owner; -1: an error, or cb's. */
 int
 store_task_get(struct store *s, const char *id, long long owner,
-    struct json_object **out)
+    store_task_cb cb, void *arg)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_GET];
 	int		 rc;
 
-	*out = NULL;
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		*out = task_json(st);
+		rc = row_emit(st, cb, arg) == 0 ? 1 : -1;
+	else
+		rc = rc == SQLITE_DONE ? 0 : -1;
 	stmt_done(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return *out != NULL ? 1 : -1;
+	return rc;
+}
+
+/* What the routes that hand a file to nginx need: 1 found, 0 not for this owner. */
+int
+store_task_file(struct store *s, const char *id, long long owner,
+    char status[STORE_STATUS_LEN], char filename[STORE_FILENAME_MAX + 1])
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_FILE];
+	int		 rc;
+
+	status[0] = filename[0] = '\0';
+	bind_text(st, 1, id);
+	bind_owner(st, 2, owner);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = copy_col(st, 0, status, STORE_STATUS_LEN) == 0 &&
+		    copy_col(st, 1, filename, STORE_FILENAME_MAX + 1) == 0 ? 1 : -1;
+	else
+		rc = rc == SQLITE_DONE ? 0 : -1;
+	stmt_done(st);
+	return rc;
 }
 
 /*
@@ -592,7 +569,6 @@ store_task_list(struct store *s, const char *status, long long owner,
     long long limit, long long offset, store_task_cb cb, void *arg)
 {
 	sqlite3_stmt		*st;
-	struct json_object	*o;
 	int			 rc, stop = 0;
 
 	if (owner > 0)
@@ -606,14 +582,8 @@ store_task_list(struct store *s, const char *status, long long owner,
 		bind_text(st, 3, status);
 	if (owner > 0)
 		sqlite3_bind_int64(st, 4, owner);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((o = task_json(st)) == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		stop = cb(arg, o);
-		json_object_put(o);
-	}
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = row_emit(st, cb, arg) == -1;
 	stmt_done(st);
 	if (stop)
 		return -1;
@@ -639,8 +609,7 @@ store_task_cancel(struct store *s, const char *id, long long owner,
     char status[STORE_STATUS_LEN])
 {
 	sqlite3_stmt		*st = s->stmts[STMT_TASK_CANCEL];
-	struct json_object	*o, *v;
-	char			 now[ISO_TIME_LEN];
+	char			 now[ISO_TIME_LEN], filename[STORE_FILENAME_MAX + 1];
 	int			 n;
 
 	util_iso_now(now);
@@ -654,11 +623,8 @@ store_task_cancel(struct store *s, const char *id, long long owner,
 		return 1;
 	}
 	/* Not cancelled: another owner's (not found for this one), or already final. */
-	if ((n = store_task_get(s, id, owner, &o)) != 1)
+	if ((n = store_task_file(s, id, owner, status, filename)) != 1)
 		return n;
-	json_object_object_get_ex(o, "status", &v);
-	snprintf(status, STORE_STATUS_LEN, "%s", json_object_get_string(v));
-	json_object_put(o);
 	return 2;
 }
 

@@ -42,7 +42,24 @@ struct task_claim {
 	long long owner;		/* api_keys.id, 0: none; playlist entries inherit it */
 };
 
-typedef int (*store_task_cb)(void *arg, struct json_object *task);
+/*
+ * A task as the store hands it out: its record (migration 005), the JSON
+ * object of api.md less the fields that depend on who asks, and what those
+ * are made from.  The pointers live until the callback returns.
+ */
+struct store_task_row {
+	const char	*record;		/* "{...}" */
+	size_t		 record_len;
+	const char	*thumbnail;		/* the column as stored */
+	const char	*thumbnail_json;	/* the same as a JSON string */
+	size_t		 thumbnail_json_len;
+	const char	*filename;
+	const char	*id;
+	int		 completed;
+};
+
+/* Returns 0 to go on; anything else stops, and the store call fails. */
+typedef int (*store_task_cb)(void *arg, const struct store_task_row *);
 
 struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
@@ -52,15 +69,16 @@ int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
 
 /* Tasks, as the API uses them. */
-/* out, when not NULL, receives the record as inserted (the caller frees it). */
 int	 store_task_insert(struct store *, const struct task_new *,
-	    struct json_object **out);
+	    store_task_cb, void *);
 /*
  * owner: an api_keys.id to see only that key's tasks; 0 (keys off) or a
  * negative number (an admin key) to see every task.
  */
 int	 store_task_get(struct store *, const char *id, long long owner,
-	    struct json_object **);
+	    store_task_cb, void *);
+int	 store_task_file(struct store *, const char *id, long long owner,
+	    char status[STORE_STATUS_LEN], char filename[STORE_FILENAME_MAX + 1]);
 int	 store_task_list(struct store *, const char *status, long long owner,
 	    long long limit, long long offset, store_task_cb, void *);
 int	 store_task_cancel(struct store *, const char *id, long long owner,

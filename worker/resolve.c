@@ -115,7 +115,7 @@ resolve_playlist(struct store *db, const struct task_claim *c,
 		t.playlist_index = index;
 		t.playlist_total = total;
 		t.owner = c->owner;	/* a playlist's entries belong to whoever asked for it */
-		if (store_task_insert(db, &t, NULL) == -1)
+		if (store_task_insert(db, &t, NULL, NULL) == -1)
 			goto dberr_rollback;
 	}
 	if (store_commit(db) == -1)

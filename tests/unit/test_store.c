@@ -23,7 +23,7 @@ add(struct store *s, const char *id)
 	t.download_type = "video";
 	t.quality = "best";
 	t.audio_format = "m4a";
-	CHECK(store_task_insert(s, &t, NULL) == 0);
+	CHECK(store_task_insert(s, &t, NULL, NULL) == 0);
 }
 
 static void
@@ -88,37 +88,99 @@ test_claim_takes_oldest_pending_once(void)
 	store_close(b);
 }
 
-/* The answer to a create is the row the insert wrote, never a later read of it. */
+/* The record of a row, parsed; and what came beside it. */
+struct seen {
+	struct json_object	*o;
+	char			 thumbnail_json[64];
+	int			 completed;
+	int			 rows;
+};
+
+static int
+parse_cb(void *arg, const struct store_task_row *row)
+{
+	struct seen	*sn = arg;
+
+	json_object_put(sn->o);
+	sn->o = json_tokener_parse(row->record);
+	snprintf(sn->thumbnail_json, sizeof(sn->thumbnail_json), "%.*s",
+	    (int)row->thumbnail_json_len, row->thumbnail_json);
+	sn->completed = row->completed;
+	sn->rows++;
+	return 0;
+}
+
+static const char *
+field(struct json_object *o, const char *key, enum json_type want)
+{
+	struct json_object	*v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, want))
+		return NULL;
+	return want == json_type_null ? "null" : json_object_get_string(v);
+}
+
+/*
+ * The record the database keeps (migration 005) is the contract's JSON:
+ * every field with its type, strings escaped whatever they hold.  And the
+ * answer to a create is the row the insert wrote, never a later read of it.
+ */
 static void
 test_insert_returns_the_record_it_wrote(void)
 {
-	struct store		*s;
-	struct task_new		 t;
-	struct json_object	*o, *v;
-	char			 err[256], fn[STORE_FILENAME_MAX + 1];
+	static const char *const strs[] = { "id", "url", "title", "status",
+	    "speed", "eta", "format_note", "filename", "quality", "download_type",
+	    "error_message", "created_at", "updated_at", "audio_format" };
+	static const char *const ints[] = { "filesize", "downloaded_bytes",
+	    "playlist_index", "playlist_total" };
+	struct store	*s;
+	struct task_new	 t;
+	struct seen	 sn = { NULL, "", -1, 0 };
+	char		 err[256], fn[STORE_FILENAME_MAX + 1];
+	size_t		 i;
 
 	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
 	memset(&t, 0, sizeof(t));
 	t.id = "00000000-0000-4000-8000-0000000000a1";
-	t.url = "http://example.com/a";
+	t.url = "http://example.com/a?b=\"c\"&d=\\";
 	t.download_type = "audio";
 	t.quality = "128kbps";
 	t.audio_format = "mp3";
-	CHECK(store_task_insert(s, &t, &o) == 0);
-	CHECK(o != NULL);
-	CHECK(json_object_object_get_ex(o, "id", &v));
-	CHECK_STR(json_object_get_string(v), t.id);
-	CHECK(json_object_object_get_ex(o, "status", &v));
-	CHECK_STR(json_object_get_string(v), "pending");
-	CHECK(json_object_object_get_ex(o, "quality", &v));
-	CHECK_STR(json_object_get_string(v), "128kbps");
-	CHECK(json_object_object_get_ex(o, "playlist_total", &v));
-	CHECK(json_object_get_int(v) == 1);
-	CHECK(json_object_object_get_ex(o, "completed_at", &v) && v == NULL);
-	json_object_put(o);
-	/* The same id twice is refused, and nothing comes back. */
-	CHECK(store_task_insert(s, &t, &o) == -1);
-	CHECK(o == NULL);
+	t.title = "Caf\xc3\xa9 \xf0\x9f\x8e\xac \"q\" \\ tab\there\nline \x01";
+	t.thumbnail = "https://i.example/\"x\".jpg";
+	CHECK(store_task_insert(s, &t, parse_cb, &sn) == 0);
+	CHECK(sn.rows == 1 && sn.o != NULL);
+	CHECK(sn.completed == 0);
+	CHECK_STR(sn.thumbnail_json, "\"https://i.example/\\\"x\\\".jpg\"");
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		CHECK(field(sn.o, strs[i], json_type_string) != NULL);
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		CHECK(field(sn.o, ints[i], json_type_int) != NULL);
+	CHECK(field(sn.o, "progress", json_type_double) != NULL);
+	CHECK(field(sn.o, "is_playlist", json_type_boolean) != NULL);
+	CHECK_STR(field(sn.o, "is_playlist", json_type_boolean), "false");
+	CHECK(field(sn.o, "completed_at", json_type_null) != NULL);
+	CHECK(field(sn.o, "playlist_id", json_type_null) != NULL);
+	CHECK(field(sn.o, "format_id", json_type_null) != NULL);
+	/* Fields that depend on who asks are the API's to add. */
+	CHECK(!json_object_object_get_ex(sn.o, "thumbnail", NULL));
+	CHECK(!json_object_object_get_ex(sn.o, "stream_url", NULL));
+	CHECK_STR(field(sn.o, "id", json_type_string), t.id);
+	CHECK_STR(field(sn.o, "url", json_type_string), t.url);
+	CHECK_STR(field(sn.o, "title", json_type_string), t.title);
+	CHECK_STR(field(sn.o, "status", json_type_string), "pending");
+	CHECK_STR(field(sn.o, "quality", json_type_string), "128kbps");
+	CHECK_STR(field(sn.o, "playlist_total", json_type_int), "1");
+	/* The same id twice is refused, and nothing is answered. */
+	sn.rows = 0;
+	CHECK(store_task_insert(s, &t, parse_cb, &sn) == -1);
+	CHECK(sn.rows == 0);
+	/* An update moves the record with the row. */
+	CHECK(store_task_cancel(s, t.id, 0, err) == 1);
+	CHECK(store_task_get(s, t.id, 0, parse_cb, &sn) == 1);
+	CHECK_STR(field(sn.o, "status", json_type_string), "cancelled");
+	json_object_put(sn.o);
 	/* The tests after this one count the rows. */
 	CHECK(store_task_delete(s, t.id, 0, fn) == 1);
 	store_close(s);
@@ -145,9 +207,9 @@ test_recovery_requeues_then_gives_up(void)
 }
 
 static int
-count_cb(void *arg, struct json_object *o)
+count_cb(void *arg, const struct store_task_row *row)
 {
-	(void)o;
+	(void)row;
 	(*(int *)arg)++;
 	return 0;
 }
@@ -156,7 +218,7 @@ static void
 test_list_pages_newest_first_and_delete(void)
 {
 	struct store		*s;
-	struct json_object	*o;
+	struct seen		 sn = { NULL, "", -1, 0 };
 	char			 err[256], fn[STORE_FILENAME_MAX + 1];
 	int			 n = 0;
 
@@ -169,11 +231,17 @@ test_list_pages_newest_first_and_delete(void)
 	n = 0;
 	CHECK(store_task_list(s, NULL, 0, 2, 2, count_cb, &n) == 0);
 	CHECK(n == 1);
-	CHECK(store_task_get(s, "00000000-0000-4000-8000-000000000002", 0, &o) == 1);
-	json_object_put(o);
+	CHECK(store_task_get(s, "00000000-0000-4000-8000-000000000002", 0,
+	    parse_cb, &sn) == 1);
+	CHECK(sn.completed == 1);
+	CHECK_STR(field(sn.o, "filename", json_type_string), "y.mp4");
+	CHECK_STR(field(sn.o, "status", json_type_string), "completed");
+	json_object_put(sn.o);
+	sn.o = NULL;
 	CHECK(store_task_delete(s, "00000000-0000-4000-8000-000000000002", 0, fn) == 1);
 	CHECK_STR(fn, "y.mp4");
-	CHECK(store_task_get(s, "00000000-0000-4000-8000-000000000002", 0, &o) == 0);
+	CHECK(store_task_get(s, "00000000-0000-4000-8000-000000000002", 0,
+	    parse_cb, &sn) == 0);
 	CHECK(store_task_delete(s, "00000000-0000-4000-8000-000000000002", 0, fn) == 0);
 	store_close(s);
 }
