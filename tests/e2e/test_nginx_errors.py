@@ -1,6 +1,9 @@
 """test_nginx_errors.py: the answers nginx gives itself are JSON too, and what the
 API decides (CORS) survives the X-Accel-Redirect to a media file."""
+import json
 import urllib.parse
+
+import pytest
 
 from harness import raw_request
 
@@ -20,9 +23,17 @@ def test_a_post_to_the_page_is_405_json(service):
     assert st == 405 and h["Content-Type"].startswith("application/json"), body[:200]
 
 
-def test_an_encoded_slash_in_a_stream_name_is_archivo_no_encontrado(service):
-    st, _, body = raw_request(service, "/api/stream/a%2Fb.mp4")
-    assert (st, body.strip()) == (404, b'{"detail":"Archivo no encontrado"}')
+@pytest.mark.parametrize("path, detail", [
+    ("/api/stream/a%2Fb.mp4", "Archivo no encontrado"),
+    ("/api/thumbnails/a%2Fb", "Miniatura no encontrada"),
+    ("/api/downloads/a%2Fb", "Descarga no encontrada"),
+    ("/api/download/a%2Fb/file", "Descarga no disponible o no completada"),
+    # nginx resolves the ".." first: this is the path /api/x.
+    ("/api/stream/..%2Fx", "Not Found"),
+])
+def test_an_encoded_slash_gets_the_404_of_the_route_it_falls_under(service, path, detail):
+    st, _, body = raw_request(service, path)
+    assert (st, json.loads(body)) == (404, {"detail": detail})
 
 
 def test_cors_headers_survive_the_redirect_to_a_media_file(service, site):
