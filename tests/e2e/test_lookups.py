@@ -1,13 +1,14 @@
 """test_lookups.py: search, trending and info run yt-dlp in the worker's look-up
 lane, are cached, shared between identical askers, and fail loudly."""
 import os
+import signal
 import threading
 import urllib.parse
 import uuid
 
 import pytest
 
-from harness import ffprobe, proc_cmdline, wait_until
+from harness import ffprobe, proc_cmdline, proc_state, wait_until
 
 
 def counting(xdg):
@@ -30,6 +31,16 @@ def runs(svc, marker):
             return sum(1 for line in f if marker in line)
     except FileNotFoundError:
         return 0
+
+
+def run_pids(svc, marker):
+    """The pids of the runs with marker in their arguments (the wrapper logs
+    its own pid, which exec hands on to yt-dlp or sleep)."""
+    try:
+        with open(os.path.join(svc.xdg, "runs", "ytdlp-pids.log")) as f:
+            return [int(line.split(" ", 1)[0]) for line in f if marker in line]
+    except FileNotFoundError:
+        return []
 
 
 def search(svc, q, **params):
@@ -119,12 +130,18 @@ def test_a_lookup_that_hangs_ends_in_504_and_leaves_no_process(make_service, xdg
     svc = make_service(OFFLINETUBE_YTDLP=counting(xdg), OFFLINETUBE_LOOKUP_TIMEOUT=3)
     q = f"othang {uuid.uuid4().hex[:6]}"
     st, _, body = search(svc, q)
-    assert st == 504, body
+    pids = run_pids(svc, q)
+    assert len(pids) == 1, pids
+    try:
+        assert st == 504, body
+        # The run became `sleep 300`: only its pid can tell it is still there.
+        wait_until(lambda: proc_state(pids[0]) in (None, "Z", "X"), 3,
+                   what="the hung yt-dlp to be stopped")
+    finally:
+        if proc_state(pids[0]) not in (None, "Z", "X") and \
+                proc_cmdline(pids[0])[:1] == ["sleep"]:
+            os.kill(pids[0], signal.SIGKILL)
     assert "3 s" in body["detail"], body
-    def gone():
-        return not any(q.split()[1] in " ".join(proc_cmdline(int(p)))
-                       for p in os.listdir("/proc") if p.isdigit())
-    wait_until(gone, 3, what="the hung yt-dlp to be stopped")
     assert not os.listdir(os.path.join(svc.data_dir, "tmp"))
 
 
