@@ -111,6 +111,27 @@ def test_a_second_identical_search_comes_from_the_cache(lsvc):
     assert runs(lsvc, q) == 1, "the cached answer ran yt-dlp again"
 
 
+def test_a_new_search_prefix_is_not_answered_from_the_old_ones_cache(make_service, xdg):
+    """The prefix is part of the question, for search and for trending from a
+    query: after a change, both run again, under the new prefix."""
+    mark = uuid.uuid4().hex[:6]
+    q, tq = f"Fixture clip {mark}", f"Playlist entry {mark}"
+    svc = make_service(OFFLINETUBE_YTDLP=counting(xdg), OFFLINETUBE_TRENDING_QUERY=tq)
+    for _ in range(2):
+        st, _, body = search(svc, q)
+        assert (st, body["results"]) == (200, []), body
+        st, _, body = svc.get("/api/trending")
+        assert (st, body["results"]) == (200, []), body
+    assert (runs(svc, q), runs(svc, tq)) == (1, 1)
+    svc.env["OFFLINETUBE_SEARCH_PREFIX"] = "otnosuchsearch"
+    svc.restart()
+    st, _, body = search(svc, q)
+    assert st == 502 and "otnosuchsearch20" in body["detail"], body
+    st, _, body = svc.get("/api/trending")
+    assert st == 502 and "otnosuchsearch20" in body["detail"], body
+    assert (runs(svc, q), runs(svc, tq)) == (2, 2)
+
+
 def test_identical_searches_at_the_same_moment_run_yt_dlp_once(lsvc):
     q = f"otslow {uuid.uuid4().hex[:6]}"
     answers = []
