@@ -209,6 +209,35 @@ def test_info_lists_formats_best_first_and_one_downloads(lsvc, site):
     assert v and v[0]["height"] == 360
 
 
+def test_info_orders_formats_by_kind_then_quality(lsvc, site):
+    """Video with audio, then video only, then audio only; each best first (by
+    height, audio by bitrate), with the values the fixture declares
+    (fixture_site.FORMATS["mixed"]).  yt-dlp lists them worst first, and makes
+    the repeated "audio" id audio-0 (64k) and audio-1 (128k)."""
+    st, _, info = lsvc.post("/api/info", {"url": site.base + "/formats/mixed"})
+    assert st == 200, info
+    assert info["title"] == "Fixture mixed formats"
+    mp4a, avc = "mp4a.40.2", "avc1.42c01e"
+    want = [
+        # format_id, ext, width, height, vcodec, acodec, has_audio, has_video,
+        # resolution, filesize, filesize_formatted
+        ("720", "mp4", 1280, 720, "avc1.64001f", mp4a, True, True, "1280x720",
+         3145728, "3.0 MB"),
+        ("360", "mp4", 640, 360, avc, mp4a, True, True, "640x360", None, None),
+        ("v480", "mp4", 854, 480, avc, "none", False, True, "854x480",
+         2097152, "2.0 MB"),
+        ("audio-1", "m4a", None, None, "none", mp4a, True, False, "audio only",
+         524288, "512.0 KB"),
+        ("audio-0", "m4a", None, None, "none", mp4a, True, False, "audio only",
+         262144, "256.0 KB"),
+    ]
+    keys = ("format_id", "ext", "width", "height", "vcodec", "acodec", "has_audio",
+            "has_video", "resolution", "filesize", "filesize_formatted")
+    assert [tuple(f[k] for k in keys) for f in info["formats"]] == want
+    ids = [f["format_id"] for f in info["formats"]]
+    assert len(ids) == len(set(ids))
+
+
 def test_info_of_a_failing_page_is_502_with_the_reason(lsvc, site):
     st, _, body = lsvc.post("/api/info", {"url": site.base + "/video/missing-page"})
     assert st == 502, body
