@@ -61,12 +61,13 @@ lookup_reply(struct req *r, enum wrap wrap, const char *q, const char *answer)
 }
 
 /*
- * The whole look-up: cache, join or insert, then wait.  key is what makes two
- * questions the same (normalised query or URL), q what the client asked.
+ * The whole look-up: cache, join or insert, then wait.  key and prefix are what
+ * make two questions the same (normalised query or URL, and the search key it
+ * runs under), q what the client asked.
  */
 static int
-lookup_run(struct req *r, const char *kind, const char *key, int max_results,
-    enum wrap wrap, const char *q)
+lookup_run(struct req *r, const char *kind, const char *key, const char *prefix,
+    int max_results, enum wrap wrap, const char *q)
 {
 	struct store	*db = r->ctx->db;
 	struct lookup	 l;
@@ -76,7 +77,8 @@ lookup_run(struct req *r, const char *kind, const char *key, int max_results,
 	int		 rc, status;
 
 	memset(&l, 0, sizeof(l));
-	if ((rc = store_lookup_find(db, kind, key, max_results, now, &l)) == -1)
+	if ((rc = store_lookup_find(db, kind, key, prefix, max_results, now,
+	    &l)) == -1)
 		goto dberr;
 	if (rc == 1 && strcmp(l.status, "done") == 0) {
 		log_debug(r->request_id, "%s look-up answered from the cache", kind);
@@ -89,13 +91,13 @@ lookup_run(struct req *r, const char *kind, const char *key, int max_results,
 			    "look-ups need it");
 			goto fail;
 		}
-		if ((rc = store_lookup_insert(db, kind, key, max_results, now,
-		    &id)) == -1)
+		if ((rc = store_lookup_insert(db, kind, key, prefix, max_results,
+		    now, &id)) == -1)
 			goto dberr;
 		if (rc == 0) {
 			/* Lost a race to an identical question: join that one. */
-			if (store_lookup_find(db, kind, key, max_results, now,
-			    &l) != 1)
+			if (store_lookup_find(db, kind, key, prefix, max_results,
+			    now, &l) != 1)
 				goto dberr;
 			if (strcmp(l.status, "done") == 0)
 				goto answer;
@@ -162,6 +164,23 @@ max_results_get(struct req *r, int *out)
 	return 0;
 }
 
+static int
+is_http_url(const char *s)
+{
+	return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
+}
+
+/*
+ * The search key a question runs under, "" when it runs none (a URL is listed
+ * as it is): a new OFFLINETUBE_SEARCH_PREFIX asks anew instead of answering
+ * from the old one's cache, and the worker runs the row with this prefix.
+ */
+static const char *
+search_prefix_for(struct req *r, const char *key)
+{
+	return is_http_url(key) ? "" : r->ctx->cfg->search_prefix;
+}
+
 /* Trims and collapses whitespace, so "a  b " and "a b" are one question. */
 static void
 normalise(const char *in, char *out, size_t len)
@@ -199,25 +218,28 @@ lookups_search(struct req *r)
 		return reply_error(r, 400, "max_results: must be an integer "
 		    "from 1 to 50");
 	/* A URL as q is listed by yt-dlp: the same guard as a download's. */
-	if ((strncasecmp(key, "http://", 7) == 0 ||
-	    strncasecmp(key, "https://", 8) == 0) &&
+	if (is_http_url(key) &&
 	    route_url_refused(r, "q", key, detail, sizeof(detail)))
 		return reply_error(r, 400, detail);
-	return lookup_run(r, "search", key, max, WRAP_SEARCH, q);
+	return lookup_run(r, "search", key, search_prefix_for(r, key), max,
+	    WRAP_SEARCH, q);
 }
 
 int
 lookups_trending(struct req *r)
 {
 	const struct config	*cfg = r->ctx->cfg;
+	const char		*source;
 	int			 max;
 
 	if (max_results_get(r, &max) == -1)
 		return reply_error(r, 400, "max_results: must be an integer "
 		    "from 1 to 50");
 	/* The source is part of the question: a new setting is a new cache entry. */
-	return lookup_run(r, "trending", cfg->trending_url[0] != '\0' ?
-	    cfg->trending_url : cfg->trending_query, max, WRAP_TRENDING, NULL);
+	source = cfg->trending_url[0] != '\0' ? cfg->trending_url :
+	    cfg->trending_query;
+	return lookup_run(r, "trending", source, search_prefix_for(r, source),
+	    max, WRAP_TRENDING, NULL);
 }
 
 int
@@ -233,5 +255,5 @@ lookups_info(struct req *r)
 	    sizeof(detail)) == -1 ||
 	    route_url_refused(r, "url", url, detail, sizeof(detail)))
 		return reply_error(r, 400, detail);
-	return lookup_run(r, "info", url, 0, WRAP_INFO, NULL);
+	return lookup_run(r, "info", url, "", 0, WRAP_INFO, NULL);
 }

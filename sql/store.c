@@ -192,14 +192,15 @@ static const char *const sqls[STMT__MAX] = {
 	/* A live look-up for the question, or else its newest fresh answer. */
 	[STMT_LOOKUP_FIND] =
 	    "SELECT id, status, answer, error, error_status FROM lookups "
-	    "WHERE kind = ?1 AND query = ?2 AND max_results = ?3 AND "
-	    "(status IN ('pending', 'running') OR "
+	    "WHERE kind = ?1 AND query = ?2 AND search_prefix = ?5 AND "
+	    "max_results = ?3 AND (status IN ('pending', 'running') OR "
 	    "(status = 'done' AND expires_at > ?4)) "
 	    "ORDER BY status = 'done', id DESC LIMIT 1",
 	/* The partial unique index turns a racing second insert into no row. */
 	[STMT_LOOKUP_INSERT] =
-	    "INSERT INTO lookups (kind, query, max_results, created_at) "
-	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING RETURNING id",
+	    "INSERT INTO lookups (kind, query, max_results, created_at, "
+	    "search_prefix) VALUES (?1, ?2, ?3, ?4, ?5) "
+	    "ON CONFLICT DO NOTHING RETURNING id",
 	[STMT_LOOKUP_GET] =
 	    "SELECT id, status, answer, error, error_status FROM lookups "
 	    "WHERE id = ?1",
@@ -210,7 +211,7 @@ static const char *const sqls[STMT__MAX] = {
 	    "UPDATE lookups SET status = 'running', lease_pid = ?1 "
 	    "WHERE id = (SELECT id FROM lookups WHERE status = 'pending' "
 	    "ORDER BY id LIMIT 1) AND status = 'pending' "
-	    "RETURNING id, kind, query, max_results",
+	    "RETURNING id, kind, query, max_results, search_prefix",
 	[STMT_LOOKUP_FINISH] =
 	    "UPDATE lookups SET status = 'done', answer = ?2, expires_at = ?3, "
 	    "lease_pid = NULL WHERE id = ?1 AND status = 'running'",
@@ -940,7 +941,7 @@ step_lookup(sqlite3_stmt *st, struct lookup *l)
 /* 1: a live look-up or a fresh answer for this question is in l; 0: none. */
 int
 store_lookup_find(struct store *s, const char *kind, const char *query,
-    int max_results, int64_t now, struct lookup *l)
+    const char *search_prefix, int max_results, int64_t now, struct lookup *l)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_FIND];
 
@@ -948,13 +949,14 @@ store_lookup_find(struct store *s, const char *kind, const char *query,
 	bind_text(st, 2, query);
 	sqlite3_bind_int(st, 3, max_results);
 	sqlite3_bind_int64(st, 4, now);
+	bind_text(st, 5, search_prefix);
 	return step_lookup(st, l);
 }
 
 /* 1: inserted, id set; 0: another asker's live look-up won the race. */
 int
 store_lookup_insert(struct store *s, const char *kind, const char *query,
-    int max_results, int64_t now, long long *id)
+    const char *search_prefix, int max_results, int64_t now, long long *id)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_INSERT];
 	int		 rc, found = 0;
@@ -963,6 +965,7 @@ store_lookup_insert(struct store *s, const char *kind, const char *query,
 	bind_text(st, 2, query);
 	sqlite3_bind_int(st, 3, max_results);
 	sqlite3_bind_int64(st, 4, now);
+	bind_text(st, 5, search_prefix);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
@@ -1008,7 +1011,9 @@ store_lookup_claim(struct store *s, long pid, struct lookup_claim *c)
 		c->id = sqlite3_column_int64(st, 0);
 		c->max_results = sqlite3_column_int(st, 3);
 		if (copy_col(st, 1, c->kind, sizeof(c->kind)) == -1 ||
-		    copy_col(st, 2, c->query, sizeof(c->query)) == -1)
+		    copy_col(st, 2, c->query, sizeof(c->query)) == -1 ||
+		    copy_col(st, 4, c->search_prefix,
+		    sizeof(c->search_prefix)) == -1)
 			rc = SQLITE_TOOBIG;
 		else {
 			found = 1;

@@ -126,13 +126,16 @@ struct lookup_claim {
 	long long	 id;
 	char		 kind[16];
 	char		 query[STORE_URL_MAX + 1];
+	char		 search_prefix[64];	/* what the search runs with; '' for none */
 	int		 max_results;
 };
 
 int	 store_lookup_find(struct store *, const char *kind, const char *query,
-	    int max_results, int64_t now, struct lookup *);
+	    const char *search_prefix, int max_results, int64_t now,
+	    struct lookup *);
 int	 store_lookup_insert(struct store *, const char *kind, const char *query,
-	    int max_results, int64_t now, long long *id);
+	    const char *search_prefix, int max_results, int64_t now,
+	    long long *id);
 int	 store_lookup_get(struct store *, long long id, struct lookup *);
 int	 store_lookup_abandon(struct store *, long long id, const char *error);
 int	 store_lookup_claim(struct store *, long pid, struct lookup_claim *);

@@ -121,7 +121,13 @@ run_start(const struct lookup_claim *c)
 	if (util_path_join(r->dir, sizeof(r->dir), conf->tmp_dir, r->tag) == -1 ||
 	    util_mkdir_p(r->dir, 0700) == -1)
 		goto fail;
-	if (lookup_build_argv(conf->ytdlp, conf->search_prefix, c->kind, c->query,
+	/*
+	 * The row's prefix, not this process's: it is part of the key the API
+	 * caches the answer under, so the answer must be made with it.  A row
+	 * an API from before migration 004 wrote has none: ours, then.
+	 */
+	if (lookup_build_argv(conf->ytdlp, c->search_prefix[0] != '\0' ?
+	    c->search_prefix : conf->search_prefix, c->kind, c->query,
 	    c->max_results, &a) == -1) {
 		store_lookup_fail(db, c->id, 502, "The look-up is not valid");
 		goto fail_quiet;

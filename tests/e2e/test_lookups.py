@@ -1,13 +1,14 @@
 """test_lookups.py: search, trending and info run yt-dlp in the worker's look-up
 lane, are cached, shared between identical askers, and fail loudly."""
 import os
+import signal
 import threading
 import urllib.parse
 import uuid
 
 import pytest
 
-from harness import ffprobe, proc_cmdline, wait_until
+from harness import ffprobe, proc_cmdline, proc_state, wait_until
 
 
 def counting(xdg):
@@ -30,6 +31,16 @@ def runs(svc, marker):
             return sum(1 for line in f if marker in line)
     except FileNotFoundError:
         return 0
+
+
+def run_pids(svc, marker):
+    """The pids of the runs with marker in their arguments (the wrapper logs
+    its own pid, which exec hands on to yt-dlp or sleep)."""
+    try:
+        with open(os.path.join(svc.xdg, "runs", "ytdlp-pids.log")) as f:
+            return [int(line.split(" ", 1)[0]) for line in f if marker in line]
+    except FileNotFoundError:
+        return []
 
 
 def search(svc, q, **params):
@@ -100,6 +111,27 @@ def test_a_second_identical_search_comes_from_the_cache(lsvc):
     assert runs(lsvc, q) == 1, "the cached answer ran yt-dlp again"
 
 
+def test_a_new_search_prefix_is_not_answered_from_the_old_ones_cache(make_service, xdg):
+    """The prefix is part of the question, for search and for trending from a
+    query: after a change, both run again, under the new prefix."""
+    mark = uuid.uuid4().hex[:6]
+    q, tq = f"Fixture clip {mark}", f"Playlist entry {mark}"
+    svc = make_service(OFFLINETUBE_YTDLP=counting(xdg), OFFLINETUBE_TRENDING_QUERY=tq)
+    for _ in range(2):
+        st, _, body = search(svc, q)
+        assert (st, body["results"]) == (200, []), body
+        st, _, body = svc.get("/api/trending")
+        assert (st, body["results"]) == (200, []), body
+    assert (runs(svc, q), runs(svc, tq)) == (1, 1)
+    svc.env["OFFLINETUBE_SEARCH_PREFIX"] = "otnosuchsearch"
+    svc.restart()
+    st, _, body = search(svc, q)
+    assert st == 502 and "otnosuchsearch20" in body["detail"], body
+    st, _, body = svc.get("/api/trending")
+    assert st == 502 and "otnosuchsearch20" in body["detail"], body
+    assert (runs(svc, q), runs(svc, tq)) == (2, 2)
+
+
 def test_identical_searches_at_the_same_moment_run_yt_dlp_once(lsvc):
     q = f"otslow {uuid.uuid4().hex[:6]}"
     answers = []
@@ -119,12 +151,18 @@ def test_a_lookup_that_hangs_ends_in_504_and_leaves_no_process(make_service, xdg
     svc = make_service(OFFLINETUBE_YTDLP=counting(xdg), OFFLINETUBE_LOOKUP_TIMEOUT=3)
     q = f"othang {uuid.uuid4().hex[:6]}"
     st, _, body = search(svc, q)
-    assert st == 504, body
+    pids = run_pids(svc, q)
+    assert len(pids) == 1, pids
+    try:
+        assert st == 504, body
+        # The run became `sleep 300`: only its pid can tell it is still there.
+        wait_until(lambda: proc_state(pids[0]) in (None, "Z", "X"), 3,
+                   what="the hung yt-dlp to be stopped")
+    finally:
+        if proc_state(pids[0]) not in (None, "Z", "X") and \
+                proc_cmdline(pids[0])[:1] == ["sleep"]:
+            os.kill(pids[0], signal.SIGKILL)
     assert "3 s" in body["detail"], body
-    def gone():
-        return not any(q.split()[1] in " ".join(proc_cmdline(int(p)))
-                       for p in os.listdir("/proc") if p.isdigit())
-    wait_until(gone, 3, what="the hung yt-dlp to be stopped")
     assert not os.listdir(os.path.join(svc.data_dir, "tmp"))
 
 
@@ -169,6 +207,35 @@ def test_info_lists_formats_best_first_and_one_downloads(lsvc, site):
     t = lsvc.wait_for_status(t["id"], "completed")
     v = [s for s in ffprobe(lsvc.path_of(t))["streams"] if s["codec_type"] == "video"]
     assert v and v[0]["height"] == 360
+
+
+def test_info_orders_formats_by_kind_then_quality(lsvc, site):
+    """Video with audio, then video only, then audio only; each best first (by
+    height, audio by bitrate), with the values the fixture declares
+    (fixture_site.FORMATS["mixed"]).  yt-dlp lists them worst first, and makes
+    the repeated "audio" id audio-0 (64k) and audio-1 (128k)."""
+    st, _, info = lsvc.post("/api/info", {"url": site.base + "/formats/mixed"})
+    assert st == 200, info
+    assert info["title"] == "Fixture mixed formats"
+    mp4a, avc = "mp4a.40.2", "avc1.42c01e"
+    want = [
+        # format_id, ext, width, height, vcodec, acodec, has_audio, has_video,
+        # resolution, filesize, filesize_formatted
+        ("720", "mp4", 1280, 720, "avc1.64001f", mp4a, True, True, "1280x720",
+         3145728, "3.0 MB"),
+        ("360", "mp4", 640, 360, avc, mp4a, True, True, "640x360", None, None),
+        ("v480", "mp4", 854, 480, avc, "none", False, True, "854x480",
+         2097152, "2.0 MB"),
+        ("audio-1", "m4a", None, None, "none", mp4a, True, False, "audio only",
+         524288, "512.0 KB"),
+        ("audio-0", "m4a", None, None, "none", mp4a, True, False, "audio only",
+         262144, "256.0 KB"),
+    ]
+    keys = ("format_id", "ext", "width", "height", "vcodec", "acodec", "has_audio",
+            "has_video", "resolution", "filesize", "filesize_formatted")
+    assert [tuple(f[k] for k in keys) for f in info["formats"]] == want
+    ids = [f["format_id"] for f in info["formats"]]
+    assert len(ids) == len(set(ids))
 
 
 def test_info_of_a_failing_page_is_502_with_the_reason(lsvc, site):

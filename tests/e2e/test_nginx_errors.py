@@ -1,6 +1,9 @@
 """test_nginx_errors.py: the answers nginx gives itself are JSON too, and what the
 API decides (CORS) survives the X-Accel-Redirect to a media file."""
+import json
 import urllib.parse
+
+import pytest
 
 from harness import raw_request
 
@@ -20,9 +23,17 @@ def test_a_post_to_the_page_is_405_json(service):
     assert st == 405 and h["Content-Type"].startswith("application/json"), body[:200]
 
 
-def test_an_encoded_slash_in_a_stream_name_is_archivo_no_encontrado(service):
-    st, _, body = raw_request(service, "/api/stream/a%2Fb.mp4")
-    assert (st, body.strip()) == (404, b'{"detail":"Archivo no encontrado"}')
+@pytest.mark.parametrize("path, detail", [
+    ("/api/stream/a%2Fb.mp4", "Archivo no encontrado"),
+    ("/api/thumbnails/a%2Fb", "Miniatura no encontrada"),
+    ("/api/downloads/a%2Fb", "Descarga no encontrada"),
+    ("/api/download/a%2Fb/file", "Descarga no disponible o no completada"),
+    # nginx resolves the ".." first: this is the path /api/x.
+    ("/api/stream/..%2Fx", "Not Found"),
+])
+def test_an_encoded_slash_gets_the_404_of_the_route_it_falls_under(service, path, detail):
+    st, _, body = raw_request(service, path)
+    assert (st, json.loads(body)) == (404, {"detail": detail})
 
 
 def test_cors_headers_survive_the_redirect_to_a_media_file(service, site):
@@ -32,6 +43,15 @@ def test_cors_headers_survive_the_redirect_to_a_media_file(service, site):
                  f"/api/thumbnails/{t['id']}", f"/api/download/{t['id']}/file"):
         st, h, _ = raw_request(service, path, {"Origin": origin})
         assert st == 200, path
-        assert h["Access-Control-Allow-Origin"] == origin, (path, dict(h))
+        etag = h["ETag"]
+        # Whatever nginx makes of the request: the whole file, a range, a
+        # revalidation, a range past the end.
+        for extra, status in (({}, 200), ({"Range": "bytes=0-9"}, 206),
+                              ({"If-None-Match": etag}, 304),
+                              ({"Range": "bytes=99999999-"}, 416)):
+            st, h, _ = raw_request(service, path, {"Origin": origin, **extra})
+            assert st == status, (path, extra, st)
+            assert h["Access-Control-Allow-Origin"] == origin, (path, extra, dict(h))
+            assert "Origin" in h.get_all("Vary"), (path, extra, dict(h))
         st, h, _ = raw_request(service, path, {"Origin": "https://evil.example"})
         assert "Access-Control-Allow-Origin" not in h, path

@@ -1,17 +1,51 @@
 """test_stream.py: /api/stream and /api/thumbnails: nginx serves the bytes, and
 nothing but a completed task's own file or thumbnail ever comes out."""
+import json
 import os
+import sqlite3
 import urllib.parse
+import uuid
 
 import pytest
 
 from harness import raw_request as raw_get
 
-
+# The bytes of every file a test puts beside the service's own: an answer that
+# holds them served a file it must not have.
+MARK = b"OFFLINETUBE FIXTURE: must never be served "
 
 
 def stream_path(filename):
     return "/api/stream/" + urllib.parse.quote(filename, safe="")
+
+
+def put_file(d, name, data):
+    """A real file in d, owned and readable like the files the service writes
+    there: nginx would send it if the API named it."""
+    path = os.path.join(d, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    st = os.stat(d)
+    os.chown(path, st.st_uid, st.st_gid)
+    os.chmod(path, 0o644)
+    return path
+
+
+def set_status(svc, tid, status):
+    db = sqlite3.connect(os.path.join(svc.data_dir, "offlinetube.db"), timeout=10)
+    with db:
+        db.execute("UPDATE tasks SET status = ? WHERE id = ?", (status, tid))
+    db.close()
+
+
+def assert_refused(answer, detail, *never):
+    """A 404 with exactly this detail, holding none of the bytes in never."""
+    st, h, body = answer
+    assert st == 404, (st, body[:200])
+    assert h["Content-Type"].startswith("application/json")
+    assert json.loads(body) == {"detail": detail}
+    for data in never:
+        assert data not in body
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +163,7 @@ TRAVERSALS = [
     "%2e%2e%2fofflinetube.db", "%2E%2E/%2E%2E/etc/passwd",
     "%252e%252e%252fofflinetube.db", "..%252fofflinetube.db",
     "%2Fetc%2Fpasswd", "/etc/passwd", "..\\offlinetube.db", "..%5Cofflinetube.db",
-    "%00", "x%00.mp4", "offlinetube.db", "offlinetube.db-wal",
+    "%00", "x%00.mp4",
     "..", ".", "%2e%2e", "nginx%2Fnginx.conf", "..%2Fnginx%2Fnginx.conf",
 ]
 
@@ -142,19 +176,43 @@ def test_stream_never_serves_anything_outside_completed_files(service, done, nam
     assert b"SQLite" not in body and b"root:" not in body and b"worker_processes" not in body
 
 
-def test_stream_refuses_names_of_unfinished_and_partial_files(service, site, done):
+@pytest.mark.parametrize("template", [
+    "{done}.part", "{done}.ytdl", "{done}.part-Frag1", "{done}.temp.mp4",
+    "Stray clip__5b1f3c2e-9a4d-4e7f-8b6a-0c1d2e3f4a5b.mp4",
+    "offlinetube.db", "offlinetube.db-wal",
+])
+def test_stream_refuses_real_files_that_no_completed_task_names(service, done, template):
+    """Each name is a real, readable file in downloads/: only the database can
+    refuse it.  yt-dlp's partial files beside a finished one, a file no task
+    has, and files named like the database."""
     t, _ = done
-    # The exact file name with an extra suffix, or a prefix: no match, no file.
-    for name in (t["filename"] + ".part", t["filename"] + ".ytdl",
-                 t["filename"][:-1], "x" + t["filename"]):
-        st, _, body = raw_get(service, stream_path(name))
-        assert st == 404, name
-        assert b"Archivo no encontrado" in body, (name, body)
-    # A pending task's would-be name: the database has no completed row for it.
-    p = service.submit(site.page("slow"))
-    service.delete(f"/api/downloads/{p['id']}")
-    st, _, _ = raw_get(service, stream_path(f"Fixture slow clip__{p['id']}.mp4"))
-    assert st == 404
+    name = template.format(done=t["filename"])
+    path = put_file(os.path.join(service.data_dir, "downloads"), name, MARK + name.encode())
+    try:
+        assert_refused(raw_get(service, stream_path(name)), "Archivo no encontrado", MARK)
+        st, _, body = raw_get(service, stream_path(name), method="HEAD")
+        assert st == 404 and MARK not in body
+    finally:
+        os.unlink(path)
+
+
+def test_stream_refuses_the_file_of_a_task_that_is_not_completed(service, site):
+    """The file is there and was served; once its row says anything but
+    completed, the same name is refused.  (No route makes a row leave
+    completed with its file kept, so the test writes the status itself.)"""
+    t = service.download(site.page("clip2"))
+    with open(service.path_of(t), "rb") as f:
+        data = f.read()
+    assert raw_get(service, stream_path(t["filename"]))[2] == data
+    try:
+        for status in ("downloading", "processing", "error", "cancelled"):
+            set_status(service, t["id"], status)
+            assert_refused(raw_get(service, stream_path(t["filename"])),
+                           "Archivo no encontrado", data[:64])
+    finally:
+        set_status(service, t["id"], "completed")
+    st, _, body = raw_get(service, stream_path(t["filename"]))
+    assert (st, body) == (200, data)
 
 
 def test_stream_detail_is_the_documented_one(service):
@@ -176,11 +234,57 @@ def test_thumbnail_refuses_anything_but_a_known_task(service, tid):
         assert b"Miniatura no encontrada" in body, (tid, body)
 
 
-def test_thumbnail_of_a_task_without_one_is_404(service, site):
-    t = service.submit(site.page("slow"))
-    service.delete(f"/api/downloads/{t['id']}")
-    st, _, body = service.get(f"/api/thumbnails/{t['id']}")
-    assert (st, body) == (404, {"detail": "Miniatura no encontrada"})
+@pytest.fixture(scope="module")
+def failed(service, site):
+    """A task that exists but never got a thumbnail: its download failed."""
+    t = service.submit(f"{site.base}/missing")
+    return service.wait_for_status(t["id"], "error")
+
+
+def thumbnails_dir(svc):
+    return os.path.join(svc.data_dir, "thumbnails")
+
+
+def test_thumbnail_of_a_task_without_one_is_404(service, done, failed):
+    """Another task's thumbnail is on disk; this task's id must not reach it."""
+    t, _ = done
+    others = [f for f in os.listdir(thumbnails_dir(service)) if f.startswith(t["id"])]
+    assert others
+    with open(os.path.join(thumbnails_dir(service), others[0]), "rb") as f:
+        theirs = f.read()
+    assert not [f for f in os.listdir(thumbnails_dir(service)) if f.startswith(failed["id"])]
+    assert_refused(raw_get(service, f"/api/thumbnails/{failed['id']}"),
+                   "Miniatura no encontrada", theirs)
+
+
+def test_a_thumbnail_file_of_no_task_is_404(service):
+    """A well-formed id with a real file under thumbnails/, but no task row."""
+    tid = str(uuid.uuid4())
+    path = put_file(thumbnails_dir(service), tid + ".jpg", MARK)
+    try:
+        assert_refused(raw_get(service, f"/api/thumbnails/{tid}"),
+                       "Miniatura no encontrada", MARK)
+    finally:
+        os.unlink(path)
+
+
+def test_thumbnail_prefers_jpg_then_webp_then_png(service, failed):
+    """Added worst first, so each step must switch to the file just added."""
+    made = []
+    try:
+        for ext, ctype in (("png", "image/png"), ("webp", "image/webp"),
+                           ("jpg", "image/jpeg")):
+            data = MARK + ext.encode()
+            made.append(put_file(thumbnails_dir(service), f"{failed['id']}.{ext}", data))
+            st, h, body = raw_get(service, f"/api/thumbnails/{failed['id']}")
+            assert (st, body, h["Content-Type"]) == (200, data, ctype), ext
+        # And back: without the jpg, the webp again, before the png.
+        os.unlink(made.pop())
+        st, h, body = raw_get(service, f"/api/thumbnails/{failed['id']}")
+        assert (st, body, h["Content-Type"]) == (200, MARK + b"webp", "image/webp")
+    finally:
+        for path in made:
+            os.unlink(path)
 
 
 def test_internal_media_locations_are_not_reachable_from_outside(service, done):

@@ -79,6 +79,8 @@ test_media_types_by_extension(void)
 	CHECK_STR(encode_media_type("x.m4a"), "audio/mp4");
 	CHECK_STR(encode_media_type("x.mp3"), "audio/mpeg");
 	CHECK_STR(encode_media_type("x.opus"), "audio/ogg");
+	CHECK_STR(encode_media_type("x.ogg"), "audio/ogg");
+	CHECK_STR(encode_media_type("x.oga"), "audio/ogg");
 	CHECK_STR(encode_media_type("x.flac"), "audio/flac");
 	CHECK_STR(encode_media_type("x.wav"), "audio/wav");
 	CHECK_STR(encode_media_type("x.jpg"), "image/jpeg");

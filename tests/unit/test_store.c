@@ -257,22 +257,22 @@ test_lookups_dedupe_cache_and_prune(void)
 	int			 i;
 
 	s = store_open(dbpath, err, sizeof(err));
-	CHECK(store_lookup_find(s, "search", "cats", 5, 1000, &l) == 0);
-	CHECK(store_lookup_insert(s, "search", "cats", 5, 1000, &id) == 1);
+	CHECK(store_lookup_find(s, "search", "cats", "ytsearch", 5, 1000, &l) == 0);
+	CHECK(store_lookup_insert(s, "search", "cats", "ytsearch", 5, 1000, &id) == 1);
 	/* A second asker of the same question joins the live one. */
-	CHECK(store_lookup_insert(s, "search", "cats", 5, 1000, &id2) == 0);
-	CHECK(store_lookup_find(s, "search", "cats", 5, 1000, &l) == 1);
+	CHECK(store_lookup_insert(s, "search", "cats", "ytsearch", 5, 1000, &id2) == 0);
+	CHECK(store_lookup_find(s, "search", "cats", "ytsearch", 5, 1000, &l) == 1);
 	CHECK(l.id == id);
 	CHECK_STR(l.status, "pending");
 	CHECK(store_lookup_claim(s, 7, &c) == 1);
 	CHECK(c.id == id && c.max_results == 5);
 	CHECK_STR(c.query, "cats");
 	CHECK(store_lookup_finish(s, id, "[1]", 1600) == 1);
-	CHECK(store_lookup_find(s, "search", "cats", 5, 1500, &l) == 1);
+	CHECK(store_lookup_find(s, "search", "cats", "ytsearch", 5, 1500, &l) == 1);
 	CHECK_STR(l.answer, "[1]");
 	free(l.answer);
 	/* Expired: not an answer any more, and pruned. */
-	CHECK(store_lookup_find(s, "search", "cats", 5, 1600, &l) == 0);
+	CHECK(store_lookup_find(s, "search", "cats", "ytsearch", 5, 1600, &l) == 0);
 	CHECK(store_lookup_prune(s, 1600, 100) == 1);
 	CHECK(store_lookup_get(s, id, &l) == 0);
 	/* However many fresh answers, the cache keeps only the newest. */
@@ -280,14 +280,44 @@ test_lookups_dedupe_cache_and_prune(void)
 		char	 q[16];
 
 		snprintf(q, sizeof(q), "q%d", i);
-		CHECK(store_lookup_insert(s, "search", q, 5, 1000, &id) == 1);
+		CHECK(store_lookup_insert(s, "search", q, "ytsearch", 5, 1000, &id) == 1);
 		CHECK(store_lookup_claim(s, 7, &c) == 1);
 		CHECK(store_lookup_finish(s, id, "[]", 999999) == 1);
 	}
 	CHECK(store_lookup_prune(s, 2000, 4) == 6);
-	CHECK(store_lookup_find(s, "search", "q9", 5, 2000, &l) == 1);
+	CHECK(store_lookup_find(s, "search", "q9", "ytsearch", 5, 2000, &l) == 1);
 	free(l.answer);
-	CHECK(store_lookup_find(s, "search", "q0", 5, 2000, &l) == 0);
+	CHECK(store_lookup_find(s, "search", "q0", "ytsearch", 5, 2000, &l) == 0);
+	store_close(s);
+}
+
+static void
+test_lookups_under_another_search_prefix_are_another_question(void)
+{
+	struct store		*s;
+	struct lookup		 l;
+	struct lookup_claim	 c;
+	char			 err[256];
+	long long		 id, id2;
+
+	s = store_open(dbpath, err, sizeof(err));
+	CHECK(store_lookup_insert(s, "search", "dogs", "ytsearch", 5, 1000, &id) == 1);
+	CHECK(store_lookup_claim(s, 7, &c) == 1);
+	CHECK(c.id == id);
+	CHECK_STR(c.search_prefix, "ytsearch");
+	CHECK(store_lookup_finish(s, id, "[\"yt\"]", 999999) == 1);
+	/* A fresh answer under one prefix is no answer under another... */
+	CHECK(store_lookup_find(s, "search", "dogs", "otfixsearch", 5, 1000, &l) == 0);
+	/* ...which is asked anew, and runs with its own prefix. */
+	CHECK(store_lookup_insert(s, "search", "dogs", "otfixsearch", 5, 1000,
+	    &id2) == 1);
+	CHECK(id2 != id);
+	CHECK(store_lookup_claim(s, 7, &c) == 1);
+	CHECK(c.id == id2);
+	CHECK_STR(c.search_prefix, "otfixsearch");
+	CHECK(store_lookup_find(s, "search", "dogs", "ytsearch", 5, 1000, &l) == 1);
+	CHECK(l.id == id);
+	free(l.answer);
 	store_close(s);
 }
 
@@ -305,6 +335,7 @@ main(void)
 	test_recovery_requeues_then_gives_up();
 	test_list_pages_newest_first_and_delete();
 	test_lookups_dedupe_cache_and_prune();
+	test_lookups_under_another_search_prefix_are_another_question();
 	unlink(dbpath);
 	{
 		char	 p[96];
