@@ -7,9 +7,12 @@ real nginx (unprivileged, loopback) with the installed zones file in http{}
 and the installed snippet inside a server{} serves the API end to end, with
 the installed binaries, reading the installed config file (with the test's
 paths), the API taking its socket as fd 0 as systemd's socket unit hands it
-over; config-file values apply and the environment wins; SIGHUP reloads the
-worker without dropping a running download.
+over; only the host names listed in the installed zones file reach the API
+through the snippet, or anything through the site; config-file values apply
+and the environment wins; SIGHUP reloads the worker without dropping a running
+download.
 """
+import http.client
 import os
 import re
 import shutil
@@ -22,7 +25,7 @@ import urllib.parse
 
 import pytest
 
-from harness import NGINX, REPO, Service, end_service, wait_until, ytdlp_procs
+from harness import NGINX, REPO, Service, end_service, free_port, wait_until, ytdlp_procs
 
 DOCUMENTED = [
     "usr/bin/offlinetube-api", "usr/bin/offlinetube-worker",
@@ -109,6 +112,38 @@ def test_uninstall_removes_what_install_put(root):
         shutil.rmtree(d, ignore_errors=True)
 
 
+LISTED_NAME = "tube.home.lan"
+
+
+def read(root, p):
+    with open(os.path.join(root, p)) as f:
+        return f.read()
+
+
+def list_host_name(zones, name):
+    """What docs/deploy.md tells the administrator to do: one more line in the map."""
+    out, n = re.subn(r"(map \$host \$ot_known_host \{.*?)\n\}", rf"\1\n\t{name} 1;\n}}",
+                     zones, count=1, flags=re.S)
+    assert n == 1, "the zones file has no host-name map"
+    return out
+
+
+def with_host(port, host, path, method="GET"):
+    """A request with the Host header as given (a DNS-rebinding page sends its own name)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        c.putheader("Host", host)
+        if method == "POST":
+            c.putheader("Content-Type", "application/json")
+            c.putheader("Content-Length", "2")
+        c.endheaders(b"{}" if method == "POST" else None)
+        r = c.getresponse()
+        return r.status, r.headers, r.read()
+    finally:
+        c.close()
+
+
 def localise(text, data_dir, socket_path, root):
     return (text.replace("/var/lib/offlinetube", data_dir)
             .replace("/run/offlinetube/api.sock", socket_path)
@@ -170,6 +205,10 @@ class InstalledService(Service):
             snippet = localise(f.read(), self.data_dir, self.socket_path, self.root)
         with open(os.path.join(nd, "snippet.conf"), "w") as f:
             f.write(snippet)
+        # The zones file as an administrator edits it: one host name of theirs listed.
+        with open(os.path.join(nd, "zones.conf"), "w") as f:
+            f.write(list_host_name(read(self.root, "etc/nginx/conf.d/offlinetube-zones.conf"),
+                                   LISTED_NAME))
         # As root, nginx's workers would become nobody: keep them as root (like make run).
         user = "user root root;" if os.getuid() == 0 else ""
         temps = "".join(f"{t}_temp_path {nd}/{t.split('_')[0]};\n"
@@ -184,7 +223,7 @@ events {{ worker_connections 256; }}
 http {{
     access_log off;
     {temps}
-    include {self.root}/etc/nginx/conf.d/offlinetube-zones.conf;
+    include {nd}/zones.conf;
     server {{
         listen 127.0.0.1:{self.port};
         # The server someone already had: a page of its own.
@@ -288,6 +327,96 @@ def test_snippet_serves_the_api_end_to_end(installed, site):
     # Internal media locations are not reachable from outside.
     st, _, _ = installed.get("/_media/downloads/" + urllib.parse.quote(done["filename"]))
     assert st == 404
+
+
+def test_snippet_lets_only_listed_host_names_reach_the_api(installed):
+    port = installed.port
+    before = installed.tasks()
+    for method, path in (("GET", "/api/health"), ("GET", "/api/search?q=x"),
+                         ("POST", "/api/download")):
+        st, h, body = with_host(port, f"evil.example:{port}", path, method)
+        assert st == 421, (path, st, body)
+        assert h["Content-Type"].startswith("application/json"), path
+        assert b"offlinetube-zones.conf" in body, body
+    assert installed.tasks() == before
+    # The name the administrator listed, and the loopback names shipped listed.
+    for host in (LISTED_NAME, f"{LISTED_NAME.upper()}:{port}", f"127.0.0.1:{port}", "localhost"):
+        st, _, body = with_host(port, host, "/api/health")
+        assert st == 200, (host, st, body)
+    # The snippet judges only its own locations: the server's others are untouched.
+    st, _, body = with_host(port, "evil.example", "/hello")
+    assert (st, body) == (200, b"hello\n")
+
+
+def test_site_listens_where_the_config_file_says_nginx_listens(root):
+    """The API turns keys off only while OFFLINETUBE_LISTEN is loopback: the
+    shipped site must listen exactly there, or keys would be silently off on the LAN."""
+    site = read(root, "etc/nginx/sites-available/offlinetube")
+    listens = re.findall(r"^\s*listen\s+([^;\s]+)[^;]*;", site, re.M)
+    conf = read(root, "etc/offlinetube/offlinetube.conf")
+    default = re.search(r"^#?OFFLINETUBE_LISTEN=(\S+)$", conf, re.M).group(1)
+    assert listens == [default] == ["127.0.0.1:8001"], (listens, default)
+
+
+@pytest.fixture
+def site_nginx(root, tmp_path):
+    """The installed site (and the snippet it includes) in a test nginx, with
+    the installed zones file; no API behind it."""
+    nd = str(tmp_path)
+    for t in ("b", "f", "p", "u", "s"):
+        os.makedirs(os.path.join(nd, t))
+    port = free_port()
+    snippet = localise(read(root, "etc/nginx/snippets/offlinetube.conf"),
+                       nd + "/data", nd + "/api.sock", root)
+    with open(os.path.join(nd, "snippet.conf"), "w") as f:
+        f.write(snippet)
+    site = localise(read(root, "etc/nginx/sites-available/offlinetube"),
+                    nd + "/data", nd + "/api.sock", root)
+    site = site.replace(os.path.join(root, "etc/nginx/snippets/offlinetube.conf"),
+                        os.path.join(nd, "snippet.conf"))
+    assert "listen 127.0.0.1:8001;" in site
+    site = site.replace("listen 127.0.0.1:8001;", f"listen 127.0.0.1:{port};")
+    with open(os.path.join(nd, "site.conf"), "w") as f:
+        f.write(site)
+    user = "user root root;" if os.getuid() == 0 else ""
+    conf = os.path.join(nd, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"{user}\ndaemon off;\npid {nd}/nginx.pid;\nerror_log stderr;\nevents {{}}\n"
+                f"http {{\naccess_log off;\n"
+                f"client_body_temp_path {nd}/b; fastcgi_temp_path {nd}/f;\n"
+                f"proxy_temp_path {nd}/p; uwsgi_temp_path {nd}/u; scgi_temp_path {nd}/s;\n"
+                f"include {root}/etc/nginx/conf.d/offlinetube-zones.conf;\n"
+                f"include {nd}/site.conf;\n}}\n")
+    p = subprocess.Popen([NGINX, "-p", nd, "-e", "stderr", "-c", conf],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def up():
+        assert p.poll() is None, p.stderr.read().decode()
+        try:
+            with socket.create_connection(("127.0.0.1", port), 1):
+                return True
+        except OSError:
+            return False
+    try:
+        wait_until(up, 10, what="nginx with the site")
+        yield port
+    finally:
+        p.terminate()
+        p.wait(10)
+
+
+def test_site_answers_only_listed_host_names_on_every_path(site_nginx):
+    port = site_nginx
+    for path in ("/", "/index.html", "/api/health"):
+        st, h, body = with_host(port, f"rebound.example:{port}", path)
+        assert st == 421, (path, st, body)
+        assert h["Content-Type"].startswith("application/json"), path
+        assert b"offlinetube-zones.conf" in body
+    st, h, body = with_host(port, f"localhost:{port}", "/")
+    assert st == 200 and b"<html" in body.lower(), (st, body[:200])
+    # No API behind this nginx: a listed name reaches the API's location.
+    st, _, body = with_host(port, "127.0.0.1", "/api/health")
+    assert st == 502 and b"not answering" in body, (st, body)
 
 
 def test_sighup_reloads_without_dropping_a_running_download(installed, site):
