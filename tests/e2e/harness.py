@@ -169,6 +169,8 @@ class Service:
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="ot-", dir="/tmp")
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        # What nginx listens on: a test may open it wider than the API is told.
+        self.nginx_listen = f"127.0.0.1:{self.port}"
         self.socket_path = os.path.join(self.data_dir, "run", "api.sock")
         self.log_dir = os.path.join(self.data_dir, "logs")
         os.makedirs(self.log_dir, exist_ok=True)
@@ -254,7 +256,7 @@ class Service:
     def start_nginx(self):
         conf = subprocess.run(
             ["sh", os.path.join(REPO, "scripts", "nginx-conf.sh"), self.data_dir,
-             f"127.0.0.1:{self.port}", self.socket_path],
+             self.nginx_listen, self.socket_path],
             env=self.env, check=True, capture_output=True, text=True).stdout.strip()
         self._spawn("nginx", [NGINX, "-p", os.path.join(self.data_dir, "nginx"),
                               "-e", "stderr", "-c", conf])

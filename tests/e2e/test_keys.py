@@ -1,13 +1,16 @@
 """test_keys.py: API keys: who may ask, whose tasks they see, and the signed links
 that let <video> and <img> in without a header."""
+import http.client
+import json
 import os
+import socket
 import subprocess
 import time
 import urllib.parse
 
 import pytest
 
-from harness import BIN, raw_request as raw, wait_until
+from harness import BIN, Service, end_service, raw_request as raw, wait_until
 
 
 def add_key(svc, name, admin=False):
@@ -178,3 +181,47 @@ def test_a_network_address_without_keys_refuses_to_start(make_service):
         err = q.communicate(timeout=10)[1]
     assert q.returncode == 0
     assert "anyone who can reach this address" in err
+
+
+def lan_address():
+    """An address of this machine that is not loopback, or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 9))    # a UDP connect sends nothing
+            a = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if a.startswith("127.") or a == "0.0.0.0" else a
+
+
+def get_from(addr, port, path, headers=None):
+    c = http.client.HTTPConnection(addr, port, timeout=30)
+    try:
+        c.request("GET", path, headers=headers or {})
+        r = c.getresponse()
+        return r.status, json.loads(r.read() or b"null")
+    finally:
+        c.close()
+
+
+def test_a_client_from_the_network_needs_a_key_even_while_listen_says_loopback(site, xdg):
+    """nginx's listen changed, OFFLINETUBE_LISTEN forgotten: the LAN still needs a key."""
+    addr = lan_address()
+    if addr is None:
+        pytest.skip("this machine has no address besides loopback")
+    svc = Service(site, xdg, {"OFFLINETUBE_SERVER_NAMES": addr})
+    svc.nginx_listen = f"0.0.0.0:{svc.port}"
+    try:
+        svc.start()
+        assert svc.env["OFFLINETUBE_LISTEN"].startswith("127.0.0.1:")
+        assert svc.get("/api/downloads")[0] == 200, "loopback: no key, as before"
+        st, body = get_from(addr, svc.port, "/api/downloads")
+        assert st == 401, body
+        assert get_from(addr, svc.port, "/api/health")[0] == 200
+        wait_until(lambda: f"a request came from {addr} although OFFLINETUBE_LISTEN="
+                   in svc.log("api"), 5, what="the API to say which setting to fix")
+        k = add_key(svc, "lan")
+        st, body = get_from(addr, svc.port, "/api/downloads", {"X-API-Key": k})
+        assert st == 200, body
+    finally:
+        end_service(svc)
