@@ -142,6 +142,29 @@ def raw_request(svc, path, headers=None, method="GET"):
         c.close()
 
 
+def hosts_prefix(path):
+    """An argv prefix that runs a program with the file `path` as its /etc/hosts
+    (in a mount namespace of its own): a test makes a name resolve where it
+    wants without DNS, even differently for the API and the worker."""
+    return ["unshare", "--mount", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"',
+            path]
+
+
+def can_fake_hosts():
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return False
+    return subprocess.run(["unshare", "--mount", "true"], capture_output=True).returncode == 0
+
+
+def write_hosts(path, names):
+    """An /etc/hosts of `names` (name -> address), readable by the programs' user."""
+    with open(path, "w") as f:
+        f.write("127.0.0.1 localhost\n::1 localhost\n")
+        f.writelines(f"{a} {n}\n" for n, a in names.items())
+    os.chmod(path, 0o644)
+    return path
+
+
 def wait_until(pred, timeout, interval=0.1, what="condition"):
     deadline = time.monotonic() + timeout
     while True:
@@ -198,11 +221,13 @@ class Service:
         }
         self.env.update(env or {})
         self.procs = {}          # name -> Popen
+        self.wrap = {}           # name -> argv prefix (hosts_prefix)
         self.problems = []       # unclean exits, found at stop time
 
     # -- programs ---------------------------------------------------------
 
     def _spawn(self, name, argv):
+        argv = self.wrap.get(name, []) + argv
         log = open(os.path.join(self.log_dir, f"{name}.log"), "ab")
         log.write(f"==== start {time.strftime('%H:%M:%S')} {argv}\n".encode())
         log.flush()

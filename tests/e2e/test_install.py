@@ -25,7 +25,8 @@ import urllib.parse
 
 import pytest
 
-from harness import NGINX, REPO, Service, end_service, free_port, wait_until, ytdlp_procs
+from harness import (NGINX, REPO, Service, can_fake_hosts, end_service, free_port,
+                     hosts_prefix, wait_until, write_hosts, ytdlp_procs)
 
 DOCUMENTED = [
     "usr/bin/offlinetube-api", "usr/bin/offlinetube-worker",
@@ -97,6 +98,50 @@ def test_units_pass_systemd_analyze_verify(root):
     r = subprocess.run(["sh", os.path.join(REPO, "tests/deploy/verify-units.sh"), root],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def unit_settings(text):
+    out = {}
+    for ln in text.splitlines():
+        if "=" in ln and not ln.startswith("#"):
+            k, v = ln.split("=", 1)
+            out.setdefault(k, []).append(v)
+    return out
+
+
+def test_the_api_unit_lets_the_guard_resolve_names(root):
+    """The guard resolves every submitted host: AF_UNIX alone (or no resolver
+    address) would make every POST with a host name 400 "host does not resolve"."""
+    api = unit_settings(read(root, "usr/lib/systemd/system/offlinetube-api.service"))
+    families = " ".join(api["RestrictAddressFamilies"]).split()
+    assert {"AF_UNIX", "AF_INET", "AF_INET6"} <= set(families), families
+    assert api["IPAddressDeny"] == ["any"]
+    assert "127.0.0.53/32" in " ".join(api["IPAddressAllow"]).split()
+
+
+def test_dns_allow_opens_each_unit_to_the_resolvers_it_would_block(root, tmp_path):
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("# a home router, a public resolver and resolved's stub\n"
+                      "nameserver 192.168.1.1\nnameserver 9.9.9.9\n"
+                      "nameserver fe80::1%eth0\nnameserver 127.0.0.53\n")
+    env = dict(os.environ, OFFLINETUBE_SYSTEMD_DIR=str(tmp_path / "systemd"))
+    script = os.path.join(root, "usr/share/offlinetube/scripts/offlinetube-dns-allow")
+    r = subprocess.run([script, str(resolv)], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "every port" in r.stdout, "it says what IPAddressAllow= cannot narrow"
+
+    def allowed(unit):
+        p = tmp_path / "systemd" / f"{unit}.service.d" / "50-dns.conf"
+        return unit_settings(p.read_text())["IPAddressAllow"][0].split()
+    # The API denies every address: it needs each resolver.  The worker denies
+    # only loopback and the LAN: a public resolver needs nothing.
+    assert allowed("offlinetube-api") == ["192.168.1.1", "9.9.9.9", "fe80::1"]
+    assert allowed("offlinetube-worker") == ["192.168.1.1", "fe80::1"]
+    resolv.write_text("nameserver 127.0.0.53\n")
+    r = subprocess.run([script, str(resolv)], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert not (tmp_path / "systemd" / "offlinetube-api.service.d").exists()
+    assert not (tmp_path / "systemd" / "offlinetube-worker.service.d").exists()
 
 
 def test_uninstall_removes_what_install_put(root):
@@ -185,7 +230,8 @@ class InstalledService(Service):
             os.chmod(self.socket_path, 0o660)
             self.listener.listen(128)
         log = open(os.path.join(self.log_dir, "api.log"), "ab")
-        p = subprocess.Popen([self.bin("offlinetube-api"), "-c", self.conf], env=self.env,
+        p = subprocess.Popen(self.wrap.get("api", []) + [self.bin("offlinetube-api"), "-c", self.conf],
+                             env=self.env,
                              cwd=self.data_dir, stdin=self.listener.fileno(),
                              stdout=log, stderr=subprocess.STDOUT)
         log.close()
@@ -293,6 +339,37 @@ def installed(site, xdg, root):
         raise
     yield svc
     end_service(svc)
+
+
+PUBLIC_NAME = "videos.example.com"      # resolves to a public address (TEST-NET-3)
+LAN_NAME = "router.example.com"         # resolves into the LAN
+
+
+@pytest.mark.skipif(not can_fake_hosts(), reason="needs root and unshare to give the API "
+                    "an /etc/hosts of its own (no DNS here)")
+def test_the_installed_api_with_the_guard_on_resolves_names(site, xdg, root, tmp_path):
+    """As deployed: the guard on, host names resolved by the API itself.  The
+    names come from an /etc/hosts of the API's own; the unit's sandbox itself
+    needs systemd as PID 1, which a test run does not have (the unit's
+    settings are checked above)."""
+    hosts = write_hosts(str(tmp_path / "hosts"), {PUBLIC_NAME: "203.0.113.7",
+                                                  LAN_NAME: "192.168.1.1"})
+    svc = InstalledService(site, xdg, root, env={"OFFLINETUBE_ALLOW_PRIVATE_URLS": "0"})
+    svc.wrap["api"] = hosts_prefix(hosts)
+    try:
+        svc.start()
+        svc.stop_worker()       # nothing is fetched: the question is the API's answer
+        assert "OFFLINETUBE_ALLOW_PRIVATE_URLS=0\n" in svc.log("api")
+        st, _, body = svc.post("/api/download", {"url": f"https://{PUBLIC_NAME}/watch?v=1"})
+        assert st == 200 and body["status"] == "pending", body
+        for url in (f"http://{LAN_NAME}/admin", "http://127.0.0.1/x", site.page("clip")):
+            st, _, body = svc.post("/api/download", {"url": url})
+            assert st == 400, (url, body)
+            assert "loopback, private" in body["detail"], body
+        st, _, body = svc.post("/api/info", {"url": f"http://{LAN_NAME}/"})
+        assert st == 400 and body["detail"].startswith("url: "), body
+    finally:
+        end_service(svc)
 
 
 def test_config_file_applies_and_environment_wins(installed):
