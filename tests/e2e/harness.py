@@ -222,6 +222,7 @@ class Service:
         self.env.update(env or {})
         self.procs = {}          # name -> Popen
         self.wrap = {}           # name -> argv prefix (hosts_prefix)
+        self.args = {}           # name -> extra arguments ("-v")
         self.problems = []       # unclean exits, found at stop time
 
     # -- programs ---------------------------------------------------------
@@ -261,7 +262,7 @@ class Service:
         for exe in ("offlinetube-api", "offlinetube-worker"):
             if not os.access(os.path.join(BIN, exe), os.X_OK):
                 pytest.fail(f"{os.path.join(BIN, exe)} is not built")
-        self._spawn("api", [os.path.join(BIN, "offlinetube-api")])
+        self._spawn("api", [os.path.join(BIN, "offlinetube-api")] + self.args.get("api", []))
         wait_until(lambda: self._socket_answers() or
                    self.procs["api"].poll() is not None, 20, what="the API socket")
         self._need_alive("api")
@@ -275,7 +276,8 @@ class Service:
                 return False
 
     def start_worker(self):
-        self._spawn("worker", [os.path.join(BIN, "offlinetube-worker")])
+        self._spawn("worker", [os.path.join(BIN, "offlinetube-worker")]
+                    + self.args.get("worker", []))
         time.sleep(0.05)
 
     def start_nginx(self):

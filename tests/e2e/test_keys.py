@@ -30,11 +30,20 @@ def keycmd(svc, *args):
 
 
 @pytest.fixture(scope="module")
-def keyed(make_service_module):
-    svc = make_service_module(OFFLINETUBE_AUTH="on", OFFLINETUBE_LINK_TTL=60)
+def keyed(site, xdg):
+    # Both programs verbose (-v): the logs then hold everything they can say,
+    # which test_keys_never_reach_the_logs reads.
+    svc = Service(site, xdg, {"OFFLINETUBE_AUTH": "on", "OFFLINETUBE_LINK_TTL": "60"})
+    svc.args = {"api": ["-v"], "worker": ["-v"]}
+    try:
+        svc.start()
+    except BaseException:
+        svc.finish()
+        raise
     svc.keys = {"alice": add_key(svc, "alice"), "bob": add_key(svc, "bob"),
                 "root": add_key(svc, "root", admin=True)}
-    return svc
+    yield svc
+    end_service(svc)
 
 
 def as_(svc, who):
@@ -144,7 +153,17 @@ def test_links_expire(make_service, site):
     assert raw(svc, f"{path}?exp={future}&sig={sig}")[0] == 200, "the same scheme, in date"
 
 
-def test_keys_never_reach_the_logs(keyed):
+def test_keys_never_reach_the_logs(keyed, site):
+    # One more request each way a key travels, and a download, all logged verbosely.
+    for h in ({"X-API-Key": keyed.keys["bob"]}, {"Authorization": "Bearer " + keyed.keys["root"]},
+              {"X-API-Key": keyed.keys["alice"][:-2] + "xx"}):
+        keyed.get("/api/downloads", headers=h)
+    st, _, t = keyed.post("/api/download", {"url": site.page("clip")}, headers=as_(keyed, "bob"))
+    assert st == 200, t
+    wait_until(lambda: keyed.get(f"/api/downloads/{t['id']}", headers=as_(keyed, "bob"))[2]
+               ["status"] == "completed", 60, what="bob's download")
+    assert "GET /api/downloads -> 403" in keyed.log("api"), "the API logged verbosely"
+    assert f"[debug] {t['id']}: run: " in keyed.log("worker"), "the worker logged verbosely"
     logs = ""
     for f in os.listdir(keyed.log_dir):
         with open(os.path.join(keyed.log_dir, f), errors="replace") as fh:
