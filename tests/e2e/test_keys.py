@@ -78,6 +78,21 @@ def test_a_revoked_key_opens_nothing(keyed):
     assert k not in listing and k[12:] not in listing, "list shows only the prefix"
 
 
+def test_a_taken_name_is_said_so_truly(keyed):
+    """A revoked key keeps its name (its tasks keep their owner): revoking does
+    not free it, and the message does not pretend it would."""
+    add_key(keyed, "tablet")
+    p = keycmd(keyed, "add", "tablet")
+    assert p.returncode != 0 and p.stdout == ""
+    assert "exists; pick another name" in p.stderr and "would not free" in p.stderr, p.stderr
+    assert keycmd(keyed, "revoke", "tablet").returncode == 0
+    p = keycmd(keyed, "add", "tablet")
+    assert p.returncode != 0 and p.stdout == ""
+    assert "revoked key keeps its name" in p.stderr and "pick another name" in p.stderr, p.stderr
+    assert "revoke it" not in p.stderr
+    add_key(keyed, "tablet-2")
+
+
 def test_a_user_sees_and_acts_only_on_their_own_tasks(keyed, site):
     st, _, t = keyed.post("/api/download", {"url": site.page("clip")}, headers=as_(keyed, "alice"))
     assert st == 200, t
