@@ -55,11 +55,13 @@ def root():
 
 
 def config_keys():
-    """Every OFFLINETUBE_* key the programs know, from the table in common/config.c."""
+    """Every OFFLINETUBE_* key the programs know, from the table in common/config.c,
+    and make run's nginx settings, which they accept in the file and ignore."""
     with open(os.path.join(REPO, "common", "config.c")) as f:
         src = f.read()
-    return {"OFFLINETUBE_" + m.upper()
-            for m in re.findall(r"^\s*[SI]\((\w+),", src, re.M)}
+    nginx_only = re.search(r"nginx_only\[\] = \{(.*?)\};", src, re.S).group(1)
+    return ({"OFFLINETUBE_" + m.upper() for m in re.findall(r"^\s*[SI]\((\w+),", src, re.M)}
+            | set(re.findall(r'"(OFFLINETUBE_\w+)"', nginx_only)))
 
 
 def test_install_tree_is_the_documented_one(root):
@@ -329,10 +331,15 @@ def test_nginx_t_passes_on_the_snippet_and_the_site(root, tmp_path):
 @pytest.fixture(scope="module")
 def installed(site, xdg, root):
     # From the file: LINK_TTL 300, MAX_PENDING 7; the environment wins for LINK_TTL.
+    # make run's nginx settings in the file must not stop either program.
     svc = InstalledService(site, xdg, root,
                            conf_extra="OFFLINETUBE_ALLOW_PRIVATE_URLS=1\n"
                                       "OFFLINETUBE_MAX_PENDING=7\n"
-                                      "OFFLINETUBE_LINK_TTL=300\n",
+                                      "OFFLINETUBE_LINK_TTL=300\n"
+                                      "OFFLINETUBE_SERVER_NAMES=tube.home.lan\n"
+                                      "OFFLINETUBE_RATE_LIMIT=5\n"
+                                      "OFFLINETUBE_LOOKUP_RATE_LIMIT=10\n"
+                                      "OFFLINETUBE_WEB_DIR=/srv/www\n",
                            env={"OFFLINETUBE_LINK_TTL": "600"})
     try:
         svc.start()
