@@ -26,7 +26,7 @@ import urllib.parse
 import pytest
 
 from harness import (NGINX, REPO, Service, can_fake_hosts, end_service, free_port,
-                     hosts_prefix, wait_until, write_hosts, ytdlp_procs)
+                     hosts_prefix, raw_request, wait_until, write_hosts, ytdlp_procs)
 
 DOCUMENTED = [
     "usr/bin/offlinetube-api", "usr/bin/offlinetube-worker",
@@ -416,6 +416,21 @@ def test_snippet_serves_the_api_end_to_end(installed, site):
     # Internal media locations are not reachable from outside.
     st, _, _ = installed.get("/_media/downloads/" + urllib.parse.quote(done["filename"]))
     assert st == 404
+
+
+def test_snippet_carries_cors_headers_over_the_redirect_to_media(installed, site):
+    """As make run's configuration does: what the API decided for CORS survives
+    nginx's X-Accel-Redirect into the internal media locations."""
+    t = installed.download(site.page("clip2"))
+    origin = "http://localhost:5173"
+    for path in ("/api/stream/" + urllib.parse.quote(t["filename"]),
+                 f"/api/thumbnails/{t['id']}", f"/api/download/{t['id']}/file"):
+        st, h, _ = raw_request(installed, path, {"Origin": origin})
+        assert st == 200, path
+        assert h["Access-Control-Allow-Origin"] == origin, (path, dict(h))
+        assert "Origin" in h["Vary"], (path, dict(h))
+        st, h, _ = raw_request(installed, path, {"Origin": "https://evil.example"})
+        assert st == 200 and "Access-Control-Allow-Origin" not in h, path
 
 
 def test_snippet_lets_only_listed_host_names_reach_the_api(installed):
