@@ -444,7 +444,8 @@ def test_snippet_lets_only_listed_host_names_reach_the_api(installed):
         assert b"offlinetube-zones.conf" in body, body
     assert installed.tasks() == before
     # The name the administrator listed, and the loopback names shipped listed.
-    for host in (LISTED_NAME, f"{LISTED_NAME.upper()}:{port}", f"127.0.0.1:{port}", "localhost"):
+    for host in (LISTED_NAME, f"{LISTED_NAME.upper()}:{port}", f"127.0.0.1:{port}",
+                 f"[::1]:{port}", "localhost"):
         st, _, body = with_host(port, host, "/api/health")
         assert st == 200, (host, st, body)
     # The snippet judges only its own locations: the server's others are untouched.
