@@ -220,7 +220,13 @@ install-system: all install-web
 	install -m 644 dist/offlinetube.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/offlinetube.conf
 	$(OT_SUBST) dist/offlinetube.tmpfiles.in >$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/offlinetube.conf
 	$(OT_SUBST) nginx/offlinetube-snippet.conf.in >$(DESTDIR)$(OT_SNIPPET)
-	install -m 644 nginx/offlinetube-zones.conf $(DESTDIR)$(OT_ZONES)
+	@# The zones file lists the host names nginx answers to: an edited one is
+	@# kept, and the new default lands beside it (nginx reads only *.conf).
+	@if [ -f $(DESTDIR)$(OT_ZONES) ] && ! cmp -s nginx/offlinetube-zones.conf \
+	    $(DESTDIR)$(OT_ZONES); then \
+		install -m 644 nginx/offlinetube-zones.conf $(DESTDIR)$(OT_ZONES).dist; \
+		echo "install: kept $(DESTDIR)$(OT_ZONES); the new default is $(OT_ZONES).dist"; \
+	else install -m 644 nginx/offlinetube-zones.conf $(DESTDIR)$(OT_ZONES); fi
 	$(OT_SUBST) nginx/offlinetube-site.conf.in >$(DESTDIR)$(OT_SITE)
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/offlinetube.conf \
 	    $(DESTDIR)$(OT_SNIPPET) $(DESTDIR)$(OT_SITE)
@@ -231,8 +237,9 @@ install-system: all install-web
 	else $(OT_CONF_SUBST) dist/offlinetube.conf >$(DESTDIR)$(OT_CONF); fi
 	chmod 644 $(DESTDIR)$(OT_CONF)
 
-# Removes what install put there, except the config file when it was edited;
-# never the data directory (docs/deploy.md says how to remove that).
+# Removes what install put there, except the config file and the zones file
+# when they were edited; never the data directory (docs/deploy.md says how to
+# remove that).
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/offlinetube-api $(DESTDIR)$(PREFIX)/bin/offlinetube-worker
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,offlinetube-api.8 offlinetube-worker.8)
@@ -240,8 +247,11 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(OT_UNITS))
 	rm -f $(DESTDIR)$(PREFIX)/lib/sysusers.d/offlinetube.conf \
 	    $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/offlinetube.conf
-	rm -f $(DESTDIR)$(OT_SNIPPET) $(DESTDIR)$(OT_ZONES) $(DESTDIR)$(OT_SITE) \
-	    $(DESTDIR)$(OT_CONF).dist
+	rm -f $(DESTDIR)$(OT_SNIPPET) $(DESTDIR)$(OT_SITE) \
+	    $(DESTDIR)$(OT_CONF).dist $(DESTDIR)$(OT_ZONES).dist
+	@if [ -f $(DESTDIR)$(OT_ZONES) ] && cmp -s nginx/offlinetube-zones.conf \
+	    $(DESTDIR)$(OT_ZONES); then rm -f $(DESTDIR)$(OT_ZONES); \
+	elif [ -f $(DESTDIR)$(OT_ZONES) ]; then echo "uninstall: kept the edited $(DESTDIR)$(OT_ZONES)"; fi
 	@if [ -f $(DESTDIR)$(OT_CONF) ] && $(OT_CONF_SUBST) dist/offlinetube.conf | \
 	    cmp -s - $(DESTDIR)$(OT_CONF); then rm -f $(DESTDIR)$(OT_CONF); \
 	    rmdir $(DESTDIR)$(SYSCONFDIR)/offlinetube 2>/dev/null || true; \

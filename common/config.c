@@ -55,6 +55,31 @@ static const struct centry centries[] = {
 };
 #define NCENTRIES (sizeof(centries) / sizeof(centries[0]))
 
+/*
+ * make run's nginx settings: environment variables like ours, which
+ * scripts/nginx-conf.sh reads and neither program does.  The file takes the
+ * variables' names, so they end up in it: there they are accepted and change
+ * nothing here (an installation's nginx keeps them in its own files), rather
+ * than stopping both programs as unknown.
+ */
+static const char *const nginx_only[] = {
+	"OFFLINETUBE_SERVER_NAMES",
+	"OFFLINETUBE_RATE_LIMIT",
+	"OFFLINETUBE_LOOKUP_RATE_LIMIT",
+	"OFFLINETUBE_WEB_DIR",
+};
+
+static int
+is_nginx_only(const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(nginx_only) / sizeof(nginx_only[0]); i++)
+		if (strcmp(key, nginx_only[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 env_name(const struct centry *ce, char *buf, size_t len)
 {
@@ -134,7 +159,9 @@ config_read_file(struct config *c, const char *file, char *err, size_t errlen)
 			*e = '\0';
 		while (*v == ' ' || *v == '\t')
 			v++;
-		if ((ce = centry_find(k)) == NULL) {
+		if ((ce = centry_find(k)) == NULL && is_nginx_only(k))
+			continue;
+		if (ce == NULL) {
 			snprintf(err, errlen, "%s:%d: unknown setting %s", file, lineno, k);
 			goto fail;
 		}

@@ -12,6 +12,7 @@
  * expiry, keyed by a secret made at first start in the data directory.
  */
 #include <sys/stat.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +38,7 @@ _Static_assert(AUTH_LINK_MAX >= REQ_NAME_MAX * 3 + 128,
 
 static unsigned char	 link_secret[crypto_auth_hmacsha256_KEYBYTES];
 static int		 listen_is_loopback;
+static int		 network_warned;	/* from_network() has logged once */
 
 /* The signing secret: read, or made once with O_EXCL so two starts agree. */
 static int
@@ -112,12 +114,45 @@ auth_startup_check(const struct config *c, struct store *db, char *err,
 	return 0;
 }
 
+/*
+ * OFFLINETUBE_LISTEN is what the admin told us; the client's address is what
+ * happened.  A client that nginx took from anywhere but loopback proves that
+ * the network reaches us, whatever LISTEN says: its request needs a key, so
+ * an nginx listen changed alone never lets the LAN in without one.  Without
+ * REMOTE_ADDR (an nginx configuration of one's own) LISTEN alone decides;
+ * nginx listening on a unix socket says "unix:".
+ */
+static int
+from_network(struct req *r)
+{
+	static const unsigned char	 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
+					    0, 0, 0xff, 0xff };
+	const char			*a;
+	unsigned char			 b[16];
+	int				 net = 1;	/* unreadable: the worst */
+
+	a = FCGX_GetParam("REMOTE_ADDR", r->fcgi->envp);
+	if (a == NULL || *a == '\0' || strncmp(a, "unix:", 5) == 0)
+		net = 0;
+	else if (inet_pton(AF_INET, a, b) == 1)
+		net = b[0] != 127;
+	else if (inet_pton(AF_INET6, a, b) == 1)
+		net = !(memcmp(b, in6addr_loopback.s6_addr, 16) == 0 ||
+		    (memcmp(b, mapped, 12) == 0 && b[12] == 127));
+	if (net && !__atomic_exchange_n(&network_warned, 1, __ATOMIC_RELAXED))
+		log_warnx(r->request_id, "a request came from %.64s although "
+		    "OFFLINETUBE_LISTEN=%s is loopback: it needs an API key; set "
+		    "OFFLINETUBE_LISTEN to the address nginx listens on",
+		    a, r->ctx->cfg->listen);
+	return net;
+}
+
 /* How long a thread trusts its answer to "does any key exist?". */
 #define KEYS_RECHECK_MS	1000
 
 /*
  * Whether this request must carry a key: auto means keys once the LAN can
- * reach us, or once any key exists.  The latter is asked of the database at
+ * reach us (as LISTEN says, or as the request shows), or once any key exists.  The latter is asked of the database at
  * most once a second per thread, not on every request: a key just added (or
  * the last one revoked) takes effect within that second.
  */
@@ -130,7 +165,7 @@ auth_required(struct req *r)
 
 	if (strcmp(mode, "off") == 0)
 		return 0;
-	if (strcmp(mode, "on") == 0 || !listen_is_loopback)
+	if (strcmp(mode, "on") == 0 || !listen_is_loopback || from_network(r))
 		return 1;
 	now = util_now_ms();
 	if (r->ctx->keys_checked == 0 ||

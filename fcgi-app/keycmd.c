@@ -42,6 +42,49 @@ print_key(void *arg, const char *name, const char *prefix, int admin,
 	    created, revoked[0] != '\0' ? "  revoked " : "", revoked);
 }
 
+/* Whether a key of that name exists, and whether it is revoked. */
+struct name_probe {
+	const char	*name;
+	int		 found;
+	int		 revoked;
+};
+
+static void
+probe_key(void *arg, const char *name, const char *prefix, int admin,
+    const char *created, const char *revoked)
+{
+	struct name_probe	*p = arg;
+
+	(void)prefix;
+	(void)admin;
+	(void)created;
+	if (strcmp(name, p->name) == 0) {
+		p->found = 1;
+		p->revoked = revoked[0] != '\0';
+	}
+}
+
+/*
+ * Why an insert found its name or prefix taken.  A revoked key keeps its
+ * name (its tasks keep their owner), so revoking never frees one: only
+ * another name does.  A free name means the random prefix collided.
+ */
+static const char *
+taken_why(struct store *db, const char *name)
+{
+	struct name_probe	 p = { name, 0, 0 };
+
+	if (store_key_list(db, probe_key, &p) == -1)
+		return store_errmsg(db);
+	if (!p.found)
+		return "the new key's prefix is taken by chance; run it again";
+	if (p.revoked)
+		return "a revoked key keeps its name (its tasks keep their owner); "
+		    "pick another name";
+	return "a key with that name exists; pick another name (revoking it "
+	    "would not free the name)";
+}
+
 /* argv starts after "key".  The new key goes to stdout, once; nothing else keeps it. */
 int
 keycmd_main(const struct config *c, int argc, char *argv[])
@@ -76,8 +119,7 @@ keycmd_main(const struct config *c, int argc, char *argv[])
 			goto done;
 		if ((n = store_key_insert(db, argv[argc - 1], prefix, hash, admin)) != 0) {
 			fprintf(stderr, "offlinetube-api: %s\n", n == 1 ?
-			    "a key with that name exists; revoke it or pick another "
-			    "name" : store_errmsg(db));
+			    taken_why(db, argv[argc - 1]) : store_errmsg(db));
 			goto done;
 		}
 		printf("%s\n", key);

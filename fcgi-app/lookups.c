@@ -120,7 +120,9 @@ lookup_run(struct req *r, const char *kind, const char *key, const char *prefix,
 		if (strcmp(l.status, "done") == 0)
 			goto answer;
 		if (strcmp(l.status, "error") == 0) {
-			status = l.error_status == 504 ? 504 : 502;
+			/* 400: the worker's guard refused the client's URL. */
+			status = l.error_status == 504 || l.error_status == 400 ?
+			    l.error_status : 502;
 			snprintf(detail, sizeof(detail), "%s", l.error[0] != '\0' ?
 			    l.error : "The look-up failed");
 			goto fail;

@@ -22,6 +22,7 @@
 #include "lookup.h"
 #include "spawn.h"
 #include "store.h"
+#include "urlguard.h"
 #include "util.h"
 #include "ytdlp.h"
 
@@ -111,6 +112,9 @@ run_start(const struct lookup_claim *c)
 {
 	struct lookup_argv	 a;
 	struct run		*r;
+	const char		*why;
+	char			 msg[300];
+	int			 trending = strcmp(c->kind, "trending") == 0;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto fail;
@@ -118,6 +122,22 @@ run_start(const struct lookup_claim *c)
 	r->child.pid = -1;
 	r->child.out = r->child.err = -1;
 	snprintf(r->tag, sizeof(r->tag), "lookup-%lld", c->id);
+	/*
+	 * The guard again, as for a download: the API checked a client's URL
+	 * when it was asked, but a name may resolve elsewhere by now (DNS
+	 * rebinding), and the trending URL comes from the configuration, which
+	 * the API never checks.  A client's URL refused is its fault (400), the
+	 * configured one the server's (502).  getaddrinfo blocks the loop for as
+	 * long as DNS takes: a cached or local answer is quick.
+	 */
+	if (!conf->allow_private_urls && lookup_is_url(c->kind, c->query) &&
+	    urlguard_check(c->query, &why) == -1) {
+		snprintf(msg, sizeof(msg), "%s refused: %s", trending ?
+		    "OFFLINETUBE_TRENDING_URL" : "URL", why);
+		store_lookup_fail(db, c->id, trending ? 502 : 400, msg);
+		log_info(r->tag, "%s look-up: %s", c->kind, msg);
+		goto fail_quiet;
+	}
 	if (util_path_join(r->dir, sizeof(r->dir), conf->tmp_dir, r->tag) == -1 ||
 	    util_mkdir_p(r->dir, 0700) == -1)
 		goto fail;

@@ -17,6 +17,13 @@ is_http_url(const char *s)
 	return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
 }
 
+/* Whether yt-dlp will fetch the question itself (info always; a listing of a URL). */
+int
+lookup_is_url(const char *kind, const char *query)
+{
+	return strcmp(kind, "info") == 0 || is_http_url(query);
+}
+
 /*
  * search and trending list a URL when the question is one, else run the
  * search "{prefix}{N}:{q}"; info extracts one video fully.  Listings are flat:

@@ -13,6 +13,7 @@ struct lookup_argv {
 	char		 end[16];	/* --playlist-end N */
 };
 
+int	 lookup_is_url(const char *kind, const char *query);
 int	 lookup_build_argv(const char *ytdlp, const char *search_prefix,
 	    const char *kind, const char *query, int max_results,
 	    struct lookup_argv *);

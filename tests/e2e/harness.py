@@ -159,6 +159,29 @@ def raw_request(svc, path, headers=None, method="GET"):
         c.close()
 
 
+def hosts_prefix(path):
+    """An argv prefix that runs a program with the file `path` as its /etc/hosts
+    (in a mount namespace of its own): a test makes a name resolve where it
+    wants without DNS, even differently for the API and the worker."""
+    return ["unshare", "--mount", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"',
+            path]
+
+
+def can_fake_hosts():
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return False
+    return subprocess.run(["unshare", "--mount", "true"], capture_output=True).returncode == 0
+
+
+def write_hosts(path, names):
+    """An /etc/hosts of `names` (name -> address), readable by the programs' user."""
+    with open(path, "w") as f:
+        f.write("127.0.0.1 localhost\n::1 localhost\n")
+        f.writelines(f"{a} {n}\n" for n, a in names.items())
+    os.chmod(path, 0o644)
+    return path
+
+
 def wait_until(pred, timeout, interval=0.1, what="condition"):
     deadline = time.monotonic() + timeout
     while True:
@@ -186,6 +209,8 @@ class Service:
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="ot-", dir="/tmp")
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        # What nginx listens on: a test may open it wider than the API is told.
+        self.nginx_listen = f"127.0.0.1:{self.port}"
         self.socket_path = os.path.join(self.data_dir, "run", "api.sock")
         self.log_dir = os.path.join(self.data_dir, "logs")
         os.makedirs(self.log_dir, exist_ok=True)
@@ -213,11 +238,14 @@ class Service:
         }
         self.env.update(env or {})
         self.procs = {}          # name -> Popen
+        self.wrap = {}           # name -> argv prefix (hosts_prefix)
+        self.args = {}           # name -> extra arguments ("-v")
         self.problems = []       # unclean exits, found at stop time
 
     # -- programs ---------------------------------------------------------
 
     def _spawn(self, name, argv):
+        argv = self.wrap.get(name, []) + argv
         log = open(os.path.join(self.log_dir, f"{name}.log"), "ab")
         log.write(f"==== start {time.strftime('%H:%M:%S')} {argv}\n".encode())
         log.flush()
@@ -251,7 +279,7 @@ class Service:
         for exe in ("offlinetube-api", "offlinetube-worker"):
             if not os.access(os.path.join(BIN, exe), os.X_OK):
                 pytest.fail(f"{os.path.join(BIN, exe)} is not built")
-        self._spawn("api", [os.path.join(BIN, "offlinetube-api")])
+        self._spawn("api", [os.path.join(BIN, "offlinetube-api")] + self.args.get("api", []))
         wait_until(lambda: self._socket_answers() or
                    self.procs["api"].poll() is not None, 20, what="the API socket")
         self._need_alive("api")
@@ -265,13 +293,14 @@ class Service:
                 return False
 
     def start_worker(self):
-        self._spawn("worker", [os.path.join(BIN, "offlinetube-worker")])
+        self._spawn("worker", [os.path.join(BIN, "offlinetube-worker")]
+                    + self.args.get("worker", []))
         time.sleep(0.05)
 
     def start_nginx(self):
         conf = subprocess.run(
             ["sh", os.path.join(REPO, "scripts", "nginx-conf.sh"), self.data_dir,
-             f"127.0.0.1:{self.port}", self.socket_path],
+             self.nginx_listen, self.socket_path],
             env=self.env, check=True, capture_output=True, text=True).stdout.strip()
         self._spawn("nginx", [NGINX, "-p", os.path.join(self.data_dir, "nginx"),
                               "-e", "stderr", "-c", conf])

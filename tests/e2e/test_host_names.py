@@ -10,15 +10,17 @@ def with_host(svc, host, path="/api/downloads"):
         c.putheader("Host", host)
         c.endheaders()
         r = c.getresponse()
-        return r.status, r.read()
+        return r.status, r.read(), r.headers
     finally:
         c.close()
 
 
 def test_a_foreign_host_name_is_refused(service):
-    st, body = with_host(service, f"evil.example:{service.port}")
-    assert st == 421, body
-    assert b"OFFLINETUBE_SERVER_NAMES" in body
+    for path in ("/api/downloads", "/", "/index.html"):
+        st, body, h = with_host(service, f"evil.example:{service.port}", path)
+        assert st == 421, (path, body)
+        assert b"OFFLINETUBE_SERVER_NAMES" in body
+        assert h["Content-Type"].startswith("application/json"), (path, h["Content-Type"])
 
 
 def test_loopback_names_are_served(service):

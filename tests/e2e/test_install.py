@@ -7,9 +7,12 @@ real nginx (unprivileged, loopback) with the installed zones file in http{}
 and the installed snippet inside a server{} serves the API end to end, with
 the installed binaries, reading the installed config file (with the test's
 paths), the API taking its socket as fd 0 as systemd's socket unit hands it
-over; config-file values apply and the environment wins; SIGHUP reloads the
-worker without dropping a running download.
+over; only the host names listed in the installed zones file reach the API
+through the snippet, or anything through the site; config-file values apply
+and the environment wins; SIGHUP reloads the worker without dropping a running
+download.
 """
+import http.client
 import os
 import re
 import shutil
@@ -22,7 +25,8 @@ import urllib.parse
 
 import pytest
 
-from harness import NGINX, REPO, Service, end_service, wait_until, ytdlp_procs
+from harness import (NGINX, REPO, Service, can_fake_hosts, end_service, free_port,
+                     hosts_prefix, raw_request, wait_until, write_hosts, ytdlp_procs)
 
 DOCUMENTED = [
     "usr/bin/offlinetube-api", "usr/bin/offlinetube-worker",
@@ -51,11 +55,13 @@ def root():
 
 
 def config_keys():
-    """Every OFFLINETUBE_* key the programs know, from the table in common/config.c."""
+    """Every OFFLINETUBE_* key the programs know, from the table in common/config.c,
+    and make run's nginx settings, which they accept in the file and ignore."""
     with open(os.path.join(REPO, "common", "config.c")) as f:
         src = f.read()
-    return {"OFFLINETUBE_" + m.upper()
-            for m in re.findall(r"^\s*[SI]\((\w+),", src, re.M)}
+    nginx_only = re.search(r"nginx_only\[\] = \{(.*?)\};", src, re.S).group(1)
+    return ({"OFFLINETUBE_" + m.upper() for m in re.findall(r"^\s*[SI]\((\w+),", src, re.M)}
+            | set(re.findall(r'"(OFFLINETUBE_\w+)"', nginx_only)))
 
 
 def test_install_tree_is_the_documented_one(root):
@@ -96,6 +102,50 @@ def test_units_pass_systemd_analyze_verify(root):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def unit_settings(text):
+    out = {}
+    for ln in text.splitlines():
+        if "=" in ln and not ln.startswith("#"):
+            k, v = ln.split("=", 1)
+            out.setdefault(k, []).append(v)
+    return out
+
+
+def test_the_api_unit_lets_the_guard_resolve_names(root):
+    """The guard resolves every submitted host: AF_UNIX alone (or no resolver
+    address) would make every POST with a host name 400 "host does not resolve"."""
+    api = unit_settings(read(root, "usr/lib/systemd/system/offlinetube-api.service"))
+    families = " ".join(api["RestrictAddressFamilies"]).split()
+    assert {"AF_UNIX", "AF_INET", "AF_INET6"} <= set(families), families
+    assert api["IPAddressDeny"] == ["any"]
+    assert "127.0.0.53/32" in " ".join(api["IPAddressAllow"]).split()
+
+
+def test_dns_allow_opens_each_unit_to_the_resolvers_it_would_block(root, tmp_path):
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("# a home router, a public resolver and resolved's stub\n"
+                      "nameserver 192.168.1.1\nnameserver 9.9.9.9\n"
+                      "nameserver fe80::1%eth0\nnameserver 127.0.0.53\n")
+    env = dict(os.environ, OFFLINETUBE_SYSTEMD_DIR=str(tmp_path / "systemd"))
+    script = os.path.join(root, "usr/share/offlinetube/scripts/offlinetube-dns-allow")
+    r = subprocess.run([script, str(resolv)], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "every port" in r.stdout, "it says what IPAddressAllow= cannot narrow"
+
+    def allowed(unit):
+        p = tmp_path / "systemd" / f"{unit}.service.d" / "50-dns.conf"
+        return unit_settings(p.read_text())["IPAddressAllow"][0].split()
+    # The API denies every address: it needs each resolver.  The worker denies
+    # only loopback and the LAN: a public resolver needs nothing.
+    assert allowed("offlinetube-api") == ["192.168.1.1", "9.9.9.9", "fe80::1"]
+    assert allowed("offlinetube-worker") == ["192.168.1.1", "fe80::1"]
+    resolv.write_text("nameserver 127.0.0.53\n")
+    r = subprocess.run([script, str(resolv)], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert not (tmp_path / "systemd" / "offlinetube-api.service.d").exists()
+    assert not (tmp_path / "systemd" / "offlinetube-worker.service.d").exists()
+
+
 def test_uninstall_removes_what_install_put(root):
     d = tempfile.mkdtemp(prefix="ot-un-", dir="/tmp")
     try:
@@ -107,6 +157,38 @@ def test_uninstall_removes_what_install_put(root):
         assert left == [], left
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+LISTED_NAME = "tube.home.lan"
+
+
+def read(root, p):
+    with open(os.path.join(root, p)) as f:
+        return f.read()
+
+
+def list_host_name(zones, name):
+    """What docs/deploy.md tells the administrator to do: one more line in the map."""
+    out, n = re.subn(r"(map \$host \$ot_known_host \{.*?)\n\}", rf"\1\n\t{name} 1;\n}}",
+                     zones, count=1, flags=re.S)
+    assert n == 1, "the zones file has no host-name map"
+    return out
+
+
+def with_host(port, host, path, method="GET"):
+    """A request with the Host header as given (a DNS-rebinding page sends its own name)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        c.putheader("Host", host)
+        if method == "POST":
+            c.putheader("Content-Type", "application/json")
+            c.putheader("Content-Length", "2")
+        c.endheaders(b"{}" if method == "POST" else None)
+        r = c.getresponse()
+        return r.status, r.headers, r.read()
+    finally:
+        c.close()
 
 
 def localise(text, data_dir, socket_path, root):
@@ -149,8 +231,11 @@ class InstalledService(Service):
             self.listener.bind(self.socket_path)
             os.chmod(self.socket_path, 0o660)
             self.listener.listen(128)
+            st = os.stat(self.socket_path)
+            self.listener_id = (st.st_ino, st.st_dev)
         log = open(os.path.join(self.log_dir, "api.log"), "ab")
-        p = subprocess.Popen([self.bin("offlinetube-api"), "-c", self.conf], env=self.env,
+        p = subprocess.Popen(self.wrap.get("api", []) + [self.bin("offlinetube-api"), "-c", self.conf],
+                             env=self.env,
                              cwd=self.data_dir, stdin=self.listener.fileno(),
                              stdout=log, stderr=subprocess.STDOUT)
         log.close()
@@ -170,6 +255,10 @@ class InstalledService(Service):
             snippet = localise(f.read(), self.data_dir, self.socket_path, self.root)
         with open(os.path.join(nd, "snippet.conf"), "w") as f:
             f.write(snippet)
+        # The zones file as an administrator edits it: one host name of theirs listed.
+        with open(os.path.join(nd, "zones.conf"), "w") as f:
+            f.write(list_host_name(read(self.root, "etc/nginx/conf.d/offlinetube-zones.conf"),
+                                   LISTED_NAME))
         # As root, nginx's workers would become nobody: keep them as root (like make run).
         user = "user root root;" if os.getuid() == 0 else ""
         temps = "".join(f"{t}_temp_path {nd}/{t.split('_')[0]};\n"
@@ -184,7 +273,7 @@ events {{ worker_connections 256; }}
 http {{
     access_log off;
     {temps}
-    include {self.root}/etc/nginx/conf.d/offlinetube-zones.conf;
+    include {nd}/zones.conf;
     server {{
         listen 127.0.0.1:{self.port};
         # The server someone already had: a page of its own.
@@ -242,10 +331,15 @@ def test_nginx_t_passes_on_the_snippet_and_the_site(root, tmp_path):
 @pytest.fixture(scope="module")
 def installed(site, xdg, root):
     # From the file: LINK_TTL 300, MAX_PENDING 7; the environment wins for LINK_TTL.
+    # make run's nginx settings in the file must not stop either program.
     svc = InstalledService(site, xdg, root,
                            conf_extra="OFFLINETUBE_ALLOW_PRIVATE_URLS=1\n"
                                       "OFFLINETUBE_MAX_PENDING=7\n"
-                                      "OFFLINETUBE_LINK_TTL=300\n",
+                                      "OFFLINETUBE_LINK_TTL=300\n"
+                                      "OFFLINETUBE_SERVER_NAMES=tube.home.lan\n"
+                                      "OFFLINETUBE_RATE_LIMIT=5\n"
+                                      "OFFLINETUBE_LOOKUP_RATE_LIMIT=10\n"
+                                      "OFFLINETUBE_WEB_DIR=/srv/www\n",
                            env={"OFFLINETUBE_LINK_TTL": "600"})
     try:
         svc.start()
@@ -254,6 +348,37 @@ def installed(site, xdg, root):
         raise
     yield svc
     end_service(svc)
+
+
+PUBLIC_NAME = "videos.example.com"      # resolves to a public address (TEST-NET-3)
+LAN_NAME = "router.example.com"         # resolves into the LAN
+
+
+@pytest.mark.skipif(not can_fake_hosts(), reason="needs root and unshare to give the API "
+                    "an /etc/hosts of its own (no DNS here)")
+def test_the_installed_api_with_the_guard_on_resolves_names(site, xdg, root, tmp_path):
+    """As deployed: the guard on, host names resolved by the API itself.  The
+    names come from an /etc/hosts of the API's own; the unit's sandbox itself
+    needs systemd as PID 1, which a test run does not have (the unit's
+    settings are checked above)."""
+    hosts = write_hosts(str(tmp_path / "hosts"), {PUBLIC_NAME: "203.0.113.7",
+                                                  LAN_NAME: "192.168.1.1"})
+    svc = InstalledService(site, xdg, root, env={"OFFLINETUBE_ALLOW_PRIVATE_URLS": "0"})
+    svc.wrap["api"] = hosts_prefix(hosts)
+    try:
+        svc.start()
+        svc.stop_worker()       # nothing is fetched: the question is the API's answer
+        assert "OFFLINETUBE_ALLOW_PRIVATE_URLS=0\n" in svc.log("api")
+        st, _, body = svc.post("/api/download", {"url": f"https://{PUBLIC_NAME}/watch?v=1"})
+        assert st == 200 and body["status"] == "pending", body
+        for url in (f"http://{LAN_NAME}/admin", "http://127.0.0.1/x", site.page("clip")):
+            st, _, body = svc.post("/api/download", {"url": url})
+            assert st == 400, (url, body)
+            assert "loopback, private" in body["detail"], body
+        st, _, body = svc.post("/api/info", {"url": f"http://{LAN_NAME}/"})
+        assert st == 400 and body["detail"].startswith("url: "), body
+    finally:
+        end_service(svc)
 
 
 def test_config_file_applies_and_environment_wins(installed):
@@ -269,8 +394,11 @@ def test_snippet_serves_the_api_end_to_end(installed, site):
     st, _, body = installed.get("/api/health")
     assert st == 200 and body["worker"]["alive"] is True
     assert body.get("yt_dlp") not in (None, "", "unknown")
-    # The API took the socket it was given: the mode is still the socket unit's.
-    assert stat.S_IMODE(os.stat(installed.socket_path).st_mode) == 0o660
+    # The API took the socket it was given (the one the test made, as the
+    # socket unit does) and made no socket of its own in its place.  The mode
+    # the API gives a socket it makes itself: test_privileges.py.
+    st = os.stat(installed.socket_path)
+    assert (st.st_ino, st.st_dev) == installed.listener_id
     assert "listening on " + installed.socket_path in installed.log("api")
     # The existing server's own locations are untouched.
     st, _, body = installed.get("/hello")
@@ -288,6 +416,112 @@ def test_snippet_serves_the_api_end_to_end(installed, site):
     # Internal media locations are not reachable from outside.
     st, _, _ = installed.get("/_media/downloads/" + urllib.parse.quote(done["filename"]))
     assert st == 404
+
+
+def test_snippet_carries_cors_headers_over_the_redirect_to_media(installed, site):
+    """As make run's configuration does: what the API decided for CORS survives
+    nginx's X-Accel-Redirect into the internal media locations."""
+    t = installed.download(site.page("clip2"))
+    origin = "http://localhost:5173"
+    for path in ("/api/stream/" + urllib.parse.quote(t["filename"]),
+                 f"/api/thumbnails/{t['id']}", f"/api/download/{t['id']}/file"):
+        st, h, _ = raw_request(installed, path, {"Origin": origin})
+        assert st == 200, path
+        assert h["Access-Control-Allow-Origin"] == origin, (path, dict(h))
+        assert "Origin" in h["Vary"], (path, dict(h))
+        st, h, _ = raw_request(installed, path, {"Origin": "https://evil.example"})
+        assert st == 200 and "Access-Control-Allow-Origin" not in h, path
+
+
+def test_snippet_lets_only_listed_host_names_reach_the_api(installed):
+    port = installed.port
+    before = installed.tasks()
+    for method, path in (("GET", "/api/health"), ("GET", "/api/search?q=x"),
+                         ("POST", "/api/download")):
+        st, h, body = with_host(port, f"evil.example:{port}", path, method)
+        assert st == 421, (path, st, body)
+        assert h["Content-Type"].startswith("application/json"), path
+        assert b"offlinetube-zones.conf" in body, body
+    assert installed.tasks() == before
+    # The name the administrator listed, and the loopback names shipped listed.
+    for host in (LISTED_NAME, f"{LISTED_NAME.upper()}:{port}", f"127.0.0.1:{port}",
+                 f"[::1]:{port}", "localhost"):
+        st, _, body = with_host(port, host, "/api/health")
+        assert st == 200, (host, st, body)
+    # The snippet judges only its own locations: the server's others are untouched.
+    st, _, body = with_host(port, "evil.example", "/hello")
+    assert (st, body) == (200, b"hello\n")
+
+
+def test_site_listens_where_the_config_file_says_nginx_listens(root):
+    """The API turns keys off only while OFFLINETUBE_LISTEN is loopback: the
+    shipped site must listen exactly there, or keys would be silently off on the LAN."""
+    site = read(root, "etc/nginx/sites-available/offlinetube")
+    listens = re.findall(r"^\s*listen\s+([^;\s]+)[^;]*;", site, re.M)
+    conf = read(root, "etc/offlinetube/offlinetube.conf")
+    default = re.search(r"^#?OFFLINETUBE_LISTEN=(\S+)$", conf, re.M).group(1)
+    assert listens == [default] == ["127.0.0.1:8001"], (listens, default)
+
+
+@pytest.fixture
+def site_nginx(root, tmp_path):
+    """The installed site (and the snippet it includes) in a test nginx, with
+    the installed zones file; no API behind it."""
+    nd = str(tmp_path)
+    for t in ("b", "f", "p", "u", "s"):
+        os.makedirs(os.path.join(nd, t))
+    port = free_port()
+    snippet = localise(read(root, "etc/nginx/snippets/offlinetube.conf"),
+                       nd + "/data", nd + "/api.sock", root)
+    with open(os.path.join(nd, "snippet.conf"), "w") as f:
+        f.write(snippet)
+    site = localise(read(root, "etc/nginx/sites-available/offlinetube"),
+                    nd + "/data", nd + "/api.sock", root)
+    site = site.replace(os.path.join(root, "etc/nginx/snippets/offlinetube.conf"),
+                        os.path.join(nd, "snippet.conf"))
+    assert "listen 127.0.0.1:8001;" in site
+    site = site.replace("listen 127.0.0.1:8001;", f"listen 127.0.0.1:{port};")
+    with open(os.path.join(nd, "site.conf"), "w") as f:
+        f.write(site)
+    user = "user root root;" if os.getuid() == 0 else ""
+    conf = os.path.join(nd, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"{user}\ndaemon off;\npid {nd}/nginx.pid;\nerror_log stderr;\nevents {{}}\n"
+                f"http {{\naccess_log off;\n"
+                f"client_body_temp_path {nd}/b; fastcgi_temp_path {nd}/f;\n"
+                f"proxy_temp_path {nd}/p; uwsgi_temp_path {nd}/u; scgi_temp_path {nd}/s;\n"
+                f"include {root}/etc/nginx/conf.d/offlinetube-zones.conf;\n"
+                f"include {nd}/site.conf;\n}}\n")
+    p = subprocess.Popen([NGINX, "-p", nd, "-e", "stderr", "-c", conf],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def up():
+        assert p.poll() is None, p.stderr.read().decode()
+        try:
+            with socket.create_connection(("127.0.0.1", port), 1):
+                return True
+        except OSError:
+            return False
+    try:
+        wait_until(up, 10, what="nginx with the site")
+        yield port
+    finally:
+        p.terminate()
+        p.wait(10)
+
+
+def test_site_answers_only_listed_host_names_on_every_path(site_nginx):
+    port = site_nginx
+    for path in ("/", "/index.html", "/api/health"):
+        st, h, body = with_host(port, f"rebound.example:{port}", path)
+        assert st == 421, (path, st, body)
+        assert h["Content-Type"].startswith("application/json"), path
+        assert b"offlinetube-zones.conf" in body
+    st, h, body = with_host(port, f"localhost:{port}", "/")
+    assert st == 200 and b"<html" in body.lower(), (st, body[:200])
+    # No API behind this nginx: a listed name reaches the API's location.
+    st, _, body = with_host(port, "127.0.0.1", "/api/health")
+    assert st == 502 and b"not answering" in body, (st, body)
 
 
 def test_sighup_reloads_without_dropping_a_running_download(installed, site):

@@ -1,13 +1,16 @@
 """test_keys.py: API keys: who may ask, whose tasks they see, and the signed links
 that let <video> and <img> in without a header."""
+import http.client
+import json
 import os
+import socket
 import subprocess
 import time
 import urllib.parse
 
 import pytest
 
-from harness import BIN, raw_request as raw, wait_until
+from harness import BIN, Service, end_service, raw_request as raw, wait_until
 
 
 def add_key(svc, name, admin=False):
@@ -27,11 +30,20 @@ def keycmd(svc, *args):
 
 
 @pytest.fixture(scope="module")
-def keyed(make_service_module):
-    svc = make_service_module(OFFLINETUBE_AUTH="on", OFFLINETUBE_LINK_TTL=60)
+def keyed(site, xdg):
+    # Both programs verbose (-v): the logs then hold everything they can say,
+    # which test_keys_never_reach_the_logs reads.
+    svc = Service(site, xdg, {"OFFLINETUBE_AUTH": "on", "OFFLINETUBE_LINK_TTL": "60"})
+    svc.args = {"api": ["-v"], "worker": ["-v"]}
+    try:
+        svc.start()
+    except BaseException:
+        svc.finish()
+        raise
     svc.keys = {"alice": add_key(svc, "alice"), "bob": add_key(svc, "bob"),
                 "root": add_key(svc, "root", admin=True)}
-    return svc
+    yield svc
+    end_service(svc)
 
 
 def as_(svc, who):
@@ -64,6 +76,21 @@ def test_a_revoked_key_opens_nothing(keyed):
     listing = keycmd(keyed, "list").stdout
     assert "temp" in listing and "revoked" in listing
     assert k not in listing and k[12:] not in listing, "list shows only the prefix"
+
+
+def test_a_taken_name_is_said_so_truly(keyed):
+    """A revoked key keeps its name (its tasks keep their owner): revoking does
+    not free it, and the message does not pretend it would."""
+    add_key(keyed, "tablet")
+    p = keycmd(keyed, "add", "tablet")
+    assert p.returncode != 0 and p.stdout == ""
+    assert "exists; pick another name" in p.stderr and "would not free" in p.stderr, p.stderr
+    assert keycmd(keyed, "revoke", "tablet").returncode == 0
+    p = keycmd(keyed, "add", "tablet")
+    assert p.returncode != 0 and p.stdout == ""
+    assert "revoked key keeps its name" in p.stderr and "pick another name" in p.stderr, p.stderr
+    assert "revoke it" not in p.stderr
+    add_key(keyed, "tablet-2")
 
 
 def test_a_user_sees_and_acts_only_on_their_own_tasks(keyed, site):
@@ -141,7 +168,17 @@ def test_links_expire(make_service, site):
     assert raw(svc, f"{path}?exp={future}&sig={sig}")[0] == 200, "the same scheme, in date"
 
 
-def test_keys_never_reach_the_logs(keyed):
+def test_keys_never_reach_the_logs(keyed, site):
+    # One more request each way a key travels, and a download, all logged verbosely.
+    for h in ({"X-API-Key": keyed.keys["bob"]}, {"Authorization": "Bearer " + keyed.keys["root"]},
+              {"X-API-Key": keyed.keys["alice"][:-2] + "xx"}):
+        keyed.get("/api/downloads", headers=h)
+    st, _, t = keyed.post("/api/download", {"url": site.page("clip")}, headers=as_(keyed, "bob"))
+    assert st == 200, t
+    wait_until(lambda: keyed.get(f"/api/downloads/{t['id']}", headers=as_(keyed, "bob"))[2]
+               ["status"] == "completed", 60, what="bob's download")
+    assert "GET /api/downloads -> 403" in keyed.log("api"), "the API logged verbosely"
+    assert f"[debug] {t['id']}: run: " in keyed.log("worker"), "the worker logged verbosely"
     logs = ""
     for f in os.listdir(keyed.log_dir):
         with open(os.path.join(keyed.log_dir, f), errors="replace") as fh:
@@ -178,3 +215,47 @@ def test_a_network_address_without_keys_refuses_to_start(make_service):
         err = q.communicate(timeout=10)[1]
     assert q.returncode == 0
     assert "anyone who can reach this address" in err
+
+
+def lan_address():
+    """An address of this machine that is not loopback, or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 9))    # a UDP connect sends nothing
+            a = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if a.startswith("127.") or a == "0.0.0.0" else a
+
+
+def get_from(addr, port, path, headers=None):
+    c = http.client.HTTPConnection(addr, port, timeout=30)
+    try:
+        c.request("GET", path, headers=headers or {})
+        r = c.getresponse()
+        return r.status, json.loads(r.read() or b"null")
+    finally:
+        c.close()
+
+
+def test_a_client_from_the_network_needs_a_key_even_while_listen_says_loopback(site, xdg):
+    """nginx's listen changed, OFFLINETUBE_LISTEN forgotten: the LAN still needs a key."""
+    addr = lan_address()
+    if addr is None:
+        pytest.skip("this machine has no address besides loopback")
+    svc = Service(site, xdg, {"OFFLINETUBE_SERVER_NAMES": addr})
+    svc.nginx_listen = f"0.0.0.0:{svc.port}"
+    try:
+        svc.start()
+        assert svc.env["OFFLINETUBE_LISTEN"].startswith("127.0.0.1:")
+        assert svc.get("/api/downloads")[0] == 200, "loopback: no key, as before"
+        st, body = get_from(addr, svc.port, "/api/downloads")
+        assert st == 401, body
+        assert get_from(addr, svc.port, "/api/health")[0] == 200
+        wait_until(lambda: f"a request came from {addr} although OFFLINETUBE_LISTEN="
+                   in svc.log("api"), 5, what="the API to say which setting to fix")
+        k = add_key(svc, "lan")
+        st, body = get_from(addr, svc.port, "/api/downloads", {"X-API-Key": k})
+        assert st == 200, body
+    finally:
+        end_service(svc)

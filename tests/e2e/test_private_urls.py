@@ -2,12 +2,13 @@
 nothing is fetched from loopback, private or link-local addresses."""
 import os
 import sqlite3
+import time
 import urllib.parse
 import uuid
 
 import pytest
 
-from harness import wait_until
+from harness import Service, can_fake_hosts, end_service, hosts_prefix, wait_until, write_hosts
 
 REFUSED = [
     "http://127.0.0.1:1/video", "http://localhost/x", "http://LOCALHOST./x",
@@ -57,3 +58,63 @@ def test_the_worker_checks_again_before_running_yt_dlp(guarded, site):
     assert t["status"] == "error", t
     assert t["error_message"].startswith("URL refused:"), t
     assert "/video/slow-workercheck" not in site.requests
+
+
+def test_the_worker_checks_a_look_up_url_again_before_running_yt_dlp(guarded, site):
+    """A look-up row the API's check never saw (or saw resolve elsewhere) is
+    failed by the worker's guard, not fetched."""
+    url = site.page("slow-lookupcheck")
+    db = sqlite3.connect(os.path.join(guarded.data_dir, "offlinetube.db"), timeout=10)
+    with db:
+        lid = db.execute("INSERT INTO lookups (kind, query, created_at) VALUES ('info', ?, ?)",
+                         (url, int(time.time()))).lastrowid
+
+    def judged():
+        row = db.execute("SELECT status, error_status, error FROM lookups WHERE id = ?",
+                         (lid,)).fetchone()
+        return row if row[0] in ("done", "error") else None
+    try:
+        status, code, error = wait_until(judged, 15, what="the worker to judge the look-up")
+    finally:
+        db.close()
+    assert (status, code) == ("error", 400), (status, code, error)
+    assert error.startswith("URL refused: points to a loopback"), error
+    assert "/video/slow-lookupcheck" not in site.requests
+
+
+def test_a_private_trending_url_is_refused_by_the_worker(make_service, site):
+    """The API never checks OFFLINETUBE_TRENDING_URL (the server's own setting):
+    the worker does, and the answer is the server's failure, 502."""
+    svc = make_service(OFFLINETUBE_ALLOW_PRIVATE_URLS=0,
+                       OFFLINETUBE_TRENDING_URL=site.page("slow-trendingcheck"))
+    st, _, body = svc.get("/api/trending")
+    assert st == 502, body
+    assert body["detail"].startswith("OFFLINETUBE_TRENDING_URL refused: points to a loopback"), body
+    assert "/video/slow-trendingcheck" not in site.requests
+
+
+REBOUND = "rebound.example.com"
+
+
+@pytest.mark.skipif(not can_fake_hosts(), reason="needs root and unshare to give the API "
+                    "and the worker /etc/hosts files of their own")
+def test_a_look_up_whose_name_rebinds_to_loopback_is_refused_by_the_worker(site, xdg, tmp_path):
+    """DNS rebinding between the API's check and the worker's run: the API sees a
+    public address, the worker (and yt-dlp, were it run) loopback."""
+    svc = Service(site, xdg, {"OFFLINETUBE_ALLOW_PRIVATE_URLS": "0"})
+    svc.wrap["api"] = hosts_prefix(write_hosts(str(tmp_path / "api-hosts"),
+                                               {REBOUND: "203.0.113.9"}))
+    svc.wrap["worker"] = hosts_prefix(write_hosts(str(tmp_path / "worker-hosts"),
+                                                  {REBOUND: "127.0.0.1"}))
+    try:
+        svc.start()
+        url = f"http://{REBOUND}:{site.port}/video/slow-rebound"
+        st, _, body = svc.post("/api/info", {"url": url})
+        assert st == 400, body
+        assert body["detail"].startswith("URL refused: points to a loopback"), body
+        st, _, body = svc.get("/api/search?q=" + urllib.parse.quote(url))
+        assert st == 400, body
+        assert body["detail"].startswith("URL refused: points to a loopback"), body
+        assert "/video/slow-rebound" not in site.requests
+    finally:
+        end_service(svc)

@@ -55,6 +55,15 @@ def test_files_are_closed_to_other_users(service, site):
         assert mode & 0o007 == 0, (d, oct(mode))
 
 
+def test_the_api_makes_its_own_socket_0660(service):
+    """Started as make run starts it (no socket handed over), the API creates the
+    socket itself: nginx's workers reach it through the group, nobody else."""
+    assert "listening on " + service.socket_path in service.log("api")
+    st = os.stat(service.socket_path)
+    assert stat.S_ISSOCK(st.st_mode)
+    assert stat.S_IMODE(st.st_mode) == 0o660, oct(st.st_mode)
+
+
 @as_root
 def test_a_data_directory_the_user_cannot_reach_is_said_so(tmp_path):
     closed = tmp_path / "closed"

@@ -1,0 +1,84 @@
+/* test_config.c: the config file: values apply, the environment wins, unknown keys refuse. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "unit.h"
+
+static char	 dir[] = "/tmp/ot-unit-config-XXXXXX";
+static char	 file[sizeof(dir) + 16];
+
+static int
+load(const char *text, struct config *c, char *err, size_t errlen)
+{
+	FILE	*f;
+
+	if ((f = fopen(file, "w")) == NULL)
+		return -2;
+	fputs(text, f);
+	fclose(f);
+	return config_load(c, file, err, errlen);
+}
+
+static void
+test_values_apply_and_the_environment_wins(void)
+{
+	struct config	 c;
+	char		 err[512] = "";
+
+	CHECK(load("# a comment\nOFFLINETUBE_MAX_PENDING = 7\n"
+	    "OFFLINETUBE_LINK_TTL=300\n", &c, err, sizeof(err)) == 0);
+	CHECK(c.max_pending == 7);
+	setenv("OFFLINETUBE_LINK_TTL", "600", 1);
+	CHECK(load("OFFLINETUBE_LINK_TTL=300\n", &c, err, sizeof(err)) == 0);
+	CHECK(c.link_ttl == 600);
+	unsetenv("OFFLINETUBE_LINK_TTL");
+}
+
+/* make run's nginx settings: accepted in the file, and nothing of ours changes. */
+static void
+test_make_runs_nginx_settings_are_accepted_without_effect(void)
+{
+	struct config	 c, plain;
+	char		 err[512] = "";
+
+	CHECK(load("", &plain, err, sizeof(err)) == 0);
+	CHECK(load("OFFLINETUBE_SERVER_NAMES=tube.home.lan nas\n"
+	    "OFFLINETUBE_RATE_LIMIT=5\nOFFLINETUBE_LOOKUP_RATE_LIMIT=10\n"
+	    "OFFLINETUBE_WEB_DIR=/srv/www\n", &c, err, sizeof(err)) == 0);
+	if (err[0] != '\0')
+		fprintf(stderr, "config: %s\n", err);
+	CHECK(memcmp(&c, &plain, sizeof(c)) == 0);
+}
+
+static void
+test_an_unknown_setting_is_refused_with_its_line(void)
+{
+	struct config	 c;
+	char		 err[512] = "";
+
+	CHECK(load("OFFLINETUBE_MAX_PENDING=7\nOFFLINETUBE_NO_SUCH=1\n", &c, err,
+	    sizeof(err)) == -1);
+	CHECK(strstr(err, ":2: unknown setting OFFLINETUBE_NO_SUCH") != NULL);
+	/* A near miss of a known name is no alias. */
+	CHECK(load("OFFLINETUBE_RATE_LIMITS=5\n", &c, err, sizeof(err)) == -1);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(file, sizeof(file), "%s/ot.conf", dir);
+	setenv("OFFLINETUBE_DATA_DIR", dir, 1);
+	unsetenv("OFFLINETUBE_LINK_TTL");
+	unsetenv("OFFLINETUBE_MAX_PENDING");
+	test_values_apply_and_the_environment_wins();
+	test_make_runs_nginx_settings_are_accepted_without_effect();
+	test_an_unknown_setting_is_refused_with_its_line();
+	unlink(file);
+	rmdir(dir);
+	return unit_done("test_config");
+}
