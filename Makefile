@@ -186,6 +186,7 @@ OT_RUN		 = $(RUNSTATEDIR)/offlinetube
 OT_CONF		 = $(SYSCONFDIR)/offlinetube/offlinetube.conf
 OT_SNIPPET	 = $(SYSCONFDIR)/nginx/snippets/offlinetube.conf
 OT_ZONES	 = $(SYSCONFDIR)/nginx/conf.d/offlinetube-zones.conf
+OT_UPSTREAM	 = $(SYSCONFDIR)/nginx/conf.d/offlinetube-upstream.conf
 OT_SITE		 = $(SYSCONFDIR)/nginx/sites-available/offlinetube
 OT_UNITS	 = offlinetube-api.socket offlinetube-api.service \
 		   offlinetube-worker.service
@@ -195,6 +196,7 @@ OT_SUBST	 = sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@CONF@|$(OT_CONF)|g' \
 		   -e 's|@SOCKET@|$(OT_RUN)/api.sock|g' \
 		   -e 's|@NGINX_GROUP@|$(NGINX_GROUP)|g' \
 		   -e 's|@SNIPPET@|$(OT_SNIPPET)|g' -e 's|@ZONES@|$(OT_ZONES)|g' \
+		   -e 's|@UPSTREAM@|$(OT_UPSTREAM)|g' \
 		   -e 's|@WEB_DIR@|$(OT_SHAREDIR)/web|g'
 # dist/offlinetube.conf names the Debian paths; other prefixes get theirs.
 OT_CONF_SUBST	 = sed -e 's|/var/lib/offlinetube|$(OT_DATA)|g' \
@@ -220,6 +222,7 @@ install-system: all install-web
 	install -m 644 dist/offlinetube.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/offlinetube.conf
 	$(OT_SUBST) dist/offlinetube.tmpfiles.in >$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/offlinetube.conf
 	$(OT_SUBST) nginx/offlinetube-snippet.conf.in >$(DESTDIR)$(OT_SNIPPET)
+	$(OT_SUBST) nginx/offlinetube-upstream.conf.in >$(DESTDIR)$(OT_UPSTREAM)
 	@# The zones file lists the host names nginx answers to: an edited one is
 	@# kept, and the new default lands beside it (nginx reads only *.conf).
 	@if [ -f $(DESTDIR)$(OT_ZONES) ] && ! cmp -s nginx/offlinetube-zones.conf \
@@ -229,7 +232,7 @@ install-system: all install-web
 	else install -m 644 nginx/offlinetube-zones.conf $(DESTDIR)$(OT_ZONES); fi
 	$(OT_SUBST) nginx/offlinetube-site.conf.in >$(DESTDIR)$(OT_SITE)
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/offlinetube.conf \
-	    $(DESTDIR)$(OT_SNIPPET) $(DESTDIR)$(OT_SITE)
+	    $(DESTDIR)$(OT_SNIPPET) $(DESTDIR)$(OT_UPSTREAM) $(DESTDIR)$(OT_SITE)
 	@# An edited config file is never overwritten: the new one lands beside it.
 	@if [ -f $(DESTDIR)$(OT_CONF) ]; then \
 		$(OT_CONF_SUBST) dist/offlinetube.conf >$(DESTDIR)$(OT_CONF).dist; \
@@ -247,7 +250,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(OT_UNITS))
 	rm -f $(DESTDIR)$(PREFIX)/lib/sysusers.d/offlinetube.conf \
 	    $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/offlinetube.conf
-	rm -f $(DESTDIR)$(OT_SNIPPET) $(DESTDIR)$(OT_SITE) \
+	rm -f $(DESTDIR)$(OT_SNIPPET) $(DESTDIR)$(OT_UPSTREAM) $(DESTDIR)$(OT_SITE) \
 	    $(DESTDIR)$(OT_CONF).dist $(DESTDIR)$(OT_ZONES).dist
 	@if [ -f $(DESTDIR)$(OT_ZONES) ] && cmp -s nginx/offlinetube-zones.conf \
 	    $(DESTDIR)$(OT_ZONES); then rm -f $(DESTDIR)$(OT_ZONES); \

@@ -36,6 +36,7 @@ DOCUMENTED = [
     "usr/share/offlinetube/scripts/offlinetube-dns-allow",
     "etc/offlinetube/offlinetube.conf",
     "etc/nginx/snippets/offlinetube.conf", "etc/nginx/conf.d/offlinetube-zones.conf",
+    "etc/nginx/conf.d/offlinetube-upstream.conf",
     "etc/nginx/sites-available/offlinetube",
     "usr/lib/systemd/system/offlinetube-api.socket",
     "usr/lib/systemd/system/offlinetube-api.service",
@@ -72,6 +73,7 @@ def test_install_tree_is_the_documented_one(root):
     with open(os.path.join(REPO, "docs", "deploy.md")) as f:
         doc = f.read()
     for p in ("offlinetube.conf", "snippets/offlinetube.conf", "offlinetube-zones.conf",
+              "offlinetube-upstream.conf",
               "sites-available/offlinetube", "offlinetube-api.socket", "sysusers.d"):
         assert p in doc, p
     # Installed templates have no @NAME@ left, and name the installed paths.
@@ -198,6 +200,15 @@ def localise(text, data_dir, socket_path, root):
             .replace("/usr/share/offlinetube/", os.path.join(root, "usr/share/offlinetube/")))
 
 
+def upstream_include(root, nd, socket_path):
+    """The installed upstream file, pointed at the test's socket: an include line."""
+    path = os.path.join(nd, "upstream.conf")
+    with open(path, "w") as f:
+        f.write(localise(read(root, "etc/nginx/conf.d/offlinetube-upstream.conf"),
+                         nd + "/data", socket_path, root))
+    return f"include {path};"
+
+
 class InstalledService(Service):
     """The installed binaries and nginx files, with the test's paths in a copy
     of the installed config file; the API gets its socket as fd 0."""
@@ -274,6 +285,7 @@ http {{
     access_log off;
     {temps}
     include {nd}/zones.conf;
+    {upstream_include(self.root, nd, self.socket_path)}
     server {{
         listen 127.0.0.1:{self.port};
         # The server someone already had: a page of its own.
@@ -323,7 +335,8 @@ def test_nginx_t_passes_on_the_snippet_and_the_site(root, tmp_path):
             f.write(f"pid {nd}/nginx.pid;\nerror_log stderr;\nevents {{}}\nhttp {{\n"
                     f"client_body_temp_path {nd}/b; fastcgi_temp_path {nd}/f;\n"
                     f"proxy_temp_path {nd}/p; uwsgi_temp_path {nd}/u; scgi_temp_path {nd}/s;\n"
-                    f"include {root}/etc/nginx/conf.d/offlinetube-zones.conf;\n{body}\n}}\n")
+                    f"include {root}/etc/nginx/conf.d/offlinetube-zones.conf;\n"
+                    f"{upstream_include(root, nd, nd + '/api.sock')}\n{body}\n}}\n")
         r = nginx_t(conf, nd)
         assert r.returncode == 0, f"{name}: {r.stderr}"
 
@@ -491,6 +504,7 @@ def site_nginx(root, tmp_path):
                 f"client_body_temp_path {nd}/b; fastcgi_temp_path {nd}/f;\n"
                 f"proxy_temp_path {nd}/p; uwsgi_temp_path {nd}/u; scgi_temp_path {nd}/s;\n"
                 f"include {root}/etc/nginx/conf.d/offlinetube-zones.conf;\n"
+                f"{upstream_include(root, nd, nd + '/api.sock')}\n"
                 f"include {nd}/site.conf;\n}}\n")
     p = subprocess.Popen([NGINX, "-p", nd, "-e", "stderr", "-c", conf],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
