@@ -334,32 +334,49 @@ auth_request(struct req *r, int link_ok)
 	return 1;
 }
 
+/* Appends ?exp=&sig= to the link in out, signing path_decoded (what a request will carry). */
 static int
-signed_link(const char *path_decoded, const char *path_encoded, long long exp,
-    char *out, size_t len)
+sign_append(const char *path_decoded, long long exp, char *out, size_t len)
 {
 	char	 sig[64];
+	size_t	 o = strlen(out);
 	int	 n;
 
-	if (auth_sign(path_decoded, exp, sig, sizeof(sig)) == -1)
+	if (auth_sign(path_decoded, exp, sig, sizeof(sig)) == -1 || o >= len)
 		return -1;
-	n = snprintf(out, len, "%s?exp=%lld&sig=%s", path_encoded, exp, sig);
-	return n < 0 || (size_t)n >= len ? -1 : 0;
+	n = snprintf(out + o, len - o, "?exp=%lld&sig=%s", exp, sig);
+	return n < 0 || (size_t)n >= len - o ? -1 : 0;
+}
+
+/* Appends n bytes of p to buf at *o; -1 when they do not fit with a NUL. */
+static int
+link_put(char *buf, size_t len, size_t *o, const char *p, size_t n)
+{
+	if (n >= len - *o)
+		return -1;
+	memcpy(buf + *o, p, n);
+	*o += n;
+	buf[*o] = '\0';
+	return 0;
 }
 
 /*
  * The links of a task record: stream_url and file_url, and while keys are on
  * the signed thumbnail, so a page can put them in <video> and <img>.  Each is
  * made of encode_path()'s characters, digits and hex only: written into the
- * JSON text as they are, they need no escaping.
+ * JSON text as they are, they need no escaping.  Without keys (the common
+ * case, once per row of every list) no printf is involved.
  */
 int
-auth_links(struct req *r, const struct store_task_row *row,
+auth_links(struct req *r, const struct store_task_row *row, int local_thumbnail,
     struct auth_links *l)
 {
-	char		 dec[REQ_NAME_MAX + 64], enc[REQ_NAME_MAX * 3 + 64];
-	long long	 exp;
-	int		 n;
+	static const char	 stream[] = "/api/stream/", dl[] = "/api/download/";
+	static const char	 file[] = "/file", thumbs[] = "/api/thumbnails/";
+	char			 dec[REQ_NAME_MAX + 64];
+	size_t			 o = 0, idl = strlen(row->id);
+	long long		 exp;
+	int			 n;
 
 	l->stream_url[0] = l->file_url[0] = l->thumbnail[0] = '\0';
 	/*
@@ -369,34 +386,40 @@ auth_links(struct req *r, const struct store_task_row *row,
 	 */
 	exp = ((long long)time(NULL) + r->ctx->cfg->link_ttl + 599) / 600 * 600;
 	if (row->completed && row->filename[0] != '\0') {
-		n = snprintf(dec, sizeof(dec), "/api/stream/%s", row->filename);
-		if (n < 0 || (size_t)n >= sizeof(dec))
-			return -1;
-		memcpy(enc, "/api/stream/", 12);
-		if (encode_path(row->filename, enc + 12, sizeof(enc) - 12) == -1)
-			return -1;
 		/* '/' never occurs in our names; encode_path keeps it, which is fine. */
-		if (!r->keys_on)
-			n = snprintf(l->stream_url, sizeof(l->stream_url), "%s", enc);
-		else
-			n = signed_link(dec, enc, exp, l->stream_url,
-			    sizeof(l->stream_url)) == -1 ? -1 : 0;
-		if (n < 0 || (size_t)n >= sizeof(l->stream_url))
+		if (link_put(l->stream_url, sizeof(l->stream_url), &o, stream,
+		    sizeof(stream) - 1) == -1 ||
+		    encode_path(row->filename, l->stream_url + o,
+		    sizeof(l->stream_url) - o) == -1)
 			return -1;
-		snprintf(dec, sizeof(dec), "/api/download/%s/file", row->id);
-		if (!r->keys_on)
-			n = snprintf(l->file_url, sizeof(l->file_url), "%s", dec);
-		else
-			n = signed_link(dec, dec, exp, l->file_url,
-			    sizeof(l->file_url)) == -1 ? -1 : 0;
-		if (n < 0 || (size_t)n >= sizeof(l->file_url))
+		o = 0;
+		if (link_put(l->file_url, sizeof(l->file_url), &o, dl,
+		    sizeof(dl) - 1) == -1 ||
+		    link_put(l->file_url, sizeof(l->file_url), &o, row->id, idl) == -1 ||
+		    link_put(l->file_url, sizeof(l->file_url), &o, file,
+		    sizeof(file) - 1) == -1)
 			return -1;
+		if (r->keys_on) {
+			/* Signed over the decoded path, as the request will carry it. */
+			n = snprintf(dec, sizeof(dec), "%s%s", stream, row->filename);
+			if (n < 0 || (size_t)n >= sizeof(dec) ||
+			    sign_append(dec, exp, l->stream_url,
+			    sizeof(l->stream_url)) == -1 ||
+			    sign_append(l->file_url, exp, l->file_url,
+			    sizeof(l->file_url)) == -1)
+				return -1;
+		}
 	}
 	/* Only the local form the worker writes is signed: /api/thumbnails/{id}. */
-	if (r->keys_on && strncmp(row->thumbnail, "/api/thumbnails/", 16) == 0 &&
-	    strcmp(row->thumbnail + 16, row->id) == 0 &&
-	    signed_link(row->thumbnail, row->thumbnail, exp, l->thumbnail,
-	    sizeof(l->thumbnail)) == -1)
-		return -1;
+	if (r->keys_on && local_thumbnail) {
+		o = 0;
+		if (link_put(l->thumbnail, sizeof(l->thumbnail), &o, thumbs,
+		    sizeof(thumbs) - 1) == -1 ||
+		    link_put(l->thumbnail, sizeof(l->thumbnail), &o, row->id,
+		    idl) == -1 ||
+		    sign_append(l->thumbnail, exp, l->thumbnail,
+		    sizeof(l->thumbnail)) == -1)
+			return -1;
+	}
 	return 0;
 }

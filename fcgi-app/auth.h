@@ -24,7 +24,7 @@ int	 auth_startup_check(const struct config *, struct store *, char *err,
 	    size_t errlen);
 int	 auth_request(struct req *, int link_ok);
 int	 auth_links(struct req *, const struct store_task_row *,
-	    struct auth_links *);
+	    int local_thumbnail, struct auth_links *);
 int	 auth_new_key(char *key, size_t keylen, char prefix[AUTH_KEY_PREFIX_LEN + 1],
 	    char hash[65]);
 int	 auth_hash_key(const char *key, char hash[65]);

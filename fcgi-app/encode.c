@@ -6,15 +6,41 @@
 
 static const char hexdig[] = "0123456789ABCDEF";
 
-/* Appends in to out at *o, %XX-escaping every byte keep() refuses. */
+enum keep { PATH = 1, ATTR = 2, BOTH = 3 };
+
+/*
+ * The bytes a path keeps (A-Za-z0-9._~/-) and RFC 5987 attr-char, the bytes
+ * filename*= may carry unencoded.  A table: this runs for every byte of the
+ * file name of every row of every list.
+ */
+static const unsigned char keeps[256] = {
+	['0'] = BOTH, ['1'] = BOTH, ['2'] = BOTH, ['3'] = BOTH, ['4'] = BOTH,
+	['5'] = BOTH, ['6'] = BOTH, ['7'] = BOTH, ['8'] = BOTH, ['9'] = BOTH,
+	['A'] = BOTH, ['B'] = BOTH, ['C'] = BOTH, ['D'] = BOTH, ['E'] = BOTH,
+	['F'] = BOTH, ['G'] = BOTH, ['H'] = BOTH, ['I'] = BOTH, ['J'] = BOTH,
+	['K'] = BOTH, ['L'] = BOTH, ['M'] = BOTH, ['N'] = BOTH, ['O'] = BOTH,
+	['P'] = BOTH, ['Q'] = BOTH, ['R'] = BOTH, ['S'] = BOTH, ['T'] = BOTH,
+	['U'] = BOTH, ['V'] = BOTH, ['W'] = BOTH, ['X'] = BOTH, ['Y'] = BOTH,
+	['Z'] = BOTH, ['a'] = BOTH, ['b'] = BOTH, ['c'] = BOTH, ['d'] = BOTH,
+	['e'] = BOTH, ['f'] = BOTH, ['g'] = BOTH, ['h'] = BOTH, ['i'] = BOTH,
+	['j'] = BOTH, ['k'] = BOTH, ['l'] = BOTH, ['m'] = BOTH, ['n'] = BOTH,
+	['o'] = BOTH, ['p'] = BOTH, ['q'] = BOTH, ['r'] = BOTH, ['s'] = BOTH,
+	['t'] = BOTH, ['u'] = BOTH, ['v'] = BOTH, ['w'] = BOTH, ['x'] = BOTH,
+	['y'] = BOTH, ['z'] = BOTH, ['.'] = BOTH, ['_'] = BOTH, ['~'] = BOTH,
+	['-'] = BOTH,
+	['/'] = PATH,
+	['!'] = ATTR, ['#'] = ATTR, ['$'] = ATTR, ['&'] = ATTR, ['+'] = ATTR,
+	['^'] = ATTR, ['`'] = ATTR, ['|'] = ATTR,
+};
+
+/* Appends in to out at *o, %XX-escaping every byte k does not keep. */
 static int
-pct_append(const char *in, int (*keep)(unsigned char), char *out,
-    size_t outlen, size_t *o)
+pct_append(const char *in, enum keep k, char *out, size_t outlen, size_t *o)
 {
 	const unsigned char	*p;
 
 	for (p = (const unsigned char *)in; *p != '\0'; p++) {
-		if (keep(*p)) {
+		if (keeps[*p] & k) {
 			if (*o + 1 >= outlen)
 				return -1;
 			out[(*o)++] = (char)*p;
@@ -30,13 +56,6 @@ pct_append(const char *in, int (*keep)(unsigned char), char *out,
 	return 0;
 }
 
-static int
-is_path_char(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr("._~/-", c) != NULL);
-}
-
 /*
  * Percent-encodes every byte outside A-Za-z0-9._~/- so that nginx, which
  * decodes an X-Accel-Redirect URI, gets back exactly the file name we looked
@@ -49,15 +68,7 @@ encode_path(const char *in, char *out, size_t outlen)
 
 	if (outlen == 0)
 		return -1;
-	return pct_append(in, is_path_char, out, outlen, &o);
-}
-
-/* RFC 5987 attr-char: the bytes filename*= may carry unencoded. */
-static int
-is_attr_char(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$&+-.^_`|~", c) != NULL);
+	return pct_append(in, PATH, out, outlen, &o);
 }
 
 /*
@@ -90,7 +101,7 @@ encode_disposition(const char *filename, char *out, size_t outlen)
 		return -1;
 	memcpy(out + o, mid, sizeof(mid) - 1);
 	o += sizeof(mid) - 1;
-	return pct_append(filename, is_attr_char, out, outlen, &o);
+	return pct_append(filename, ATTR, out, outlen, &o);
 }
 
 static int

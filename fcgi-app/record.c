@@ -1,14 +1,16 @@
 /* record.c: a task record as the API sends it: the stored JSON and this request's links. */
 /*
- * The store keeps each task's record as JSON text (migration 005) without
- * the fields that depend on who asks.  They go in before its closing brace:
+ * The store keeps each task's record as JSON text (migration 005), with
+ * "thumbnail" last and without the links, which depend on who asks.  They
+ * go in before its closing brace:
  *
- *	{"id":...,"audio_format":"m4a"  ,"thumbnail":...,"stream_url":...,"file_url":...}
- *	`-- record, less its last byte  `-- tail (from auth_links)
+ *	{"id":...,"thumbnail":"..."   ,"stream_url":"...","file_url":"..."}
+ *	`-- the record, less its '}'  `-- the links (auth_links)
  *
- * so a list is a copy per row, never a JSON tree built and serialised again.
+ * While keys are on, a local thumbnail's value is cut off and its signed
+ * link written instead.  A list is thus a copy per row, never a JSON tree
+ * built and serialised again.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "auth.h"
@@ -16,48 +18,76 @@
 #include "req.h"
 #include "store.h"
 
-#define TAIL_MAX	(3 * AUTH_LINK_MAX + 64)
+static const char	 thumb_key[] = "\"thumbnail\":\"";
 
-/* The fields after the thumbnail's value: the links, and the closing brace. */
-static int
-tail_format(const struct auth_links *l, char *buf, size_t len)
+/* Appends n bytes of p at *o: the caller sized buf for everything. */
+static void
+put(char *buf, size_t *o, const char *p, size_t n)
 {
-	int	 n;
-
-	n = snprintf(buf, len, ",\"stream_url\":\"%s\",\"file_url\":\"%s\"}",
-	    l->stream_url, l->file_url);
-	return n < 0 || (size_t)n >= len ? -1 : n;
+	memcpy(buf + *o, p, n);
+	*o += n;
 }
 
-/* Writes the pieces of one record; *len, when not NULL, only counts them. */
-static int
-record_pieces(struct req *r, const struct store_task_row *row,
-    const struct auth_links *l, size_t *len)
+/*
+ * The length of the record's tail when it ends with a local thumbnail:
+ * "thumbnail":"/api/thumbnails/{id}"} exactly (nothing in it needs
+ * escaping, so this is how SQLite wrote it); 0 when it does not.
+ */
+static size_t
+local_thumbnail_tail(const struct store_task_row *row)
 {
-	static const char	 key[] = ",\"thumbnail\":";
-	char			 tail[TAIL_MAX], th[AUTH_LINK_MAX + 2];
-	const char		*tv;
-	size_t			 tl;
-	int			 n;
+	static const char	 path[] = "/api/thumbnails/";
+	size_t			 kl = sizeof(thumb_key) - 1, pl = sizeof(path) - 1;
+	size_t			 il = strlen(row->id), tail = kl + pl + il + 2;
+	const char		*t;
 
-	if ((n = tail_format(l, tail, sizeof(tail))) == -1)
-		return -1;
-	if (l->thumbnail[0] != '\0') {
-		tl = (size_t)snprintf(th, sizeof(th), "\"%s\"", l->thumbnail);
-		tv = th;
-	} else {
-		tl = row->thumbnail_json_len;
-		tv = row->thumbnail_json;
-	}
-	if (len != NULL) {
-		*len = row->record_len - 1 + sizeof(key) - 1 + tl + (size_t)n;
+	if (row->record_len < tail + 1)
 		return 0;
+	t = row->record + row->record_len - tail;
+	if (memcmp(t, thumb_key, kl) != 0 || memcmp(t + kl, path, pl) != 0 ||
+	    memcmp(t + kl + pl, row->id, il) != 0 || strcmp(t + tail - 2, "\"}") != 0)
+		return 0;
+	return tail;
+}
+
+/* The bytes after what is kept: at most 3 links, their keys and quotes. */
+static size_t
+links_format(const struct auth_links *l, int thumb, char *buf)
+{
+	static const char	 s[] = ",\"stream_url\":\"", f[] = "\",\"file_url\":\"";
+	size_t			 o = 0;
+
+	if (thumb) {
+		put(buf, &o, l->thumbnail, strlen(l->thumbnail));
+		put(buf, &o, "\"", 1);
 	}
-	if (reply_write(r, row->record, row->record_len - 1) == -1 ||
-	    reply_write(r, key, sizeof(key) - 1) == -1 ||
-	    reply_write(r, tv, tl) == -1 ||
-	    reply_write(r, tail, (size_t)n) == -1)
+	put(buf, &o, s, sizeof(s) - 1);
+	put(buf, &o, l->stream_url, strlen(l->stream_url));
+	put(buf, &o, f, sizeof(f) - 1);
+	put(buf, &o, l->file_url, strlen(l->file_url));
+	put(buf, &o, "\"}", 2);
+	return o;
+}
+
+/*
+ * The record's two pieces, ready to write: *keep bytes of the stored text
+ * (all but its '}', or all but a thumbnail's value that a signed link
+ * replaces) and tail.
+ */
+static int
+record_pieces(struct req *r, const struct store_task_row *row, char *tail,
+    size_t *keep, size_t *tl)
+{
+	struct auth_links	 l;
+	size_t			 lt = local_thumbnail_tail(row);
+
+	if (auth_links(r, row, lt != 0, &l) == -1)
 		return -1;
+	if (l.thumbnail[0] != '\0')
+		*keep = row->record_len - lt + sizeof(thumb_key) - 1;
+	else
+		*keep = row->record_len - 1;
+	*tl = links_format(&l, l.thumbnail[0] != '\0', tail);
 	return 0;
 }
 
@@ -65,25 +95,28 @@ record_pieces(struct req *r, const struct store_task_row *row,
 int
 record_write(struct req *r, const struct store_task_row *row)
 {
-	struct auth_links	 l;
+	char	 tail[3 * AUTH_LINK_MAX + 64];
+	size_t	 keep, tl;
 
-	if (auth_links(r, row, &l) == -1)
+	if (record_pieces(r, row, tail, &keep, &tl) == -1 ||
+	    reply_write(r, row->record, keep) == -1 ||
+	    reply_write(r, tail, tl) == -1)
 		return -1;
-	return record_pieces(r, row, &l, NULL);
+	return 0;
 }
 
 /* One record as the whole answer, with its length, like reply_json(). */
 int
 record_send(struct req *r, int status, const struct store_task_row *row)
 {
-	struct auth_links	 l;
-	size_t			 len;
+	char	 tail[3 * AUTH_LINK_MAX + 64];
+	size_t	 keep, tl;
 
-	if (auth_links(r, row, &l) == -1 ||
-	    record_pieces(r, row, &l, &len) == -1)
+	if (record_pieces(r, row, tail, &keep, &tl) == -1)
 		return reply_error(r, 500, "Internal error");
-	if (reply_begin(r, status, len + 1) == -1 ||
-	    record_pieces(r, row, &l, NULL) == -1 ||
+	if (reply_begin(r, status, keep + tl + 1) == -1 ||
+	    reply_write(r, row->record, keep) == -1 ||
+	    reply_write(r, tail, tl) == -1 ||
 	    reply_write(r, "\n", 1) == -1)
 		return -1;
 	return 0;

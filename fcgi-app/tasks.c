@@ -51,21 +51,14 @@ static int
 row_keep(void *arg, const struct store_task_row *row)
 {
 	struct row_copy	*c = arg;
-	size_t		 th = strlen(row->thumbnail) + 1, fn = strlen(row->filename) + 1;
-	size_t		 id = strlen(row->id) + 1;
+	size_t		 fn = strlen(row->filename) + 1, id = strlen(row->id) + 1;
 	char		*p;
 
-	if ((c->mem = p = malloc(row->record_len + row->thumbnail_json_len +
-	    th + fn + id)) == NULL)
+	if ((c->mem = p = malloc(row->record_len + fn + id)) == NULL)
 		return -1;
 	c->row = *row;
 	c->row.record = memcpy(p, row->record, row->record_len);
 	p += row->record_len;
-	c->row.thumbnail_json = memcpy(p, row->thumbnail_json,
-	    row->thumbnail_json_len);
-	p += row->thumbnail_json_len;
-	c->row.thumbnail = memcpy(p, row->thumbnail, th);
-	p += th;
 	c->row.filename = memcpy(p, row->filename, fn);
 	p += fn;
 	c->row.id = memcpy(p, row->id, id);

@@ -25,8 +25,7 @@ extern const struct migration	store_migrations[];
 extern const size_t		store_nmigrations;
 
 /* A task as struct store_task_row holds it, in the order row_emit() reads it. */
-#define TASK_COLS "record, thumbnail, json_quote(thumbnail), filename, " \
-	"status = 'completed', id"
+#define TASK_COLS "record, filename, status = 'completed', id"
 
 #define LIVE "('pending', 'downloading', 'processing')"
 /* Owner filters: a NULL owner parameter means any owner (keys off, or an admin). */
@@ -470,15 +469,12 @@ row_emit(sqlite3_stmt *st, store_task_cb cb, void *arg)
 
 	row.record = (const char *)sqlite3_column_text(st, 0);
 	row.record_len = (size_t)sqlite3_column_bytes(st, 0);
-	row.thumbnail = (const char *)sqlite3_column_text(st, 1);
-	row.thumbnail_json = (const char *)sqlite3_column_text(st, 2);
-	row.thumbnail_json_len = (size_t)sqlite3_column_bytes(st, 2);
-	row.filename = (const char *)sqlite3_column_text(st, 3);
-	row.completed = sqlite3_column_int(st, 4);
-	row.id = (const char *)sqlite3_column_text(st, 5);
+	row.filename = (const char *)sqlite3_column_text(st, 1);
+	row.completed = sqlite3_column_int(st, 2);
+	row.id = (const char *)sqlite3_column_text(st, 3);
 	if (row.record == NULL || row.record_len < 2 || row.record[0] != '{' ||
-	    row.record[row.record_len - 1] != '}' || row.thumbnail == NULL ||
-	    row.thumbnail_json == NULL || row.filename == NULL || row.id == NULL)
+	    row.record[row.record_len - 1] != '}' || row.filename == NULL ||
+	    row.id == NULL)
 		return -1;
 	return cb(arg, &row) == 0 ? 0 : -1;
 }

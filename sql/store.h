@@ -44,15 +44,13 @@ struct task_claim {
 
 /*
  * A task as the store hands it out: its record (migration 005), the JSON
- * object of api.md less the fields that depend on who asks, and what those
- * are made from.  The pointers live until the callback returns.
+ * object of api.md less stream_url and file_url, with "thumbnail" last; and
+ * what those links are made from.  The pointers live until the callback
+ * returns.
  */
 struct store_task_row {
-	const char	*record;		/* "{...}" */
+	const char	*record;		/* "{...,\"thumbnail\":\"...\"}" */
 	size_t		 record_len;
-	const char	*thumbnail;		/* the column as stored */
-	const char	*thumbnail_json;	/* the same as a JSON string */
-	size_t		 thumbnail_json_len;
 	const char	*filename;
 	const char	*id;
 	int		 completed;

@@ -4,9 +4,10 @@
 -- the list costs the API a copy per row instead of a JSON tree of 24 fields
 -- (docs/benchmarks.md).  SQLite computes the column on every insert and
 -- update (STORED), so it cannot go stale, whichever program or tool writes
--- the row.  Left out are the fields that depend on who asks: thumbnail
--- (signed while API keys are on), stream_url and file_url; the API adds
--- them (fcgi-app/record.c).  Every other column is as in 001 and 003.
+-- the row.  Left out are the fields that depend on who asks, stream_url and
+-- file_url; the API adds them (fcgi-app/record.c).  thumbnail comes last, so
+-- that the API can put a signed link in its place while keys are on.  Every
+-- other column is as in 001 and 003.
 --
 -- SQLite cannot add a STORED column to a table: the table is made anew,
 -- the rows copied with their seq, and the indexes made again.
@@ -44,7 +45,7 @@ CREATE TABLE tasks_new (
 	lease_pid	INTEGER,
 	lease_until	INTEGER,
 	owner_key	INTEGER REFERENCES api_keys (id),
-	-- The task record of api.md, less thumbnail, stream_url and file_url.
+	-- The task record of api.md, less stream_url and file_url.
 	record		TEXT GENERATED ALWAYS AS (json_object(
 		'id', id, 'url', url, 'title', title, 'status', status,
 		'progress', progress, 'speed', speed, 'eta', eta,
@@ -56,7 +57,8 @@ CREATE TABLE tasks_new (
 		'download_type', download_type, 'error_message', error_message,
 		'created_at', created_at, 'completed_at', completed_at,
 		'playlist_id', playlist_id, 'updated_at', updated_at,
-		'format_id', format_id, 'audio_format', audio_format)) STORED
+		'format_id', format_id, 'audio_format', audio_format,
+		'thumbnail', thumbnail)) STORED
 );
 
 INSERT INTO tasks_new (seq, id, url, media_url, title, thumbnail, status,
