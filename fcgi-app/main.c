@@ -83,6 +83,9 @@ serve_one(struct req *r)
 		r->path = path;
 	}
 	(void)route_dispatch(r);
+	/* A streamed answer may still hold its last record. */
+	if (reply_stream_end(r) == -1)
+		log_debug(r->request_id, "client gone before the answer ended");
 	log_debug(r->request_id, "%s %s -> %d", r->method, r->path, r->status);
 }
 

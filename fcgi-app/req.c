@@ -1,8 +1,13 @@
 /* req.c: one FastCGI request: what came in, and the only ways to answer it. */
+#include <sys/uio.h>
+
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <fastcgi.h>
 #include <json-c/json.h>
 
 #include "encode.h"
@@ -153,6 +158,8 @@ req_reset(struct req *r)
 	r->keys_on = 0;
 	r->owner = 0;
 	r->key_id = 0;
+	r->direct = 0;
+	r->outlen = 0;
 }
 
 /*
@@ -261,18 +268,96 @@ reply_accel(struct req *r, const char *location, const char *name,
 	return FCGX_PutS("\r\n", r->fcgi->out) < 0 ? -1 : 0;
 }
 
+/*
+ * A streamed body (the task list) goes out in FastCGI records of up to
+ * 64 KiB that we write on libfcgi's connection ourselves: libfcgi's own
+ * records are 8 KiB, each its own write(2), and a list of a thousand tasks
+ * took 110 of them.  libfcgi's buffer (the headers) is flushed first, so
+ * the bytes keep their order, and libfcgi still ends the stream and the
+ * request in FCGX_Finish_r(): after reply_stream_end() it has nothing more
+ * to send than that.
+ */
+static int
+direct_flush(struct req *r)
+{
+	unsigned char	 h[FCGI_HEADER_LEN];
+	struct iovec	 iov[2];
+	size_t		 left = FCGI_HEADER_LEN + r->outlen;
+	ssize_t		 n;
+
+	if (r->outlen == 0)
+		return 0;
+	h[0] = FCGI_VERSION_1;
+	h[1] = FCGI_STDOUT;
+	h[2] = (unsigned char)(r->fcgi->requestId >> 8);
+	h[3] = (unsigned char)r->fcgi->requestId;
+	h[4] = (unsigned char)(r->outlen >> 8);
+	h[5] = (unsigned char)r->outlen;
+	h[6] = h[7] = 0;
+	iov[0].iov_base = h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = r->out;
+	iov[1].iov_len = r->outlen;
+	r->outlen = 0;
+	while (left > 0) {
+		if ((n = writev(r->fcgi->ipcFd, iov, 2)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		left -= (size_t)n;
+		/* A short write: go on from where it stopped. */
+		if ((size_t)n >= iov[0].iov_len) {
+			n -= (ssize_t)iov[0].iov_len;
+			iov[0].iov_len = 0;
+			iov[1].iov_base = (char *)iov[1].iov_base + n;
+			iov[1].iov_len -= (size_t)n;
+		} else {
+			iov[0].iov_base = (char *)iov[0].iov_base + n;
+			iov[0].iov_len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
 /* For answers written in pieces (the task list): headers now, body by reply_write(). */
 int
 reply_stream_begin(struct req *r, int status)
 {
 	if (reply_head(r, status, "application/json; charset=utf-8") == -1 ||
-	    FCGX_PutS("\r\n", r->fcgi->out) < 0)
+	    FCGX_PutS("\r\n", r->fcgi->out) < 0 ||
+	    FCGX_FFlush(r->fcgi->out) == -1)
 		return -1;
+	r->direct = 1;
+	r->outlen = 0;
 	return 0;
+}
+
+/* Sends what reply_write() still holds (main.c, after every request); libfcgi ends the stream. */
+int
+reply_stream_end(struct req *r)
+{
+	r->direct = 0;
+	return direct_flush(r);
 }
 
 int
 reply_write(struct req *r, const char *s, size_t len)
 {
-	return FCGX_PutStr(s, (int)len, r->fcgi->out) < 0 ? -1 : 0;
+	size_t	 n;
+
+	if (!r->direct)
+		return FCGX_PutStr(s, (int)len, r->fcgi->out) < 0 ? -1 : 0;
+	while (len > 0) {
+		if (r->outlen == sizeof(r->out) && direct_flush(r) == -1)
+			return -1;
+		n = sizeof(r->out) - r->outlen;
+		if (n > len)
+			n = len;
+		memcpy(r->out + r->outlen, s, n);
+		r->outlen += n;
+		s += n;
+		len -= n;
+	}
+	return 0;
 }

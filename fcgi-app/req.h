@@ -14,6 +14,7 @@ struct json_object;
 
 #define REQ_BODY_MAX	(64 * 1024)	/* api.md: a POST body is at most 64 KiB */
 #define REQ_NAME_MAX	1024		/* a {filename} path segment */
+#define REQ_RECORD_MAX	65528		/* a FastCGI record's content: 16 bits, 8-aligned */
 
 /* What one API thread owns for its whole life; requests borrow it. */
 struct worker_ctx {
@@ -39,6 +40,9 @@ struct req {
 	int			 keys_on;	/* this request needed a key or a signed link */
 	long long		 owner;		/* whose tasks it sees: a key id; 0 or -1 all */
 	long long		 key_id;	/* the key it carried, 0 none */
+	int			 direct;	/* reply_write() fills out, not libfcgi */
+	size_t			 outlen;
+	char			 out[REQ_RECORD_MAX];
 };
 
 int	 req_query_get(const struct req *, const char *key, char *buf,
@@ -56,6 +60,7 @@ int	 reply_message(struct req *, int status, const char *message);
 int	 reply_accel(struct req *, const char *location, const char *name,
 	    const char *content_type, const char *disposition);
 int	 reply_stream_begin(struct req *, int status);
+int	 reply_stream_end(struct req *);
 int	 reply_write(struct req *, const char *, size_t);
 
 #endif
