@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dbwatch.h"
 #include "job.h"
 #include "lane.h"
 #include "log.h"
@@ -25,7 +26,9 @@
 #include "util.h"
 #include "ytdlp.h"
 
-#define TICK_MS		50	/* how often another process's commit is noticed */
+#define TICK_MS		50	/* timers; and commits, should inotify be missing */
+#define RECHECK_MS	2	/* a commit seen being written, not yet visible, */
+#define RECHECKS	5	/* is looked for this many times */
 #define HEARTBEAT_MS	5000	/* /api/health calls a worker alive within 15 s */
 #define LEASE_MS	10000	/* leases last 60 s: a few refreshes may fail */
 #define LEASE_SECS	60
@@ -286,7 +289,7 @@ main(int argc, char *argv[])
 {
 	struct config	 conf;
 	struct store	*db = NULL;
-	struct pollfd	 pfd[1 + 64 + 16];
+	struct pollfd	 pfd[2 + 64 + 16];
 	const char	*cfile = NULL, *ff;
 	char		 err[512], ffbuf[PATH_MAX], pid[32];
 	unsigned char	 sig[64];
@@ -294,6 +297,7 @@ main(int argc, char *argv[])
 	ssize_t		 n, k;
 	size_t		 nfd, njfd;
 	int		 ch, lockfd, stopping = 0, children, claims, rc, hup;
+	int		 watchfd, woken, rechecks = 0;
 
 	log_init("offlinetube-worker");
 	privdrop_umask();
@@ -357,15 +361,20 @@ main(int argc, char *argv[])
 		log_warnx(NULL, "meta: %s", store_errmsg(db));
 	jobs_init(db, &conf, ff);
 	lane_init(db, &conf);
+	watchfd = dbwatch_open(conf.db_path);
 	log_info(NULL, "running, pid %s, up to %d downloads and %d look-ups",
 	    pid, conf.max_downloads, conf.max_lookups);
 
 	while (!stopping) {
 		pfd[0].fd = sigpipe_fds[0];
 		pfd[0].events = POLLIN;
-		njfd = jobs_pollfds(pfd + 1, 64);
-		nfd = 1 + njfd + lane_pollfds(pfd + 1 + njfd, 16);
-		if (poll(pfd, nfd, TICK_MS) == -1 && errno != EINTR) {
+		pfd[1].fd = watchfd;	/* -1: poll ignores it */
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		njfd = jobs_pollfds(pfd + 2, 64);
+		nfd = 2 + njfd + lane_pollfds(pfd + 2 + njfd, 16);
+		if (poll(pfd, nfd, rechecks > 0 ? RECHECK_MS : TICK_MS) == -1 &&
+		    errno != EINTR) {
 			log_warnx(NULL, "poll: %s", strerror(errno));
 			break;
 		}
@@ -385,8 +394,10 @@ main(int argc, char *argv[])
 			reload(&conf, cfile, db, ffbuf, sizeof(ffbuf), &ff);
 			claims = 1;	/* maybe more slots */
 		}
-		jobs_read_output(pfd + 1, njfd);
-		lane_read_output(pfd + 1 + njfd, nfd - 1 - njfd);
+		if ((woken = (pfd[1].revents & POLLIN) != 0))
+			dbwatch_drain(watchfd);
+		jobs_read_output(pfd + 2, njfd);
+		lane_read_output(pfd + 2 + njfd, nfd - 2 - njfd);
 		if (children && jobs_reap() + lane_reap() > 0)
 			claims = 1;	/* a slot is free */
 		jobs_timers();
@@ -398,6 +409,18 @@ main(int argc, char *argv[])
 			claims = 1;
 		} else if (rc == -1)
 			log_warnx(NULL, "data_version: %s", store_errmsg(db));
+		/*
+		 * The -wal is written before the commit shows in the WAL index
+		 * (seen here to take more than 2 ms now and then): woken with
+		 * nothing new yet, look again every RECHECK_MS for a while, not
+		 * only at the next tick.
+		 */
+		if (rc == 1)
+			rechecks = 0;
+		else if (woken)
+			rechecks = RECHECKS;
+		else if (rechecks > 0)
+			rechecks--;
 		if (claims && !stopping) {
 			jobs_start_pending();
 			lane_start_pending();
@@ -424,6 +447,8 @@ main(int argc, char *argv[])
 	if (store_meta_set(db, "worker_heartbeat", "") == -1)
 		log_warnx(NULL, "heartbeat: %s", store_errmsg(db));
 	store_close(db);
+	if (watchfd != -1)
+		close(watchfd);
 	close(lockfd);
 	log_info(NULL, "stopped");
 	return 0;
