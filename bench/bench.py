@@ -558,9 +558,9 @@ exec {YTDLP} "$@"
         assert argv, "the download phase's argv was not recorded"
         self.stop("worker")
         self.start_worker(YTDLP)
-        svc = [self.service_run(url) for _ in range(runs)]
-        # Plain yt-dlp: the same options, minus the service's --load-info-json
-        # (the answer of its resolve phase) and with its own output directory.
+        # Plain yt-dlp: the same options, with its own output directory (and
+        # without --load-info-json, which the service passes only after a -J
+        # listing of a page of several videos).
         plain_args, i = [], 0
         while i < len(argv):
             if argv[i] == "--load-info-json":
@@ -574,8 +574,11 @@ exec {YTDLP} "$@"
             i += 1
         if plain_args[-1] != url:
             plain_args[-1] = url
-        plain = []
+        # One of each in turn, so that a drift of the machine's speed during
+        # the item weighs on both sides alike.
+        svc, plain = [], []
         for k in range(runs):
+            svc.append(self.service_run(url))
             out = os.path.join(self.dir, f"plain{k}")
             os.makedirs(out)
             a = [YTDLP] + [out if x == "@OUT@" else x for x in plain_args]
@@ -720,7 +723,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=6, help="per wrk measurement")
     ap.add_argument("--idle", type=int, default=60, help="idle seconds measured")
     ap.add_argument("--pickups", type=int, default=200)
-    ap.add_argument("--runs", type=int, default=5, help="end-to-end runs of each kind")
+    ap.add_argument("--runs", type=int, default=7, help="end-to-end runs of each kind")
     ap.add_argument("--out", default=os.path.join(REPO, "docs", "benchmarks.md"))
     ap.add_argument("--notes", default=os.path.join(REPO, "bench", "notes.md"),
                     help="the hand-written analysis appended to the report")
@@ -819,11 +822,12 @@ end come from bench/notes.md.
    to a file and fails; the client takes the time when the POST's answer is read.
    200 tasks, one after another with a random 10-60 ms pause.  Idle: utime+stime
    from /proc over {a.idle} s with nothing to do (1,000 tasks in the table
-   afterwards; the worker has its 200 ms poll tick and 5 s heartbeat).
+   afterwards; the worker has its 50 ms poll tick and 5 s heartbeat).
 5. nginx serves an HTML page (og:title, `<video><source>`) and a 50 MB MP4 made by
    FFmpeg.  Service: POST to `completed` seen by polling every 10 ms.  Plain:
-   `yt-dlp` with the download phase's own argv (recorded by a wrapper during a
-   warm-up run), minus `--load-info-json`; median of {a.runs} runs each.
+   `yt-dlp` with the service's own argv (recorded by a wrapper during a
+   warm-up run) and its own output directory; {a.runs} runs of each, one
+   service run and one plain run in turn, and the medians compared.
 6. VmRSS from /proc (a process's RSS covers all its threads), sampled every 5 ms
    during item 1's API runs; for the 100,000-task list VmHWM is reset through
    /proc/PID/clear_refs first and the peak compared with the RSS before.
