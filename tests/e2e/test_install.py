@@ -275,6 +275,8 @@ class InstalledService(Service):
         temps = "".join(f"{t}_temp_path {nd}/{t.split('_')[0]};\n"
                         for t in ("client_body", "fastcgi", "proxy", "uwsgi", "scgi"))
         temps = temps.replace("/client;", "/body;")
+        mime_types = "include /etc/nginx/mime.types;" \
+            if os.path.exists("/etc/nginx/mime.types") else ""
         conf = f"""{user}
 worker_processes 1;
 daemon off;
@@ -283,6 +285,8 @@ error_log stderr warn;
 events {{ worker_connections 256; }}
 http {{
     access_log off;
+    # As Debian's nginx.conf does: types by extension, for every location.
+    {mime_types}
     {temps}
     include {nd}/zones.conf;
     {upstream_include(self.root, nd, self.socket_path)}
@@ -444,6 +448,24 @@ def test_snippet_carries_cors_headers_over_the_redirect_to_media(installed, site
         assert "Origin" in h["Vary"], (path, dict(h))
         st, h, _ = raw_request(installed, path, {"Origin": "https://evil.example"})
         assert st == 200 and "Access-Control-Allow-Origin" not in h, path
+
+
+def test_snippet_errors_are_json_whatever_the_uri_ends_with(installed):
+    """nginx's own answers under /api/ keep their JSON type even for a URI whose
+    extension mime.types knows (a stream name ending in .mp4)."""
+    if not os.path.exists("/etc/nginx/mime.types"):
+        pytest.skip("no /etc/nginx/mime.types to include")
+    c = http.client.HTTPConnection("127.0.0.1", installed.port, timeout=30)
+    try:
+        c.request("POST", "/api/stream/x.mp4", body=b"x" * (70 * 1024),
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        body = r.read()
+    finally:
+        c.close()
+    assert r.status == 413, (r.status, body)
+    assert r.getheader("Content-Type").startswith("application/json"), r.getheader("Content-Type")
+    assert b"64 KiB" in body
 
 
 def test_snippet_lets_only_listed_host_names_reach_the_api(installed):
