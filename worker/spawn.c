@@ -28,8 +28,8 @@ static const char *const passenv[] = {
 
 /* Runs in the child between fork and exec: only async-signal-safe calls. */
 static void
-child_exec(const char *const argv[], char *const envp[], const char *tmpdir,
-    int out, int err, pid_t parent)
+child_exec(const char *const argv[], char *const envp[], int out, int err,
+    pid_t parent)
 {
 	sigset_t	 none;
 	int		 null, sig;
@@ -46,9 +46,7 @@ child_exec(const char *const argv[], char *const envp[], const char *tmpdir,
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* Its directory is its working directory: spawn_kill_orphans() knows it by that. */
-	if (chdir(tmpdir) == -1 ||
-	    (null = open("/dev/null", O_RDONLY)) == -1 ||
+	if ((null = open("/dev/null", O_RDONLY)) == -1 ||
 	    dup2(null, STDIN_FILENO) == -1 ||
 	    dup2(out, STDOUT_FILENO) == -1 ||
 	    dup2(err, STDERR_FILENO) == -1)
@@ -105,7 +103,7 @@ spawn_run(const char *const argv[], const char *tmpdir, struct child *c)
 	if ((pid = fork()) == -1)
 		goto fail;
 	if (pid == 0)
-		child_exec(argv, envp, tmpdir, po[1], pe[1], self);
+		child_exec(argv, envp, po[1], pe[1], self);
 	/* Both sides set the group: whichever runs first, kill(-pid) works at once. */
 	if (setpgid(pid, pid) == -1 && errno != EACCES && errno != ESRCH)
 		log_warnx(NULL, "setpgid %ld: %s", (long)pid, strerror(errno));
@@ -128,40 +126,62 @@ fail:
 }
 
 /*
+ * Whether the environment in /proc/<pid>/environ (NUL-separated) holds
+ * TMPDIR=<base>/<something>: every process of a job has it, as the worker
+ * gave it to yt-dlp and yt-dlp passes its environment on to FFmpeg.
+ */
+static int
+env_tmpdir_under(long long pid, const char *base, size_t bl)
+{
+	static char	 env[65536];
+	char		 path[64];
+	const char	*p, *end;
+	ssize_t		 n;
+	int		 fd;
+
+	snprintf(path, sizeof(path), "/proc/%lld/environ", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, env, sizeof(env) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	env[n] = '\0';
+	for (p = env, end = env + n; p < end; p += strlen(p) + 1)
+		if (strncmp(p, "TMPDIR=", 7) == 0 && strncmp(p + 7, base, bl) == 0 &&
+		    p[7 + bl] == '/' && p[8 + bl] != '\0')
+			return 1;
+	return 0;
+}
+
+/*
  * Kills what the jobs of a worker that died left running.  The kernel stops
  * yt-dlp with its worker (PR_SET_PDEATHSIG), but not the FFmpeg it started,
  * which would go on writing into a directory the new worker is about to
- * remove.  Every process of a job works in the job's directory under dir
- * (children inherit it), which tells them apart from anything else; /proc
- * shows only our own processes' directories.  Returns how many were killed.
+ * remove.  A job's processes are known by the TMPDIR the worker gave them
+ * (a directory under dir), which tells them apart from anything else the
+ * user runs; /proc shows only our own processes' environments.  Returns how
+ * many were killed.
  */
 int
 spawn_kill_orphans(const char *dir)
 {
 	DIR		*d;
 	struct dirent	*de;
-	char		 base[PATH_MAX], link[64], cwd[PATH_MAX];
+	char		 base[PATH_MAX];
 	long long	 pid;
-	ssize_t		 n;
-	size_t		 bl;
 	int		 killed = 0;
 
 	if (realpath(dir, base) == NULL || (d = opendir("/proc")) == NULL)
 		return 0;
-	bl = strlen(base);
 	while ((de = readdir(d)) != NULL) {
 		if (util_strtonum(de->d_name, 1, INT_MAX, &pid) == -1 ||
-		    (pid_t)pid == getpid())
-			continue;
-		snprintf(link, sizeof(link), "/proc/%lld/cwd", pid);
-		if ((n = readlink(link, cwd, sizeof(cwd) - 1)) <= (ssize_t)bl)
-			continue;
-		cwd[n] = '\0';
-		if (strncmp(cwd, base, bl) != 0 || cwd[bl] != '/')
+		    (pid_t)pid == getpid() ||
+		    !env_tmpdir_under(pid, base, strlen(base)))
 			continue;
 		if (kill((pid_t)pid, SIGKILL) == 0) {
-			log_info(NULL, "killed process %lld, left running in %s",
-			    pid, cwd);
+			log_info(NULL, "killed process %lld, left running by a "
+			    "job of an earlier worker", pid);
 			killed++;
 		}
 	}

@@ -10,7 +10,7 @@ struct child {
 	int	 err;
 };
 
-/* tmpdir: the child's working directory and TMPDIR. */
+/* tmpdir: the child's TMPDIR, which also marks it as the job's (spawn_kill_orphans). */
 int	 spawn_run(const char *const argv[], const char *tmpdir, struct child *);
 int	 spawn_kill_orphans(const char *dir);
 

@@ -112,18 +112,20 @@ def proc_ppid(pid):
 
 
 def job_procs(data_dir):
-    """Every process working in a job's directory (data/tmp/ID): yt-dlp, the
-    FFmpeg it runs, and whatever those start (the worker runs each job there)."""
+    """Every process of a job (data/tmp/ID): yt-dlp, the FFmpeg it runs, and
+    whatever those start, known by the TMPDIR the worker gives each job."""
     base = os.path.join(os.path.realpath(data_dir), "tmp") + "/"
     found = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
-            cwd = os.readlink(f"/proc/{d}/cwd")
+            with open(f"/proc/{d}/environ", "rb") as f:
+                env = f.read().split(b"\0")
         except OSError:
             continue
-        if cwd.startswith(base) and proc_state(int(d)) not in (None, "Z", "X"):
+        if any(e.startswith(b"TMPDIR=" + base.encode()) and len(e) > 7 + len(base)
+               for e in env) and proc_state(int(d)) not in (None, "Z", "X"):
             found.append((int(d), proc_cmdline(int(d))))
     return found
 
