@@ -166,7 +166,8 @@ job_signal(struct job *j, int sig)
 static void
 job_stop(struct job *j, enum stop why)
 {
-	if ((j->stop != STOP_NONE && j->stop != STOP_RELIST) || j->child.pid <= 0)
+	if (j->stop == why || (j->stop != STOP_NONE && j->stop != STOP_RELIST) ||
+	    j->child.pid <= 0)
 		return;
 	j->stop = why;
 	job_signal(j, SIGTERM);
@@ -217,6 +218,7 @@ job_spawn(struct job *j, const struct ytdlp_argv *a)
 		job_fail(j, line);
 		return -1;
 	}
+	/* What one run learnt is not the next run's: a stopped run leaves no trace. */
 	buf_drop(&j->out, j->out.len);
 	buf_drop(&j->err, j->err.len);
 	j->errscan = 0;
@@ -224,6 +226,12 @@ job_spawn(struct job *j, const struct ytdlp_argv *a)
 	j->kill_at = 0;
 	j->filepath[0] = '\0';
 	j->over_max_filesize = 0;
+	j->processing = 0;
+	j->dirty = 0;
+	memset(&j->last, 0, sizeof(j->last));
+	json_object_put(j->entries);
+	j->entries = NULL;
+	j->entries_over = 0;
 	return 0;
 }
 
@@ -271,6 +279,7 @@ job_list(struct job *j)
 	struct ytdlp_argv	 a;
 
 	j->listed = 1;
+	j->title[0] = '\0';
 	if (job_fresh_outdir(j) == -1)
 		return -1;
 	if (ytdlp_resolve_argv(conf->ytdlp, j->claim.url, &a) == -1) {
@@ -788,9 +797,18 @@ job_complete(struct job *j)
 static int
 job_next(struct job *j, const struct resolved *r, const char *listing, size_t len)
 {
-	FILE	*f;
-	int	 use_info = 0;
+	FILE		*f;
+	const char	*why;
+	char		 msg[256];
+	int		 use_info = 0;
 
+	/* A playlist's entry 1 is fetched by this job: the guard, as for entries 2 to N. */
+	if (r->playlist && !conf->allow_private_urls &&
+	    urlguard_check(r->url, &why) == -1) {
+		snprintf(msg, sizeof(msg), "URL refused: %s", why);
+		job_fail(j, msg);
+		return -1;
+	}
 	if (store_task_set_info(db, j->claim.id, r->title[0] ? r->title : NULL,
 	    r->thumbnail[0] ? r->thumbnail : NULL, NULL) == -1)
 		log_warnx(j->claim.id, "set_info: %s", store_errmsg(db));

@@ -118,3 +118,30 @@ def test_a_look_up_whose_name_rebinds_to_loopback_is_refused_by_the_worker(site,
         assert "/video/slow-rebound" not in site.requests
     finally:
         end_service(svc)
+
+
+@pytest.mark.skipif(not can_fake_hosts(), reason="needs root and unshare to give the "
+                    "programs an /etc/hosts of their own")
+def test_private_entries_of_a_public_playlist_are_never_fetched(site, xdg, tmp_path):
+    """The playlist's own URL passes the guard; its entries point at loopback.
+    Entry 1, which the same job would go on to download, and entries 2 to N,
+    claimed later, are all refused by the worker."""
+    hosts = write_hosts(str(tmp_path / "hosts"), {"list.example": "203.0.113.7"})
+    svc = Service(site, xdg, {"OFFLINETUBE_ALLOW_PRIVATE_URLS": "0"})
+    svc.wrap["api"] = hosts_prefix(hosts)
+    svc.wrap["worker"] = hosts_prefix(hosts)
+    before = [site.requests.count(f"/video/{n}") for n in ("pl1", "pl2")]
+    try:
+        svc.start()
+        first = svc.submit("https://list.example/private-entries")
+        done = svc.wait_for_status(first["id"], "error", 30)
+        assert done["error_message"].startswith("URL refused: points to a loopback"), done
+        assert done["is_playlist"] and done["playlist_total"] == 2, done
+        others = wait_until(lambda: (lambda ms: ms if ms and all(
+            m["status"] == "error" for m in ms) else None)(
+            [t for t in svc.tasks() if t.get("playlist_id") == done["playlist_id"]
+             and t["id"] != first["id"]]), 30, 0.2, "entry 2 judged")
+        assert others[0]["error_message"].startswith("URL refused:"), others
+        assert [site.requests.count(f"/video/{n}") for n in ("pl1", "pl2")] == before
+    finally:
+        end_service(svc)
