@@ -482,8 +482,9 @@ row_emit(sqlite3_stmt *st, store_task_cb cb, void *arg)
 /*
  * cb, when not NULL, is given the row as the insert wrote it: a read after
  * it could already see the worker's claim, and the contract says a new task
- * answers "pending".  The pointers it gets end with the statement, before
- * the insert is known to have committed: cb copies, the caller answers.
+ * answers "pending".  The row is written by the first step, so with a cb
+ * the insert runs in a transaction of its own: should cb fail, no task is
+ * left behind that the caller will not answer for.
  */
 int
 store_task_insert(struct store *s, const struct task_new *t, store_task_cb cb,
@@ -493,6 +494,8 @@ store_task_insert(struct store *s, const struct task_new *t, store_task_cb cb,
 	char		 now[ISO_TIME_LEN];
 	int		 rc;
 
+	if (cb != NULL && store_begin(s) == -1)
+		return -1;
 	util_iso_now(now);
 	bind_text(st, 1, t->id);
 	bind_text(st, 2, t->url);
@@ -510,11 +513,17 @@ store_task_insert(struct store *s, const struct task_new *t, store_task_cb cb,
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW && cb != NULL &&
 	    row_emit(st, cb, arg) == -1)
 		rc = SQLITE_ERROR;
-	/* The row is written by the first step; this one ends the statement. */
+	/* This step ends the statement. */
 	if (rc == SQLITE_ROW)
 		rc = sqlite3_step(st);
 	stmt_done(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (cb == NULL)
+		return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE || store_commit(s) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
 }
 
 /* 1: cb was given the task; 0: no such task for this owner; -1: an error, or cb's. */

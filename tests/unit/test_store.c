@@ -107,6 +107,14 @@ parse_cb(void *arg, const struct store_task_row *row)
 	return 0;
 }
 
+static int
+fail_cb(void *arg, const struct store_task_row *row)
+{
+	(void)arg;
+	(void)row;
+	return -1;
+}
+
 static const char *
 field(struct json_object *o, const char *key, enum json_type want)
 {
@@ -169,6 +177,13 @@ test_insert_returns_the_record_it_wrote(void)
 	CHECK_STR(field(sn.o, "status", json_type_string), "pending");
 	CHECK_STR(field(sn.o, "quality", json_type_string), "128kbps");
 	CHECK_STR(field(sn.o, "playlist_total", json_type_int), "1");
+	/* A callback that fails leaves no task behind: nobody would answer for it. */
+	t.id = "00000000-0000-4000-8000-0000000000a2";
+	CHECK(store_task_insert(s, &t, fail_cb, NULL) == -1);
+	CHECK(store_task_get(s, t.id, 0, parse_cb, &sn) == 0);
+	CHECK(store_task_insert(s, &t, NULL, NULL) == 0);
+	CHECK(store_task_delete(s, t.id, 0, fn) == 1);
+	t.id = "00000000-0000-4000-8000-0000000000a1";
 	/* The same id twice is refused, and nothing is answered. */
 	sn.rows = 0;
 	CHECK(store_task_insert(s, &t, parse_cb, &sn) == -1);
