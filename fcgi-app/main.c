@@ -181,7 +181,9 @@ on_wake(int sig)
  * pending and returns -1 from FCGX_Accept_r (FCGI_FAIL_ACCEPT_ON_INTR).
  * Repeated until each thread is out, as one may not have reached the call
  * yet when the first signal lands.  A thread answering a request is left to
- * finish it: it sees stopping before it waits again.
+ * finish it: it sees stopping before it waits again.  (Between
+ * FCGX_Accept_r() returning and busy being set, a signal can still cut the
+ * request it just took short: a few instructions wide, at stop only.)
  */
 static void
 wake_accepts(struct api_thread *threads, int n)

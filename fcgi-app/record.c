@@ -45,7 +45,7 @@ local_thumbnail_tail(const struct store_task_row *row)
 		return 0;
 	t = row->record + row->record_len - tail;
 	if (memcmp(t, thumb_key, kl) != 0 || memcmp(t + kl, path, pl) != 0 ||
-	    memcmp(t + kl + pl, row->id, il) != 0 || strcmp(t + tail - 2, "\"}") != 0)
+	    memcmp(t + kl + pl, row->id, il) != 0 || memcmp(t + tail - 2, "\"}", 2) != 0)
 		return 0;
 	return tail;
 }
