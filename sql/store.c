@@ -5,6 +5,7 @@
  * find or change and 1 when there was; the others return 0 on success.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,13 +386,28 @@ fail:
 	return -1;
 }
 
+/*
+ * SQLite counts every allocation under one global mutex unless told not
+ * to: under load the API's threads were seen waiting on it (futex waits
+ * from sqlite3Malloc), each on its own connection otherwise.  Must come
+ * before SQLite initialises: once, first thing.
+ */
+static void
+store_configure(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
+	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
+
 	struct store	*s;
 	char		*msg = NULL;
 	int		 i;
 
+	(void)pthread_once(&once, store_configure);
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
