@@ -461,11 +461,28 @@ http {{
         api = f"http://127.0.0.1:{self.port}/api/stream/{q}"
         direct = f"http://127.0.0.1:{self.sport}/media/{q}"
         size = 100 * 1000 * 1000
+
+        def warm():
+            # The host reclaims cold page cache (these machines run kdamond):
+            # the file is read whole before each half, so that both sides
+            # serve it from memory and neither measures the disk.
+            with open(dst, "rb") as f:
+                while f.read(1 << 22):
+                    pass
         for what, mode in (("whole file", "get"), ("1 MiB ranges", "range")):
+            warm()
             wrk(api, 1, mode=mode, WRK_SIZE=size)
-            r = wrk(api, self.secs, mode=mode, WRK_SIZE=size)
-            d = wrk(direct, self.secs, mode=mode, WRK_SIZE=size)
-            ratio = r["bps"] / d["bps"]
+            # Three rounds, as in item 1: the round with the median ratio is shown.
+            rounds = []
+            for _ in range(3):
+                warm()
+                r = wrk(api, max(2, self.secs // 2), mode=mode, WRK_SIZE=size)
+                warm()
+                d = wrk(direct, max(2, self.secs // 2), mode=mode, WRK_SIZE=size)
+                rounds.append((r["bps"] / d["bps"], r, d))
+            rounds.sort(key=lambda x: x[0])
+            ratio, r, d = rounds[1]
+            r = dict(r, errors=sum(x[1]["errors"] for x in rounds))
             self.add("3", f"stream {what}: via API + X-Accel",
                      f"{r['bps'] / 1e6:.0f} MB/s ({r['rps']:.1f} req/s)" +
                      (f", {r['errors']} errors" if r["errors"] else ""))
@@ -833,6 +850,8 @@ end come from bench/notes.md.
 3. A 100 MB file of a completed task; `GET /api/stream/{{name}}` (the API answers
    X-Accel-Redirect, nginx sends the file) against the static nginx serving the
    same file straight from downloads/.  Ranges are random, 4 KiB-aligned, 1 MiB.
+   Three rounds of each, the file read whole before every half (the host
+   reclaims cold page cache); the round with the median ratio is shown.
 4. yt-dlp is replaced by a bash script that appends `$EPOCHREALTIME` and its URL
    to a file and fails; the client takes the time when the POST's answer is read.
    200 tasks, one after another with a random 10-60 ms pause.  Idle: utime+stime
