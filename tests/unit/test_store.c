@@ -12,17 +12,26 @@
 
 static char	 dbpath[64];
 
-static void
-add(struct store *s, const char *id)
+/* A task as the API makes one with nothing but a URL. */
+static struct task_new
+task_of(const char *id, const char *url)
 {
 	struct task_new	 t;
 
 	memset(&t, 0, sizeof(t));
 	t.id = id;
-	t.url = "http://example.com/v";
+	t.url = url;
 	t.download_type = "video";
 	t.quality = "best";
 	t.audio_format = "m4a";
+	return t;
+}
+
+static void
+add(struct store *s, const char *id)
+{
+	struct task_new	 t = task_of(id, "http://example.com/v");
+
 	CHECK(store_task_insert(s, &t, NULL, NULL) == 0);
 }
 
@@ -146,9 +155,8 @@ test_insert_returns_the_record_it_wrote(void)
 	size_t		 i;
 
 	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
-	memset(&t, 0, sizeof(t));
-	t.id = "00000000-0000-4000-8000-0000000000a1";
-	t.url = "http://example.com/a?b=\"c\"&d=\\";
+	t = task_of("00000000-0000-4000-8000-0000000000a1",
+	    "http://example.com/a?b=\"c\"&d=\\");
 	t.download_type = "audio";
 	t.quality = "128kbps";
 	t.audio_format = "mp3";
@@ -216,12 +224,7 @@ test_record_ends_with_the_thumbnail(void)
 			    "00000000-0000-4000-8000-0000000000b2\"}";
 
 	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
-	memset(&t, 0, sizeof(t));
-	t.id = "00000000-0000-4000-8000-0000000000b2";
-	t.url = "http://example.com/b";
-	t.download_type = "video";
-	t.quality = "best";
-	t.audio_format = "m4a";
+	t = task_of("00000000-0000-4000-8000-0000000000b2", "http://example.com/b");
 	t.thumbnail = "/api/thumbnails/00000000-0000-4000-8000-0000000000b2";
 	CHECK(store_task_insert(s, &t, text_cb, text) == 0);
 	CHECK(strlen(text) > strlen(want) &&
