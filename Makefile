@@ -34,8 +34,8 @@ LIB_OBJ	   = $(filter-out $(B)/fcgi-app/main.o $(B)/worker/main.o, \
 
 PY	 = /usr/bin/python3
 
-.PHONY: all deps deps-test deps-browser run test unit e2e browser asan clean install \
-	install-web install-deps fuzz fuzz-build fuzz-smoke \
+.PHONY: all deps deps-test deps-browser run test lint unit e2e browser asan clean install \
+	install-web fuzz fuzz-build fuzz-smoke \
 	bench bench-deps
 all: $(B)/offlinetube-api $(B)/offlinetube-worker
 
@@ -73,8 +73,10 @@ deps-test:
 asan:
 	$(MAKE) B=build/asan CFLAGS="$(SANFLAGS)" all unit-bin
 
+# run.sh is a bash script (it waits for the first of three programs to
+# exit): run by bash, as its first line says, never by /bin/sh (dash).
 run: deps all
-	@sh scripts/run.sh build
+	@bash scripts/run.sh build
 
 unit: asan
 	@sh tests/unit/run.sh build/asan/tests
@@ -100,7 +102,13 @@ browser: asan deps-browser
 	OFFLINETUBE_BIN=build/asan OFFLINETUBE_SCREENSHOTS=build/screenshots \
 	    $(PY) -m pytest -q -s -p no:cacheprovider tests/e2e/test_browser.py
 
+# Every shell script is run by the shell its first line names, and passes
+# checkbashisms and ShellCheck (tests/lint/test_shells.py).
+lint: deps-test
+	$(PY) -m pytest -q -p no:cacheprovider tests/lint
+
 test: deps-test all
+	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
@@ -108,7 +116,7 @@ test: deps-test all
 
 # Installs the programs, and under share/offlinetube the web page with what
 # makes the nginx configuration (scripts/nginx-conf.sh finds web/ beside it):
-#   sh $(PREFIX)/share/offlinetube/scripts/run.sh $(PREFIX)/bin
+#   bash $(PREFIX)/share/offlinetube/scripts/run.sh $(PREFIX)/bin
 SHARE = $(DESTDIR)$(PREFIX)/share/offlinetube
 install: all install-web
 	install -d $(DESTDIR)$(PREFIX)/bin
