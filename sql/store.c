@@ -4,12 +4,18 @@
  * that look something up or change a row return 0 when there was nothing to
  * find or change and 1 when there was; the others return 0 on success.
  */
+#include <sys/file.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 #include <sqlite3.h>
@@ -398,6 +404,54 @@ store_configure(void)
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/*
+ * Opening is serialised between processes by a lock on the database's
+ * directory.  busy_timeout does not cover it: switching a new file to WAL
+ * needs an exclusive lock that SQLite refuses at once, without the busy
+ * handler, while another connection holds a shared one (waiting could
+ * deadlock), so the API and the worker starting together on a fresh data
+ * directory failed now and then with "database is locked".  A directory,
+ * not a file beside the database: closing any descriptor of the database
+ * file itself would drop SQLite's own POSIX locks in this process.
+ */
+#define OPEN_LOCK_WAIT_MS	30000
+
+static int
+store_open_lock(const char *path, char *err, size_t errlen)
+{
+	char		 dir[PATH_MAX];
+	struct timespec	 step = { 0, 10 * 1000 * 1000 };
+	int		 fd, waited;
+
+	if (strlen(path) >= sizeof(dir)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	memcpy(dir, path, strlen(path) + 1);
+	if ((fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	for (waited = 0; flock(fd, LOCK_EX | LOCK_NB) == -1; waited += 10) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			/* A file system without flock: SQLite's own locks only. */
+			if (errno == ENOLCK || errno == EOPNOTSUPP)
+				return fd;
+			snprintf(err, errlen, "%s: lock: %s", dir, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (waited >= OPEN_LOCK_WAIT_MS) {
+			snprintf(err, errlen, "%s: another program has been setting "
+			    "up the database for %d s", dir, OPEN_LOCK_WAIT_MS / 1000);
+			close(fd);
+			return -1;
+		}
+		nanosleep(&step, NULL);
+	}
+	return fd;
+}
+
 struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
@@ -405,11 +459,15 @@ store_open(const char *path, char *err, size_t errlen)
 
 	struct store	*s;
 	char		*msg = NULL;
-	int		 i;
+	int		 i, lockfd;
 
 	(void)pthread_once(&once, store_configure);
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((lockfd = store_open_lock(path, err, errlen)) == -1) {
+		free(s);
 		return NULL;
 	}
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
@@ -432,6 +490,7 @@ store_open(const char *path, char *err, size_t errlen)
 		    &s->stmts[i], NULL) != SQLITE_OK)
 			goto fail;
 	s->data_version = -1;
+	close(lockfd);
 	return s;
 fail:
 	snprintf(err, errlen, "%s: %s", path, msg != NULL ? msg :
@@ -439,6 +498,7 @@ fail:
 fail_quiet:
 	sqlite3_free(msg);
 	store_close(s);
+	close(lockfd);
 	return NULL;
 }
 
