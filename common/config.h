@@ -5,6 +5,9 @@
 #include <limits.h>
 #include <stdio.h>
 
+/* Under the data directory: held by the running worker (worker/main.c). */
+#define WORKER_LOCK	"run/worker.lock"
+
 struct config {
 	char	 listen[128];		/* OFFLINETUBE_LISTEN: where nginx listens */
 	char	 data_dir[PATH_MAX];	/* OFFLINETUBE_DATA_DIR, made absolute */

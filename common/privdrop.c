@@ -38,7 +38,7 @@ hand_over(const struct config *c, uid_t uid, gid_t gid)
 {
 	static const char *const files[] = { "offlinetube.db",
 	    "offlinetube.db-wal", "offlinetube.db-shm", "link.secret",
-	    "run/worker.lock" };
+	    WORKER_LOCK };
 	const char	*dirs[] = { c->data_dir, c->downloads_dir,
 	    c->thumbnails_dir, c->tmp_dir };
 	char		 p[PATH_MAX];

@@ -1,19 +1,36 @@
 /* health.c: GET /api/health: is the worker alive, which yt-dlp, how many tasks. */
 #include <sys/statvfs.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "config.h"
+#include "health.h"
 #include "log.h"
 #include "req.h"
 #include "route.h"
 #include "util.h"
 
-/* The worker writes its heartbeat every 5 s; three missed beats mean it is gone. */
-#define HEARTBEAT_STALE	15
+/*
+ * For this long after the API starts, a worker without a heartbeat may be
+ * one that is starting beside it (make run starts both at once): look-ups
+ * wait for it instead of answering 503.
+ */
+#define STARTUP_GRACE_MS	5000
+
+static int64_t	 api_started_ms;
+
+void
+health_init(void)
+{
+	api_started_ms = util_now_ms();
+}
 
 static int64_t
 iso_to_epoch(const char *s)
@@ -36,6 +53,33 @@ health_worker_alive(struct store *db, char *beat, size_t len)
 		return 0;
 	at = iso_to_epoch(beat);
 	return at != -1 && (int64_t)time(NULL) - at <= HEARTBEAT_STALE;
+}
+
+/*
+ * Whether a worker without a heartbeat may still answer: one holds the data
+ * directory's lock (it is up, opening the database or asking yt-dlp its
+ * version), or the API itself has only just started.  F_OFD_GETLK asks
+ * without taking the lock, so a worker starting at that moment still gets it.
+ */
+int
+health_worker_may_come(const struct config *c)
+{
+	struct flock	 fl;
+	char		 path[PATH_MAX];
+	int		 fd, held = 0;
+
+	if (util_now_ms() - api_started_ms < STARTUP_GRACE_MS)
+		return 1;
+	if (util_path_join(path, sizeof(path), c->data_dir, WORKER_LOCK) == -1 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_RDLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+		held = 1;
+	close(fd);
+	return held;
 }
 
 /* Free space where downloads land, against the worker's disk guard. */

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "health.h"
 #include "log.h"
 #include "req.h"
 #include "route.h"
@@ -23,6 +24,23 @@
 
 #define QUERY_MAX	500
 #define WAIT_STEP_US	40000	/* how often a waiting thread reads the row */
+#define WORKER_CHECK_MS	1000	/* how often it asks whether a worker is there */
+
+static const char	 no_worker[] = "The worker is not running; look-ups need it";
+
+/*
+ * Whether a worker is there to run a look-up: one with a heartbeat, or one
+ * that is starting (health_worker_may_come).  Right after make run, the
+ * look-up waits for the worker instead of failing.
+ */
+static int
+worker_there(struct req *r)
+{
+	char	 beat[64];
+
+	return health_worker_alive(r->ctx->db, beat, sizeof(beat)) ||
+	    health_worker_may_come(r->ctx->cfg);
+}
 
 enum wrap { WRAP_SEARCH, WRAP_TRENDING, WRAP_INFO };
 
@@ -71,9 +89,9 @@ lookup_run(struct req *r, const char *kind, const char *key, const char *prefix,
 {
 	struct store	*db = r->ctx->db;
 	struct lookup	 l;
-	char		 beat[64], detail[600];
+	char		 detail[600];
 	long long	 id;
-	int64_t		 now = (int64_t)time(NULL), deadline;
+	int64_t		 now = (int64_t)time(NULL), deadline, next_check;
 	int		 rc, status;
 
 	memset(&l, 0, sizeof(l));
@@ -85,10 +103,9 @@ lookup_run(struct req *r, const char *kind, const char *key, const char *prefix,
 		goto answer;
 	}
 	if (rc == 0) {
-		if (!health_worker_alive(db, beat, sizeof(beat))) {
+		if (!worker_there(r)) {
 			status = 503;
-			snprintf(detail, sizeof(detail), "The worker is not running; "
-			    "look-ups need it");
+			snprintf(detail, sizeof(detail), "%s", no_worker);
 			goto fail;
 		}
 		if ((rc = store_lookup_insert(db, kind, key, prefix, max_results,
@@ -106,6 +123,7 @@ lookup_run(struct req *r, const char *kind, const char *key, const char *prefix,
 	} else
 		id = l.id;
 	deadline = util_now_ms() + (int64_t)(r->ctx->cfg->lookup_timeout + 5) * 1000;
+	next_check = util_now_ms() + WORKER_CHECK_MS;
 	for (;;) {
 		free(l.answer);
 		l.answer = NULL;
@@ -129,6 +147,16 @@ lookup_run(struct req *r, const char *kind, const char *key, const char *prefix,
 		}
 		if (util_now_ms() >= deadline)
 			break;
+		/* Not yet claimed, and no worker to claim it: it never will be. */
+		if (util_now_ms() >= next_check) {
+			next_check = util_now_ms() + WORKER_CHECK_MS;
+			if (strcmp(l.status, "pending") == 0 && !worker_there(r)) {
+				(void)store_lookup_abandon(db, id, no_worker);
+				status = 503;
+				snprintf(detail, sizeof(detail), "%s", no_worker);
+				goto fail;
+			}
+		}
 		usleep(WAIT_STEP_US);
 	}
 	(void)store_lookup_abandon(db, id, "The look-up timed out");

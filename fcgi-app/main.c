@@ -16,6 +16,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "health.h"
 #include "keycmd.h"
 #include "log.h"
 #include "privdrop.h"
@@ -257,6 +258,7 @@ main(int argc, char *argv[])
 	}
 	if (optind < argc)
 		return keycmd_main(&cfg, argc - optind - 1, argv + optind + 1);
+	health_init();
 	/* Open once here so migrations run before any thread or request. */
 	if ((db = store_open(cfg.db_path, err, sizeof(err))) == NULL) {
 		log_warnx(NULL, "database: %s", err);

@@ -38,7 +38,4 @@ int	 lookups_search(struct req *);
 int	 lookups_trending(struct req *);
 int	 lookups_info(struct req *);
 
-struct store;
-int	 health_worker_alive(struct store *, char *beat, size_t len);
-
 #endif

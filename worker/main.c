@@ -1,5 +1,4 @@
 /* main.c: offlinetube-worker: the one process that runs yt-dlp, driven by rows in SQLite. */
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -85,15 +84,18 @@ signals_setup(void)
 /*
  * One worker per data directory: two would both believe every running row
  * is theirs and recover each other's work.  The lock dies with the process,
- * so a crash never leaves a stale lock behind.
+ * so a crash never leaves a stale lock behind.  An open-file-description
+ * lock, not flock(): the API can then ask whether a worker holds it
+ * (F_OFD_GETLK) without taking it, and waits for a worker that is starting.
  */
 static int
 lock_data_dir(const struct config *c)
 {
-	char	 path[PATH_MAX], pid[32];
-	int	 fd, n;
+	struct flock	 fl;
+	char		 path[PATH_MAX], pid[32];
+	int		 fd, n;
 
-	if (util_path_join(path, sizeof(path), c->data_dir, "run/worker.lock") == -1) {
+	if (util_path_join(path, sizeof(path), c->data_dir, WORKER_LOCK) == -1) {
 		log_warnx(NULL, "lock path too long");
 		return -1;
 	}
@@ -101,8 +103,11 @@ lock_data_dir(const struct config *c)
 		log_warnx(NULL, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno == EWOULDBLOCK)
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_OFD_SETLK, &fl) == -1) {
+		if (errno == EAGAIN || errno == EACCES)
 			log_warnx(NULL, "another offlinetube-worker is already "
 			    "running on %s (%s is locked)", c->data_dir, path);
 		else
@@ -352,6 +357,12 @@ main(int argc, char *argv[])
 		log_warnx(NULL, "recover: %s", store_errmsg(db));
 	else if (rc > 0)
 		log_info(NULL, "re-queued %d interrupted task(s)", rc);
+	/*
+	 * Alive from here: look-ups the API queues while yt-dlp answers its
+	 * version (a second or more on a cold cache) are claimed as soon as
+	 * the loop runs, not refused as if no worker were there.
+	 */
+	heartbeat(db);
 	if ((ff = find_ffmpeg(conf.ffmpeg, ffbuf, sizeof(ffbuf))) == NULL)
 		log_warnx(NULL, "%s: not found; merging and audio extraction "
 		    "will fail", conf.ffmpeg);

@@ -273,6 +273,8 @@ def test_searches_are_answered_while_downloads_fill_every_slot(lsvc, site):
 def test_lookups_answer_503_when_the_worker_is_not_running(make_service):
     svc = make_service()
     svc.stop_worker()
-    # The heartbeat ages out after 15 s; a stopped worker clears it at once.
+    # The heartbeat ages out after 15 s; a stopped worker clears it at once
+    # and lets go of its lock (test_lookups_start.py: the API's own first
+    # seconds and a starting worker).
     st, _, body = search(svc, f"anything {uuid.uuid4().hex[:4]}")
     assert st == 503, body

@@ -1,0 +1,17 @@
+/* health.h: what the API knows of the worker: its heartbeat, and whether it is starting. */
+#ifndef OT_HEALTH_H
+#define OT_HEALTH_H
+
+#include <stddef.h>
+
+struct config;
+struct store;
+
+/* The worker writes its heartbeat every 5 s; three missed beats mean it is gone. */
+#define HEARTBEAT_STALE	15
+
+void	 health_init(void);
+int	 health_worker_alive(struct store *, char *beat, size_t len);
+int	 health_worker_may_come(const struct config *);
+
+#endif
