@@ -357,12 +357,6 @@ main(int argc, char *argv[])
 		log_warnx(NULL, "recover: %s", store_errmsg(db));
 	else if (rc > 0)
 		log_info(NULL, "re-queued %d interrupted task(s)", rc);
-	/*
-	 * Alive from here: look-ups the API queues while yt-dlp answers its
-	 * version (a second or more on a cold cache) are claimed as soon as
-	 * the loop runs, not refused as if no worker were there.
-	 */
-	heartbeat(db);
 	if ((ff = find_ffmpeg(conf.ffmpeg, ffbuf, sizeof(ffbuf))) == NULL)
 		log_warnx(NULL, "%s: not found; merging and audio extraction "
 		    "will fail", conf.ffmpeg);
