@@ -1,5 +1,7 @@
-"""test_make_run.py: scripts/run.sh (what `make run` starts) brings up the whole
-service, and Ctrl-C or SIGTERM stops all of it with nothing left behind."""
+"""test_make_run.py: scripts/run.sh, the script behind `make run`, on the
+sanitizer build: it brings up the whole service, and SIGTERM to it or Ctrl-C
+to its process group stops all of it with nothing left behind.  `make run`
+itself, as the README has it typed, is test_readme_make_run.py."""
 import http.client
 import json
 import os
