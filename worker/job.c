@@ -748,8 +748,7 @@ job_complete(struct job *j)
 	}
 	base = strrchr(media, '/') + 1;
 	ext = strrchr(base, '.');
-	ext = ext != NULL && ext[1] != '\0' && strlen(ext + 1) <= 8 ?
-	    ext + 1 : "bin";
+	ext = ext != NULL && filename_ext_ok(ext + 1) ? ext + 1 : "bin";
 	if (filename_build(j->title, j->claim.id, ext, name, sizeof(name)) == -1 ||
 	    util_path_join(dest, sizeof(dest), conf->downloads_dir, name) == -1) {
 		job_fail(j, "cannot build the file name");
