@@ -94,9 +94,14 @@ def test_every_stream_url_and_file_url_serves_the_file(downloaded):
     bad = []
     for t in records:
         for link in ("stream_url", "file_url"):
-            st, _, body = raw(svc, t[link])
+            st, h, body = raw(svc, t[link])
             if (st, body) != (200, data):
                 bad.append((t["title"], t[link], st, body[:120]))
+            elif link == "file_url":
+                # And a download saves it under its own name.
+                cd = h["Content-Disposition"]
+                if urllib.parse.unquote(cd.split("filename*=UTF-8''", 1)[-1]) != t["filename"]:
+                    bad.append((t["title"], cd))
     assert bad == []
 
 

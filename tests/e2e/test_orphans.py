@@ -80,7 +80,7 @@ def test_a_file_a_killed_worker_finished_is_reattached_not_downloaded_again(make
             with open(os.path.join(gate, "go"), "w"):
                 pass
             names = wait_until(lambda: [n for n in os.listdir(downloads) if t["id"] in n],
-                               8, 0.01, "the file moved into downloads/")
+                               20, 0.01, "the file moved into downloads/")
             time.sleep(0.2)     # the thumbnail follows it; then the row waits for the lock
             svc.kill_worker()
         finally:
