@@ -291,6 +291,11 @@ name_holds(const char *title, const char *ext)
 			why = "a character no share can hold";
 			goto fail;
 		}
+	/* The worker's start-up (reconcile.c) knows it for one of its own. */
+	if (filename_parse(out, FILENAME_MEDIA, head) != 1 || strcmp(head, ID) != 0) {
+		why = "not known as ours";
+		goto fail;
+	}
 	/* A clean title is its own name: building again changes nothing. */
 	hl = n - tl;
 	memcpy(head, out, hl);
