@@ -792,9 +792,11 @@ job_complete(struct job *j)
 		return;
 	}
 	/*
-	 * No sync of downloads/ itself after the rename: the row's commit is
-	 * not synced either (synchronous=NORMAL), and a worker that dies
-	 * between the two finds the file at its next start (reconcile.c).
+	 * No sync of downloads/ after the rename: the commit that follows is
+	 * not synced either (synchronous=NORMAL), and when SQLite does sync
+	 * it, a journalling file system (ext4, XFS) has the older rename on
+	 * the disk too.  A worker that dies between the two finds the file
+	 * at its next start (reconcile.c).
 	 */
 	if (stat(j->media, &st) == -1 || rename(j->media, dest) == -1) {
 		snprintf(dest, sizeof(dest), "cannot move the file into the "
