@@ -48,9 +48,10 @@ static int		 network_warned;	/* from_network() has logged once */
  * The signing secret: read, or made once.  It is made whole or not at all
  * (util_file_create) and never replaced once good, so two starts agree.  A
  * shorter file is what an earlier version left when it crashed between
- * creating the file and writing it: no link was ever signed with it (that
- * version refused to start), so it is replaced, under a lock on it so that a
- * start racing us does not remove the one we make.
+ * creating the file and writing it (that version then refused to start) or
+ * when a power cut lost what it wrote: nothing can check links against it,
+ * so it is replaced, under a lock on it so that a start racing us does not
+ * remove the one we make.
  */
 static int
 secret_load(const struct config *c, char *err, size_t errlen)
@@ -88,7 +89,8 @@ secret_load(const struct config *c, char *err, size_t errlen)
 		if (stat(path, &now) == 0 && now.st_ino == st.st_ino &&
 		    now.st_dev == st.st_dev) {
 			log_warnx(NULL, "%s held %zd bytes instead of %zu (a "
-			    "crash while it was being made): replacing it",
+			    "crash while it was being made): replacing it; a "
+			    "link signed before, if any, no longer works",
 			    path, n, sizeof(link_secret));
 			if (unlink(path) == -1 && errno != ENOENT)
 				goto fail;
