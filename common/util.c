@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,4 +137,85 @@ util_is_uuid(const char *s)
 			return 0;
 	}
 	return s[36] == '\0';
+}
+
+/*
+ * Makes dir/name hold data, all or nothing, even across a crash or a power
+ * cut: the data goes into an unnamed file (O_TMPFILE) that is synced before
+ * it gets its name, and the directory is synced after, so the name never
+ * shows an empty or partial file and a crash leaves nothing behind.  A file
+ * system without O_TMPFILE (NFS) gets a named temporary file instead.  The
+ * name is linked, never renamed over: 1 when dir/name exists already (its
+ * content is the caller's to read), 0 when made, -1 on error (errno set).
+ */
+int
+util_file_create(const char *dir, const char *name, const void *data,
+    size_t len, int mode)
+{
+	char		 path[PATH_MAX], tmp[PATH_MAX], proc[64];
+	const char	*p = data;
+	ssize_t		 n;
+	size_t		 off = 0;
+	int		 fd = -1, dfd = -1, rc = -1, save, linked;
+
+	tmp[0] = '\0';
+	if (util_path_join(path, sizeof(path), dir, name) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		goto fail;
+	fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, (mode_t)mode);
+	if (fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR ||
+	    errno == EINVAL)) {
+		n = snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name);
+		if (n < 0 || (size_t)n >= sizeof(tmp)) {
+			tmp[0] = '\0';
+			errno = ENAMETOOLONG;
+			goto fail;
+		}
+		if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+			tmp[0] = '\0';
+			goto fail;
+		}
+		if (fchmod(fd, (mode_t)mode) == -1)
+			goto fail;
+	}
+	if (fd == -1)
+		goto fail;
+	while (off < len) {
+		if ((n = write(fd, p + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) == -1)
+		goto fail;
+	if (tmp[0] != '\0')
+		linked = link(tmp, path);
+	else {
+		/* Without CAP_DAC_READ_SEARCH, AT_EMPTY_PATH is refused: /proc is not. */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		linked = linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+	}
+	if (linked == -1) {
+		if (errno == EEXIST)
+			rc = 1;
+		goto fail;
+	}
+	if (fsync(dfd) == -1)
+		goto fail;
+	rc = 0;
+fail:
+	save = errno;
+	if (fd != -1)
+		close(fd);
+	if (tmp[0] != '\0')
+		(void)unlink(tmp);
+	if (dfd != -1)
+		close(dfd);
+	errno = save;
+	return rc;
 }

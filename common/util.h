@@ -17,5 +17,7 @@ int		 util_path_join(char *buf, size_t len, const char *a,
 int		 util_mkdir_p(const char *path, int mode);
 int		 util_rm_rf(const char *path);
 int		 util_is_uuid(const char *s);
+int		 util_file_create(const char *dir, const char *name,
+		    const void *data, size_t len, int mode);
 
 #endif

@@ -11,6 +11,7 @@
  * task record carries links signed with HMAC-SHA256 over the path and an
  * expiry, keyed by a secret made at first start in the data directory.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
 
@@ -40,35 +41,69 @@ static unsigned char	 link_secret[crypto_auth_hmacsha256_KEYBYTES];
 static int		 listen_is_loopback;
 static int		 network_warned;	/* from_network() has logged once */
 
-/* The signing secret: read, or made once with O_EXCL so two starts agree. */
+#define SECRET_FILE	"link.secret"
+#define SECRET_TRIES	5	/* another start replacing it at the same time */
+
+/*
+ * The signing secret: read, or made once.  It is made whole or not at all
+ * (util_file_create) and never replaced once good, so two starts agree.  A
+ * shorter file is what an earlier version left when it crashed between
+ * creating the file and writing it (that version then refused to start) or
+ * when a power cut lost what it wrote: nothing can check links against it,
+ * so it is replaced, under a lock on it so that a start racing us does not
+ * remove the one we make.
+ */
 static int
 secret_load(const struct config *c, char *err, size_t errlen)
 {
-	char	 path[PATH_MAX];
-	ssize_t	 n;
-	int	 fd;
+	struct stat	 st, now;
+	char		 path[PATH_MAX];
+	ssize_t		 n = 0;
+	int		 fd = -1, i, rc, save;
 
-	if (util_path_join(path, sizeof(path), c->data_dir, "link.secret") == -1)
-		goto fail;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) != -1) {
-		randombytes_buf(link_secret, sizeof(link_secret));
-		n = write(fd, link_secret, sizeof(link_secret));
-		close(fd);
-		if (n != (ssize_t)sizeof(link_secret)) {
-			unlink(path);
-			goto fail;
-		}
-		return 0;
+	if (util_path_join(path, sizeof(path), c->data_dir, SECRET_FILE) == -1) {
+		snprintf(err, errlen, "link secret: %s: path too long", c->data_dir);
+		return -1;
 	}
-	if (errno != EEXIST || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		goto fail;
-	n = read(fd, link_secret, sizeof(link_secret));
-	close(fd);
-	if (n != (ssize_t)sizeof(link_secret))
-		goto fail;
-	return 0;
+	for (i = 0; i < SECRET_TRIES; i++) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+			if (errno != ENOENT)
+				goto fail;
+			randombytes_buf(link_secret, sizeof(link_secret));
+			if ((rc = util_file_create(c->data_dir, SECRET_FILE,
+			    link_secret, sizeof(link_secret), 0600)) == -1)
+				goto fail;
+			if (rc == 0)
+				return 0;
+			continue;	/* another start made it first: theirs */
+		}
+		if ((n = read(fd, link_secret, sizeof(link_secret))) == -1)
+			goto fail;
+		if (n == (ssize_t)sizeof(link_secret)) {
+			close(fd);
+			return 0;
+		}
+		if (flock(fd, LOCK_EX) == -1 || fstat(fd, &st) == -1)
+			goto fail;
+		/* Still the short file, not one a racing start just made? */
+		if (stat(path, &now) == 0 && now.st_ino == st.st_ino &&
+		    now.st_dev == st.st_dev) {
+			log_warnx(NULL, "%s held %zd bytes instead of %zu (a "
+			    "crash while it was being made): replacing it; a "
+			    "link signed before, if any, no longer works",
+			    path, n, sizeof(link_secret));
+			if (unlink(path) == -1 && errno != ENOENT)
+				goto fail;
+		}
+		close(fd);
+		fd = -1;
+	}
+	errno = EAGAIN;
 fail:
-	snprintf(err, errlen, "link secret %s: %s", path, strerror(errno));
+	save = errno;
+	if (fd != -1)
+		close(fd);
+	snprintf(err, errlen, "link secret %s: %s", path, strerror(save));
 	return -1;
 }
 

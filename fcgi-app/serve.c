@@ -65,6 +65,9 @@ fail:
 /*
  * GET /api/stream/{filename}: only a name the database holds as a completed
  * task's file; the path nginx opens is built from that row, not the request.
+ * The row is the whole check: any byte the worker ever put in a name (a '\'
+ * in files of earlier versions, say) must stream, as the record's stream_url
+ * promises; only '/', which no name holds, is refused before the look-up.
  */
 int
 serve_stream(struct req *r)
@@ -72,7 +75,7 @@ serve_stream(struct req *r)
 	char	 id[STORE_ID_LEN];
 	int	 rc;
 
-	if (strchr(r->name, '/') != NULL || strchr(r->name, '\\') != NULL)
+	if (strchr(r->name, '/') != NULL)
 		return reply_error(r, 404, "Archivo no encontrado");
 	if ((rc = store_task_by_filename(r->ctx->db, r->name, r->owner, id)) == -1) {
 		log_warnx(r->request_id, "stream: %s", store_errmsg(r->ctx->db));

@@ -1,7 +1,9 @@
-/* filename.c: the name a finished file gets in downloads/: {title}__{id}.{ext}. */
+/* filename.c: the names of our files: {title}__{id}.{ext} in downloads/, {id}.{ext} in thumbnails/. */
 #include <string.h>
+#include <strings.h>
 
 #include "filename.h"
+#include "util.h"
 
 /*
  * Length of the UTF-8 sequence at s (at most n bytes), or 0 when it is not
@@ -40,28 +42,106 @@ utf8_len(const unsigned char *s, size_t n)
 }
 
 /*
+ * What Windows (and so SMB shares, and the TVs and players that read them)
+ * refuses in a name, besides '/' and control characters: kept, such a file
+ * shows up mangled to "ABCDEF~1.MP4" or not at all.
+ */
+static int
+is_forbidden(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f || strchr("/\\:*?\"<>|", c) != NULL;
+}
+
+/*
+ * Whether s[0..n) is a device name Windows reserves in any directory,
+ * whatever the case: CON, PRN, AUX, NUL, CONIN$, CONOUT$, COM1 to COM9 and
+ * LPT1 to LPT9, also with a superscript 1, 2 or 3 (the list of Python's
+ * ntpath.isreserved).
+ */
+static int
+is_device(const char *s, size_t n)
+{
+	static const char *const names[] = { "CON", "PRN", "AUX", "NUL",
+	    "CONIN$", "CONOUT$" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (n == strlen(names[i]) && strncasecmp(s, names[i], n) == 0)
+			return 1;
+	if (n < 4 || (strncasecmp(s, "COM", 3) != 0 &&
+	    strncasecmp(s, "LPT", 3) != 0))
+		return 0;
+	if (n == 4)
+		return s[3] >= '1' && s[3] <= '9';
+	return n == 5 && (unsigned char)s[3] == 0xc2 &&
+	    ((unsigned char)s[4] == 0xb9 || (unsigned char)s[4] == 0xb2 ||
+	    (unsigned char)s[4] == 0xb3);
+}
+
+/*
+ * Windows takes a name whose part before the first '.' (less trailing
+ * spaces) is a device name for the device: "Con. Air" would open CON.  Only
+ * a title with a '.' can do that here, as "__{id}" follows the title; a '_'
+ * after the device name makes it an ordinary name.  Returns the offset to
+ * put it at, or 0 when the title is fine.
+ */
+static size_t
+device_end(const char *t, size_t n)
+{
+	const char	*dot;
+	size_t		 e;
+
+	if ((dot = memchr(t, '.', n)) == NULL)
+		return 0;
+	for (e = (size_t)(dot - t); e > 0 && t[e - 1] == ' '; e--)
+		;
+	return is_device(t, e) ? e : 0;
+}
+
+/* An extension as yt-dlp gives them: 1 to FILENAME_EXT_MAX letters and digits. */
+int
+filename_ext_ok(const char *ext)
+{
+	size_t	 i;
+
+	for (i = 0; ext[i] != '\0'; i++)
+		if (i >= FILENAME_EXT_MAX ||
+		    !((ext[i] >= 'a' && ext[i] <= 'z') ||
+		    (ext[i] >= 'A' && ext[i] <= 'Z') ||
+		    (ext[i] >= '0' && ext[i] <= '9')))
+			return 0;
+	return i > 0;
+}
+
+/*
  * Titles keep their Unicode; what a file name cannot or should not hold
- * becomes '_': '/', control characters (C0, DEL, C1), bytes that are not
- * UTF-8, and a leading '.' (a hidden file nobody would find).  The title is
- * cut on a character boundary so the whole name fits FILENAME_MAX_BYTES;
- * an empty title is "video".  Returns -1 when id and ext alone do not fit.
+ * becomes '_': control characters (C0, DEL, C1), bytes that are not UTF-8,
+ * what Windows forbids (/ \ : * ? " < > |), and a leading '.' (a hidden file
+ * nobody would find).  The title is cut on a character boundary so that the
+ * whole name fits FILENAME_MAX_BYTES, and loses trailing dots and spaces,
+ * which Windows drops from a name's parts; a Windows device name gets a '_'
+ * (see device_end); an empty title is "video".  The name then works on
+ * every file system a home server shares its media folder with (SMB, NFS)
+ * and in every URL the API hands out.  Returns -1 when id and ext alone do
+ * not fit, or ext is not one filename_ext_ok() takes.
  */
 int
 filename_build(const char *title, const char *id, const char *ext, char *out,
     size_t outlen)
 {
 	const unsigned char	*s = (const unsigned char *)(title != NULL ? title : "");
-	size_t			 slen, suffix, room, n = 0, i = 0, cl;
+	size_t			 slen, suffix, room, n = 0, i = 0, cl, d;
 
 	slen = strlen((const char *)s);
 	/* "__" id "." ext */
 	suffix = 2 + strlen(id) + 1 + strlen(ext);
-	if (suffix >= FILENAME_MAX_BYTES || FILENAME_MAX_BYTES + 1 > outlen)
+	if (!filename_ext_ok(ext) || suffix >= FILENAME_MAX_BYTES ||
+	    FILENAME_MAX_BYTES + 1 > outlen)
 		return -1;
 	room = FILENAME_MAX_BYTES - suffix;
 	while (i < slen) {
 		cl = utf8_len(s + i, slen - i);
-		if (cl == 0 || s[i] < 0x20 || s[i] == 0x7f || s[i] == '/' ||
+		if (cl == 0 || is_forbidden(s[i]) ||
 		    (cl == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) ||
 		    (n == 0 && s[i] == '.')) {
 			if (n + 1 > room)
@@ -76,6 +156,21 @@ filename_build(const char *title, const char *id, const char *ext, char *out,
 		n += cl;
 		i += cl;
 	}
+	for (;;) {
+		while (n > 0 && (out[n - 1] == '.' || out[n - 1] == ' '))
+			n--;
+		if ((d = device_end(out, n)) == 0)
+			break;
+		if (n < room) {
+			memmove(out + d + 1, out + d, n - d);
+			out[d] = '_';
+			n++;
+			break;
+		}
+		/* No room for the '_': the title's last character goes instead. */
+		while (n > 0 && ((unsigned char)out[--n] & 0xc0) == 0x80)
+			;
+	}
 	if (n == 0) {
 		memcpy(out, "video", 5);
 		n = 5;
@@ -87,4 +182,35 @@ filename_build(const char *title, const char *id, const char *ext, char *out,
 	strcat(out, ".");
 	strcat(out, ext);
 	return 0;
+}
+
+/*
+ * Whether name is one of ours in downloads/ (media: "*__{id}.{ext}") or in
+ * thumbnails/ ("{id}.jpg", ".webp", ".png"); 1 with id filled when it is.
+ * A name of any other form is never ours, whatever the directory.
+ */
+int
+filename_parse(const char *name, enum filename_kind kind,
+    char id[FILENAME_ID_LEN + 1])
+{
+	const char	*dot, *p;
+	size_t		 il = FILENAME_ID_LEN;
+
+	if ((dot = strrchr(name, '.')) == NULL || !filename_ext_ok(dot + 1))
+		return 0;
+	if (kind == FILENAME_THUMBNAIL) {
+		if ((size_t)(dot - name) != il || (strcmp(dot + 1, "jpg") != 0 &&
+		    strcmp(dot + 1, "webp") != 0 && strcmp(dot + 1, "png") != 0))
+			return 0;
+		p = name;
+	} else {
+		if ((size_t)(dot - name) < il + 2 || name[0] == '.')
+			return 0;
+		p = dot - il;
+		if (p[-1] != '_' || p[-2] != '_')
+			return 0;
+	}
+	memcpy(id, p, il);
+	id[il] = '\0';
+	return util_is_uuid(id);
 }

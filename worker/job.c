@@ -42,7 +42,7 @@
  * this one task), so on seeing such an entry the run is stopped and the URL
  * listed with -J instead; the download run follows.
  */
-enum phase { PHASE_DOWNLOAD, PHASE_LISTING };
+enum phase { PHASE_DOWNLOAD, PHASE_LISTING, PHASE_SYNC };
 
 /* Why we are stopping a child ourselves; what happens to the row depends on it. */
 enum stop { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT, STOP_TOOBIG, STOP_SHUTDOWN,
@@ -78,6 +78,9 @@ struct job {
 	char			 title[1024];
 	char			 format_note[32];
 	char			 filepath[PATH_MAX];
+	char			 media[PATH_MAX];	/* the finished file, in outdir */
+	char			 thumb[PATH_MAX];	/* its thumbnail, "" when none */
+	const char		*thumb_ext;
 };
 
 static struct store		*db;
@@ -719,43 +722,83 @@ jobs_read_output(const struct pollfd *pfd, size_t n)
 	}
 }
 
-/* A download run ended well: the file goes to downloads/, the thumbnail to thumbnails/. */
-static void
-job_complete(struct job *j)
+/*
+ * A download run ended well.  The file and its thumbnail reach the disk
+ * before they get the names that say they are finished, so a name of ours
+ * in downloads/ always holds a whole file, even after a power cut: that is
+ * what lets a restarted worker re-attach a file whose row it never got to
+ * complete (reconcile.c).  `sync --data` waits for the disk in a child, so
+ * a slow disk never stalls the loop (progress, cancels, the heartbeat).
+ * Returns 1 while it runs, 0 when it could not run (completing goes on
+ * without it), -1 when the task failed.
+ */
+static int
+job_sync(struct job *j)
 {
-	struct stat	 st;
-	char		 media[PATH_MAX], name[FILENAME_MAX_BYTES + 1];
-	char		 dest[PATH_MAX], thumb[PATH_MAX], url[64];
-	const char	*base, *ext;
-	int		 have_thumb, rc;
+	const char	*argv[] = { "sync", "--data", "--", j->media, NULL, NULL };
+	char		 msg[256];
 
 	if (j->dirty)
 		progress_write(j);
-	if (media_find(j->outdir, j->filepath, media, sizeof(media)) == -1) {
+	if (media_find(j->outdir, j->filepath, j->media, sizeof(j->media)) == -1) {
 		/*
 		 * --max-filesize makes yt-dlp skip the file and still exit 0;
 		 * its notice is hidden by the quiet mode --print implies, so a
 		 * missing file under a size cap is most likely that.
 		 */
 		if (j->over_max_filesize || conf->max_filesize[0] != '\0') {
-			snprintf(dest, sizeof(dest), "No file was written: %s larger "
+			snprintf(msg, sizeof(msg), "No file was written: %s larger "
 			    "than OFFLINETUBE_MAX_FILESIZE (%s)", j->over_max_filesize ?
 			    "it is" : "most likely it is", conf->max_filesize);
-			job_fail(j, dest);
+			job_fail(j, msg);
 		} else
 			job_fail(j, "yt-dlp finished but left no media file");
-		return;
+		return -1;
 	}
-	base = strrchr(media, '/') + 1;
+	j->thumb[0] = '\0';
+	if (media_thumbnail_find(j->outdir, j->media, j->thumb, sizeof(j->thumb),
+	    &j->thumb_ext))
+		argv[4] = j->thumb;
+	buf_drop(&j->out, j->out.len);
+	buf_drop(&j->err, j->err.len);
+	j->errscan = 0;
+	j->phase = PHASE_SYNC;
+	log_debug(j->claim.id, "run: sync --data -- %s%s%s", j->media,
+	    argv[4] != NULL ? " " : "", argv[4] != NULL ? argv[4] : "");
+	if (spawn_run(argv, j->dir, &j->child) == -1) {
+		log_warnx(j->claim.id, "cannot run sync: %s; the file may not "
+		    "survive a power cut", strerror(errno));
+		return 0;
+	}
+	return 1;
+}
+
+/* The file goes to downloads/, the thumbnail to thumbnails/, and the row is completed. */
+static void
+job_complete(struct job *j)
+{
+	struct stat	 st;
+	char		 name[FILENAME_MAX_BYTES + 1];
+	char		 dest[PATH_MAX], thumb[PATH_MAX], url[64];
+	const char	*base, *ext;
+	int		 have_thumb = 0, rc;
+
+	base = strrchr(j->media, '/') + 1;
 	ext = strrchr(base, '.');
-	ext = ext != NULL && ext[1] != '\0' && strlen(ext + 1) <= 8 ?
-	    ext + 1 : "bin";
+	ext = ext != NULL && filename_ext_ok(ext + 1) ? ext + 1 : "bin";
 	if (filename_build(j->title, j->claim.id, ext, name, sizeof(name)) == -1 ||
 	    util_path_join(dest, sizeof(dest), conf->downloads_dir, name) == -1) {
 		job_fail(j, "cannot build the file name");
 		return;
 	}
-	if (stat(media, &st) == -1 || rename(media, dest) == -1) {
+	/*
+	 * No sync of downloads/ after the rename: the commit that follows is
+	 * not synced either (synchronous=NORMAL), and when SQLite does sync
+	 * it, a journalling file system (ext4, XFS) has the older rename on
+	 * the disk too.  A worker that dies between the two finds the file
+	 * at its next start (reconcile.c).
+	 */
+	if (stat(j->media, &st) == -1 || rename(j->media, dest) == -1) {
 		snprintf(dest, sizeof(dest), "cannot move the file into the "
 		    "downloads directory: %s", strerror(errno));
 		job_fail(j, dest);
@@ -766,8 +809,9 @@ job_complete(struct job *j)
 	 * of the setgid downloads directory; nobody else reads anything.
 	 */
 	(void)chmod(dest, 0640);
-	have_thumb = media_thumbnail(j->outdir, media, conf->thumbnails_dir,
-	    j->claim.id, thumb, sizeof(thumb));
+	if (j->thumb[0] != '\0')
+		have_thumb = media_thumbnail_move(j->thumb, j->thumb_ext,
+		    conf->thumbnails_dir, j->claim.id, thumb, sizeof(thumb));
 	if (have_thumb) {
 		snprintf(url, sizeof(url), "/api/thumbnails/%s", j->claim.id);
 		if (store_task_set_info(db, j->claim.id, NULL, url, NULL) == -1)
@@ -878,7 +922,7 @@ static int
 job_ended(struct job *j, int wstatus)
 {
 	char	 msg[1024];
-	int	 status;
+	int	 status, rc;
 
 	status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
 	    -WTERMSIG(wstatus);
@@ -906,7 +950,12 @@ job_ended(struct job *j, int wstatus)
 		job_fail(j, "yt-dlp's answer for this URL is too large");
 		break;
 	case STOP_NONE:
-		if (status != 0) {
+		if (j->phase == PHASE_SYNC) {
+			if (status != 0)
+				log_warnx(j->claim.id, "sync exited %d: the file "
+				    "may not survive a power cut", status);
+			job_complete(j);
+		} else if (status != 0) {
 			ytdlp_error_message(j->err.data != NULL ? j->err.data : "",
 			    j->err.len, status, msg, sizeof(msg));
 			job_fail(j, msg);
@@ -918,8 +967,13 @@ job_ended(struct job *j, int wstatus)
 			j->child.pid = -1;
 			if (job_playlist(j) == 0)
 				return 1;
-		} else
-			job_complete(j);
+		} else {
+			j->child.pid = -1;
+			if ((rc = job_sync(j)) == 1)
+				return 1;
+			if (rc == 0)
+				job_complete(j);
+		}
 		break;
 	}
 	job_free(j);

@@ -20,6 +20,7 @@
 #include "lane.h"
 #include "log.h"
 #include "privdrop.h"
+#include "reconcile.h"
 #include "spawn.h"
 #include "store.h"
 #include "util.h"
@@ -351,6 +352,11 @@ main(int argc, char *argv[])
 		log_warnx(NULL, "%s", err);
 		return 1;
 	}
+	/*
+	 * Before the running rows are re-queued: a file that a dead worker
+	 * finished is re-attached to its row, not downloaded again.
+	 */
+	reconcile_files(db, &conf);
 	/* We hold the lock: every running row belongs to a worker that is gone. */
 	if ((rc = store_task_recover(db, MAX_ATTEMPTS, "The download was "
 	    "interrupted too many times and was abandoned")) == -1)

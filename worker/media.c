@@ -84,22 +84,19 @@ media_find(const char *dir, const char *hint, char *path, size_t len)
 }
 
 /*
- * Moves the first image in dir (other than media) to thumbdir/{id}.{ext},
- * ext from its content.  Returns 1 with dest set, 0 when there is none.
+ * The thumbnail yt-dlp wrote: the first image in dir other than media, its
+ * type from its content.  Returns 1 with src and *ext set, 0 when none.
  */
 int
-media_thumbnail(const char *dir, const char *media, const char *thumbdir,
-    const char *id, char *dest, size_t len)
+media_thumbnail_find(const char *dir, const char *media, char *src,
+    size_t len, const char **ext)
 {
-	static const char *const exts[] = { "jpg", "png", "webp" };
 	DIR		*d;
 	struct dirent	*de;
 	struct stat	 st;
 	unsigned char	 head[16];
-	char		 p[PATH_MAX], name[64];
-	const char	*ext;
+	char		 p[PATH_MAX];
 	ssize_t		 n;
-	size_t		 i;
 	int		 fd, found = 0;
 
 	if ((d = opendir(dir)) == NULL)
@@ -108,30 +105,46 @@ media_thumbnail(const char *dir, const char *media, const char *thumbdir,
 		if (de->d_name[0] == '.' || has_suffix(de->d_name, ".part") ||
 		    util_path_join(p, sizeof(p), dir, de->d_name) == -1 ||
 		    strcmp(p, media) == 0 || lstat(p, &st) == -1 ||
-		    !S_ISREG(st.st_mode))
+		    !S_ISREG(st.st_mode) || strlen(p) >= len)
 			continue;
 		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
 			continue;
 		n = read(fd, head, sizeof(head));
 		close(fd);
-		if (n <= 0 || (ext = media_image_ext(head, (size_t)n)) == NULL)
+		if (n <= 0 || (*ext = media_image_ext(head, (size_t)n)) == NULL)
 			continue;
-		/* A retried task may have left another type's thumbnail: only one may exist. */
-		for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-			snprintf(name, sizeof(name), "%s.%s", id, exts[i]);
-			if (util_path_join(dest, len, thumbdir, name) == 0)
-				(void)unlink(dest);
-		}
-		snprintf(name, sizeof(name), "%s.%s", id, ext);
-		if (util_path_join(dest, len, thumbdir, name) == -1)
-			continue;
-		if (rename(p, dest) == -1) {
-			log_warnx(id, "thumbnail %s: %s", dest, strerror(errno));
-			continue;
-		}
-		(void)chmod(dest, 0640);	/* as the media file: see job_complete() */
+		memcpy(src, p, strlen(p) + 1);
 		found = 1;
 	}
 	closedir(d);
 	return found;
+}
+
+/*
+ * Moves the thumbnail src to thumbdir/{id}.{ext}.  Returns 1 with dest set,
+ * 0 when it could not be moved.
+ */
+int
+media_thumbnail_move(const char *src, const char *ext, const char *thumbdir,
+    const char *id, char *dest, size_t len)
+{
+	static const char *const exts[] = { "jpg", "png", "webp" };
+	char		 name[64];
+	size_t		 i;
+
+	/* A retried task may have left another type's thumbnail: only one may exist. */
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		snprintf(name, sizeof(name), "%s.%s", id, exts[i]);
+		if (util_path_join(dest, len, thumbdir, name) == 0)
+			(void)unlink(dest);
+	}
+	snprintf(name, sizeof(name), "%s.%s", id, ext);
+	if (util_path_join(dest, len, thumbdir, name) == -1)
+		return 0;
+	if (rename(src, dest) == -1) {
+		log_warnx(id, "thumbnail %s: %s", dest, strerror(errno));
+		return 0;
+	}
+	(void)chmod(dest, 0640);	/* as the media file: see job_complete() */
+	return 1;
 }

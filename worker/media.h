@@ -7,7 +7,9 @@
 const char	*media_image_ext(const unsigned char *head, size_t len);
 int		 media_find(const char *dir, const char *hint, char *path,
 		    size_t len);
-int		 media_thumbnail(const char *dir, const char *media,
+int		 media_thumbnail_find(const char *dir, const char *media,
+		    char *src, size_t len, const char **ext);
+int		 media_thumbnail_move(const char *src, const char *ext,
 		    const char *thumbdir, const char *id, char *dest, size_t len);
 
 #endif

@@ -69,6 +69,8 @@ resolve_playlist(struct store *db, const struct task_claim *c,
 	size_t		 i, n;
 	int		 index = 0, total = 0;
 
+	/* All of r is ours to say: job_playlist() hands us its stack as it is. */
+	memset(r, 0, sizeof(*r));
 	n = json_object_array_length(entries);
 	for (i = 0; i < n; i++)
 		if (entry_url(json_object_array_get_idx(entries, i)) != NULL)

@@ -259,3 +259,32 @@ def test_a_client_from_the_network_needs_a_key_even_while_listen_says_loopback(s
         assert st == 200, body
     finally:
         end_service(svc)
+
+
+def test_an_empty_link_secret_left_by_a_crash_is_replaced_at_start(make_service, site):
+    """An earlier version made link.secret, then wrote it: a crash in between left
+    it empty and the API refused every start after.  Such a file signed nothing
+    (no start ever used it), so a new secret replaces it and links work again."""
+    svc = make_service(OFFLINETUBE_AUTH="on")
+    k = add_key(svc, "alice")
+    path = os.path.join(svc.data_dir, "link.secret")
+    st = os.stat(path)
+    svc.stop_proc("api")
+    for left in (b"", b"\x01" * 7):
+        with open(path, "wb") as f:      # as the crashed start left it: its owner, its mode
+            f.write(left)
+        os.chown(path, st.st_uid, st.st_gid)
+        svc.start_api()
+        assert "held %d bytes instead of 32" % len(left) in svc.log("api")
+        after = os.stat(path)
+        assert (after.st_size, after.st_mode & 0o777, after.st_uid) == (32, 0o600, st.st_uid)
+        assert sorted(os.listdir(svc.data_dir)) == sorted(
+            n for n in os.listdir(svc.data_dir) if not n.startswith(".link.secret"))
+        svc.stop_proc("api")
+    svc.start_api()
+    svc.wait_healthy()
+    st_, _, t = svc.post("/api/download", {"url": site.page("clip")}, headers={"X-API-Key": k})
+    assert st_ == 200, t
+    t = wait_until(lambda: (lambda x: x if x["status"] == "completed" else None)(
+        svc.get(f"/api/downloads/{t['id']}", headers={"X-API-Key": k})[2]), 60, what="download")
+    assert raw(svc, t["stream_url"])[0] == 200, "a link signed with the new secret"

@@ -216,7 +216,8 @@ def test_unicode_title_keeps_unicode_in_the_filename_and_content_disposition(ser
     assert "Café 🎬" in done["title"] and "AC/DC" in done["title"]
     assert name.endswith(f"__{done['id']}.mp4"), name
     assert "/" not in name and "\0" not in name
-    assert "Café 🎬" in name and '"quoted"' in name and "100% #1? ¿qué?" in name, name
+    # Unicode, '%' and '#' stay; what Windows forbids in a name (", /, ?) becomes '_'.
+    assert name.startswith("Café 🎬 _quoted_ AC_DC 100% #1_ ¿qué_"), name
     assert len(name.encode()) <= 255
     assert os.path.isfile(service.path_of(done))
     st, hdrs, body = service.fetch_file(done["id"])

@@ -1,0 +1,259 @@
+/* reconcile.c: at start, our files that no task names: a finished one re-attached to its row, the rest removed. */
+/*
+ * A worker killed between moving a finished file into downloads/ and
+ * completing its row, or an API killed between deleting a row and its files,
+ * leaves files that no row names.  At start, before running rows are
+ * re-queued, the worker looks at every file of ours:
+ *
+ *	downloads/{title}__{id}.{ext}	kept when its row is completed and names
+ *					it; re-attached when its row is still
+ *					downloading or processing; else removed
+ *	thumbnails/{id}.{jpg,webp,png}	kept while its task exists
+ *
+ * Re-attaching is safe because a name of ours in downloads/ is only ever
+ * given to a whole file: job.c syncs it to the disk before the rename.  So
+ * the row is completed with it instead of downloading again (the file's
+ * format_note, known only to the dead run, stays empty).  Two files for one
+ * running row cannot both be right: both go, and the task runs again.
+ *
+ * Nothing else is touched: a name of any other form is the user's.  Nor is
+ * a file whose task the database does not know at all, unless the file is
+ * younger than the database: an older one may be a library that a deleted
+ * or restored database never knew, and downloads/ is often shared on the
+ * network as the household's media folder.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "filename.h"
+#include "log.h"
+#include "reconcile.h"
+#include "store.h"
+#include "util.h"
+
+struct tally {
+	int	 attached, removed, left;
+};
+
+/*
+ * When the database file was made (statx's birth time), 0 when the file
+ * system does not say: then no file without a task is ever removed.
+ */
+static int
+db_born(const char *path, struct timespec *ts)
+{
+	struct statx	 sx;
+
+	if (statx(AT_FDCWD, path, 0, STATX_BTIME, &sx) == -1 ||
+	    (sx.stx_mask & STATX_BTIME) == 0)
+		return 0;
+	ts->tv_sec = sx.stx_btime.tv_sec;
+	ts->tv_nsec = sx.stx_btime.tv_nsec;
+	return 1;
+}
+
+static int
+younger(const struct stat *st, const struct timespec *born)
+{
+	return st->st_mtim.tv_sec > born->tv_sec ||
+	    (st->st_mtim.tv_sec == born->tv_sec &&
+	    st->st_mtim.tv_nsec >= born->tv_nsec);
+}
+
+static void
+drop(const char *dir, const char *name, const char *id, const char *why,
+    struct tally *t)
+{
+	char	 p[PATH_MAX];
+
+	if (util_path_join(p, sizeof(p), dir, name) == -1 ||
+	    (unlink(p) == -1 && errno != ENOENT)) {
+		log_warnx(id, "cannot remove %s/%s: %s", dir, name, strerror(errno));
+		return;
+	}
+	log_info(id, "removed %s/%s: %s", dir, name, why);
+	t->removed++;
+}
+
+/*
+ * How many files of task id downloads/ holds; with why set, each of them is
+ * removed (which then says 0).
+ */
+static int
+media_files(const char *dir, const char *id, const char *why, struct tally *t)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 other[FILENAME_ID_LEN + 1];
+	int		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (!filename_parse(de->d_name, FILENAME_MEDIA, other) ||
+		    strcmp(other, id) != 0)
+			continue;
+		if (why != NULL)
+			drop(dir, de->d_name, id, why, t);
+		else
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* A finished file of a row still marked running: the row is completed with it. */
+static int
+attach(struct store *db, const struct config *c, const char *name,
+    const char *id, off_t size)
+{
+	static const char *const exts[] = { "jpg", "webp", "png" };
+	char		 p[PATH_MAX], thumb[64], url[64];
+	struct stat	 st;
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		snprintf(thumb, sizeof(thumb), "%s.%s", id, exts[i]);
+		if (util_path_join(p, sizeof(p), c->thumbnails_dir, thumb) == 0 &&
+		    lstat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+			snprintf(url, sizeof(url), "/api/thumbnails/%s", id);
+			if (store_task_set_info(db, id, NULL, url, NULL) == -1)
+				log_warnx(id, "set_info: %s", store_errmsg(db));
+			break;
+		}
+	}
+	if ((rc = store_task_complete(db, id, name, (int64_t)size, NULL)) == -1)
+		log_warnx(id, "complete: %s", store_errmsg(db));
+	return rc;
+}
+
+static void
+media_file(struct store *db, const struct config *c, const char *name,
+    const struct stat *st, const struct timespec *born, int known_born,
+    struct tally *t)
+{
+	char	 id[FILENAME_ID_LEN + 1], status[STORE_STATUS_LEN];
+	char	 named[STORE_FILENAME_MAX + 1], why[STORE_FILENAME_MAX + 64];
+	int	 rc, n, running;
+
+	if (!filename_parse(name, FILENAME_MEDIA, id))
+		return;
+	if ((rc = store_task_file(db, id, 0, status, named)) == -1) {
+		log_warnx(id, "reconcile: %s", store_errmsg(db));
+		return;
+	}
+	if (rc == 0) {
+		if (known_born && younger(st, born))
+			drop(c->downloads_dir, name, id, "no task has this id", t);
+		else
+			t->left++;
+		return;
+	}
+	if (strcmp(status, "completed") == 0 && strcmp(named, name) == 0)
+		return;
+	running = strcmp(status, "downloading") == 0 ||
+	    strcmp(status, "processing") == 0;
+	if (running && (n = media_files(c->downloads_dir, id, NULL, t)) > 1) {
+		/* Which one is right?  Neither: the task runs again. */
+		snprintf(why, sizeof(why), "its task is %s, and %d files have "
+		    "its id", status, n);
+		media_files(c->downloads_dir, id, why, t);
+		return;
+	}
+	if (running && st->st_size > 0) {
+		if ((rc = attach(db, c, name, id, st->st_size)) == 1) {
+			log_info(id, "re-attached downloads/%s: the download had "
+			    "finished when the worker stopped", name);
+			t->attached++;
+			return;
+		}
+		if (rc == -1)
+			return;
+		/* Cancelled or removed since we looked: as below. */
+		if (store_task_file(db, id, 0, status, named) != 1)
+			snprintf(status, sizeof(status), "gone");
+	}
+	if (strcmp(status, "completed") == 0)
+		snprintf(why, sizeof(why), "its task's file is %s", named);
+	else
+		snprintf(why, sizeof(why), "its task is %s", status);
+	drop(c->downloads_dir, name, id, why, t);
+}
+
+static void
+thumbnail_file(struct store *db, const struct config *c, const char *name,
+    const struct stat *st, const struct timespec *born, int known_born,
+    struct tally *t)
+{
+	char	 id[FILENAME_ID_LEN + 1], status[STORE_STATUS_LEN];
+	char	 named[STORE_FILENAME_MAX + 1];
+	int	 rc;
+
+	if (!filename_parse(name, FILENAME_THUMBNAIL, id))
+		return;
+	if ((rc = store_task_file(db, id, 0, status, named)) == -1)
+		log_warnx(id, "reconcile: %s", store_errmsg(db));
+	if (rc != 0)
+		return;
+	if (known_born && younger(st, born))
+		drop(c->thumbnails_dir, name, id, "no task has this id", t);
+	else
+		t->left++;
+}
+
+static void
+walk(struct store *db, const struct config *c, const char *dir, int media,
+    const struct timespec *born, int known_born, struct tally *t)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		 p[PATH_MAX];
+
+	if ((d = opendir(dir)) == NULL) {
+		log_warnx(NULL, "%s: %s", dir, strerror(errno));
+		return;
+	}
+	/* Removing entries while reading is fine: readdir may or may not show them. */
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    util_path_join(p, sizeof(p), dir, de->d_name) == -1 ||
+		    lstat(p, &st) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		if (media)
+			media_file(db, c, de->d_name, &st, born, known_born, t);
+		else
+			thumbnail_file(db, c, de->d_name, &st, born, known_born, t);
+	}
+	closedir(d);
+}
+
+void
+reconcile_files(struct store *db, const struct config *c)
+{
+	struct timespec	 born;
+	struct tally	 t;
+	int		 known;
+
+	memset(&t, 0, sizeof(t));
+	known = db_born(c->db_path, &born);
+	walk(db, c, c->downloads_dir, 1, &born, known, &t);
+	walk(db, c, c->thumbnails_dir, 0, &born, known, &t);
+	if (t.attached > 0 || t.removed > 0)
+		log_info(NULL, "files no task named: %d re-attached, %d removed",
+		    t.attached, t.removed);
+	if (t.left > 0)
+		log_info(NULL, "left %d file(s) in downloads/ and thumbnails/ "
+		    "whose task this database does not know: %s", t.left,
+		    known ? "they are older than the database" :
+		    "the file system does not tell when the database was made");
+}

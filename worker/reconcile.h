@@ -1,0 +1,10 @@
+/* reconcile.h: at start, our files that no task names: a finished one re-attached to its row, the rest removed. */
+#ifndef OT_RECONCILE_H
+#define OT_RECONCILE_H
+
+struct config;
+struct store;
+
+void	 reconcile_files(struct store *, const struct config *);
+
+#endif
