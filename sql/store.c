@@ -3,6 +3,9 @@
  * Return values: -1 is a database error (store_errmsg() says which); functions
  * that look something up or change a row return 0 when there was nothing to
  * find or change and 1 when there was; the others return 0 on success.
+ * Whatever they return, what they fill for the caller (structs, buffers,
+ * ids) is defined afterwards: emptied or zeroed first, filled only from a
+ * row found, so a caller never reads or frees what a failed call left.
  */
 #include <sys/file.h>
 
@@ -694,6 +697,7 @@ store_task_cancel(struct store *s, const char *id, long long owner,
 	char			 now[ISO_TIME_LEN], filename[STORE_FILENAME_MAX + 1];
 	int			 n;
 
+	status[0] = '\0';
 	util_iso_now(now);
 	bind_text(st, 1, id);
 	bind_text(st, 2, now);
@@ -980,18 +984,22 @@ store_meta_get(struct store *s, const char *key, char *buf, size_t len)
 	return step_text(st, buf, len);
 }
 
+/* Fills l from a row; on failure l is left empty, as step_lookup() had made it. */
 static int
 lookup_row(sqlite3_stmt *st, struct lookup *l)
 {
 	const unsigned char	*a;
 
-	memset(l, 0, sizeof(*l));
-	l->id = sqlite3_column_int64(st, 0);
-	if (copy_col(st, 1, l->status, sizeof(l->status)) == -1)
+	if (copy_col(st, 1, l->status, sizeof(l->status)) == -1) {
+		l->status[0] = '\0';
 		return -1;
+	}
 	if ((a = sqlite3_column_text(st, 2)) != NULL &&
-	    (l->answer = strdup((const char *)a)) == NULL)
+	    (l->answer = strdup((const char *)a)) == NULL) {
+		l->status[0] = '\0';
 		return -1;
+	}
+	l->id = sqlite3_column_int64(st, 0);
 	/* An error message longer than the buffer is cut, not refused. */
 	snprintf(l->error, sizeof(l->error), "%s",
 	    sqlite3_column_text(st, 3) != NULL ?
@@ -1000,12 +1008,18 @@ lookup_row(sqlite3_stmt *st, struct lookup *l)
 	return 0;
 }
 
-/* Steps a look-up statement of at most one row into l: 1 found, 0 none, -1 error. */
+/*
+ * Steps a look-up statement of at most one row into l: 1 found, 0 none, -1
+ * error.  Whatever the outcome, l is defined afterwards: empty (status "",
+ * answer NULL) unless a row was found, so a caller may always free
+ * l->answer, and never reads what an earlier call left.
+ */
 static int
 step_lookup(sqlite3_stmt *st, struct lookup *l)
 {
 	int	 rc, found = 0;
 
+	memset(l, 0, sizeof(*l));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		if (lookup_row(st, l) == -1)
@@ -1042,6 +1056,7 @@ store_lookup_insert(struct store *s, const char *kind, const char *query,
 	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_INSERT];
 	int		 rc, found = 0;
 
+	*id = 0;
 	bind_text(st, 1, kind);
 	bind_text(st, 2, query);
 	sqlite3_bind_int(st, 3, max_results);

@@ -347,23 +347,31 @@ lane_reap(void)
 	return ended;
 }
 
-/* The API marks a look-up it stopped waiting for: nobody wants the answer now. */
+/*
+ * The API marks a look-up it stopped waiting for: nobody wants the answer
+ * now.  Nor when the row is gone (deleted by hand, or pruned).
+ */
 void
 lane_check_abandoned(void)
 {
 	struct lookup	 l;
 	size_t		 i;
+	int		 rc;
 
 	for (i = 0; i < nruns; i++) {
 		if (runs[i]->abandoned)
 			continue;
-		if (store_lookup_get(db, runs[i]->claim.id, &l) == -1)
+		if ((rc = store_lookup_get(db, runs[i]->claim.id, &l)) == -1) {
+			log_warnx(runs[i]->tag, "look-up: %s", store_errmsg(db));
 			continue;
-		free(l.answer);
-		if (strcmp(l.status, "running") != 0) {
+		}
+		if (rc == 0 || strcmp(l.status, "running") != 0) {
+			log_info(runs[i]->tag, "%s: stopping", rc == 0 ?
+			    "its row is gone" : "ended without us");
 			runs[i]->abandoned = 1;
 			run_stop(runs[i]);
 		}
+		free(l.answer);
 	}
 }
 

@@ -368,6 +368,59 @@ test_lookups_under_another_search_prefix_are_another_question(void)
 	store_close(s);
 }
 
+/* A finished look-up with an answer of n bytes; returns its id. */
+static long long
+answered(struct store *s, const char *q, size_t n)
+{
+	struct lookup_claim	 c;
+	long long		 id = 0;
+	char			*a;
+
+	if ((a = malloc(n + 1)) == NULL)
+		return 0;
+	memset(a, 'x', n);
+	a[n] = '\0';
+	CHECK(store_lookup_insert(s, "search", q, "ytsearch", 5, 1000, &id) == 1);
+	CHECK(store_lookup_claim(s, 7, &c) == 1 && c.id == id);
+	CHECK(store_lookup_finish(s, id, a, 999999) == 1);
+	free(a);
+	return id;
+}
+
+/*
+ * A row that is not there (never was, or pruned while a worker ran it)
+ * leaves the caller's struct empty, whatever it held: the worker used to
+ * free and read what its stack held instead.
+ */
+static void
+test_a_lookup_not_found_leaves_the_struct_empty(void)
+{
+	struct store	*s;
+	struct lookup	 l;
+	char		 err[256];
+	long long	 id, id2;
+
+	s = store_open(dbpath, err, sizeof(err));
+	id = answered(s, "pruned", 10);
+	CHECK(store_lookup_prune(s, 0, 0) >= 1);
+	memset(&l, 0xa5, sizeof(l));
+	CHECK(store_lookup_get(s, id, &l) == 0);
+	CHECK(l.answer == NULL);
+	CHECK(l.status[0] == '\0');
+	CHECK(l.id == 0 && l.error[0] == '\0' && l.error_status == 0);
+	free(l.answer);
+	memset(&l, 0xa5, sizeof(l));
+	CHECK(store_lookup_find(s, "search", "pruned", "ytsearch", 5, 1000, &l) == 0);
+	CHECK(l.answer == NULL && l.status[0] == '\0');
+	/* Losing the race to a live look-up sets no id either. */
+	CHECK(store_lookup_insert(s, "search", "live", "ytsearch", 5, 1000, &id) == 1);
+	id2 = -5;
+	CHECK(store_lookup_insert(s, "search", "live", "ytsearch", 5, 1000, &id2) == 0);
+	CHECK(id2 == 0);
+	CHECK(store_lookup_fail(s, id, 502, "done with") == 1);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -384,6 +437,7 @@ main(void)
 	test_list_pages_newest_first_and_delete();
 	test_lookups_dedupe_cache_and_prune();
 	test_lookups_under_another_search_prefix_are_another_question();
+	test_a_lookup_not_found_leaves_the_struct_empty();
 	unlink(dbpath);
 	{
 		char	 p[96];
