@@ -23,6 +23,7 @@
 #include "resolve.h"
 #include "spawn.h"
 #include "store.h"
+#include "tail.h"
 #include "urlguard.h"
 #include "util.h"
 #include "ytdlp.h"
@@ -31,7 +32,6 @@
 #define LEASE_SECS	60		/* main.c refreshes every 10 s */
 #define LISTING_MAX	(64 << 20)	/* a -J answer: a 5000-entry playlist is a few MiB */
 #define LINE_MAX_BYTES	(1 << 20)	/* one stdout line of a download run */
-#define ERR_TAIL	16384		/* stderr kept for error_message */
 #define WRITE_EVERY_MS	250		/* progress rows: at most 4 a second */
 #define KILL_AFTER_MS	300		/* SIGTERM, then SIGKILL: stopped within 1 s */
 
@@ -61,7 +61,7 @@ struct job {
 	enum phase		 phase;
 	struct child		 child;
 	struct buf		 out;		/* listing: all of it; download: a partial line */
-	struct buf		 err;		/* the tail of stderr */
+	struct tail		 err;		/* the tail of stderr */
 	size_t			 errscan;	/* err is marker-free before this */
 	enum stop		 stop;
 	int64_t			 deadline;	/* job timeout, monotonic ms */
@@ -184,7 +184,6 @@ job_free(struct job *j)
 		log_warnx(j->claim.id, "cannot remove %s: %s", j->dir,
 		    strerror(errno));
 	buf_free(&j->out);
-	buf_free(&j->err);
 	json_object_put(j->entries);
 	for (i = 0; i < njobs; i++)
 		if (jobs[i] == j) {
@@ -220,7 +219,7 @@ job_spawn(struct job *j, const struct ytdlp_argv *a)
 	}
 	/* What one run learnt is not the next run's: a stopped run leaves no trace. */
 	buf_drop(&j->out, j->out.len);
-	buf_drop(&j->err, j->err.len);
+	tail_clear(&j->err);
 	j->errscan = 0;
 	j->stop = STOP_NONE;
 	j->kill_at = 0;
@@ -610,14 +609,14 @@ pp_marker(struct job *j, const char *m, size_t len)
 }
 
 /*
- * Takes the postprocessor markers out of stderr (they come without a newline,
- * in the middle of other text) and keeps the tail for error_message.
+ * Takes the postprocessor markers out of the stderr tail (they come without
+ * a newline, in the middle of other text): what stays is for error_message.
  */
 static void
 stderr_scan(struct job *j)
 {
 	char	*m, *end;
-	size_t	 ml = strlen(YTDLP_MARK_PP), keep;
+	size_t	 ml = strlen(YTDLP_MARK_PP);
 
 	while (j->errscan < j->err.len) {
 		m = memmem(j->err.data + j->errscan, j->err.len - j->errscan,
@@ -638,11 +637,25 @@ stderr_scan(struct job *j)
 		j->err.data[j->err.len] = '\0';
 		j->errscan = (size_t)(m - j->err.data);
 	}
-	if (j->err.len > ERR_TAIL) {
-		keep = ERR_TAIL / 2;
-		j->errscan = j->errscan > j->err.len - keep ?
-		    j->errscan - (j->err.len - keep) : 0;
-		buf_drop(&j->err, j->err.len - keep);
+}
+
+/*
+ * stderr goes into the tail in pieces of half of it, each scanned before
+ * the next: a marker early in a long read is seen before the tail lets the
+ * text around it go.
+ */
+static void
+stderr_add(struct job *j, const char *p, size_t n)
+{
+	size_t	 k, drop;
+
+	while (n > 0) {
+		k = n < TAIL_MAX / 2 ? n : TAIL_MAX / 2;
+		drop = tail_add(&j->err, p, k);
+		j->errscan = j->errscan > drop ? j->errscan - drop : 0;
+		stderr_scan(j);
+		p += k;
+		n -= k;
 	}
 }
 
@@ -654,10 +667,7 @@ job_read(struct job *j, int fd)
 
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
 		if (fd == j->child.err) {
-			if (buf_add(&j->err, chunk, (size_t)n, ERR_TAIL * 2) == -1)
-				buf_drop(&j->err, j->err.len);
-			else
-				stderr_scan(j);
+			stderr_add(j, chunk, (size_t)n);
 			continue;
 		}
 		if (j->phase == PHASE_LISTING) {
@@ -907,8 +917,8 @@ job_ended(struct job *j, int wstatus)
 		break;
 	case STOP_NONE:
 		if (status != 0) {
-			ytdlp_error_message(j->err.data != NULL ? j->err.data : "",
-			    j->err.len, status, msg, sizeof(msg));
+			ytdlp_error_message(j->err.data, j->err.len, status, msg,
+			    sizeof(msg));
 			job_fail(j, msg);
 		} else if (j->phase == PHASE_LISTING) {
 			j->child.pid = -1;

@@ -22,13 +22,13 @@
 #include "lookup.h"
 #include "spawn.h"
 #include "store.h"
+#include "tail.h"
 #include "urlguard.h"
 #include "util.h"
 #include "ytdlp.h"
 
 #define LANE_MAX	8		/* config caps max_lookups here */
 #define ANSWER_MAX	(64 << 20)	/* a -J answer: a long playlist is a few MiB */
-#define ERR_MAX		16384		/* the stderr kept for the error */
 #define KILL_AFTER_MS	300
 #define PRUNE_MS	60000		/* expired answers go once a minute */
 #define CACHE_KEEP	10000		/* and the cache never holds more rows */
@@ -40,8 +40,7 @@ struct run {
 	struct child		 child;
 	char			*out;
 	size_t			 outlen, outcap;
-	char			 err[ERR_MAX];
-	size_t			 errlen;
+	struct tail		 err;
 	int64_t			 started;
 	int64_t			 deadline;
 	int64_t			 kill_at;
@@ -215,19 +214,7 @@ run_read(struct run *r, int fd)
 
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
 		if (fd == r->child.err) {
-			/* Keep the tail: the last ERROR: line is what matters. */
-			if ((size_t)n >= sizeof(r->err)) {
-				memcpy(r->err, chunk + n - sizeof(r->err), sizeof(r->err));
-				r->errlen = sizeof(r->err);
-			} else {
-				keep = sizeof(r->err) - (size_t)n;
-				if (r->errlen > keep) {
-					memmove(r->err, r->err + r->errlen - keep, keep);
-					r->errlen = keep;
-				}
-				memcpy(r->err + r->errlen, chunk, (size_t)n);
-				r->errlen += (size_t)n;
-			}
+			(void)tail_add(&r->err, chunk, (size_t)n);
 			continue;
 		}
 		if (r->outlen + (size_t)n > ANSWER_MAX) {
@@ -303,7 +290,8 @@ run_ended(struct run *r, int wstatus)
 		answer = lookup_answer(r->claim.kind, r->claim.max_results, r->out,
 		    r->outlen, err, sizeof(err));
 	if (answer == NULL) {
-		ytdlp_error_message(r->err, r->errlen, code, msg, sizeof(msg));
+		ytdlp_error_message(r->err.data, r->err.len, code, msg,
+		    sizeof(msg));
 		store_lookup_fail(db, r->claim.id, 502, msg);
 		log_info(r->tag, "failed: %s", msg);
 		return;
