@@ -79,6 +79,7 @@ enum stmt {
 	STMT_LOOKUP_FAIL,
 	STMT_LOOKUP_PRUNE_EXPIRED,
 	STMT_LOOKUP_PRUNE_EXCESS,
+	STMT_LOOKUP_PRUNE_BYTES,
 	STMT_LOOKUP_RECOVER,
 	STMT_KEY_INSERT,
 	STMT_KEY_BY_PREFIX,
@@ -223,7 +224,7 @@ static const char *const sqls[STMT__MAX] = {
 	    "RETURNING id, kind, query, max_results, search_prefix",
 	[STMT_LOOKUP_FINISH] =
 	    "UPDATE lookups SET status = 'done', answer = ?2, expires_at = ?3, "
-	    "lease_pid = NULL WHERE id = ?1 AND status = 'running'",
+	    "answer_bytes = ?4, lease_pid = NULL WHERE id = ?1 AND status = 'running'",
 	[STMT_LOOKUP_FAIL] =
 	    "UPDATE lookups SET status = 'error', error_status = ?2, error = ?3, "
 	    "lease_pid = NULL WHERE id = ?1 AND status IN ('pending', 'running')",
@@ -235,6 +236,16 @@ static const char *const sqls[STMT__MAX] = {
 	[STMT_LOOKUP_PRUNE_EXCESS] =
 	    "DELETE FROM lookups WHERE status IN ('done', 'error') AND id <= "
 	    "(SELECT id FROM lookups ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+	/*
+	 * And only the newest answers whose sizes add up to ?1 bytes: the
+	 * first row, newest first, that takes the sum past it goes, and every
+	 * older one.  Read from lookups_kept (migration 006), not the table.
+	 */
+	[STMT_LOOKUP_PRUNE_BYTES] =
+	    "DELETE FROM lookups WHERE status IN ('done', 'error') AND id <= "
+	    "(SELECT id FROM (SELECT id, sum(answer_bytes) OVER (ORDER BY id DESC) "
+	    "AS upto FROM lookups WHERE status IN ('done', 'error')) "
+	    "WHERE upto > ?1 ORDER BY id DESC LIMIT 1)",
 	/* A worker starting over: look-ups it was running never finished. */
 	[STMT_LOOKUP_RECOVER] =
 	    "UPDATE lookups SET status = 'error', error_status = 502, "
@@ -1131,6 +1142,7 @@ store_lookup_finish(struct store *s, long long id, const char *answer,
 	sqlite3_bind_int64(st, 1, id);
 	bind_text(st, 2, answer);
 	sqlite3_bind_int64(st, 3, expires_at);
+	sqlite3_bind_int64(st, 4, answer != NULL ? (int64_t)strlen(answer) : 0);
 	return stmt_exec(s, st);
 }
 
@@ -1146,22 +1158,32 @@ store_lookup_fail(struct store *s, long long id, int http_status,
 	return stmt_exec(s, st);
 }
 
-/* Removes expired answers and old errors, then all but the newest keep rows. */
+/*
+ * Removes expired answers and old errors (now > 0), then all but the newest
+ * keep rows, then the oldest answers past keep_bytes.  Returns how many rows
+ * went.
+ */
 int
-store_lookup_prune(struct store *s, int64_t now, int keep)
+store_lookup_prune(struct store *s, int64_t now, int keep, int64_t keep_bytes)
 {
 	sqlite3_stmt	*st;
-	int		 a, b;
+	int		 a = 0, b, c;
 
-	st = s->stmts[STMT_LOOKUP_PRUNE_EXPIRED];
-	sqlite3_bind_int64(st, 1, now);
-	if ((a = stmt_exec(s, st)) == -1)
-		return -1;
+	if (now > 0) {
+		st = s->stmts[STMT_LOOKUP_PRUNE_EXPIRED];
+		sqlite3_bind_int64(st, 1, now);
+		if ((a = stmt_exec(s, st)) == -1)
+			return -1;
+	}
 	st = s->stmts[STMT_LOOKUP_PRUNE_EXCESS];
 	sqlite3_bind_int(st, 1, keep);
 	if ((b = stmt_exec(s, st)) == -1)
 		return -1;
-	return a + b;
+	st = s->stmts[STMT_LOOKUP_PRUNE_BYTES];
+	sqlite3_bind_int64(st, 1, keep_bytes);
+	if ((c = stmt_exec(s, st)) == -1)
+		return -1;
+	return a + b + c;
 }
 
 int

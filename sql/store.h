@@ -146,7 +146,8 @@ int	 store_lookup_finish(struct store *, long long id, const char *answer,
 	    int64_t expires_at);
 int	 store_lookup_fail(struct store *, long long id, int http_status,
 	    const char *error);
-int	 store_lookup_prune(struct store *, int64_t now, int keep);
+int	 store_lookup_prune(struct store *, int64_t now, int keep,
+	    int64_t keep_bytes);
 int	 store_lookup_recover(struct store *);
 
 /* API keys: only their hashes are stored. */

@@ -32,6 +32,7 @@
 #define KILL_AFTER_MS	300
 #define PRUNE_MS	60000		/* expired answers go once a minute */
 #define CACHE_KEEP	10000		/* and the cache never holds more rows */
+#define CACHE_BYTES	(64LL << 20)	/* nor more bytes of answers */
 
 struct run {
 	struct lookup_claim	 claim;
@@ -381,7 +382,8 @@ lane_timers(void)
 		}
 	}
 	if (now >= next_prune) {
-		if ((n = store_lookup_prune(db, (int64_t)time(NULL), CACHE_KEEP)) == -1)
+		if ((n = store_lookup_prune(db, (int64_t)time(NULL), CACHE_KEEP,
+		    CACHE_BYTES)) == -1)
 			log_warnx(NULL, "look-up prune: %s", store_errmsg(db));
 		else if (n > 0)
 			log_debug(NULL, "pruned %d look-up(s)", n);
