@@ -1,4 +1,4 @@
-/* util.h: small helpers both programs share: times, numbers, paths. */
+/* util.h: small helpers both programs share: times, numbers, paths, text. */
 #ifndef OT_UTIL_H
 #define OT_UTIL_H
 
@@ -17,5 +17,6 @@ int		 util_path_join(char *buf, size_t len, const char *a,
 int		 util_mkdir_p(const char *path, int mode);
 int		 util_rm_rf(const char *path);
 int		 util_is_uuid(const char *s);
+size_t		 util_utf8_len(const char *s, size_t max);
 
 #endif
