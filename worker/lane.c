@@ -25,6 +25,7 @@
 #include "config.h"
 #include "lane.h"
 #include "log.h"
+#include "jsonin.h"
 #include "lookup.h"
 #include "spawn.h"
 #include "store.h"
@@ -55,7 +56,7 @@ struct run {
 	char			 dir[PATH_MAX];
 	char			 tag[32];	/* "lookup-N", for the log */
 	struct child		 child;
-	struct lookup_parse	*parse;		/* stdout, parsed as it comes */
+	struct jsonin		*parse;		/* stdout, parsed as it comes */
 	size_t			 outlen;	/* stdout bytes taken, in lane_out */
 	struct tail		 err;
 	int64_t			 started;
@@ -108,7 +109,7 @@ run_stop(struct run *r)
 static void
 run_release(struct run *r)
 {
-	lookup_parse_free(r->parse);
+	jsonin_free(r->parse);
 	r->parse = NULL;
 	lane_out -= r->outlen;
 	r->outlen = 0;
@@ -179,7 +180,7 @@ run_start(const struct lookup_claim *c)
 		store_lookup_fail(db, c->id, 502, "The look-up is not valid");
 		goto fail_quiet;
 	}
-	if ((r->parse = lookup_parse_new()) == NULL ||
+	if ((r->parse = jsonin_new()) == NULL ||
 	    spawn_run(a.argv, r->dir, &r->child) == -1)
 		goto fail;
 	r->started = util_now_ms();
@@ -194,7 +195,7 @@ fail_quiet:
 	if (r != NULL) {
 		if (r->dir[0] != '\0')
 			util_rm_rf(r->dir);
-		lookup_parse_free(r->parse);
+		jsonin_free(r->parse);
 		free(r);
 	}
 	return -1;
@@ -254,7 +255,7 @@ run_take(struct run *r, const char *p, size_t n)
 	}
 	r->outlen += n;
 	lane_out += n;
-	if (lookup_parse_feed(r->parse, p, n) == -1)
+	if (jsonin_feed(r->parse, p, n) == -1)
 		log_debug(r->tag, "stdout is not JSON");
 }
 
@@ -336,7 +337,7 @@ run_ended(struct run *r, int wstatus)
 	/* A listing may exit 1 over one bad entry and still print the rest. */
 	err[0] = '\0';
 	if (r->outlen > 0 && (code == 0 || code == 1))
-		answer = lookup_parse_answer(r->parse, r->claim.kind,
+		answer = lookup_answer_of(jsonin_root(r->parse), r->claim.kind,
 		    r->claim.max_results, err, sizeof(err));
 	run_release(r);
 	if (answer == NULL) {

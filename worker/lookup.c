@@ -1,9 +1,8 @@
 /* lookup.c: look-ups (search, trending, info): yt-dlp's argv, and its JSON made into answers. */
 /*
- * yt-dlp's JSON is parsed as it arrives, a pipe's read at a time, so that a
- * long answer never holds the worker's loop for longer than one read takes;
- * what is left for the end (picking fields, sorting formats, freeing the
- * tree) is linear or n log n in the formats.  What an answer copies is
+ * yt-dlp's JSON is parsed as it arrives (jsonin.c); what is left for the end,
+ * picking fields and sorting formats, is linear or n log n in the formats,
+ * and the answer is written into its text format by format.  What it copies is
  * bounded: each string (LOOKUP_TEXT_MAX, LOOKUP_NAME_MAX, LOOKUP_URL_MAX),
  * the formats (LOOKUP_FORMATS_MAX, and as many as fit LOOKUP_ANSWER_MAX),
  * and the answer itself.
@@ -22,12 +21,6 @@
 
 #define DESCRIPTION_MAX	500	/* characters of the description /api/info keeps */
 #define JSON_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-
-struct lookup_parse {
-	struct json_tokener	*tok;
-	struct json_object	*root;	/* the first JSON value, once complete */
-	int			 ended;	/* root is complete, or the text is not JSON */
-};
 
 static int
 is_http_url(const char *s)
@@ -474,69 +467,17 @@ description_of(struct json_object *root)
 	return json_object_new_string_len(d, (int)i);
 }
 
-struct lookup_parse *
-lookup_parse_new(void)
-{
-	struct lookup_parse	*p;
-
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return NULL;
-	if ((p->tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH)) == NULL) {
-		free(p);
-		return NULL;
-	}
-	return p;
-}
-
 /*
- * Takes the next n bytes of yt-dlp's stdout.  The first JSON value is the
- * answer; what follows it (a newline) is ignored.  -1: this is not JSON,
- * and the rest is ignored too.
- */
-int
-lookup_parse_feed(struct lookup_parse *p, const char *s, size_t n)
-{
-	struct json_object	*o;
-	int			 k;
-
-	while (!p->ended && n > 0) {
-		k = n > INT_MAX ? INT_MAX : (int)n;
-		o = json_tokener_parse_ex(p->tok, s, k);
-		if (o != NULL) {
-			p->root = o;
-			p->ended = 1;
-			break;
-		}
-		if (json_tokener_get_error(p->tok) != json_tokener_continue) {
-			p->ended = 1;
-			return -1;
-		}
-		s += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-void
-lookup_parse_free(struct lookup_parse *p)
-{
-	if (p == NULL)
-		return;
-	json_object_put(p->root);
-	json_tokener_free(p->tok);
-	free(p);
-}
-
-/*
- * yt-dlp's -J output, all of it fed, as our answer: the results array for
- * search and trending, the info object for info.  Returns a malloc'd JSON
- * string of at most LOOKUP_ANSWER_MAX bytes, or NULL and why in err.
+ * yt-dlp's -J output, parsed (NULL: it was not JSON), as our answer: the
+ * results array for search and trending, the info object for info.  Returns
+ * a malloc'd JSON string of at most LOOKUP_ANSWER_MAX bytes, or NULL and why
+ * in err.
  */
 char *
-lookup_parse_answer(struct lookup_parse *p, const char *kind, int max_results,
+lookup_answer_of(struct json_object *root, const char *kind, int max_results,
     char *err, size_t errlen)
 {
-	struct json_object	*root = p->root, *out = NULL;
+	struct json_object	*out = NULL;
 	const char		*js;
 	FILE			*f = NULL;
 	size_t			 len, slen = 0;
@@ -596,20 +537,22 @@ fail:
 	return NULL;
 }
 
-/* The whole of yt-dlp's output at once: lookup_parse_*() in one call. */
+/* The whole of yt-dlp's output at once (tests, fuzzers): parsed, answered, freed. */
 char *
 lookup_answer(const char *kind, int max_results, const char *json, size_t len,
     char *err, size_t errlen)
 {
-	struct lookup_parse	*p;
+	struct json_tokener	*tok;
+	struct json_object	*root;
 	char			*s;
 
-	if ((p = lookup_parse_new()) == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if (len > INT_MAX || (tok = json_tokener_new()) == NULL) {
+		snprintf(err, errlen, "could not read yt-dlp's answer");
 		return NULL;
 	}
-	(void)lookup_parse_feed(p, json, len);
-	s = lookup_parse_answer(p, kind, max_results, err, errlen);
-	lookup_parse_free(p);
+	root = json_tokener_parse_ex(tok, json, (int)len);
+	json_tokener_free(tok);
+	s = lookup_answer_of(root, kind, max_results, err, errlen);
+	json_object_put(root);
 	return s;
 }

@@ -13,7 +13,7 @@
 #define LOOKUP_NAME_MAX		256	/* bytes of an id, a codec...: else null */
 #define LOOKUP_URL_MAX		2048	/* bytes of a URL: else null */
 
-struct lookup_parse;
+struct json_object;
 
 struct lookup_argv {
 	const char	*argv[LOOKUP_ARGV_MAX];
@@ -26,11 +26,8 @@ int	 lookup_is_url(const char *kind, const char *query);
 int	 lookup_build_argv(const char *ytdlp, const char *search_prefix,
 	    const char *kind, const char *query, int max_results,
 	    struct lookup_argv *);
-struct lookup_parse *lookup_parse_new(void);
-int	 lookup_parse_feed(struct lookup_parse *, const char *, size_t);
-char	*lookup_parse_answer(struct lookup_parse *, const char *kind,
+char	*lookup_answer_of(struct json_object *root, const char *kind,
 	    int max_results, char *err, size_t errlen);
-void	 lookup_parse_free(struct lookup_parse *);
 char	*lookup_answer(const char *kind, int max_results, const char *json,
 	    size_t len, char *err, size_t errlen);
 void	 lookup_duration_format(double secs, char *buf, size_t len);

@@ -207,40 +207,6 @@ test_forty_thousand_formats_are_sorted_in_time_first_one_winning(void)
 	free(s);
 }
 
-/* An answer fed a byte at a time is the answer fed at once. */
-static void
-test_an_answer_parsed_as_it_arrives_is_the_same(void)
-{
-	const char	*in = "{\"id\": \"v1\", \"title\": \"T \\u00e9\", "
-	    "\"formats\": [{\"format_id\": \"a\", \"height\": 1}, "
-	    "{\"format_id\": \"b\", \"height\": 2}]}\n";
-	struct lookup_parse	*p;
-	char			 err[128], *whole, *bytes;
-	size_t			 i;
-
-	whole = lookup_answer("info", 0, in, strlen(in), err, sizeof(err));
-	CHECK(whole != NULL);
-	CHECK((p = lookup_parse_new()) != NULL);
-	if (whole == NULL || p == NULL)
-		return;
-	for (i = 0; in[i] != '\0'; i++)
-		CHECK(lookup_parse_feed(p, in + i, 1) == 0);
-	bytes = lookup_parse_answer(p, "info", 0, err, sizeof(err));
-	CHECK_STR(bytes, whole);
-	lookup_parse_free(p);
-	free(bytes);
-	free(whole);
-	/* Not JSON: said at once, and no answer. */
-	CHECK((p = lookup_parse_new()) != NULL);
-	if (p == NULL)
-		return;
-	CHECK(lookup_parse_feed(p, "<html>", 6) == -1);
-	CHECK(lookup_parse_feed(p, "{}", 2) == 0);
-	CHECK(lookup_parse_answer(p, "info", 0, err, sizeof(err)) == NULL);
-	CHECK_STR(err, "yt-dlp's answer was not a JSON object");
-	lookup_parse_free(p);
-}
-
 /* n copies of the UTF-8 character c (of clen bytes) into buf as a JSON string body. */
 static size_t
 repeat(char *buf, const char *c, size_t clen, size_t n)
@@ -376,7 +342,6 @@ main(void)
 	test_search_results_keep_max_and_invent_nothing();
 	test_description_is_cut_on_a_character();
 	test_forty_thousand_formats_are_sorted_in_time_first_one_winning();
-	test_an_answer_parsed_as_it_arrives_is_the_same();
 	test_strings_copied_into_answers_are_bounded();
 	test_an_answer_never_passes_its_byte_bound();
 	return unit_done("test_lookup");
