@@ -690,6 +690,141 @@ exec {YTDLP} "$@"
                      f"{a:.1f} us vs {b:.1f} us = {b / a:.2f}x", "<=1.5x", b / a <= 1.5)
 
 
+    # -- item 8: the loop while a look-up answers many formats ---------------
+
+    def formats_json(self, n):
+        """A -J answer with n formats, as yt-dlp prints an HLS manifest's
+        variants (about 900 bytes each: URL, manifest, codecs, headers)."""
+        path = os.path.join(self.dir, f"formats-{n}.json")
+        hdr = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "
+               "(KHTML, like Gecko) Chrome/110.0.0.0 Safari/537.36",
+               "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+               "Accept-Language": "en-us,en;q=0.5", "Sec-Fetch-Mode": "navigate"}
+        fmts = []
+        for i in range(n):
+            h = (144, 240, 360, 480, 720, 1080)[i % 6]
+            w = h * 16 // 9
+            tbr = 100 + (i * 37) % 5000
+            fid = f"hls-{tbr}-{i}"
+            fmts.append({
+                "format_id": fid, "format_index": None,
+                "url": f"https://cdn.example.com/hls/v/variant_{i}.m3u8?token=abcdef0123456789",
+                "manifest_url": "https://cdn.example.com/hls/master.m3u8", "tbr": float(tbr),
+                "ext": "mp4", "fps": 30.0, "protocol": "m3u8_native", "preference": None,
+                "quality": None, "has_drm": False, "width": w, "height": h,
+                "vcodec": "avc1.64001f", "acodec": "mp4a.40.2", "dynamic_range": "SDR",
+                "resolution": f"{w}x{h}", "aspect_ratio": 1.78, "filesize_approx": 1000000 + i,
+                "http_headers": hdr, "video_ext": "mp4", "audio_ext": "none", "vbr": None,
+                "abr": None, "format": f"{fid} - {w}x{h}"})
+        doc = {"id": "manifest", "title": "A page of many variants", "duration": 60,
+               "webpage_url": "https://example.com/many", "extractor": "generic",
+               "formats": fmts}
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        return path, os.path.getsize(path)
+
+    def stall(self, cases):
+        """Item 8: the worst stall of the worker's loop while a look-up's answer
+        is read and made, seen from a download running beside it.
+
+        The download is a stand-in that writes a short line to its stdout
+        every 2 ms and looks at its pipe every millisecond (FIONREAD): the
+        longest the pipe stayed unread is how long the loop did nothing for
+        that download.  The look-up is POST /api/info of a page whose -J
+        answer lists n formats (a stand-in prints a prepared file)."""
+        marks = os.path.join(self.dir, "marks")
+        files = {n: self.formats_json(n) for n in cases}
+        standin = self.write_script("ytdlp-stall", f"""#!/usr/bin/python3
+import array, fcntl, json, os, shutil, sys, termios, time
+args = sys.argv[1:]
+if args == ["--version"]:
+    print("2099.01.01")
+    sys.exit(0)
+url = args[-1]
+if "-J" in args:
+    n = url.rsplit("-", 1)[1]
+    with open(os.path.join({self.dir!r}, f"formats-{{n}}.json"), "rb") as f:
+        shutil.copyfileobj(f, sys.stdout.buffer, 65536)
+    sys.exit(0)
+# The probe: a download whose output the loop must keep reading.  oldest:
+# when the oldest line still unread was written (None: all were read).
+buf, gaps = array.array("i", [0]), []
+oldest, nxt, end = None, 0.0, time.time() + 600
+stop = os.path.join({marks!r}, "probe-stop")
+open(os.path.join({marks!r}, "probe-started"), "w").close()
+while time.time() < end and not os.path.exists(stop):
+    fcntl.ioctl(1, termios.FIONREAD, buf)
+    now = time.time()
+    if buf[0] == 0:
+        oldest = None
+    elif now - oldest > 0.003:
+        gaps.append((round(oldest, 4), round(now - oldest, 4)))
+    if now >= nxt:
+        os.write(1, b"[download] probe line\\n")
+        if oldest is None:
+            oldest = now
+        nxt = now + 0.002
+    time.sleep(0.001)
+# Each stretch unread, by when it began: its longest sighting.
+worst = {{}}
+for t, g in gaps:
+    worst[t] = max(worst.get(t, 0), g)
+with open(os.path.join({marks!r}, "probe.json"), "w") as f:
+    json.dump(sorted(worst.items()), f)
+sys.stderr.write("ERROR: benchmark stand-in\\n")
+sys.exit(1)
+""")
+        self.stop("worker")
+        self.start_worker(standin)
+        wk = self.procs["worker"].pid
+        st, body = hreq(self.port, "POST", "/api/download",
+                        {"url": f"http://127.0.0.1:{self.sport}/site/probe"})
+        assert st == 200, body
+        tid = json.loads(body)["id"]
+        self.wait_for(lambda: os.path.exists(os.path.join(marks, "probe-started")), 20,
+                      "the probe download")
+        windows = []
+        quiet0 = time.time()
+        time.sleep(2)
+        windows.append(("quiet", quiet0, time.time(), None, None, 0))
+        for n in cases:
+            with RssPeak([wk]) as rp:
+                t0 = time.time()
+                st, body = hreq(self.port, "POST", "/api/info",
+                                {"url": f"http://127.0.0.1:{self.sport}/site/formats-{n}"})
+                t1 = time.time()
+            windows.append((n, t0, t1, st, json.loads(body), rp.peak[wk]))
+            time.sleep(1)
+        open(os.path.join(marks, "probe-stop"), "w").close()
+        self.wait_for(lambda: os.path.exists(os.path.join(marks, "probe.json")), 20,
+                      "the probe's figures")
+        with open(os.path.join(marks, "probe.json")) as f:
+            gaps = json.load(f)
+        hreq(self.port, "DELETE", f"/api/downloads/{tid}/remove")
+
+        def worst(t0, t1):
+            # A stretch that began before the window and ran into it counts.
+            return max([g for t, g in gaps if t < t1 and t + g > t0] or [0.0]) * 1000
+
+        for n, t0, t1, st, body, peak in windows:
+            w = worst(t0, t1)
+            if n == "quiet":
+                self.add("8", "worst loop stall, 2 s with only the probe running",
+                         f"{w:.0f} ms")
+                continue
+            path, size = files[n]
+            if st == 200:
+                how = f"answered with {len(body['formats'])} formats"
+            else:
+                how = f"{st}: {body.get('detail')}"
+            self.add("8", f"worst loop stall, POST /api/info of {n:,} formats "
+                     f"({size / 1e6:.1f} MB of -J)",
+                     f"{w:.0f} ms over {t1 - t0:.2f} s; {how}; worker peak RSS "
+                     f"{peak / 1024:.0f} MiB", "<100 ms", w < 100)
+        self.stop("worker")
+        self.start_worker(self.pickup_ytdlp)
+
+
 # -- the report -----------------------------------------------------------------
 
 
@@ -757,7 +892,10 @@ def main():
     ap.add_argument("--notes", default=os.path.join(REPO, "bench", "notes.md"),
                     help="the hand-written analysis appended to the report")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    ap.add_argument("--only", default="", help="comma list of steps, for development")
+    ap.add_argument("--only", default="",
+                    help="comma list of steps (idle, reads, creates, streams, pickup, "
+                    "e2e, scale, stall): the others are skipped and docs/benchmarks.md "
+                    "is left alone")
     a = ap.parse_args()
     binabs = os.path.join(REPO, a.bin) if not os.path.isabs(a.bin) else a.bin
     started = time.monotonic()
@@ -774,6 +912,7 @@ printf '%s %s\\n' "$EPOCHREALTIME" "${{@: -1}}" >> {b.dir}/marks/pickup.log
 echo "ERROR: benchmark stand-in" >&2
 exit 1
 """)
+    b.pickup_ytdlp = pickup
     try:
         b.start_static()
         b.start_api()
@@ -796,6 +935,8 @@ exit 1
             b.end_to_end(a.runs)
         if want("scale"):
             b.scale()
+        if want("stall"):
+            b.stall([4400, 20000, 40000])
     except Exception:
         log(f"failed; logs kept in {b.dir}/logs")
         b.close(keep=True)
@@ -870,6 +1011,14 @@ end come from bench/notes.md.
    through sql/store.c itself (bench/store_bench.c) on a table of 1,000 and of
    100,000 tasks; three interleaved rounds of 500 tasks per size, the median of
    the rounds' medians.
+8. The worker has one loop for every download and look-up.  A download runs
+   a stand-in that writes a line to its stdout every 2 ms and asks its pipe
+   every millisecond how much is still unread (FIONREAD): the longest the pipe
+   stayed unread is the longest the loop left that download alone.  Beside it,
+   `POST /api/info` of a page whose `-J` answer (a stand-in prints a prepared
+   file) lists 4,400, 20,000 and 40,000 HLS-like formats of ~900 bytes; a
+   stretch counts for a look-up when it overlaps the request.  The worker's
+   peak RSS is sampled every 5 ms meanwhile.
 
 {notes}"""
     os.makedirs(os.path.dirname(a.out), exist_ok=True)

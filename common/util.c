@@ -1,4 +1,4 @@
-/* util.c: small helpers both programs share: times, numbers, paths. */
+/* util.c: small helpers both programs share: times, numbers, paths, text. */
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -218,4 +218,17 @@ fail:
 		close(dfd);
 	errno = save;
 	return rc;
+}
+
+/* The length of s cut to at most max bytes, never inside a UTF-8 sequence. */
+size_t
+util_utf8_len(const char *s, size_t max)
+{
+	size_t	 n = strlen(s);
+
+	if (n <= max)
+		return n;
+	for (n = max; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+		;
+	return n;
 }

@@ -1,4 +1,4 @@
-/* util.h: small helpers both programs share: times, numbers, paths. */
+/* util.h: small helpers both programs share: times, numbers, paths, text. */
 #ifndef OT_UTIL_H
 #define OT_UTIL_H
 
@@ -19,5 +19,6 @@ int		 util_rm_rf(const char *path);
 int		 util_is_uuid(const char *s);
 int		 util_file_create(const char *dir, const char *name,
 		    const void *data, size_t len, int mode);
+size_t		 util_utf8_len(const char *s, size_t max);
 
 #endif

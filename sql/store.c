@@ -3,6 +3,9 @@
  * Return values: -1 is a database error (store_errmsg() says which); functions
  * that look something up or change a row return 0 when there was nothing to
  * find or change and 1 when there was; the others return 0 on success.
+ * Whatever they return, what they fill for the caller (structs, buffers,
+ * ids) is defined afterwards: emptied or zeroed first, filled only from a
+ * row found, so a caller never reads or frees what a failed call left.
  */
 #include <sys/file.h>
 
@@ -76,6 +79,7 @@ enum stmt {
 	STMT_LOOKUP_FAIL,
 	STMT_LOOKUP_PRUNE_EXPIRED,
 	STMT_LOOKUP_PRUNE_EXCESS,
+	STMT_LOOKUP_PRUNE_BYTES,
 	STMT_LOOKUP_RECOVER,
 	STMT_KEY_INSERT,
 	STMT_KEY_BY_PREFIX,
@@ -220,7 +224,7 @@ static const char *const sqls[STMT__MAX] = {
 	    "RETURNING id, kind, query, max_results, search_prefix",
 	[STMT_LOOKUP_FINISH] =
 	    "UPDATE lookups SET status = 'done', answer = ?2, expires_at = ?3, "
-	    "lease_pid = NULL WHERE id = ?1 AND status = 'running'",
+	    "answer_bytes = ?4, lease_pid = NULL WHERE id = ?1 AND status = 'running'",
 	[STMT_LOOKUP_FAIL] =
 	    "UPDATE lookups SET status = 'error', error_status = ?2, error = ?3, "
 	    "lease_pid = NULL WHERE id = ?1 AND status IN ('pending', 'running')",
@@ -232,6 +236,16 @@ static const char *const sqls[STMT__MAX] = {
 	[STMT_LOOKUP_PRUNE_EXCESS] =
 	    "DELETE FROM lookups WHERE status IN ('done', 'error') AND id <= "
 	    "(SELECT id FROM lookups ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+	/*
+	 * And only the newest answers whose sizes add up to ?1 bytes: the
+	 * first row, newest first, that takes the sum past it goes, and every
+	 * older one.  Read from lookups_kept (migration 006), not the table.
+	 */
+	[STMT_LOOKUP_PRUNE_BYTES] =
+	    "DELETE FROM lookups WHERE status IN ('done', 'error') AND id <= "
+	    "(SELECT id FROM (SELECT id, sum(answer_bytes) OVER (ORDER BY id DESC) "
+	    "AS upto FROM lookups WHERE status IN ('done', 'error')) "
+	    "WHERE upto > ?1 ORDER BY id DESC LIMIT 1)",
 	/* A worker starting over: look-ups it was running never finished. */
 	[STMT_LOOKUP_RECOVER] =
 	    "UPDATE lookups SET status = 'error', error_status = 502, "
@@ -694,6 +708,7 @@ store_task_cancel(struct store *s, const char *id, long long owner,
 	char			 now[ISO_TIME_LEN], filename[STORE_FILENAME_MAX + 1];
 	int			 n;
 
+	status[0] = '\0';
 	util_iso_now(now);
 	bind_text(st, 1, id);
 	bind_text(st, 2, now);
@@ -980,18 +995,22 @@ store_meta_get(struct store *s, const char *key, char *buf, size_t len)
 	return step_text(st, buf, len);
 }
 
+/* Fills l from a row; on failure l is left empty, as step_lookup() had made it. */
 static int
 lookup_row(sqlite3_stmt *st, struct lookup *l)
 {
 	const unsigned char	*a;
 
-	memset(l, 0, sizeof(*l));
-	l->id = sqlite3_column_int64(st, 0);
-	if (copy_col(st, 1, l->status, sizeof(l->status)) == -1)
+	if (copy_col(st, 1, l->status, sizeof(l->status)) == -1) {
+		l->status[0] = '\0';
 		return -1;
+	}
 	if ((a = sqlite3_column_text(st, 2)) != NULL &&
-	    (l->answer = strdup((const char *)a)) == NULL)
+	    (l->answer = strdup((const char *)a)) == NULL) {
+		l->status[0] = '\0';
 		return -1;
+	}
+	l->id = sqlite3_column_int64(st, 0);
 	/* An error message longer than the buffer is cut, not refused. */
 	snprintf(l->error, sizeof(l->error), "%s",
 	    sqlite3_column_text(st, 3) != NULL ?
@@ -1000,12 +1019,18 @@ lookup_row(sqlite3_stmt *st, struct lookup *l)
 	return 0;
 }
 
-/* Steps a look-up statement of at most one row into l: 1 found, 0 none, -1 error. */
+/*
+ * Steps a look-up statement of at most one row into l: 1 found, 0 none, -1
+ * error.  Whatever the outcome, l is defined afterwards: empty (status "",
+ * answer NULL) unless a row was found, so a caller may always free
+ * l->answer, and never reads what an earlier call left.
+ */
 static int
 step_lookup(sqlite3_stmt *st, struct lookup *l)
 {
 	int	 rc, found = 0;
 
+	memset(l, 0, sizeof(*l));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		if (lookup_row(st, l) == -1)
@@ -1042,6 +1067,7 @@ store_lookup_insert(struct store *s, const char *kind, const char *query,
 	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_INSERT];
 	int		 rc, found = 0;
 
+	*id = 0;
 	bind_text(st, 1, kind);
 	bind_text(st, 2, query);
 	sqlite3_bind_int(st, 3, max_results);
@@ -1116,6 +1142,7 @@ store_lookup_finish(struct store *s, long long id, const char *answer,
 	sqlite3_bind_int64(st, 1, id);
 	bind_text(st, 2, answer);
 	sqlite3_bind_int64(st, 3, expires_at);
+	sqlite3_bind_int64(st, 4, answer != NULL ? (int64_t)strlen(answer) : 0);
 	return stmt_exec(s, st);
 }
 
@@ -1131,22 +1158,32 @@ store_lookup_fail(struct store *s, long long id, int http_status,
 	return stmt_exec(s, st);
 }
 
-/* Removes expired answers and old errors, then all but the newest keep rows. */
+/*
+ * Removes expired answers and old errors (now > 0), then all but the newest
+ * keep rows, then the oldest answers past keep_bytes.  Returns how many rows
+ * went.
+ */
 int
-store_lookup_prune(struct store *s, int64_t now, int keep)
+store_lookup_prune(struct store *s, int64_t now, int keep, int64_t keep_bytes)
 {
 	sqlite3_stmt	*st;
-	int		 a, b;
+	int		 a = 0, b, c;
 
-	st = s->stmts[STMT_LOOKUP_PRUNE_EXPIRED];
-	sqlite3_bind_int64(st, 1, now);
-	if ((a = stmt_exec(s, st)) == -1)
-		return -1;
+	if (now > 0) {
+		st = s->stmts[STMT_LOOKUP_PRUNE_EXPIRED];
+		sqlite3_bind_int64(st, 1, now);
+		if ((a = stmt_exec(s, st)) == -1)
+			return -1;
+	}
 	st = s->stmts[STMT_LOOKUP_PRUNE_EXCESS];
 	sqlite3_bind_int(st, 1, keep);
 	if ((b = stmt_exec(s, st)) == -1)
 		return -1;
-	return a + b;
+	st = s->stmts[STMT_LOOKUP_PRUNE_BYTES];
+	sqlite3_bind_int64(st, 1, keep_bytes);
+	if ((c = stmt_exec(s, st)) == -1)
+		return -1;
+	return a + b + c;
 }
 
 int

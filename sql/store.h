@@ -1,4 +1,9 @@
 /* store.h: every SQL statement both programs run, one function per statement. */
+/*
+ * -1: a database error; 0: nothing found or changed; 1: found or changed
+ * (others return 0 on success).  Out-parameters are defined on every
+ * return: emptied first, filled only from a row (see store.c).
+ */
 #ifndef OT_STORE_H
 #define OT_STORE_H
 
@@ -115,7 +120,7 @@ int	 store_lease_refresh(struct store *, long pid, int64_t lease_until);
 struct lookup {
 	long long	 id;
 	char		 status[STORE_STATUS_LEN];	/* pending running done error */
-	char		*answer;	/* JSON, malloc'd, when done; caller frees */
+	char		*answer;	/* JSON, malloc'd, when done, else NULL; caller frees */
 	char		 error[512];
 	int		 error_status;	/* 502 or 504 when status is error */
 };
@@ -141,7 +146,8 @@ int	 store_lookup_finish(struct store *, long long id, const char *answer,
 	    int64_t expires_at);
 int	 store_lookup_fail(struct store *, long long id, int http_status,
 	    const char *error);
-int	 store_lookup_prune(struct store *, int64_t now, int keep);
+int	 store_lookup_prune(struct store *, int64_t now, int keep,
+	    int64_t keep_bytes);
 int	 store_lookup_recover(struct store *);
 
 /* API keys: only their hashes are stored. */

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,21 +18,28 @@
 #include "config.h"
 #include "filename.h"
 #include "job.h"
+#include "jsonin.h"
 #include "log.h"
 #include "media.h"
 #include "progress.h"
 #include "resolve.h"
 #include "spawn.h"
 #include "store.h"
+#include "tail.h"
 #include "urlguard.h"
 #include "util.h"
 #include "ytdlp.h"
 
 #define JOBS_MAX	32		/* config caps max_downloads here */
 #define LEASE_SECS	60		/* main.c refreshes every 10 s */
-#define LISTING_MAX	(64 << 20)	/* a -J answer: a 5000-entry playlist is a few MiB */
+/*
+ * A -J listing: a flat YouTube entry is about 1.3 KiB, so the 5,000 entries
+ * a playlist is cut at make about 6.5 MB.  Its JSON tree takes about seven
+ * times that while it is read.
+ */
+#define LISTING_MAX	(16 << 20)	/* one listing's stdout */
+#define LISTINGS_TOTAL	(32 << 20)	/* the listings running at once, together */
 #define LINE_MAX_BYTES	(1 << 20)	/* one stdout line of a download run */
-#define ERR_TAIL	16384		/* stderr kept for error_message */
 #define WRITE_EVERY_MS	250		/* progress rows: at most 4 a second */
 #define KILL_AFTER_MS	300		/* SIGTERM, then SIGKILL: stopped within 1 s */
 
@@ -45,8 +53,8 @@
 enum phase { PHASE_DOWNLOAD, PHASE_LISTING, PHASE_SYNC };
 
 /* Why we are stopping a child ourselves; what happens to the row depends on it. */
-enum stop { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT, STOP_TOOBIG, STOP_SHUTDOWN,
-	STOP_RELIST };
+enum stop { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT, STOP_TOOBIG, STOP_CROWDED,
+	STOP_SHUTDOWN, STOP_RELIST };
 
 struct buf {
 	char	*data;
@@ -60,8 +68,11 @@ struct job {
 	char			 info[PATH_MAX];	/* dir/info.json */
 	enum phase		 phase;
 	struct child		 child;
-	struct buf		 out;		/* listing: all of it; download: a partial line */
-	struct buf		 err;		/* the tail of stderr */
+	struct buf		 out;		/* download: a partial line */
+	struct jsonin		*listing;	/* listing: parsed as it comes, */
+	int			 infofd;	/* and written to info, -1: not */
+	size_t			 listed_bytes;	/* listing: stdout taken */
+	struct tail		 err;		/* the tail of stderr */
 	size_t			 errscan;	/* err is marker-free before this */
 	enum stop		 stop;
 	int64_t			 deadline;	/* job timeout, monotonic ms */
@@ -88,6 +99,7 @@ static const struct config	*conf;
 static const char		*ffmpeg;	/* absolute, or NULL */
 static struct job		*jobs[JOBS_MAX];
 static size_t			 njobs;
+static size_t			 listings_held;	/* stdout bytes the listings hold */
 
 void
 jobs_init(struct store *s, const struct config *c, const char *ff)
@@ -177,17 +189,30 @@ job_stop(struct job *j, enum stop why)
 	j->kill_at = util_now_ms() + KILL_AFTER_MS;
 }
 
+/* Lets go of a listing: its parse, its share of the bound, its file (kept). */
+static void
+listing_release(struct job *j)
+{
+	jsonin_free(j->listing);
+	j->listing = NULL;
+	listings_held -= j->listed_bytes;
+	j->listed_bytes = 0;
+	if (j->infofd != -1)
+		close(j->infofd);
+	j->infofd = -1;
+}
+
 static void
 job_free(struct job *j)
 {
 	size_t	 i;
 
 	child_close(&j->child);
+	listing_release(j);
 	if (util_rm_rf(j->dir) == -1)
 		log_warnx(j->claim.id, "cannot remove %s: %s", j->dir,
 		    strerror(errno));
 	buf_free(&j->out);
-	buf_free(&j->err);
 	json_object_put(j->entries);
 	for (i = 0; i < njobs; i++)
 		if (jobs[i] == j) {
@@ -223,7 +248,7 @@ job_spawn(struct job *j, const struct ytdlp_argv *a)
 	}
 	/* What one run learnt is not the next run's: a stopped run leaves no trace. */
 	buf_drop(&j->out, j->out.len);
-	buf_drop(&j->err, j->err.len);
+	tail_clear(&j->err);
 	j->errscan = 0;
 	j->stop = STOP_NONE;
 	j->kill_at = 0;
@@ -289,6 +314,14 @@ job_list(struct job *j)
 		job_fail(j, "cannot build the yt-dlp command line");
 		return -1;
 	}
+	/* The listing goes to info.json as it comes: the download may load it. */
+	(void)unlink(j->info);
+	if ((j->listing = jsonin_new()) == NULL ||
+	    (j->infofd = open(j->info, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1) {
+		job_fail(j, "cannot create the temporary directory");
+		return -1;
+	}
 	j->phase = PHASE_LISTING;
 	return job_spawn(j, &a);
 }
@@ -309,6 +342,7 @@ job_start(const struct task_claim *c)
 	j->claim = *c;
 	j->child.pid = -1;
 	j->child.out = j->child.err = -1;
+	j->infofd = -1;
 	j->deadline = util_now_ms() + (int64_t)conf->job_timeout * 1000;
 	jobs[njobs++] = j;
 	log_info(c->id, "claimed (attempt %d): %s %s %s", c->attempts,
@@ -499,6 +533,36 @@ format_line(struct job *j, const char *json)
 }
 
 /*
+ * What resolve_playlist() reads of a flat entry, and no more: an entry's
+ * line may be up to LINE_MAX_BYTES, and up to RESOLVE_ENTRIES_MAX of them
+ * are kept until the run ends.  A URL too long for a row is no use; a title
+ * is cut as the row will cut it.
+ */
+static struct json_object *
+entry_kept(struct json_object *e)
+{
+	static const char *const urls[] = { "url", "webpage_url" };
+	struct json_object	*k, *v;
+	const char		*t;
+	size_t			 i;
+
+	if ((k = json_object_new_object()) == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
+		if (json_object_object_get_ex(e, urls[i], &v) &&
+		    json_object_is_type(v, json_type_string) &&
+		    strlen(json_object_get_string(v)) <= STORE_URL_MAX)
+			json_object_object_add(k, urls[i], json_object_get(v));
+	if (json_object_object_get_ex(e, "title", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		t = json_object_get_string(v);
+		json_object_object_add(k, "title", json_object_new_string_len(t,
+		    (int)util_utf8_len(t, RESOLVE_TITLE_MAX)));
+	}
+	return k;
+}
+
+/*
  * "[ot-entry] {...}": a playlist's entry listed flat ("_type": "url") is kept
  * for job_playlist().  A whole video with a playlist index means yt-dlp is
  * about to download a playlist's videos into this one task: the run is
@@ -508,7 +572,7 @@ format_line(struct job *j, const char *json)
 static void
 entry_line(struct job *j, const char *json)
 {
-	struct json_object	*o, *v;
+	struct json_object	*o, *v, *k;
 	const char		*type = NULL;
 
 	if ((o = json_tokener_parse(json)) == NULL)
@@ -519,11 +583,12 @@ entry_line(struct job *j, const char *json)
 		if (j->entries == NULL)
 			j->entries = json_object_new_array();
 		/* Past the cap the entries are only counted: resolve.c cuts there. */
-		if (j->entries != NULL &&
-		    json_object_array_length(j->entries) < RESOLVE_ENTRIES_MAX &&
-		    json_object_array_add(j->entries, o) == 0)
-			return;
-		j->entries_over++;
+		if (j->entries == NULL ||
+		    json_object_array_length(j->entries) >= RESOLVE_ENTRIES_MAX)
+			j->entries_over++;
+		else if ((k = entry_kept(o)) != NULL &&
+		    json_object_array_add(j->entries, k) == -1)
+			json_object_put(k);
 	} else if (!j->listed &&
 	    json_object_object_get_ex(o, "playlist_index", &v) &&
 	    json_object_is_type(v, json_type_int)) {
@@ -613,14 +678,14 @@ pp_marker(struct job *j, const char *m, size_t len)
 }
 
 /*
- * Takes the postprocessor markers out of stderr (they come without a newline,
- * in the middle of other text) and keeps the tail for error_message.
+ * Takes the postprocessor markers out of the stderr tail (they come without
+ * a newline, in the middle of other text): what stays is for error_message.
  */
 static void
 stderr_scan(struct job *j)
 {
 	char	*m, *end;
-	size_t	 ml = strlen(YTDLP_MARK_PP), keep;
+	size_t	 ml = strlen(YTDLP_MARK_PP);
 
 	while (j->errscan < j->err.len) {
 		m = memmem(j->err.data + j->errscan, j->err.len - j->errscan,
@@ -641,42 +706,85 @@ stderr_scan(struct job *j)
 		j->err.data[j->err.len] = '\0';
 		j->errscan = (size_t)(m - j->err.data);
 	}
-	if (j->err.len > ERR_TAIL) {
-		keep = ERR_TAIL / 2;
-		j->errscan = j->errscan > j->err.len - keep ?
-		    j->errscan - (j->err.len - keep) : 0;
-		buf_drop(&j->err, j->err.len - keep);
+}
+
+/*
+ * stderr goes into the tail in pieces of half of it, each scanned before
+ * the next: a marker early in a long read is seen before the tail lets the
+ * text around it go.
+ */
+static void
+stderr_add(struct job *j, const char *p, size_t n)
+{
+	size_t	 k, drop;
+
+	while (n > 0) {
+		k = n < TAIL_MAX / 2 ? n : TAIL_MAX / 2;
+		drop = tail_add(&j->err, p, k);
+		j->errscan = j->errscan > drop ? j->errscan - drop : 0;
+		stderr_scan(j);
+		p += k;
+		n -= k;
 	}
 }
 
+/*
+ * n more bytes of a -J listing: parsed as they come (the loop never parses a
+ * whole listing at once) and written to info.json, unless they take it or
+ * all listings past their bound.
+ */
 static void
-job_read(struct job *j, int fd)
+listing_take(struct job *j, const char *p, size_t n)
+{
+	ssize_t	 w;
+	size_t	 off;
+
+	if (j->listing == NULL)
+		return;
+	if (j->listed_bytes + n > LISTING_MAX || listings_held + n > LISTINGS_TOTAL) {
+		log_warnx(j->claim.id, "listing at %zu bytes, all listings at %zu: "
+		    "past the bound", j->listed_bytes + n, listings_held + n);
+		job_stop(j, j->listed_bytes + n > LISTING_MAX ? STOP_TOOBIG :
+		    STOP_CROWDED);
+		listing_release(j);
+		return;
+	}
+	/* No info.json (the disk is full?): the download extracts the page again. */
+	for (off = 0; j->infofd != -1 && off < n; off += (size_t)w)
+		if ((w = write(j->infofd, p + off, n - off)) == -1) {
+			log_warnx(j->claim.id, "%s: %s", j->info, strerror(errno));
+			close(j->infofd);
+			j->infofd = -1;
+			(void)unlink(j->info);
+			break;
+		}
+	j->listed_bytes += n;
+	listings_held += n;
+	(void)jsonin_feed(j->listing, p, n);
+}
+
+/*
+ * One read a wake-up, so that a child that writes without pause holds the
+ * loop no longer than the others; drain: the child has exited, what is in
+ * the pipe is all there is.
+ */
+static void
+job_read(struct job *j, int fd, int drain)
 {
 	char	 chunk[65536];
 	ssize_t	 n;
 
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (fd == j->child.err) {
-			if (buf_add(&j->err, chunk, (size_t)n, ERR_TAIL * 2) == -1)
-				buf_drop(&j->err, j->err.len);
-			else
-				stderr_scan(j);
-			continue;
-		}
-		if (j->phase == PHASE_LISTING) {
-			if (buf_add(&j->out, chunk, (size_t)n, LISTING_MAX) == -1) {
-				log_warnx(j->claim.id, "yt-dlp's answer passed %d "
-				    "bytes", LISTING_MAX);
-				buf_drop(&j->out, j->out.len);
-				job_stop(j, STOP_TOOBIG);
-			}
-			continue;
-		}
-		if (buf_add(&j->out, chunk, (size_t)n, LINE_MAX_BYTES) == -1) {
+		if (fd == j->child.err)
+			stderr_add(j, chunk, (size_t)n);
+		else if (j->phase == PHASE_LISTING)
+			listing_take(j, chunk, (size_t)n);
+		else if (buf_add(&j->out, chunk, (size_t)n, LINE_MAX_BYTES) == -1)
 			buf_drop(&j->out, j->out.len);
-			continue;
-		}
-		stdout_lines(j);
+		else
+			stdout_lines(j);
+		if (!drain)
+			break;
 	}
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
 		close(fd);
@@ -716,7 +824,7 @@ jobs_read_output(const struct pollfd *pfd, size_t n)
 		for (k = 0; k < njobs; k++)
 			if (jobs[k]->child.out == pfd[i].fd ||
 			    jobs[k]->child.err == pfd[i].fd) {
-				job_read(jobs[k], pfd[i].fd);
+				job_read(jobs[k], pfd[i].fd, 0);
 				break;
 			}
 	}
@@ -760,7 +868,7 @@ job_sync(struct job *j)
 	    &j->thumb_ext))
 		argv[4] = j->thumb;
 	buf_drop(&j->out, j->out.len);
-	buf_drop(&j->err, j->err.len);
+	tail_clear(&j->err);
 	j->errscan = 0;
 	j->phase = PHASE_SYNC;
 	log_debug(j->claim.id, "run: sync --data -- %s%s%s", j->media,
@@ -839,12 +947,11 @@ job_complete(struct job *j)
  * what is known goes into the row, then the download run of r->url.
  */
 static int
-job_next(struct job *j, const struct resolved *r, const char *listing, size_t len)
+job_next(struct job *j, const struct resolved *r, int have_info)
 {
-	FILE		*f;
 	const char	*why;
 	char		 msg[256];
-	int		 use_info = 0;
+	int		 use_info;
 
 	/* A playlist's entry 1 is fetched by this job: the guard, as for entries 2 to N. */
 	if (r->playlist && !conf->allow_private_urls &&
@@ -860,13 +967,8 @@ job_next(struct job *j, const struct resolved *r, const char *listing, size_t le
 	if (!r->playlist)
 		memcpy(j->title, r->title, sizeof(j->title));
 	/* The download loads the listing instead of extracting the page again. */
-	if (listing != NULL && r->has_formats && !r->playlist) {
-		if ((f = fopen(j->info, "wx")) != NULL) {
-			use_info = fwrite(listing, 1, len, f) == len;
-			if (fclose(f) != 0)
-				use_info = 0;
-		}
-	}
+	if (!(use_info = have_info && r->has_formats && !r->playlist))
+		(void)unlink(j->info);
 	j->listed = 1;
 	j->claim.is_playlist |= r->playlist;
 	if (job_fresh_outdir(j) == -1)
@@ -880,16 +982,19 @@ job_listed(struct job *j)
 {
 	struct resolved	 r;
 	char		 err[256];
-	int		 rc;
+	int		 rc, have_info = j->infofd != -1;
 
-	if (resolve_apply(db, &j->claim, j->out.data != NULL ? j->out.data : "",
-	    j->out.len, &r, err, sizeof(err)) == -1) {
+	if (j->infofd != -1 && close(j->infofd) == -1)
+		have_info = 0;
+	j->infofd = -1;
+	rc = resolve_apply(db, &j->claim, jsonin_root(j->listing), &r, err,
+	    sizeof(err));
+	listing_release(j);
+	if (rc == -1) {
 		job_fail(j, err);
 		return -1;
 	}
-	rc = job_next(j, &r, j->out.data, j->out.len);
-	buf_free(&j->out);
-	return rc;
+	return job_next(j, &r, have_info);
 }
 
 /* The download run listed a playlist instead: one task per entry, and entry 1 here. */
@@ -914,7 +1019,7 @@ job_playlist(struct job *j)
 	}
 	json_object_put(j->entries);
 	j->entries = NULL;
-	return job_next(j, &r, NULL, 0);
+	return job_next(j, &r, 0);
 }
 
 /* A child is gone: decide what its end means for the row.  1: the job goes on. */
@@ -947,7 +1052,14 @@ job_ended(struct job *j, int wstatus)
 		job_fail(j, msg);
 		break;
 	case STOP_TOOBIG:
-		job_fail(j, "yt-dlp's answer for this URL is too large");
+		snprintf(msg, sizeof(msg), "yt-dlp's listing of this URL was larger "
+		    "than %d MiB", LISTING_MAX >> 20);
+		job_fail(j, msg);
+		break;
+	case STOP_CROWDED:
+		snprintf(msg, sizeof(msg), "Other listings already hold %d MiB; "
+		    "submit this URL again later", LISTINGS_TOTAL >> 20);
+		job_fail(j, msg);
 		break;
 	case STOP_NONE:
 		if (j->phase == PHASE_SYNC) {
@@ -956,8 +1068,8 @@ job_ended(struct job *j, int wstatus)
 				    "may not survive a power cut", status);
 			job_complete(j);
 		} else if (status != 0) {
-			ytdlp_error_message(j->err.data != NULL ? j->err.data : "",
-			    j->err.len, status, msg, sizeof(msg));
+			ytdlp_error_message(j->err.data, j->err.len, status, msg,
+			    sizeof(msg));
 			job_fail(j, msg);
 		} else if (j->phase == PHASE_LISTING) {
 			j->child.pid = -1;
@@ -1003,9 +1115,9 @@ jobs_reap(void)
 		}
 		/* All it wrote is in the pipes now: read it before deciding. */
 		if (j->child.out != -1)
-			job_read(j, j->child.out);
+			job_read(j, j->child.out, 1);
 		if (j->child.err != -1)
-			job_read(j, j->child.err);
+			job_read(j, j->child.err, 1);
 		if (j->phase == PHASE_DOWNLOAD && j->out.len > 0)
 			stdout_line(j, j->out.data, j->out.len);
 		child_close(&j->child);

@@ -4,6 +4,12 @@
  * queue never delays a search and a burst of searches never takes a download
  * slot.  Each run is one yt-dlp -J in its own process group and directory,
  * stopped at OFFLINETUBE_LOOKUP_TIMEOUT, or as soon as the API gives up.
+ *
+ * The loop also serves every download, so no look-up may hold it: stdout is
+ * read one pipe's worth a wake-up and parsed as it comes (lookup.c), and
+ * what the lane holds is bounded, each run's stdout (OUT_MAX) and all of
+ * theirs together (OUT_TOTAL): a JSON tree takes about seven times the
+ * bytes of its text.  A look-up past either bound is stopped and fails.
  */
 #include <sys/wait.h>
 
@@ -19,41 +25,53 @@
 #include "config.h"
 #include "lane.h"
 #include "log.h"
+#include "jsonin.h"
 #include "lookup.h"
 #include "spawn.h"
 #include "store.h"
+#include "tail.h"
 #include "urlguard.h"
 #include "util.h"
 #include "ytdlp.h"
 
 #define LANE_MAX	8		/* config caps max_lookups here */
-#define ANSWER_MAX	(64 << 20)	/* a -J answer: a long playlist is a few MiB */
-#define ERR_MAX		16384		/* the stderr kept for the error */
+/*
+ * A video's -J is well under 1 MiB (most of it subtitle links); a listing
+ * stops at 50 entries of about 1.3 KiB.  4 MiB is some 4,500 formats as an
+ * HLS manifest lists them, and what is left to do at its end (the answer
+ * made, the tree freed) takes about 40 ms (docs/benchmarks.md, item 8).
+ */
+#define OUT_MAX		(4 << 20)	/* stdout of one look-up */
+#define OUT_TOTAL	(16 << 20)	/* stdout of the running look-ups together */
 #define KILL_AFTER_MS	300
 #define PRUNE_MS	60000		/* expired answers go once a minute */
 #define CACHE_KEEP	10000		/* and the cache never holds more rows */
+#define CACHE_BYTES	(64LL << 20)	/* nor more bytes of answers */
+
+/* Why a run's stdout was cut short. */
+enum over { OVER_NONE, OVER_RUN, OVER_LANE };
 
 struct run {
 	struct lookup_claim	 claim;
 	char			 dir[PATH_MAX];
 	char			 tag[32];	/* "lookup-N", for the log */
 	struct child		 child;
-	char			*out;
-	size_t			 outlen, outcap;
-	char			 err[ERR_MAX];
-	size_t			 errlen;
+	struct jsonin		*parse;		/* stdout, parsed as it comes */
+	size_t			 outlen;	/* stdout bytes taken, in lane_out */
+	struct tail		 err;
 	int64_t			 started;
 	int64_t			 deadline;
 	int64_t			 kill_at;
 	int			 abandoned;	/* the row ended without us: write nothing */
 	int			 timed_out;
-	int			 toobig;
+	enum over		 over;
 };
 
 static struct store		*db;
 static const struct config	*conf;
 static struct run		*runs[LANE_MAX];
 static size_t			 nruns;
+static size_t			 lane_out;	/* stdout bytes the runs hold */
 static int64_t			 next_prune;
 
 void
@@ -87,6 +105,16 @@ run_stop(struct run *r)
 	r->kill_at = util_now_ms() + KILL_AFTER_MS;
 }
 
+/* Lets go of what the run's stdout became: the parse, and its share of the bound. */
+static void
+run_release(struct run *r)
+{
+	jsonin_free(r->parse);
+	r->parse = NULL;
+	lane_out -= r->outlen;
+	r->outlen = 0;
+}
+
 static void
 run_free(struct run *r)
 {
@@ -98,7 +126,7 @@ run_free(struct run *r)
 		close(r->child.err);
 	if (util_rm_rf(r->dir) == -1)
 		log_warnx(r->tag, "cannot remove %s", r->dir);
-	free(r->out);
+	run_release(r);
 	for (i = 0; i < nruns; i++)
 		if (runs[i] == r) {
 			runs[i] = runs[--nruns];
@@ -152,7 +180,8 @@ run_start(const struct lookup_claim *c)
 		store_lookup_fail(db, c->id, 502, "The look-up is not valid");
 		goto fail_quiet;
 	}
-	if (spawn_run(a.argv, r->dir, &r->child) == -1)
+	if ((r->parse = jsonin_new()) == NULL ||
+	    spawn_run(a.argv, r->dir, &r->child) == -1)
 		goto fail;
 	r->started = util_now_ms();
 	r->deadline = r->started + (int64_t)conf->lookup_timeout * 1000;
@@ -166,6 +195,7 @@ fail_quiet:
 	if (r != NULL) {
 		if (r->dir[0] != '\0')
 			util_rm_rf(r->dir);
+		jsonin_free(r->parse);
 		free(r);
 	}
 	return -1;
@@ -206,50 +236,48 @@ lane_pollfds(struct pollfd *pfd, size_t max)
 	return n;
 }
 
+/* n more bytes of stdout: parsed, unless they take the run or the lane past its bound. */
 static void
-run_read(struct run *r, int fd)
+run_take(struct run *r, const char *p, size_t n)
 {
-	char	 chunk[65536], *p;
-	ssize_t	 n;
-	size_t	 keep;
-
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (fd == r->child.err) {
-			/* Keep the tail: the last ERROR: line is what matters. */
-			if ((size_t)n >= sizeof(r->err)) {
-				memcpy(r->err, chunk + n - sizeof(r->err), sizeof(r->err));
-				r->errlen = sizeof(r->err);
-			} else {
-				keep = sizeof(r->err) - (size_t)n;
-				if (r->errlen > keep) {
-					memmove(r->err, r->err + r->errlen - keep, keep);
-					r->errlen = keep;
-				}
-				memcpy(r->err + r->errlen, chunk, (size_t)n);
-				r->errlen += (size_t)n;
-			}
-			continue;
-		}
-		if (r->outlen + (size_t)n > ANSWER_MAX) {
-			r->toobig = 1;
-			run_stop(r);
-			continue;
-		}
-		if (r->outlen + (size_t)n > r->outcap) {
-			keep = r->outcap == 0 ? 65536 : r->outcap;
-			while (keep < r->outlen + (size_t)n)
-				keep *= 2;
-			if ((p = realloc(r->out, keep)) == NULL) {
-				r->toobig = 1;
-				run_stop(r);
-				continue;
-			}
-			r->out = p;
-			r->outcap = keep;
-		}
-		memcpy(r->out + r->outlen, chunk, (size_t)n);
-		r->outlen += (size_t)n;
+	if (r->over != OVER_NONE)
+		return;
+	if (r->outlen + n > OUT_MAX)
+		r->over = OVER_RUN;
+	else if (lane_out + n > OUT_TOTAL)
+		r->over = OVER_LANE;
+	if (r->over != OVER_NONE) {
+		log_info(r->tag, "stdout at %zu bytes, the lane's at %zu: past "
+		    "the bound, stopping", r->outlen + n, lane_out + n);
+		run_release(r);
+		run_stop(r);
+		return;
 	}
+	r->outlen += n;
+	lane_out += n;
+	if (jsonin_feed(r->parse, p, n) == -1)
+		log_debug(r->tag, "stdout is not JSON");
+}
+
+/*
+ * One read a wake-up: a pipe's worth, whose parse takes a millisecond or
+ * two, and the loop goes round to the others.  drain: the child has exited,
+ * what is in the pipes is all there is.
+ */
+static void
+run_read(struct run *r, int fd, int drain)
+{
+	char	 chunk[65536];
+	ssize_t	 n;
+
+	do {
+		if ((n = read(fd, chunk, sizeof(chunk))) <= 0)
+			break;
+		if (fd == r->child.err)
+			(void)tail_add(&r->err, chunk, (size_t)n);
+		else
+			run_take(r, chunk, (size_t)n);
+	} while (drain);
 	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
 		close(fd);
 		if (fd == r->child.out)
@@ -270,7 +298,7 @@ lane_read_output(const struct pollfd *pfd, size_t n)
 		for (k = 0; k < nruns; k++)
 			if (runs[k]->child.out == pfd[i].fd ||
 			    runs[k]->child.err == pfd[i].fd) {
-				run_read(runs[k], pfd[i].fd);
+				run_read(runs[k], pfd[i].fd, 0);
 				break;
 			}
 	}
@@ -294,16 +322,31 @@ run_ended(struct run *r, int wstatus)
 		log_info(r->tag, "%s", msg);
 		return;
 	}
-	if (r->toobig) {
-		store_lookup_fail(db, r->claim.id, 502, "yt-dlp's answer was too large");
+	if (r->over != OVER_NONE) {
+		if (r->over == OVER_RUN)
+			snprintf(msg, sizeof(msg), "yt-dlp's answer was larger "
+			    "than %d MiB", OUT_MAX >> 20);
+		else
+			snprintf(msg, sizeof(msg), "The worker is already reading "
+			    "%d MiB of look-up answers; try again shortly",
+			    OUT_TOTAL >> 20);
+		store_lookup_fail(db, r->claim.id, 502, msg);
+		log_info(r->tag, "%s", msg);
 		return;
 	}
 	/* A listing may exit 1 over one bad entry and still print the rest. */
+	err[0] = '\0';
 	if (r->outlen > 0 && (code == 0 || code == 1))
-		answer = lookup_answer(r->claim.kind, r->claim.max_results, r->out,
-		    r->outlen, err, sizeof(err));
+		answer = lookup_answer_of(jsonin_root(r->parse), r->claim.kind,
+		    r->claim.max_results, err, sizeof(err));
+	run_release(r);
 	if (answer == NULL) {
-		ytdlp_error_message(r->err, r->errlen, code, msg, sizeof(msg));
+		/* yt-dlp content with its answer, and we are not: ours is the reason. */
+		if (code == 0 && err[0] != '\0')
+			snprintf(msg, sizeof(msg), "%s", err);
+		else
+			ytdlp_error_message(r->err.data, r->err.len, code, msg,
+			    sizeof(msg));
 		store_lookup_fail(db, r->claim.id, 502, msg);
 		log_info(r->tag, "failed: %s", msg);
 		return;
@@ -311,9 +354,12 @@ run_ended(struct run *r, int wstatus)
 	if (store_lookup_finish(db, r->claim.id, answer,
 	    (int64_t)time(NULL) + conf->lookup_ttl) == -1)
 		log_warnx(r->tag, "look-up finish: %s", store_errmsg(db));
-	log_info(r->tag, "answered in %lld ms",
-	    (long long)(util_now_ms() - r->started));
+	log_info(r->tag, "answered in %lld ms, %zu bytes",
+	    (long long)(util_now_ms() - r->started), strlen(answer));
 	free(answer);
+	/* The cache's bounds hold after every answer, not only once a minute. */
+	if (store_lookup_prune(db, 0, CACHE_KEEP, CACHE_BYTES) == -1)
+		log_warnx(r->tag, "look-up prune: %s", store_errmsg(db));
 }
 
 /* Like the downloads: look first (WNOWAIT), kill the group, then reap. */
@@ -334,9 +380,9 @@ lane_reap(void)
 			continue;
 		}
 		if (r->child.out != -1)
-			run_read(r, r->child.out);
+			run_read(r, r->child.out, 1);
 		if (r->child.err != -1)
-			run_read(r, r->child.err);
+			run_read(r, r->child.err, 1);
 		run_signal(r, SIGKILL);
 		if (waitpid(r->child.pid, &wstatus, 0) == -1)
 			wstatus = 0xff00;
@@ -347,23 +393,31 @@ lane_reap(void)
 	return ended;
 }
 
-/* The API marks a look-up it stopped waiting for: nobody wants the answer now. */
+/*
+ * The API marks a look-up it stopped waiting for: nobody wants the answer
+ * now.  Nor when the row is gone (deleted by hand, or pruned).
+ */
 void
 lane_check_abandoned(void)
 {
 	struct lookup	 l;
 	size_t		 i;
+	int		 rc;
 
 	for (i = 0; i < nruns; i++) {
 		if (runs[i]->abandoned)
 			continue;
-		if (store_lookup_get(db, runs[i]->claim.id, &l) == -1)
+		if ((rc = store_lookup_get(db, runs[i]->claim.id, &l)) == -1) {
+			log_warnx(runs[i]->tag, "look-up: %s", store_errmsg(db));
 			continue;
-		free(l.answer);
-		if (strcmp(l.status, "running") != 0) {
+		}
+		if (rc == 0 || strcmp(l.status, "running") != 0) {
+			log_info(runs[i]->tag, "%s: stopping", rc == 0 ?
+			    "its row is gone" : "ended without us");
 			runs[i]->abandoned = 1;
 			run_stop(runs[i]);
 		}
+		free(l.answer);
 	}
 }
 
@@ -385,7 +439,8 @@ lane_timers(void)
 		}
 	}
 	if (now >= next_prune) {
-		if ((n = store_lookup_prune(db, (int64_t)time(NULL), CACHE_KEEP)) == -1)
+		if ((n = store_lookup_prune(db, (int64_t)time(NULL), CACHE_KEEP,
+		    CACHE_BYTES)) == -1)
 			log_warnx(NULL, "look-up prune: %s", store_errmsg(db));
 		else if (n > 0)
 			log_debug(NULL, "pruned %d look-up(s)", n);

@@ -1,4 +1,13 @@
 /* lookup.c: look-ups (search, trending, info): yt-dlp's argv, and its JSON made into answers. */
+/*
+ * yt-dlp's JSON is parsed as it arrives (jsonin.c); what is left for the end,
+ * picking fields and sorting formats, is linear or n log n in the formats,
+ * and the answer is written into its text format by format.  What it copies is
+ * bounded: each string (LOOKUP_TEXT_MAX, LOOKUP_NAME_MAX, LOOKUP_URL_MAX),
+ * the formats (LOOKUP_FORMATS_MAX, and as many as fit LOOKUP_ANSWER_MAX),
+ * and the answer itself.
+ */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +17,10 @@
 #include <json-c/json.h>
 
 #include "lookup.h"
+#include "util.h"
 
 #define DESCRIPTION_MAX	500	/* characters of the description /api/info keeps */
+#define JSON_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 static int
 is_http_url(const char *s)
@@ -135,11 +146,22 @@ get_num(struct json_object *o, const char *key, double *out)
 	return 1;
 }
 
-/* A copy of a string field, or JSON null: nothing is invented. */
+/* Free text (a title, a name): cut to max bytes; JSON null when absent. */
 static struct json_object *
-str_or_null(const char *s)
+text_or_null(const char *s, size_t max)
 {
-	return s != NULL ? json_object_new_string(s) : NULL;
+	return s != NULL ? json_object_new_string_len(s, (int)util_utf8_len(s, max)) :
+	    NULL;
+}
+
+/*
+ * An identifier, a code or a URL: one longer than max is of no use cut,
+ * so it is null, as an absent one.  Nothing is invented.
+ */
+static struct json_object *
+name_or_null(const char *s, size_t max)
+{
+	return s != NULL && strlen(s) <= max ? json_object_new_string(s) : NULL;
 }
 
 /* A JSON number as a whole number, when it is one a int64_t can hold. */
@@ -205,10 +227,13 @@ add_common(struct json_object *out, struct json_object *e)
 	char		 dur[32];
 	double		 d;
 
-	json_object_object_add(out, "id", str_or_null(get_str(e, "id")));
-	json_object_object_add(out, "title", str_or_null(get_str(e, "title")));
-	json_object_object_add(out, "url", str_or_null(url_of(e)));
-	json_object_object_add(out, "thumbnail", str_or_null(thumbnail_of(e)));
+	json_object_object_add(out, "id", name_or_null(get_str(e, "id"),
+	    LOOKUP_NAME_MAX));
+	json_object_object_add(out, "title", text_or_null(get_str(e, "title"),
+	    LOOKUP_TEXT_MAX));
+	json_object_object_add(out, "url", name_or_null(url_of(e), LOOKUP_URL_MAX));
+	json_object_object_add(out, "thumbnail", name_or_null(thumbnail_of(e),
+	    LOOKUP_URL_MAX));
 	if (get_num(e, "duration", &d)) {
 		json_object_object_add(out, "duration", json_object_new_double(d));
 		lookup_duration_format(d, dur, sizeof(dur));
@@ -220,7 +245,8 @@ add_common(struct json_object *out, struct json_object *e)
 	}
 	if ((uploader = get_str(e, "uploader")) == NULL)
 		uploader = get_str(e, "channel");
-	json_object_object_add(out, "uploader", str_or_null(uploader));
+	json_object_object_add(out, "uploader", text_or_null(uploader,
+	    LOOKUP_TEXT_MAX));
 	json_object_object_add(out, "view_count", int_or_null(e, "view_count"));
 }
 
@@ -267,52 +293,62 @@ format_class(struct json_object *f)
 	return hv && ha ? 0 : hv ? 1 : ha ? 2 : 3;
 }
 
-static double
-format_rank(struct json_object *f)
-{
-	double	 d;
+/* A format with what it is sorted by, read once. */
+struct fmt {
+	struct json_object	*f;
+	const char		*id;
+	size_t			 pos;	/* in yt-dlp's list */
+	int			 cls;
+	double			 rank;	/* height; for audio abr, else tbr */
+	double			 tbr;
+};
 
-	if (format_class(f) == 2)
-		return get_num(f, "abr", &d) || get_num(f, "tbr", &d) ? d : 0;
-	return get_num(f, "height", &d) ? d : 0;
-}
-
+/* By format_id, then yt-dlp's order: the first of each id comes first. */
 static int
-format_cmp(const void *pa, const void *pb)
+fmt_by_id(const void *pa, const void *pb)
 {
-	struct json_object	*a = *(struct json_object *const *)pa;
-	struct json_object	*b = *(struct json_object *const *)pb;
-	int			 ca = format_class(a), cb = format_class(b);
-	double			 ra, rb, ta = 0, tb = 0;
+	const struct fmt	*a = pa, *b = pb;
+	int			 c = strcmp(a->id, b->id);
 
-	if (ca != cb)
-		return ca - cb;
-	ra = format_rank(a);
-	rb = format_rank(b);
-	if (ra != rb)
-		return ra < rb ? 1 : -1;
-	/* Same height: the higher bitrate first. */
-	(void)get_num(a, "tbr", &ta);
-	(void)get_num(b, "tbr", &tb);
-	return ta < tb ? 1 : ta > tb ? -1 : 0;
+	if (c != 0)
+		return c;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
-static struct json_object *
-format_out(struct json_object *f)
+/* Video+audio, video, audio; the highest first; ties keep yt-dlp's order. */
+static int
+fmt_by_quality(const void *pa, const void *pb)
 {
-	struct json_object	*o;
+	const struct fmt	*a = pa, *b = pb;
+
+	if (a->cls != b->cls)
+		return a->cls - b->cls;
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? 1 : -1;
+	/* Same height: the higher bitrate first. */
+	if (a->tbr != b->tbr)
+		return a->tbr < b->tbr ? 1 : -1;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/* Sets every key of o, each time: one object serves for every format. */
+static void
+format_out(const struct fmt *x, struct json_object *o)
+{
+	struct json_object	*f = x->f;
 	const char		*res;
 	char			 buf[64], size[32];
 	double			 w, h;
 	int64_t			 isize;
-	int			 cls = format_class(f), have_size;
+	int			 have_size;
 
-	if ((o = json_object_new_object()) == NULL)
-		return NULL;
-	json_object_object_add(o, "format_id", str_or_null(get_str(f, "format_id")));
-	json_object_object_add(o, "format_note", str_or_null(get_str(f, "format_note")));
-	json_object_object_add(o, "ext", str_or_null(get_str(f, "ext")));
-	json_object_object_add(o, "protocol", str_or_null(get_str(f, "protocol")));
+	json_object_object_add(o, "format_id", json_object_new_string(x->id));
+	json_object_object_add(o, "format_note", text_or_null(get_str(f,
+	    "format_note"), LOOKUP_NAME_MAX));
+	json_object_object_add(o, "ext", name_or_null(get_str(f, "ext"),
+	    LOOKUP_NAME_MAX));
+	json_object_object_add(o, "protocol", name_or_null(get_str(f, "protocol"),
+	    LOOKUP_NAME_MAX));
 	json_object_object_add(o, "width", int_or_null(f, "width"));
 	json_object_object_add(o, "height", int_or_null(f, "height"));
 	json_object_object_add(o, "fps", get_num(f, "fps", &w) ?
@@ -325,52 +361,92 @@ format_out(struct json_object *f)
 		lookup_size_format((double)isize, size, sizeof(size));
 	json_object_object_add(o, "filesize_formatted", have_size ?
 	    json_object_new_string(size) : NULL);
-	json_object_object_add(o, "vcodec", str_or_null(get_str(f, "vcodec")));
-	json_object_object_add(o, "acodec", str_or_null(get_str(f, "acodec")));
-	json_object_object_add(o, "has_audio", json_object_new_boolean(cls == 0 || cls == 2));
-	json_object_object_add(o, "has_video", json_object_new_boolean(cls == 0 || cls == 1));
+	json_object_object_add(o, "vcodec", name_or_null(get_str(f, "vcodec"),
+	    LOOKUP_NAME_MAX));
+	json_object_object_add(o, "acodec", name_or_null(get_str(f, "acodec"),
+	    LOOKUP_NAME_MAX));
+	json_object_object_add(o, "has_audio",
+	    json_object_new_boolean(x->cls == 0 || x->cls == 2));
+	json_object_object_add(o, "has_video",
+	    json_object_new_boolean(x->cls == 0 || x->cls == 1));
 	if ((res = get_str(f, "resolution")) == NULL) {
 		if (get_num(f, "width", &w) && get_num(f, "height", &h)) {
 			snprintf(buf, sizeof(buf), "%.0fx%.0f", w, h);
 			res = buf;
-		} else if (cls == 2)
+		} else if (x->cls == 2)
 			res = "audio only";
 	}
-	json_object_object_add(o, "resolution", str_or_null(res));
-	return o;
+	json_object_object_add(o, "resolution", name_or_null(res, LOOKUP_NAME_MAX));
 }
 
-/* Formats unique by format_id, sorted: video+audio, video, audio; best first. */
-static struct json_object *
-formats_of(struct json_object *root)
+/*
+ * Formats unique by format_id (the first wins), sorted: video+audio, video,
+ * audio; best first.  n log n: a manifest may list tens of thousands.  At
+ * most LOOKUP_FORMATS_MAX, and only as many as fit in budget bytes: the
+ * worst go.  A format without an id, or with one over LOOKUP_NAME_MAX,
+ * cannot be asked for, and is left out.  Written to f as a JSON array, each
+ * format as json-c makes it.
+ */
+static int
+formats_write(struct json_object *root, size_t budget, FILE *f)
 {
-	struct json_object	*in, *out, *f, **v = NULL;
-	const char		*id;
-	size_t			 i, j, n, k = 0;
+	struct json_object	*in, *o = NULL;
+	struct fmt		*v = NULL;
+	const char		*id, *js;
+	size_t			 i, n, k = 0, m = 0, used = 2, len;
+	double			 d;
+	int			 rc = -1;
 
-	if ((out = json_object_new_array()) == NULL)
-		return NULL;
 	in = get(root, "formats");
-	if (in == NULL || !json_object_is_type(in, json_type_array))
-		return out;
-	n = json_object_array_length(in);
-	if (n == 0 || (v = calloc(n, sizeof(*v))) == NULL)
-		return out;
+	n = in != NULL && json_object_is_type(in, json_type_array) ?
+	    json_object_array_length(in) : 0;
+	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL)
+		goto fail;
 	for (i = 0; i < n; i++) {
-		f = json_object_array_get_idx(in, i);
-		if ((id = get_str(f, "format_id")) == NULL)
+		v[k].f = json_object_array_get_idx(in, i);
+		if ((id = get_str(v[k].f, "format_id")) == NULL ||
+		    strlen(id) > LOOKUP_NAME_MAX)
 			continue;
-		for (j = 0; j < k; j++)
-			if (strcmp(get_str(v[j], "format_id"), id) == 0)
-				break;
-		if (j == k)
-			v[k++] = f;
+		v[k].id = id;
+		v[k++].pos = i;
 	}
-	qsort(v, k, sizeof(*v), format_cmp);
-	for (i = 0; i < k; i++)
-		json_object_array_add(out, format_out(v[i]));
+	if (k > 0)
+		qsort(v, k, sizeof(*v), fmt_by_id);
+	for (i = 0; i < k; i++) {
+		if (m > 0 && strcmp(v[m - 1].id, v[i].id) == 0)
+			continue;
+		v[m] = v[i];
+		v[m].cls = format_class(v[m].f);
+		if (v[m].cls == 2)
+			v[m].rank = get_num(v[m].f, "abr", &d) ||
+			    get_num(v[m].f, "tbr", &d) ? d : 0;
+		else
+			v[m].rank = get_num(v[m].f, "height", &d) ? d : 0;
+		v[m].tbr = get_num(v[m].f, "tbr", &d) ? d : 0;
+		m++;
+	}
+	if (m > 0)
+		qsort(v, m, sizeof(*v), fmt_by_quality);
+	if ((o = json_object_new_object()) == NULL || fputc('[', f) == EOF)
+		goto fail;
+	for (i = 0; i < m && i < LOOKUP_FORMATS_MAX; i++) {
+		format_out(&v[i], o);
+		if ((js = json_object_to_json_string_ext(o, JSON_FLAGS)) == NULL)
+			goto fail;
+		len = strlen(js);
+		if (used + len + 1 > budget)
+			break;
+		if ((i > 0 && fputc(',', f) == EOF) || fwrite(js, 1, len, f) != len)
+			goto fail;
+		used += len + 1;
+	}
+	if (fputc(']', f) == EOF)
+		goto fail;
+	rc = 0;
+fail:
+	json_object_put(o);
 	free(v);
-	return out;
+	return rc;
 }
 
 /* The first DESCRIPTION_MAX characters (not bytes: a cut never splits UTF-8). */
@@ -392,42 +468,91 @@ description_of(struct json_object *root)
 }
 
 /*
- * yt-dlp's -J output as our answer: the results array for search and
- * trending, the info object for info.  Returns a malloc'd JSON string.
+ * yt-dlp's -J output, parsed (NULL: it was not JSON), as our answer: the
+ * results array for search and trending, the info object for info.  Returns
+ * a malloc'd JSON string of at most LOOKUP_ANSWER_MAX bytes, or NULL and why
+ * in err.
  */
+char *
+lookup_answer_of(struct json_object *root, const char *kind, int max_results,
+    char *err, size_t errlen)
+{
+	struct json_object	*out = NULL;
+	const char		*js;
+	FILE			*f = NULL;
+	size_t			 len, slen = 0;
+	char			*s = NULL;
+	int			 info = strcmp(kind, "info") == 0;
+
+	err[0] = '\0';
+	if (root == NULL || !json_object_is_type(root, json_type_object)) {
+		snprintf(err, errlen, "yt-dlp's answer was not a JSON object");
+		goto fail;
+	}
+	if (info) {
+		if ((out = json_object_new_object()) == NULL)
+			goto fail;
+		add_common(out, root);
+		json_object_object_add(out, "description", description_of(root));
+	} else if ((out = results_of(root, max_results)) == NULL)
+		goto fail;
+	if ((js = json_object_to_json_string_ext(out, JSON_FLAGS)) == NULL ||
+	    (f = open_memstream(&s, &slen)) == NULL)
+		goto fail;
+	len = strlen(js);
+	if (!info) {
+		if (fwrite(js, 1, len, f) != len)
+			goto fail;
+	} else {
+		/*
+		 * "{...}" less its "}", then the formats, which get what the
+		 * rest leaves of the answer's bytes.
+		 */
+		if (fwrite(js, 1, len - 1, f) != len - 1 ||
+		    fputs(",\"formats\":", f) == EOF ||
+		    formats_write(root, len + 12 < LOOKUP_ANSWER_MAX ?
+		    LOOKUP_ANSWER_MAX - len - 12 : 0, f) == -1 ||
+		    fputc('}', f) == EOF)
+			goto fail;
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		goto fail;
+	}
+	f = NULL;
+	if (slen > LOOKUP_ANSWER_MAX) {
+		snprintf(err, errlen, "The answer would be larger than %d KiB",
+		    LOOKUP_ANSWER_MAX >> 10);
+		goto fail;
+	}
+	json_object_put(out);
+	return s;
+fail:
+	if (f != NULL)
+		fclose(f);
+	free(s);
+	if (err[0] == '\0')
+		snprintf(err, errlen, "could not read yt-dlp's answer");
+	json_object_put(out);
+	return NULL;
+}
+
+/* The whole of yt-dlp's output at once (tests, fuzzers): parsed, answered, freed. */
 char *
 lookup_answer(const char *kind, int max_results, const char *json, size_t len,
     char *err, size_t errlen)
 {
 	struct json_tokener	*tok;
-	struct json_object	*root = NULL, *out = NULL;
-	char			*s = NULL;
+	struct json_object	*root;
+	char			*s;
 
-	err[0] = '\0';
-	if ((tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH)) == NULL)
-		goto fail;
+	if (len > INT_MAX || (tok = json_tokener_new()) == NULL) {
+		snprintf(err, errlen, "could not read yt-dlp's answer");
+		return NULL;
+	}
 	root = json_tokener_parse_ex(tok, json, (int)len);
 	json_tokener_free(tok);
-	if (root == NULL || !json_object_is_type(root, json_type_object)) {
-		snprintf(err, errlen, "yt-dlp's answer was not a JSON object");
-		goto fail;
-	}
-	if (strcmp(kind, "info") == 0) {
-		if ((out = json_object_new_object()) == NULL)
-			goto fail;
-		add_common(out, root);
-		json_object_object_add(out, "description", description_of(root));
-		json_object_object_add(out, "formats", formats_of(root));
-	} else if ((out = results_of(root, max_results)) == NULL)
-		goto fail;
-	s = strdup(json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
-	if (s == NULL)
-		snprintf(err, errlen, "out of memory");
-fail:
-	if (s == NULL && err[0] == '\0')
-		snprintf(err, errlen, "could not read yt-dlp's answer");
+	s = lookup_answer_of(root, kind, max_results, err, errlen);
 	json_object_put(root);
-	json_object_put(out);
 	return s;
 }

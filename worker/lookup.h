@@ -6,6 +6,15 @@
 
 #define LOOKUP_ARGV_MAX	24
 
+/* What an answer holds at most (docs/api.md, Limits). */
+#define LOOKUP_ANSWER_MAX	(1 << 20)	/* bytes of JSON, as stored */
+#define LOOKUP_FORMATS_MAX	1000		/* formats of an info answer */
+#define LOOKUP_TEXT_MAX		1024	/* bytes of a title or an uploader: cut */
+#define LOOKUP_NAME_MAX		256	/* bytes of an id, a codec...: else null */
+#define LOOKUP_URL_MAX		2048	/* bytes of a URL: else null */
+
+struct json_object;
+
 struct lookup_argv {
 	const char	*argv[LOOKUP_ARGV_MAX];
 	size_t		 argc;
@@ -17,6 +26,8 @@ int	 lookup_is_url(const char *kind, const char *query);
 int	 lookup_build_argv(const char *ytdlp, const char *search_prefix,
 	    const char *kind, const char *query, int max_results,
 	    struct lookup_argv *);
+char	*lookup_answer_of(struct json_object *root, const char *kind,
+	    int max_results, char *err, size_t errlen);
 char	*lookup_answer(const char *kind, int max_results, const char *json,
 	    size_t len, char *err, size_t errlen);
 void	 lookup_duration_format(double secs, char *buf, size_t len);

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "dbwatch.h"
 #include "job.h"
+#include "jsonin.h"
 #include "lane.h"
 #include "log.h"
 #include "privdrop.h"
@@ -34,6 +35,7 @@
 #define LEASE_SECS	60
 #define MAX_ATTEMPTS	3	/* crash re-queues before a task is failed */
 #define VERSION_MS	15000	/* yt-dlp --version may be slow on a cold cache */
+#define SWEEP_VALUES	20000	/* JSON values freed a turn: a few ms */
 
 static int	 sigpipe_fds[2] = { -1, -1 };
 
@@ -303,7 +305,7 @@ main(int argc, char *argv[])
 	ssize_t		 n, k;
 	size_t		 nfd, njfd;
 	int		 ch, lockfd, stopping = 0, children, claims, rc, hup;
-	int		 watchfd, woken, rechecks = 0;
+	int		 watchfd, woken, rechecks = 0, sweeping = 0;
 
 	log_init("offlinetube-worker");
 	privdrop_umask();
@@ -384,7 +386,7 @@ main(int argc, char *argv[])
 		pfd[1].revents = 0;
 		njfd = jobs_pollfds(pfd + 2, 64);
 		nfd = 2 + njfd + lane_pollfds(pfd + 2 + njfd, 16);
-		if (poll(pfd, nfd, rechecks > 0 ? RECHECK_MS : TICK_MS) == -1 &&
+		if (poll(pfd, nfd, rechecks > 0 || sweeping ? RECHECK_MS : TICK_MS) == -1 &&
 		    errno != EINTR) {
 			log_warnx(NULL, "poll: %s", strerror(errno));
 			break;
@@ -413,6 +415,8 @@ main(int argc, char *argv[])
 			claims = 1;	/* a slot is free */
 		jobs_timers();
 		lane_timers();
+		/* Answers' and listings' trees, a slice a turn; sooner while some are left. */
+		sweeping = jsonin_sweep(SWEEP_VALUES);
 		/* Our own commits do not move data_version: only the API's do. */
 		if ((rc = store_changed(db)) == 1) {
 			jobs_cancel_requested();
@@ -454,6 +458,7 @@ main(int argc, char *argv[])
 	log_info(NULL, "stopping %zu download(s)", jobs_count());
 	jobs_stop_all();
 	lane_stop_all();
+	(void)jsonin_sweep(SIZE_MAX);
 	/* Health says "not running" at once, not 15 s later. */
 	if (store_meta_set(db, "worker_heartbeat", "") == -1)
 		log_warnx(NULL, "heartbeat: %s", store_errmsg(db));

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "resolve.h"
 #include "store.h"
+#include "util.h"
 
 
 static const char *
@@ -28,6 +29,23 @@ copy(char *buf, size_t len, const char *s)
 	buf[0] = '\0';
 	if (s != NULL && strlen(s) < len)
 		memcpy(buf, s, strlen(s) + 1);
+}
+
+/*
+ * A title into buf, cut to fit (never inside a UTF-8 sequence): a cut title
+ * still names the video.  "" when there is none.
+ */
+static void
+copy_title(char *buf, size_t len, const char *s)
+{
+	size_t	 n;
+
+	buf[0] = '\0';
+	if (s == NULL || len == 0)
+		return;
+	n = util_utf8_len(s, len - 1);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
 }
 
 static int
@@ -65,6 +83,7 @@ resolve_playlist(struct store *db, const struct task_claim *c,
 	struct task_new	 t;
 	uuid_t		 u;
 	char		 pid[STORE_ID_LEN], id[STORE_ID_LEN];
+	char		 title[sizeof(r->title)];
 	const char	*url;
 	size_t		 i, n;
 	int		 index = 0, total = 0;
@@ -97,7 +116,7 @@ resolve_playlist(struct store *db, const struct task_claim *c,
 		index++;
 		if (index == 1) {
 			copy(r->url, sizeof(r->url), url);
-			copy(r->title, sizeof(r->title), str(e, "title"));
+			copy_title(r->title, sizeof(r->title), str(e, "title"));
 			if (store_task_set_playlist(db, c->id, pid, 1, total,
 			    url) != 1)
 				goto dberr_rollback;
@@ -112,7 +131,9 @@ resolve_playlist(struct store *db, const struct task_claim *c,
 		t.quality = c->quality;
 		t.format_id = c->format_id[0] != '\0' ? c->format_id : NULL;
 		t.audio_format = c->audio_format;
-		t.title = str(e, "title");
+		/* A task row holds what the first entry's would: a bounded title. */
+		copy_title(title, sizeof(title), str(e, "title"));
+		t.title = title;
 		t.playlist_id = pid;
 		t.playlist_index = index;
 		t.playlist_total = total;
@@ -137,40 +158,31 @@ dberr:
 }
 
 /*
- * Reads yt-dlp's -J answer for a claimed task.  A playlist is expanded into
- * tasks (see above) and r->url is its first entry; a single video keeps the
- * URL and, when the answer lists formats, the download can load it instead
- * of extracting the page a second time.
+ * Reads yt-dlp's -J answer for a claimed task, as parsed (NULL: none).  A
+ * playlist is expanded into tasks (see above) and r->url is its first entry;
+ * a single video keeps the URL and, when the answer lists formats, the
+ * download can load it instead of extracting the page a second time.
  */
 int
-resolve_apply(struct store *db, const struct task_claim *c, const char *json,
-    size_t len, struct resolved *r, char *err, size_t errlen)
+resolve_apply(struct store *db, const struct task_claim *c,
+    struct json_object *o, struct resolved *r, char *err, size_t errlen)
 {
-	struct json_tokener	*tok = NULL;
-	struct json_object	*o = NULL, *entries, *v;
+	struct json_object	*entries, *v;
 	const char		*type;
-	int			 rc = -1;
 
 	memset(r, 0, sizeof(*r));
 	r->total = 1;
-	if (len > 0x7fffffff || (tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH)) == NULL) {
-		snprintf(err, errlen, "yt-dlp's answer is too large");
-		goto fail;
-	}
-	o = json_tokener_parse_ex(tok, json, (int)len);
 	if (o == NULL || !json_object_is_type(o, json_type_object)) {
 		snprintf(err, errlen, "yt-dlp gave no information for this URL");
-		goto fail;
+		return -1;
 	}
 	type = str(o, "_type");
 	if (type != NULL && strcmp(type, "playlist") == 0 &&
 	    json_object_object_get_ex(o, "entries", &entries) &&
-	    json_object_is_type(entries, json_type_array)) {
-		rc = resolve_playlist(db, c, entries, r, err, errlen);
-		goto fail;
-	}
+	    json_object_is_type(entries, json_type_array))
+		return resolve_playlist(db, c, entries, r, err, errlen);
 	copy(r->url, sizeof(r->url), c->url);
-	copy(r->title, sizeof(r->title), str(o, "title"));
+	copy_title(r->title, sizeof(r->title), str(o, "title"));
 	if (is_http(str(o, "thumbnail")))
 		copy(r->thumbnail, sizeof(r->thumbnail), str(o, "thumbnail"));
 	r->has_formats = (type == NULL || strcmp(type, "video") == 0) &&
@@ -180,10 +192,5 @@ resolve_apply(struct store *db, const struct task_claim *c, const char *json,
 	if (!r->has_formats && (type == NULL || strcmp(type, "video") == 0) &&
 	    str(o, "url") != NULL)
 		r->has_formats = 1;
-	rc = 0;
-fail:
-	json_object_put(o);
-	if (tok != NULL)
-		json_tokener_free(tok);
-	return rc;
+	return 0;
 }

@@ -7,6 +7,7 @@
 #include "store.h"
 
 #define RESOLVE_ENTRIES_MAX	5000	/* a longer playlist is cut, with a log line */
+#define RESOLVE_TITLE_MAX	1023	/* bytes of a title: a longer one is cut */
 
 struct json_object;
 
@@ -14,7 +15,7 @@ struct resolved {
 	int	 playlist;			/* the URL was a playlist */
 	int	 total;				/* its entries */
 	char	 url[STORE_URL_MAX + 1];	/* what the download fetches */
-	char	 title[1024];			/* "" when unknown */
+	char	 title[RESOLVE_TITLE_MAX + 1];	/* "" when unknown */
 	char	 thumbnail[STORE_URL_MAX + 1];	/* remote URL, "" when unknown */
 	int	 has_formats;			/* the JSON can be loaded by the download */
 };
@@ -23,9 +24,9 @@ struct resolved {
 int	 resolve_playlist(struct store *, const struct task_claim *,
 	    struct json_object *entries, struct resolved *,
 	    char *err, size_t errlen);
-/* json: a -J answer. */
+/* o: a -J answer, parsed; NULL when it was not JSON. */
 int	 resolve_apply(struct store *, const struct task_claim *,
-	    const char *json, size_t len, struct resolved *,
+	    struct json_object *o, struct resolved *,
 	    char *err, size_t errlen);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util.h"
 #include "ytdlp.h"
 
 #define ERROR_MAX	500	/* bytes of yt-dlp's message kept in error_message */
@@ -225,14 +226,7 @@ skip_ansi(const char *s, const char *end)
 static void
 utf8_cut(char *s, size_t max)
 {
-	size_t	 n = strlen(s);
-
-	if (n <= max)
-		return;
-	n = max;
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	s[n] = '\0';
+	s[util_utf8_len(s, max)] = '\0';
 }
 
 static char ytdlp_version_str[64] = "unknown";

@@ -1,4 +1,4 @@
-/* test_resolve.c: a playlist's entries become tasks, and what is resolved says nothing it did not learn. */
+/* test_resolve.c: a playlist's entries become tasks, with what the rows may hold, and nothing unlearnt. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +10,99 @@
 #include "store.h"
 #include "unit.h"
 
+static char	 dbpath[64];
+
+/* The longest title of the tasks listed, and how many. */
+struct titles {
+	size_t	 longest;
+	int	 rows;
+	int	 whole;		/* every title ends on a whole UTF-8 character */
+};
+
+static int
+titles_cb(void *arg, const struct store_task_row *row)
+{
+	struct titles		*t = arg;
+	struct json_object	*o, *v;
+	const char		*s;
+	size_t			 n;
+
+	o = json_tokener_parse(row->record);
+	if (json_object_object_get_ex(o, "title", &v) &&
+	    (s = json_object_get_string(v)) != NULL) {
+		n = strlen(s);
+		if (n > t->longest)
+			t->longest = n;
+		/* é is two bytes: a whole number of them, after "t". */
+		if (n > 0 && n % 2 != 1)
+			t->whole = 0;
+	}
+	json_object_put(o);
+	t->rows++;
+	return 0;
+}
+
+/*
+ * A listing's titles go into task rows, and a listing may carry titles of
+ * any length: entry 1's is the claimed task's, the others are inserted;
+ * all are cut to RESOLVE_TITLE_MAX bytes, on a character.
+ */
+static void
+test_playlist_titles_are_cut_to_what_a_row_holds(void)
+{
+	struct store		*s;
+	struct task_new		 t;
+	struct task_claim	 c;
+	struct resolved		 r;
+	struct json_object	*entries, *e;
+	struct titles		 seen;
+	char			 err[256], *title, url[64];
+	size_t			 i;
+	int			 k;
+
+	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	if (s == NULL)
+		return;
+	memset(&t, 0, sizeof(t));
+	t.id = "00000000-0000-4000-8000-00000000000a";
+	t.url = "http://example.com/list";
+	t.download_type = "video";
+	t.quality = "best";
+	t.audio_format = "m4a";
+	CHECK(store_task_insert(s, &t, NULL, NULL) == 0);
+	CHECK(store_task_claim(s, 1, 99999999999LL, &c) == 1);
+	if ((title = malloc(60002)) == NULL)
+		return;
+	title[0] = 't';
+	for (i = 0; i < 30000; i++)
+		memcpy(title + 1 + 2 * i, "\xc3\xa9", 2);
+	title[60001] = '\0';
+	entries = json_object_new_array();
+	for (k = 0; k < 3; k++) {
+		e = json_object_new_object();
+		snprintf(url, sizeof(url), "http://example.com/v%d", k);
+		json_object_object_add(e, "url", json_object_new_string(url));
+		json_object_object_add(e, "title", json_object_new_string(title));
+		json_object_array_add(entries, e);
+	}
+	free(title);
+	CHECK(resolve_playlist(s, &c, entries, &r, err, sizeof(err)) == 0);
+	CHECK(r.total == 3);
+	CHECK(strlen(r.title) == RESOLVE_TITLE_MAX);
+	memset(&seen, 0, sizeof(seen));
+	seen.whole = 1;
+	CHECK(store_task_list(s, NULL, 0, 100, 0, titles_cb, &seen) == 0);
+	CHECK(seen.rows == 3);
+	CHECK(seen.longest == RESOLVE_TITLE_MAX);
+	CHECK(seen.whole);
+	json_object_put(entries);
+	store_close(s);
+}
+
 #define ID	"00000000-0000-4000-8000-0000000000a1"
 
 static void
-test_a_playlist_resolves_to_its_first_entry_and_nothing_else(const char *dbpath)
+test_a_playlist_resolves_to_its_first_entry_and_nothing_else(const char *path)
 {
 	struct task_new		 t;
 	struct task_claim	 c;
@@ -22,7 +111,7 @@ test_a_playlist_resolves_to_its_first_entry_and_nothing_else(const char *dbpath)
 	struct json_object	*entries;
 	char			 err[256];
 
-	if ((s = store_open(dbpath, err, sizeof(err))) == NULL) {
+	if ((s = store_open(path, err, sizeof(err))) == NULL) {
 		CHECK(s != NULL);
 		return;
 	}
@@ -49,19 +138,28 @@ test_a_playlist_resolves_to_its_first_entry_and_nothing_else(const char *dbpath)
 	store_close(s);
 }
 
+
 int
 main(void)
 {
-	char	 dir[] = "/tmp/ot-resolve-XXXXXX", db[96], p[128];
+	char	 dir[] = "/tmp/ot-resolve-XXXXXX";
+	char	 p[128], first[96];
 
 	if (mkdtemp(dir) == NULL)
 		return 2;
-	snprintf(db, sizeof(db), "%s/t.db", dir);
-	test_a_playlist_resolves_to_its_first_entry_and_nothing_else(db);
-	unlink(db);
-	snprintf(p, sizeof(p), "%s-wal", db);
+	snprintf(dbpath, sizeof(dbpath), "%s/t.db", dir);
+	test_playlist_titles_are_cut_to_what_a_row_holds();
+	snprintf(first, sizeof(first), "%s/first.db", dir);
+	test_a_playlist_resolves_to_its_first_entry_and_nothing_else(first);
+	unlink(first);
+	snprintf(p, sizeof(p), "%s-wal", first);
 	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", db);
+	snprintf(p, sizeof(p), "%s-shm", first);
+	unlink(p);
+	unlink(dbpath);
+	snprintf(p, sizeof(p), "%s-wal", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", dbpath);
 	unlink(p);
 	rmdir(dir);
 	return unit_done("test_resolve");

@@ -320,7 +320,7 @@ test_lookups_dedupe_cache_and_prune(void)
 	free(l.answer);
 	/* Expired: not an answer any more, and pruned. */
 	CHECK(store_lookup_find(s, "search", "cats", "ytsearch", 5, 1600, &l) == 0);
-	CHECK(store_lookup_prune(s, 1600, 100) == 1);
+	CHECK(store_lookup_prune(s, 1600, 100, 1 << 30) == 1);
 	CHECK(store_lookup_get(s, id, &l) == 0);
 	/* However many fresh answers, the cache keeps only the newest. */
 	for (i = 0; i < 10; i++) {
@@ -331,7 +331,7 @@ test_lookups_dedupe_cache_and_prune(void)
 		CHECK(store_lookup_claim(s, 7, &c) == 1);
 		CHECK(store_lookup_finish(s, id, "[]", 999999) == 1);
 	}
-	CHECK(store_lookup_prune(s, 2000, 4) == 6);
+	CHECK(store_lookup_prune(s, 2000, 4, 1 << 30) == 6);
 	CHECK(store_lookup_find(s, "search", "q9", "ytsearch", 5, 2000, &l) == 1);
 	free(l.answer);
 	CHECK(store_lookup_find(s, "search", "q0", "ytsearch", 5, 2000, &l) == 0);
@@ -368,6 +368,93 @@ test_lookups_under_another_search_prefix_are_another_question(void)
 	store_close(s);
 }
 
+/* A finished look-up with an answer of n bytes; returns its id. */
+static long long
+answered(struct store *s, const char *q, size_t n)
+{
+	struct lookup_claim	 c;
+	long long		 id = 0;
+	char			*a;
+
+	if ((a = malloc(n + 1)) == NULL)
+		return 0;
+	memset(a, 'x', n);
+	a[n] = '\0';
+	CHECK(store_lookup_insert(s, "search", q, "ytsearch", 5, 1000, &id) == 1);
+	CHECK(store_lookup_claim(s, 7, &c) == 1 && c.id == id);
+	CHECK(store_lookup_finish(s, id, a, 999999) == 1);
+	free(a);
+	return id;
+}
+
+/*
+ * A row that is not there (never was, or pruned while a worker ran it)
+ * leaves the caller's struct empty, whatever it held: the worker used to
+ * free and read what its stack held instead.
+ */
+static void
+test_a_lookup_not_found_leaves_the_struct_empty(void)
+{
+	struct store	*s;
+	struct lookup	 l;
+	char		 err[256];
+	long long	 id, id2;
+
+	s = store_open(dbpath, err, sizeof(err));
+	id = answered(s, "pruned", 10);
+	CHECK(store_lookup_prune(s, 0, 0, 1 << 30) >= 1);
+	memset(&l, 0xa5, sizeof(l));
+	CHECK(store_lookup_get(s, id, &l) == 0);
+	CHECK(l.answer == NULL);
+	CHECK(l.status[0] == '\0');
+	CHECK(l.id == 0 && l.error[0] == '\0' && l.error_status == 0);
+	free(l.answer);
+	memset(&l, 0xa5, sizeof(l));
+	CHECK(store_lookup_find(s, "search", "pruned", "ytsearch", 5, 1000, &l) == 0);
+	CHECK(l.answer == NULL && l.status[0] == '\0');
+	/* Losing the race to a live look-up sets no id either. */
+	CHECK(store_lookup_insert(s, "search", "live", "ytsearch", 5, 1000, &id) == 1);
+	id2 = -5;
+	CHECK(store_lookup_insert(s, "search", "live", "ytsearch", 5, 1000, &id2) == 0);
+	CHECK(id2 == 0);
+	CHECK(store_lookup_fail(s, id, 502, "done with") == 1);
+	store_close(s);
+}
+
+/* The cache keeps the newest answers whose sizes fit its budget; a live look-up stays. */
+static void
+test_the_cache_keeps_the_newest_answers_that_fit_its_bytes(void)
+{
+	struct store	*s;
+	struct lookup	 l;
+	char		 err[256], q[16];
+	long long	 ids[10], live;
+	int		 i;
+
+	s = store_open(dbpath, err, sizeof(err));
+	CHECK(store_lookup_prune(s, 0, 0, 0) >= 0);
+	for (i = 0; i < 10; i++) {
+		snprintf(q, sizeof(q), "b%d", i);
+		ids[i] = answered(s, q, 1000);
+	}
+	CHECK(store_lookup_insert(s, "search", "running", "ytsearch", 5, 1000,
+	    &live) == 1);
+	/* 3 x 1000 fit in 3500; the fourth newest and all older go. */
+	CHECK(store_lookup_prune(s, 0, 100, 3500) == 7);
+	for (i = 0; i < 10; i++) {
+		CHECK(store_lookup_get(s, ids[i], &l) == (i >= 7));
+		free(l.answer);
+	}
+	CHECK(store_lookup_get(s, live, &l) == 1);
+	CHECK_STR(l.status, "pending");
+	free(l.answer);
+	/* Within the budget, nothing goes. */
+	CHECK(store_lookup_prune(s, 0, 100, 3000) == 0);
+	CHECK(store_lookup_prune(s, 0, 100, 2999) == 1);
+	CHECK(store_lookup_fail(s, live, 502, "done with") == 1);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -384,6 +471,8 @@ main(void)
 	test_list_pages_newest_first_and_delete();
 	test_lookups_dedupe_cache_and_prune();
 	test_lookups_under_another_search_prefix_are_another_question();
+	test_a_lookup_not_found_leaves_the_struct_empty();
+	test_the_cache_keeps_the_newest_answers_that_fit_its_bytes();
 	unlink(dbpath);
 	{
 		char	 p[96];
