@@ -47,7 +47,6 @@ enum stmt {
 	STMT_TASK_LIST_STATUS,
 	STMT_TASK_LIST_OWNER,
 	STMT_TASK_LIST_OWNER_STATUS,
-	STMT_TASK_PENDING_COUNT,
 	STMT_TASK_CANCEL,
 	STMT_TASK_STATUS,
 	STMT_TASK_DELETE,
@@ -89,12 +88,23 @@ enum stmt {
 };
 
 static const char *const sqls[STMT__MAX] = {
+	/*
+	 * A pending task only while its owner has fewer than ?14 pending (NULL:
+	 * no cap): the count is read in the insert's own statement, under the
+	 * write lock, so no two inserts can both take the last place.  ?15 set:
+	 * the task is stored as an error with that message, and no cap applies.
+	 */
 	[STMT_TASK_INSERT] =
 	    "INSERT INTO tasks (id, url, download_type, quality, format_id, "
 	    "audio_format, title, thumbnail, is_playlist, playlist_id, "
-	    "playlist_index, playlist_total, created_at, updated_at, owner_key) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), coalesce(?8, ''), "
-	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12, ?13) RETURNING " TASK_COLS,
+	    "playlist_index, playlist_total, created_at, updated_at, owner_key, "
+	    "status, error_message) "
+	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), coalesce(?8, ''), "
+	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12, ?13, "
+	    "iif(?15 IS NULL, 'pending', 'error'), coalesce(?15, '') "
+	    "WHERE ?15 IS NOT NULL OR ?14 IS NULL OR coalesce((SELECT pending "
+	    "FROM owner_queue WHERE owner = coalesce(?13, 0)), 0) < ?14 "
+	    "RETURNING " TASK_COLS,
 	[STMT_TASK_GET] =
 	    "SELECT " TASK_COLS " FROM tasks WHERE id = ?1 " OWNED(2),
 	[STMT_TASK_FILE] =
@@ -111,10 +121,6 @@ static const char *const sqls[STMT__MAX] = {
 	[STMT_TASK_LIST_OWNER_STATUS] =
 	    "SELECT " TASK_COLS " FROM tasks WHERE owner_key = ?4 AND status = ?3 "
 	    "ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
-	/* Counts no further than the cap: a create costs the same however long the queue. */
-	[STMT_TASK_PENDING_COUNT] =
-	    "SELECT count(*) FROM (SELECT 1 FROM tasks WHERE owner_key IS ?1 "
-	    "AND status = 'pending' LIMIT ?2)",
 	[STMT_TASK_CANCEL] =
 	    "UPDATE tasks SET status = 'cancelled', speed = '', eta = '', "
 	    "updated_at = ?2 WHERE id = ?1 AND status IN " LIVE " " OWNED(3),
@@ -129,12 +135,24 @@ static const char *const sqls[STMT__MAX] = {
 	    "SELECT status, count(*) FROM tasks GROUP BY status",
 	[STMT_DATA_VERSION] =
 	    "PRAGMA data_version",
-	/* One statement, so two workers (or a restart racing itself) never claim twice. */
+	/*
+	 * One statement, so two workers (or a restart racing itself) never claim
+	 * twice.  Owners take turns (migration 006): of the owners with pending
+	 * tasks, the one with the fewest running, then the one served longest
+	 * ago, then the one whose oldest task is oldest; and that task.  Each
+	 * owner costs two probes of the index tasks_owner_status, however long
+	 * the queues (test_store.c reads the plan).
+	 */
 	[STMT_TASK_CLAIM] =
 	    "UPDATE tasks SET status = 'downloading', lease_pid = ?1, "
 	    "lease_until = ?2, attempts = attempts + 1, updated_at = ?3 "
-	    "WHERE seq = (SELECT seq FROM tasks WHERE status = 'pending' "
-	    "ORDER BY seq LIMIT 1) AND status = 'pending' "
+	    "WHERE seq = (SELECT next FROM (SELECT (SELECT t.seq FROM tasks AS t "
+	    "WHERE t.owner_key IS nullif(q.owner, 0) AND t.status = 'pending' "
+	    "ORDER BY t.seq LIMIT 1) AS next, (SELECT count(*) FROM tasks AS r "
+	    "WHERE r.owner_key IS nullif(q.owner, 0) AND r.status IN " RUNNING ") "
+	    "AS running, q.last_claim, q.owner FROM owner_queue AS q "
+	    "WHERE q.pending > 0) WHERE next IS NOT NULL "
+	    "ORDER BY running, last_claim, next LIMIT 1) AND status = 'pending' "
 	    "RETURNING id, coalesce(media_url, url), download_type, quality, "
 	    "coalesce(format_id, ''), audio_format, playlist_id IS NOT NULL, attempts, "
 	    "coalesce(owner_key, 0)",
@@ -556,11 +574,12 @@ row_emit(sqlite3_stmt *st, store_task_cb cb, void *arg)
 }
 
 /*
- * cb, when not NULL, is given the row as the insert wrote it: a read after
- * it could already see the worker's claim, and the contract says a new task
- * answers "pending".  The row is written by the first step, so with a cb
- * the insert runs in a transaction of its own: should cb fail, no task is
- * left behind that the caller will not answer for.
+ * 1: inserted; 0: refused, the owner has t->max_pending pending tasks
+ * already.  cb, when not NULL, is given the row as the insert wrote it: a
+ * read after it could already see the worker's claim, and the contract says
+ * a new task answers "pending".  The row is written by the first step, so
+ * with a cb the insert runs in a transaction of its own: should cb fail, no
+ * task is left behind that the caller will not answer for.
  */
 int
 store_task_insert(struct store *s, const struct task_new *t, store_task_cb cb,
@@ -568,7 +587,7 @@ store_task_insert(struct store *s, const struct task_new *t, store_task_cb cb,
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_INSERT];
 	char		 now[ISO_TIME_LEN];
-	int		 rc;
+	int		 rc, inserted = 0;
 
 	if (cb != NULL && store_begin(s) == -1)
 		return -1;
@@ -586,20 +605,25 @@ store_task_insert(struct store *s, const struct task_new *t, store_task_cb cb,
 	sqlite3_bind_int(st, 11, t->playlist_total > 0 ? t->playlist_total : 1);
 	bind_text(st, 12, now);
 	bind_owner(st, 13, t->owner);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW && cb != NULL &&
-	    row_emit(st, cb, arg) == -1)
-		rc = SQLITE_ERROR;
+	if (t->max_pending > 0)
+		sqlite3_bind_int(st, 14, t->max_pending);
+	bind_text(st, 15, t->error);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		inserted = 1;
+		if (cb != NULL && row_emit(st, cb, arg) == -1)
+			rc = SQLITE_ERROR;
+	}
 	/* This step ends the statement. */
 	if (rc == SQLITE_ROW)
 		rc = sqlite3_step(st);
 	stmt_done(st);
 	if (cb == NULL)
-		return rc == SQLITE_DONE ? 0 : -1;
+		return rc == SQLITE_DONE ? inserted : -1;
 	if (rc != SQLITE_DONE || store_commit(s) == -1) {
 		store_rollback(s);
 		return -1;
 	}
-	return 0;
+	return inserted;
 }
 
 /* 1: cb was given the task; 0: no such task for this owner; -1: an error, or cb's. */
@@ -819,6 +843,32 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 	if (rc != SQLITE_DONE)
 		return -1;
 	return found;
+}
+
+/* The claim's query plan, one step a line, for the tests: it must never scan tasks. */
+int
+store_task_claim_plan(struct store *s, char *buf, size_t len)
+{
+	sqlite3_stmt	*st = NULL;
+	char		 q[2048];
+	size_t		 n = 0;
+	int		 rc;
+
+	buf[0] = '\0';
+	if ((size_t)snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s",
+	    sqls[STMT_TASK_CLAIM]) >= sizeof(q) ||
+	    sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%s\n",
+		    (const char *)sqlite3_column_text(st, 3));
+	if (rc != SQLITE_DONE || n >= len)
+		goto fail;
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	return -1;
 }
 
 int
@@ -1153,22 +1203,6 @@ int
 store_lookup_recover(struct store *s)
 {
 	return stmt_exec(s, s->stmts[STMT_LOOKUP_RECOVER]);
-}
-
-/* How many of this owner's tasks wait to start, counting up to cap (owner 0: tasks without one). */
-int
-store_task_pending_count(struct store *s, long long owner, long long cap,
-    long long *n)
-{
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_PENDING_COUNT];
-	int		 rc;
-
-	bind_owner(st, 1, owner);
-	sqlite3_bind_int64(st, 2, cap);
-	rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	stmt_done(st);
-	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 /* 0: added; 1: the name or prefix is taken; -1: database error. */

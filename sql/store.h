@@ -27,6 +27,8 @@ struct task_new {
 	long long	 owner;		/* api_keys.id, 0: none */
 	int		 playlist_index;
 	int		 playlist_total;
+	int		 max_pending;	/* refused when the owner has this many pending; 0: no cap */
+	const char	*error;		/* not NULL: stored as an error with this message */
 };
 
 /* What the worker needs to run a task it has claimed. */
@@ -85,14 +87,13 @@ int	 store_task_delete(struct store *, const char *id, long long owner,
 	    char filename[STORE_FILENAME_MAX + 1]);
 int	 store_task_by_filename(struct store *, const char *filename,
 	    long long owner, char id[STORE_ID_LEN]);
-int	 store_task_pending_count(struct store *, long long owner, long long cap,
-	    long long *);
 int	 store_task_counts(struct store *, struct json_object *counts);
 
 /* Tasks, as the worker uses them. */
 int	 store_changed(struct store *);
 int	 store_task_claim(struct store *, long pid, int64_t lease_until,
 	    struct task_claim *);
+int	 store_task_claim_plan(struct store *, char *buf, size_t len);
 int	 store_task_status(struct store *, const char *id,
 	    char status[STORE_STATUS_LEN]);
 int	 store_task_progress(struct store *, const char *id, double progress,

@@ -839,7 +839,7 @@ job_listed(struct job *j)
 	int		 rc;
 
 	if (resolve_apply(db, &j->claim, j->out.data != NULL ? j->out.data : "",
-	    j->out.len, &r, err, sizeof(err)) == -1) {
+	    j->out.len, conf->max_pending, &r, err, sizeof(err)) == -1) {
 		job_fail(j, err);
 		return -1;
 	}
@@ -863,8 +863,8 @@ job_playlist(struct job *j)
 	if (j->entries_over > 0)
 		log_warnx(j->claim.id, "playlist has more than %d entries, keeping "
 		    "%d", RESOLVE_ENTRIES_MAX, RESOLVE_ENTRIES_MAX);
-	if (resolve_playlist(db, &j->claim, j->entries, &r, err,
-	    sizeof(err)) == -1) {
+	if (resolve_playlist(db, &j->claim, j->entries, conf->max_pending, &r,
+	    err, sizeof(err)) == -1) {
 		job_fail(j, err);
 		return -1;
 	}
