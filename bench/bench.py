@@ -449,8 +449,16 @@ http {{
         try:
             wrk(f"http://127.0.0.1:{self.port}/api/download", 1, mode="post", WRK_BODY=body)
             mid = sql(self.db, "SELECT max(seq) FROM tasks")[0][0]
+            api, wk = self.procs["api"].pid, self.procs["worker"].pid
+            a0, w0, t0 = cpu_ticks(api), cpu_ticks(wk), time.monotonic()
             r = wrk(f"http://127.0.0.1:{self.port}/api/download", self.secs, mode="post",
                     WRK_BODY=body)
+            dt = time.monotonic() - t0
+            cpu = ((cpu_ticks(api) - a0) / CLK / dt * 100, (cpu_ticks(wk) - w0) / CLK / dt * 100)
+            try:
+                wal = os.path.getsize(self.db + "-wal")
+            except OSError:
+                wal = 0
             # Durable: a row for every 200 wrk counted (a create answers after its commit).
             rows = (sql(self.db, "SELECT count(*) FROM tasks WHERE seq > ?", (mid,))[0][0],
                     sql(self.db, "SELECT count(*) FROM tasks WHERE seq > ? AND "
@@ -467,7 +475,8 @@ http {{
         self.add("8", "POST /api/download, 16 connections, worker failing each task",
                  f"{r['rps']:.0f} creates/s, p50 {r['p50_us'] / 1000:.2f} ms, "
                  f"p99 {r['p99_us'] / 1000:.2f} ms; {rows[0]} rows, {rows[1]} tasks "
-                 "failed by the worker meanwhile" +
+                 f"failed by the worker meanwhile; WAL file {wal / 1e6:.0f} MB at the end; "
+                 f"CPU: API {cpu[0]:.0f}%, worker {cpu[1]:.0f}% of a core" +
                  (f", {r['errors']} errors" if r["errors"] else ""),
                  ">=2,000/s, p99<100 ms",
                  ok and r["rps"] >= 2000 and r["p99_us"] < 100000)
@@ -886,6 +895,12 @@ end come from bench/notes.md.
    the round with the median ratio is the one shown.
 2. wrk POSTs `{{"url": ...}}` to /api/download; the worker is paused (SIGSTOP) so
    that the figure is the API's, and the rows are deleted afterwards.
+8. The same POSTs with the worker running, its yt-dlp the failing stand-in of
+   item 4: it claims and fails tasks as fast as it can meanwhile (three at a
+   time), so its write transactions, its wake-ups at every commit and its
+   checkpoints share the database with the creates.  Durable: the rows are
+   counted afterwards (an answer is sent after its commit); the size of the
+   -wal file when wrk stops shows whether checkpoints kept up.
 3. A 100 MB file of a completed task; `GET /api/stream/{{name}}` (the API answers
    X-Accel-Redirect, nginx sends the file) against the static nginx serving the
    same file straight from downloads/.  Ranges are random, 4 KiB-aligned, 1 MiB.

@@ -53,6 +53,7 @@ enum stmt {
 	STMT_TASK_BY_FILENAME,
 	STMT_TASK_COUNTS,
 	STMT_DATA_VERSION,
+	STMT_TASK_CLAIMABLE,
 	STMT_TASK_CLAIM,
 	STMT_TASK_PROGRESS,
 	STMT_TASK_SET_INFO,
@@ -70,6 +71,7 @@ enum stmt {
 	STMT_LOOKUP_INSERT,
 	STMT_LOOKUP_GET,
 	STMT_LOOKUP_ABANDON,
+	STMT_LOOKUP_CLAIMABLE,
 	STMT_LOOKUP_CLAIM,
 	STMT_LOOKUP_FINISH,
 	STMT_LOOKUP_FAIL,
@@ -135,6 +137,16 @@ static const char *const sqls[STMT__MAX] = {
 	    "SELECT status, count(*) FROM tasks GROUP BY status",
 	[STMT_DATA_VERSION] =
 	    "PRAGMA data_version",
+	/*
+	 * Read before each claim: an UPDATE takes the write lock even when it
+	 * changes nothing, and the worker tries to claim after every commit of
+	 * the API's, so that under a flood of creates an idle look-up claim (or
+	 * a task claim with nothing pending) made every other create wait.
+	 */
+	[STMT_TASK_CLAIMABLE] =
+	    "SELECT EXISTS (SELECT 1 FROM owner_queue WHERE pending > 0)",
+	[STMT_LOOKUP_CLAIMABLE] =
+	    "SELECT EXISTS (SELECT 1 FROM lookups WHERE status = 'pending')",
 	/*
 	 * One statement, so two workers (or a restart racing itself) never claim
 	 * twice.  Owners take turns (migration 006): of the owners with pending
@@ -278,6 +290,8 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmts[STMT__MAX];
 	int64_t		 data_version;
+	int64_t		 busy_since;	/* store_busy(): when this wait began */
+	int		 busy_ms;	/* how long it waits: BUSY_WAIT_MS, or less */
 };
 
 static const char *const statuses[] = {
@@ -367,6 +381,18 @@ step_text(sqlite3_stmt *st, char *buf, size_t len)
 	return found;
 }
 
+/* Steps a SELECT EXISTS (...): 1, 0, or -1 on a database error. */
+static int
+step_exists(sqlite3_stmt *st)
+{
+	int	 rc, yes;
+
+	rc = sqlite3_step(st);
+	yes = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : -1;
+	stmt_done(st);
+	return yes;
+}
+
 static int
 store_migrate(struct store *s, char *err, size_t errlen)
 {
@@ -420,6 +446,31 @@ static void
 store_configure(void)
 {
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/*
+ * Waits for a lock another connection holds (mostly the write lock: WAL
+ * readers do not wait for writers).  SQLite's own busy_timeout sleeps 1, 2, 5, 10 ... up to 100 ms between
+ * tries: a create that lost the write lock a few times slept 100 ms at a go
+ * while the lock, held for half a millisecond at a time, went to others
+ * (p99 near 1 s under a flood of creates, docs/benchmarks.md).  Tries every
+ * 50 us at first, then every 200 us, then every millisecond, for 5 s.
+ */
+#define BUSY_WAIT_MS	5000
+
+static int
+store_busy(void *arg, int n)
+{
+	struct store	*s = arg;
+	struct timespec	 step = { 0, n < 20 ? 50000 : n < 100 ? 200000 : 1000000 };
+	int64_t		 now = util_now_ms();
+
+	if (n == 0)
+		s->busy_since = now;
+	else if (now - s->busy_since >= s->busy_ms)
+		return 0;
+	nanosleep(&step, NULL);
+	return 1;
 }
 
 /*
@@ -491,7 +542,8 @@ store_open(const char *path, char *err, size_t errlen)
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		goto fail;
-	sqlite3_busy_timeout(s->db, 5000);
+	s->busy_ms = BUSY_WAIT_MS;
+	sqlite3_busy_handler(s->db, store_busy, s);
 	/*
 	 * WAL lets the API read while the worker writes.  synchronous=NORMAL in WAL
 	 * mode survives a crash of either program; only a power cut can lose the
@@ -531,6 +583,55 @@ store_close(struct store *s)
 		sqlite3_finalize(s->stmts[i]);
 	sqlite3_close(s->db);
 	free(s);
+}
+
+/*
+ * Checkpoints (the WAL copied back into the database) are the worker's, on
+ * a timer (store_checkpoint).  SQLite's default has the connection whose
+ * commit takes the WAL past 1000 pages do it there and then: under a flood
+ * of creates that was an API thread between its commit and its answer, on
+ * almost every commit once the WAL could no longer start over (below), and
+ * the WAL grew on all the same (docs/benchmarks.md, item 8).  pages: past
+ * how many a commit of this connection still checkpoints (0: never); the
+ * API's do past a large number, for when no worker runs.
+ */
+void
+store_autocheckpoint(struct store *s, int pages)
+{
+	(void)sqlite3_wal_autocheckpoint(s->db, pages);
+}
+
+/*
+ * Copies what it can of the WAL back without waiting for anyone (PASSIVE).
+ * That alone never lets the WAL start over while commits keep coming: a
+ * checkpoint always ends behind the commits made while it ran, and the WAL
+ * grew by some 50 MB a second under a flood of creates.  So past
+ * WAL_RESTART_PAGES a second PASSIVE copies what came during the first, and
+ * a RESTART the little left: it holds new writers back while it does so
+ * (a few milliseconds, measured) and until readers have left the WAL, which
+ * then starts over.  It waits at most RESTART_WAIT_MS for them, so that a
+ * reader streaming a long list cannot stall every create; it is tried again
+ * at the next call.
+ */
+#define WAL_RESTART_PAGES	4096	/* 16 MiB of WAL */
+#define RESTART_WAIT_MS		20
+
+int
+store_checkpoint(struct store *s)
+{
+	int	 rc, pages = 0;
+
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &pages, NULL);
+	if (rc == SQLITE_OK && pages > WAL_RESTART_PAGES) {
+		(void)sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+		    NULL, NULL);
+		s->busy_ms = RESTART_WAIT_MS;
+		rc = sqlite3_wal_checkpoint_v2(s->db, NULL,
+		    SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+		s->busy_ms = BUSY_WAIT_MS;
+	}
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : -1;
 }
 
 int
@@ -818,6 +919,8 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 	int		 rc, found = 0;
 
 	memset(c, 0, sizeof(*c));
+	if ((rc = step_exists(s->stmts[STMT_TASK_CLAIMABLE])) != 1)
+		return rc;
 	util_iso_now(now);
 	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_int64(st, 2, lease_until);
@@ -1136,6 +1239,8 @@ store_lookup_claim(struct store *s, long pid, struct lookup_claim *c)
 	int		 rc, found = 0;
 
 	memset(c, 0, sizeof(*c));
+	if ((rc = step_exists(s->stmts[STMT_LOOKUP_CLAIMABLE])) != 1)
+		return rc;
 	sqlite3_bind_int64(st, 1, pid);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -1252,13 +1357,7 @@ store_key_by_prefix(struct store *s, const char *prefix, struct api_key *k)
 int
 store_key_any(struct store *s)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_KEY_ANY];
-	int		 rc, any;
-
-	rc = sqlite3_step(st);
-	any = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	stmt_done(st);
-	return any;
+	return step_exists(s->stmts[STMT_KEY_ANY]);
 }
 
 int

@@ -64,6 +64,8 @@ typedef int (*store_task_cb)(void *arg, const struct store_task_row *);
 struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
 const char	*store_errmsg(struct store *);
+void		 store_autocheckpoint(struct store *, int pages);
+int		 store_checkpoint(struct store *);
 int		 store_begin(struct store *);
 int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
