@@ -32,19 +32,24 @@ static const char	 no_worker[] = "The worker is not running; look-ups need it";
 
 /*
  * A look-up that is not answered from the cache holds its API thread while
- * it waits, up to OFFLINETUBE_LOOKUP_TIMEOUT + 5 s.  At most half the threads
- * (at least one) may wait at once, shared by every client: the others are
- * always there for the task routes, however many slow look-ups come.  With
- * the nginx configurations shipped, the idle connections nginx keeps hold at
- * most worker_processes - 1 of those others (docs/deploy.md: threads at least
- * twice worker_processes).  One more look-up than the seats gets 503 at once.
+ * it waits, up to OFFLINETUBE_LOOKUP_TIMEOUT + 5 s.  At most (threads - 1) / 2
+ * (at least one; 3 of 8) may wait at once, shared by every client, so that
+ * the others are always there for the task routes, however many slow
+ * look-ups come.  Fewer than half, because nginx holds threads too: each
+ * idle connection it keeps holds one until it is used again or closed (2 s).
+ * nginx-conf.sh keeps threads / 2 of them, and the shipped upstream one per
+ * nginx worker (docs/deploy.md: threads at least twice worker_processes):
+ * with the look-ups' seats taken and every kept connection idle, one thread
+ * still accepts, so a request nginx sent on a new connection is not left
+ * waiting for an idle one to close (with 2 threads or fewer the one seat
+ * leaves no such thread).  One more look-up gets 503 at once.
  */
 static int	 seats_taken;	/* threads waiting on a look-up, across threads */
 
 static int
 seat_limit(const struct config *cfg)
 {
-	return cfg->api_threads / 2 > 1 ? cfg->api_threads / 2 : 1;
+	return (cfg->api_threads - 1) / 2 > 1 ? (cfg->api_threads - 1) / 2 : 1;
 }
 
 /* 1: this thread may wait; 0: every seat is taken. */

@@ -282,10 +282,10 @@ def test_lookups_answer_503_when_the_worker_is_not_running(make_service):
 
 
 def test_slow_lookups_leave_threads_for_the_task_routes(make_service, xdg, site):
-    """Eight distinct searches that hang, against 4 API threads: at most half
-    the threads wait on look-ups, the others get 503 with Retry-After at once,
-    and the task routes (list, create, cancel) answer meanwhile."""
-    svc = make_service(OFFLINETUBE_YTDLP=counting(xdg), OFFLINETUBE_API_THREADS=4,
+    """Eight distinct searches that hang, against 6 API threads: (6 - 1) / 2 = 2
+    of them wait on look-ups, the others get 503 with Retry-After at once, and
+    the task routes (list, create, cancel) answer meanwhile."""
+    svc = make_service(OFFLINETUBE_YTDLP=counting(xdg), OFFLINETUBE_API_THREADS=6,
                        OFFLINETUBE_LOOKUP_TIMEOUT=10, OFFLINETUBE_MAX_LOOKUPS=4)
     mark = uuid.uuid4().hex[:6]
     answers, lock = [], threading.Lock()
