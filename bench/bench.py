@@ -441,6 +441,46 @@ http {{
                  f" (journal_mode={mode}, synchronous=NORMAL: no fsync per commit)",
                  ">=2,000/s", r["rps"] >= 2000 and r["errors"] == 0)
 
+    def flood(self):
+        """Item 8: POST /api/download at 16 connections while the worker runs,
+        failing every task through the stand-in yt-dlp as fast as it claims them."""
+        body = json.dumps({"url": f"http://127.0.0.1:{self.sport}/site/none.html"})
+        before = sql(self.db, "SELECT max(seq) FROM tasks")[0][0]
+        try:
+            wrk(f"http://127.0.0.1:{self.port}/api/download", 1, mode="post", WRK_BODY=body)
+            mid = sql(self.db, "SELECT max(seq) FROM tasks")[0][0]
+            api, wk = self.procs["api"].pid, self.procs["worker"].pid
+            a0, w0, t0 = cpu_ticks(api), cpu_ticks(wk), time.monotonic()
+            r = wrk(f"http://127.0.0.1:{self.port}/api/download", self.secs, mode="post",
+                    WRK_BODY=body)
+            dt = time.monotonic() - t0
+            cpu = ((cpu_ticks(api) - a0) / CLK / dt * 100, (cpu_ticks(wk) - w0) / CLK / dt * 100)
+            try:
+                wal = os.path.getsize(self.db + "-wal")
+            except OSError:
+                wal = 0
+            # Durable: a row for every 200 wrk counted (a create answers after its commit).
+            rows = (sql(self.db, "SELECT count(*) FROM tasks WHERE seq > ?", (mid,))[0][0],
+                    sql(self.db, "SELECT count(*) FROM tasks WHERE seq > ? AND "
+                        "status = 'error'", (before,))[0][0])
+        finally:
+            # The worker has finished with the rows it claimed before they go.
+            time.sleep(1)
+            sql(self.db, "UPDATE tasks SET status = 'cancelled' WHERE seq > ? AND "
+                "status = 'pending'", (before,))
+            time.sleep(0.5)
+            sql(self.db, "DELETE FROM tasks WHERE seq > ?", (before,))
+            sql(self.db, "PRAGMA wal_checkpoint(TRUNCATE)")
+        ok = r["errors"] == 0 and rows[0] >= r["requests"]
+        self.add("8", "POST /api/download, 16 connections, worker failing each task",
+                 f"{r['rps']:.0f} creates/s, p50 {r['p50_us'] / 1000:.2f} ms, "
+                 f"p99 {r['p99_us'] / 1000:.2f} ms; {rows[0]} rows, {rows[1]} tasks "
+                 f"failed by the worker meanwhile; WAL file {wal / 1e6:.0f} MB at the end; "
+                 f"CPU: API {cpu[0]:.0f}%, worker {cpu[1]:.0f}% of a core" +
+                 (f", {r['errors']} errors" if r["errors"] else ""),
+                 ">=2,000/s, p99<100 ms",
+                 ok and r["rps"] >= 2000 and r["p99_us"] < 100000)
+
     def streams(self):
         """Item 3: a 100 MB file, whole and by 1 MiB ranges, via X-Accel and directly."""
         name = "Bench stream 100MB__00000000-0000-4000-a000-000000000100.mp4"
@@ -809,7 +849,7 @@ sys.exit(1)
         for n, t0, t1, st, body, peak in windows:
             w = worst(t0, t1)
             if n == "quiet":
-                self.add("8", "worst loop stall, 2 s with only the probe running",
+                self.add("9", "worst loop stall, 2 s with only the probe running",
                          f"{w:.0f} ms")
                 continue
             path, size = files[n]
@@ -817,7 +857,7 @@ sys.exit(1)
                 how = f"answered with {len(body['formats'])} formats"
             else:
                 how = f"{st}: {body.get('detail')}"
-            self.add("8", f"worst loop stall, POST /api/info of {n:,} formats "
+            self.add("9", f"worst loop stall, POST /api/info of {n:,} formats "
                      f"({size / 1e6:.1f} MB of -J)",
                      f"{w:.0f} ms over {t1 - t0:.2f} s; {how}; worker peak RSS "
                      f"{peak / 1024:.0f} MiB", "<100 ms", w < 100)
@@ -893,15 +933,19 @@ def main():
                     help="the hand-written analysis appended to the report")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--only", default="",
-                    help="comma list of steps (idle, reads, creates, streams, pickup, "
-                    "e2e, scale, stall): the others are skipped and docs/benchmarks.md "
-                    "is left alone")
+                    help="comma list of items (numbers) or steps (idle, reads, creates, "
+                    "flood, streams, pickup, e2e, scale, stall) to run alone; the report "
+                    "is then printed, not written")
     a = ap.parse_args()
     binabs = os.path.join(REPO, a.bin) if not os.path.isabs(a.bin) else a.bin
     started = time.monotonic()
     b = Bench(binabs, a.seconds)
     b.idle_secs = a.idle
-    steps = set(a.only.split(",")) if a.only else None
+    # An item's number runs the steps that make its figures.
+    items = {"1": ["reads"], "2": ["creates"], "3": ["streams"], "4": ["idle", "pickup"],
+             "5": ["e2e"], "6": ["idle", "reads", "scale"], "7": ["scale"], "8": ["flood"],
+             "9": ["stall"]}
+    steps = {s for x in a.only.split(",") for s in items.get(x, [x])} if a.only else None
 
     def want(s):
         return steps is None or s in steps
@@ -927,6 +971,8 @@ exit 1
             b.reads()
         if want("creates"):
             b.creates()
+        if want("flood"):
+            b.flood()
         if want("streams"):
             b.streams()
         if want("pickup"):
@@ -988,6 +1034,12 @@ end come from bench/notes.md.
    the round with the median ratio is the one shown.
 2. wrk POSTs `{{"url": ...}}` to /api/download; the worker is paused (SIGSTOP) so
    that the figure is the API's, and the rows are deleted afterwards.
+8. The same POSTs with the worker running, its yt-dlp the failing stand-in of
+   item 4: it claims and fails tasks as fast as it can meanwhile (three at a
+   time), so its write transactions, its wake-ups at every commit and its
+   checkpoints share the database with the creates.  Durable: the rows are
+   counted afterwards (an answer is sent after its commit); the size of the
+   -wal file when wrk stops shows whether checkpoints kept up.
 3. A 100 MB file of a completed task; `GET /api/stream/{{name}}` (the API answers
    X-Accel-Redirect, nginx sends the file) against the static nginx serving the
    same file straight from downloads/.  Ranges are random, 4 KiB-aligned, 1 MiB.

@@ -26,7 +26,48 @@
 #define WAIT_STEP_US	40000	/* how often a waiting thread reads the row */
 #define WORKER_CHECK_MS	1000	/* how often it asks whether a worker is there */
 
+#define RETRY_AFTER	5	/* seconds, when every look-up seat is taken */
+
 static const char	 no_worker[] = "The worker is not running; look-ups need it";
+
+/*
+ * A look-up that is not answered from the cache holds its API thread while
+ * it waits, up to OFFLINETUBE_LOOKUP_TIMEOUT + 5 s.  At most (threads - 1) / 2
+ * (at least one; 3 of 8) may wait at once, shared by every client, so that
+ * the others are always there for the task routes, however many slow
+ * look-ups come.  Fewer than half, because nginx holds threads too: each
+ * idle connection it keeps holds one until it is used again or closed (2 s).
+ * nginx-conf.sh keeps threads / 2 of them, and the shipped upstream one per
+ * nginx worker (docs/deploy.md: threads at least twice worker_processes):
+ * with the look-ups' seats taken and every kept connection idle, one thread
+ * still accepts, so a request nginx sent on a new connection is not left
+ * waiting for an idle one to close (with 2 threads or fewer the one seat
+ * leaves no such thread).  One more look-up gets 503 at once.
+ */
+static int	 seats_taken;	/* threads waiting on a look-up, across threads */
+
+static int
+seat_limit(const struct config *cfg)
+{
+	return (cfg->api_threads - 1) / 2 > 1 ? (cfg->api_threads - 1) / 2 : 1;
+}
+
+/* 1: this thread may wait; 0: every seat is taken. */
+static int
+seat_take(const struct config *cfg)
+{
+	if (__atomic_add_fetch(&seats_taken, 1, __ATOMIC_ACQ_REL) <=
+	    seat_limit(cfg))
+		return 1;
+	__atomic_sub_fetch(&seats_taken, 1, __ATOMIC_ACQ_REL);
+	return 0;
+}
+
+static void
+seat_give(void)
+{
+	__atomic_sub_fetch(&seats_taken, 1, __ATOMIC_ACQ_REL);
+}
 
 /*
  * Whether a worker is there to run a look-up: one with a heartbeat, or one
@@ -92,7 +133,7 @@ lookup_run(struct req *r, const char *kind, const char *key, const char *prefix,
 	char		 detail[600];
 	long long	 id;
 	int64_t		 now = (int64_t)time(NULL), deadline, next_check;
-	int		 rc, status;
+	int		 rc, status, seated = 0, retry = 0;
 
 	memset(&l, 0, sizeof(l));
 	if ((rc = store_lookup_find(db, kind, key, prefix, max_results, now,
@@ -101,6 +142,17 @@ lookup_run(struct req *r, const char *kind, const char *key, const char *prefix,
 	if (rc == 1 && strcmp(l.status, "done") == 0) {
 		log_debug(r->request_id, "%s look-up answered from the cache", kind);
 		goto answer;
+	}
+	/* From here on this thread may wait: it needs a seat. */
+	if (!(seated = seat_take(r->ctx->cfg))) {
+		log_info(r->request_id, "%s look-up refused: %d waiting already",
+		    kind, seat_limit(r->ctx->cfg));
+		retry = 1;
+		status = 503;
+		snprintf(detail, sizeof(detail), "Too many look-ups are waiting "
+		    "for the worker (limit %d at once); try again in a few "
+		    "seconds", seat_limit(r->ctx->cfg));
+		goto fail;
 	}
 	if (rc == 0) {
 		if (!worker_there(r)) {
@@ -165,6 +217,8 @@ lookup_run(struct req *r, const char *kind, const char *key, const char *prefix,
 	    r->ctx->cfg->lookup_timeout + 5);
 	goto fail;
 answer:
+	if (seated)
+		seat_give();
 	rc = lookup_reply(r, wrap, q, l.answer != NULL ? l.answer : "null");
 	free(l.answer);
 	return rc;
@@ -173,7 +227,11 @@ dberr:
 	status = 500;
 	snprintf(detail, sizeof(detail), "Database error");
 fail:
+	if (seated)
+		seat_give();
 	free(l.answer);
+	if (retry && reply_header(r, "Retry-After: %d\r\n", RETRY_AFTER) == -1)
+		return -1;
 	return reply_error(r, status, detail);
 }
 

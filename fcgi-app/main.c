@@ -44,6 +44,9 @@ static volatile sig_atomic_t	 stopping;
  */
 #define KEPT_IDLE_SECS	5
 
+/* WAL pages past which a commit of ours checkpoints: normally the worker does (store.c). */
+#define CHECKPOINT_BACKSTOP	20000
+
 /* -h prints to stdout and exits 0; a wrong option, to stderr with 1, like the worker. */
 static void
 usage(FILE *f)
@@ -302,6 +305,7 @@ main(int argc, char *argv[])
 			log_warnx(NULL, "database: %s", err);
 			goto stop;
 		}
+		store_autocheckpoint(threads[i].ctx.db, CHECKPOINT_BACKSTOP);
 		if (pthread_create(&threads[i].tid, NULL, api_thread_main,
 		    &threads[i]) != 0) {
 			store_close(threads[i].ctx.db);

@@ -64,13 +64,50 @@ req_query_get(const struct req *r, const char *key, char *buf, size_t len)
 	return 0;
 }
 
-/* Reads the body into the request's own buffer; refuses what api.md refuses. */
+/*
+ * Reads the request's body to its end, before any answer (the dispatcher
+ * calls this first, whatever it then answers).  A refusal sent with the body
+ * unread left a kept connection mid-request: libfcgi then took the body's
+ * records for the next request's and dropped the connection, and nginx
+ * answered 502 to whoever's request came next on it.  The first REQ_BODY_MAX
+ * bytes are kept for req_read_body(); the rest is read and dropped.  A body
+ * past REQ_DRAIN_MAX (nginx never sends one: it refuses bodies over 64 KiB
+ * itself) is not read further: the connection is closed after the answer
+ * instead of kept.
+ */
+void
+req_drain_body(struct req *r)
+{
+	char	 scratch[8192];
+	int	 n;
+
+	r->buflen = 0;
+	r->bodylen = 0;
+	for (;;) {
+		if (r->buflen < REQ_BODY_MAX)
+			n = FCGX_GetStr(r->buf + r->buflen,
+			    (int)(REQ_BODY_MAX - r->buflen), r->fcgi->in);
+		else if (r->bodylen < REQ_DRAIN_MAX)
+			n = FCGX_GetStr(scratch, (int)sizeof(scratch), r->fcgi->in);
+		else {
+			r->fcgi->keepConnection = 0;
+			break;
+		}
+		if (n <= 0)
+			break;
+		if (r->buflen < REQ_BODY_MAX)
+			r->buflen += (size_t)n;
+		r->bodylen += (size_t)n;
+	}
+	r->buf[r->buflen] = '\0';
+}
+
+/* The body req_drain_body() read, as a JSON object; refuses what api.md refuses. */
 int
 req_read_body(struct req *r, const char **detail, int *status)
 {
 	const char		*clen, *ctype;
 	long long		 want;
-	int			 n;
 
 	*status = 400;
 	ctype = FCGX_GetParam("CONTENT_TYPE", r->fcgi->envp);
@@ -88,19 +125,13 @@ req_read_body(struct req *r, const char **detail, int *status)
 		*detail = "Request body too large (limit 64 KiB)";
 		return -1;
 	}
-	r->buflen = 0;
-	while (r->buflen < (size_t)want) {
-		n = FCGX_GetStr(r->buf + r->buflen, (int)(want - (long long)r->buflen),
-		    r->fcgi->in);
-		if (n <= 0)
-			break;
-		r->buflen += (size_t)n;
-	}
-	r->buf[r->buflen] = '\0';
-	if (r->buflen != (size_t)want) {
+	if (r->bodylen < (size_t)want) {
 		*detail = "Request body shorter than its Content-Length";
 		return -1;
 	}
+	/* Bytes past Content-Length were read (the stream is clean) but are not the body. */
+	r->buflen = (size_t)want;
+	r->buf[r->buflen] = '\0';
 	if ((r->body = req_parse_json(r->buf, r->buflen, detail)) == NULL) {
 		*status = *detail == NULL ? 500 : 400;
 		if (*detail == NULL)
@@ -152,6 +183,7 @@ req_reset(struct req *r)
 	json_object_put(r->body);
 	r->body = NULL;
 	r->buflen = 0;
+	r->bodylen = 0;
 	r->id[0] = '\0';
 	r->name[0] = '\0';
 	r->status = 0;

@@ -13,6 +13,7 @@ struct config;
 struct json_object;
 
 #define REQ_BODY_MAX	(64 * 1024)	/* api.md: a POST body is at most 64 KiB */
+#define REQ_DRAIN_MAX	(16 * REQ_BODY_MAX)	/* read and dropped past REQ_BODY_MAX */
 #define REQ_NAME_MAX	1024		/* a {filename} path segment */
 #define REQ_RECORD_MAX	65528		/* a FastCGI record's content: 16 bits, 8-aligned */
 
@@ -35,7 +36,8 @@ struct req {
 	char			 name[REQ_NAME_MAX];	/* {filename} */
 	struct json_object	*body;		/* a JSON object, for routes that take one */
 	char			 buf[REQ_BODY_MAX + 1];
-	size_t			 buflen;
+	size_t			 buflen;	/* bytes of the body kept in buf */
+	size_t			 bodylen;	/* bytes of the body read in all */
 	int			 status;	/* what was answered, for the log */
 	int			 keys_on;	/* this request needed a key or a signed link */
 	long long		 owner;		/* whose tasks it sees: a key id; 0 or -1 all */
@@ -47,6 +49,7 @@ struct req {
 
 int	 req_query_get(const struct req *, const char *key, char *buf,
 	    size_t len);
+void	 req_drain_body(struct req *);
 int	 req_read_body(struct req *, const char **detail, int *status);
 struct json_object *req_parse_json(const char *, size_t, const char **detail);
 void	 req_reset(struct req *);

@@ -123,6 +123,8 @@ route_dispatch(struct req *r)
 	size_t			 i;
 	int			 bad_id = 0, bad, status;
 
+	/* Before any answer, refusals included: see req_drain_body(). */
+	req_drain_body(r);
 	method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
 	for (i = 0; i < NROUTES; i++) {
 		if (!route_match(routes[i].pattern, r->path, r, &bad))

@@ -73,7 +73,6 @@ tasks_create(struct req *r)
 	struct task_new		 t;
 	struct row_copy		 c = { .mem = NULL };
 	uuid_t			 uu;
-	long long		 pending;
 	int			 rc;
 
 	if (validate_fields(r->body, download_fields, F__MAX, v, detail,
@@ -91,18 +90,16 @@ tasks_create(struct req *r)
 	t.format_id = v[F_FORMAT_ID];
 	t.audio_format = v[F_AUDIO_FORMAT];
 	t.owner = r->key_id;
-	/* One user cannot fill the queue for everyone else. */
-	if (store_task_pending_count(r->ctx->db, r->key_id,
-	    r->ctx->cfg->max_pending, &pending) == -1)
-		return db_failed(r, "pending count");
-	if (pending >= r->ctx->cfg->max_pending) {
+	/* One user cannot fill the queue: checked by the insert itself. */
+	t.max_pending = r->ctx->cfg->max_pending;
+	if ((rc = store_task_insert(r->ctx->db, &t, row_keep, &c)) == -1) {
+		free(c.mem);
+		return db_failed(r, "task insert");
+	}
+	if (rc == 0) {
 		snprintf(detail, sizeof(detail), "Too many pending downloads (limit "
 		    "%d); wait for some to start", r->ctx->cfg->max_pending);
 		return reply_error(r, 429, detail);
-	}
-	if (store_task_insert(r->ctx->db, &t, row_keep, &c) == -1) {
-		free(c.mem);
-		return db_failed(r, "task insert");
 	}
 	log_info(id, "created (%s, %s) %s", t.download_type, t.quality, t.url);
 	rc = record_send(r, 200, &c.row);

@@ -4,4 +4,6 @@
 --
 -- schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)
 --
--- See migrations/001_init.sql for tasks and meta, column by column.
+-- See migrations/001_init.sql for tasks and meta, column by column, and
+-- migrations/006_owner_queue.sql for owner_queue, each owner's pending count
+-- and turn, kept by triggers on tasks.

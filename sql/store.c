@@ -50,13 +50,13 @@ enum stmt {
 	STMT_TASK_LIST_STATUS,
 	STMT_TASK_LIST_OWNER,
 	STMT_TASK_LIST_OWNER_STATUS,
-	STMT_TASK_PENDING_COUNT,
 	STMT_TASK_CANCEL,
 	STMT_TASK_STATUS,
 	STMT_TASK_DELETE,
 	STMT_TASK_BY_FILENAME,
 	STMT_TASK_COUNTS,
 	STMT_DATA_VERSION,
+	STMT_TASK_CLAIMABLE,
 	STMT_TASK_CLAIM,
 	STMT_TASK_PROGRESS,
 	STMT_TASK_SET_INFO,
@@ -74,6 +74,7 @@ enum stmt {
 	STMT_LOOKUP_INSERT,
 	STMT_LOOKUP_GET,
 	STMT_LOOKUP_ABANDON,
+	STMT_LOOKUP_CLAIMABLE,
 	STMT_LOOKUP_CLAIM,
 	STMT_LOOKUP_FINISH,
 	STMT_LOOKUP_FAIL,
@@ -93,12 +94,23 @@ enum stmt {
 };
 
 static const char *const sqls[STMT__MAX] = {
+	/*
+	 * A pending task only while its owner has fewer than ?14 pending (NULL:
+	 * no cap): the count is read in the insert's own statement, under the
+	 * write lock, so no two inserts can both take the last place.  ?15 set:
+	 * the task is stored as an error with that message, and no cap applies.
+	 */
 	[STMT_TASK_INSERT] =
 	    "INSERT INTO tasks (id, url, download_type, quality, format_id, "
 	    "audio_format, title, thumbnail, is_playlist, playlist_id, "
-	    "playlist_index, playlist_total, created_at, updated_at, owner_key) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), coalesce(?8, ''), "
-	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12, ?13) RETURNING " TASK_COLS,
+	    "playlist_index, playlist_total, created_at, updated_at, owner_key, "
+	    "status, error_message) "
+	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), coalesce(?8, ''), "
+	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12, ?13, "
+	    "iif(?15 IS NULL, 'pending', 'error'), coalesce(?15, '') "
+	    "WHERE ?15 IS NOT NULL OR ?14 IS NULL OR coalesce((SELECT pending "
+	    "FROM owner_queue WHERE owner = coalesce(?13, 0)), 0) < ?14 "
+	    "RETURNING " TASK_COLS,
 	[STMT_TASK_GET] =
 	    "SELECT " TASK_COLS " FROM tasks WHERE id = ?1 " OWNED(2),
 	[STMT_TASK_FILE] =
@@ -115,10 +127,6 @@ static const char *const sqls[STMT__MAX] = {
 	[STMT_TASK_LIST_OWNER_STATUS] =
 	    "SELECT " TASK_COLS " FROM tasks WHERE owner_key = ?4 AND status = ?3 "
 	    "ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
-	/* Counts no further than the cap: a create costs the same however long the queue. */
-	[STMT_TASK_PENDING_COUNT] =
-	    "SELECT count(*) FROM (SELECT 1 FROM tasks WHERE owner_key IS ?1 "
-	    "AND status = 'pending' LIMIT ?2)",
 	[STMT_TASK_CANCEL] =
 	    "UPDATE tasks SET status = 'cancelled', speed = '', eta = '', "
 	    "updated_at = ?2 WHERE id = ?1 AND status IN " LIVE " " OWNED(3),
@@ -133,12 +141,34 @@ static const char *const sqls[STMT__MAX] = {
 	    "SELECT status, count(*) FROM tasks GROUP BY status",
 	[STMT_DATA_VERSION] =
 	    "PRAGMA data_version",
-	/* One statement, so two workers (or a restart racing itself) never claim twice. */
+	/*
+	 * Read before each claim: an UPDATE takes the write lock even when it
+	 * changes nothing, and the worker tries to claim after every commit of
+	 * the API's, so that under a flood of creates an idle look-up claim (or
+	 * a task claim with nothing pending) made every other create wait.
+	 */
+	[STMT_TASK_CLAIMABLE] =
+	    "SELECT EXISTS (SELECT 1 FROM owner_queue WHERE pending > 0)",
+	[STMT_LOOKUP_CLAIMABLE] =
+	    "SELECT EXISTS (SELECT 1 FROM lookups WHERE status = 'pending')",
+	/*
+	 * One statement, so two workers (or a restart racing itself) never claim
+	 * twice.  Owners take turns (migration 006): of the owners with pending
+	 * tasks, the one with the fewest running, then the one served longest
+	 * ago, then the one whose oldest task is oldest; and that task.  Each
+	 * owner costs two probes of the index tasks_owner_status, however long
+	 * the queues (test_store.c reads the plan).
+	 */
 	[STMT_TASK_CLAIM] =
 	    "UPDATE tasks SET status = 'downloading', lease_pid = ?1, "
 	    "lease_until = ?2, attempts = attempts + 1, updated_at = ?3 "
-	    "WHERE seq = (SELECT seq FROM tasks WHERE status = 'pending' "
-	    "ORDER BY seq LIMIT 1) AND status = 'pending' "
+	    "WHERE seq = (SELECT next FROM (SELECT (SELECT t.seq FROM tasks AS t "
+	    "WHERE t.owner_key IS nullif(q.owner, 0) AND t.status = 'pending' "
+	    "ORDER BY t.seq LIMIT 1) AS next, (SELECT count(*) FROM tasks AS r "
+	    "WHERE r.owner_key IS nullif(q.owner, 0) AND r.status IN " RUNNING ") "
+	    "AS running, q.last_claim, q.owner FROM owner_queue AS q "
+	    "WHERE q.pending > 0) WHERE next IS NOT NULL "
+	    "ORDER BY running, last_claim, next LIMIT 1) AND status = 'pending' "
 	    "RETURNING id, coalesce(media_url, url), download_type, quality, "
 	    "coalesce(format_id, ''), audio_format, playlist_id IS NOT NULL, attempts, "
 	    "coalesce(owner_key, 0)",
@@ -274,6 +304,8 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmts[STMT__MAX];
 	int64_t		 data_version;
+	int64_t		 busy_since;	/* store_busy(): when this wait began */
+	int		 busy_ms;	/* how long it waits: BUSY_WAIT_MS, or less */
 };
 
 static const char *const statuses[] = {
@@ -363,6 +395,18 @@ step_text(sqlite3_stmt *st, char *buf, size_t len)
 	return found;
 }
 
+/* Steps a SELECT EXISTS (...): 1, 0, or -1 on a database error. */
+static int
+step_exists(sqlite3_stmt *st)
+{
+	int	 rc, yes;
+
+	rc = sqlite3_step(st);
+	yes = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : -1;
+	stmt_done(st);
+	return yes;
+}
+
 static int
 store_migrate(struct store *s, char *err, size_t errlen)
 {
@@ -416,6 +460,31 @@ static void
 store_configure(void)
 {
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/*
+ * Waits for a lock another connection holds (mostly the write lock: WAL
+ * readers do not wait for writers).  SQLite's own busy_timeout sleeps 1, 2, 5, 10 ... up to 100 ms between
+ * tries: a create that lost the write lock a few times slept 100 ms at a go
+ * while the lock, held for half a millisecond at a time, went to others
+ * (p99 near 1 s under a flood of creates, docs/benchmarks.md).  Tries every
+ * 50 us at first, then every 200 us, then every millisecond, for 5 s.
+ */
+#define BUSY_WAIT_MS	5000
+
+static int
+store_busy(void *arg, int n)
+{
+	struct store	*s = arg;
+	struct timespec	 step = { 0, n < 20 ? 50000 : n < 100 ? 200000 : 1000000 };
+	int64_t		 now = util_now_ms();
+
+	if (n == 0)
+		s->busy_since = now;
+	else if (now - s->busy_since >= s->busy_ms)
+		return 0;
+	nanosleep(&step, NULL);
+	return 1;
 }
 
 /*
@@ -487,7 +556,8 @@ store_open(const char *path, char *err, size_t errlen)
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		goto fail;
-	sqlite3_busy_timeout(s->db, 5000);
+	s->busy_ms = BUSY_WAIT_MS;
+	sqlite3_busy_handler(s->db, store_busy, s);
 	/*
 	 * WAL lets the API read while the worker writes.  synchronous=NORMAL in WAL
 	 * mode survives a crash of either program; only a power cut can lose the
@@ -527,6 +597,55 @@ store_close(struct store *s)
 		sqlite3_finalize(s->stmts[i]);
 	sqlite3_close(s->db);
 	free(s);
+}
+
+/*
+ * Checkpoints (the WAL copied back into the database) are the worker's, on
+ * a timer (store_checkpoint).  SQLite's default has the connection whose
+ * commit takes the WAL past 1000 pages do it there and then: under a flood
+ * of creates that was an API thread between its commit and its answer, on
+ * almost every commit once the WAL could no longer start over (below), and
+ * the WAL grew on all the same (docs/benchmarks.md, item 8).  pages: past
+ * how many a commit of this connection still checkpoints (0: never); the
+ * API's do past a large number, for when no worker runs.
+ */
+void
+store_autocheckpoint(struct store *s, int pages)
+{
+	(void)sqlite3_wal_autocheckpoint(s->db, pages);
+}
+
+/*
+ * Copies what it can of the WAL back without waiting for anyone (PASSIVE).
+ * That alone never lets the WAL start over while commits keep coming: a
+ * checkpoint always ends behind the commits made while it ran, and the WAL
+ * grew by some 50 MB a second under a flood of creates.  So past
+ * WAL_RESTART_PAGES a second PASSIVE copies what came during the first, and
+ * a RESTART the little left: it holds new writers back while it does so
+ * (a few milliseconds, measured) and until readers have left the WAL, which
+ * then starts over.  It waits at most RESTART_WAIT_MS for them, so that a
+ * reader streaming a long list cannot stall every create; it is tried again
+ * at the next call.
+ */
+#define WAL_RESTART_PAGES	4096	/* 16 MiB of WAL */
+#define RESTART_WAIT_MS		20
+
+int
+store_checkpoint(struct store *s)
+{
+	int	 rc, pages = 0;
+
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &pages, NULL);
+	if (rc == SQLITE_OK && pages > WAL_RESTART_PAGES) {
+		(void)sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+		    NULL, NULL);
+		s->busy_ms = RESTART_WAIT_MS;
+		rc = sqlite3_wal_checkpoint_v2(s->db, NULL,
+		    SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+		s->busy_ms = BUSY_WAIT_MS;
+	}
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : -1;
 }
 
 int
@@ -570,11 +689,12 @@ row_emit(sqlite3_stmt *st, store_task_cb cb, void *arg)
 }
 
 /*
- * cb, when not NULL, is given the row as the insert wrote it: a read after
- * it could already see the worker's claim, and the contract says a new task
- * answers "pending".  The row is written by the first step, so with a cb
- * the insert runs in a transaction of its own: should cb fail, no task is
- * left behind that the caller will not answer for.
+ * 1: inserted; 0: refused, the owner has t->max_pending pending tasks
+ * already.  cb, when not NULL, is given the row as the insert wrote it: a
+ * read after it could already see the worker's claim, and the contract says
+ * a new task answers "pending".  The row is written by the first step, so
+ * with a cb the insert runs in a transaction of its own: should cb fail, no
+ * task is left behind that the caller will not answer for.
  */
 int
 store_task_insert(struct store *s, const struct task_new *t, store_task_cb cb,
@@ -582,7 +702,7 @@ store_task_insert(struct store *s, const struct task_new *t, store_task_cb cb,
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_INSERT];
 	char		 now[ISO_TIME_LEN];
-	int		 rc;
+	int		 rc, inserted = 0;
 
 	if (cb != NULL && store_begin(s) == -1)
 		return -1;
@@ -600,20 +720,25 @@ store_task_insert(struct store *s, const struct task_new *t, store_task_cb cb,
 	sqlite3_bind_int(st, 11, t->playlist_total > 0 ? t->playlist_total : 1);
 	bind_text(st, 12, now);
 	bind_owner(st, 13, t->owner);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW && cb != NULL &&
-	    row_emit(st, cb, arg) == -1)
-		rc = SQLITE_ERROR;
+	if (t->max_pending > 0)
+		sqlite3_bind_int(st, 14, t->max_pending);
+	bind_text(st, 15, t->error);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		inserted = 1;
+		if (cb != NULL && row_emit(st, cb, arg) == -1)
+			rc = SQLITE_ERROR;
+	}
 	/* This step ends the statement. */
 	if (rc == SQLITE_ROW)
 		rc = sqlite3_step(st);
 	stmt_done(st);
 	if (cb == NULL)
-		return rc == SQLITE_DONE ? 0 : -1;
+		return rc == SQLITE_DONE ? inserted : -1;
 	if (rc != SQLITE_DONE || store_commit(s) == -1) {
 		store_rollback(s);
 		return -1;
 	}
-	return 0;
+	return inserted;
 }
 
 /* 1: cb was given the task; 0: no such task for this owner; -1: an error, or cb's. */
@@ -809,6 +934,8 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 	int		 rc, found = 0;
 
 	memset(c, 0, sizeof(*c));
+	if ((rc = step_exists(s->stmts[STMT_TASK_CLAIMABLE])) != 1)
+		return rc;
 	util_iso_now(now);
 	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_int64(st, 2, lease_until);
@@ -834,6 +961,32 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 	if (rc != SQLITE_DONE)
 		return -1;
 	return found;
+}
+
+/* The claim's query plan, one step a line, for the tests: it must never scan tasks. */
+int
+store_task_claim_plan(struct store *s, char *buf, size_t len)
+{
+	sqlite3_stmt	*st = NULL;
+	char		 q[2048];
+	size_t		 n = 0;
+	int		 rc;
+
+	buf[0] = '\0';
+	if ((size_t)snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s",
+	    sqls[STMT_TASK_CLAIM]) >= sizeof(q) ||
+	    sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%s\n",
+		    (const char *)sqlite3_column_text(st, 3));
+	if (rc != SQLITE_DONE || n >= len)
+		goto fail;
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	return -1;
 }
 
 int
@@ -1112,6 +1265,8 @@ store_lookup_claim(struct store *s, long pid, struct lookup_claim *c)
 	int		 rc, found = 0;
 
 	memset(c, 0, sizeof(*c));
+	if ((rc = step_exists(s->stmts[STMT_LOOKUP_CLAIMABLE])) != 1)
+		return rc;
 	sqlite3_bind_int64(st, 1, pid);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -1192,22 +1347,6 @@ store_lookup_recover(struct store *s)
 	return stmt_exec(s, s->stmts[STMT_LOOKUP_RECOVER]);
 }
 
-/* How many of this owner's tasks wait to start, counting up to cap (owner 0: tasks without one). */
-int
-store_task_pending_count(struct store *s, long long owner, long long cap,
-    long long *n)
-{
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_PENDING_COUNT];
-	int		 rc;
-
-	bind_owner(st, 1, owner);
-	sqlite3_bind_int64(st, 2, cap);
-	rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	stmt_done(st);
-	return rc == SQLITE_ROW ? 0 : -1;
-}
-
 /* 0: added; 1: the name or prefix is taken; -1: database error. */
 int
 store_key_insert(struct store *s, const char *name, const char *prefix,
@@ -1255,13 +1394,7 @@ store_key_by_prefix(struct store *s, const char *prefix, struct api_key *k)
 int
 store_key_any(struct store *s)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_KEY_ANY];
-	int		 rc, any;
-
-	rc = sqlite3_step(st);
-	any = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	stmt_done(st);
-	return any;
+	return step_exists(s->stmts[STMT_KEY_ANY]);
 }
 
 int

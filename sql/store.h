@@ -32,6 +32,8 @@ struct task_new {
 	long long	 owner;		/* api_keys.id, 0: none */
 	int		 playlist_index;
 	int		 playlist_total;
+	int		 max_pending;	/* refused when the owner has this many pending; 0: no cap */
+	const char	*error;		/* not NULL: stored as an error with this message */
 };
 
 /* What the worker needs to run a task it has claimed. */
@@ -67,6 +69,8 @@ typedef int (*store_task_cb)(void *arg, const struct store_task_row *);
 struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
 const char	*store_errmsg(struct store *);
+void		 store_autocheckpoint(struct store *, int pages);
+int		 store_checkpoint(struct store *);
 int		 store_begin(struct store *);
 int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
@@ -90,14 +94,13 @@ int	 store_task_delete(struct store *, const char *id, long long owner,
 	    char filename[STORE_FILENAME_MAX + 1]);
 int	 store_task_by_filename(struct store *, const char *filename,
 	    long long owner, char id[STORE_ID_LEN]);
-int	 store_task_pending_count(struct store *, long long owner, long long cap,
-	    long long *);
 int	 store_task_counts(struct store *, struct json_object *counts);
 
 /* Tasks, as the worker uses them. */
 int	 store_changed(struct store *);
 int	 store_task_claim(struct store *, long pid, int64_t lease_until,
 	    struct task_claim *);
+int	 store_task_claim_plan(struct store *, char *buf, size_t len);
 int	 store_task_status(struct store *, const char *id,
 	    char status[STORE_STATUS_LEN]);
 int	 store_task_progress(struct store *, const char *id, double progress,

@@ -987,8 +987,8 @@ job_listed(struct job *j)
 	if (j->infofd != -1 && close(j->infofd) == -1)
 		have_info = 0;
 	j->infofd = -1;
-	rc = resolve_apply(db, &j->claim, jsonin_root(j->listing), &r, err,
-	    sizeof(err));
+	rc = resolve_apply(db, &j->claim, jsonin_root(j->listing),
+	    conf->max_pending, &r, err, sizeof(err));
 	listing_release(j);
 	if (rc == -1) {
 		job_fail(j, err);
@@ -1012,8 +1012,8 @@ job_playlist(struct job *j)
 	if (j->entries_over > 0)
 		log_warnx(j->claim.id, "playlist has more than %d entries, keeping "
 		    "%d", RESOLVE_ENTRIES_MAX, RESOLVE_ENTRIES_MAX);
-	if (resolve_playlist(db, &j->claim, j->entries, &r, err,
-	    sizeof(err)) == -1) {
+	if (resolve_playlist(db, &j->claim, j->entries, conf->max_pending, &r,
+	    err, sizeof(err)) == -1) {
 		job_fail(j, err);
 		return -1;
 	}

@@ -39,7 +39,7 @@
  * A video's -J is well under 1 MiB (most of it subtitle links); a listing
  * stops at 50 entries of about 1.3 KiB.  4 MiB is some 4,500 formats as an
  * HLS manifest lists them, and what is left to do at its end (the answer
- * made, the tree freed) takes about 40 ms (docs/benchmarks.md, item 8).
+ * made, the tree freed) takes about 40 ms (docs/benchmarks.md, item 9).
  */
 #define OUT_MAX		(4 << 20)	/* stdout of one look-up */
 #define OUT_TOTAL	(16 << 20)	/* stdout of the running look-ups together */

@@ -36,6 +36,7 @@
 #define MAX_ATTEMPTS	3	/* crash re-queues before a task is failed */
 #define VERSION_MS	15000	/* yt-dlp --version may be slow on a cold cache */
 #define SWEEP_VALUES	20000	/* JSON values freed a turn: a few ms */
+#define CHECKPOINT_MS	200	/* the WAL is copied back this often (store.c) */
 
 static int	 sigpipe_fds[2] = { -1, -1 };
 
@@ -301,7 +302,7 @@ main(int argc, char *argv[])
 	const char	*cfile = NULL, *ff;
 	char		 err[512], ffbuf[PATH_MAX], pid[32];
 	unsigned char	 sig[64];
-	int64_t		 now, next_beat = 0, next_lease = 0;
+	int64_t		 now, next_beat = 0, next_lease = 0, next_ckpt = 0;
 	ssize_t		 n, k;
 	size_t		 nfd, njfd;
 	int		 ch, lockfd, stopping = 0, children, claims, rc, hup;
@@ -359,6 +360,8 @@ main(int argc, char *argv[])
 	 * finished is re-attached to its row, not downloaded again.
 	 */
 	reconcile_files(db, &conf);
+	/* Checkpoints are ours, on a timer below, not inline in a commit. */
+	store_autocheckpoint(db, 0);
 	/* We hold the lock: every running row belongs to a worker that is gone. */
 	if ((rc = store_task_recover(db, MAX_ATTEMPTS, "The download was "
 	    "interrupted too many times and was abandoned")) == -1)
@@ -453,6 +456,12 @@ main(int argc, char *argv[])
 			    (int64_t)time(NULL) + LEASE_SECS) == -1)
 				log_warnx(NULL, "lease: %s", store_errmsg(db));
 			next_lease = now + LEASE_MS;
+		}
+		/* Cheap when there is nothing to copy: no write, no fsync. */
+		if (now >= next_ckpt) {
+			if (store_checkpoint(db) == -1)
+				log_warnx(NULL, "checkpoint: %s", store_errmsg(db));
+			next_ckpt = now + CHECKPOINT_MS;
 		}
 	}
 	log_info(NULL, "stopping %zu download(s)", jobs_count());

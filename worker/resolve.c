@@ -74,19 +74,23 @@ entry_url(struct json_object *e)
  * Entry 1 is the claimed task itself, the others become pending tasks with
  * the same options.  One transaction: a crash never leaves half a playlist,
  * and a claim again after a crash finds the claimed task no longer a bare
- * URL (is_playlist), so entries are never inserted twice.
+ * URL (is_playlist), so entries are never inserted twice.  The owner's
+ * OFFLINETUBE_MAX_PENDING (max_pending) holds for entries as for a POST: an
+ * entry past it is stored as an error that says so, visible in the list,
+ * instead of waiting.
  */
 int
 resolve_playlist(struct store *db, const struct task_claim *c,
-    struct json_object *entries, struct resolved *r, char *err, size_t errlen)
+    struct json_object *entries, int max_pending, struct resolved *r,
+    char *err, size_t errlen)
 {
 	struct task_new	 t;
 	uuid_t		 u;
-	char		 pid[STORE_ID_LEN], id[STORE_ID_LEN];
+	char		 pid[STORE_ID_LEN], id[STORE_ID_LEN], refused[160];
 	char		 title[sizeof(r->title)];
 	const char	*url;
 	size_t		 i, n;
-	int		 index = 0, total = 0;
+	int		 index = 0, total = 0, over = 0, rc;
 
 	/* All of r is ours to say: job_playlist() hands us its stack as it is. */
 	memset(r, 0, sizeof(*r));
@@ -138,14 +142,25 @@ resolve_playlist(struct store *db, const struct task_claim *c,
 		t.playlist_index = index;
 		t.playlist_total = total;
 		t.owner = c->owner;	/* a playlist's entries belong to whoever asked for it */
-		if (store_task_insert(db, &t, NULL, NULL) == -1)
+		t.max_pending = max_pending;
+		if ((rc = store_task_insert(db, &t, NULL, NULL)) == 0) {
+			snprintf(refused, sizeof(refused), "Too many pending "
+			    "downloads (limit %d): this playlist entry was not "
+			    "queued; submit its URL again once some have started",
+			    max_pending);
+			t.error = refused;
+			rc = store_task_insert(db, &t, NULL, NULL);
+			over++;
+		}
+		if (rc != 1)
 			goto dberr_rollback;
 	}
 	if (store_commit(db) == -1)
 		goto dberr_rollback;
 	r->playlist = 1;
 	r->total = total;
-	log_info(c->id, "playlist %s: %d entries", pid, total);
+	log_info(c->id, "playlist %s: %d entries%s", pid, total, over > 0 ?
+	    ", some not queued (OFFLINETUBE_MAX_PENDING)" : "");
 	return 0;
 dberr_rollback:
 	/* 0 rows from set_playlist: the task was cancelled meanwhile. */
@@ -165,7 +180,8 @@ dberr:
  */
 int
 resolve_apply(struct store *db, const struct task_claim *c,
-    struct json_object *o, struct resolved *r, char *err, size_t errlen)
+    struct json_object *o, int max_pending, struct resolved *r, char *err,
+    size_t errlen)
 {
 	struct json_object	*entries, *v;
 	const char		*type;
@@ -180,7 +196,8 @@ resolve_apply(struct store *db, const struct task_claim *c,
 	if (type != NULL && strcmp(type, "playlist") == 0 &&
 	    json_object_object_get_ex(o, "entries", &entries) &&
 	    json_object_is_type(entries, json_type_array))
-		return resolve_playlist(db, c, entries, r, err, errlen);
+		return resolve_playlist(db, c, entries, max_pending, r, err,
+		    errlen);
 	copy(r->url, sizeof(r->url), c->url);
 	copy_title(r->title, sizeof(r->title), str(o, "title"));
 	if (is_http(str(o, "thumbnail")))

@@ -20,13 +20,13 @@ struct resolved {
 	int	 has_formats;			/* the JSON can be loaded by the download */
 };
 
-/* entries: the flat entries the download run listed. */
+/* entries: the flat entries the download run listed; max_pending: the owner's cap. */
 int	 resolve_playlist(struct store *, const struct task_claim *,
-	    struct json_object *entries, struct resolved *,
+	    struct json_object *entries, int max_pending, struct resolved *,
 	    char *err, size_t errlen);
 /* o: a -J answer, parsed; NULL when it was not JSON. */
 int	 resolve_apply(struct store *, const struct task_claim *,
-	    struct json_object *o, struct resolved *,
+	    struct json_object *o, int max_pending, struct resolved *,
 	    char *err, size_t errlen);
 
 #endif

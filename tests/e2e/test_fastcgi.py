@@ -27,14 +27,20 @@ def pair(k, v):
     return n(k) + n(v) + k + v
 
 
-def send_request(sock, rid, path, keep=True):
-    params = b"".join(pair(k.encode(), v.encode()) for k, v in (
-        ("REQUEST_METHOD", "GET"), ("DOCUMENT_URI", path), ("QUERY_STRING", ""),
-        ("REQUEST_URI", path), ("SERVER_PROTOCOL", "HTTP/1.1"),
-        ("REMOTE_ADDR", "127.0.0.1")))
+def send_request(sock, rid, path, keep=True, method="GET", body=b"", params=None):
+    """One request as nginx sends it: its body in STDIN records of up to 32 KiB,
+    then the empty record that ends the stream."""
+    p = {"REQUEST_METHOD": method, "DOCUMENT_URI": path, "QUERY_STRING": "",
+         "REQUEST_URI": path, "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1"}
+    if body:
+        p["CONTENT_LENGTH"] = str(len(body))
+    p.update(params or {})
+    enc = b"".join(pair(k.encode(), v.encode()) for k, v in p.items())
+    stdin = b"".join(record(STDIN, rid, body[i:i + 32768])
+                     for i in range(0, len(body), 32768))
     sock.sendall(record(BEGIN, rid, struct.pack(">HB5x", 1, KEEP_CONN if keep else 0))
-                 + record(PARAMS, rid, params) + record(PARAMS, rid)
-                 + record(STDIN, rid))
+                 + record(PARAMS, rid, enc) + record(PARAMS, rid)
+                 + stdin + record(STDIN, rid))
 
 
 def read_answer(sock):
@@ -149,3 +155,69 @@ def test_nginx_keeps_its_connection_to_the_api_between_requests(two_threads):
     assert api_sockets(two_threads) >= 2
     # nginx drops it after 2 s idle.
     wait_until(lambda: api_sockets(two_threads) == 1, 6, 0.2, "the idle connection closed")
+
+
+BIG = b"x" * 60000          # a body the API refuses without needing it
+
+# (what, method, path, params, body, status): answers given without the body
+REFUSALS = [
+    ("404", "POST", "/api/nosuch", {"CONTENT_TYPE": "text/plain"}, BIG, 404),
+    ("405", "POST", "/api/downloads", {"CONTENT_TYPE": "text/plain"}, BIG, 405),
+    ("415", "POST", "/api/download", {"CONTENT_TYPE": "text/plain"}, BIG, 415),
+    ("413", "POST", "/api/download", {"CONTENT_TYPE": "application/json"},
+     b" " * 70000, 413),
+    # From the network without a key, then with a wrong one.
+    ("401", "POST", "/api/download", {"CONTENT_TYPE": "application/json",
+                                      "REMOTE_ADDR": "192.0.2.7"}, BIG, 401),
+    ("403", "POST", "/api/download", {"CONTENT_TYPE": "application/json",
+                                      "REMOTE_ADDR": "192.0.2.7",
+                                      "HTTP_X_API_KEY": "otk_00000000_nope"}, BIG, 403),
+    ("400", "POST", "/api/download", {"CONTENT_TYPE": "application/json"},
+     b'{"url": "ftp://x"}' + b" " * 60000, 400),
+]
+
+
+@pytest.mark.parametrize("what, method, path, params, body, status", REFUSALS,
+                         ids=[r[0] for r in REFUSALS])
+def test_a_kept_connection_serves_the_next_request_after_a_refusal(
+        two_threads, what, method, path, params, body, status):
+    """The refused request's body is read to its end before the answer, so the
+    next request on the same kept connection is read as a request."""
+    s = connect(two_threads)
+    try:
+        send_request(s, 1, path, method=method, body=body, params=params)
+        head = read_answer(s).partition(b"\r\n\r\n")[0]
+        assert f"Status: {status}".encode() in head, head
+        send_request(s, 2, "/api/health")
+        head, _, answer = read_answer(s).partition(b"\r\n\r\n")
+        assert b"Status: 200" in head and b'"status"' in answer, (head, answer)
+    finally:
+        s.close()
+
+
+def test_refused_bodies_never_cost_another_client_its_answer(two_threads):
+    """Through nginx, with its kept connections: POSTs the API refuses without
+    needing their 60 KB bodies, and beside them innocent POSTs, each of which
+    must get its own answer (400 for its bad URL), never nginx's 502."""
+    got, lock = [], threading.Lock()
+    refused = [("/api/download", "text/plain"), ("/api/downloads", "text/plain"),
+               ("/api/nosuch", "text/plain")]
+
+    def refuser(k):
+        for i in range(60):
+            path, ctype = refused[(i + k) % len(refused)]
+            two_threads.post(path, BIG, headers={"Content-Type": ctype})
+
+    def innocent():
+        for _ in range(60):
+            st, _, body = two_threads.post("/api/download", {"url": "ftp://x"})
+            with lock:
+                got.append((st, body.get("detail") if isinstance(body, dict) else body))
+    ts = [threading.Thread(target=refuser, args=(k,)) for k in range(3)] + \
+        [threading.Thread(target=innocent) for _ in range(5)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(120)
+    bad = [g for g in got if g[0] != 400]
+    assert len(got) == 300 and not bad, f"{len(bad)} of {len(got)} innocent POSTs: {bad[:5]}"

@@ -5,6 +5,7 @@ import json
 import os
 import socket
 import subprocess
+import threading
 import time
 import urllib.parse
 
@@ -288,3 +289,91 @@ def test_an_empty_link_secret_left_by_a_crash_is_replaced_at_start(make_service,
     t = wait_until(lambda: (lambda x: x if x["status"] == "completed" else None)(
         svc.get(f"/api/downloads/{t['id']}", headers={"X-API-Key": k})[2]), 60, what="download")
     assert raw(svc, t["stream_url"])[0] == 200, "a link signed with the new secret"
+
+
+def test_a_burst_of_creates_cannot_pass_the_pending_cap(make_service, site):
+    """The count and the insert are one statement: 32 creates at once from one
+    key, with nothing claimed meanwhile, leave exactly the cap pending."""
+    svc = make_service(OFFLINETUBE_AUTH="on", OFFLINETUBE_MAX_PENDING=3)
+    svc.stop_worker()
+    h = {"X-API-Key": add_key(svc, "a")}
+    got, lock = [], threading.Lock()
+
+    def post():
+        for _ in range(2):
+            st, _, body = svc.post("/api/download", {"url": site.page("clip")}, headers=h)
+            with lock:
+                got.append((st, body.get("detail")))
+    ts = [threading.Thread(target=post) for _ in range(16)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(60)
+    assert sorted(st for st, _ in got) == [200] * 3 + [429] * 29, got
+    assert {d for st, d in got if st == 429} == {
+        "Too many pending downloads (limit 3); wait for some to start"}
+    assert len(svc.get("/api/downloads?status=pending", headers=h)[2]) == 3
+
+
+def playlist_tasks(svc, first, n, h):
+    """The n tasks of the playlist whose entry 1 is `first`, by index, once all exist."""
+    def members():
+        pid = svc.get(f"/api/downloads/{first}", headers=h)[2].get("playlist_id")
+        if not pid:
+            return None
+        ms = [t for t in svc.get("/api/downloads", headers=h)[2] if t["playlist_id"] == pid]
+        return sorted(ms, key=lambda t: t["playlist_index"]) if len(ms) == n else None
+    return wait_until(members, 60, 0.1, f"the playlist's {n} tasks")
+
+
+def test_a_playlist_queues_no_more_than_the_pending_cap(make_service, site):
+    """OFFLINETUBE_MAX_PENDING holds for a playlist's entries too: entry 1 runs,
+    two entries wait, the rest are stored as errors that say why."""
+    svc = make_service(OFFLINETUBE_AUTH="on", OFFLINETUBE_MAX_PENDING=2,
+                       OFFLINETUBE_MAX_DOWNLOADS=1)
+    h = {"X-API-Key": add_key(svc, "a")}
+    st, _, first = svc.post("/api/download", {"url": site.base + "/playlist/slowsix"},
+                            headers=h)
+    assert st == 200, first
+    try:
+        ms = playlist_tasks(svc, first["id"], 6, h)
+        assert [t["status"] for t in ms[1:]] == ["pending"] * 2 + ["error"] * 3, ms
+        assert ms[0]["status"] in ("downloading", "processing", "completed"), ms[0]
+        for t in ms[3:]:
+            assert t["error_message"] == (
+                "Too many pending downloads (limit 2): this playlist entry was not "
+                "queued; submit its URL again once some have started"), t
+            assert t["url"].endswith(f"/video/slow-six-{t['playlist_index']}"), t
+        # Nothing else of this key gets in either.
+        st, _, body = svc.post("/api/download", {"url": site.page("clip")}, headers=h)
+        assert st == 429, body
+    finally:
+        for t in svc.get("/api/downloads", headers=h)[2]:
+            svc.delete(f"/api/downloads/{t['id']}/remove", headers=h)
+
+
+def test_another_keys_download_starts_before_the_rest_of_a_playlist(make_service, site):
+    """One download at a time; A's playlist queued five entries before B asked
+    for one video: B's starts next, not after A's five."""
+    svc = make_service(OFFLINETUBE_AUTH="on", OFFLINETUBE_MAX_DOWNLOADS=1)
+    ha, hb = {"X-API-Key": add_key(svc, "a")}, {"X-API-Key": add_key(svc, "b")}
+    st, _, first = svc.post("/api/download", {"url": site.base + "/playlist/slowsix"},
+                            headers=ha)
+    assert st == 200, first
+    try:
+        ms = playlist_tasks(svc, first["id"], 6, ha)
+        assert [t["status"] for t in ms[1:]] == ["pending"] * 5, ms
+        st, _, b = svc.post("/api/download", {"url": site.page("slow-fair-b")}, headers=hb)
+        assert st == 200, b
+        # A's entry 1 ends (cancelled here, to be quick): the slot is free.
+        assert svc.delete(f"/api/downloads/{first['id']}", headers=ha)[0] == 200
+        wait_until(lambda: svc.get(f"/api/downloads/{b['id']}", headers=hb)[2]["status"]
+                   != "pending", 30, 0.05, "B's download to start")
+        rest = {t["playlist_index"]: t["status"]
+                for t in svc.get("/api/downloads", headers=ha)[2]
+                if t["playlist_id"] == ms[0]["playlist_id"]}
+        assert [rest[i] for i in range(2, 7)] == ["pending"] * 5, rest
+    finally:
+        for h in (ha, hb):
+            for t in svc.get("/api/downloads", headers=h)[2]:
+                svc.delete(f"/api/downloads/{t['id']}/remove", headers=h)

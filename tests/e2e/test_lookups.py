@@ -3,6 +3,7 @@ lane, are cached, shared between identical askers, and fail loudly."""
 import os
 import signal
 import threading
+import time
 import urllib.parse
 import uuid
 
@@ -278,3 +279,52 @@ def test_lookups_answer_503_when_the_worker_is_not_running(make_service):
     # seconds and a starting worker).
     st, _, body = search(svc, f"anything {uuid.uuid4().hex[:4]}")
     assert st == 503, body
+
+
+def test_slow_lookups_leave_threads_for_the_task_routes(make_service, xdg, site):
+    """Eight distinct searches that hang, against 6 API threads: (6 - 1) / 2 = 2
+    of them wait on look-ups, the others get 503 with Retry-After at once, and
+    the task routes (list, create, cancel) answer meanwhile."""
+    svc = make_service(OFFLINETUBE_YTDLP=counting(xdg), OFFLINETUBE_API_THREADS=6,
+                       OFFLINETUBE_LOOKUP_TIMEOUT=10, OFFLINETUBE_MAX_LOOKUPS=4)
+    mark = uuid.uuid4().hex[:6]
+    answers, lock = [], threading.Lock()
+
+    def ask(i):
+        t0 = time.monotonic()
+        st, h, body = search(svc, f"othang {mark} {i}")
+        with lock:
+            answers.append((st, h.get("Retry-After"), body, time.monotonic() - t0))
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    try:
+        # Searches are hanging in yt-dlp: their threads wait.
+        wait_until(lambda: len(run_pids(svc, mark)) >= 2, 10, 0.05, "two hung searches")
+        time.sleep(0.5)
+        for what, call in (
+                ("list", lambda: svc.get("/api/downloads")),
+                ("create", lambda: svc.post("/api/download", {"url": site.page("slow-seat")})),
+                ("health", lambda: svc.get("/api/health"))):
+            t0 = time.monotonic()
+            st, _, body = call()
+            took = time.monotonic() - t0
+            assert st == 200 and took < 2, (what, st, took, body)
+            if what == "create":
+                t0 = time.monotonic()
+                st, _, body = svc.delete(f"/api/downloads/{body['id']}")
+                assert st == 200 and time.monotonic() - t0 < 2, (st, body)
+    finally:
+        for t in threads:
+            t.join(30)
+    refused = [a for a in answers if a[0] == 503]
+    assert len(refused) == 6, [(a[0], a[2]) for a in answers]
+    for st, retry, body, took in refused:
+        assert retry == "5" and took < 2, (retry, took)
+        assert body["detail"] == ("Too many look-ups are waiting for the worker "
+                                  "(limit 2 at once); try again in a few seconds"), body
+    assert sorted(a[0] for a in answers if a[0] != 503) == [504, 504], answers
+    assert len(run_pids(svc, mark)) == 2, "a refused search reached yt-dlp"
+    # A seat is given back with its answer: a search runs again.
+    st, _, body = search(svc, "Fixture clip")
+    assert st == 200, body

@@ -69,7 +69,7 @@ test_playlist_titles_are_cut_to_what_a_row_holds(void)
 	t.download_type = "video";
 	t.quality = "best";
 	t.audio_format = "m4a";
-	CHECK(store_task_insert(s, &t, NULL, NULL) == 0);
+	CHECK(store_task_insert(s, &t, NULL, NULL) == 1);
 	CHECK(store_task_claim(s, 1, 99999999999LL, &c) == 1);
 	if ((title = malloc(60002)) == NULL)
 		return;
@@ -86,7 +86,7 @@ test_playlist_titles_are_cut_to_what_a_row_holds(void)
 		json_object_array_add(entries, e);
 	}
 	free(title);
-	CHECK(resolve_playlist(s, &c, entries, &r, err, sizeof(err)) == 0);
+	CHECK(resolve_playlist(s, &c, entries, 0, &r, err, sizeof(err)) == 0);
 	CHECK(r.total == 3);
 	CHECK(strlen(r.title) == RESOLVE_TITLE_MAX);
 	memset(&seen, 0, sizeof(seen));
@@ -121,14 +121,14 @@ test_a_playlist_resolves_to_its_first_entry_and_nothing_else(const char *path)
 	t.download_type = "video";
 	t.quality = "best";
 	t.audio_format = "m4a";
-	CHECK(store_task_insert(s, &t, NULL, NULL) == 0);
+	CHECK(store_task_insert(s, &t, NULL, NULL) == 1);
 	CHECK(store_task_claim(s, 1, 0, &c) == 1);
 	entries = json_tokener_parse("[{\"_type\":\"url\",\"url\":\"http://example.com/1\","
 	    "\"title\":\"One\"},{\"_type\":\"url\",\"url\":\"http://example.com/2\","
 	    "\"title\":\"Two\"}]");
 	/* What a caller's stack may hold: a playlist listing gives no thumbnail. */
 	memset(&r, 'A', sizeof(r));
-	CHECK(resolve_playlist(s, &c, entries, &r, err, sizeof(err)) == 0);
+	CHECK(resolve_playlist(s, &c, entries, 0, &r, err, sizeof(err)) == 0);
 	CHECK(r.playlist == 1 && r.total == 2);
 	CHECK_STR(r.url, "http://example.com/1");
 	CHECK_STR(r.title, "One");

@@ -32,7 +32,7 @@ add(struct store *s, const char *id)
 {
 	struct task_new	 t = task_of(id, "http://example.com/v");
 
-	CHECK(store_task_insert(s, &t, NULL, NULL) == 0);
+	CHECK(store_task_insert(s, &t, NULL, NULL) == 1);
 }
 
 static void
@@ -162,7 +162,7 @@ test_insert_returns_the_record_it_wrote(void)
 	t.audio_format = "mp3";
 	t.title = "Caf\xc3\xa9 \xf0\x9f\x8e\xac \"q\" \\ tab\there\nline \x01";
 	t.thumbnail = "https://i.example/\"x\".jpg";
-	CHECK(store_task_insert(s, &t, parse_cb, &sn) == 0);
+	CHECK(store_task_insert(s, &t, parse_cb, &sn) == 1);
 	CHECK(sn.rows == 1 && sn.o != NULL);
 	CHECK(sn.completed == 0);
 	CHECK_STR(field(sn.o, "thumbnail", json_type_string), t.thumbnail);
@@ -189,7 +189,7 @@ test_insert_returns_the_record_it_wrote(void)
 	t.id = "00000000-0000-4000-8000-0000000000a2";
 	CHECK(store_task_insert(s, &t, fail_cb, NULL) == -1);
 	CHECK(store_task_get(s, t.id, 0, parse_cb, &sn) == 0);
-	CHECK(store_task_insert(s, &t, NULL, NULL) == 0);
+	CHECK(store_task_insert(s, &t, NULL, NULL) == 1);
 	CHECK(store_task_delete(s, t.id, 0, fn) == 1);
 	t.id = "00000000-0000-4000-8000-0000000000a1";
 	/* The same id twice is refused, and nothing is answered. */
@@ -226,7 +226,7 @@ test_record_ends_with_the_thumbnail(void)
 	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
 	t = task_of("00000000-0000-4000-8000-0000000000b2", "http://example.com/b");
 	t.thumbnail = "/api/thumbnails/00000000-0000-4000-8000-0000000000b2";
-	CHECK(store_task_insert(s, &t, text_cb, text) == 0);
+	CHECK(store_task_insert(s, &t, text_cb, text) == 1);
 	CHECK(strlen(text) > strlen(want) &&
 	    strcmp(text + strlen(text) - strlen(want), want) == 0);
 	CHECK(store_task_delete(s, t.id, 0, fn) == 1);
@@ -455,6 +455,167 @@ test_the_cache_keeps_the_newest_answers_that_fit_its_bytes(void)
 	store_close(s);
 }
 
+/* A database of its own, with keys 1 to 3 (tasks name their owner by key id). */
+static struct store *
+fresh(const char *name)
+{
+	struct store	*s;
+	char		 path[96], err[256], prefix[32], hash[65];
+	int		 i;
+
+	snprintf(path, sizeof(path), "%.*s/%s", (int)(strlen(dbpath) - 5),
+	    dbpath, name);
+	if ((s = store_open(path, err, sizeof(err))) == NULL)
+		return NULL;
+	for (i = 1; i <= 3; i++) {
+		snprintf(prefix, sizeof(prefix), "otk_0000000%d", i);
+		snprintf(hash, sizeof(hash), "%064d", i);
+		CHECK(store_key_insert(s, prefix, prefix, hash, 0) == 0);
+	}
+	return s;
+}
+
+static void
+make_id(char id[STORE_ID_LEN], int n)
+{
+	snprintf(id, STORE_ID_LEN, "00000000-0000-4000-8000-%012d", n);
+}
+
+static int
+add_owned(struct store *s, int n, long long owner, int cap)
+{
+	struct task_new	 t;
+	char		 id[STORE_ID_LEN];
+
+	make_id(id, n);
+	t = task_of(id, "http://example.com/o");
+	t.owner = owner;
+	t.max_pending = cap;
+	return store_task_insert(s, &t, NULL, NULL);
+}
+
+/*
+ * OFFLINETUBE_MAX_PENDING is the insert's own condition, per owner: the
+ * place a claim or a cancel frees is taken again, and a refused playlist
+ * entry is stored as an error, which no cap counts.
+ */
+static void
+test_insert_holds_each_owners_pending_cap(void)
+{
+	struct store		*s;
+	struct task_claim	 c;
+	struct task_new		 t;
+	char			 id[STORE_ID_LEN], status[STORE_STATUS_LEN];
+	int			 n = 0;
+
+	CHECK((s = fresh("cap.db")) != NULL);
+	CHECK(add_owned(s, 1, 1, 2) == 1);
+	CHECK(add_owned(s, 2, 1, 2) == 1);
+	CHECK(add_owned(s, 3, 1, 2) == 0);
+	make_id(id, 3);
+	CHECK(store_task_status(s, id, status) == 0);
+	/* Another owner, and tasks without a key, have places of their own. */
+	CHECK(add_owned(s, 4, 2, 2) == 1);
+	CHECK(add_owned(s, 5, 0, 1) == 1);
+	CHECK(add_owned(s, 6, 0, 1) == 0);
+	/* No cap: the worker's own inserts that are not pending. */
+	CHECK(add_owned(s, 7, 1, 0) == 1);
+	CHECK(add_owned(s, 8, 1, 3) == 0);
+	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	CHECK(add_owned(s, 9, 1, 3) == 1);
+	make_id(id, 9);
+	CHECK(store_task_cancel(s, id, 0, status) == 1);
+	CHECK(add_owned(s, 10, 1, 3) == 1);
+	CHECK(add_owned(s, 11, 1, 3) == 0);
+	/* A refused entry, stored as an error with its message. */
+	make_id(id, 12);
+	t = task_of(id, "http://example.com/o");
+	t.owner = 1;
+	t.max_pending = 3;
+	t.error = "not queued";
+	CHECK(store_task_insert(s, &t, NULL, NULL) == 1);
+	CHECK(store_task_status(s, id, status) == 1);
+	CHECK_STR(status, "error");
+	CHECK(store_task_list(s, "pending", 1, -1, 0, count_cb, &n) == 0);
+	CHECK(n == 3);
+	store_close(s);
+}
+
+/*
+ * A's playlist queues ten tasks before B asks for one: with one download at
+ * a time, B's is the next to start, and then A and B take turns; an owner
+ * with fewer running tasks goes first.
+ */
+static void
+test_claim_takes_turns_between_owners(void)
+{
+	struct store		*s;
+	struct task_claim	 c;
+	char			 id[STORE_ID_LEN];
+	int			 i;
+
+	CHECK((s = fresh("turns.db")) != NULL);
+	for (i = 1; i <= 10; i++)
+		CHECK(add_owned(s, i, 1, 0) == 1);
+	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	make_id(id, 1);
+	CHECK_STR(c.id, id);
+	CHECK(add_owned(s, 11, 2, 0) == 1);
+	CHECK(add_owned(s, 12, 2, 0) == 1);
+	CHECK(store_task_complete(s, c.id, "a.mp4", 1, NULL) == 1);
+	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	make_id(id, 11);
+	CHECK_STR(c.id, id);
+	CHECK(store_task_fail(s, c.id, "x") == 1);
+	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	make_id(id, 2);
+	CHECK_STR(c.id, id);
+	/* A has one running, B none: B goes first, whoever was served last. */
+	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	make_id(id, 12);
+	CHECK_STR(c.id, id);
+	/* Only A has tasks left. */
+	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	make_id(id, 3);
+	CHECK_STR(c.id, id);
+	store_close(s);
+}
+
+/*
+ * The claim at 100,000 tasks: two index probes per owner with pending
+ * tasks, never a scan of the tasks table.
+ */
+static void
+test_claim_plan_never_scans_tasks(void)
+{
+	struct store	*s;
+	sqlite3		*db;
+	char		 plan[4096], path[96];
+	int		 ok;
+
+	CHECK((s = fresh("plan.db")) != NULL);
+	snprintf(path, sizeof(path), "%.*s/plan.db", (int)(strlen(dbpath) - 5),
+	    dbpath);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL "
+	    "SELECT i + 1 FROM c WHERE i < 100000) INSERT INTO tasks (id, url, "
+	    "status, owner_key, created_at, updated_at) SELECT 'id-' || i, 'u', "
+	    "CASE WHEN i % 10 = 0 THEN 'pending' ELSE 'completed' END, "
+	    "nullif(i % 4, 0), 't', 't' FROM c; ANALYZE", NULL, NULL, NULL) ==
+	    SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(store_task_claim_plan(s, plan, sizeof(plan)) == 0);
+	ok = strstr(plan, "SEARCH t USING COVERING INDEX tasks_owner_status") &&
+	    strstr(plan, "SEARCH r USING COVERING INDEX tasks_owner_status") &&
+	    !strstr(plan, "SCAN t\n") && !strstr(plan, "SCAN r\n") &&
+	    !strstr(plan, "SCAN tasks");
+	CHECK(ok);
+	if (!ok)
+		fprintf(stderr, "the claim's plan:\n%s", plan);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -473,13 +634,21 @@ main(void)
 	test_lookups_under_another_search_prefix_are_another_question();
 	test_a_lookup_not_found_leaves_the_struct_empty();
 	test_the_cache_keeps_the_newest_answers_that_fit_its_bytes();
-	unlink(dbpath);
+	test_insert_holds_each_owners_pending_cap();
+	test_claim_takes_turns_between_owners();
+	test_claim_plan_never_scans_tasks();
 	{
-		char	 p[96];
-		snprintf(p, sizeof(p), "%s-wal", dbpath);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s-shm", dbpath);
-		unlink(p);
+		static const char *const dbs[] = { "t.db", "cap.db", "turns.db",
+		    "plan.db" };
+		static const char *const ext[] = { "", "-wal", "-shm" };
+		char	 p[128];
+		size_t	 i, k;
+
+		for (i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
+			for (k = 0; k < 3; k++) {
+				snprintf(p, sizeof(p), "%s/%s%s", dir, dbs[i], ext[k]);
+				unlink(p);
+			}
 	}
 	rmdir(dir);
 	return unit_done("test_store");
