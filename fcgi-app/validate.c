@@ -81,6 +81,39 @@ validate_quality(const char *v, struct json_object *body)
 	    "1080p, 720p, 480p, 360p, 240p, 144p (for video)";
 }
 
+/*
+ * yt-dlp reads -f as a selector language, in which these words are not ids:
+ * best, worst, b, w with video, audio, v or a after them (bv, ba, wv,
+ * bestvideo...) pick by quality, all fetches every format of the video and
+ * mergeall joins them all.  A format named so could not be picked by id
+ * anyway: yt-dlp would read the word first.
+ */
+static int
+format_is_selector(const char *v)
+{
+	static const char *const head[] = { "best", "worst", "b", "w", NULL };
+	static const char *const tail[] = { "", "video", "audio", "v", "a", NULL };
+	const char *const	*h, *const *t;
+	size_t			 n;
+
+	if (strcmp(v, "all") == 0 || strcmp(v, "mergeall") == 0)
+		return 1;
+	for (h = head; *h != NULL; h++) {
+		n = strlen(*h);
+		if (strncmp(v, *h, n) != 0)
+			continue;
+		for (t = tail; *t != NULL; t++)
+			if (strcmp(v + n, *t) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * One format's id, as /api/info lists it.  yt-dlp turns '+', '/', ',', '[',
+ * ']', '(', ')' and spaces in ids into '_', so none of them is in a real id:
+ * they only join or filter formats (the worker adds the audio itself).
+ */
 const char *
 validate_format_id(const char *v, struct json_object *body)
 {
@@ -88,12 +121,15 @@ validate_format_id(const char *v, struct json_object *body)
 
 	(void)body;
 	if (len == 0 || len > FORMAT_ID_MAX)
-		return "must be 1 to 64 characters from A-Z a-z 0-9 _ + -";
+		return "must be 1 to 64 characters from A-Z a-z 0-9 _ -";
 	for (i = 0; i < len; i++)
 		if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z') ||
-		    (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '+' ||
-		    v[i] == '-'))
-			return "must be 1 to 64 characters from A-Z a-z 0-9 _ + -";
+		    (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '-'))
+			return "must be 1 to 64 characters from A-Z a-z 0-9 _ -";
+	if (format_is_selector(v))
+		return "must be one format's id from /api/info, not a yt-dlp "
+		    "selector (best, worst, b, w, bv, ba, wv, wa, all, mergeall...); "
+		    "use quality to pick by quality";
 	return NULL;
 }
 
