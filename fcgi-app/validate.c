@@ -1,13 +1,12 @@
 /* validate.c: declared checks for request fields, run before any handler uses them. */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include <json-c/json.h>
 
+#include "urlform.h"
 #include "validate.h"
 
-#define URL_MAX		2048
 #define FORMAT_ID_MAX	64
 
 static int
@@ -19,36 +18,12 @@ one_of(const char *v, const char *const *list)
 	return 0;
 }
 
-/*
- * http(s) only, with a host; no byte yt-dlp or a log could misread: no
- * spaces or controls, and never a leading '-' (an option, to a program).
- */
+/* The one URL rule, shared with the worker's playlist entries (urlform.c). */
 const char *
 validate_url(const char *v, struct json_object *body)
 {
-	const unsigned char	*p;
-	const char		*host;
-	size_t			 len;
-
 	(void)body;
-	if ((len = strlen(v)) == 0)
-		return "must not be empty";
-	if (len > URL_MAX)
-		return "must be at most 2048 bytes";
-	if (v[0] == '-')
-		return "must not begin with '-'";
-	for (p = (const unsigned char *)v; *p != '\0'; p++)
-		if (*p <= 0x20 || *p == 0x7f)
-			return "must not contain spaces or control characters";
-	if (strncasecmp(v, "http://", 7) == 0)
-		host = v + 7;
-	else if (strncasecmp(v, "https://", 8) == 0)
-		host = v + 8;
-	else
-		return "must be an http or https URL";
-	if (*host == '\0' || strchr("/?#@:", *host) != NULL)
-		return "must name a host";
-	return NULL;
+	return urlform_check(v);
 }
 
 const char *
