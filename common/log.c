@@ -19,13 +19,21 @@ log_init(const char *progname)
 static void __attribute__((format(printf, 3, 0)))
 log_vemit(const char *level, const char *id, const char *fmt, va_list ap)
 {
-	char		 line[2048], stamp[32];
+	char		 line[2048], stamp[32], *p;
 	struct tm	 tm;
 	time_t		 now = time(NULL);
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	vsnprintf(line, sizeof(line), fmt, ap);
+	/*
+	 * Lines carry what sites and clients sent (titles, URLs, yt-dlp's
+	 * words): a newline there would forge a line of its own, an escape
+	 * would drive the reader's terminal.  One event, one plain line.
+	 */
+	for (p = line; *p != '\0'; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+			*p = '?';
 	if (id != NULL)
 		fprintf(stderr, "%s %s[%s] %s: %s\n", stamp, log_name, level, id, line);
 	else

@@ -72,14 +72,29 @@ v4_is_public(const unsigned char a[4])
 	return 1;
 }
 
+/*
+ * IPv6 ranges that carry an IPv4 address, and where it sits: the IPv4 is
+ * what the packet reaches in the end (through the host's own stack, a NAT64
+ * gateway or a 6to4 relay), so it is judged instead.  Each prefix is one
+ * line of the worker unit's IPAddressDeny= too (private IPv4 inside it).
+ */
+static const struct {
+	unsigned char	 prefix[12];
+	size_t		 len;		/* bytes of prefix that must match */
+	size_t		 v4;		/* where the IPv4 address starts */
+} v4_inside[] = {
+	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff }, 12, 12 },	/* ::ffff:0:0/96 mapped */
+	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0 }, 12, 12 },	/* ::ffff:0:0:0/96 SIIT */
+	{ { 0 }, 12, 12 },						/* ::/96 compatible */
+	{ { 0, 0x64, 0xff, 0x9b }, 12, 12 },				/* 64:ff9b::/96 NAT64 */
+	{ { 0x20, 0x02 }, 2, 2 },					/* 2002::/16 6to4 */
+};
+
 int
 urlguard_addr_is_public(const struct sockaddr *sa)
 {
-	static const unsigned char	 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
-					    0, 0, 0xff, 0xff };
-	static const unsigned char	 nat64[12] = { 0, 0x64, 0xff, 0x9b };
-	static const unsigned char	 zero[12];
-	const unsigned char		*a;
+	const unsigned char	*a;
+	size_t			 i;
 
 	if (sa->sa_family == AF_INET)
 		return v4_is_public((const unsigned char *)
@@ -87,10 +102,16 @@ urlguard_addr_is_public(const struct sockaddr *sa)
 	if (sa->sa_family != AF_INET6)
 		return 0;
 	a = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
-	/* IPv4 inside IPv6 (::ffff:a.b.c.d, 64:ff9b::a.b.c.d, ::a.b.c.d): judge the IPv4. */
-	if (memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0 ||
-	    memcmp(a, zero, 12) == 0)
-		return v4_is_public(a + 12);
+	for (i = 0; i < sizeof(v4_inside) / sizeof(v4_inside[0]); i++)
+		if (memcmp(a, v4_inside[i].prefix, v4_inside[i].len) == 0)
+			return v4_is_public(a + v4_inside[i].v4);
+	if (a[0] == 0 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b &&
+	    a[4] == 0 && a[5] == 1)
+		return 0;	/* 64:ff9b:1::/48, local-use NAT64: the LAN's own */
+	if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0 && a[3] == 0)
+		return 0;	/* 2001::/32, Teredo: its IPv4 is hidden */
+	if (a[0] == 0x01 && a[1] == 0 && memcmp(a + 2, "\0\0\0\0\0\0", 6) == 0)
+		return 0;	/* 100::/64, discard-only */
 	if ((a[0] & 0xfe) == 0xfc)
 		return 0;	/* fc00::/7, unique local */
 	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)

@@ -8,8 +8,11 @@
  * Authorization: Bearer, never in a URL, and nothing here logs them.
  *
  * <video src> and <img src> cannot send a header, so while keys are on each
- * task record carries links signed with HMAC-SHA256 over the path and an
- * expiry, keyed by a secret made at first start in the data directory.
+ * task record carries links signed with HMAC-SHA256 over the path, an expiry
+ * and the id of the key that asked for the record, keyed by a secret made at
+ * first start in the data directory.  A link is as good as its key: each use
+ * reads that key's row (by its primary key), so revoking the key ends its
+ * links at once, and a user key's link opens only that key's tasks.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -292,15 +295,16 @@ key_valid(struct req *r, const char *key)
 	return 1;
 }
 
-/* base64url HMAC-SHA256 of "path\nexp". */
+/* base64url HMAC-SHA256 of "path\nexp\nkid". */
 int
-auth_sign(const char *path, long long exp, char *sig, size_t len)
+auth_sign(const char *path, long long exp, long long kid, char *sig,
+    size_t len)
 {
 	unsigned char	 mac[crypto_auth_hmacsha256_BYTES];
 	crypto_auth_hmacsha256_state st;
-	char		 e[32];
+	char		 e[64];
 
-	snprintf(e, sizeof(e), "\n%lld", exp);
+	snprintf(e, sizeof(e), "\n%lld\n%lld", exp, kid);
 	crypto_auth_hmacsha256_init(&st, link_secret, sizeof(link_secret));
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)path, strlen(path));
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)e, strlen(e));
@@ -313,23 +317,37 @@ auth_sign(const char *path, long long exp, char *sig, size_t len)
 	return 0;
 }
 
-/* A media link's ?exp=&sig=: signed by us, for this very path, not expired. */
+/*
+ * A media link's ?exp=&kid=&sig=: signed by us, for this very path, not
+ * expired, and its key still good.  1 yes, 0 no, -1 database error.
+ */
 static int
 link_valid(struct req *r)
 {
-	char		 exp[32], sig[64], want[64];
-	long long	 e;
+	struct api_key	 k;
+	char		 exp[32], kid[32], sig[64], want[64];
+	long long	 e, id;
+	int		 rc;
 
 	if (req_query_get(r, "exp", exp, sizeof(exp)) != 1 ||
+	    req_query_get(r, "kid", kid, sizeof(kid)) != 1 ||
 	    req_query_get(r, "sig", sig, sizeof(sig)) != 1 ||
 	    util_strtonum(exp, 1, LLONG_MAX / 2, &e) == -1 ||
+	    util_strtonum(kid, 1, LLONG_MAX, &id) == -1 ||
 	    e < (long long)time(NULL))
 		return 0;
-	if (auth_sign(r->path, e, want, sizeof(want)) == -1 ||
+	if (auth_sign(r->path, e, id, want, sizeof(want)) == -1 ||
 	    strlen(sig) != strlen(want) ||
 	    sodium_memcmp(sig, want, strlen(want)) != 0)
 		return 0;
-	r->owner = -1;	/* the link names one file; whoever holds it may fetch it */
+	/* Checked after the signature: a forged kid costs no database read. */
+	if ((rc = store_key_by_id(r->ctx->db, id, &k)) != 1)
+		return rc;
+	if (k.revoked)
+		return 0;
+	/* Whoever holds the link sees what its key sees: one file of its own. */
+	r->owner = k.admin ? -1 : k.id;
+	r->key_id = k.id;
 	return 1;
 }
 
@@ -350,9 +368,13 @@ auth_request(struct req *r, int link_ok)
 		return 0;
 	if ((key = request_key(r)) == NULL) {
 		if (link_ok && r->query[0] != '\0') {
-			if (link_valid(r))
+			if ((rc = link_valid(r)) == 1)
 				return 0;
-			reply_error(r, 403, "Invalid or expired link");
+			if (rc == -1)
+				reply_error(r, 500, "Database error");
+			else
+				reply_error(r, 403, "Invalid, expired or revoked "
+				    "link");
 			return 1;
 		}
 		reply_header(r, "WWW-Authenticate: Bearer realm=\"offlinetube\"\r\n");
@@ -369,17 +391,20 @@ auth_request(struct req *r, int link_ok)
 	return 1;
 }
 
-/* Appends ?exp=&sig= to the link in out, signing path_decoded (what a request will carry). */
+/* Appends ?exp=&kid=&sig= to the link in out, signing path_decoded (what a request will carry). */
 static int
-sign_append(const char *path_decoded, long long exp, char *out, size_t len)
+sign_append(const char *path_decoded, long long exp, long long kid, char *out,
+    size_t len)
 {
 	char	 sig[64];
 	size_t	 o = strlen(out);
 	int	 n;
 
-	if (auth_sign(path_decoded, exp, sig, sizeof(sig)) == -1 || o >= len)
+	if (auth_sign(path_decoded, exp, kid, sig, sizeof(sig)) == -1 ||
+	    o >= len)
 		return -1;
-	n = snprintf(out + o, len - o, "?exp=%lld&sig=%s", exp, sig);
+	n = snprintf(out + o, len - o, "?exp=%lld&kid=%lld&sig=%s", exp, kid,
+	    sig);
 	return n < 0 || (size_t)n >= len - o ? -1 : 0;
 }
 
@@ -438,9 +463,9 @@ auth_links(struct req *r, const struct store_task_row *row, int local_thumbnail,
 			/* Signed over the decoded path, as the request will carry it. */
 			n = snprintf(dec, sizeof(dec), "%s%s", stream, row->filename);
 			if (n < 0 || (size_t)n >= sizeof(dec) ||
-			    sign_append(dec, exp, l->stream_url,
+			    sign_append(dec, exp, r->key_id, l->stream_url,
 			    sizeof(l->stream_url)) == -1 ||
-			    sign_append(l->file_url, exp, l->file_url,
+			    sign_append(l->file_url, exp, r->key_id, l->file_url,
 			    sizeof(l->file_url)) == -1)
 				return -1;
 		}
@@ -452,7 +477,7 @@ auth_links(struct req *r, const struct store_task_row *row, int local_thumbnail,
 		    sizeof(thumbs) - 1) == -1 ||
 		    link_put(l->thumbnail, sizeof(l->thumbnail), &o, row->id,
 		    idl) == -1 ||
-		    sign_append(l->thumbnail, exp, l->thumbnail,
+		    sign_append(l->thumbnail, exp, r->key_id, l->thumbnail,
 		    sizeof(l->thumbnail)) == -1)
 			return -1;
 	}

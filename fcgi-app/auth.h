@@ -10,7 +10,7 @@ struct store;
 struct store_task_row;
 
 #define AUTH_KEY_PREFIX_LEN	12	/* "otk_" + 8 hex */
-#define AUTH_LINK_MAX		(1024 * 3 + 256)	/* an encoded name, ?exp=&sig= */
+#define AUTH_LINK_MAX		(1024 * 3 + 256)	/* an encoded name, ?exp=&kid=&sig= */
 
 /* A task record's links; "" when it has none (a thumbnail: use the stored one). */
 struct auth_links {
@@ -28,6 +28,7 @@ int	 auth_links(struct req *, const struct store_task_row *,
 int	 auth_new_key(char *key, size_t keylen, char prefix[AUTH_KEY_PREFIX_LEN + 1],
 	    char hash[65]);
 int	 auth_hash_key(const char *key, char hash[65]);
-int	 auth_sign(const char *path, long long exp, char *sig, size_t len);
+int	 auth_sign(const char *path, long long exp, long long kid, char *sig,
+	    size_t len);
 
 #endif

@@ -14,20 +14,25 @@
 #define NOT_FOUND_TASK	"Descarga no encontrada"
 
 static const struct route routes[] = {
-	{ "POST",   "/api/download",		  tasks_create, ROUTE_JSON_BODY, NULL },
+	{ "POST",   "/api/download",		  tasks_create,
+	    ROUTE_JSON_BODY | ROUTE_ACTS, NULL },
 	{ "GET",    "/api/downloads",		  tasks_list,   0, NULL },
 	{ "GET",    "/api/downloads/{id}",	  tasks_get,    0, NOT_FOUND_TASK },
-	{ "DELETE", "/api/downloads/{id}",	  tasks_cancel, 0, NOT_FOUND_TASK },
-	{ "DELETE", "/api/downloads/{id}/remove", tasks_remove, 0, NOT_FOUND_TASK },
+	{ "DELETE", "/api/downloads/{id}",	  tasks_cancel, ROUTE_ACTS,
+	    NOT_FOUND_TASK },
+	{ "DELETE", "/api/downloads/{id}/remove", tasks_remove, ROUTE_ACTS,
+	    NOT_FOUND_TASK },
 	{ "GET",    "/api/download/{id}/file",	  serve_file,   ROUTE_LINK,
 	    "Descarga no disponible o no completada" },
 	{ "GET",    "/api/stream/{filename}",	  serve_stream, ROUTE_LINK,
 	    "Archivo no encontrado" },
 	{ "GET",    "/api/thumbnails/{id}",	  serve_thumbnail, ROUTE_LINK,
 	    "Miniatura no encontrada" },
-	{ "GET",    "/api/search",		  lookups_search, 0, NULL },
-	{ "GET",    "/api/trending",		  lookups_trending, 0, NULL },
-	{ "POST",   "/api/info",		  lookups_info, ROUTE_JSON_BODY, NULL },
+	/* Look-ups run yt-dlp: a GET that starts work. */
+	{ "GET",    "/api/search",		  lookups_search, ROUTE_ACTS, NULL },
+	{ "GET",    "/api/trending",		  lookups_trending, ROUTE_ACTS, NULL },
+	{ "POST",   "/api/info",		  lookups_info,
+	    ROUTE_JSON_BODY | ROUTE_ACTS, NULL },
 	{ "GET",    "/api/health",		  health_get,   ROUTE_OPEN, NULL },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -110,8 +115,8 @@ route_prefix_notfound(const char *path)
 }
 
 /*
- * Finds the route, answers 404/405 and the body refusals itself, and calls a
- * handler only with a request that passed them.  HEAD is GET without a body
+ * Finds the route, answers 404/405, the cross-site, key and body refusals
+ * itself, and calls a handler only with a request that passed them.  HEAD is GET without a body
  * (nginx drops it), so media answers support HEAD through the same handler.
  */
 int
@@ -154,6 +159,8 @@ route_dispatch(struct req *r)
 	if (bad_id)
 		return reply_error(r, 404, rt->notfound != NULL ?
 		    rt->notfound : "Not Found");
+	if ((rt->flags & ROUTE_ACTS) && (detail = cors_refusal(r)) != NULL)
+		return reply_error(r, 403, detail);
 	if (!(rt->flags & ROUTE_OPEN) &&
 	    auth_request(r, (rt->flags & ROUTE_LINK) != 0) != 0)
 		return 0;

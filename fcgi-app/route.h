@@ -11,6 +11,7 @@ typedef int (*route_handler)(struct req *);
 #define ROUTE_JSON_BODY	0x01	/* the body must be a JSON object (413/415/400) */
 #define ROUTE_OPEN	0x02	/* no key needed (health) */
 #define ROUTE_LINK	0x04	/* a signed link may stand in for a key (media) */
+#define ROUTE_ACTS	0x08	/* starts work or changes state: not for other sites */
 
 struct route {
 	const char	*method;

@@ -1,13 +1,12 @@
 /* validate.c: declared checks for request fields, run before any handler uses them. */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include <json-c/json.h>
 
+#include "urlform.h"
 #include "validate.h"
 
-#define URL_MAX		2048
 #define FORMAT_ID_MAX	64
 
 static int
@@ -19,36 +18,12 @@ one_of(const char *v, const char *const *list)
 	return 0;
 }
 
-/*
- * http(s) only, with a host; no byte yt-dlp or a log could misread: no
- * spaces or controls, and never a leading '-' (an option, to a program).
- */
+/* The one URL rule, shared with the worker's playlist entries (urlform.c). */
 const char *
 validate_url(const char *v, struct json_object *body)
 {
-	const unsigned char	*p;
-	const char		*host;
-	size_t			 len;
-
 	(void)body;
-	if ((len = strlen(v)) == 0)
-		return "must not be empty";
-	if (len > URL_MAX)
-		return "must be at most 2048 bytes";
-	if (v[0] == '-')
-		return "must not begin with '-'";
-	for (p = (const unsigned char *)v; *p != '\0'; p++)
-		if (*p <= 0x20 || *p == 0x7f)
-			return "must not contain spaces or control characters";
-	if (strncasecmp(v, "http://", 7) == 0)
-		host = v + 7;
-	else if (strncasecmp(v, "https://", 8) == 0)
-		host = v + 8;
-	else
-		return "must be an http or https URL";
-	if (*host == '\0' || strchr("/?#@:", *host) != NULL)
-		return "must name a host";
-	return NULL;
+	return urlform_check(v);
 }
 
 const char *
@@ -81,6 +56,39 @@ validate_quality(const char *v, struct json_object *body)
 	    "1080p, 720p, 480p, 360p, 240p, 144p (for video)";
 }
 
+/*
+ * yt-dlp reads -f as a selector language, in which these words are not ids:
+ * best, worst, b, w with video, audio, v or a after them (bv, ba, wv,
+ * bestvideo...) pick by quality, all fetches every format of the video and
+ * mergeall joins them all.  A format named so could not be picked by id
+ * anyway: yt-dlp would read the word first.
+ */
+static int
+format_is_selector(const char *v)
+{
+	static const char *const head[] = { "best", "worst", "b", "w", NULL };
+	static const char *const tail[] = { "", "video", "audio", "v", "a", NULL };
+	const char *const	*h, *const *t;
+	size_t			 n;
+
+	if (strcmp(v, "all") == 0 || strcmp(v, "mergeall") == 0)
+		return 1;
+	for (h = head; *h != NULL; h++) {
+		n = strlen(*h);
+		if (strncmp(v, *h, n) != 0)
+			continue;
+		for (t = tail; *t != NULL; t++)
+			if (strcmp(v + n, *t) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * One format's id, as /api/info lists it.  yt-dlp turns '+', '/', ',', '[',
+ * ']', '(', ')' and spaces in ids into '_', so none of them is in a real id:
+ * they only join or filter formats (the worker adds the audio itself).
+ */
 const char *
 validate_format_id(const char *v, struct json_object *body)
 {
@@ -88,12 +96,15 @@ validate_format_id(const char *v, struct json_object *body)
 
 	(void)body;
 	if (len == 0 || len > FORMAT_ID_MAX)
-		return "must be 1 to 64 characters from A-Z a-z 0-9 _ + -";
+		return "must be 1 to 64 characters from A-Z a-z 0-9 _ -";
 	for (i = 0; i < len; i++)
 		if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z') ||
-		    (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '+' ||
-		    v[i] == '-'))
-			return "must be 1 to 64 characters from A-Z a-z 0-9 _ + -";
+		    (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '-'))
+			return "must be 1 to 64 characters from A-Z a-z 0-9 _ -";
+	if (format_is_selector(v))
+		return "must be one format's id from /api/info, not a yt-dlp "
+		    "selector (best, worst, b, w, bv, ba, wv, wa, all, mergeall...); "
+		    "use quality to pick by quality";
 	return NULL;
 }
 

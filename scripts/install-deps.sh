@@ -10,6 +10,8 @@ if [ "${1:-}" = test ]; then
 	need="$need python3 python3-pytest clang libclang-rt-dev"
 	# The shell scripts' checks (checkbashisms, ShellCheck).
 	need="$need devscripts shellcheck"
+	# offlinetube-dns-allow's port 53 fence, loaded in a network namespace.
+	need="$need nftables"
 	# The web page's browser tests: Debian's chromium, driven from Node.js.
 	need="$need chromium nodejs npm"
 elif [ "${1:-}" = bench ]; then

@@ -84,6 +84,7 @@ enum stmt {
 	STMT_LOOKUP_RECOVER,
 	STMT_KEY_INSERT,
 	STMT_KEY_BY_PREFIX,
+	STMT_KEY_BY_ID,
 	STMT_KEY_ANY,
 	STMT_KEY_LIST,
 	STMT_KEY_REVOKE,
@@ -287,6 +288,9 @@ static const char *const sqls[STMT__MAX] = {
 	[STMT_KEY_BY_PREFIX] =
 	    "SELECT id, hash, admin, revoked_at IS NOT NULL FROM api_keys "
 	    "WHERE prefix = ?1",
+	/* Every signed media request: one read by the primary key. */
+	[STMT_KEY_BY_ID] =
+	    "SELECT admin, revoked_at IS NOT NULL FROM api_keys WHERE id = ?1",
 	[STMT_KEY_ANY] =
 	    "SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at IS NULL)",
 	[STMT_KEY_LIST] =
@@ -1382,6 +1386,28 @@ store_key_by_prefix(struct store *s, const char *prefix, struct api_key *k)
 		k->id = sqlite3_column_int64(st, 0);
 		k->admin = sqlite3_column_int(st, 2);
 		k->revoked = sqlite3_column_int(st, 3);
+		found = 1;
+	}
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return found;
+}
+
+/* The key with this id, without its hash (k->hash is ""). */
+int
+store_key_by_id(struct store *s, long long id, struct api_key *k)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_KEY_BY_ID];
+	int		 rc, found = 0;
+
+	memset(k, 0, sizeof(*k));
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		k->id = id;
+		k->admin = sqlite3_column_int(st, 0);
+		k->revoked = sqlite3_column_int(st, 1);
 		found = 1;
 	}
 	stmt_done(st);

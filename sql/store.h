@@ -164,6 +164,7 @@ struct api_key {
 int	 store_key_insert(struct store *, const char *name, const char *prefix,
 	    const char *hash, int admin);
 int	 store_key_by_prefix(struct store *, const char *prefix, struct api_key *);
+int	 store_key_by_id(struct store *, long long id, struct api_key *);
 int	 store_key_any(struct store *);
 int	 store_key_list(struct store *, void (*)(void *, const char *name,
 	    const char *prefix, int admin, const char *created,

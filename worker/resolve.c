@@ -7,19 +7,23 @@
 
 #include "log.h"
 #include "resolve.h"
+#include "urlform.h"
 #include "store.h"
 #include "util.h"
 
 
+/* A string field; NULL when absent, not a string, or cut short by a NUL inside. */
 static const char *
 str(struct json_object *o, const char *key)
 {
 	struct json_object	*v;
+	const char		*s;
 
 	if (!json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, json_type_string))
 		return NULL;
-	return json_object_get_string(v);
+	s = json_object_get_string(v);
+	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
 }
 
 /* Copies s into buf when it fits; a value that does not fit is not worth half of. */
@@ -48,26 +52,51 @@ copy_title(char *buf, size_t len, const char *s)
 	buf[n] = '\0';
 }
 
+/* Whether u is a URL a task may hold (urlform.c: what the API accepts). */
 static int
-is_http(const char *u)
+url_ok(const char *u)
 {
-	return u != NULL && strlen(u) <= STORE_URL_MAX &&
-	    (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0);
+	return u != NULL && urlform_check(u) == NULL;
 }
 
-/* The URL of a flat entry: "url" when it is one, else "webpage_url"; NULL when neither. */
+/*
+ * The URL of a flat entry: "url" when it passes the rule a submitted URL
+ * passes, else "webpage_url".  NULL when neither does; why then says what
+ * is wrong with the first of them present.
+ */
 static const char *
-entry_url(struct json_object *e)
+entry_url(struct json_object *e, const char **why)
 {
-	const char	*u;
+	const char	*u, *w;
 
+	*why = "the entry names no URL";
 	if (!json_object_is_type(e, json_type_object))
 		return NULL;
-	if (is_http(u = str(e, "url")))
+	if ((u = str(e, "url")) != NULL && (*why = urlform_check(u)) == NULL)
 		return u;
-	if (is_http(u = str(e, "webpage_url")))
-		return u;
+	if ((w = str(e, "webpage_url")) != NULL && urlform_check(w) == NULL)
+		return w;
+	if (u == NULL && w != NULL)
+		*why = urlform_check(w);
 	return NULL;
+}
+
+/*
+ * A skipped entry, in the log: the reason, and the start of the URL (the
+ * log replaces its control characters: they never reach a terminal).
+ */
+static void
+entry_skipped(const struct task_claim *c, struct json_object *e, size_t i,
+    const char *why)
+{
+	const char	*u = NULL;
+
+	if (json_object_is_type(e, json_type_object) &&
+	    (u = str(e, "url")) == NULL)
+		u = str(e, "webpage_url");
+	log_warnx(c->id, "playlist entry %zu skipped: url %s: %.120s%s", i + 1,
+	    why, u != NULL ? u : "(none)",
+	    u != NULL && strlen(u) > 120 ? "..." : "");
 }
 
 /*
@@ -88,16 +117,22 @@ resolve_playlist(struct store *db, const struct task_claim *c,
 	uuid_t		 u;
 	char		 pid[STORE_ID_LEN], id[STORE_ID_LEN], refused[160];
 	char		 title[sizeof(r->title)];
-	const char	*url;
+	const char	*url, *why;
 	size_t		 i, n;
 	int		 index = 0, total = 0, over = 0, rc;
 
 	/* All of r is ours to say: job_playlist() hands us its stack as it is. */
 	memset(r, 0, sizeof(*r));
+	/* An entry no client could have submitted is skipped, never stored. */
 	n = json_object_array_length(entries);
-	for (i = 0; i < n; i++)
-		if (entry_url(json_object_array_get_idx(entries, i)) != NULL)
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(entries, i);
+
+		if (entry_url(e, &why) != NULL)
 			total++;
+		else
+			entry_skipped(c, e, i, why);
+	}
 	if (total == 0) {
 		snprintf(err, errlen, "The playlist has no entries that can be "
 		    "downloaded");
@@ -115,7 +150,7 @@ resolve_playlist(struct store *db, const struct task_claim *c,
 	for (i = 0; i < n && index < total; i++) {
 		struct json_object *e = json_object_array_get_idx(entries, i);
 
-		if ((url = entry_url(e)) == NULL)
+		if ((url = entry_url(e, &why)) == NULL)
 			continue;
 		index++;
 		if (index == 1) {
@@ -200,7 +235,7 @@ resolve_apply(struct store *db, const struct task_claim *c,
 		    errlen);
 	copy(r->url, sizeof(r->url), c->url);
 	copy_title(r->title, sizeof(r->title), str(o, "title"));
-	if (is_http(str(o, "thumbnail")))
+	if (url_ok(str(o, "thumbnail")))
 		copy(r->thumbnail, sizeof(r->thumbnail), str(o, "thumbnail"));
 	r->has_formats = (type == NULL || strcmp(type, "video") == 0) &&
 	    json_object_object_get_ex(o, "formats", &v) &&

@@ -405,7 +405,7 @@ test('API keys on the real service: the prompt, then signed links for the thumbn
     await waitForStatus(page, task.id, 'completed', 60000);
     const done = (await authed(`/api/downloads/${task.id}`)).body;
     for (const f of ['thumbnail', 'stream_url', 'file_url']) {
-      assert.match(done[f], /^\/api\/[^?]+\?exp=\d+&sig=[\w-]+$/, `${f}: ${done[f]}`);
+      assert.match(done[f], /^\/api\/[^?]+\?exp=\d+&kid=\d+&sig=[\w-]+$/, `${f}: ${done[f]}`);
     }
     assert.ok(done.thumbnail.startsWith(`/api/thumbnails/${task.id}?`), done.thumbnail);
     const c = card(page, task.id);

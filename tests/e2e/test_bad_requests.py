@@ -39,6 +39,14 @@ BAD_POSTS = [
     ("unknown-quality", body(quality="999p"), "application/json", 400, "quality"),
     ("bad-format-id", body(format_id="18; rm -rf /"), "application/json", 400, "format_id"),
     ("format-id-too-long", body(format_id="a" * 65), "application/json", 400, "format_id"),
+    # yt-dlp's selector words: "all" would fetch every format of the video.
+    ("format-id-all", body(format_id="all"), "application/json", 400, "format_id"),
+    ("format-id-mergeall", body(format_id="mergeall"), "application/json", 400, "format_id"),
+    ("format-id-best", body(format_id="best"), "application/json", 400, "format_id"),
+    ("format-id-bestvideo", body(format_id="bestvideo"), "application/json", 400, "format_id"),
+    ("format-id-ba", body(format_id="ba"), "application/json", 400, "format_id"),
+    ("format-id-w", body(format_id="w"), "application/json", 400, "format_id"),
+    ("format-id-merge", body(format_id="137+140"), "application/json", 400, "format_id"),
     ("unknown-audio-format", body(download_type="audio", audio_format="aiff"),
      "application/json", 400, "audio_format"),
     ("body-over-64k", body(pad="x" * (65 * 1024)), "application/json", 413, None),
@@ -109,6 +117,23 @@ def test_wrong_method_is_405_with_allow(service, method, path, allowed):
     assert allowed in allow, f"Allow: {hdrs.get('Allow')!r}"
     assert method not in allow
     assert snapshot(service) == before
+
+
+@pytest.mark.parametrize("word", ["all", "bestvideo", "wa"])
+def test_a_format_selector_is_refused_as_not_a_format_id(service, word):
+    st, _, data = service.post("/api/download", body(format_id=word),
+                               headers={"Content-Type": "application/json"})
+    assert st == 400, data
+    assert data["detail"].startswith("format_id: must be one format's id from /api/info, "
+                                     "not a yt-dlp selector"), data
+
+
+@pytest.mark.parametrize("fid", ["22", "hls-1080p", "dash-video_1", "mp4"])
+def test_a_real_format_id_is_accepted(service, site, fid):
+    st, _, t = service.post("/api/download", {"url": site.page("clip"), "format_id": fid})
+    assert st == 200, t
+    assert t["format_id"] == fid
+    assert service.delete(f"/api/downloads/{t['id']}/remove")[0] == 200
 
 
 def test_valid_request_with_charset_parameter_is_accepted(service, site):

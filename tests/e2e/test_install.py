@@ -123,31 +123,149 @@ def test_the_api_unit_lets_the_guard_resolve_names(root):
     assert "127.0.0.53/32" in " ".join(api["IPAddressAllow"]).split()
 
 
-def test_dns_allow_opens_each_unit_to_the_resolvers_it_would_block(root, tmp_path):
+def dns_allow(root, tmp_path, resolv_text, **env):
+    """Runs the installed offlinetube-dns-allow on a resolv.conf of resolv_text."""
     resolv = tmp_path / "resolv.conf"
-    resolv.write_text("# a home router, a public resolver and resolved's stub\n"
-                      "nameserver 192.168.1.1\nnameserver 9.9.9.9\n"
-                      "nameserver fe80::1%eth0\nnameserver 127.0.0.53\n")
-    env = dict(os.environ, OFFLINETUBE_SYSTEMD_DIR=str(tmp_path / "systemd"))
+    resolv.write_text(resolv_text)
+    env = dict(os.environ, OFFLINETUBE_SYSTEMD_DIR=str(tmp_path / "systemd"),
+               OFFLINETUBE_SERVICE_USER="nobody", **env)
     script = os.path.join(root, "usr/share/offlinetube/scripts/offlinetube-dns-allow")
     r = subprocess.run([script, str(resolv)], env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert "every port" in r.stdout, "it says what IPAddressAllow= cannot narrow"
+    return r
 
-    def allowed(unit):
-        p = tmp_path / "systemd" / f"{unit}.service.d" / "50-dns.conf"
-        return unit_settings(p.read_text())["IPAddressAllow"][0].split()
+
+def dropin(tmp_path, unit):
+    p = tmp_path / "systemd" / f"{unit}.service.d" / "50-dns.conf"
+    return unit_settings(p.read_text()) if p.exists() else None
+
+
+HOME_RESOLVERS = ("# a home router, a public resolver and resolved's stub\n"
+                  "nameserver 192.168.1.1\nnameserver 9.9.9.9\n"
+                  "nameserver fe80::1%eth0\nnameserver 127.0.0.53\n")
+
+
+def test_dns_allow_opens_each_unit_to_the_resolvers_it_would_block(root, tmp_path):
+    """Without nftables: IPAddressAllow= alone, and the warning that it opens
+    every port."""
+    r = dns_allow(root, tmp_path, HOME_RESOLVERS, OFFLINETUBE_NFT="/nonexistent")
+    assert "every port" in r.stdout and "install nftables" in r.stdout, r.stdout
     # The API denies every address: it needs each resolver.  The worker denies
     # only loopback and the LAN: a public resolver needs nothing.
-    assert allowed("offlinetube-api") == ["192.168.1.1", "9.9.9.9", "fe80::1"]
-    assert allowed("offlinetube-worker") == ["192.168.1.1", "fe80::1"]
-    resolv.write_text("nameserver 127.0.0.53\n")
-    r = subprocess.run([script, str(resolv)], env=env, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
+    assert dropin(tmp_path, "offlinetube-api")["IPAddressAllow"][0].split() == \
+        ["192.168.1.1", "9.9.9.9", "fe80::1"]
+    assert dropin(tmp_path, "offlinetube-worker")["IPAddressAllow"][0].split() == \
+        ["192.168.1.1", "fe80::1"]
+    assert "ExecStartPre" not in dropin(tmp_path, "offlinetube-worker")
+    dns_allow(root, tmp_path, "nameserver 127.0.0.53\n", OFFLINETUBE_NFT="/nonexistent")
     assert not (tmp_path / "systemd" / "offlinetube-api.service.d").exists()
     assert not (tmp_path / "systemd" / "offlinetube-worker.service.d").exists()
 
 
+NFT = shutil.which("nft") or "/usr/sbin/nft"
+
+
+def can_unshare_net():
+    return (os.geteuid() == 0 and os.access(NFT, os.X_OK) and shutil.which("unshare")
+            and subprocess.run(["unshare", "--net", NFT, "list", "tables"],
+                               capture_output=True).returncode == 0)
+
+
+# Run in a network namespace of its own (unshare --net): loads the fence, listens
+# where a resolver and nginx would, and connects as the account the fence names.
+FENCE_PROBE = r"""
+import encodings.idna, os, socket, subprocess, sys
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+subprocess.run([sys.argv[1], "-f", sys.argv[2]], check=True)
+listening = []
+for addr, port in (("127.0.0.1", 53), ("127.0.0.1", 8001), ("0.0.0.0", 8002)):
+    s = socket.socket()
+    s.bind((addr, port))
+    s.listen()
+    listening.append(s)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("127.0.0.1", 53))
+
+
+def reach(addr, port, udp=False, uid=65534):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgid(uid)
+            os.setuid(uid)
+            if udp:
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"q", (addr, port))
+            else:
+                socket.create_connection((addr, port), timeout=3).close()
+            os._exit(0)
+        except OSError:
+            os._exit(1)
+    return os.waitpid(pid, 0)[1] == 0
+
+
+print({"tcp 53": reach("127.0.0.1", 53), "udp 53": reach("127.0.0.1", 53, udp=True),
+       "nginx": reach("127.0.0.1", 8001), "udp 5353": reach("127.0.0.1", 5353, udp=True),
+       "wildcard via the stub": reach("127.0.0.53", 8002),
+       "root to nginx": reach("127.0.0.1", 8001, uid=0)})
+"""
+
+
+@pytest.mark.skipif(not can_unshare_net(), reason="needs root, nft and unshare --net")
+def test_dns_allow_opens_port_53_only(root, tmp_path):
+    """A resolver on 127.0.0.1 (dnsmasq, unbound) shares its address with nginx
+    and the API: the fence lets the services' account reach loopback, and the
+    LAN resolvers, on port 53 alone; everyone else is left alone."""
+    dns_allow(root, tmp_path, "nameserver 127.0.0.1\nnameserver 192.168.1.1\n")
+    for unit in ("offlinetube-api", "offlinetube-worker"):
+        d = tmp_path / "systemd" / f"{unit}.service.d"
+        conf = dropin(tmp_path, unit)
+        assert conf["ExecStartPre"] == [f"+{NFT} -f {d}/50-dns.nft"], conf
+        assert conf["IPAddressAllow"][0].split() == ["127.0.0.1", "192.168.1.1"]
+        nft = (d / "50-dns.nft").read_text()
+        assert 'meta skuid "nobody" ip daddr { 127.0.0.0/8, 192.168.1.1 }' in nft, nft
+    nft = str(tmp_path / "systemd" / "offlinetube-worker.service.d" / "50-dns.nft")
+    os.chmod(tmp_path, 0o755)
+    r = subprocess.run(["unshare", "--net", "/usr/bin/python3", "-c", FENCE_PROBE, NFT, nft],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == str({"tcp 53": True, "udp 53": True, "nginx": False,
+                                    "udp 5353": False, "wildcard via the stub": False,
+                                    "root to nginx": True}), r.stdout
+    # systemd-resolved alone: nothing to allow, and loopback is still fenced
+    # (its stub's address reaches whatever listens on 0.0.0.0).
+    dns_allow(root, tmp_path, "nameserver 127.0.0.53\n")
+    for unit in ("offlinetube-api", "offlinetube-worker"):
+        conf = dropin(tmp_path, unit)
+        assert "IPAddressAllow" not in conf and "ExecStartPre" in conf, conf
+
+
+# (address, whether the guard and the worker's fence refuse it)
+FENCE_SAMPLES = [
+    ("127.0.0.1", True), ("10.1.2.3", True), ("192.168.1.1", True), ("169.254.169.254", True),
+    ("100.64.0.1", True), ("0.0.0.0", True), ("224.0.0.251", True), ("239.255.255.250", True),
+    ("240.0.0.1", True), ("255.255.255.255", True), ("192.0.0.8", True), ("198.18.0.1", True),
+    ("::1", True), ("::", True), ("fd00::1", True), ("fe80::1", True), ("fec0::1", True),
+    ("ff02::fb", True), ("100::1", True), ("2001:0:4136:e378:8000:63bf:3fff:fdd2", True),
+    ("64:ff9b:1::1", True), ("64:ff9b::7f00:1", True), ("64:ff9b::a00:1", True),
+    ("64:ff9b::c0a8:101", True), ("64:ff9b::a9fe:a9fe", True), ("64:ff9b::6440:1", True),
+    ("64:ff9b::e000:fb", True), ("64:ff9b::f000:1", True), ("2002:7f00:1::", True),
+    ("2002:c0a8:101::1", True), ("2002:a9fe:a9fe::", True), ("2002:e000:fb::", True),
+    ("8.8.8.8", False), ("93.184.216.34", False), ("2606:4700::1111", False),
+    ("64:ff9b::808:808", False), ("2002:5db8:d822::1", False), ("64:ff9b:2::1", False),
+]
+
+
+def test_the_worker_unit_denies_what_the_guard_refuses(root):
+    """IPAddressDeny= covers, for yt-dlp's own connections, the ranges the guard
+    refuses: multicast and reserved, and private IPv4 inside NAT64 and 6to4."""
+    import ipaddress
+    unit = unit_settings(read(root, "usr/lib/systemd/system/offlinetube-worker.service"))
+    deny = [ipaddress.ip_network(n) for v in unit["IPAddressDeny"] for n in v.split()]
+    allow = [ipaddress.ip_network(n) for v in unit["IPAddressAllow"] for n in v.split()]
+    assert [str(n) for n in allow] == ["127.0.0.53/32"]
+    for addr, refused in FENCE_SAMPLES:
+        a = ipaddress.ip_address(addr)
+        assert any(a in n for n in deny if n.version == a.version) == refused, addr
 def test_uninstall_removes_what_install_put(root):
     d = tempfile.mkdtemp(prefix="ot-un-", dir="/tmp")
     try:

@@ -150,23 +150,83 @@ def test_links_expire(make_service, site):
     t = wait_until(lambda: (lambda x: x if x["status"] == "completed" else None)(
         svc.get(f"/api/downloads/{t['id']}", headers={"X-API-Key": k})[2]), 60, what="download")
     path, _, q = t["stream_url"].partition("?")
-    exp = int(dict(urllib.parse.parse_qsl(q))["exp"])
+    params = dict(urllib.parse.parse_qsl(q))
+    exp, kid = int(params["exp"]), params["kid"]
     # OFFLINETUBE_LINK_TTL, rounded up to ten minutes so links stay stable.
     assert time.time() + 59 <= exp <= time.time() + 60 + 600 and exp % 600 == 0
     assert raw(svc, t["stream_url"])[0] == 200
     # A link signed for an expiry already past: what an old link becomes.
-    import hmac, hashlib, base64
-    with open(os.path.join(svc.data_dir, "link.secret"), "rb") as f:
-        secret = f.read()
     decoded = urllib.parse.unquote(path)
     old = int(time.time()) - 5
-    sig = base64.urlsafe_b64encode(hmac.new(secret, f"{decoded}\n{old}".encode(),
-                                            hashlib.sha256).digest()).rstrip(b"=").decode()
-    assert raw(svc, f"{path}?exp={old}&sig={sig}")[0] == 403
+    sig = sign(svc, decoded, old, kid)
+    assert raw(svc, f"{path}?exp={old}&kid={kid}&sig={sig}")[0] == 403
     future = int(time.time()) + 30
-    sig = base64.urlsafe_b64encode(hmac.new(secret, f"{decoded}\n{future}".encode(),
-                                            hashlib.sha256).digest()).rstrip(b"=").decode()
-    assert raw(svc, f"{path}?exp={future}&sig={sig}")[0] == 200, "the same scheme, in date"
+    sig = sign(svc, decoded, future, kid)
+    assert raw(svc, f"{path}?exp={future}&kid={kid}&sig={sig}")[0] == 200, \
+        "the same scheme, in date"
+
+
+def sign(svc, decoded_path, exp, kid):
+    """A link's signature, made as the API makes it: HMAC-SHA256 of
+    "path\nexp\nkid" with the data directory's secret, base64url."""
+    import base64
+    import hashlib
+    import hmac
+    with open(os.path.join(svc.data_dir, "link.secret"), "rb") as f:
+        secret = f.read()
+    mac = hmac.new(secret, f"{decoded_path}\n{exp}\n{kid}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+
+
+def test_revoking_a_key_ends_its_links_at_once(make_service, site):
+    """A link is as good as the key that got it: revoked, its links die with it,
+    long before they expire; the other keys' links to the same file live on."""
+    svc = make_service(OFFLINETUBE_AUTH="on")     # links live 4 hours
+    admin, viewer = add_key(svc, "admin", admin=True), add_key(svc, "viewer", admin=True)
+    st, _, t = svc.post("/api/download", {"url": site.page("clip")},
+                        headers={"X-API-Key": admin})
+    assert st == 200, t
+    t = wait_until(lambda: (lambda x: x if x["status"] == "completed" else None)(
+        svc.get(f"/api/downloads/{t['id']}", headers={"X-API-Key": admin})[2]), 60,
+        what="the download")
+    mine = svc.get(f"/api/downloads/{t['id']}", headers={"X-API-Key": viewer})[2]
+    theirs = svc.get(f"/api/downloads/{t['id']}", headers={"X-API-Key": admin})[2]
+    fields = ("stream_url", "file_url", "thumbnail")
+    for f in fields:
+        assert "kid=" in mine[f] and mine[f] != theirs[f], (f, mine[f], theirs[f])
+        assert raw(svc, mine[f])[0] == 200, f
+    p = keycmd(svc, "revoke", "viewer")
+    assert p.returncode == 0, p.stderr
+    for f in fields:
+        st, _, body = raw(svc, mine[f])
+        assert st == 403, (f, st, body[:200])
+        assert json.loads(body) == {"detail": "Invalid, expired or revoked link"}
+        assert raw(svc, theirs[f])[0] == 200, f
+
+
+def test_a_link_opens_only_what_its_key_may_see(make_service, site):
+    """A user key's link is signed for its own key: even a correct signature for
+    another user's file (made here with the secret) opens nothing, and a link
+    without a key id, as links were before, is refused."""
+    svc = make_service(OFFLINETUBE_AUTH="on")
+    a, b = add_key(svc, "a"), add_key(svc, "b")
+    st, _, t = svc.post("/api/download", {"url": site.page("clip")}, headers={"X-API-Key": a})
+    assert st == 200, t
+    t = wait_until(lambda: (lambda x: x if x["status"] == "completed" else None)(
+        svc.get(f"/api/downloads/{t['id']}", headers={"X-API-Key": a})[2]), 60,
+        what="the download")
+    path, _, q = t["stream_url"].partition("?")
+    params = dict(urllib.parse.parse_qsl(q))
+    exp, kid_a = int(params["exp"]), int(params["kid"])
+    decoded = urllib.parse.unquote(path)
+    assert raw(svc, t["stream_url"])[0] == 200
+    kid_b = kid_a + 1       # keys are numbered in the order they were added
+    st, _, _ = raw(svc, f"{path}?exp={exp}&kid={kid_b}&sig={sign(svc, decoded, exp, kid_b)}")
+    assert st == 404, "b's link finds no file of b's"
+    st, _, _ = raw(svc, f"{path}?exp={exp}&kid=99&sig={sign(svc, decoded, exp, 99)}")
+    assert st == 403, "a key that does not exist"
+    st, _, _ = raw(svc, f"{path}?exp={exp}&sig={params['sig']}")
+    assert st == 403, "no key id"
 
 
 def test_keys_never_reach_the_logs(keyed, site):

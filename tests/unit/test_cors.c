@@ -32,10 +32,52 @@ test_configured_list(void)
 	CHECK(cors_origin_allowed("*", "https://anything.example"));
 }
 
+/* The routes that act: who may make a browser send them. */
+static void
+test_other_sites_may_not_act(void)
+{
+	const char	*list = "https://tube.home.lan";
+
+	/* curl, scripts: neither header. */
+	CHECK(cors_site_refusal("", NULL, NULL, "127.0.0.1:8001") == NULL);
+	/* <img src> on a foreign page: no Origin, marked cross-site. */
+	CHECK_STR(cors_site_refusal("", NULL, "cross-site", "127.0.0.1:8001"),
+	    CORS_REFUSED_SITE);
+	CHECK_STR(cors_site_refusal("", "", "Cross-Site", "127.0.0.1:8001"),
+	    CORS_REFUSED_SITE);
+	CHECK(cors_site_refusal("", NULL, "same-origin", "127.0.0.1:8001") == NULL);
+	CHECK(cors_site_refusal("", NULL, "same-site", "127.0.0.1:8001") == NULL);
+	CHECK(cors_site_refusal("", NULL, "none", "127.0.0.1:8001") == NULL);
+	/* A foreign Origin, whatever Sec-Fetch-Site claims (older browsers send none). */
+	CHECK_STR(cors_site_refusal("", "https://evil.example", NULL,
+	    "127.0.0.1:8001"), CORS_REFUSED_ORIGIN);
+	CHECK_STR(cors_site_refusal("", "https://evil.example", "same-origin",
+	    "127.0.0.1:8001"), CORS_REFUSED_ORIGIN);
+	CHECK_STR(cors_site_refusal("", "null", NULL, "127.0.0.1:8001"),
+	    CORS_REFUSED_ORIGIN);
+	/* The page served beside the API, on a name the list does not hold. */
+	CHECK(cors_site_refusal(list, "http://nas.lan:8001", "same-origin",
+	    "nas.lan:8001") == NULL);
+	CHECK(cors_site_refusal(list, "http://NAS.lan:8001", NULL,
+	    "nas.lan:8001") == NULL);
+	CHECK_STR(cors_site_refusal(list, "http://nas.lan:8002", NULL,
+	    "nas.lan:8001"), CORS_REFUSED_ORIGIN);
+	CHECK_STR(cors_site_refusal(list, "http://nas.lan.evil:8001", NULL,
+	    "nas.lan"), CORS_REFUSED_ORIGIN);
+	CHECK_STR(cors_site_refusal(list, "http://nas.lan:8001", NULL, NULL),
+	    CORS_REFUSED_ORIGIN);
+	/* A front end the administrator listed, on a site of its own. */
+	CHECK(cors_site_refusal(list, "https://tube.home.lan", "cross-site",
+	    "nas.lan:8001") == NULL);
+	CHECK(cors_site_refusal("", "http://localhost:5173", "cross-site",
+	    "127.0.0.1:8001") == NULL);
+}
+
 int
 main(void)
 {
 	test_loopback_origins_by_default();
 	test_configured_list();
+	test_other_sites_may_not_act();
 	return unit_done("test_cors");
 }

@@ -90,9 +90,9 @@ test_a_second_start_signs_with_the_same_secret(void)
 	char	 a[64], b[64];
 
 	CHECK(init() == 0);
-	CHECK(auth_sign("/api/stream/x.mp4", 1000, a, sizeof(a)) == 0);
+	CHECK(auth_sign("/api/stream/x.mp4", 1000, 1, a, sizeof(a)) == 0);
 	CHECK(init() == 0);
-	CHECK(auth_sign("/api/stream/x.mp4", 1000, b, sizeof(b)) == 0);
+	CHECK(auth_sign("/api/stream/x.mp4", 1000, 1, b, sizeof(b)) == 0);
 	CHECK(strcmp(a, b) == 0);
 }
 
@@ -152,7 +152,7 @@ test_a_good_secret_is_kept_and_used(void)
 {
 	unsigned char	 key[32], mac[crypto_auth_hmacsha256_BYTES];
 	char		 want[64], got[64];
-	const char	*msg = "/api/stream/x.mp4\n1000";
+	const char	*msg = "/api/stream/x.mp4\n1000\n1";
 	size_t		 i;
 
 	for (i = 0; i < sizeof(key); i++)
@@ -163,7 +163,7 @@ test_a_good_secret_is_kept_and_used(void)
 	crypto_auth_hmacsha256(mac, (const unsigned char *)msg, strlen(msg), key);
 	sodium_bin2base64(want, sizeof(want), mac, sizeof(mac),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	CHECK(auth_sign("/api/stream/x.mp4", 1000, got, sizeof(got)) == 0);
+	CHECK(auth_sign("/api/stream/x.mp4", 1000, 1, got, sizeof(got)) == 0);
 	CHECK_STR(got, want);
 }
 

@@ -39,6 +39,17 @@ test_private_addresses_are_refused_in_every_spelling(void)
 		"http://[::ffff:169.254.169.254]/", "http://[64:ff9b::a00:1]/",
 		"http://[fc00::1]/", "http://[fd12:3456::1]/", "http://[fe80::1]/",
 		"http://[ff02::1]/", "http://[fe80::1%25eth0]/", "http://user@10.0.0.1:80/",
+		/* IPv4 inside IPv6, by every way there is to put it there. */
+		"http://[64:ff9b::127.0.0.1]/", "http://[64:ff9b::192.168.1.1]/",
+		"http://[64:ff9b::169.254.169.254]/", "http://[64:ff9b::7f00:1]/",
+		"http://[64:ff9b:1::1]/", "http://[64:ff9b:1::8.8.8.8]/",
+		"http://[64:ff9b:1:ffff::1]/", "http://[2002:7f00:1::]/",
+		"http://[2002:c0a8:101::1]/", "http://[2002:a9fe:a9fe::]/",
+		"http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", "http://[::ffff:0:7f00:1]/",
+		"http://[::127.0.0.1]/", "http://[100::1]/",
+		/* Multicast and reserved, both families. */
+		"http://239.255.255.250/", "http://240.0.0.1/", "http://192.0.0.8/",
+		"http://198.18.0.1/", "http://[ff05::2]/", "http://[fec0::1]/",
 	};
 	const char	*why;
 	size_t		 i;
@@ -58,6 +69,9 @@ test_public_addresses_pass(void)
 	static const char *const allowed[] = {
 		"http://93.184.216.34/", "https://8.8.8.8:443/x", "http://172.32.0.1/",
 		"http://192.169.0.1/", "http://100.128.0.1/", "http://[2606:4700::1111]/",
+		/* A public IPv4 through NAT64 or 6to4 is as public as it is. */
+		"http://[64:ff9b::8.8.8.8]/", "http://[64:ff9b::5db8:d822]/",
+		"http://[2002:5db8:d822::1]/", "http://[64:ff9b:2::1]/",
 	};
 	const char	*why;
 	size_t		 i;

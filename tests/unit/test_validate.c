@@ -1,4 +1,5 @@
 /* test_validate.c: the declared request validators and the field walker. */
+#include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -62,7 +63,6 @@ test_enums_and_format_id(void)
 	CHECK(validate_audio_format("aac", NULL) != NULL);
 	CHECK(validate_status("cancelled", NULL) == NULL);
 	CHECK(validate_status("done", NULL) != NULL);
-	CHECK(validate_format_id("137+140", NULL) == NULL);
 	CHECK(validate_format_id("hls-720p_a-1", NULL) == NULL);
 	CHECK(validate_format_id("", NULL) != NULL);
 	CHECK(validate_format_id("bv*[height<=720]", NULL) != NULL);
@@ -73,6 +73,35 @@ test_enums_and_format_id(void)
 	id[64] = 'a';
 	id[65] = '\0';
 	CHECK(validate_format_id(id, NULL) != NULL);
+}
+
+/* One real id passes; yt-dlp's selector words and joins do not. */
+static void
+test_format_id_is_one_format_not_a_selector(void)
+{
+	static const char *const ids[] = { "22", "18", "137", "hls-1080p",
+	    "dash-video_1", "http-720p", "mp4", "f251", "bestiary", "ball",
+	    "wav1", "Best", "BV", "allx", "xall", NULL };
+	static const char *const selectors[] = { "all", "mergeall", "best",
+	    "worst", "b", "w", "bestvideo", "bestaudio", "worstvideo",
+	    "worstaudio", "bv", "ba", "wv", "wa", "bestv", "besta", "worstv",
+	    "worsta", "bvideo", "baudio", "wvideo", "waudio", NULL };
+	static const char *const joins[] = { "137+140", "22/18", "22,18",
+	    "bv*", "b.2", "22[height<=720]", "(22)", "137+ba", NULL };
+	const char *const	*p;
+	const char		*why;
+
+	for (p = ids; *p != NULL; p++) {
+		if ((why = validate_format_id(*p, NULL)) != NULL)
+			fprintf(stderr, "refused id %s: %s\n", *p, why);
+		CHECK(why == NULL);
+	}
+	for (p = selectors; *p != NULL; p++) {
+		why = validate_format_id(*p, NULL);
+		CHECK(why != NULL && strstr(why, "not a yt-dlp selector") != NULL);
+	}
+	for (p = joins; *p != NULL; p++)
+		CHECK(validate_format_id(*p, NULL) != NULL);
 }
 
 static const struct field fields[] = {
@@ -124,6 +153,7 @@ main(void)
 	test_url_rules();
 	test_quality_depends_on_download_type();
 	test_enums_and_format_id();
+	test_format_id_is_one_format_not_a_selector();
 	test_fields_name_the_field_at_fault();
 	return unit_done("test_validate");
 }
