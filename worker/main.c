@@ -22,6 +22,7 @@
 #include "log.h"
 #include "privdrop.h"
 #include "reconcile.h"
+#include "signals.h"
 #include "spawn.h"
 #include "store.h"
 #include "util.h"
@@ -38,8 +39,6 @@
 #define SWEEP_VALUES	20000	/* JSON values freed a turn: a few ms */
 #define CHECKPOINT_MS	200	/* the WAL is copied back this often (store.c) */
 
-static int	 sigpipe_fds[2] = { -1, -1 };
-
 static void __attribute__((noreturn))
 usage(int status)
 {
@@ -49,40 +48,6 @@ usage(int status)
 	    "  -h       this help\n"
 	    "  -v       verbose: log every yt-dlp command and line\n");
 	exit(status);
-}
-
-/* Only writes the signal's number: the loop does the work. */
-static void
-on_signal(int sig)
-{
-	unsigned char	 b = (unsigned char)sig;
-	int		 save = errno;
-
-	/* A full pipe already holds a wake-up; losing this byte loses nothing. */
-	if (write(sigpipe_fds[1], &b, 1) == -1)
-		errno = save;
-	errno = save;
-}
-
-static int
-signals_setup(void)
-{
-	static const int	 sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
-	struct sigaction	 sa;
-	size_t			 i;
-
-	if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) == -1)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (sigaction(sigs[i], &sa, NULL) == -1)
-			return -1;
-	sa.sa_handler = SIG_IGN;
-	sa.sa_flags = 0;
-	return sigaction(SIGPIPE, &sa, NULL);
 }
 
 /*
@@ -344,7 +309,7 @@ main(int argc, char *argv[])
 	}
 	if ((lockfd = lock_data_dir(&conf)) == -1)
 		return 1;
-	if (signals_setup() == -1) {
+	if (signals_init() == -1) {
 		log_warnx(NULL, "signals: %s", strerror(errno));
 		return 1;
 	}
@@ -382,7 +347,7 @@ main(int argc, char *argv[])
 	    pid, conf.max_downloads, conf.max_lookups);
 
 	while (!stopping) {
-		pfd[0].fd = sigpipe_fds[0];
+		pfd[0].fd = signals_fd();
 		pfd[0].events = POLLIN;
 		pfd[1].fd = watchfd;	/* -1: poll ignores it */
 		pfd[1].events = POLLIN;
@@ -396,7 +361,7 @@ main(int argc, char *argv[])
 		}
 		children = claims = hup = 0;
 		if (pfd[0].revents & POLLIN) {
-			while ((n = read(sigpipe_fds[0], sig, sizeof(sig))) > 0)
+			while ((n = read(signals_fd(), sig, sizeof(sig))) > 0)
 				for (k = 0; k < n; k++) {
 					if (sig[k] == SIGCHLD)
 						children = 1;

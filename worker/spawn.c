@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "signals.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -26,14 +27,22 @@ static const char *const passenv[] = {
 };
 #define NPASS	(sizeof(passenv) / sizeof(passenv[0]))
 
-/* Runs in the child between fork and exec: only async-signal-safe calls. */
+/*
+ * Runs in the child between fork and exec: only async-signal-safe calls.
+ * Every signal is blocked on arrival (spawn_run): the worker's handlers and
+ * signal pipe go first, then signals are let through, so one sent to the new
+ * group at once (a cancel) stops this child and nothing else.
+ */
 static void
 child_exec(const char *const argv[], char *const envp[], int out, int err,
     pid_t parent)
 {
 	sigset_t	 none;
-	int		 null, sig;
+	int		 null;
 
+	signals_child();
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Its own group, so that cancel can stop yt-dlp and the FFmpeg it runs together. */
 	setpgid(0, 0);
 	/*
@@ -42,10 +51,6 @@ child_exec(const char *const argv[], char *const envp[], int out, int err,
 	 */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
 		_exit(125);
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 	if ((null = open("/dev/null", O_RDONLY)) == -1 ||
 	    dup2(null, STDIN_FILENO) == -1 ||
 	    dup2(out, STDOUT_FILENO) == -1 ||
@@ -69,6 +74,7 @@ int
 spawn_run(const char *const argv[], const char *tmpdir, struct child *c)
 {
 	char		 envbuf[NPASS + 1][4096], *envp[NPASS + 2];
+	sigset_t	 all, old;
 	const char	*v;
 	int		 po[2] = { -1, -1 }, pe[2] = { -1, -1 }, n, save;
 	size_t		 i, ne = 0;
@@ -100,10 +106,18 @@ spawn_run(const char *const argv[], const char *tmpdir, struct child *c)
 	if (fcntl(po[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(pe[0], F_SETFL, O_NONBLOCK) == -1)
 		goto fail;
-	if ((pid = fork()) == -1)
+	/* No signal reaches the child before it has dropped our handlers: see child_exec(). */
+	sigfillset(&all);
+	if (sigprocmask(SIG_SETMASK, &all, &old) == -1)
 		goto fail;
-	if (pid == 0)
+	if ((pid = fork()) == 0)
 		child_exec(argv, envp, po[1], pe[1], self);
+	save = errno;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid == -1) {
+		errno = save;
+		goto fail;
+	}
 	/* Both sides set the group: whichever runs first, kill(-pid) works at once. */
 	if (setpgid(pid, pid) == -1 && errno != EACCES && errno != ESRCH)
 		log_warnx(NULL, "setpgid %ld: %s", (long)pid, strerror(errno));

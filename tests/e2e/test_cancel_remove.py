@@ -1,10 +1,13 @@
 """test_cancel_remove.py: cancel stops the job and its processes; remove deletes everything."""
 import glob
 import os
+import random
+import re
+import shutil
 import time
 import uuid
 
-from harness import media_procs, wait_until, ytdlp_procs
+from harness import job_procs, media_procs, wait_until, ytdlp_procs
 
 
 def start_slow(service, site, name):
@@ -114,3 +117,47 @@ def test_remove_of_a_running_task_stops_it_and_leaves_no_files(service, site):
 def test_remove_of_an_unknown_task_is_404(service):
     st, _, body = service.delete(f"/api/downloads/{uuid.uuid4()}/remove")
     assert (st, body) == (404, {"detail": "Descarga no encontrada"})
+
+
+ROUNDS = 300
+
+
+def test_cancels_and_removes_right_after_the_claim_never_stop_the_worker(make_service, site):
+    """A cancel's SIGTERM to a job's group can land while its yt-dlp is being
+    forked: it must stop that job, never the worker (whose handler and signal
+    pipe the child had between fork and exec).  A race: test_spawn.c shows it
+    every time; here, on the whole service, a round hits it now and then."""
+    svc = make_service()
+    if shutil.which("taskset"):
+        # On one CPU a child forked by the worker waits while the worker goes
+        # on, which it does at once when the cancel has already come.
+        svc.wrap["worker"] = ["taskset", "-c", str(min(os.sched_getaffinity(0)))]
+        svc.restart_worker()
+    worker = svc.procs["worker"]
+    log_from = len(svc.log("worker"))
+    rng = random.Random(6)
+    ids = []
+    for i in range(ROUNDS):
+        t = svc.submit(site.page(f"slow-race-{i}"))
+        ids.append(t["id"])
+        # The worker claims within a millisecond or two of the create: the
+        # stop lands before, during or just after the fork, a little
+        # differently each round.
+        time.sleep(rng.choice((0, 0, 0.0005, 0.001, 0.0015, 0.002, 0.003)))
+        path = f"/api/downloads/{t['id']}" + ("/remove" if i % 2 else "")
+        assert svc.delete(path)[0] == 200
+        assert worker.poll() is None, \
+            f"the worker exited (rc={worker.returncode}) at round {i}\n{svc.logs_tail()}"
+    for i, tid in enumerate(ids):
+        st, _, body = svc.get(f"/api/downloads/{tid}")
+        if i % 2:
+            assert st == 404, (i, st, body)
+        else:
+            assert (st, body["status"]) == (200, "cancelled"), (i, st, body)
+    wait_until(lambda: not job_procs(svc.data_dir), 10, 0.1, "every stopped job gone")
+    assert worker.poll() is None, f"the worker exited\n{svc.logs_tail()}"
+    assert not re.search(r"stopping \d+ download", svc.log("worker")[log_from:]), \
+        svc.logs_tail()
+    assert svc.leftovers() == []
+    svc.wait_healthy()
+    svc.download(site.page("clip"))
