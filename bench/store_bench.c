@@ -87,8 +87,8 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < k; i++) {
 		t = now_us();
-		if (store_task_complete(s, ids[i], "bench.mp4", 10000000,
-		    "720p") != 1)
+		if (store_task_complete(s, ids[i], &(struct task_done){
+		    "bench.mp4", 10000000, "720p", NULL, NULL }) != 1)
 			return 1;
 		tf[i] = now_us() - t;
 	}

@@ -194,7 +194,8 @@ static const char *const sqls[STMT__MAX] = {
 	    "UPDATE tasks SET status = 'completed', progress = 100, speed = '', "
 	    "eta = '', filename = ?2, filesize = ?3, downloaded_bytes = ?3, "
 	    "format_note = coalesce(?4, format_note), completed_at = ?5, "
-	    "updated_at = ?5, lease_pid = NULL, lease_until = NULL "
+	    "updated_at = ?5, lease_pid = NULL, lease_until = NULL, "
+	    "title = coalesce(?6, title), thumbnail = coalesce(?7, thumbnail) "
 	    "WHERE id = ?1 AND status IN " RUNNING,
 	[STMT_TASK_FAIL] =
 	    "UPDATE tasks SET status = 'error', error_message = ?2, speed = '', "
@@ -652,6 +653,18 @@ store_checkpoint(struct store *s)
 	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : -1;
 }
 
+/*
+ * How long the next statements wait for a lock another program holds; 0
+ * puts back the usual BUSY_WAIT_MS.  A write the worker tries again anyway
+ * (a run's end, progress, the heartbeat) waits less, so that a lock held
+ * for long never holds the worker's loop as long.
+ */
+void
+store_busy_wait(struct store *s, int ms)
+{
+	s->busy_ms = ms > 0 ? ms : BUSY_WAIT_MS;
+}
+
 int
 store_begin(struct store *s)
 {
@@ -1061,18 +1074,19 @@ store_task_set_processing(struct store *s, const char *id)
 }
 
 int
-store_task_complete(struct store *s, const char *id, const char *filename,
-    int64_t filesize, const char *format_note)
+store_task_complete(struct store *s, const char *id, const struct task_done *d)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_COMPLETE];
 	char		 now[ISO_TIME_LEN];
 
 	util_iso_now(now);
 	bind_text(st, 1, id);
-	bind_text(st, 2, filename);
-	sqlite3_bind_int64(st, 3, filesize);
-	bind_text(st, 4, format_note);
+	bind_text(st, 2, d->filename);
+	sqlite3_bind_int64(st, 3, d->filesize);
+	bind_text(st, 4, d->format_note);
 	bind_text(st, 5, now);
+	bind_text(st, 6, d->title);
+	bind_text(st, 7, d->thumbnail);
 	return stmt_exec(s, st);
 }
 

@@ -71,6 +71,7 @@ void		 store_close(struct store *);
 const char	*store_errmsg(struct store *);
 void		 store_autocheckpoint(struct store *, int pages);
 int		 store_checkpoint(struct store *);
+void		 store_busy_wait(struct store *, int ms);
 int		 store_begin(struct store *);
 int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
@@ -111,8 +112,16 @@ int	 store_task_set_info(struct store *, const char *id, const char *title,
 int	 store_task_set_playlist(struct store *, const char *id,
 	    const char *playlist_id, int index, int total, const char *media_url);
 int	 store_task_set_processing(struct store *, const char *id);
+/* A finished run as its completion writes it; a NULL string keeps the row's value. */
+struct task_done {
+	const char	*filename;
+	int64_t		 filesize;
+	const char	*format_note;
+	const char	*title;
+	const char	*thumbnail;
+};
 int	 store_task_complete(struct store *, const char *id,
-	    const char *filename, int64_t filesize, const char *format_note);
+	    const struct task_done *);
 int	 store_task_fail(struct store *, const char *id, const char *message);
 int	 store_task_recover(struct store *, int max_attempts,
 	    const char *message);

@@ -42,6 +42,9 @@
 #define LINE_MAX_BYTES	(1 << 20)	/* one stdout line of a download run */
 #define WRITE_EVERY_MS	250		/* progress rows: at most 4 a second */
 #define KILL_AFTER_MS	300		/* SIGTERM, then SIGKILL: stopped within 1 s */
+#define SETTLE_WAIT_MS	100		/* a run's end: its wait for a lock, */
+#define RETRY_FIRST_MS	500		/* then again after this, */
+#define RETRY_MAX_MS	8000		/* doubling up to this */
 
 /*
  * A job is one download run (see ytdlp.c), which also lists a playlist's
@@ -50,7 +53,17 @@
  * this one task), so on seeing such an entry the run is stopped and the URL
  * listed with -J instead; the download run follows.
  */
-enum phase { PHASE_DOWNLOAD, PHASE_LISTING, PHASE_SYNC };
+enum phase { PHASE_DOWNLOAD, PHASE_LISTING, PHASE_SYNC, PHASE_SETTLE };
+
+/*
+ * PHASE_SETTLE: no child any more; what the row becomes is kept here and
+ * written by job_settle().  A database that refuses the write (another
+ * program holds its lock, the disk is full) is asked again from the loop,
+ * the job keeping its slot, its lease and its finished file meanwhile: a
+ * file is never thrown away because a write failed.  OUT_NONE writes
+ * nothing (the run was cancelled or removed).
+ */
+enum outcome { OUT_NONE, OUT_COMPLETE, OUT_FAIL, OUT_RELEASE };
 
 /* Why we are stopping a child ourselves; what happens to the row depends on it. */
 enum stop { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT, STOP_TOOBIG, STOP_CROWDED,
@@ -92,6 +105,15 @@ struct job {
 	char			 media[PATH_MAX];	/* the finished file, in outdir */
 	char			 thumb[PATH_MAX];	/* its thumbnail, "" when none */
 	const char		*thumb_ext;
+	enum outcome		 outcome;	/* PHASE_SETTLE: what to write */
+	char			 message[1024];	/* OUT_FAIL: the error_message */
+	char			 name[FILENAME_MAX_BYTES + 1];	/* OUT_COMPLETE: */
+	char			 dest[PATH_MAX];	/* the file in downloads/, */
+	char			 thumbdest[PATH_MAX];	/* in thumbnails/ or "", */
+	char			 thumburl[64];		/* and its URL */
+	int64_t			 size;
+	int			 retry_ms;	/* the last wait between two tries */
+	int64_t			 retry_at;
 };
 
 static struct store		*db;
@@ -100,6 +122,7 @@ static const char		*ffmpeg;	/* absolute, or NULL */
 static struct job		*jobs[JOBS_MAX];
 static size_t			 njobs;
 static size_t			 listings_held;	/* stdout bytes the listings hold */
+static int			 stopping;	/* jobs_stop_all(): a last try */
 
 void
 jobs_init(struct store *s, const struct config *c, const char *ff)
@@ -222,12 +245,91 @@ job_free(struct job *j)
 	free(j);
 }
 
+/* The run failed: the row is to say so (job_end()). */
 static void
 job_fail(struct job *j, const char *msg)
 {
 	log_info(j->claim.id, "failed: %s", msg);
-	if (store_task_fail(db, j->claim.id, msg) == -1)
-		log_warnx(j->claim.id, "store: %s", store_errmsg(db));
+	j->outcome = OUT_FAIL;
+	snprintf(j->message, sizeof(j->message), "%s", msg);
+}
+
+/*
+ * Writes what the run's end makes of the row.  1: written (or nothing to
+ * write); 0: the database refused, try again at j->retry_at.
+ */
+static int
+job_settle(struct job *j)
+{
+	static const char *const what[] = { "", "completion", "failure",
+	    "release" };
+	struct task_done	 d;
+	int			 rc = 0;
+
+	store_busy_wait(db, SETTLE_WAIT_MS);
+	switch (j->outcome) {
+	case OUT_NONE:
+		break;
+	case OUT_COMPLETE:
+		d.filename = j->name;
+		d.filesize = j->size;
+		d.format_note = j->format_note[0] ? j->format_note : NULL;
+		d.title = j->title[0] ? j->title : NULL;
+		d.thumbnail = j->thumbdest[0] ? j->thumburl : NULL;
+		rc = store_task_complete(db, j->claim.id, &d);
+		break;
+	case OUT_FAIL:
+		rc = store_task_fail(db, j->claim.id, j->message);
+		break;
+	case OUT_RELEASE:
+		rc = store_task_release(db, j->claim.id);
+		break;
+	}
+	store_busy_wait(db, 0);
+	if (rc == -1) {
+		if (stopping) {
+			log_warnx(j->claim.id, "cannot record the %s (%s): left "
+			    "to the next start", what[j->outcome], store_errmsg(db));
+			return 1;
+		}
+		j->retry_ms = j->retry_ms == 0 ? RETRY_FIRST_MS :
+		    j->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : j->retry_ms * 2;
+		j->retry_at = util_now_ms() + j->retry_ms;
+		log_warnx(j->claim.id, "cannot record the %s (%s): trying again "
+		    "in %d ms", what[j->outcome], store_errmsg(db), j->retry_ms);
+		return 0;
+	}
+	if (j->outcome != OUT_COMPLETE)
+		return 1;
+	if (rc == 1) {
+		log_info(j->claim.id, "completed: %s (%lld bytes)", j->name,
+		    (long long)j->size);
+		return 1;
+	}
+	/* Cancelled or removed while we were finishing: nobody will ask for these. */
+	log_info(j->claim.id, "cancelled while finishing; file deleted");
+	(void)unlink(j->dest);
+	if (j->thumbdest[0] != '\0')
+		(void)unlink(j->thumbdest);
+	return 1;
+}
+
+/*
+ * The job is over: its outcome is written and the job freed, or, when the
+ * database refuses, the job is kept in PHASE_SETTLE for jobs_timers() to
+ * try again.  0: freed; 1: kept.
+ */
+static int
+job_end(struct job *j)
+{
+	child_close(&j->child);
+	j->child.pid = -1;	/* reaped, or never run: its pid is not ours */
+	listing_release(j);
+	j->phase = PHASE_SETTLE;
+	if (job_settle(j) == 0)
+		return 1;
+	job_free(j);
+	return 0;
 }
 
 static int
@@ -376,7 +478,7 @@ job_start(const struct task_claim *c)
 		goto fail;
 	return;
 fail:
-	job_free(j);
+	(void)job_end(j);
 }
 
 /*
@@ -434,6 +536,11 @@ jobs_cancel_requested(void)
 	int	 rc;
 
 	for (i = 0; i < njobs; i++) {
+		/* Someone could write: the database may take a refused end now. */
+		if (jobs[i]->phase == PHASE_SETTLE) {
+			jobs[i]->retry_at = 0;
+			continue;
+		}
 		if (jobs[i]->stop != STOP_NONE && jobs[i]->stop != STOP_RELIST)
 			continue;
 		rc = store_task_status(db, jobs[i]->claim.id, status);
@@ -460,9 +567,12 @@ progress_write(struct job *j)
 		progress_speed(j->last.speed, speed, sizeof(speed));
 		progress_eta(j->last.eta, eta, sizeof(eta));
 	}
+	/* The next write supersedes this one: no long wait for a lock. */
+	store_busy_wait(db, SETTLE_WAIT_MS);
 	if (store_task_progress(db, j->claim.id, j->total.percent, speed, eta,
 	    j->total.total, j->total.downloaded) == -1)
 		log_warnx(j->claim.id, "progress: %s", store_errmsg(db));
+	store_busy_wait(db, 0);
 	j->dirty = 0;
 	j->written = util_now_ms();
 }
@@ -535,8 +645,9 @@ format_line(struct job *j, const char *json)
 /*
  * What resolve_playlist() reads of a flat entry, and no more: an entry's
  * line may be up to LINE_MAX_BYTES, and up to RESOLVE_ENTRIES_MAX of them
- * are kept until the run ends.  A URL too long for a row is no use; a title
- * is cut as the row will cut it.
+ * are kept until the run ends.  A URL too long for a row is no use: it is
+ * kept one byte past the limit, enough for the check to say why it is
+ * skipped; a title is cut as the row will cut it.
  */
 static struct json_object *
 entry_kept(struct json_object *e)
@@ -548,11 +659,16 @@ entry_kept(struct json_object *e)
 
 	if ((k = json_object_new_object()) == NULL)
 		return NULL;
-	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
-		if (json_object_object_get_ex(e, urls[i], &v) &&
-		    json_object_is_type(v, json_type_string) &&
-		    strlen(json_object_get_string(v)) <= STORE_URL_MAX)
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		if (!json_object_object_get_ex(e, urls[i], &v) ||
+		    !json_object_is_type(v, json_type_string))
+			continue;
+		if (json_object_get_string_len(v) <= STORE_URL_MAX)
 			json_object_object_add(k, urls[i], json_object_get(v));
+		else
+			json_object_object_add(k, urls[i], json_object_new_string_len(
+			    json_object_get_string(v), STORE_URL_MAX + 1));
+	}
 	if (json_object_object_get_ex(e, "title", &v) &&
 	    json_object_is_type(v, json_type_string)) {
 		t = json_object_get_string(v);
@@ -881,21 +997,23 @@ job_sync(struct job *j)
 	return 1;
 }
 
-/* The file goes to downloads/, the thumbnail to thumbnails/, and the row is completed. */
+/*
+ * The file goes to downloads/, the thumbnail to thumbnails/; the row is
+ * completed by job_end() (the files stay where they are until it is).
+ */
 static void
 job_complete(struct job *j)
 {
 	struct stat	 st;
-	char		 name[FILENAME_MAX_BYTES + 1];
-	char		 dest[PATH_MAX], thumb[PATH_MAX], url[64];
+	char		 msg[256];
 	const char	*base, *ext;
-	int		 have_thumb = 0, rc;
 
 	base = strrchr(j->media, '/') + 1;
 	ext = strrchr(base, '.');
 	ext = ext != NULL && filename_ext_ok(ext + 1) ? ext + 1 : "bin";
-	if (filename_build(j->title, j->claim.id, ext, name, sizeof(name)) == -1 ||
-	    util_path_join(dest, sizeof(dest), conf->downloads_dir, name) == -1) {
+	if (filename_build(j->title, j->claim.id, ext, j->name,
+	    sizeof(j->name)) == -1 || util_path_join(j->dest, sizeof(j->dest),
+	    conf->downloads_dir, j->name) == -1) {
 		job_fail(j, "cannot build the file name");
 		return;
 	}
@@ -906,40 +1024,27 @@ job_complete(struct job *j)
 	 * the disk too.  A worker that dies between the two finds the file
 	 * at its next start (reconcile.c).
 	 */
-	if (stat(j->media, &st) == -1 || rename(j->media, dest) == -1) {
-		snprintf(dest, sizeof(dest), "cannot move the file into the "
+	if (stat(j->media, &st) == -1 || rename(j->media, j->dest) == -1) {
+		snprintf(msg, sizeof(msg), "cannot move the file into the "
 		    "downloads directory: %s", strerror(errno));
-		job_fail(j, dest);
+		job_fail(j, msg);
 		return;
 	}
 	/*
 	 * Readable by the group too: deployed, nginx reads media as the group
 	 * of the setgid downloads directory; nobody else reads anything.
 	 */
-	(void)chmod(dest, 0640);
-	if (j->thumb[0] != '\0')
-		have_thumb = media_thumbnail_move(j->thumb, j->thumb_ext,
-		    conf->thumbnails_dir, j->claim.id, thumb, sizeof(thumb));
-	if (have_thumb) {
-		snprintf(url, sizeof(url), "/api/thumbnails/%s", j->claim.id);
-		if (store_task_set_info(db, j->claim.id, NULL, url, NULL) == -1)
-			log_warnx(j->claim.id, "set_info: %s", store_errmsg(db));
-	}
-	rc = store_task_complete(db, j->claim.id, name, (int64_t)st.st_size,
-	    j->format_note[0] != '\0' ? j->format_note : NULL);
-	if (rc == 1) {
-		log_info(j->claim.id, "completed: %s (%lld bytes)", name,
-		    (long long)st.st_size);
-		return;
-	}
-	/* Cancelled or removed while we were finishing: nobody will ask for these. */
-	if (rc == -1)
-		log_warnx(j->claim.id, "complete: %s", store_errmsg(db));
+	(void)chmod(j->dest, 0640);
+	j->size = (int64_t)st.st_size;
+	j->thumbdest[0] = '\0';
+	if (j->thumb[0] != '\0' && media_thumbnail_move(j->thumb, j->thumb_ext,
+	    conf->thumbnails_dir, j->claim.id, j->thumbdest,
+	    sizeof(j->thumbdest)))
+		snprintf(j->thumburl, sizeof(j->thumburl), "/api/thumbnails/%s",
+		    j->claim.id);
 	else
-		log_info(j->claim.id, "cancelled while finishing; file deleted");
-	(void)unlink(dest);
-	if (have_thumb)
-		(void)unlink(thumb);
+		j->thumbdest[0] = '\0';
+	j->outcome = OUT_COMPLETE;
 }
 
 /*
@@ -1022,7 +1127,7 @@ job_playlist(struct job *j)
 	return job_next(j, &r, 0);
 }
 
-/* A child is gone: decide what its end means for the row.  1: the job goes on. */
+/* A child is gone: decide what its end means for the row.  1: the job goes on (or settles). */
 static int
 job_ended(struct job *j, int wstatus)
 {
@@ -1043,8 +1148,7 @@ job_ended(struct job *j, int wstatus)
 		log_info(j->claim.id, "stopped");
 		break;
 	case STOP_SHUTDOWN:
-		if (store_task_release(db, j->claim.id) == -1)
-			log_warnx(j->claim.id, "release: %s", store_errmsg(db));
+		j->outcome = OUT_RELEASE;
 		break;
 	case STOP_TIMEOUT:
 		snprintf(msg, sizeof(msg), "The download took longer than %d "
@@ -1088,8 +1192,7 @@ job_ended(struct job *j, int wstatus)
 		}
 		break;
 	}
-	job_free(j);
-	return 0;
+	return job_end(j);
 }
 
 /*
@@ -1134,29 +1237,62 @@ jobs_reap(void)
 	return ended;
 }
 
-/* Escalates stops, enforces timeouts, writes progress held back by the throttle. */
-void
+/*
+ * Escalates stops, enforces timeouts, writes progress held back by the
+ * throttle, and tries again the ends the database refused.  Returns how
+ * many jobs ended (their slots are free).
+ */
+int
 jobs_timers(void)
 {
-	int64_t	 now = util_now_ms();
-	size_t	 i;
+	int64_t		 now = util_now_ms();
+	struct job	*j;
+	size_t		 i;
+	int		 ended = 0;
 
-	for (i = 0; i < njobs; i++) {
-		if (jobs[i]->kill_at != 0 && now >= jobs[i]->kill_at) {
-			job_signal(jobs[i], SIGKILL);
-			jobs[i]->kill_at = 0;
+	for (i = 0; i < njobs; ) {
+		j = jobs[i];
+		if (j->phase == PHASE_SETTLE) {
+			if (now >= j->retry_at && job_settle(j)) {
+				job_free(j);	/* the last job moves into slot i */
+				ended++;
+			} else
+				i++;
+			continue;
 		}
-		if (jobs[i]->stop == STOP_NONE && now >= jobs[i]->deadline) {
-			log_info(jobs[i]->claim.id, "timed out");
-			job_stop(jobs[i], STOP_TIMEOUT);
+		if (j->kill_at != 0 && now >= j->kill_at) {
+			job_signal(j, SIGKILL);
+			j->kill_at = 0;
 		}
-		if (jobs[i]->dirty && jobs[i]->stop == STOP_NONE &&
-		    now - jobs[i]->written >= WRITE_EVERY_MS)
-			progress_write(jobs[i]);
+		if (j->stop == STOP_NONE && now >= j->deadline) {
+			log_info(j->claim.id, "timed out");
+			job_stop(j, STOP_TIMEOUT);
+		}
+		if (j->dirty && j->stop == STOP_NONE &&
+		    now - j->written >= WRITE_EVERY_MS)
+			progress_write(j);
+		i++;
 	}
+	return ended;
 }
 
-/* On SIGTERM: every run stops, and its row goes back to pending for the next start. */
+static size_t
+jobs_running(void)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < njobs; i++)
+		if (jobs[i]->phase != PHASE_SETTLE)
+			n++;
+	return n;
+}
+
+/*
+ * On SIGTERM: every run stops, and its row goes back to pending for the
+ * next start.  An end the database still refuses gets one last try; after
+ * that the next start deals with the row (reconcile.c finds a finished
+ * file in downloads/, and any other run is re-queued).
+ */
 void
 jobs_stop_all(void)
 {
@@ -1166,21 +1302,30 @@ jobs_stop_all(void)
 	for (i = 0; i < njobs; i++)
 		job_stop(jobs[i], STOP_SHUTDOWN);
 	until = util_now_ms() + 1000;
-	while (njobs > 0) {
+	while (jobs_running() > 0) {
 		jobs_reap();
-		if (njobs == 0)
+		if (jobs_running() == 0)
 			break;
 		if (util_now_ms() >= until - 700)
 			for (i = 0; i < njobs; i++)
-				job_signal(jobs[i], SIGKILL);
+				if (jobs[i]->phase != PHASE_SETTLE)
+					job_signal(jobs[i], SIGKILL);
 		if (util_now_ms() >= until) {
 			/* Not our children any more?  Release the rows anyway. */
 			for (i = 0; i < njobs; i++)
-				store_task_release(db, jobs[i]->claim.id);
-			while (njobs > 0)
-				job_free(jobs[0]);
+				if (jobs[i]->phase != PHASE_SETTLE) {
+					child_close(&jobs[i]->child);
+					jobs[i]->child.pid = -1;
+					jobs[i]->outcome = OUT_RELEASE;
+					jobs[i]->phase = PHASE_SETTLE;
+				}
 			break;
 		}
 		usleep(20000);
+	}
+	stopping = 1;
+	while (njobs > 0) {
+		(void)job_settle(jobs[0]);
+		job_free(jobs[0]);
 	}
 }

@@ -15,7 +15,7 @@ void	 jobs_read_output(const struct pollfd *, size_t n);
 int	 jobs_reap(void);
 void	 jobs_cancel_requested(void);
 void	 jobs_start_pending(void);
-void	 jobs_timers(void);
+int	 jobs_timers(void);
 void	 jobs_stop_all(void);
 
 #endif

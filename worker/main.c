@@ -35,6 +35,9 @@
 #define LEASE_MS	10000	/* leases last 60 s: a few refreshes may fail */
 #define LEASE_SECS	60
 #define MAX_ATTEMPTS	3	/* crash re-queues before a task is failed */
+#define SHORT_WAIT_MS	250	/* a lock wait for writes made again anyway */
+#define RECOVER_FIRST_MS 500	/* a refused recovery: tried again after, */
+#define RECOVER_MAX_MS	8000	/* doubling up to this */
 #define VERSION_MS	15000	/* yt-dlp --version may be slow on a cold cache */
 #define SWEEP_VALUES	20000	/* JSON values freed a turn: a few ms */
 #define CHECKPOINT_MS	200	/* the WAL is copied back this often (store.c) */
@@ -248,14 +251,59 @@ reload(struct config *c, const char *file, struct store *db, char *ffbuf,
 	    jobs_count());
 }
 
+/*
+ * What a gone worker left (we hold the lock: every running row is one of
+ * its runs): a file it finished is re-attached to its row, not downloaded
+ * again, then the rows still running go back to pending.  A database that
+ * refuses (another program holds its lock, the disk is full) is asked
+ * again from the loop with a growing wait, not at the next start; until
+ * then nothing is claimed, or a dead worker's row could be taken for ours.
+ * Returns 0 when done; else *wait_ms is the wait before the next try.
+ */
+static int
+recover(struct store *db, const struct config *c, int *wait_ms)
+{
+	int	 rc;
+
+	store_busy_wait(db, SHORT_WAIT_MS);
+	rc = reconcile_files(db, c);
+	if (rc == 0 && (rc = store_task_recover(db, MAX_ATTEMPTS, "The "
+	    "download was interrupted too many times and was abandoned")) > 0)
+		log_info(NULL, "re-queued %d interrupted task(s)", rc);
+	store_busy_wait(db, 0);
+	if (rc >= 0)
+		return 0;
+	*wait_ms = *wait_ms == 0 ? RECOVER_FIRST_MS :
+	    *wait_ms * 2 > RECOVER_MAX_MS ? RECOVER_MAX_MS : *wait_ms * 2;
+	log_warnx(NULL, "cannot recover the tasks of the worker before (%s): "
+	    "trying again in %d ms", store_errmsg(db), *wait_ms);
+	return -1;
+}
+
+/*
+ * The heartbeat and the leases are written again and again: a database
+ * locked by another program gets a short wait from them, never the loop's.
+ */
 static void
 heartbeat(struct store *db)
 {
 	char	 now[ISO_TIME_LEN];
 
 	util_iso_now(now);
+	store_busy_wait(db, SHORT_WAIT_MS);
 	if (store_meta_set(db, "worker_heartbeat", now) == -1)
 		log_warnx(NULL, "heartbeat: %s", store_errmsg(db));
+	store_busy_wait(db, 0);
+}
+
+static void
+leases(struct store *db)
+{
+	store_busy_wait(db, SHORT_WAIT_MS);
+	if (store_lease_refresh(db, (long)getpid(),
+	    (int64_t)time(NULL) + LEASE_SECS) == -1)
+		log_warnx(NULL, "lease: %s", store_errmsg(db));
+	store_busy_wait(db, 0);
 }
 
 int
@@ -268,6 +316,8 @@ main(int argc, char *argv[])
 	char		 err[512], ffbuf[PATH_MAX], pid[32];
 	unsigned char	 sig[64];
 	int64_t		 now, next_beat = 0, next_lease = 0, next_ckpt = 0;
+	int64_t		 recover_at;
+	int		 recovered, recover_ms = 0;
 	ssize_t		 n, k;
 	size_t		 nfd, njfd;
 	int		 ch, lockfd, stopping = 0, children, claims, rc, hup;
@@ -320,19 +370,10 @@ main(int argc, char *argv[])
 		log_warnx(NULL, "%s", err);
 		return 1;
 	}
-	/*
-	 * Before the running rows are re-queued: a file that a dead worker
-	 * finished is re-attached to its row, not downloaded again.
-	 */
-	reconcile_files(db, &conf);
 	/* Checkpoints are ours, on a timer below, not inline in a commit. */
 	store_autocheckpoint(db, 0);
-	/* We hold the lock: every running row belongs to a worker that is gone. */
-	if ((rc = store_task_recover(db, MAX_ATTEMPTS, "The download was "
-	    "interrupted too many times and was abandoned")) == -1)
-		log_warnx(NULL, "recover: %s", store_errmsg(db));
-	else if (rc > 0)
-		log_info(NULL, "re-queued %d interrupted task(s)", rc);
+	recovered = recover(db, &conf, &recover_ms) == 0;
+	recover_at = util_now_ms() + recover_ms;
 	if ((ff = find_ffmpeg(conf.ffmpeg, ffbuf, sizeof(ffbuf))) == NULL)
 		log_warnx(NULL, "%s: not found; merging and audio extraction "
 		    "will fail", conf.ffmpeg);
@@ -381,8 +422,14 @@ main(int argc, char *argv[])
 		lane_read_output(pfd + 2 + njfd, nfd - 2 - njfd);
 		if (children && jobs_reap() + lane_reap() > 0)
 			claims = 1;	/* a slot is free */
-		jobs_timers();
+		if (jobs_timers() > 0)
+			claims = 1;	/* a run's end is written: its slot is free */
 		lane_timers();
+		if (!recovered && util_now_ms() >= recover_at) {
+			if ((recovered = recover(db, &conf, &recover_ms) == 0))
+				claims = 1;
+			recover_at = util_now_ms() + recover_ms;
+		}
 		/* Answers' and listings' trees, a slice a turn; sooner while some are left. */
 		sweeping = jsonin_sweep(SWEEP_VALUES);
 		/* Our own commits do not move data_version: only the API's do. */
@@ -405,21 +452,20 @@ main(int argc, char *argv[])
 		else if (rechecks > 0)
 			rechecks--;
 		if (claims && !stopping) {
-			jobs_start_pending();
+			if (recovered)
+				jobs_start_pending();
 			lane_start_pending();
 		}
 		now = util_now_ms();
 		if (now >= next_beat) {
 			heartbeat(db);
 			/* A safety net: tasks held back by the disk guard start once space is freed. */
-			if (!stopping)
+			if (!stopping && recovered)
 				jobs_start_pending();
 			next_beat = now + HEARTBEAT_MS;
 		}
 		if (now >= next_lease && jobs_count() > 0) {
-			if (store_lease_refresh(db, (long)getpid(),
-			    (int64_t)time(NULL) + LEASE_SECS) == -1)
-				log_warnx(NULL, "lease: %s", store_errmsg(db));
+			leases(db);
 			next_lease = now + LEASE_MS;
 		}
 		/* Cheap when there is nothing to copy: no write, no fsync. */
@@ -430,6 +476,11 @@ main(int argc, char *argv[])
 		}
 	}
 	log_info(NULL, "stopping %zu download(s)", jobs_count());
+	/*
+	 * A database locked by another program would hold each write of the
+	 * stop for the whole wait; what is not written now, the next start does.
+	 */
+	store_busy_wait(db, SHORT_WAIT_MS);
 	jobs_stop_all();
 	lane_stop_all();
 	(void)jsonin_sweep(SIZE_MAX);

@@ -41,6 +41,7 @@
 
 struct tally {
 	int	 attached, removed, left;
+	int	 refused;	/* the database refused a look or a write */
 };
 
 /*
@@ -117,6 +118,7 @@ attach(struct store *db, const struct config *c, const char *name,
 {
 	static const char *const exts[] = { "jpg", "webp", "png" };
 	char		 p[PATH_MAX], thumb[64], url[64];
+	struct task_done d = { name, (int64_t)size, NULL, NULL, NULL };
 	struct stat	 st;
 	size_t		 i;
 	int		 rc;
@@ -126,12 +128,11 @@ attach(struct store *db, const struct config *c, const char *name,
 		if (util_path_join(p, sizeof(p), c->thumbnails_dir, thumb) == 0 &&
 		    lstat(p, &st) == 0 && S_ISREG(st.st_mode)) {
 			snprintf(url, sizeof(url), "/api/thumbnails/%s", id);
-			if (store_task_set_info(db, id, NULL, url, NULL) == -1)
-				log_warnx(id, "set_info: %s", store_errmsg(db));
+			d.thumbnail = url;
 			break;
 		}
 	}
-	if ((rc = store_task_complete(db, id, name, (int64_t)size, NULL)) == -1)
+	if ((rc = store_task_complete(db, id, &d)) == -1)
 		log_warnx(id, "complete: %s", store_errmsg(db));
 	return rc;
 }
@@ -149,6 +150,7 @@ media_file(struct store *db, const struct config *c, const char *name,
 		return;
 	if ((rc = store_task_file(db, id, 0, status, named)) == -1) {
 		log_warnx(id, "reconcile: %s", store_errmsg(db));
+		t->refused++;
 		return;
 	}
 	if (rc == 0) {
@@ -176,8 +178,10 @@ media_file(struct store *db, const struct config *c, const char *name,
 			t->attached++;
 			return;
 		}
-		if (rc == -1)
+		if (rc == -1) {
+			t->refused++;
 			return;
+		}
 		/* Cancelled or removed since we looked: as below. */
 		if (store_task_file(db, id, 0, status, named) != 1)
 			snprintf(status, sizeof(status), "gone");
@@ -200,8 +204,10 @@ thumbnail_file(struct store *db, const struct config *c, const char *name,
 
 	if (!filename_parse(name, FILENAME_THUMBNAIL, id))
 		return;
-	if ((rc = store_task_file(db, id, 0, status, named)) == -1)
+	if ((rc = store_task_file(db, id, 0, status, named)) == -1) {
 		log_warnx(id, "reconcile: %s", store_errmsg(db));
+		t->refused++;
+	}
 	if (rc != 0)
 		return;
 	if (known_born && younger(st, born))
@@ -237,7 +243,11 @@ walk(struct store *db, const struct config *c, const char *dir, int media,
 	closedir(d);
 }
 
-void
+/*
+ * -1 when the database refused to look up or complete a row: the caller
+ * tries again (nothing is removed that a row may name, so it may).
+ */
+int
 reconcile_files(struct store *db, const struct config *c)
 {
 	struct timespec	 born;
@@ -256,4 +266,5 @@ reconcile_files(struct store *db, const struct config *c)
 		    "whose task this database does not know: %s", t.left,
 		    known ? "they are older than the database" :
 		    "the file system does not tell when the database was made");
+	return t.refused > 0 ? -1 : 0;
 }

@@ -5,6 +5,6 @@
 struct config;
 struct store;
 
-void	 reconcile_files(struct store *, const struct config *);
+int	 reconcile_files(struct store *, const struct config *);
 
 #endif

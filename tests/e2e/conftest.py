@@ -32,12 +32,14 @@ def xdg(site):
         os.chmod(root, 0o755)
         for f in files:
             os.chmod(os.path.join(root, f), 0o644)
-    # Where tests/fixtures/ytdlp-counting records its runs, writable by that user;
-    # the script itself is copied here too, out of a checkout that user may not reach.
+    # Where tests/fixtures/ytdlp-counting records its runs (and ytdlp-gate its
+    # gates), writable by that user; the scripts themselves are copied here too,
+    # out of a checkout that user may not reach.
     os.mkdir(os.path.join(d, "runs"))
     os.chmod(os.path.join(d, "runs"), 0o1777)
-    shutil.copy(os.path.join(fixture_site.HERE, "ytdlp-counting"), d)
-    os.chmod(os.path.join(d, "ytdlp-counting"), 0o755)
+    for script in ("ytdlp-counting", "ytdlp-gate"):
+        shutil.copy(os.path.join(fixture_site.HERE, script), d)
+        os.chmod(os.path.join(d, script), 0o755)
     yield d
     shutil.rmtree(d, ignore_errors=True)
 

@@ -116,8 +116,11 @@ def test_an_answer_over_4_mib_is_a_502_that_says_so(make_service, standin):
 
 def test_lookups_past_the_lanes_16_mib_fail_one_with_a_502(make_service, standin):
     """Five look-ups of 3.5 MiB each, all held at once: the one that takes the
-    lane past 16 MiB is stopped and says why; the other four are answered."""
-    svc = make_service(OFFLINETUBE_YTDLP=standin, OFFLINETUBE_MAX_LOOKUPS=5)
+    lane past 16 MiB is stopped and says why; the other four are answered.
+    16 API threads let seven look-ups wait at once ((16 - 1) / 2), so none
+    of the five is turned away before it reaches the worker."""
+    svc = make_service(OFFLINETUBE_YTDLP=standin, OFFLINETUBE_MAX_LOOKUPS=5,
+                       OFFLINETUBE_API_THREADS=16)
     tag = uuid.uuid4().hex[:6]
     out, askers = [], []
     for i in range(5):

@@ -83,13 +83,13 @@ test_claim_takes_oldest_pending_once(void)
 	CHECK(store_task_progress(b, "00000000-0000-4000-8000-000000000001", 50,
 	    "1 MB/s", "3s", 10, 5) == 0);
 	CHECK(store_task_complete(b, "00000000-0000-4000-8000-000000000001",
-	    "x.mp4", 10, NULL) == 0);
+	    &(struct task_done){ "x.mp4", 10, NULL, NULL, NULL }) == 0);
 	CHECK(store_task_status(a, "00000000-0000-4000-8000-000000000001", status) == 1);
 	CHECK_STR(status, "cancelled");
 	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000001", 0, status) == 2);
 	/* Completed cannot be cancelled. */
 	CHECK(store_task_complete(b, "00000000-0000-4000-8000-000000000002",
-	    "y.mp4", 10, "720p") == 1);
+	    &(struct task_done){ "y.mp4", 10, "720p", NULL, NULL }) == 1);
 	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000002", 0, status) == 2);
 	CHECK_STR(status, "completed");
 	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-00000000ffff", 0, status) == 0);
@@ -563,7 +563,8 @@ test_claim_takes_turns_between_owners(void)
 	CHECK_STR(c.id, id);
 	CHECK(add_owned(s, 11, 2, 0) == 1);
 	CHECK(add_owned(s, 12, 2, 0) == 1);
-	CHECK(store_task_complete(s, c.id, "a.mp4", 1, NULL) == 1);
+	CHECK(store_task_complete(s, c.id,
+	    &(struct task_done){ "a.mp4", 1, NULL, NULL, NULL }) == 1);
 	CHECK(store_task_claim(s, 1, 0, &c) == 1);
 	make_id(id, 11);
 	CHECK_STR(c.id, id);
