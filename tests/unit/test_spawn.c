@@ -118,23 +118,40 @@ read_all(int fd, char *buf, size_t len)
 	return n;
 }
 
+/*
+ * A signal set from /proc/PID/status ("SigIgn:\t0000000000001000"), less
+ * signals 32 and 33: glibc keeps them for its threads (SIGCANCEL and
+ * SIGSETXID), sigaction() refuses to change them, and the exec'd program's
+ * own libc takes them over.  Some parents ignore them (dpkg-buildpackage's
+ * does), which no child can undo and nothing needs to.  ~0 when absent.
+ */
+static unsigned long long
+sigset_of(const char *status, const char *field)
+{
+	const char	*p;
+
+	if ((p = strstr(status, field)) == NULL)
+		return ~0ULL;
+	return strtoull(p + strlen(field), NULL, 16) & ~(3ULL << 31);
+}
+
 /* The program starts with nothing blocked and nothing ignored (the worker ignores SIGPIPE). */
 static void
 test_the_program_starts_with_default_signals(void)
 {
 	const char	*argv[] = { "cat", "/proc/self/status", NULL };
 	struct child	 c;
-	char		 out[8192], *blk, *ign;
+	char		 out[8192];
 
 	CHECK(spawn_run(argv, tmpdir, &c) == 0);
 	read_all(c.out, out, sizeof(out));
 	close(c.out);
 	close(c.err);
 	reap(c.pid, 5000);
-	blk = strstr(out, "\nSigBlk:");
-	ign = strstr(out, "\nSigIgn:");
-	CHECK(blk != NULL && strspn(blk + 8, "\t0") == 1 + 16);
-	CHECK(ign != NULL && strspn(ign + 8, "\t0") == 1 + 16);
+	CHECK(sigset_of(out, "\nSigBlk:") == 0);
+	CHECK(sigset_of(out, "\nSigIgn:") == 0);
+	if (sigset_of(out, "\nSigBlk:") != 0 || sigset_of(out, "\nSigIgn:") != 0)
+		fprintf(stderr, "the child's /proc/self/status said:\n%s\n", out);
 	(void)pipe_has_sigterm();
 }
 
