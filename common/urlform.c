@@ -10,6 +10,24 @@
 
 #include "urlform.h"
 
+/* What follows "http://" or "https://" (either case), NULL when neither begins s. */
+static const char *
+urlform_after_scheme(const char *s)
+{
+	if (strncasecmp(s, "http://", 7) == 0)
+		return s + 7;
+	if (strncasecmp(s, "https://", 8) == 0)
+		return s + 8;
+	return NULL;
+}
+
+/* Whether s begins as an http(s) URL: a look-up's question is then a URL, not words. */
+int
+urlform_is_http(const char *s)
+{
+	return urlform_after_scheme(s) != NULL;
+}
+
 /*
  * NULL when url is acceptable, else what is wrong with it.  http(s) only,
  * with a host; no byte yt-dlp or a log could misread: no spaces or
@@ -31,11 +49,7 @@ urlform_check(const char *url)
 	for (p = (const unsigned char *)url; *p != '\0'; p++)
 		if (*p <= 0x20 || *p == 0x7f)
 			return "must not contain spaces or control characters";
-	if (strncasecmp(url, "http://", 7) == 0)
-		host = url + 7;
-	else if (strncasecmp(url, "https://", 8) == 0)
-		host = url + 8;
-	else
+	if ((host = urlform_after_scheme(url)) == NULL)
 		return "must be an http or https URL";
 	if (*host == '\0' || strchr("/?#@:", *host) != NULL)
 		return "must name a host";

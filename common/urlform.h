@@ -5,5 +5,6 @@
 #define URLFORM_MAX	2048	/* bytes, as api.md promises */
 
 const char	*urlform_check(const char *url);
+int		 urlform_is_http(const char *);
 
 #endif

@@ -90,7 +90,7 @@ static const struct {
 	{ { 0x20, 0x02 }, 2, 2 },					/* 2002::/16 6to4 */
 };
 
-int
+static int
 urlguard_addr_is_public(const struct sockaddr *sa)
 {
 	const unsigned char	*a;

@@ -4,10 +4,7 @@
 
 #include <stddef.h>
 
-struct sockaddr;
-
 int	 urlguard_host(const char *url, char *host, size_t len);
-int	 urlguard_addr_is_public(const struct sockaddr *);
 int	 urlguard_check(const char *url, const char **why);
 
 #endif

@@ -33,6 +33,7 @@
 #include "config.h"
 #include "encode.h"
 #include "log.h"
+#include "msg.h"
 #include "req.h"
 #include "store.h"
 #include "util.h"
@@ -222,7 +223,7 @@ hex32(const unsigned char in[32], char out[65])
 	sodium_bin2hex(out, 65, in, 32);
 }
 
-int
+static int
 auth_hash_key(const char *key, char hash[65])
 {
 	unsigned char	 h[32];
@@ -371,23 +372,21 @@ auth_request(struct req *r, int link_ok)
 			if ((rc = link_valid(r)) == 1)
 				return 0;
 			if (rc == -1)
-				reply_error(r, 500, "Database error");
+				reply_dberr(r, "link key");
 			else
-				reply_error(r, 403, "Invalid, expired or revoked "
-				    "link");
+				reply_error(r, 403, msg_str[MSG_LINK_INVALID]);
 			return 1;
 		}
 		reply_header(r, "WWW-Authenticate: Bearer realm=\"offlinetube\"\r\n");
-		reply_error(r, 401, "API key required: send it as X-API-Key or "
-		    "Authorization: Bearer");
+		reply_error(r, 401, msg_str[MSG_KEY_REQUIRED]);
 		return 1;
 	}
 	if ((rc = key_valid(r, key)) == 1)
 		return 0;
 	if (rc == -1)
-		reply_error(r, 500, "Database error");
+		reply_dberr(r, "key");
 	else
-		reply_error(r, 403, "Invalid or revoked API key");
+		reply_error(r, 403, msg_str[MSG_KEY_INVALID]);
 	return 1;
 }
 

@@ -27,7 +27,6 @@ int	 auth_links(struct req *, const struct store_task_row *,
 	    int local_thumbnail, struct auth_links *);
 int	 auth_new_key(char *key, size_t keylen, char prefix[AUTH_KEY_PREFIX_LEN + 1],
 	    char hash[65]);
-int	 auth_hash_key(const char *key, char hash[65]);
 int	 auth_sign(const char *path, long long exp, long long kid, char *sig,
 	    size_t len);
 

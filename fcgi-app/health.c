@@ -114,11 +114,10 @@ health_get(struct req *r)
 	alive = health_worker_alive(r->ctx->db, beat, sizeof(beat));
 	if (store_meta_get(r->ctx->db, "yt_dlp_version", version, sizeof(version)) == -1 ||
 	    store_task_counts(r->ctx->db, tasks) == -1) {
-		log_warnx(r->request_id, "health: %s", store_errmsg(r->ctx->db));
 		json_object_put(o);
 		json_object_put(worker);
 		json_object_put(tasks);
-		return reply_error(r, 500, "Database error");
+		return reply_dberr(r, "health");
 	}
 	json_object_object_add(worker, "alive", json_object_new_boolean(alive));
 	json_object_object_add(worker, "heartbeat_at",

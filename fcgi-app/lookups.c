@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "log.h"
 #include "req.h"
 #include "route.h"
+#include "urlform.h"
 #include "util.h"
 #include "validate.h"
 
@@ -223,9 +223,10 @@ answer:
 	free(l.answer);
 	return rc;
 dberr:
-	log_warnx(r->request_id, "look-up: %s", store_errmsg(db));
-	status = 500;
-	snprintf(detail, sizeof(detail), "Database error");
+	if (seated)
+		seat_give();
+	free(l.answer);
+	return reply_dberr(r, "look-up");
 fail:
 	if (seated)
 		seat_give();
@@ -252,12 +253,6 @@ max_results_get(struct req *r, int *out)
 	return 0;
 }
 
-static int
-is_http_url(const char *s)
-{
-	return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
-}
-
 /*
  * The search key a question runs under, "" when it runs none (a URL is listed
  * as it is): a new OFFLINETUBE_SEARCH_PREFIX asks anew instead of answering
@@ -266,7 +261,7 @@ is_http_url(const char *s)
 static const char *
 search_prefix_for(struct req *r, const char *key)
 {
-	return is_http_url(key) ? "" : r->ctx->cfg->search_prefix;
+	return urlform_is_http(key) ? "" : r->ctx->cfg->search_prefix;
 }
 
 /* Trims and collapses whitespace, so "a  b " and "a b" are one question. */
@@ -306,8 +301,9 @@ lookups_search(struct req *r)
 		return reply_error(r, 400, "max_results: must be an integer "
 		    "from 1 to 50");
 	/* A URL as q is listed by yt-dlp: the same guard as a download's. */
-	if (is_http_url(key) &&
-	    route_url_refused(r, "q", key, detail, sizeof(detail)))
+	if (urlform_is_http(key) &&
+	    validate_url_host(r->ctx->cfg, "q", key, detail,
+	    sizeof(detail)) == -1)
 		return reply_error(r, 400, detail);
 	return lookup_run(r, "search", key, search_prefix_for(r, key), max,
 	    WRAP_SEARCH, q);
@@ -341,7 +337,8 @@ lookups_info(struct req *r)
 
 	if (validate_fields(r->body, info_fields, 1, &url, detail,
 	    sizeof(detail)) == -1 ||
-	    route_url_refused(r, "url", url, detail, sizeof(detail)))
+	    validate_url_host(r->ctx->cfg, "url", url, detail,
+	    sizeof(detail)) == -1)
 		return reply_error(r, 400, detail);
 	return lookup_run(r, "info", url, "", 0, WRAP_INFO, NULL);
 }

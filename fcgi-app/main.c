@@ -29,7 +29,7 @@ struct api_thread {
 	pthread_t		 tid;
 	volatile sig_atomic_t	 done;		/* the thread has left its loop */
 	volatile sig_atomic_t	 busy;		/* answering a request: not woken */
-	struct worker_ctx	 ctx;
+	struct thread_ctx	 ctx;
 	int			 listen_fd;
 };
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "msg.h"
 #include "record.h"
 #include "req.h"
 #include "store.h"
@@ -113,7 +114,7 @@ record_send(struct req *r, int status, const struct store_task_row *row)
 	size_t	 keep, tl;
 
 	if (record_pieces(r, row, tail, &keep, &tl) == -1)
-		return reply_error(r, 500, "Internal error");
+		return reply_error(r, 500, msg_str[MSG_INTERNAL_ERROR]);
 	if (reply_begin(r, status, keep + tl + 1) == -1 ||
 	    reply_write(r, row->record, keep) == -1 ||
 	    reply_write(r, tail, tl) == -1 ||

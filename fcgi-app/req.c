@@ -12,6 +12,7 @@
 
 #include "encode.h"
 #include "log.h"
+#include "msg.h"
 #include "req.h"
 #include "util.h"
 
@@ -114,7 +115,7 @@ req_read_body(struct req *r, const char **detail, int *status)
 	if (ctype == NULL || strncasecmp(ctype, "application/json", 16) != 0 ||
 	    (ctype[16] != '\0' && ctype[16] != ';' && ctype[16] != ' ')) {
 		*status = 415;
-		*detail = "Content-Type must be application/json";
+		*detail = msg_str[MSG_BODY_NOT_JSON_TYPE];
 		return -1;
 	}
 	clen = FCGX_GetParam("CONTENT_LENGTH", r->fcgi->envp);
@@ -122,11 +123,11 @@ req_read_body(struct req *r, const char **detail, int *status)
 		want = 0;
 	else if (util_strtonum(clen, 0, REQ_BODY_MAX, &want) == -1) {
 		*status = 413;
-		*detail = "Request body too large (limit 64 KiB)";
+		*detail = msg_str[MSG_BODY_TOO_LARGE];
 		return -1;
 	}
 	if (r->bodylen < (size_t)want) {
-		*detail = "Request body shorter than its Content-Length";
+		*detail = msg_str[MSG_BODY_SHORT];
 		return -1;
 	}
 	/* Bytes past Content-Length were read (the stream is clean) but are not the body. */
@@ -135,7 +136,7 @@ req_read_body(struct req *r, const char **detail, int *status)
 	if ((r->body = req_parse_json(r->buf, r->buflen, detail)) == NULL) {
 		*status = *detail == NULL ? 500 : 400;
 		if (*detail == NULL)
-			*detail = "Internal error";
+			*detail = msg_str[MSG_INTERNAL_ERROR];
 		return -1;
 	}
 	return 0;
@@ -164,11 +165,11 @@ req_parse_json(const char *buf, size_t len, const char **detail)
 	while (off < len && strchr(" \t\r\n", buf[off]) != NULL && buf[off] != '\0')
 		off++;
 	if (o == NULL || jerr != json_tokener_success || off != len) {
-		*detail = "Invalid JSON body";
+		*detail = msg_str[MSG_BODY_INVALID_JSON];
 		goto fail;
 	}
 	if (!json_object_is_type(o, json_type_object)) {
-		*detail = "Request body must be a JSON object";
+		*detail = msg_str[MSG_BODY_NOT_OBJECT];
 		goto fail;
 	}
 	return o;
@@ -269,6 +270,14 @@ reply_error(struct req *r, int status, const char *detail)
 	return reply_one_field(r, status, "detail", detail);
 }
 
+/* A statement the database refused: logged with what was asked, answered 500. */
+int
+reply_dberr(struct req *r, const char *what)
+{
+	log_warnx(r->request_id, "%s: %s", what, store_errmsg(r->ctx->db));
+	return reply_error(r, 500, msg_str[MSG_DATABASE_ERROR]);
+}
+
 int
 reply_message(struct req *r, int status, const char *message)
 {
@@ -289,7 +298,7 @@ reply_accel(struct req *r, const char *location, const char *name,
 	n = strlen(location);
 	if (n >= sizeof(enc) || (memcpy(enc, location, n),
 	    encode_path(name, enc + n, sizeof(enc) - n)) == -1)
-		return reply_error(r, 500, "File name too long");
+		return reply_error(r, 500, msg_str[MSG_NAME_TOO_LONG]);
 	r->status = 200;
 	if (reply_header(r, "Status: 200 OK\r\nContent-Type: %s\r\n"
 	    "X-Accel-Redirect: %s\r\n", content_type, enc) == -1)

@@ -18,7 +18,7 @@ struct json_object;
 #define REQ_RECORD_MAX	65528		/* a FastCGI record's content: 16 bits, 8-aligned */
 
 /* What one API thread owns for its whole life; requests borrow it. */
-struct worker_ctx {
+struct thread_ctx {
 	struct store		*db;
 	const struct config	*cfg;
 	int			 keys_exist;	/* auth: whether any key exists, as of ... */
@@ -27,7 +27,7 @@ struct worker_ctx {
 
 struct req {
 	FCGX_Request		*fcgi;
-	struct worker_ctx	*ctx;
+	struct thread_ctx	*ctx;
 	const char		*method;	/* HEAD is answered as GET */
 	const char		*path;		/* DOCUMENT_URI, already decoded by nginx */
 	const char		*query;
@@ -59,6 +59,7 @@ int	 reply_header(struct req *, const char *fmt, ...)
 int	 reply_begin(struct req *, int status, size_t len);
 int	 reply_json(struct req *, int status, struct json_object *);
 int	 reply_error(struct req *, int status, const char *detail);
+int	 reply_dberr(struct req *, const char *what);
 int	 reply_message(struct req *, int status, const char *message);
 int	 reply_accel(struct req *, const char *location, const char *name,
 	    const char *content_type, const char *disposition);

@@ -1,53 +1,56 @@
 /* route.c: the route table and the dispatcher that owns every refusal. */
 #include <string.h>
 
-#include <stdio.h>
-
-#include "config.h"
 #include "auth.h"
 #include "cors.h"
+#include "msg.h"
 #include "req.h"
 #include "route.h"
-#include "urlguard.h"
 #include "util.h"
-
-#define NOT_FOUND_TASK	"Descarga no encontrada"
 
 static const struct route routes[] = {
 	{ "POST",   "/api/download",		  tasks_create,
-	    ROUTE_JSON_BODY | ROUTE_ACTS, NULL },
-	{ "GET",    "/api/downloads",		  tasks_list,   0, NULL },
-	{ "GET",    "/api/downloads/{id}",	  tasks_get,    0, NOT_FOUND_TASK },
+	    ROUTE_JSON_BODY | ROUTE_ACTS, MSG_NOT_FOUND },
+	{ "GET",    "/api/downloads",		  tasks_list,   0, MSG_NOT_FOUND },
+	{ "GET",    "/api/downloads/{id}",	  tasks_get,    0, MSG_TASK_NOT_FOUND },
 	{ "DELETE", "/api/downloads/{id}",	  tasks_cancel, ROUTE_ACTS,
-	    NOT_FOUND_TASK },
+	    MSG_TASK_NOT_FOUND },
 	{ "DELETE", "/api/downloads/{id}/remove", tasks_remove, ROUTE_ACTS,
-	    NOT_FOUND_TASK },
+	    MSG_TASK_NOT_FOUND },
 	{ "GET",    "/api/download/{id}/file",	  serve_file,   ROUTE_LINK,
-	    "Descarga no disponible o no completada" },
+	    MSG_TASK_NOT_READY },
 	{ "GET",    "/api/stream/{filename}",	  serve_stream, ROUTE_LINK,
-	    "Archivo no encontrado" },
+	    MSG_FILE_NOT_FOUND },
 	{ "GET",    "/api/thumbnails/{id}",	  serve_thumbnail, ROUTE_LINK,
-	    "Miniatura no encontrada" },
+	    MSG_THUMBNAIL_NOT_FOUND },
 	/* Look-ups run yt-dlp: a GET that starts work. */
-	{ "GET",    "/api/search",		  lookups_search, ROUTE_ACTS, NULL },
-	{ "GET",    "/api/trending",		  lookups_trending, ROUTE_ACTS, NULL },
+	{ "GET",    "/api/search",		  lookups_search, ROUTE_ACTS, MSG_NOT_FOUND },
+	{ "GET",    "/api/trending",		  lookups_trending, ROUTE_ACTS, MSG_NOT_FOUND },
 	{ "POST",   "/api/info",		  lookups_info,
-	    ROUTE_JSON_BODY | ROUTE_ACTS, NULL },
-	{ "GET",    "/api/health",		  health_get,   ROUTE_OPEN, NULL },
+	    ROUTE_JSON_BODY | ROUTE_ACTS, MSG_NOT_FOUND },
+	{ "GET",    "/api/health",		  health_get,   ROUTE_OPEN, MSG_NOT_FOUND },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
+/* What a pattern's {id} and {filename} took from a path. */
+struct captures {
+	char	 id[STORE_ID_LEN];
+	char	 name[REQ_NAME_MAX];
+	int	 bad_id;	/* an {id} was not a UUID, or a {filename} too long */
+};
+
 /*
- * Matches path against pattern segment by segment.  1: it matches; the
- * captures go to r (bad_id says an {id} was not a UUID).  0: no match.
+ * Matches path against pattern segment by segment.  1: it matches, and the
+ * captures are in m; 0: no match.
  */
 static int
-route_match(const char *pattern, const char *path, struct req *r, int *bad_id)
+route_match(const char *pattern, const char *path, struct captures *m)
 {
 	const char	*p = pattern, *u = path, *pe, *ue;
 	size_t		 plen, ulen;
 
-	*bad_id = 0;
+	m->id[0] = m->name[0] = '\0';
+	m->bad_id = 0;
 	for (;;) {
 		if (*p != '/' || *u != '/')
 			return 0;
@@ -60,19 +63,19 @@ route_match(const char *pattern, const char *path, struct req *r, int *bad_id)
 			return 0;
 		if (plen == 4 && memcmp(p, "{id}", 4) == 0) {
 			if (ulen != STORE_ID_LEN - 1)
-				*bad_id = 1;
+				m->bad_id = 1;
 			else {
-				memcpy(r->id, u, ulen);
-				r->id[ulen] = '\0';
-				if (!util_is_uuid(r->id))
-					*bad_id = 1;
+				memcpy(m->id, u, ulen);
+				m->id[ulen] = '\0';
+				if (!util_is_uuid(m->id))
+					m->bad_id = 1;
 			}
 		} else if (plen == 10 && memcmp(p, "{filename}", 10) == 0) {
-			if (ulen >= sizeof(r->name))
-				*bad_id = 1;
+			if (ulen >= sizeof(m->name))
+				m->bad_id = 1;
 			else {
-				memcpy(r->name, u, ulen);
-				r->name[ulen] = '\0';
+				memcpy(m->name, u, ulen);
+				m->name[ulen] = '\0';
 			}
 		} else if (plen != ulen || memcmp(p, u, plen) != 0)
 			return 0;
@@ -104,14 +107,14 @@ route_prefix_notfound(const char *path)
 	size_t		 i, n;
 
 	for (i = 0; i < NROUTES; i++) {
-		if (routes[i].notfound == NULL ||
+		if (routes[i].notfound == MSG_NOT_FOUND ||
 		    (brace = strchr(routes[i].pattern, '{')) == NULL)
 			continue;
 		n = (size_t)(brace - routes[i].pattern);
 		if (strncmp(path, routes[i].pattern, n) == 0)
-			return routes[i].notfound;
+			return msg_str[routes[i].notfound];
 	}
-	return "Not Found";
+	return msg_str[MSG_NOT_FOUND];
 }
 
 /*
@@ -124,22 +127,23 @@ route_dispatch(struct req *r)
 {
 	const struct route	*rt = NULL;
 	const char		*detail = NULL, *method;
+	struct captures		 m, chosen;
 	char			 allow[64] = "";
 	size_t			 i;
-	int			 bad_id = 0, bad, status;
+	int			 status;
 
 	/* Before any answer, refusals included: see req_drain_body(). */
 	req_drain_body(r);
 	method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
 	for (i = 0; i < NROUTES; i++) {
-		if (!route_match(routes[i].pattern, r->path, r, &bad))
+		if (!route_match(routes[i].pattern, r->path, &m))
 			continue;
 		allow_add(allow, sizeof(allow), routes[i].method);
 		if (strcmp(routes[i].method, "GET") == 0)
 			allow_add(allow, sizeof(allow), "HEAD");
 		if (rt == NULL && strcmp(routes[i].method, method) == 0) {
 			rt = &routes[i];
-			bad_id = bad;
+			chosen = m;
 		}
 	}
 	if (cors_headers(r) == -1)
@@ -152,13 +156,12 @@ route_dispatch(struct req *r)
 		r->status = 405;
 		if (reply_header(r, "Allow: %s\r\n", allow) == -1)
 			return -1;
-		return reply_error(r, 405, "Method Not Allowed");
+		return reply_error(r, 405, msg_str[MSG_METHOD_NOT_ALLOWED]);
 	}
-	/* Re-run the match so the captures are the chosen route's. */
-	route_match(rt->pattern, r->path, r, &bad_id);
-	if (bad_id)
-		return reply_error(r, 404, rt->notfound != NULL ?
-		    rt->notfound : "Not Found");
+	if (chosen.bad_id)
+		return reply_error(r, 404, msg_str[rt->notfound]);
+	memcpy(r->id, chosen.id, sizeof(r->id));
+	memcpy(r->name, chosen.name, sizeof(r->name));
 	if ((rt->flags & ROUTE_ACTS) && (detail = cors_refusal(r)) != NULL)
 		return reply_error(r, 403, detail);
 	if (!(rt->flags & ROUTE_OPEN) &&
@@ -168,20 +171,4 @@ route_dispatch(struct req *r)
 	    req_read_body(r, &detail, &status) == -1)
 		return reply_error(r, status, detail);
 	return rt->handler(r);
-}
-
-/*
- * The SSRF guard every route that hands a URL to yt-dlp runs: 1 (and detail
- * set) when the URL's host is private and private URLs are not allowed.
- */
-int
-route_url_refused(struct req *r, const char *field, const char *url,
-    char *detail, size_t len)
-{
-	const char	*why;
-
-	if (r->ctx->cfg->allow_private_urls || urlguard_check(url, &why) == 0)
-		return 0;
-	snprintf(detail, len, "%s: %s", field, why);
-	return 1;
 }

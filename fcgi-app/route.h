@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "msg.h"
+
 struct req;
 
 typedef int (*route_handler)(struct req *);
@@ -18,12 +20,10 @@ struct route {
 	const char	*pattern;	/* segments; {id} is a UUID, {filename} any segment */
 	route_handler	 handler;
 	int		 flags;
-	const char	*notfound;	/* the detail when {id} is not a UUID */
+	enum msg	 notfound;	/* the detail when {id} is not a UUID */
 };
 
 int	 route_dispatch(struct req *);
-int	 route_url_refused(struct req *, const char *field, const char *url,
-	    char *detail, size_t len);
 
 /* The handlers, one file per group. */
 int	 tasks_create(struct req *);

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "encode.h"
 #include "log.h"
+#include "msg.h"
 #include "req.h"
 #include "route.h"
 #include "util.h"
@@ -32,34 +33,30 @@ is_file_in(const char *dir, const char *name)
 int
 serve_file(struct req *r)
 {
-	const char		*detail = "Descarga no disponible o no completada";
+	enum msg		 detail = MSG_TASK_NOT_READY;
 	char			 disp[STORE_FILENAME_MAX * 4 + 128];
 	char			 st[STORE_STATUS_LEN], filename[STORE_FILENAME_MAX + 1];
 	int			 rc, status = 404;
 
 	if ((rc = store_task_file(r->ctx->db, r->id, r->owner, st,
-	    filename)) == -1) {
-		log_warnx(r->request_id, "task get: %s", store_errmsg(r->ctx->db));
-		status = 500;
-		detail = "Database error";
-		goto fail;
-	}
+	    filename)) == -1)
+		return reply_dberr(r, "file");
 	if (rc == 0 || strcmp(st, "completed") != 0)
 		goto fail;
 	if (filename[0] == '\0' || strchr(filename, '/') != NULL ||
 	    !is_file_in(r->ctx->cfg->downloads_dir, filename)) {
-		detail = "Archivo físico no encontrado";
+		detail = MSG_FILE_MISSING;
 		goto fail;
 	}
 	if (encode_disposition(filename, disp, sizeof(disp)) == -1) {
 		status = 500;
-		detail = "File name too long";
+		detail = MSG_NAME_TOO_LONG;
 		goto fail;
 	}
 	return reply_accel(r, DOWNLOADS_LOCATION, filename,
 	    encode_media_type(filename), disp);
 fail:
-	return reply_error(r, status, detail);
+	return reply_error(r, status, msg_str[detail]);
 }
 
 /*
@@ -76,13 +73,11 @@ serve_stream(struct req *r)
 	int	 rc;
 
 	if (strchr(r->name, '/') != NULL)
-		return reply_error(r, 404, "Archivo no encontrado");
-	if ((rc = store_task_by_filename(r->ctx->db, r->name, r->owner, id)) == -1) {
-		log_warnx(r->request_id, "stream: %s", store_errmsg(r->ctx->db));
-		return reply_error(r, 500, "Database error");
-	}
+		return reply_error(r, 404, msg_str[MSG_FILE_NOT_FOUND]);
+	if ((rc = store_task_by_filename(r->ctx->db, r->name, r->owner, id)) == -1)
+		return reply_dberr(r, "stream");
 	if (rc == 0 || !is_file_in(r->ctx->cfg->downloads_dir, r->name))
-		return reply_error(r, 404, "Archivo no encontrado");
+		return reply_error(r, 404, msg_str[MSG_FILE_NOT_FOUND]);
 	return reply_accel(r, DOWNLOADS_LOCATION, r->name,
 	    encode_media_type(r->name), NULL);
 }
@@ -99,10 +94,8 @@ serve_thumbnail(struct req *r)
 
 	/* Only a task this caller may see has a thumbnail for them. */
 	rc = store_task_file(r->ctx->db, r->id, r->owner, st, filename);
-	if (rc == -1) {
-		log_warnx(r->request_id, "thumbnail: %s", store_errmsg(r->ctx->db));
-		return reply_error(r, 500, "Database error");
-	}
+	if (rc == -1)
+		return reply_dberr(r, "thumbnail");
 	if (rc == 1) {
 		for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
 			snprintf(name, sizeof(name), "%s.%s", r->id, exts[i]);
@@ -111,5 +104,5 @@ serve_thumbnail(struct req *r)
 				    encode_media_type(name), NULL);
 		}
 	}
-	return reply_error(r, 404, "Miniatura no encontrada");
+	return reply_error(r, 404, msg_str[MSG_THUMBNAIL_NOT_FOUND]);
 }

@@ -10,14 +10,13 @@
 
 #include "config.h"
 #include "log.h"
+#include "msg.h"
 #include "record.h"
 #include "req.h"
 #include "route.h"
-#include "urlguard.h"
 #include "util.h"
 #include "validate.h"
 
-#define NOT_FOUND	"Descarga no encontrada"
 #define LIST_LIMIT_MAX	100000
 
 enum { F_URL, F_TYPE, F_QUALITY, F_FORMAT_ID, F_AUDIO_FORMAT, F__MAX };
@@ -30,13 +29,6 @@ static const struct field download_fields[F__MAX] = {
 	[F_FORMAT_ID] =		{ "format_id", 0, NULL, validate_format_id },
 	[F_AUDIO_FORMAT] =	{ "audio_format", 0, "m4a", validate_audio_format },
 };
-
-static int
-db_failed(struct req *r, const char *what)
-{
-	log_warnx(r->request_id, "%s: %s", what, store_errmsg(r->ctx->db));
-	return reply_error(r, 500, "Database error");
-}
 
 /*
  * The row an insert returned, copied: its pointers end with the statement,
@@ -78,7 +70,8 @@ tasks_create(struct req *r)
 	if (validate_fields(r->body, download_fields, F__MAX, v, detail,
 	    sizeof(detail)) == -1)
 		return reply_error(r, 400, detail);
-	if (route_url_refused(r, "url", v[F_URL], detail, sizeof(detail)))
+	if (validate_url_host(r->ctx->cfg, "url", v[F_URL], detail,
+	    sizeof(detail)) == -1)
 		return reply_error(r, 400, detail);
 	uuid_generate_random(uu);
 	uuid_unparse_lower(uu, id);
@@ -94,7 +87,7 @@ tasks_create(struct req *r)
 	t.max_pending = r->ctx->cfg->max_pending;
 	if ((rc = store_task_insert(r->ctx->db, &t, row_keep, &c)) == -1) {
 		free(c.mem);
-		return db_failed(r, "task insert");
+		return reply_dberr(r, "task insert");
 	}
 	if (rc == 0) {
 		snprintf(detail, sizeof(detail), "Too many pending downloads (limit "
@@ -185,12 +178,12 @@ tasks_get(struct req *r)
 {
 	switch (store_task_get(r->ctx->db, r->id, r->owner, get_emit, r)) {
 	case 0:
-		return reply_error(r, 404, NOT_FOUND);
+		return reply_error(r, 404, msg_str[MSG_TASK_NOT_FOUND]);
 	case 1:
 		return 0;
 	default:
 		/* A failed write leaves nothing to answer; a status is still unsent. */
-		return r->status != 0 ? -1 : db_failed(r, "task get");
+		return r->status != 0 ? -1 : reply_dberr(r, "task get");
 	}
 }
 
@@ -205,17 +198,17 @@ tasks_cancel(struct req *r)
 
 	switch (store_task_cancel(r->ctx->db, r->id, r->owner, status)) {
 	case 0:
-		return reply_error(r, 404, NOT_FOUND);
+		return reply_error(r, 404, msg_str[MSG_TASK_NOT_FOUND]);
 	case 1:
 		log_info(r->id, "cancelled");
-		return reply_message(r, 200, "Descarga cancelada");
+		return reply_message(r, 200, msg_str[MSG_TASK_CANCELLED]);
 	case 2:
 		if (strcmp(status, "completed") == 0)
-			return reply_error(r, 409, "Download already completed; "
-			    "use DELETE /api/downloads/{id}/remove to delete it");
-		return reply_message(r, 200, "Descarga cancelada");
+			return reply_error(r, 409,
+			    msg_str[MSG_TASK_ALREADY_COMPLETED]);
+		return reply_message(r, 200, msg_str[MSG_TASK_CANCELLED]);
 	default:
-		return db_failed(r, "task cancel");
+		return reply_dberr(r, "task cancel");
 	}
 }
 
@@ -246,11 +239,11 @@ tasks_remove(struct req *r)
 
 	switch (store_task_delete(r->ctx->db, r->id, r->owner, filename)) {
 	case 0:
-		return reply_error(r, 404, NOT_FOUND);
+		return reply_error(r, 404, msg_str[MSG_TASK_NOT_FOUND]);
 	case 1:
 		break;
 	default:
-		return db_failed(r, "task delete");
+		return reply_dberr(r, "task delete");
 	}
 	if (filename[0] != '\0' && strchr(filename, '/') == NULL)
 		unlink_in(r, cfg->downloads_dir, filename);
@@ -259,5 +252,5 @@ tasks_remove(struct req *r)
 		unlink_in(r, cfg->thumbnails_dir, thumb);
 	}
 	log_info(r->id, "removed");
-	return reply_message(r, 200, "Descarga eliminada");
+	return reply_message(r, 200, msg_str[MSG_TASK_REMOVED]);
 }

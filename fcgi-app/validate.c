@@ -4,7 +4,9 @@
 
 #include <json-c/json.h>
 
+#include "config.h"
 #include "urlform.h"
+#include "urlguard.h"
 #include "validate.h"
 
 #define FORMAT_ID_MAX	64
@@ -24,6 +26,23 @@ validate_url(const char *v, struct json_object *body)
 {
 	(void)body;
 	return urlform_check(v);
+}
+
+/*
+ * The SSRF guard every route that hands a URL to yt-dlp runs, after
+ * validate_url: -1 (and detail set) when the URL's host is private and
+ * private URLs are not allowed.
+ */
+int
+validate_url_host(const struct config *c, const char *field, const char *url,
+    char *detail, size_t len)
+{
+	const char	*why;
+
+	if (c->allow_private_urls || urlguard_check(url, &why) == 0)
+		return 0;
+	snprintf(detail, len, "%s: %s", field, why);
+	return -1;
 }
 
 const char *

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+struct config;
 struct json_object;
 
 /* A validator returns NULL when value is acceptable, else what is wrong with it. */
@@ -19,6 +20,9 @@ struct field {
 int		 validate_fields(struct json_object *body, const struct field *,
 		    size_t nfields, const char **values, char *detail,
 		    size_t detaillen);
+
+int		 validate_url_host(const struct config *, const char *field,
+		    const char *url, char *detail, size_t detaillen);
 
 const char	*validate_url(const char *, struct json_object *);
 const char	*validate_download_type(const char *, struct json_object *);

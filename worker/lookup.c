@@ -12,27 +12,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <json-c/json.h>
 
 #include "lookup.h"
+#include "urlform.h"
 #include "util.h"
 
 #define DESCRIPTION_MAX	500	/* characters of the description /api/info keeps */
 #define JSON_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-static int
-is_http_url(const char *s)
-{
-	return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
-}
-
 /* Whether yt-dlp will fetch the question itself (info always; a listing of a URL). */
 int
 lookup_is_url(const char *kind, const char *query)
 {
-	return strcmp(kind, "info") == 0 || is_http_url(query);
+	return strcmp(kind, "info") == 0 || urlform_is_http(query);
 }
 
 /*
@@ -65,7 +59,7 @@ lookup_build_argv(const char *ytdlp, const char *search_prefix, const char *kind
 		snprintf(a->end, sizeof(a->end), "%d", max_results);
 		a->argv[n++] = "--playlist-end";
 		a->argv[n++] = a->end;
-		if (is_http_url(query))
+		if (urlform_is_http(query))
 			w = snprintf(a->target, sizeof(a->target), "%s", query);
 		else
 			w = snprintf(a->target, sizeof(a->target), "%s%d:%s",
@@ -212,9 +206,9 @@ url_of(struct json_object *o)
 {
 	const char	*s;
 
-	if ((s = get_str(o, "webpage_url")) != NULL && is_http_url(s))
+	if ((s = get_str(o, "webpage_url")) != NULL && urlform_is_http(s))
 		return s;
-	if ((s = get_str(o, "url")) != NULL && is_http_url(s))
+	if ((s = get_str(o, "url")) != NULL && urlform_is_http(s))
 		return s;
 	return get_str(o, "original_url");
 }
