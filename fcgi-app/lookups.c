@@ -125,7 +125,7 @@ lookup_reply(struct req *r, enum wrap wrap, const char *q, const char *answer)
  * runs under), q what the client asked.
  */
 static int
-lookup_run(struct req *r, const char *kind, const char *key, const char *prefix,
+lookup_run(struct req *r, enum lookup_kind kind, const char *key, const char *prefix,
     int max_results, enum wrap wrap, const char *q)
 {
 	struct store	*db = r->ctx->db;
@@ -139,14 +139,15 @@ lookup_run(struct req *r, const char *kind, const char *key, const char *prefix,
 	if ((rc = store_lookup_find(db, kind, key, prefix, max_results, now,
 	    &l)) == -1)
 		goto dberr;
-	if (rc == 1 && strcmp(l.status, "done") == 0) {
-		log_debug(r->request_id, "%s look-up answered from the cache", kind);
+	if (rc == 1 && l.state == LOOKUP_DONE) {
+		log_debug(r->request_id, "%s look-up answered from the cache",
+		    lookup_kind_str[kind]);
 		goto answer;
 	}
 	/* From here on this thread may wait: it needs a seat. */
 	if (!(seated = seat_take(r->ctx->cfg))) {
 		log_info(r->request_id, "%s look-up refused: %d waiting already",
-		    kind, seat_limit(r->ctx->cfg));
+		    lookup_kind_str[kind], seat_limit(r->ctx->cfg));
 		retry = 1;
 		status = 503;
 		snprintf(detail, sizeof(detail), "Too many look-ups are waiting "
@@ -168,7 +169,7 @@ lookup_run(struct req *r, const char *kind, const char *key, const char *prefix,
 			if (store_lookup_find(db, kind, key, prefix, max_results,
 			    now, &l) != 1)
 				goto dberr;
-			if (strcmp(l.status, "done") == 0)
+			if (l.state == LOOKUP_DONE)
 				goto answer;
 			id = l.id;
 		}
@@ -187,9 +188,9 @@ lookup_run(struct req *r, const char *kind, const char *key, const char *prefix,
 			snprintf(detail, sizeof(detail), "The look-up failed");
 			goto fail;
 		}
-		if (strcmp(l.status, "done") == 0)
+		if (l.state == LOOKUP_DONE)
 			goto answer;
-		if (strcmp(l.status, "error") == 0) {
+		if (l.state == LOOKUP_ERROR) {
 			/* 400: the worker's guard refused the client's URL. */
 			status = l.error_status == 504 || l.error_status == 400 ?
 			    l.error_status : 502;
@@ -202,7 +203,7 @@ lookup_run(struct req *r, const char *kind, const char *key, const char *prefix,
 		/* Not yet claimed, and no worker to claim it: it never will be. */
 		if (util_now_ms() >= next_check) {
 			next_check = util_now_ms() + WORKER_CHECK_MS;
-			if (strcmp(l.status, "pending") == 0 && !worker_there(r)) {
+			if (l.state == LOOKUP_PENDING && !worker_there(r)) {
 				(void)store_lookup_abandon(db, id, no_worker);
 				status = 503;
 				snprintf(detail, sizeof(detail), "%s", no_worker);
@@ -305,7 +306,7 @@ lookups_search(struct req *r)
 	    validate_url_host(r->ctx->cfg, "q", key, detail,
 	    sizeof(detail)) == -1)
 		return reply_error(r, 400, detail);
-	return lookup_run(r, "search", key, search_prefix_for(r, key), max,
+	return lookup_run(r, LOOKUP_SEARCH, key, search_prefix_for(r, key), max,
 	    WRAP_SEARCH, q);
 }
 
@@ -322,7 +323,7 @@ lookups_trending(struct req *r)
 	/* The source is part of the question: a new setting is a new cache entry. */
 	source = cfg->trending_url[0] != '\0' ? cfg->trending_url :
 	    cfg->trending_query;
-	return lookup_run(r, "trending", source, search_prefix_for(r, source),
+	return lookup_run(r, LOOKUP_TRENDING, source, search_prefix_for(r, source),
 	    max, WRAP_TRENDING, NULL);
 }
 
@@ -340,5 +341,5 @@ lookups_info(struct req *r)
 	    validate_url_host(r->ctx->cfg, "url", url, detail,
 	    sizeof(detail)) == -1)
 		return reply_error(r, 400, detail);
-	return lookup_run(r, "info", url, "", 0, WRAP_INFO, NULL);
+	return lookup_run(r, LOOKUP_INFO, url, "", 0, WRAP_INFO, NULL);
 }

@@ -35,13 +35,14 @@ serve_file(struct req *r)
 {
 	enum msg		 detail = MSG_TASK_NOT_READY;
 	char			 disp[STORE_FILENAME_MAX * 4 + 128];
-	char			 st[STORE_STATUS_LEN], filename[STORE_FILENAME_MAX + 1];
+	char			 filename[STORE_FILENAME_MAX + 1];
+	enum task_status	 st;
 	int			 rc, status = 404;
 
-	if ((rc = store_task_file(r->ctx->db, r->id, r->owner, st,
+	if ((rc = store_task_file(r->ctx->db, r->id, r->owner, &st,
 	    filename)) == -1)
 		return reply_dberr(r, "file");
-	if (rc == 0 || strcmp(st, "completed") != 0)
+	if (rc == 0 || st != TASK_COMPLETED)
 		goto fail;
 	if (filename[0] == '\0' || strchr(filename, '/') != NULL ||
 	    !is_file_in(r->ctx->cfg->downloads_dir, filename)) {
@@ -87,13 +88,13 @@ int
 serve_thumbnail(struct req *r)
 {
 	static const char *const exts[] = { "jpg", "webp", "png" };
-	char			 name[64], st[STORE_STATUS_LEN];
-	char			 filename[STORE_FILENAME_MAX + 1];
+	char			 name[64], filename[STORE_FILENAME_MAX + 1];
+	enum task_status	 st;
 	size_t			 i;
 	int			 rc;
 
 	/* Only a task this caller may see has a thumbnail for them. */
-	rc = store_task_file(r->ctx->db, r->id, r->owner, st, filename);
+	rc = store_task_file(r->ctx->db, r->id, r->owner, &st, filename);
 	if (rc == -1)
 		return reply_dberr(r, "thumbnail");
 	if (rc == 1) {

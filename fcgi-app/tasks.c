@@ -134,21 +134,34 @@ query_number(struct req *r, const char *key, long long min, long long max,
 	return 0;
 }
 
+/* "status: must be one of: pending, ...", from the statuses' own names. */
+static void
+status_refusal(char *detail, size_t len)
+{
+	size_t	 i;
+
+	snprintf(detail, len, "status: must be one of: ");
+	for (i = 0; i < TASK_STATUS__MAX; i++)
+		snprintf(detail + strlen(detail), len - strlen(detail), "%s%s",
+		    i > 0 ? ", " : "", task_status_str[i]);
+}
+
 int
 tasks_list(struct req *r)
 {
 	struct list_state	 ls = { r, 0 };
-	char			 status[32], detail[128];
-	const char		*why;
+	char			 name[32], detail[128];
+	enum task_status	 status;
 	long long		 limit = -1, offset = 0;
 	int			 has_status;
 
-	if ((has_status = req_query_get(r, "status", status, sizeof(status))) != 0) {
-		if (has_status == -1 || (why = validate_status(status, NULL)) != NULL) {
-			snprintf(detail, sizeof(detail), "status: %s",
-			    has_status == -1 ? "not a valid value" : why);
-			return reply_error(r, 400, detail);
-		}
+	if ((has_status = req_query_get(r, "status", name, sizeof(name))) == -1) {
+		snprintf(detail, sizeof(detail), "status: not a valid value");
+		return reply_error(r, 400, detail);
+	}
+	if (has_status == 1 && task_status_parse(name, &status) == -1) {
+		status_refusal(detail, sizeof(detail));
+		return reply_error(r, 400, detail);
 	}
 	if (query_number(r, "limit", 1, LIST_LIMIT_MAX, &limit, detail,
 	    sizeof(detail)) == -1 ||
@@ -158,7 +171,7 @@ tasks_list(struct req *r)
 	/* The array is streamed: memory does not grow with the table. */
 	if (reply_stream_begin(r, 200) == -1 || reply_write(r, "[", 1) == -1)
 		return -1;
-	if (store_task_list(r->ctx->db, has_status == 1 ? status : NULL, r->owner,
+	if (store_task_list(r->ctx->db, has_status == 1 ? &status : NULL, r->owner,
 	    limit, offset, list_emit, &ls) == -1) {
 		/* Too late for a status code: cut the array so no client takes it as whole. */
 		log_warnx(r->request_id, "task list: %s", store_errmsg(r->ctx->db));
@@ -194,16 +207,16 @@ tasks_get(struct req *r)
 int
 tasks_cancel(struct req *r)
 {
-	char	 status[STORE_STATUS_LEN];
+	enum task_status	 status;
 
-	switch (store_task_cancel(r->ctx->db, r->id, r->owner, status)) {
+	switch (store_task_cancel(r->ctx->db, r->id, r->owner, &status)) {
 	case 0:
 		return reply_error(r, 404, msg_str[MSG_TASK_NOT_FOUND]);
 	case 1:
 		log_info(r->id, "cancelled");
 		return reply_message(r, 200, msg_str[MSG_TASK_CANCELLED]);
 	case 2:
-		if (strcmp(status, "completed") == 0)
+		if (status == TASK_COMPLETED)
 			return reply_error(r, 409,
 			    msg_str[MSG_TASK_ALREADY_COMPLETED]);
 		return reply_message(r, 200, msg_str[MSG_TASK_CANCELLED]);

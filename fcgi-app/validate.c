@@ -136,17 +136,6 @@ validate_audio_format(const char *v, struct json_object *body)
 	return one_of(v, ok) ? NULL : "must be one of: m4a, mp3, opus, flac, wav";
 }
 
-const char *
-validate_status(const char *v, struct json_object *body)
-{
-	static const char *const ok[] = { "pending", "downloading", "processing",
-	    "completed", "error", "cancelled", NULL };
-
-	(void)body;
-	return one_of(v, ok) ? NULL : "must be one of: pending, downloading, "
-	    "processing, completed, error, cancelled";
-}
-
 /*
  * Checks the declared string fields of a JSON object, in table order, and
  * fills values[i] (borrowed from body, or the default).  On the first problem

@@ -29,6 +29,5 @@ const char	*validate_download_type(const char *, struct json_object *);
 const char	*validate_quality(const char *, struct json_object *);
 const char	*validate_format_id(const char *, struct json_object *);
 const char	*validate_audio_format(const char *, struct json_object *);
-const char	*validate_status(const char *, struct json_object *);
 
 #endif

@@ -313,9 +313,57 @@ struct store {
 	int		 busy_ms;	/* how long it waits: BUSY_WAIT_MS, or less */
 };
 
-static const char *const statuses[] = {
-	"pending", "downloading", "processing", "completed", "error", "cancelled"
+const char *const task_status_str[TASK_STATUS__MAX] = {
+	[TASK_PENDING] =	"pending",
+	[TASK_DOWNLOADING] =	"downloading",
+	[TASK_PROCESSING] =	"processing",
+	[TASK_COMPLETED] =	"completed",
+	[TASK_ERROR] =		"error",
+	[TASK_CANCELLED] =	"cancelled",
 };
+
+const char *const lookup_kind_str[LOOKUP_KIND__MAX] = {
+	[LOOKUP_SEARCH] =	"search",
+	[LOOKUP_TRENDING] =	"trending",
+	[LOOKUP_INFO] =		"info",
+};
+
+const char *const lookup_state_str[LOOKUP_STATE__MAX] = {
+	[LOOKUP_PENDING] =	"pending",
+	[LOOKUP_RUNNING] =	"running",
+	[LOOKUP_DONE] =		"done",
+	[LOOKUP_ERROR] =	"error",
+};
+
+/* The index of s in names[n], or -1. */
+static int
+name_index(const char *const *names, int n, const char *s)
+{
+	int	 i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+int
+task_status_parse(const char *s, enum task_status *st)
+{
+	int	 i;
+
+	if ((i = name_index(task_status_str, TASK_STATUS__MAX, s)) == -1)
+		return -1;
+	*st = (enum task_status)i;
+	return 0;
+}
+
+/* A column holding a name of names[n], as its index; -1 for anything else. */
+static int
+col_name(sqlite3_stmt *st, int col, const char *const *names, int n)
+{
+	return name_index(names, n, (const char *)sqlite3_column_text(st, col));
+}
 
 const char *
 store_errmsg(struct store *s)
@@ -780,18 +828,23 @@ store_task_get(struct store *s, const char *id, long long owner,
 /* What the routes that hand a file to nginx need: 1 found, 0 not for this owner. */
 int
 store_task_file(struct store *s, const char *id, long long owner,
-    char status[STORE_STATUS_LEN], char filename[STORE_FILENAME_MAX + 1])
+    enum task_status *status, char filename[STORE_FILENAME_MAX + 1])
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_FILE];
-	int		 rc;
+	int		 rc, i;
 
-	status[0] = filename[0] = '\0';
+	*status = TASK_PENDING;
+	filename[0] = '\0';
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = copy_col(st, 0, status, STORE_STATUS_LEN) == 0 &&
+	if (rc == SQLITE_ROW) {
+		i = col_name(st, 0, task_status_str, TASK_STATUS__MAX);
+		rc = i != -1 &&
 		    copy_col(st, 1, filename, STORE_FILENAME_MAX + 1) == 0 ? 1 : -1;
+		if (rc == 1)
+			*status = (enum task_status)i;
+	}
 	else
 		rc = rc == SQLITE_DONE ? 0 : -1;
 	stmt_done(st);
@@ -803,8 +856,9 @@ store_task_file(struct store *s, const char *id, long long owner,
  * each record out, so memory stays flat however long the list is.
  */
 int
-store_task_list(struct store *s, const char *status, long long owner,
-    long long limit, long long offset, store_task_cb cb, void *arg)
+store_task_list(struct store *s, const enum task_status *status,
+    long long owner, long long limit, long long offset, store_task_cb cb,
+    void *arg)
 {
 	sqlite3_stmt		*st;
 	int			 rc, stop = 0;
@@ -817,7 +871,7 @@ store_task_list(struct store *s, const char *status, long long owner,
 	sqlite3_bind_int64(st, 1, limit);
 	sqlite3_bind_int64(st, 2, offset);
 	if (status != NULL)
-		bind_text(st, 3, status);
+		bind_text(st, 3, task_status_str[*status]);
 	if (owner > 0)
 		sqlite3_bind_int64(st, 4, owner);
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -829,12 +883,23 @@ store_task_list(struct store *s, const char *status, long long owner,
 }
 
 int
-store_task_status(struct store *s, const char *id, char status[STORE_STATUS_LEN])
+store_task_status(struct store *s, const char *id, enum task_status *status)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_STATUS];
+	int		 rc, i = 0;
 
+	*status = TASK_PENDING;
 	bind_text(st, 1, id);
-	return step_text(st, status, STORE_STATUS_LEN);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		i = col_name(st, 0, task_status_str, TASK_STATUS__MAX);
+	stmt_done(st);
+	if ((rc != SQLITE_ROW && rc != SQLITE_DONE) || i == -1)
+		return -1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	*status = (enum task_status)i;
+	return 1;
 }
 
 /*
@@ -844,13 +909,13 @@ store_task_status(struct store *s, const char *id, char status[STORE_STATUS_LEN]
  */
 int
 store_task_cancel(struct store *s, const char *id, long long owner,
-    char status[STORE_STATUS_LEN])
+    enum task_status *status)
 {
 	sqlite3_stmt		*st = s->stmts[STMT_TASK_CANCEL];
 	char			 now[ISO_TIME_LEN], filename[STORE_FILENAME_MAX + 1];
 	int			 n;
 
-	status[0] = '\0';
+	*status = TASK_PENDING;
 	util_iso_now(now);
 	bind_text(st, 1, id);
 	bind_text(st, 2, now);
@@ -858,7 +923,7 @@ store_task_cancel(struct store *s, const char *id, long long owner,
 	if ((n = stmt_exec(s, st)) == -1)
 		return -1;
 	if (n == 1) {
-		snprintf(status, STORE_STATUS_LEN, "cancelled");
+		*status = TASK_CANCELLED;
 		return 1;
 	}
 	/* Not cancelled: another owner's (not found for this one), or already final. */
@@ -909,8 +974,8 @@ store_task_counts(struct store *s, struct json_object *counts)
 	size_t		 i;
 	int		 rc;
 
-	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-		json_object_object_add(counts, statuses[i], json_object_new_int64(0));
+	for (i = 0; i < TASK_STATUS__MAX; i++)
+		json_object_object_add(counts, task_status_str[i], json_object_new_int64(0));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_object_object_add(counts,
 		    (const char *)sqlite3_column_text(st, 0),
@@ -1171,16 +1236,14 @@ static int
 lookup_row(sqlite3_stmt *st, struct lookup *l)
 {
 	const unsigned char	*a;
+	int			 i;
 
-	if (copy_col(st, 1, l->status, sizeof(l->status)) == -1) {
-		l->status[0] = '\0';
+	if ((i = col_name(st, 1, lookup_state_str, LOOKUP_STATE__MAX)) == -1)
 		return -1;
-	}
 	if ((a = sqlite3_column_text(st, 2)) != NULL &&
-	    (l->answer = strdup((const char *)a)) == NULL) {
-		l->status[0] = '\0';
+	    (l->answer = strdup((const char *)a)) == NULL)
 		return -1;
-	}
+	l->state = (enum lookup_state)i;
 	l->id = sqlite3_column_int64(st, 0);
 	/* An error message longer than the buffer is cut, not refused. */
 	snprintf(l->error, sizeof(l->error), "%s",
@@ -1192,7 +1255,7 @@ lookup_row(sqlite3_stmt *st, struct lookup *l)
 
 /*
  * Steps a look-up statement of at most one row into l: 1 found, 0 none, -1
- * error.  Whatever the outcome, l is defined afterwards: empty (status "",
+ * error.  Whatever the outcome, l is defined afterwards: empty (id 0,
  * answer NULL) unless a row was found, so a caller may always free
  * l->answer, and never reads what an earlier call left.
  */
@@ -1217,12 +1280,12 @@ step_lookup(sqlite3_stmt *st, struct lookup *l)
 
 /* 1: a live look-up or a fresh answer for this question is in l; 0: none. */
 int
-store_lookup_find(struct store *s, const char *kind, const char *query,
+store_lookup_find(struct store *s, enum lookup_kind kind, const char *query,
     const char *search_prefix, int max_results, int64_t now, struct lookup *l)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_FIND];
 
-	bind_text(st, 1, kind);
+	bind_text(st, 1, lookup_kind_str[kind]);
 	bind_text(st, 2, query);
 	sqlite3_bind_int(st, 3, max_results);
 	sqlite3_bind_int64(st, 4, now);
@@ -1232,14 +1295,14 @@ store_lookup_find(struct store *s, const char *kind, const char *query,
 
 /* 1: inserted, id set; 0: another asker's live look-up won the race. */
 int
-store_lookup_insert(struct store *s, const char *kind, const char *query,
+store_lookup_insert(struct store *s, enum lookup_kind kind, const char *query,
     const char *search_prefix, int max_results, int64_t now, long long *id)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_INSERT];
 	int		 rc, found = 0;
 
 	*id = 0;
-	bind_text(st, 1, kind);
+	bind_text(st, 1, lookup_kind_str[kind]);
 	bind_text(st, 2, query);
 	sqlite3_bind_int(st, 3, max_results);
 	sqlite3_bind_int64(st, 4, now);
@@ -1280,7 +1343,7 @@ int
 store_lookup_claim(struct store *s, long pid, struct lookup_claim *c)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_CLAIM];
-	int		 rc, found = 0;
+	int		 rc, i, found = 0;
 
 	memset(c, 0, sizeof(*c));
 	if ((rc = step_exists(s->stmts[STMT_LOOKUP_CLAIMABLE])) != 1)
@@ -1290,12 +1353,13 @@ store_lookup_claim(struct store *s, long pid, struct lookup_claim *c)
 	if (rc == SQLITE_ROW) {
 		c->id = sqlite3_column_int64(st, 0);
 		c->max_results = sqlite3_column_int(st, 3);
-		if (copy_col(st, 1, c->kind, sizeof(c->kind)) == -1 ||
+		if ((i = col_name(st, 1, lookup_kind_str, LOOKUP_KIND__MAX)) == -1 ||
 		    copy_col(st, 2, c->query, sizeof(c->query)) == -1 ||
 		    copy_col(st, 4, c->search_prefix,
 		    sizeof(c->search_prefix)) == -1)
 			rc = SQLITE_TOOBIG;
 		else {
+			c->kind = (enum lookup_kind)i;
 			found = 1;
 			rc = sqlite3_step(st);
 		}

@@ -14,9 +14,44 @@ struct json_object;
 struct store;
 
 #define STORE_ID_LEN		37	/* UUID + NUL */
-#define STORE_STATUS_LEN	16
 #define STORE_URL_MAX		2048
 #define STORE_FILENAME_MAX	255
+
+/*
+ * The closed sets the rows hold, each an enum and its names: the names are
+ * what the database stores (the CHECKs of migrations 001 and 002) and the
+ * API sends; a name is read into its enum once, where it comes in.
+ */
+enum task_status {
+	TASK_PENDING,
+	TASK_DOWNLOADING,
+	TASK_PROCESSING,
+	TASK_COMPLETED,
+	TASK_ERROR,
+	TASK_CANCELLED,
+	TASK_STATUS__MAX
+};
+extern const char *const task_status_str[TASK_STATUS__MAX];
+
+enum lookup_kind {
+	LOOKUP_SEARCH,
+	LOOKUP_TRENDING,
+	LOOKUP_INFO,
+	LOOKUP_KIND__MAX
+};
+extern const char *const lookup_kind_str[LOOKUP_KIND__MAX];
+
+enum lookup_state {
+	LOOKUP_PENDING,
+	LOOKUP_RUNNING,
+	LOOKUP_DONE,
+	LOOKUP_ERROR,
+	LOOKUP_STATE__MAX
+};
+extern const char *const lookup_state_str[LOOKUP_STATE__MAX];
+
+/* 0 and *st set when s names a status; -1 when it names none. */
+int	 task_status_parse(const char *s, enum task_status *st);
 
 /* What the API knows when it creates a task (and the worker for playlist entries). */
 struct task_new {
@@ -86,11 +121,13 @@ int	 store_task_insert(struct store *, const struct task_new *,
 int	 store_task_get(struct store *, const char *id, long long owner,
 	    store_task_cb, void *);
 int	 store_task_file(struct store *, const char *id, long long owner,
-	    char status[STORE_STATUS_LEN], char filename[STORE_FILENAME_MAX + 1]);
-int	 store_task_list(struct store *, const char *status, long long owner,
-	    long long limit, long long offset, store_task_cb, void *);
+	    enum task_status *, char filename[STORE_FILENAME_MAX + 1]);
+/* status: only the tasks in it; NULL: all. */
+int	 store_task_list(struct store *, const enum task_status *status,
+	    long long owner, long long limit, long long offset, store_task_cb,
+	    void *);
 int	 store_task_cancel(struct store *, const char *id, long long owner,
-	    char status[STORE_STATUS_LEN]);
+	    enum task_status *);
 int	 store_task_delete(struct store *, const char *id, long long owner,
 	    char filename[STORE_FILENAME_MAX + 1]);
 int	 store_task_by_filename(struct store *, const char *filename,
@@ -102,8 +139,7 @@ int	 store_changed(struct store *);
 int	 store_task_claim(struct store *, long pid, int64_t lease_until,
 	    struct task_claim *);
 int	 store_task_claim_plan(struct store *, char *buf, size_t len);
-int	 store_task_status(struct store *, const char *id,
-	    char status[STORE_STATUS_LEN]);
+int	 store_task_status(struct store *, const char *id, enum task_status *);
 int	 store_task_progress(struct store *, const char *id, double progress,
 	    const char *speed, const char *eta, int64_t filesize,
 	    int64_t downloaded);
@@ -131,7 +167,7 @@ int	 store_lease_refresh(struct store *, long pid, int64_t lease_until);
 /* Look-ups (search, trending, info) and their cache. */
 struct lookup {
 	long long	 id;
-	char		 status[STORE_STATUS_LEN];	/* pending running done error */
+	enum lookup_state state;
 	char		*answer;	/* JSON, malloc'd, when done, else NULL; caller frees */
 	char		 error[512];
 	int		 error_status;	/* 502 or 504 when status is error */
@@ -139,16 +175,16 @@ struct lookup {
 
 struct lookup_claim {
 	long long	 id;
-	char		 kind[16];
+	enum lookup_kind kind;
 	char		 query[STORE_URL_MAX + 1];
 	char		 search_prefix[64];	/* what the search runs with; '' for none */
 	int		 max_results;
 };
 
-int	 store_lookup_find(struct store *, const char *kind, const char *query,
+int	 store_lookup_find(struct store *, enum lookup_kind, const char *query,
 	    const char *search_prefix, int max_results, int64_t now,
 	    struct lookup *);
-int	 store_lookup_insert(struct store *, const char *kind, const char *query,
+int	 store_lookup_insert(struct store *, enum lookup_kind, const char *query,
 	    const char *search_prefix, int max_results, int64_t now,
 	    long long *id);
 int	 store_lookup_get(struct store *, long long id, struct lookup *);

@@ -531,7 +531,7 @@ jobs_start_pending(void)
 void
 jobs_cancel_requested(void)
 {
-	char	 status[STORE_STATUS_LEN];
+	enum task_status status;
 	size_t	 i;
 	int	 rc;
 
@@ -543,12 +543,12 @@ jobs_cancel_requested(void)
 		}
 		if (jobs[i]->stop != STOP_NONE && jobs[i]->stop != STOP_RELIST)
 			continue;
-		rc = store_task_status(db, jobs[i]->claim.id, status);
+		rc = store_task_status(db, jobs[i]->claim.id, &status);
 		if (rc == -1) {
 			log_warnx(jobs[i]->claim.id, "status: %s", store_errmsg(db));
 			continue;
 		}
-		if (rc == 0 || strcmp(status, "cancelled") == 0) {
+		if (rc == 0 || status == TASK_CANCELLED) {
 			log_info(jobs[i]->claim.id, "%s: stopping",
 			    rc == 0 ? "removed" : "cancelled");
 			job_stop(jobs[i], STOP_CANCEL);

@@ -142,7 +142,7 @@ run_start(const struct lookup_claim *c)
 	struct run		*r;
 	const char		*why;
 	char			 msg[300];
-	int			 trending = strcmp(c->kind, "trending") == 0;
+	int			 trending = c->kind == LOOKUP_TRENDING;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto fail;
@@ -163,7 +163,7 @@ run_start(const struct lookup_claim *c)
 		snprintf(msg, sizeof(msg), "%s refused: %s", trending ?
 		    "OFFLINETUBE_TRENDING_URL" : "URL", why);
 		store_lookup_fail(db, c->id, trending ? 502 : 400, msg);
-		log_info(r->tag, "%s look-up: %s", c->kind, msg);
+		log_info(r->tag, "%s look-up: %s", lookup_kind_str[c->kind], msg);
 		goto fail_quiet;
 	}
 	if (util_path_join(r->dir, sizeof(r->dir), conf->tmp_dir, r->tag) == -1 ||
@@ -186,7 +186,7 @@ run_start(const struct lookup_claim *c)
 	r->started = util_now_ms();
 	r->deadline = r->started + (int64_t)conf->lookup_timeout * 1000;
 	runs[nruns++] = r;
-	log_info(r->tag, "%s look-up: %s", c->kind, a.target);
+	log_info(r->tag, "%s look-up: %s", lookup_kind_str[c->kind], a.target);
 	return 0;
 fail:
 	log_warnx(NULL, "look-up %lld: cannot start: %s", c->id, strerror(errno));
@@ -411,7 +411,7 @@ lane_check_abandoned(void)
 			log_warnx(runs[i]->tag, "look-up: %s", store_errmsg(db));
 			continue;
 		}
-		if (rc == 0 || strcmp(l.status, "running") != 0) {
+		if (rc == 0 || l.state != LOOKUP_RUNNING) {
 			log_info(runs[i]->tag, "%s: stopping", rc == 0 ?
 			    "its row is gone" : "ended without us");
 			runs[i]->abandoned = 1;

@@ -24,9 +24,9 @@
 
 /* Whether yt-dlp will fetch the question itself (info always; a listing of a URL). */
 int
-lookup_is_url(const char *kind, const char *query)
+lookup_is_url(enum lookup_kind kind, const char *query)
 {
-	return strcmp(kind, "info") == 0 || urlform_is_http(query);
+	return kind == LOOKUP_INFO || urlform_is_http(query);
 }
 
 /*
@@ -35,8 +35,9 @@ lookup_is_url(const char *kind, const char *query)
  * one request to the site, not one per entry.  The target always follows "--".
  */
 int
-lookup_build_argv(const char *ytdlp, const char *search_prefix, const char *kind,
-    const char *query, int max_results, struct lookup_argv *a)
+lookup_build_argv(const char *ytdlp, const char *search_prefix,
+    enum lookup_kind kind, const char *query, int max_results,
+    struct lookup_argv *a)
 {
 	size_t	 n = 0;
 	int	 w;
@@ -49,10 +50,10 @@ lookup_build_argv(const char *ytdlp, const char *search_prefix, const char *kind
 	a->argv[n++] = "--socket-timeout";
 	a->argv[n++] = "15";
 	a->argv[n++] = "-J";
-	if (strcmp(kind, "info") == 0) {
+	if (kind == LOOKUP_INFO) {
 		a->argv[n++] = "--no-playlist";
 		w = snprintf(a->target, sizeof(a->target), "%s", query);
-	} else if (strcmp(kind, "search") == 0 || strcmp(kind, "trending") == 0) {
+	} else if (kind == LOOKUP_SEARCH || kind == LOOKUP_TRENDING) {
 		if (max_results < 1 || max_results > 50)
 			return -1;
 		a->argv[n++] = "--flat-playlist";
@@ -468,15 +469,15 @@ description_of(struct json_object *root)
  * in err.
  */
 char *
-lookup_answer_of(struct json_object *root, const char *kind, int max_results,
-    char *err, size_t errlen)
+lookup_answer_of(struct json_object *root, enum lookup_kind kind,
+    int max_results, char *err, size_t errlen)
 {
 	struct json_object	*out = NULL;
 	const char		*js;
 	FILE			*f = NULL;
 	size_t			 len, slen = 0;
 	char			*s = NULL;
-	int			 info = strcmp(kind, "info") == 0;
+	int			 info = kind == LOOKUP_INFO;
 
 	err[0] = '\0';
 	if (root == NULL || !json_object_is_type(root, json_type_object)) {
@@ -533,8 +534,8 @@ fail:
 
 /* The whole of yt-dlp's output at once (tests, fuzzers): parsed, answered, freed. */
 char *
-lookup_answer(const char *kind, int max_results, const char *json, size_t len,
-    char *err, size_t errlen)
+lookup_answer(enum lookup_kind kind, int max_results, const char *json,
+    size_t len, char *err, size_t errlen)
 {
 	struct json_tokener	*tok;
 	struct json_object	*root;

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "store.h"
+
 #define LOOKUP_ARGV_MAX	24
 
 /* What an answer holds at most (docs/api.md, Limits). */
@@ -22,13 +24,13 @@ struct lookup_argv {
 	char		 end[16];	/* --playlist-end N */
 };
 
-int	 lookup_is_url(const char *kind, const char *query);
+int	 lookup_is_url(enum lookup_kind, const char *query);
 int	 lookup_build_argv(const char *ytdlp, const char *search_prefix,
-	    const char *kind, const char *query, int max_results,
+	    enum lookup_kind, const char *query, int max_results,
 	    struct lookup_argv *);
-char	*lookup_answer_of(struct json_object *root, const char *kind,
+char	*lookup_answer_of(struct json_object *root, enum lookup_kind,
 	    int max_results, char *err, size_t errlen);
-char	*lookup_answer(const char *kind, int max_results, const char *json,
+char	*lookup_answer(enum lookup_kind, int max_results, const char *json,
 	    size_t len, char *err, size_t errlen);
 void	 lookup_duration_format(double secs, char *buf, size_t len);
 void	 lookup_size_format(double bytes, char *buf, size_t len);

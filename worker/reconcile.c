@@ -142,13 +142,14 @@ media_file(struct store *db, const struct config *c, const char *name,
     const struct stat *st, const struct timespec *born, int known_born,
     struct tally *t)
 {
-	char	 id[FILENAME_ID_LEN + 1], status[STORE_STATUS_LEN];
-	char	 named[STORE_FILENAME_MAX + 1], why[STORE_FILENAME_MAX + 64];
-	int	 rc, n, running;
+	char	 id[FILENAME_ID_LEN + 1], named[STORE_FILENAME_MAX + 1];
+	char	 why[STORE_FILENAME_MAX + 64];
+	enum task_status status;
+	int	 rc, n, running, gone = 0;
 
 	if (!filename_parse(name, FILENAME_MEDIA, id))
 		return;
-	if ((rc = store_task_file(db, id, 0, status, named)) == -1) {
+	if ((rc = store_task_file(db, id, 0, &status, named)) == -1) {
 		log_warnx(id, "reconcile: %s", store_errmsg(db));
 		t->refused++;
 		return;
@@ -160,14 +161,13 @@ media_file(struct store *db, const struct config *c, const char *name,
 			t->left++;
 		return;
 	}
-	if (strcmp(status, "completed") == 0 && strcmp(named, name) == 0)
+	if (status == TASK_COMPLETED && strcmp(named, name) == 0)
 		return;
-	running = strcmp(status, "downloading") == 0 ||
-	    strcmp(status, "processing") == 0;
+	running = status == TASK_DOWNLOADING || status == TASK_PROCESSING;
 	if (running && (n = media_files(c->downloads_dir, id, NULL, t)) > 1) {
 		/* Which one is right?  Neither: the task runs again. */
 		snprintf(why, sizeof(why), "its task is %s, and %d files have "
-		    "its id", status, n);
+		    "its id", task_status_str[status], n);
 		media_files(c->downloads_dir, id, why, t);
 		return;
 	}
@@ -183,13 +183,13 @@ media_file(struct store *db, const struct config *c, const char *name,
 			return;
 		}
 		/* Cancelled or removed since we looked: as below. */
-		if (store_task_file(db, id, 0, status, named) != 1)
-			snprintf(status, sizeof(status), "gone");
+		gone = store_task_file(db, id, 0, &status, named) != 1;
 	}
-	if (strcmp(status, "completed") == 0)
+	if (!gone && status == TASK_COMPLETED)
 		snprintf(why, sizeof(why), "its task's file is %s", named);
 	else
-		snprintf(why, sizeof(why), "its task is %s", status);
+		snprintf(why, sizeof(why), "its task is %s", gone ? "gone" :
+		    task_status_str[status]);
 	drop(c->downloads_dir, name, id, why, t);
 }
 
@@ -198,13 +198,13 @@ thumbnail_file(struct store *db, const struct config *c, const char *name,
     const struct stat *st, const struct timespec *born, int known_born,
     struct tally *t)
 {
-	char	 id[FILENAME_ID_LEN + 1], status[STORE_STATUS_LEN];
-	char	 named[STORE_FILENAME_MAX + 1];
+	char	 id[FILENAME_ID_LEN + 1], named[STORE_FILENAME_MAX + 1];
+	enum task_status status;
 	int	 rc;
 
 	if (!filename_parse(name, FILENAME_THUMBNAIL, id))
 		return;
-	if ((rc = store_task_file(db, id, 0, status, named)) == -1) {
+	if ((rc = store_task_file(db, id, 0, &status, named)) == -1) {
 		log_warnx(id, "reconcile: %s", store_errmsg(db));
 		t->refused++;
 	}

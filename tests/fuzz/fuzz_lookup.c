@@ -12,10 +12,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	char	 err[128], *s;
 
-	if ((s = lookup_answer("search", 20, (const char *)data, len, err,
+	if ((s = lookup_answer(LOOKUP_SEARCH, 20, (const char *)data, len, err,
 	    sizeof(err))) != NULL)
 		free(s);
-	if ((s = lookup_answer("info", 0, (const char *)data, len, err,
+	if ((s = lookup_answer(LOOKUP_INFO, 0, (const char *)data, len, err,
 	    sizeof(err))) != NULL)
 		free(s);
 	return 0;

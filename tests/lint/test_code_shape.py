@@ -2,7 +2,8 @@
 
 - a function that the API, the store or common/ exports is used by another
   file (a test counts): one used only where it is defined is `static`;
-- whether a string is an http(s) URL is asked of one helper, urlform_is_http().
+- whether a string is an http(s) URL is asked of one helper, urlform_is_http();
+- task statuses, look-up kinds and look-up states are compared as enums.
 """
 import os
 import re
@@ -28,6 +29,18 @@ def read(rel):
         return f.read()
 
 
+def lines_matching(pattern, skip):
+    """Each line of the C sources that matches, but in the file skip."""
+    found = []
+    for rel in sources("fcgi-app", "worker", "common", "sql"):
+        if rel == skip:
+            continue
+        for n, line in enumerate(read(rel).splitlines(), 1):
+            if pattern.search(line):
+                found.append("%s:%d: %s" % (rel, n, line.strip()))
+    return found
+
+
 def test_every_exported_function_is_used_in_another_file():
     users = {rel: read(rel) for rel in sources(
         "fcgi-app", "worker", "common", "sql", "tests/unit", "tests/fuzz", "bench")}
@@ -44,11 +57,15 @@ def test_every_exported_function_is_used_in_another_file():
 
 def test_one_helper_says_whether_a_string_is_an_http_url():
     pattern = re.compile(r"strn?casecmp\([^;]*\"https?://\"", re.IGNORECASE)
-    found = []
-    for rel in sources("fcgi-app", "worker", "common", "sql"):
-        if rel == "common/urlform.c":
-            continue
-        for n, line in enumerate(read(rel).splitlines(), 1):
-            if pattern.search(line):
-                found.append("%s:%d: %s" % (rel, n, line.strip()))
+    found = lines_matching(pattern, "common/urlform.c")
     assert not found, "ask urlform_is_http() instead: %s" % found
+
+
+def test_closed_sets_are_compared_as_enums_not_strings():
+    """Task statuses, look-up kinds and states are read once into their enums
+    (sql/store.h); yt-dlp's own progress statuses (worker/progress.c) are its
+    words, parsed there."""
+    names = "pending|downloading|processing|completed|cancelled|done|running|search|trending|info"
+    pattern = re.compile(r"str(?:n|case)?cmp\([^;]*\"(?:%s)\"" % names)
+    found = lines_matching(pattern, "worker/progress.c")
+    assert not found, "compare the enum instead: %s" % found

@@ -21,14 +21,14 @@ test_an_answer_fed_a_byte_at_a_time_is_the_same(void)
 	char		 err[128], *whole, *bytes;
 	size_t		 i;
 
-	whole = lookup_answer("info", 0, in, strlen(in), err, sizeof(err));
+	whole = lookup_answer(LOOKUP_INFO, 0, in, strlen(in), err, sizeof(err));
 	CHECK(whole != NULL);
 	CHECK((p = jsonin_new()) != NULL);
 	if (whole == NULL || p == NULL)
 		return;
 	for (i = 0; in[i] != '\0'; i++)
 		CHECK(jsonin_feed(p, in + i, 1) == 0);
-	bytes = lookup_answer_of(jsonin_root(p), "info", 0, err, sizeof(err));
+	bytes = lookup_answer_of(jsonin_root(p), LOOKUP_INFO, 0, err, sizeof(err));
 	CHECK_STR(bytes, whole);
 	jsonin_free(p);
 	while (jsonin_sweep(1))

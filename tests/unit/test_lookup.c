@@ -14,19 +14,19 @@ test_search_argv_puts_the_query_after_double_dash(void)
 {
 	struct lookup_argv	 a;
 
-	CHECK(lookup_build_argv("yt-dlp", "ytsearch", "search", "-rf cats", 5, &a) == 0);
+	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_SEARCH, "-rf cats", 5, &a) == 0);
 	CHECK_STR(a.argv[a.argc - 2], "--");
 	CHECK_STR(a.argv[a.argc - 1], "ytsearch5:-rf cats");
 	CHECK(a.argv[a.argc] == NULL);
-	CHECK(lookup_build_argv("yt-dlp", "ytsearch", "search",
+	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_SEARCH,
 	    "https://example.com/list", 7, &a) == 0);
 	CHECK_STR(a.argv[a.argc - 1], "https://example.com/list");
 	CHECK_STR(a.end, "7");
-	CHECK(lookup_build_argv("yt-dlp", "ytsearch", "search", "x", 0, &a) == -1);
-	CHECK(lookup_build_argv("yt-dlp", "ytsearch", "search", "x", 51, &a) == -1);
-	CHECK(lookup_build_argv("yt-dlp", "ytsearch", "info", "https://e.com/v", 0, &a) == 0);
+	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_SEARCH, "x", 0, &a) == -1);
+	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_SEARCH, "x", 51, &a) == -1);
+	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_INFO, "https://e.com/v", 0, &a) == 0);
 	CHECK_STR(a.argv[a.argc - 1], "https://e.com/v");
-	CHECK(lookup_build_argv("yt-dlp", "ytsearch", "bogus", "x", 1, &a) == -1);
+	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_KIND__MAX, "x", 1, &a) == -1);
 }
 
 static void
@@ -49,7 +49,7 @@ test_formats_are_unique_and_sorted(void)
 	char			 err[128], *s;
 	size_t			 i;
 
-	s = lookup_answer("info", 0, in, strlen(in), err, sizeof(err));
+	s = lookup_answer(LOOKUP_INFO, 0, in, strlen(in), err, sizeof(err));
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
@@ -87,7 +87,7 @@ test_search_results_keep_max_and_invent_nothing(void)
 	struct json_object	*o, *e, *v;
 	char			 err[128], *s;
 
-	s = lookup_answer("search", 2, in, strlen(in), err, sizeof(err));
+	s = lookup_answer(LOOKUP_SEARCH, 2, in, strlen(in), err, sizeof(err));
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
@@ -104,9 +104,9 @@ test_search_results_keep_max_and_invent_nothing(void)
 	CHECK_STR(json_object_get_string(v), "https://e.com/l.jpg");
 	json_object_put(o);
 	free(s);
-	CHECK(lookup_answer("search", 2, "[1]", 3, err, sizeof(err)) == NULL);
+	CHECK(lookup_answer(LOOKUP_SEARCH, 2, "[1]", 3, err, sizeof(err)) == NULL);
 	CHECK(err[0] != '\0');
-	CHECK(lookup_answer("search", 2, "{", 1, err, sizeof(err)) == NULL);
+	CHECK(lookup_answer(LOOKUP_SEARCH, 2, "{", 1, err, sizeof(err)) == NULL);
 }
 
 static void
@@ -122,7 +122,7 @@ test_description_is_cut_on_a_character(void)
 		o += 2;
 	}
 	snprintf(in + o, sizeof(in) - o, "\"}");
-	s = lookup_answer("info", 0, in, strlen(in), err, sizeof(err));
+	s = lookup_answer(LOOKUP_INFO, 0, in, strlen(in), err, sizeof(err));
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
@@ -182,7 +182,7 @@ test_forty_thousand_formats_are_sorted_in_time_first_one_winning(void)
 		    i < 30000 ? i : 99999);
 	n += (size_t)snprintf(in + n, cap - n, "]}");
 	t0 = now_ms();
-	s = lookup_answer("info", 0, in, n, err, sizeof(err));
+	s = lookup_answer(LOOKUP_INFO, 0, in, n, err, sizeof(err));
 	dt = now_ms() - t0;
 	free(in);
 	CHECK(s != NULL);
@@ -251,7 +251,7 @@ test_strings_copied_into_answers_are_bounded(void)
 	    "\"formats\": [{\"format_id\": \"%s\", \"height\": 9}, "
 	    "{\"format_id\": \"ok\", \"format_note\": \"%s\", \"ext\": \"%s\"}]}",
 	    id, title, title, url, url, id, note, id);
-	s = lookup_answer("info", 0, in, strlen(in), err, sizeof(err));
+	s = lookup_answer(LOOKUP_INFO, 0, in, strlen(in), err, sizeof(err));
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
@@ -275,7 +275,7 @@ test_strings_copied_into_answers_are_bounded(void)
 	memmove(title + 1, title, strlen(title) + 1);
 	title[0] = 'a';
 	snprintf(in, sizeof(in), "{\"title\": \"%s\"}", title);
-	s = lookup_answer("info", 0, in, strlen(in), err, sizeof(err));
+	s = lookup_answer(LOOKUP_INFO, 0, in, strlen(in), err, sizeof(err));
 	CHECK(s != NULL);
 	if (s == NULL)
 		return;
@@ -308,7 +308,7 @@ test_an_answer_never_passes_its_byte_bound(void)
 		    "\"height\": %zu, \"format_note\": \"%s\"}", i ? ", " : "",
 		    i, i, note);
 	n += (size_t)snprintf(in + n, cap - n, "]}");
-	s = lookup_answer("info", 0, in, n, err, sizeof(err));
+	s = lookup_answer(LOOKUP_INFO, 0, in, n, err, sizeof(err));
 	CHECK(s != NULL);
 	if (s != NULL) {
 		CHECK(strlen(s) <= LOOKUP_ANSWER_MAX);
@@ -329,7 +329,7 @@ test_an_answer_never_passes_its_byte_bound(void)
 		    "\"uploader\": \"%s\", \"original_url\": \"%s\", "
 		    "\"thumbnail\": \"%s\"}", i ? ", " : "", note, note, ctl, ctl);
 	n += (size_t)snprintf(in + n, cap - n, "]}");
-	CHECK(lookup_answer("search", 50, in, n, err, sizeof(err)) == NULL);
+	CHECK(lookup_answer(LOOKUP_SEARCH, 50, in, n, err, sizeof(err)) == NULL);
 	CHECK_STR(err, "The answer would be larger than 1024 KiB");
 	free(in);
 }

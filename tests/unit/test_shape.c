@@ -7,9 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "msg.h"
+#include "store.h"
 #include "unit.h"
+
+static char	 dir[] = "/tmp/ot-shape-XXXXXX";
+static char	 dbpath[64];
 
 /* The whole of a file, NUL-terminated; NULL when it cannot be read. */
 static char *
@@ -92,10 +99,121 @@ test_the_message_table_has_no_gaps(void)
 		CHECK(msg_str[i] != NULL && msg_str[i][0] != '\0');
 }
 
+/*
+ * The names in "CHECK (column IN ('a', 'b', ...))" of the table's SQL as
+ * the migrations leave it, compared with names[n] in order.
+ */
+static int
+check_matches(const char *table, const char *column, const char *const *names,
+    int n)
+{
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*st = NULL;
+	const char	*sql, *p, *end;
+	char		 head[64], want[32];
+	int		 i, ok = 0;
+
+	snprintf(head, sizeof(head), "CHECK (%s IN (", column);
+	if (sqlite3_open(dbpath, &db) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE "
+	    "type = 'table' AND name = ?1", -1, &st, NULL) != SQLITE_OK)
+		goto done;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW ||
+	    (sql = (const char *)sqlite3_column_text(st, 0)) == NULL ||
+	    (p = strstr(sql, head)) == NULL || (end = strchr(p, ')')) == NULL)
+		goto done;
+	p += strlen(head);
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "'%s'", names[i]);
+		p += strspn(p, " \t\n,");
+		if (strncmp(p, want, strlen(want)) != 0 || p > end)
+			goto done;
+		p += strlen(want);
+	}
+	ok = *p == ')';
+done:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ok;
+}
+
+/* The SQL CHECKs hold the very names of the enums, in their order. */
+static void
+test_the_schema_checks_the_enums_names(void)
+{
+	struct store	*s;
+	char		 err[256];
+
+	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	store_close(s);
+	CHECK(check_matches("tasks", "status", task_status_str, TASK_STATUS__MAX));
+	CHECK(check_matches("lookups", "kind", lookup_kind_str, LOOKUP_KIND__MAX));
+	CHECK(check_matches("lookups", "status", lookup_state_str,
+	    LOOKUP_STATE__MAX));
+}
+
+/* A name is read once into its enum; anything else is refused. */
+static void
+test_a_status_name_parses_to_its_enum(void)
+{
+	enum task_status	 st;
+	int			 i;
+
+	for (i = 0; i < TASK_STATUS__MAX; i++)
+		CHECK(task_status_parse(task_status_str[i], &st) == 0 &&
+		    (int)st == i);
+	CHECK(task_status_parse("done", &st) == -1);
+	CHECK(task_status_parse("Pending", &st) == -1);
+	CHECK(task_status_parse("", &st) == -1);
+}
+
+/* The web page labels every status, and no status the API does not have. */
+static void
+test_the_web_page_labels_every_status(void)
+{
+	static const char	 head[] = "const STATUS_TEXT = {";
+	char			*js, *p, *end, key[32];
+	int			 i, n = 0, len;
+
+	CHECK((js = slurp("web/tasks.js")) != NULL);
+	if (js == NULL)
+		return;
+	if ((p = strstr(js, head)) == NULL || (end = strstr(p, "};")) == NULL) {
+		CHECK(!"web/tasks.js has no STATUS_TEXT");
+		free(js);
+		return;
+	}
+	*end = '\0';
+	for (p += sizeof(head) - 1; sscanf(p, " %31[a-z]:%n", key, &len) == 1;
+	    p += len) {
+		for (i = 0; i < TASK_STATUS__MAX; i++)
+			if (strcmp(key, task_status_str[i]) == 0)
+				break;
+		if (i == TASK_STATUS__MAX)
+			fprintf(stderr, "web/tasks.js: %s is no status\n", key);
+		CHECK(i < TASK_STATUS__MAX);
+		n++;
+		if ((p = strchr(p + len, '\n')) == NULL)
+			break;
+		len = 0;
+	}
+	CHECK(n == TASK_STATUS__MAX);
+	free(js);
+}
+
 int
 main(void)
 {
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(dbpath, sizeof(dbpath), "%s/t.db", dir);
 	test_nginx_details_are_in_the_message_table();
 	test_the_message_table_has_no_gaps();
+	test_the_schema_checks_the_enums_names();
+	test_a_status_name_parses_to_its_enum();
+	test_the_web_page_labels_every_status();
+	unlink(dbpath);
+	rmdir(dir);
 	return unit_done("test_shape");
 }

@@ -66,7 +66,8 @@ test_claim_takes_oldest_pending_once(void)
 {
 	struct store		*a, *b;
 	struct task_claim	 c;
-	char			 err[256], status[STORE_STATUS_LEN];
+	char			 err[256];
+	enum task_status	 status;
 
 	a = store_open(dbpath, err, sizeof(err));
 	b = store_open(dbpath, err, sizeof(err));
@@ -79,20 +80,20 @@ test_claim_takes_oldest_pending_once(void)
 	CHECK_STR(c.id, "00000000-0000-4000-8000-000000000002");
 	CHECK(store_task_claim(b, 42, 0, &c) == 0);
 	/* A cancelled task is final: the worker's writes no longer touch it. */
-	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000001", 0, status) == 1);
+	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000001", 0, &status) == 1);
 	CHECK(store_task_progress(b, "00000000-0000-4000-8000-000000000001", 50,
 	    "1 MB/s", "3s", 10, 5) == 0);
 	CHECK(store_task_complete(b, "00000000-0000-4000-8000-000000000001",
 	    &(struct task_done){ "x.mp4", 10, NULL, NULL, NULL }) == 0);
-	CHECK(store_task_status(a, "00000000-0000-4000-8000-000000000001", status) == 1);
-	CHECK_STR(status, "cancelled");
-	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000001", 0, status) == 2);
+	CHECK(store_task_status(a, "00000000-0000-4000-8000-000000000001", &status) == 1);
+	CHECK(status == TASK_CANCELLED);
+	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000001", 0, &status) == 2);
 	/* Completed cannot be cancelled. */
 	CHECK(store_task_complete(b, "00000000-0000-4000-8000-000000000002",
 	    &(struct task_done){ "y.mp4", 10, "720p", NULL, NULL }) == 1);
-	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000002", 0, status) == 2);
-	CHECK_STR(status, "completed");
-	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-00000000ffff", 0, status) == 0);
+	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000002", 0, &status) == 2);
+	CHECK(status == TASK_COMPLETED);
+	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-00000000ffff", 0, &status) == 0);
 	store_close(a);
 	store_close(b);
 }
@@ -152,6 +153,7 @@ test_insert_returns_the_record_it_wrote(void)
 	struct task_new	 t;
 	struct seen	 sn = { NULL, -1, 0 };
 	char		 err[256], fn[STORE_FILENAME_MAX + 1];
+	enum task_status status;
 	size_t		 i;
 
 	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
@@ -197,7 +199,7 @@ test_insert_returns_the_record_it_wrote(void)
 	CHECK(store_task_insert(s, &t, parse_cb, &sn) == -1);
 	CHECK(sn.rows == 0);
 	/* An update moves the record with the row. */
-	CHECK(store_task_cancel(s, t.id, 0, err) == 1);
+	CHECK(store_task_cancel(s, t.id, 0, &status) == 1);
 	CHECK(store_task_get(s, t.id, 0, parse_cb, &sn) == 1);
 	CHECK_STR(field(sn.o, "status", json_type_string), "cancelled");
 	json_object_put(sn.o);
@@ -238,7 +240,8 @@ test_recovery_requeues_then_gives_up(void)
 {
 	struct store		*s;
 	struct task_claim	 c;
-	char			 err[256], status[STORE_STATUS_LEN];
+	char			 err[256];
+	enum task_status	 status;
 	int			 i;
 
 	s = store_open(dbpath, err, sizeof(err));
@@ -248,8 +251,8 @@ test_recovery_requeues_then_gives_up(void)
 		CHECK(c.attempts == i);
 		CHECK(store_task_recover(s, 3, "gave up") == (i < 3 ? 1 : 0));
 	}
-	CHECK(store_task_status(s, "00000000-0000-4000-8000-000000000003", status) == 1);
-	CHECK_STR(status, "error");
+	CHECK(store_task_status(s, "00000000-0000-4000-8000-000000000003", &status) == 1);
+	CHECK(status == TASK_ERROR);
 	store_close(s);
 }
 
@@ -273,7 +276,8 @@ test_list_pages_newest_first_and_delete(void)
 	CHECK(store_task_list(s, NULL, 0, -1, 0, count_cb, &n) == 0);
 	CHECK(n == 3);
 	n = 0;
-	CHECK(store_task_list(s, "error", 0, -1, 0, count_cb, &n) == 0);
+	CHECK(store_task_list(s, &(enum task_status){ TASK_ERROR }, 0, -1, 0,
+	    count_cb, &n) == 0);
 	CHECK(n == 1);
 	n = 0;
 	CHECK(store_task_list(s, NULL, 0, 2, 2, count_cb, &n) == 0);
@@ -304,22 +308,22 @@ test_lookups_dedupe_cache_and_prune(void)
 	int			 i;
 
 	s = store_open(dbpath, err, sizeof(err));
-	CHECK(store_lookup_find(s, "search", "cats", "ytsearch", 5, 1000, &l) == 0);
-	CHECK(store_lookup_insert(s, "search", "cats", "ytsearch", 5, 1000, &id) == 1);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, 1000, &l) == 0);
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, 1000, &id) == 1);
 	/* A second asker of the same question joins the live one. */
-	CHECK(store_lookup_insert(s, "search", "cats", "ytsearch", 5, 1000, &id2) == 0);
-	CHECK(store_lookup_find(s, "search", "cats", "ytsearch", 5, 1000, &l) == 1);
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, 1000, &id2) == 0);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, 1000, &l) == 1);
 	CHECK(l.id == id);
-	CHECK_STR(l.status, "pending");
+	CHECK(l.state == LOOKUP_PENDING);
 	CHECK(store_lookup_claim(s, 7, &c) == 1);
 	CHECK(c.id == id && c.max_results == 5);
 	CHECK_STR(c.query, "cats");
 	CHECK(store_lookup_finish(s, id, "[1]", 1600) == 1);
-	CHECK(store_lookup_find(s, "search", "cats", "ytsearch", 5, 1500, &l) == 1);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, 1500, &l) == 1);
 	CHECK_STR(l.answer, "[1]");
 	free(l.answer);
 	/* Expired: not an answer any more, and pruned. */
-	CHECK(store_lookup_find(s, "search", "cats", "ytsearch", 5, 1600, &l) == 0);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, 1600, &l) == 0);
 	CHECK(store_lookup_prune(s, 1600, 100, 1 << 30) == 1);
 	CHECK(store_lookup_get(s, id, &l) == 0);
 	/* However many fresh answers, the cache keeps only the newest. */
@@ -327,14 +331,14 @@ test_lookups_dedupe_cache_and_prune(void)
 		char	 q[16];
 
 		snprintf(q, sizeof(q), "q%d", i);
-		CHECK(store_lookup_insert(s, "search", q, "ytsearch", 5, 1000, &id) == 1);
+		CHECK(store_lookup_insert(s, LOOKUP_SEARCH, q, "ytsearch", 5, 1000, &id) == 1);
 		CHECK(store_lookup_claim(s, 7, &c) == 1);
 		CHECK(store_lookup_finish(s, id, "[]", 999999) == 1);
 	}
 	CHECK(store_lookup_prune(s, 2000, 4, 1 << 30) == 6);
-	CHECK(store_lookup_find(s, "search", "q9", "ytsearch", 5, 2000, &l) == 1);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "q9", "ytsearch", 5, 2000, &l) == 1);
 	free(l.answer);
-	CHECK(store_lookup_find(s, "search", "q0", "ytsearch", 5, 2000, &l) == 0);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "q0", "ytsearch", 5, 2000, &l) == 0);
 	store_close(s);
 }
 
@@ -348,21 +352,21 @@ test_lookups_under_another_search_prefix_are_another_question(void)
 	long long		 id, id2;
 
 	s = store_open(dbpath, err, sizeof(err));
-	CHECK(store_lookup_insert(s, "search", "dogs", "ytsearch", 5, 1000, &id) == 1);
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "dogs", "ytsearch", 5, 1000, &id) == 1);
 	CHECK(store_lookup_claim(s, 7, &c) == 1);
 	CHECK(c.id == id);
 	CHECK_STR(c.search_prefix, "ytsearch");
 	CHECK(store_lookup_finish(s, id, "[\"yt\"]", 999999) == 1);
 	/* A fresh answer under one prefix is no answer under another... */
-	CHECK(store_lookup_find(s, "search", "dogs", "otfixsearch", 5, 1000, &l) == 0);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "dogs", "otfixsearch", 5, 1000, &l) == 0);
 	/* ...which is asked anew, and runs with its own prefix. */
-	CHECK(store_lookup_insert(s, "search", "dogs", "otfixsearch", 5, 1000,
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "dogs", "otfixsearch", 5, 1000,
 	    &id2) == 1);
 	CHECK(id2 != id);
 	CHECK(store_lookup_claim(s, 7, &c) == 1);
 	CHECK(c.id == id2);
 	CHECK_STR(c.search_prefix, "otfixsearch");
-	CHECK(store_lookup_find(s, "search", "dogs", "ytsearch", 5, 1000, &l) == 1);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "dogs", "ytsearch", 5, 1000, &l) == 1);
 	CHECK(l.id == id);
 	free(l.answer);
 	store_close(s);
@@ -380,7 +384,7 @@ answered(struct store *s, const char *q, size_t n)
 		return 0;
 	memset(a, 'x', n);
 	a[n] = '\0';
-	CHECK(store_lookup_insert(s, "search", q, "ytsearch", 5, 1000, &id) == 1);
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, q, "ytsearch", 5, 1000, &id) == 1);
 	CHECK(store_lookup_claim(s, 7, &c) == 1 && c.id == id);
 	CHECK(store_lookup_finish(s, id, a, 999999) == 1);
 	free(a);
@@ -406,16 +410,16 @@ test_a_lookup_not_found_leaves_the_struct_empty(void)
 	memset(&l, 0xa5, sizeof(l));
 	CHECK(store_lookup_get(s, id, &l) == 0);
 	CHECK(l.answer == NULL);
-	CHECK(l.status[0] == '\0');
+	CHECK(l.state == LOOKUP_PENDING);
 	CHECK(l.id == 0 && l.error[0] == '\0' && l.error_status == 0);
 	free(l.answer);
 	memset(&l, 0xa5, sizeof(l));
-	CHECK(store_lookup_find(s, "search", "pruned", "ytsearch", 5, 1000, &l) == 0);
-	CHECK(l.answer == NULL && l.status[0] == '\0');
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "pruned", "ytsearch", 5, 1000, &l) == 0);
+	CHECK(l.answer == NULL && l.id == 0);
 	/* Losing the race to a live look-up sets no id either. */
-	CHECK(store_lookup_insert(s, "search", "live", "ytsearch", 5, 1000, &id) == 1);
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "live", "ytsearch", 5, 1000, &id) == 1);
 	id2 = -5;
-	CHECK(store_lookup_insert(s, "search", "live", "ytsearch", 5, 1000, &id2) == 0);
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "live", "ytsearch", 5, 1000, &id2) == 0);
 	CHECK(id2 == 0);
 	CHECK(store_lookup_fail(s, id, 502, "done with") == 1);
 	store_close(s);
@@ -437,7 +441,7 @@ test_the_cache_keeps_the_newest_answers_that_fit_its_bytes(void)
 		snprintf(q, sizeof(q), "b%d", i);
 		ids[i] = answered(s, q, 1000);
 	}
-	CHECK(store_lookup_insert(s, "search", "running", "ytsearch", 5, 1000,
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "running", "ytsearch", 5, 1000,
 	    &live) == 1);
 	/* 3 x 1000 fit in 3500; the fourth newest and all older go. */
 	CHECK(store_lookup_prune(s, 0, 100, 3500) == 7);
@@ -446,7 +450,7 @@ test_the_cache_keeps_the_newest_answers_that_fit_its_bytes(void)
 		free(l.answer);
 	}
 	CHECK(store_lookup_get(s, live, &l) == 1);
-	CHECK_STR(l.status, "pending");
+	CHECK(l.state == LOOKUP_PENDING);
 	free(l.answer);
 	/* Within the budget, nothing goes. */
 	CHECK(store_lookup_prune(s, 0, 100, 3000) == 0);
@@ -505,7 +509,8 @@ test_insert_holds_each_owners_pending_cap(void)
 	struct store		*s;
 	struct task_claim	 c;
 	struct task_new		 t;
-	char			 id[STORE_ID_LEN], status[STORE_STATUS_LEN];
+	char			 id[STORE_ID_LEN];
+	enum task_status	 status;
 	int			 n = 0;
 
 	CHECK((s = fresh("cap.db")) != NULL);
@@ -513,7 +518,7 @@ test_insert_holds_each_owners_pending_cap(void)
 	CHECK(add_owned(s, 2, 1, 2) == 1);
 	CHECK(add_owned(s, 3, 1, 2) == 0);
 	make_id(id, 3);
-	CHECK(store_task_status(s, id, status) == 0);
+	CHECK(store_task_status(s, id, &status) == 0);
 	/* Another owner, and tasks without a key, have places of their own. */
 	CHECK(add_owned(s, 4, 2, 2) == 1);
 	CHECK(add_owned(s, 5, 0, 1) == 1);
@@ -525,7 +530,7 @@ test_insert_holds_each_owners_pending_cap(void)
 	CHECK(store_task_claim(s, 1, 0, &c) == 1);
 	CHECK(add_owned(s, 9, 1, 3) == 1);
 	make_id(id, 9);
-	CHECK(store_task_cancel(s, id, 0, status) == 1);
+	CHECK(store_task_cancel(s, id, 0, &status) == 1);
 	CHECK(add_owned(s, 10, 1, 3) == 1);
 	CHECK(add_owned(s, 11, 1, 3) == 0);
 	/* A refused entry, stored as an error with its message. */
@@ -535,9 +540,10 @@ test_insert_holds_each_owners_pending_cap(void)
 	t.max_pending = 3;
 	t.error = "not queued";
 	CHECK(store_task_insert(s, &t, NULL, NULL) == 1);
-	CHECK(store_task_status(s, id, status) == 1);
-	CHECK_STR(status, "error");
-	CHECK(store_task_list(s, "pending", 1, -1, 0, count_cb, &n) == 0);
+	CHECK(store_task_status(s, id, &status) == 1);
+	CHECK(status == TASK_ERROR);
+	CHECK(store_task_list(s, &(enum task_status){ TASK_PENDING }, 1, -1, 0,
+	    count_cb, &n) == 0);
 	CHECK(n == 3);
 	store_close(s);
 }

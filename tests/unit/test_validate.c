@@ -61,8 +61,6 @@ test_enums_and_format_id(void)
 	CHECK(validate_download_type("Video", NULL) != NULL);
 	CHECK(validate_audio_format("opus", NULL) == NULL);
 	CHECK(validate_audio_format("aac", NULL) != NULL);
-	CHECK(validate_status("cancelled", NULL) == NULL);
-	CHECK(validate_status("done", NULL) != NULL);
 	CHECK(validate_format_id("hls-720p_a-1", NULL) == NULL);
 	CHECK(validate_format_id("", NULL) != NULL);
 	CHECK(validate_format_id("bv*[height<=720]", NULL) != NULL);
