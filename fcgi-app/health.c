@@ -106,19 +106,19 @@ health_get(struct req *r)
 {
 	struct json_object	*o, *worker, *tasks;
 	char			 beat[64], version[128];
-	int			 alive, rc;
+	long long		 counts[TASK_STATUS__MAX];
+	int			 alive, rc, i;
 
+	alive = health_worker_alive(r->ctx->db, beat, sizeof(beat));
+	if (store_meta_get(r->ctx->db, "yt_dlp_version", version, sizeof(version)) == -1 ||
+	    store_task_counts(r->ctx->db, counts) == -1)
+		return reply_dberr(r, "health");
 	o = json_object_new_object();
 	worker = json_object_new_object();
 	tasks = json_object_new_object();
-	alive = health_worker_alive(r->ctx->db, beat, sizeof(beat));
-	if (store_meta_get(r->ctx->db, "yt_dlp_version", version, sizeof(version)) == -1 ||
-	    store_task_counts(r->ctx->db, tasks) == -1) {
-		json_object_put(o);
-		json_object_put(worker);
-		json_object_put(tasks);
-		return reply_dberr(r, "health");
-	}
+	for (i = 0; i < TASK_STATUS__MAX; i++)
+		json_object_object_add(tasks, task_status_str[i],
+		    json_object_new_int64(counts[i]));
 	json_object_object_add(worker, "alive", json_object_new_boolean(alive));
 	json_object_object_add(worker, "heartbeat_at",
 	    beat[0] != '\0' ? json_object_new_string(beat) : NULL);

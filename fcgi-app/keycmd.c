@@ -117,8 +117,8 @@ keycmd_main(const struct config *c, int argc, char *argv[])
 		}
 		if (auth_new_key(key, sizeof(key), prefix, hash) == -1)
 			goto done;
-		if ((n = store_key_insert(db, argv[argc - 1], prefix, hash, admin)) != 0) {
-			fprintf(stderr, "offlinetube-api: %s\n", n == 1 ?
+		if ((n = store_key_insert(db, argv[argc - 1], prefix, hash, admin)) != 1) {
+			fprintf(stderr, "offlinetube-api: %s\n", n == 0 ?
 			    taken_why(db, argv[argc - 1]) : store_errmsg(db));
 			goto done;
 		}

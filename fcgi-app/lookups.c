@@ -165,10 +165,19 @@ lookup_run(struct req *r, enum lookup_kind kind, const char *key, const char *pr
 		    now, &id)) == -1)
 			goto dberr;
 		if (rc == 0) {
-			/* Lost a race to an identical question: join that one. */
-			if (store_lookup_find(db, kind, key, prefix, max_results,
-			    now, &l) != 1)
+			/*
+			 * Lost a race to an identical question: join that one.
+			 * Gone already (it failed, and errors are not reused):
+			 * it failed for us too.
+			 */
+			if ((rc = store_lookup_find(db, kind, key, prefix,
+			    max_results, now, &l)) == -1)
 				goto dberr;
+			if (rc == 0) {
+				status = 502;
+				snprintf(detail, sizeof(detail), "The look-up failed");
+				goto fail;
+			}
 			if (l.state == LOOKUP_DONE)
 				goto answer;
 			id = l.id;

@@ -30,40 +30,13 @@ static const struct field download_fields[F__MAX] = {
 	[F_AUDIO_FORMAT] =	{ "audio_format", 0, "m4a", validate_audio_format },
 };
 
-/*
- * The row an insert returned, copied: its pointers end with the statement,
- * and the answer waits until the insert has committed.
- */
-struct row_copy {
-	struct store_task_row	 row;
-	char			*mem;
-};
-
-static int
-row_keep(void *arg, const struct store_task_row *row)
-{
-	struct row_copy	*c = arg;
-	size_t		 fn = strlen(row->filename) + 1, id = strlen(row->id) + 1;
-	char		*p;
-
-	if ((c->mem = p = malloc(row->record_len + fn + id)) == NULL)
-		return -1;
-	c->row = *row;
-	c->row.record = memcpy(p, row->record, row->record_len);
-	p += row->record_len;
-	c->row.filename = memcpy(p, row->filename, fn);
-	p += fn;
-	c->row.id = memcpy(p, row->id, id);
-	return 0;
-}
-
 int
 tasks_create(struct req *r)
 {
 	const char		*v[F__MAX];
 	char			 detail[256], id[STORE_ID_LEN];
 	struct task_new		 t;
-	struct row_copy		 c = { .mem = NULL };
+	struct store_task_copy	 c;
 	uuid_t			 uu;
 	int			 rc;
 
@@ -85,10 +58,8 @@ tasks_create(struct req *r)
 	t.owner = r->key_id;
 	/* One user cannot fill the queue: checked by the insert itself. */
 	t.max_pending = r->ctx->cfg->max_pending;
-	if ((rc = store_task_insert(r->ctx->db, &t, row_keep, &c)) == -1) {
-		free(c.mem);
+	if ((rc = store_task_create(r->ctx->db, &t, &c)) == -1)
 		return reply_dberr(r, "task insert");
-	}
 	if (rc == 0) {
 		snprintf(detail, sizeof(detail), "Too many pending downloads (limit "
 		    "%d); wait for some to start", r->ctx->cfg->max_pending);
@@ -96,7 +67,7 @@ tasks_create(struct req *r)
 	}
 	log_info(id, "created (%s, %s) %s", t.download_type, t.quality, t.url);
 	rc = record_send(r, 200, &c.row);
-	free(c.mem);
+	store_task_copy_free(&c);
 	return rc;
 }
 
@@ -202,27 +173,30 @@ tasks_get(struct req *r)
 
 /*
  * Marks the row cancelled; the worker sees the change within a poll tick and
- * stops the job's process group.  A pending row is never claimed again.
+ * stops the job's process group.  A pending row is never claimed again.  A
+ * row the update did not touch has ended already, or is not this owner's.
  */
 int
 tasks_cancel(struct req *r)
 {
+	char			 filename[STORE_FILENAME_MAX + 1];
 	enum task_status	 status;
+	int			 rc;
 
-	switch (store_task_cancel(r->ctx->db, r->id, r->owner, &status)) {
-	case 0:
-		return reply_error(r, 404, msg_str[MSG_TASK_NOT_FOUND]);
-	case 1:
+	if ((rc = store_task_cancel(r->ctx->db, r->id, r->owner)) == -1)
+		return reply_dberr(r, "task cancel");
+	if (rc == 1) {
 		log_info(r->id, "cancelled");
 		return reply_message(r, 200, msg_str[MSG_TASK_CANCELLED]);
-	case 2:
-		if (status == TASK_COMPLETED)
-			return reply_error(r, 409,
-			    msg_str[MSG_TASK_ALREADY_COMPLETED]);
-		return reply_message(r, 200, msg_str[MSG_TASK_CANCELLED]);
-	default:
-		return reply_dberr(r, "task cancel");
 	}
+	if ((rc = store_task_file(r->ctx->db, r->id, r->owner, &status,
+	    filename)) == -1)
+		return reply_dberr(r, "task cancel");
+	if (rc == 0)
+		return reply_error(r, 404, msg_str[MSG_TASK_NOT_FOUND]);
+	if (status == TASK_COMPLETED)
+		return reply_error(r, 409, msg_str[MSG_TASK_ALREADY_COMPLETED]);
+	return reply_message(r, 200, msg_str[MSG_TASK_CANCELLED]);
 }
 
 /* Unlinks dir/name; a file already gone is what we wanted. */

@@ -1,8 +1,7 @@
 /* store.c: every SQL statement both programs run, one function per statement. */
 /*
- * Return values: -1 is a database error (store_errmsg() says which); functions
- * that look something up or change a row return 0 when there was nothing to
- * find or change and 1 when there was; the others return 0 on success.
+ * Return values follow the one convention written in store.h: -1 a
+ * database error, 0 nothing found or changed, 1 found, changed or done.
  * Whatever they return, what they fill for the caller (structs, buffers,
  * ids) is defined afterwards: emptied or zeroed first, filled only from a
  * row found, so a caller never reads or frees what a failed call left.
@@ -20,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -389,9 +387,9 @@ bind_owner(sqlite3_stmt *st, int i, long long owner)
 	return sqlite3_bind_int64(st, i, owner);
 }
 
-/* Runs a statement that returns no rows; returns sqlite3_changes() or -1. */
+/* Runs a statement that returns no rows; returns how many it changed, or -1. */
 static int
-stmt_exec(struct store *s, sqlite3_stmt *st)
+stmt_count(struct store *s, sqlite3_stmt *st)
 {
 	int	 rc;
 
@@ -401,6 +399,24 @@ stmt_exec(struct store *s, sqlite3_stmt *st)
 	if (rc != SQLITE_DONE)
 		return -1;
 	return sqlite3_changes(s->db);
+}
+
+/* The same, in the convention: 1 when it changed a row, 0 when none. */
+static int
+stmt_exec(struct store *s, sqlite3_stmt *st)
+{
+	int	 n;
+
+	if ((n = stmt_count(s, st)) == -1)
+		return -1;
+	return n > 0;
+}
+
+/* A statement run for what it does (BEGIN, COMMIT): 1 done, -1 refused. */
+static int
+stmt_do(struct store *s, sqlite3_stmt *st)
+{
+	return stmt_count(s, st) == -1 ? -1 : 1;
 }
 
 static void
@@ -698,7 +714,7 @@ store_checkpoint(struct store *s)
 		    SQLITE_CHECKPOINT_RESTART, NULL, NULL);
 		s->busy_ms = BUSY_WAIT_MS;
 	}
-	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : -1;
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 1 : -1;
 }
 
 /*
@@ -716,19 +732,19 @@ store_busy_wait(struct store *s, int ms)
 int
 store_begin(struct store *s)
 {
-	return stmt_exec(s, s->stmts[STMT_BEGIN]) == -1 ? -1 : 0;
+	return stmt_do(s, s->stmts[STMT_BEGIN]);
 }
 
 int
 store_commit(struct store *s)
 {
-	return stmt_exec(s, s->stmts[STMT_COMMIT]) == -1 ? -1 : 0;
+	return stmt_do(s, s->stmts[STMT_COMMIT]);
 }
 
 void
 store_rollback(struct store *s)
 {
-	(void)stmt_exec(s, s->stmts[STMT_ROLLBACK]);
+	(void)stmt_do(s, s->stmts[STMT_ROLLBACK]);
 }
 
 /*
@@ -754,23 +770,14 @@ row_emit(sqlite3_stmt *st, store_task_cb cb, void *arg)
 }
 
 /*
- * 1: inserted; 0: refused, the owner has t->max_pending pending tasks
- * already.  cb, when not NULL, is given the row as the insert wrote it: a
- * read after it could already see the worker's claim, and the contract says
- * a new task answers "pending".  The row is written by the first step, so
- * with a cb the insert runs in a transaction of its own: should cb fail, no
- * task is left behind that the caller will not answer for.
+ * Binds t to the insert; the caller steps it.  The cap is checked by the
+ * statement itself (see STMT_TASK_INSERT).
  */
-int
-store_task_insert(struct store *s, const struct task_new *t, store_task_cb cb,
-    void *arg)
+static sqlite3_stmt *
+insert_bind(struct store *s, const struct task_new *t, char now[ISO_TIME_LEN])
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_INSERT];
-	char		 now[ISO_TIME_LEN];
-	int		 rc, inserted = 0;
 
-	if (cb != NULL && store_begin(s) == -1)
-		return -1;
 	util_iso_now(now);
 	bind_text(st, 1, t->id);
 	bind_text(st, 2, t->url);
@@ -788,22 +795,83 @@ store_task_insert(struct store *s, const struct task_new *t, store_task_cb cb,
 	if (t->max_pending > 0)
 		sqlite3_bind_int(st, 14, t->max_pending);
 	bind_text(st, 15, t->error);
+	return st;
+}
+
+/* Copies a row's record, file name and id into one allocation that c owns. */
+static int
+row_copy(void *arg, const struct store_task_row *row)
+{
+	struct store_task_copy	*c = arg;
+	size_t			 fn = strlen(row->filename) + 1;
+	size_t			 id = strlen(row->id) + 1;
+	char			*p;
+
+	if ((c->mem = p = malloc(row->record_len + fn + id)) == NULL)
+		return -1;
+	c->row = *row;
+	c->row.record = memcpy(p, row->record, row->record_len);
+	p += row->record_len;
+	c->row.filename = memcpy(p, row->filename, fn);
+	p += fn;
+	c->row.id = memcpy(p, row->id, id);
+	return 0;
+}
+
+void
+store_task_copy_free(struct store_task_copy *c)
+{
+	free(c->mem);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * The row is written by the first step, so the insert runs in a
+ * transaction of its own: should the copy fail, no task is left behind
+ * that the caller will not answer for.
+ */
+int
+store_task_create(struct store *s, const struct task_new *t,
+    struct store_task_copy *c)
+{
+	sqlite3_stmt	*st;
+	char		 now[ISO_TIME_LEN];
+	int		 rc, inserted = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (store_begin(s) == -1)
+		return -1;
+	st = insert_bind(s, t, now);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		inserted = 1;
-		if (cb != NULL && row_emit(st, cb, arg) == -1)
+		if (row_emit(st, row_copy, c) == -1)
 			rc = SQLITE_ERROR;
+		else
+			rc = sqlite3_step(st);	/* this step ends the statement */
 	}
-	/* This step ends the statement. */
-	if (rc == SQLITE_ROW)
-		rc = sqlite3_step(st);
 	stmt_done(st);
-	if (cb == NULL)
-		return rc == SQLITE_DONE ? inserted : -1;
 	if (rc != SQLITE_DONE || store_commit(s) == -1) {
 		store_rollback(s);
+		store_task_copy_free(c);
 		return -1;
 	}
 	return inserted;
+}
+
+int
+store_task_insert(struct store *s, const struct task_new *t)
+{
+	sqlite3_stmt	*st;
+	char		 now[ISO_TIME_LEN];
+	int		 rc, inserted = 0;
+
+	st = insert_bind(s, t, now);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		inserted = 1;
+		rc = sqlite3_step(st);
+	}
+	stmt_done(st);
+	return rc == SQLITE_DONE ? inserted : -1;
 }
 
 /* 1: cb was given the task; 0: no such task for this owner; -1: an error, or cb's. */
@@ -879,7 +947,7 @@ store_task_list(struct store *s, const enum task_status *status,
 	stmt_done(st);
 	if (stop)
 		return -1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_DONE ? 1 : -1;
 }
 
 int
@@ -903,33 +971,21 @@ store_task_status(struct store *s, const char *id, enum task_status *status)
 }
 
 /*
- * 1: the task was live and is cancelled now; 0: no such task; 2: it had
- * already ended, and status says how.  Status only moves forward, so a row
- * the update did not touch is final and the follow-up read cannot race.
+ * 1: the task was live and is cancelled now; 0: it was not, for it does not
+ * exist for this owner or it had ended already (store_task_file() says
+ * which: a status only moves forward, so that read cannot race).
  */
 int
-store_task_cancel(struct store *s, const char *id, long long owner,
-    enum task_status *status)
+store_task_cancel(struct store *s, const char *id, long long owner)
 {
 	sqlite3_stmt		*st = s->stmts[STMT_TASK_CANCEL];
-	char			 now[ISO_TIME_LEN], filename[STORE_FILENAME_MAX + 1];
-	int			 n;
+	char			 now[ISO_TIME_LEN];
 
-	*status = TASK_PENDING;
 	util_iso_now(now);
 	bind_text(st, 1, id);
 	bind_text(st, 2, now);
 	bind_owner(st, 3, owner);
-	if ((n = stmt_exec(s, st)) == -1)
-		return -1;
-	if (n == 1) {
-		*status = TASK_CANCELLED;
-		return 1;
-	}
-	/* Not cancelled: another owner's (not found for this one), or already final. */
-	if ((n = store_task_file(s, id, owner, status, filename)) != 1)
-		return n;
-	return 2;
+	return stmt_exec(s, st);
 }
 
 int
@@ -966,22 +1022,19 @@ store_task_by_filename(struct store *s, const char *filename, long long owner,
 	return step_text(st, id, STORE_ID_LEN);
 }
 
-/* Fills counts with every status, zeros included, so clients need no special case. */
+/* Every status's count, zeros included, so clients need no special case. */
 int
-store_task_counts(struct store *s, struct json_object *counts)
+store_task_counts(struct store *s, long long counts[TASK_STATUS__MAX])
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_COUNTS];
-	size_t		 i;
-	int		 rc;
+	int		 rc, i;
 
-	for (i = 0; i < TASK_STATUS__MAX; i++)
-		json_object_object_add(counts, task_status_str[i], json_object_new_int64(0));
+	memset(counts, 0, sizeof(long long) * TASK_STATUS__MAX);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_object_add(counts,
-		    (const char *)sqlite3_column_text(st, 0),
-		    json_object_new_int64(sqlite3_column_int64(st, 1)));
+		if ((i = col_name(st, 0, task_status_str, TASK_STATUS__MAX)) != -1)
+			counts[i] = sqlite3_column_int64(st, 1);
 	stmt_done(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_DONE ? 1 : -1;
 }
 
 /*
@@ -1065,7 +1118,7 @@ store_task_claim_plan(struct store *s, char *buf, size_t len)
 	if (rc != SQLITE_DONE || n >= len)
 		goto fail;
 	sqlite3_finalize(st);
-	return 0;
+	return 1;
 fail:
 	sqlite3_finalize(st);
 	return -1;
@@ -1168,26 +1221,30 @@ store_task_fail(struct store *s, const char *id, const char *message)
 	return stmt_exec(s, st);
 }
 
-/* Returns how many rows went back to pending; rows out of attempts get message. */
 int
-store_task_recover(struct store *s, int max_attempts, const char *message)
+store_task_recover(struct store *s, int max_attempts, const char *message,
+    int *requeued)
 {
 	sqlite3_stmt	*st;
 	char		 now[ISO_TIME_LEN];
-	int		 n;
+	int		 gave_up;
 
+	*requeued = 0;
 	util_iso_now(now);
 	st = s->stmts[STMT_TASK_ABANDON];
 	sqlite3_bind_int(st, 1, max_attempts);
 	bind_text(st, 2, message);
 	bind_text(st, 3, now);
-	if (stmt_exec(s, st) == -1)
+	if ((gave_up = stmt_count(s, st)) == -1)
 		return -1;
 	st = s->stmts[STMT_TASK_REQUEUE];
 	sqlite3_bind_int(st, 1, max_attempts);
 	bind_text(st, 2, now);
-	n = stmt_exec(s, st);
-	return n;
+	if ((*requeued = stmt_count(s, st)) == -1) {
+		*requeued = 0;
+		return -1;
+	}
+	return gave_up + *requeued > 0;
 }
 
 int
@@ -1219,7 +1276,7 @@ store_meta_set(struct store *s, const char *key, const char *value)
 
 	bind_text(st, 1, key);
 	bind_text(st, 2, value);
-	return stmt_exec(s, st) == -1 ? -1 : 0;
+	return stmt_do(s, st);
 }
 
 int
@@ -1397,30 +1454,34 @@ store_lookup_fail(struct store *s, long long id, int http_status,
 
 /*
  * Removes expired answers and old errors (now > 0), then all but the newest
- * keep rows, then the oldest answers past keep_bytes.  Returns how many rows
- * went.
+ * keep rows, then the oldest answers past keep_bytes.
  */
 int
-store_lookup_prune(struct store *s, int64_t now, int keep, int64_t keep_bytes)
+store_lookup_prune(struct store *s, int64_t now, int keep, int64_t keep_bytes,
+    int *pruned)
 {
 	sqlite3_stmt	*st;
 	int		 a = 0, b, c;
 
+	if (pruned != NULL)
+		*pruned = 0;
 	if (now > 0) {
 		st = s->stmts[STMT_LOOKUP_PRUNE_EXPIRED];
 		sqlite3_bind_int64(st, 1, now);
-		if ((a = stmt_exec(s, st)) == -1)
+		if ((a = stmt_count(s, st)) == -1)
 			return -1;
 	}
 	st = s->stmts[STMT_LOOKUP_PRUNE_EXCESS];
 	sqlite3_bind_int(st, 1, keep);
-	if ((b = stmt_exec(s, st)) == -1)
+	if ((b = stmt_count(s, st)) == -1)
 		return -1;
 	st = s->stmts[STMT_LOOKUP_PRUNE_BYTES];
 	sqlite3_bind_int64(st, 1, keep_bytes);
-	if ((c = stmt_exec(s, st)) == -1)
+	if ((c = stmt_count(s, st)) == -1)
 		return -1;
-	return a + b + c;
+	if (pruned != NULL)
+		*pruned = a + b + c;
+	return a + b + c > 0;
 }
 
 int
@@ -1429,7 +1490,7 @@ store_lookup_recover(struct store *s)
 	return stmt_exec(s, s->stmts[STMT_LOOKUP_RECOVER]);
 }
 
-/* 0: added; 1: the name or prefix is taken; -1: database error. */
+/* 1: added; 0: the name or prefix is taken. */
 int
 store_key_insert(struct store *s, const char *name, const char *prefix,
     const char *hash, int admin)
@@ -1447,8 +1508,8 @@ store_key_insert(struct store *s, const char *name, const char *prefix,
 	rc = sqlite3_step(st);
 	stmt_done(st);
 	if (rc == SQLITE_DONE)
-		return 0;
-	return rc == SQLITE_CONSTRAINT ? 1 : -1;
+		return 1;
+	return rc == SQLITE_CONSTRAINT ? 0 : -1;
 }
 
 int
@@ -1516,7 +1577,7 @@ store_key_list(struct store *s, void (*cb)(void *, const char *name,
 		    (const char *)sqlite3_column_text(st, 3),
 		    (const char *)sqlite3_column_text(st, 4));
 	stmt_done(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_DONE ? 1 : -1;
 }
 
 int

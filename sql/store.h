@@ -1,8 +1,17 @@
 /* store.h: every SQL statement both programs run, one function per statement. */
 /*
- * -1: a database error; 0: nothing found or changed; 1: found or changed
- * (others return 0 on success).  Out-parameters are defined on every
- * return: emptied first, filled only from a row (see store.c).
+ * One convention for every store_* function that returns an int:
+ *
+ *	-1	the database refused (store_errmsg() says why), or a value
+ *		did not fit the caller's buffer;
+ *	 0	nothing found, or nothing changed (a row that was not in the
+ *		state the statement needs, a cap reached, a name taken);
+ *	 1	found, changed, or done (a transaction begun, a list read to
+ *		its end, whatever number of rows it had).
+ *
+ * Facts come back in out-parameters (structs, arrays, counts), never as a
+ * return value and never as JSON built here.  Out-parameters are defined
+ * on every return: emptied first, filled only from a row.
  */
 #ifndef OT_STORE_H
 #define OT_STORE_H
@@ -10,7 +19,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct json_object;
 struct store;
 
 #define STORE_ID_LEN		37	/* UUID + NUL */
@@ -101,6 +109,12 @@ struct store_task_row {
 /* Returns 0 to go on; anything else stops, and the store call fails. */
 typedef int (*store_task_cb)(void *arg, const struct store_task_row *);
 
+/* A row copied out of the statement, for an answer sent after a commit. */
+struct store_task_copy {
+	struct store_task_row	 row;
+	char			*mem;	/* what row points into; store_task_copy_free() */
+};
+
 struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
 const char	*store_errmsg(struct store *);
@@ -112,8 +126,17 @@ int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
 
 /* Tasks, as the API uses them. */
-int	 store_task_insert(struct store *, const struct task_new *,
-	    store_task_cb, void *);
+/*
+ * A new task, and its record as the insert wrote it (a read after the
+ * commit could already see the worker's claim, and a new task answers
+ * "pending"): in a transaction of its own.  0: refused, the owner has
+ * t->max_pending pending tasks already.
+ */
+int	 store_task_create(struct store *, const struct task_new *,
+	    struct store_task_copy *);
+void	 store_task_copy_free(struct store_task_copy *);
+/* The same insert without the record, inside the caller's transaction. */
+int	 store_task_insert(struct store *, const struct task_new *);
 /*
  * owner: an api_keys.id to see only that key's tasks; 0 (keys off) or a
  * negative number (an admin key) to see every task.
@@ -126,13 +149,13 @@ int	 store_task_file(struct store *, const char *id, long long owner,
 int	 store_task_list(struct store *, const enum task_status *status,
 	    long long owner, long long limit, long long offset, store_task_cb,
 	    void *);
-int	 store_task_cancel(struct store *, const char *id, long long owner,
-	    enum task_status *);
+int	 store_task_cancel(struct store *, const char *id, long long owner);
 int	 store_task_delete(struct store *, const char *id, long long owner,
 	    char filename[STORE_FILENAME_MAX + 1]);
 int	 store_task_by_filename(struct store *, const char *filename,
 	    long long owner, char id[STORE_ID_LEN]);
-int	 store_task_counts(struct store *, struct json_object *counts);
+/* How many tasks are in each status, indexed by enum task_status. */
+int	 store_task_counts(struct store *, long long counts[TASK_STATUS__MAX]);
 
 /* Tasks, as the worker uses them. */
 int	 store_changed(struct store *);
@@ -159,8 +182,9 @@ struct task_done {
 int	 store_task_complete(struct store *, const char *id,
 	    const struct task_done *);
 int	 store_task_fail(struct store *, const char *id, const char *message);
+/* *requeued: how many went back to pending; those out of attempts get message. */
 int	 store_task_recover(struct store *, int max_attempts,
-	    const char *message);
+	    const char *message, int *requeued);
 int	 store_task_release(struct store *, const char *id);
 int	 store_lease_refresh(struct store *, long pid, int64_t lease_until);
 
@@ -194,8 +218,9 @@ int	 store_lookup_finish(struct store *, long long id, const char *answer,
 	    int64_t expires_at);
 int	 store_lookup_fail(struct store *, long long id, int http_status,
 	    const char *error);
+/* *pruned (NULL: not asked): how many rows went. */
 int	 store_lookup_prune(struct store *, int64_t now, int keep,
-	    int64_t keep_bytes);
+	    int64_t keep_bytes, int *pruned);
 int	 store_lookup_recover(struct store *);
 
 /* API keys: only their hashes are stored. */

@@ -358,7 +358,7 @@ run_ended(struct run *r, int wstatus)
 	    (long long)(util_now_ms() - r->started), strlen(answer));
 	free(answer);
 	/* The cache's bounds hold after every answer, not only once a minute. */
-	if (store_lookup_prune(db, 0, CACHE_KEEP, CACHE_BYTES) == -1)
+	if (store_lookup_prune(db, 0, CACHE_KEEP, CACHE_BYTES, NULL) == -1)
 		log_warnx(r->tag, "look-up prune: %s", store_errmsg(db));
 }
 
@@ -439,8 +439,8 @@ lane_timers(void)
 		}
 	}
 	if (now >= next_prune) {
-		if ((n = store_lookup_prune(db, (int64_t)time(NULL), CACHE_KEEP,
-		    CACHE_BYTES)) == -1)
+		if (store_lookup_prune(db, (int64_t)time(NULL), CACHE_KEEP,
+		    CACHE_BYTES, &n) == -1)
 			log_warnx(NULL, "look-up prune: %s", store_errmsg(db));
 		else if (n > 0)
 			log_debug(NULL, "pruned %d look-up(s)", n);

@@ -263,13 +263,14 @@ reload(struct config *c, const char *file, struct store *db, char *ffbuf,
 static int
 recover(struct store *db, const struct config *c, int *wait_ms)
 {
-	int	 rc;
+	int	 rc, n;
 
 	store_busy_wait(db, SHORT_WAIT_MS);
 	rc = reconcile_files(db, c);
 	if (rc == 0 && (rc = store_task_recover(db, MAX_ATTEMPTS, "The "
-	    "download was interrupted too many times and was abandoned")) > 0)
-		log_info(NULL, "re-queued %d interrupted task(s)", rc);
+	    "download was interrupted too many times and was abandoned",
+	    &n)) == 1 && n > 0)
+		log_info(NULL, "re-queued %d interrupted task(s)", n);
 	store_busy_wait(db, 0);
 	if (rc >= 0)
 		return 0;

@@ -156,9 +156,16 @@ resolve_playlist(struct store *db, const struct task_claim *c,
 		if (index == 1) {
 			copy(r->url, sizeof(r->url), url);
 			copy_title(r->title, sizeof(r->title), str(e, "title"));
-			if (store_task_set_playlist(db, c->id, pid, 1, total,
-			    url) != 1)
+			if ((rc = store_task_set_playlist(db, c->id, pid, 1,
+			    total, url)) == -1)
 				goto dberr_rollback;
+			if (rc == 0) {
+				/* The row is no longer running: cancelled or removed. */
+				snprintf(err, errlen, "The task ended while its "
+				    "playlist was being read");
+				store_rollback(db);
+				return -1;
+			}
 			continue;
 		}
 		memset(&t, 0, sizeof(t));
@@ -178,13 +185,13 @@ resolve_playlist(struct store *db, const struct task_claim *c,
 		t.playlist_total = total;
 		t.owner = c->owner;	/* a playlist's entries belong to whoever asked for it */
 		t.max_pending = max_pending;
-		if ((rc = store_task_insert(db, &t, NULL, NULL)) == 0) {
+		if ((rc = store_task_insert(db, &t)) == 0) {
 			snprintf(refused, sizeof(refused), "Too many pending "
 			    "downloads (limit %d): this playlist entry was not "
 			    "queued; submit its URL again once some have started",
 			    max_pending);
 			t.error = refused;
-			rc = store_task_insert(db, &t, NULL, NULL);
+			rc = store_task_insert(db, &t);
 			over++;
 		}
 		if (rc != 1)
@@ -198,7 +205,6 @@ resolve_playlist(struct store *db, const struct task_claim *c,
 	    ", some not queued (OFFLINETUBE_MAX_PENDING)" : "");
 	return 0;
 dberr_rollback:
-	/* 0 rows from set_playlist: the task was cancelled meanwhile. */
 	snprintf(err, errlen, "database: %s", store_errmsg(db));
 	store_rollback(db);
 	return -1;

@@ -3,7 +3,8 @@
 - a function that the API, the store or common/ exports is used by another
   file (a test counts): one used only where it is defined is `static`;
 - whether a string is an http(s) URL is asked of one helper, urlform_is_http();
-- task statuses, look-up kinds and look-up states are compared as enums.
+- task statuses, look-up kinds and look-up states are compared as enums;
+- the store hands back facts, never a json-c object.
 """
 import os
 import re
@@ -69,3 +70,11 @@ def test_closed_sets_are_compared_as_enums_not_strings():
     pattern = re.compile(r"str(?:n|case)?cmp\([^;]*\"(?:%s)\"" % names)
     found = lines_matching(pattern, "worker/progress.c")
     assert not found, "compare the enum instead: %s" % found
+
+
+def test_the_store_hands_back_facts_not_json():
+    """store.c fills structs, arrays and counts (store.h's convention); JSON
+    is built by the API, or by SQLite itself in the record column."""
+    for rel in ("sql/store.c", "sql/store.h"):
+        text = read(rel)
+        assert "json-c" not in text and "json_object" not in text, rel

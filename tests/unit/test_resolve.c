@@ -1,4 +1,5 @@
 /* test_resolve.c: a playlist's entries become tasks, with what the rows may hold, and nothing unlearnt. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,23 @@ titles_cb(void *arg, const struct store_task_row *row)
 	return 0;
 }
 
+/* A playlist URL inserted as the API would, and claimed as the worker does. */
+static void
+claim_list(struct store *s, const char *id, int64_t lease, struct task_claim *c)
+{
+	struct task_new	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.id = id;
+	t.url = "http://example.com/list";
+	t.download_type = "video";
+	t.quality = "best";
+	t.audio_format = "m4a";
+	CHECK(store_task_insert(s, &t) == 1);
+	CHECK(store_task_claim(s, 1, lease, c) == 1);
+	CHECK_STR(c->id, id);
+}
+
 /*
  * A listing's titles go into task rows, and a listing may carry titles of
  * any length: entry 1's is the claimed task's, the others are inserted;
@@ -51,7 +69,6 @@ static void
 test_playlist_titles_are_cut_to_what_a_row_holds(void)
 {
 	struct store		*s;
-	struct task_new		 t;
 	struct task_claim	 c;
 	struct resolved		 r;
 	struct json_object	*entries, *e;
@@ -63,14 +80,7 @@ test_playlist_titles_are_cut_to_what_a_row_holds(void)
 	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
 	if (s == NULL)
 		return;
-	memset(&t, 0, sizeof(t));
-	t.id = "00000000-0000-4000-8000-00000000000a";
-	t.url = "http://example.com/list";
-	t.download_type = "video";
-	t.quality = "best";
-	t.audio_format = "m4a";
-	CHECK(store_task_insert(s, &t, NULL, NULL) == 1);
-	CHECK(store_task_claim(s, 1, 99999999999LL, &c) == 1);
+	claim_list(s, "00000000-0000-4000-8000-00000000000a", 99999999999LL, &c);
 	if ((title = malloc(60002)) == NULL)
 		return;
 	title[0] = 't';
@@ -91,7 +101,7 @@ test_playlist_titles_are_cut_to_what_a_row_holds(void)
 	CHECK(strlen(r.title) == RESOLVE_TITLE_MAX);
 	memset(&seen, 0, sizeof(seen));
 	seen.whole = 1;
-	CHECK(store_task_list(s, NULL, 0, 100, 0, titles_cb, &seen) == 0);
+	CHECK(store_task_list(s, NULL, 0, 100, 0, titles_cb, &seen) == 1);
 	CHECK(seen.rows == 3);
 	CHECK(seen.longest == RESOLVE_TITLE_MAX);
 	CHECK(seen.whole);
@@ -104,7 +114,6 @@ test_playlist_titles_are_cut_to_what_a_row_holds(void)
 static void
 test_a_playlist_resolves_to_its_first_entry_and_nothing_else(const char *path)
 {
-	struct task_new		 t;
 	struct task_claim	 c;
 	struct resolved		 r;
 	struct store		*s;
@@ -115,14 +124,7 @@ test_a_playlist_resolves_to_its_first_entry_and_nothing_else(const char *path)
 		CHECK(s != NULL);
 		return;
 	}
-	memset(&t, 0, sizeof(t));
-	t.id = ID;
-	t.url = "http://example.com/list";
-	t.download_type = "video";
-	t.quality = "best";
-	t.audio_format = "m4a";
-	CHECK(store_task_insert(s, &t, NULL, NULL) == 1);
-	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	claim_list(s, ID, 0, &c);
 	entries = json_tokener_parse("[{\"_type\":\"url\",\"url\":\"http://example.com/1\","
 	    "\"title\":\"One\"},{\"_type\":\"url\",\"url\":\"http://example.com/2\","
 	    "\"title\":\"Two\"}]");
@@ -138,29 +140,70 @@ test_a_playlist_resolves_to_its_first_entry_and_nothing_else(const char *path)
 	store_close(s);
 }
 
+/*
+ * A task cancelled while its playlist was being listed: the entries are
+ * not inserted, and the reason says what happened, not "database: not an
+ * error" (set_playlist changed no row, which is no database error).
+ */
+static void
+test_a_playlist_of_a_task_cancelled_meanwhile_says_so(const char *path)
+{
+	struct task_claim	 c;
+	struct resolved		 r;
+	struct store		*s;
+	struct json_object	*entries;
+	struct titles		 seen;
+	char			 err[256];
+
+	if ((s = store_open(path, err, sizeof(err))) == NULL) {
+		CHECK(s != NULL);
+		return;
+	}
+	claim_list(s, "00000000-0000-4000-8000-0000000000c1", 0, &c);
+	CHECK(store_task_cancel(s, c.id, 0) == 1);
+	entries = json_tokener_parse("[{\"url\":\"http://example.com/1\"},"
+	    "{\"url\":\"http://example.com/2\"}]");
+	err[0] = '\0';
+	CHECK(resolve_playlist(s, &c, entries, 0, &r, err, sizeof(err)) == -1);
+	CHECK(strncmp(err, "database:", 9) != 0);
+	CHECK_STR(err, "The task ended while its playlist was being read");
+	memset(&seen, 0, sizeof(seen));
+	CHECK(store_task_list(s, NULL, 0, 100, 0, titles_cb, &seen) == 1);
+	CHECK(seen.rows == 1);
+	json_object_put(entries);
+	store_close(s);
+}
+
+/* A database file and what SQLite keeps beside it. */
+static void
+remove_db(const char *path)
+{
+	char	 p[128];
+
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
 
 int
 main(void)
 {
 	char	 dir[] = "/tmp/ot-resolve-XXXXXX";
-	char	 p[128], first[96];
+	char	 other[96];
 
 	if (mkdtemp(dir) == NULL)
 		return 2;
 	snprintf(dbpath, sizeof(dbpath), "%s/t.db", dir);
 	test_playlist_titles_are_cut_to_what_a_row_holds();
-	snprintf(first, sizeof(first), "%s/first.db", dir);
-	test_a_playlist_resolves_to_its_first_entry_and_nothing_else(first);
-	unlink(first);
-	snprintf(p, sizeof(p), "%s-wal", first);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", first);
-	unlink(p);
-	unlink(dbpath);
-	snprintf(p, sizeof(p), "%s-wal", dbpath);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", dbpath);
-	unlink(p);
+	snprintf(other, sizeof(other), "%s/first.db", dir);
+	test_a_playlist_resolves_to_its_first_entry_and_nothing_else(other);
+	remove_db(other);
+	snprintf(other, sizeof(other), "%s/cancelled.db", dir);
+	test_a_playlist_of_a_task_cancelled_meanwhile_says_so(other);
+	remove_db(other);
+	remove_db(dbpath);
 	rmdir(dir);
 	return unit_done("test_resolve");
 }
