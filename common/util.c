@@ -13,7 +13,7 @@
 
 #include "util.h"
 
-static void
+void
 util_iso_time(int64_t secs, char buf[ISO_TIME_LEN])
 {
 	struct tm	 tm;

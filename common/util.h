@@ -8,6 +8,7 @@
 #define ISO_TIME_LEN	21	/* "2026-11-22T08:00:00Z" plus NUL */
 
 void		 util_iso_now(char buf[ISO_TIME_LEN]);
+void		 util_iso_time(int64_t secs, char buf[ISO_TIME_LEN]);
 int64_t		 util_now_ms(void);	/* monotonic milliseconds */
 int		 util_strtonum(const char *s, long long min, long long max,
 		    long long *out);

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "msg.h"
 #include "req.h"
+#include "route.h"
 #include "store.h"
 #include "util.h"
 
@@ -431,7 +432,7 @@ auth_links(struct req *r, const struct store_task_row *row, int local_thumbnail,
     struct auth_links *l)
 {
 	static const char	 stream[] = "/api/stream/", dl[] = "/api/download/";
-	static const char	 file[] = "/file", thumbs[] = "/api/thumbnails/";
+	static const char	 file[] = "/file", thumbs[] = ROUTE_THUMBNAILS;
 	char			 dec[REQ_NAME_MAX + 64];
 	size_t			 o = 0, idl = strlen(row->id);
 	long long		 exp;
@@ -469,7 +470,7 @@ auth_links(struct req *r, const struct store_task_row *row, int local_thumbnail,
 				return -1;
 		}
 	}
-	/* Only the local form the worker writes is signed: /api/thumbnails/{id}. */
+	/* Only a thumbnail of ours is signed (a remote one is the site's). */
 	if (r->keys_on && local_thumbnail) {
 		o = 0;
 		if (link_put(l->thumbnail, sizeof(l->thumbnail), &o, thumbs,

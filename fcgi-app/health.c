@@ -32,27 +32,12 @@ health_init(void)
 	api_started_ms = util_now_ms();
 }
 
-static int64_t
-iso_to_epoch(const char *s)
-{
-	struct tm	 tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
-		return -1;
-	return (int64_t)timegm(&tm);
-}
-
-/* Whether the worker's heartbeat is recent; beat gets its time ("" if never). */
+/* Whether the worker's heartbeat is recent; *at gets its time (0: none). */
 int
-health_worker_alive(struct store *db, char *beat, size_t len)
+health_worker_alive(struct store *db, int64_t *at)
 {
-	int64_t	 at;
-
-	if (store_meta_get(db, "worker_heartbeat", beat, len) != 1)
-		return 0;
-	at = iso_to_epoch(beat);
-	return at != -1 && (int64_t)time(NULL) - at <= HEARTBEAT_STALE;
+	return store_heartbeat_get(db, at) == 1 &&
+	    (int64_t)time(NULL) - *at <= HEARTBEAT_STALE;
 }
 
 /*
@@ -105,11 +90,12 @@ int
 health_get(struct req *r)
 {
 	struct json_object	*o, *worker, *tasks;
-	char			 beat[64], version[128];
+	char			 beat[ISO_TIME_LEN], version[128];
 	long long		 counts[TASK_STATUS__MAX];
+	int64_t			 at;
 	int			 alive, rc, i;
 
-	alive = health_worker_alive(r->ctx->db, beat, sizeof(beat));
+	alive = health_worker_alive(r->ctx->db, &at);
 	if (store_meta_get(r->ctx->db, "yt_dlp_version", version, sizeof(version)) == -1 ||
 	    store_task_counts(r->ctx->db, counts) == -1)
 		return reply_dberr(r, "health");
@@ -120,8 +106,10 @@ health_get(struct req *r)
 		json_object_object_add(tasks, task_status_str[i],
 		    json_object_new_int64(counts[i]));
 	json_object_object_add(worker, "alive", json_object_new_boolean(alive));
+	if (at > 0)
+		util_iso_time(at, beat);
 	json_object_object_add(worker, "heartbeat_at",
-	    beat[0] != '\0' ? json_object_new_string(beat) : NULL);
+	    at > 0 ? json_object_new_string(beat) : NULL);
 	json_object_object_add(o, "status",
 	    json_object_new_string(alive ? "ok" : "degraded"));
 	json_object_object_add(o, "worker", worker);

@@ -2,7 +2,7 @@
 #ifndef OT_HEALTH_H
 #define OT_HEALTH_H
 
-#include <stddef.h>
+#include <stdint.h>
 
 struct config;
 struct store;
@@ -11,7 +11,7 @@ struct store;
 #define HEARTBEAT_STALE	15
 
 void	 health_init(void);
-int	 health_worker_alive(struct store *, char *beat, size_t len);
+int	 health_worker_alive(struct store *, int64_t *at);
 int	 health_worker_may_come(const struct config *);
 
 #endif

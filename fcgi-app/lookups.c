@@ -77,9 +77,9 @@ seat_give(void)
 static int
 worker_there(struct req *r)
 {
-	char	 beat[64];
+	int64_t	 at;
 
-	return health_worker_alive(r->ctx->db, beat, sizeof(beat)) ||
+	return health_worker_alive(r->ctx->db, &at) ||
 	    health_worker_may_come(r->ctx->cfg);
 }
 

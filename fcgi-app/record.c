@@ -17,6 +17,7 @@
 #include "msg.h"
 #include "record.h"
 #include "req.h"
+#include "route.h"
 #include "store.h"
 
 static const char	 thumb_key[] = "\"thumbnail\":\"";
@@ -30,23 +31,18 @@ put(char *buf, size_t *o, const char *p, size_t n)
 }
 
 /*
- * The length of the record's tail when it ends with a local thumbnail:
- * "thumbnail":"/api/thumbnails/{id}"} exactly (nothing in it needs
- * escaping, so this is how SQLite wrote it); 0 when it does not.
+ * The length of the record's tail when the task has a thumbnail of ours
+ * (the row says so): the record then ends in "thumbnail":"/api/thumbnails/{id}"}
+ * as migration 008 builds it, nothing in it escaped.  0 when it has none.
  */
 static size_t
 local_thumbnail_tail(const struct store_task_row *row)
 {
-	static const char	 path[] = "/api/thumbnails/";
-	size_t			 kl = sizeof(thumb_key) - 1, pl = sizeof(path) - 1;
-	size_t			 il = strlen(row->id), tail = kl + pl + il + 2;
-	const char		*t;
+	size_t	 kl = sizeof(thumb_key) - 1;
+	size_t	 tail = kl + sizeof(ROUTE_THUMBNAILS) - 1 + strlen(row->id) + 2;
 
-	if (row->record_len < tail + 1)
-		return 0;
-	t = row->record + row->record_len - tail;
-	if (memcmp(t, thumb_key, kl) != 0 || memcmp(t + kl, path, pl) != 0 ||
-	    memcmp(t + kl + pl, row->id, il) != 0 || memcmp(t + tail - 2, "\"}", 2) != 0)
+	if (!row->local_thumbnail || row->record_len < tail + 1 ||
+	    memcmp(row->record + row->record_len - tail, thumb_key, kl) != 0)
 		return 0;
 	return tail;
 }

@@ -21,7 +21,7 @@ static const struct route routes[] = {
 	    MSG_TASK_NOT_READY },
 	{ "GET",    "/api/stream/{filename}",	  serve_stream, ROUTE_LINK,
 	    MSG_FILE_NOT_FOUND },
-	{ "GET",    "/api/thumbnails/{id}",	  serve_thumbnail, ROUTE_LINK,
+	{ "GET",    ROUTE_THUMBNAILS "{id}",	  serve_thumbnail, ROUTE_LINK,
 	    MSG_THUMBNAIL_NOT_FOUND },
 	/* Look-ups run yt-dlp: a GET that starts work. */
 	{ "GET",    "/api/search",		  lookups_search, ROUTE_ACTS, MSG_NOT_FOUND },

@@ -10,6 +10,9 @@ struct req;
 
 typedef int (*route_handler)(struct req *);
 
+/* Where a task's own thumbnail is served: /api/thumbnails/{id}. */
+#define ROUTE_THUMBNAILS	"/api/thumbnails/"
+
 #define ROUTE_JSON_BODY	0x01	/* the body must be a JSON object (413/415/400) */
 #define ROUTE_OPEN	0x02	/* no key needed (health) */
 #define ROUTE_LINK	0x04	/* a signed link may stand in for a key (media) */

@@ -33,9 +33,10 @@ extern const struct migration	store_migrations[];
 extern const size_t		store_nmigrations;
 
 /* A task as struct store_task_row holds it, in the order row_emit() reads it. */
-#define TASK_COLS "record, filename, status = 'completed', id"
+#define TASK_COLS "record, filename, status = 'completed', id, local_thumbnail"
 
 #define LIVE "('pending', 'downloading', 'processing')"
+#define HEARTBEAT_KEY	"worker_heartbeat"	/* in meta, unix seconds (migration 008) */
 /* Owner filters: a NULL owner parameter means any owner (keys off, or an admin). */
 #define OWNED(n) "AND (?" #n " IS NULL OR owner_key = ?" #n ")"
 #define RUNNING "('downloading', 'processing')"
@@ -193,7 +194,8 @@ static const char *const sqls[STMT__MAX] = {
 	    "eta = '', filename = ?2, filesize = ?3, downloaded_bytes = ?3, "
 	    "format_note = coalesce(?4, format_note), completed_at = ?5, "
 	    "updated_at = ?5, lease_pid = NULL, lease_until = NULL, "
-	    "title = coalesce(?6, title), thumbnail = coalesce(?7, thumbnail) "
+	    "title = coalesce(?6, title), "
+	    "local_thumbnail = max(local_thumbnail, ?7) "
 	    "WHERE id = ?1 AND status IN " RUNNING,
 	[STMT_TASK_FAIL] =
 	    "UPDATE tasks SET status = 'error', error_message = ?2, speed = '', "
@@ -762,6 +764,7 @@ row_emit(sqlite3_stmt *st, store_task_cb cb, void *arg)
 	row.filename = (const char *)sqlite3_column_text(st, 1);
 	row.completed = sqlite3_column_int(st, 2);
 	row.id = (const char *)sqlite3_column_text(st, 3);
+	row.local_thumbnail = sqlite3_column_int(st, 4);
 	if (row.record == NULL || row.record_len < 2 || row.record[0] != '{' ||
 	    row.record[row.record_len - 1] != '}' || row.filename == NULL ||
 	    row.id == NULL)
@@ -1204,7 +1207,7 @@ store_task_complete(struct store *s, const char *id, const struct task_done *d)
 	bind_text(st, 4, d->format_note);
 	bind_text(st, 5, now);
 	bind_text(st, 6, d->title);
-	bind_text(st, 7, d->thumbnail);
+	sqlite3_bind_int(st, 7, d->local_thumbnail != 0);
 	return stmt_exec(s, st);
 }
 
@@ -1277,6 +1280,38 @@ store_meta_set(struct store *s, const char *key, const char *value)
 	bind_text(st, 1, key);
 	bind_text(st, 2, value);
 	return stmt_do(s, st);
+}
+
+/*
+ * The worker's heartbeat: when it last said it was alive, in unix seconds;
+ * 0 says it stopped.  Kept as a number, so the API reads it as one.
+ */
+int
+store_heartbeat_set(struct store *s, int64_t at)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_META_SET];
+
+	bind_text(st, 1, HEARTBEAT_KEY);
+	sqlite3_bind_int64(st, 2, at);
+	return stmt_do(s, st);
+}
+
+/* 1: *at is the last heartbeat; 0: none (never, or the worker stopped). */
+int
+store_heartbeat_get(struct store *s, int64_t *at)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_META_GET];
+	int		 rc;
+
+	*at = 0;
+	bind_text(st, 1, HEARTBEAT_KEY);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*at = sqlite3_column_int64(st, 0);
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return *at > 0;
 }
 
 int

@@ -104,6 +104,7 @@ struct store_task_row {
 	const char	*filename;
 	const char	*id;
 	int		 completed;
+	int		 local_thumbnail;	/* the record's thumbnail is ours (migration 008) */
 };
 
 /* Returns 0 to go on; anything else stops, and the store call fails. */
@@ -177,7 +178,7 @@ struct task_done {
 	int64_t		 filesize;
 	const char	*format_note;
 	const char	*title;
-	const char	*thumbnail;
+	int		 local_thumbnail;	/* 1: thumbnails/ holds its image now */
 };
 int	 store_task_complete(struct store *, const char *id,
 	    const struct task_done *);
@@ -241,7 +242,9 @@ int	 store_key_list(struct store *, void (*)(void *, const char *name,
 	    const char *revoked), void *);
 int	 store_key_revoke(struct store *, const char *name);
 
-/* Small facts (heartbeat, versions). */
+/* Small facts: the worker's heartbeat, versions. */
+int	 store_heartbeat_set(struct store *, int64_t at);
+int	 store_heartbeat_get(struct store *, int64_t *at);
 int	 store_meta_set(struct store *, const char *key, const char *value);
 int	 store_meta_get(struct store *, const char *key, char *buf, size_t len);
 

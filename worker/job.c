@@ -109,8 +109,7 @@ struct job {
 	char			 message[1024];	/* OUT_FAIL: the error_message */
 	char			 name[FILENAME_MAX_BYTES + 1];	/* OUT_COMPLETE: */
 	char			 dest[PATH_MAX];	/* the file in downloads/, */
-	char			 thumbdest[PATH_MAX];	/* in thumbnails/ or "", */
-	char			 thumburl[64];		/* and its URL */
+	char			 thumbdest[PATH_MAX];	/* in thumbnails/ or "" */
 	int64_t			 size;
 	int			 retry_ms;	/* the last wait between two tries */
 	int64_t			 retry_at;
@@ -275,7 +274,7 @@ job_settle(struct job *j)
 		d.filesize = j->size;
 		d.format_note = j->format_note[0] ? j->format_note : NULL;
 		d.title = j->title[0] ? j->title : NULL;
-		d.thumbnail = j->thumbdest[0] ? j->thumburl : NULL;
+		d.local_thumbnail = j->thumbdest[0] != '\0';
 		rc = store_task_complete(db, j->claim.id, &d);
 		break;
 	case OUT_FAIL:
@@ -1037,12 +1036,9 @@ job_complete(struct job *j)
 	(void)chmod(j->dest, 0640);
 	j->size = (int64_t)st.st_size;
 	j->thumbdest[0] = '\0';
-	if (j->thumb[0] != '\0' && media_thumbnail_move(j->thumb, j->thumb_ext,
+	if (j->thumb[0] == '\0' || !media_thumbnail_move(j->thumb, j->thumb_ext,
 	    conf->thumbnails_dir, j->claim.id, j->thumbdest,
 	    sizeof(j->thumbdest)))
-		snprintf(j->thumburl, sizeof(j->thumburl), "/api/thumbnails/%s",
-		    j->claim.id);
-	else
 		j->thumbdest[0] = '\0';
 	j->outcome = OUT_COMPLETE;
 }

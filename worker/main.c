@@ -288,11 +288,8 @@ recover(struct store *db, const struct config *c, int *wait_ms)
 static void
 heartbeat(struct store *db)
 {
-	char	 now[ISO_TIME_LEN];
-
-	util_iso_now(now);
 	store_busy_wait(db, SHORT_WAIT_MS);
-	if (store_meta_set(db, "worker_heartbeat", now) == -1)
+	if (store_heartbeat_set(db, (int64_t)time(NULL)) == -1)
 		log_warnx(NULL, "heartbeat: %s", store_errmsg(db));
 	store_busy_wait(db, 0);
 }
@@ -486,7 +483,7 @@ main(int argc, char *argv[])
 	lane_stop_all();
 	(void)jsonin_sweep(SIZE_MAX);
 	/* Health says "not running" at once, not 15 s later. */
-	if (store_meta_set(db, "worker_heartbeat", "") == -1)
+	if (store_heartbeat_set(db, 0) == -1)
 		log_warnx(NULL, "heartbeat: %s", store_errmsg(db));
 	store_close(db);
 	if (watchfd != -1)

@@ -117,8 +117,8 @@ attach(struct store *db, const struct config *c, const char *name,
     const char *id, off_t size)
 {
 	static const char *const exts[] = { "jpg", "webp", "png" };
-	char		 p[PATH_MAX], thumb[64], url[64];
-	struct task_done d = { name, (int64_t)size, NULL, NULL, NULL };
+	char		 p[PATH_MAX], thumb[64];
+	struct task_done d = { name, (int64_t)size, NULL, NULL, 0 };
 	struct stat	 st;
 	size_t		 i;
 	int		 rc;
@@ -127,8 +127,7 @@ attach(struct store *db, const struct config *c, const char *name,
 		snprintf(thumb, sizeof(thumb), "%s.%s", id, exts[i]);
 		if (util_path_join(p, sizeof(p), c->thumbnails_dir, thumb) == 0 &&
 		    lstat(p, &st) == 0 && S_ISREG(st.st_mode)) {
-			snprintf(url, sizeof(url), "/api/thumbnails/%s", id);
-			d.thumbnail = url;
+			d.local_thumbnail = 1;
 			break;
 		}
 	}

@@ -4,7 +4,8 @@
   file (a test counts): one used only where it is defined is `static`;
 - whether a string is an http(s) URL is asked of one helper, urlform_is_http();
 - task statuses, look-up kinds and look-up states are compared as enums;
-- the store hands back facts, never a json-c object.
+- the store hands back facts, never a json-c object;
+- the worker never spells a route of the API.
 """
 import os
 import re
@@ -78,3 +79,14 @@ def test_the_store_hands_back_facts_not_json():
     for rel in ("sql/store.c", "sql/store.h"):
         text = read(rel)
         assert "json-c" not in text and "json_object" not in text, rel
+
+
+def test_no_api_route_is_spelled_by_the_worker():
+    """The worker stores facts (a local thumbnail exists); the API, or the
+    record SQLite builds, makes the links."""
+    found = []
+    for rel in sources("worker"):
+        for n, line in enumerate(read(rel).splitlines(), 1):
+            if "\"/api/" in line:
+                found.append("%s:%d: %s" % (rel, n, line.strip()))
+    assert not found, found

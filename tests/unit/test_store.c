@@ -84,13 +84,13 @@ test_claim_takes_oldest_pending_once(void)
 	CHECK(store_task_progress(b, "00000000-0000-4000-8000-000000000001", 50,
 	    "1 MB/s", "3s", 10, 5) == 0);
 	CHECK(store_task_complete(b, "00000000-0000-4000-8000-000000000001",
-	    &(struct task_done){ "x.mp4", 10, NULL, NULL, NULL }) == 0);
+	    &(struct task_done){ "x.mp4", 10, NULL, NULL, 0 }) == 0);
 	CHECK(store_task_status(a, "00000000-0000-4000-8000-000000000001", &status) == 1);
 	CHECK(status == TASK_CANCELLED);
 	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000001", 0) == 0);
 	/* Completed cannot be cancelled. */
 	CHECK(store_task_complete(b, "00000000-0000-4000-8000-000000000002",
-	    &(struct task_done){ "y.mp4", 10, "720p", NULL, NULL }) == 1);
+	    &(struct task_done){ "y.mp4", 10, "720p", NULL, 0 }) == 1);
 	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000002", 0) == 0);
 	CHECK(store_task_status(a, "00000000-0000-4000-8000-000000000002", &status) == 1);
 	CHECK(status == TASK_COMPLETED);
@@ -208,33 +208,6 @@ test_insert_returns_the_record_it_wrote(void)
 	CHECK_STR(field(sn.o, "status", json_type_string), "cancelled");
 	json_object_put(sn.o);
 	/* The tests after this one count the rows. */
-	CHECK(store_task_delete(s, t.id, 0, fn) == 1);
-	store_close(s);
-}
-
-static int
-text_cb(void *arg, const struct store_task_row *row)
-{
-	snprintf(arg, 2048, "%.*s", (int)row->record_len, row->record);
-	return 0;
-}
-
-/* fcgi-app/record.c cuts a local thumbnail off the end of the record: it must be there. */
-static void
-test_record_ends_with_the_thumbnail(void)
-{
-	struct store	*s;
-	struct task_new	 t;
-	char		 err[256], fn[STORE_FILENAME_MAX + 1], text[2048];
-	const char	*want = "\"thumbnail\":\"/api/thumbnails/"
-			    "00000000-0000-4000-8000-0000000000b2\"}";
-
-	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
-	t = task_of("00000000-0000-4000-8000-0000000000b2", "http://example.com/b");
-	t.thumbnail = "/api/thumbnails/00000000-0000-4000-8000-0000000000b2";
-	CHECK(create(s, &t, text_cb, text) == 1);
-	CHECK(strlen(text) > strlen(want) &&
-	    strcmp(text + strlen(text) - strlen(want), want) == 0);
 	CHECK(store_task_delete(s, t.id, 0, fn) == 1);
 	store_close(s);
 }
@@ -576,7 +549,7 @@ test_claim_takes_turns_between_owners(void)
 	CHECK(add_owned(s, 11, 2, 0) == 1);
 	CHECK(add_owned(s, 12, 2, 0) == 1);
 	CHECK(store_task_complete(s, c.id,
-	    &(struct task_done){ "a.mp4", 1, NULL, NULL, NULL }) == 1);
+	    &(struct task_done){ "a.mp4", 1, NULL, NULL, 0 }) == 1);
 	CHECK(store_task_claim(s, 1, 0, &c) == 1);
 	make_id(id, 11);
 	CHECK_STR(c.id, id);
@@ -640,7 +613,6 @@ main(void)
 	test_migrations_apply_once_and_are_recorded();
 	test_claim_takes_oldest_pending_once();
 	test_insert_returns_the_record_it_wrote();
-	test_record_ends_with_the_thumbnail();
 	test_recovery_requeues_then_gives_up();
 	test_list_pages_newest_first_and_delete();
 	test_lookups_dedupe_cache_and_prune();
