@@ -34,7 +34,7 @@ LIB_OBJ	   = $(filter-out $(B)/fcgi-app/main.o $(B)/worker/main.o, \
 
 PY	 = /usr/bin/python3
 
-.PHONY: all deps deps-test deps-browser run test lint unit e2e browser asan clean install \
+.PHONY: all deps deps-test deps-browser run test lint unit e2e browser asan clean install schema \
 	install-web fuzz fuzz-build fuzz-smoke \
 	bench bench-deps
 all: $(B)/offlinetube-api $(B)/offlinetube-worker
@@ -68,6 +68,11 @@ deps:
 
 deps-test:
 	@sh scripts/install-deps.sh test
+
+# sql/schema.sql, the database as the migrations make it: written from one
+# they made (tests/unit/test_shape.c checks it matches).
+schema: asan
+	OT_WRITE_SCHEMA=1 build/asan/tests/test_shape >/dev/null
 
 # The sanitizer build: the same sources under AddressSanitizer and UBSan.
 asan:

@@ -1,9 +1,143 @@
 -- schema.sql: the database as the numbered migrations in sql/migrations/ leave it.
--- The programs never read this file: they apply the migrations, embedded at build
--- time, and record each in schema_migrations. It is here to be read.
---
--- schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)
---
--- See migrations/001_init.sql for tasks and meta, column by column, and
--- migrations/006_owner_queue.sql for owner_queue, each owner's pending count
--- and turn, kept by triggers on tasks.
+-- Generated, do not edit: `make schema` writes it from a database the migrations
+-- made, and tests/unit/test_shape.c checks that it still is.  The programs never
+-- read it: they apply the migrations, embedded at build time.  The comments are
+-- those the migrations wrote inside each statement; why each change was made is
+-- in the migration that made it.
+
+CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+
+CREATE TABLE meta (
+	key	TEXT PRIMARY KEY,
+	value	TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE lookups (
+	id		INTEGER PRIMARY KEY,
+	kind		TEXT NOT NULL CHECK (kind IN ('search', 'trending', 'info')),
+	query		TEXT NOT NULL,		-- normalised query or URL; '' for trending
+	max_results	INTEGER NOT NULL DEFAULT 0,	-- 0 for info
+	status		TEXT NOT NULL DEFAULT 'pending'
+			CHECK (status IN ('pending', 'running', 'done', 'error')),
+	answer		TEXT,			-- JSON: the results array, or the info object
+	error		TEXT NOT NULL DEFAULT '',
+	error_status	INTEGER NOT NULL DEFAULT 0,	-- 502 (yt-dlp failed) or 504 (timed out)
+	created_at	INTEGER NOT NULL,	-- unix seconds
+	expires_at	INTEGER NOT NULL DEFAULT 0,	-- a done answer is fresh until then
+	lease_pid	INTEGER			-- the worker running it
+, search_prefix TEXT NOT NULL DEFAULT '', answer_bytes INTEGER NOT NULL DEFAULT 0);
+
+CREATE TABLE api_keys (
+	id		INTEGER PRIMARY KEY,
+	name		TEXT NOT NULL UNIQUE,		-- who holds it: "alice", "kitchen-tablet"
+	prefix		TEXT NOT NULL UNIQUE,		-- "otk_" + 8 hex: shown by `key list`
+	hash		TEXT NOT NULL,			-- hex BLAKE2b-256 of the whole key
+	admin		INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1)),	-- sees every task
+	created_at	TEXT NOT NULL,
+	revoked_at	TEXT				-- set: the key opens nothing
+);
+
+CREATE UNIQUE INDEX lookups_live ON lookups (kind, query, search_prefix, max_results)
+	WHERE status IN ('pending', 'running');
+
+CREATE INDEX lookups_fresh ON lookups (kind, query, search_prefix, max_results, expires_at)
+	WHERE status = 'done';
+
+CREATE INDEX lookups_kept ON lookups (status, id, answer_bytes, expires_at, created_at);
+
+CREATE TABLE owner_queue (
+	owner		INTEGER PRIMARY KEY,	-- tasks.owner_key; 0 for tasks without a key
+	pending		INTEGER NOT NULL DEFAULT 0 CHECK (pending >= 0),	-- its tasks in 'pending'
+	last_claim	INTEGER NOT NULL DEFAULT 0	-- rises with every claim; 0: never served
+);
+
+CREATE TABLE "tasks" (
+	seq		INTEGER PRIMARY KEY AUTOINCREMENT,	-- insertion order; newest first = seq DESC
+	id		TEXT NOT NULL UNIQUE,			-- lower-case UUID v4, the public id
+	url		TEXT NOT NULL,				-- the URL as submitted
+	media_url	TEXT,					-- the URL actually fetched (a playlist's entry 1), NULL = url
+	title		TEXT NOT NULL DEFAULT '',
+	thumbnail	TEXT NOT NULL DEFAULT '',		-- the remote URL a site gave, or ''
+	local_thumbnail	INTEGER NOT NULL DEFAULT 0		-- 1: thumbnails/{id}.* holds its image
+			CHECK (local_thumbnail IN (0, 1)),
+	status		TEXT NOT NULL DEFAULT 'pending'
+			CHECK (status IN ('pending', 'downloading', 'processing',
+			    'completed', 'error', 'cancelled')),
+	progress	REAL NOT NULL DEFAULT 0 CHECK (progress >= 0 AND progress <= 100),
+	speed		TEXT NOT NULL DEFAULT '',		-- "5.2 MB/s" while downloading
+	eta		TEXT NOT NULL DEFAULT '',		-- "45s" while downloading
+	filesize	INTEGER NOT NULL DEFAULT 0,		-- total bytes, 0 when unknown
+	downloaded_bytes INTEGER NOT NULL DEFAULT 0,
+	format_note	TEXT NOT NULL DEFAULT '',		-- quality obtained: "720p", "128kbps"
+	is_playlist	INTEGER NOT NULL DEFAULT 0 CHECK (is_playlist IN (0, 1)),
+	playlist_id	TEXT,					-- shared by the tasks of one playlist
+	playlist_index	INTEGER NOT NULL DEFAULT 0,		-- 1-based, 0 for a single video
+	playlist_total	INTEGER NOT NULL DEFAULT 1,
+	filename	TEXT NOT NULL DEFAULT '',		-- {title}__{id}.{ext} in downloads/
+	quality		TEXT NOT NULL DEFAULT 'best',
+	download_type	TEXT NOT NULL DEFAULT 'video' CHECK (download_type IN ('video', 'audio')),
+	format_id	TEXT,					-- a yt-dlp format, overrides quality
+	audio_format	TEXT NOT NULL DEFAULT 'm4a'
+			CHECK (audio_format IN ('m4a', 'mp3', 'opus', 'flac', 'wav')),
+	error_message	TEXT NOT NULL DEFAULT '',
+	created_at	TEXT NOT NULL,				-- ISO 8601 UTC
+	updated_at	TEXT NOT NULL,
+	completed_at	TEXT,
+	attempts	INTEGER NOT NULL DEFAULT 0,		-- claims so far; bounds crash re-queues
+	lease_pid	INTEGER,				-- pid of the worker running it
+	lease_until	INTEGER,				-- unix seconds; past it, the run is orphaned
+	owner_key	INTEGER REFERENCES api_keys (id),	-- the key that created it, NULL: keys were off
+	-- The task record of api.md, less stream_url and file_url (005), with
+	-- thumbnail last: the API puts a signed link in its place while keys are on.
+	record		TEXT GENERATED ALWAYS AS (json_object(
+		'id', id, 'url', url, 'title', title, 'status', status,
+		'progress', progress, 'speed', speed, 'eta', eta,
+		'filesize', filesize, 'downloaded_bytes', downloaded_bytes,
+		'format_note', format_note,
+		'is_playlist', json(iif(is_playlist, 'true', 'false')),
+		'playlist_index', playlist_index, 'playlist_total', playlist_total,
+		'filename', filename, 'quality', quality,
+		'download_type', download_type, 'error_message', error_message,
+		'created_at', created_at, 'completed_at', completed_at,
+		'playlist_id', playlist_id, 'updated_at', updated_at,
+		'format_id', format_id, 'audio_format', audio_format,
+		'thumbnail', iif(local_thumbnail, '/api/thumbnails/' || id,
+		    thumbnail))) STORED
+);
+
+CREATE INDEX tasks_status_seq ON tasks (status, seq);
+
+CREATE INDEX tasks_filename ON tasks (filename) WHERE filename != '';
+
+CREATE INDEX tasks_owner_seq ON tasks (owner_key, seq);
+
+CREATE INDEX tasks_owner_status ON tasks (owner_key, status);
+
+CREATE TRIGGER tasks_queue_insert AFTER INSERT ON tasks WHEN NEW.status = 'pending'
+BEGIN
+	INSERT INTO owner_queue (owner, pending) VALUES (coalesce(NEW.owner_key, 0), 1)
+		ON CONFLICT (owner) DO UPDATE SET pending = pending + 1;
+END;
+
+CREATE TRIGGER tasks_queue_return AFTER UPDATE OF status ON tasks
+	WHEN OLD.status != 'pending' AND NEW.status = 'pending'
+BEGIN
+	INSERT INTO owner_queue (owner, pending) VALUES (coalesce(NEW.owner_key, 0), 1)
+		ON CONFLICT (owner) DO UPDATE SET pending = pending + 1;
+END;
+
+CREATE TRIGGER tasks_queue_leave AFTER UPDATE OF status ON tasks
+	WHEN OLD.status = 'pending' AND NEW.status != 'pending'
+BEGIN
+	UPDATE owner_queue SET pending = pending - 1,
+		last_claim = CASE WHEN NEW.status = 'downloading'
+		    THEN (SELECT max(last_claim) FROM owner_queue) + 1
+		    ELSE last_claim END
+		WHERE owner = coalesce(OLD.owner_key, 0);
+END;
+
+CREATE TRIGGER tasks_queue_delete AFTER DELETE ON tasks WHEN OLD.status = 'pending'
+BEGIN
+	UPDATE owner_queue SET pending = pending - 1
+		WHERE owner = coalesce(OLD.owner_key, 0);
+END;

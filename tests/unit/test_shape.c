@@ -202,6 +202,73 @@ test_the_web_page_labels_every_status(void)
 	free(js);
 }
 
+#define SCHEMA_FILE	"sql/schema.sql"
+#define SCHEMA_HEAD \
+	"-- schema.sql: the database as the numbered migrations in sql/migrations/ leave it.\n" \
+	"-- Generated, do not edit: `make schema` writes it from a database the migrations\n" \
+	"-- made, and tests/unit/test_shape.c checks that it still is.  The programs never\n" \
+	"-- read it: they apply the migrations, embedded at build time.  The comments are\n" \
+	"-- those the migrations wrote inside each statement; why each change was made is\n" \
+	"-- in the migration that made it.\n"
+
+/* Every statement that makes the database, in the order SQLite keeps them. */
+static char *
+schema_text(void)
+{
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*st = NULL;
+	char		*text = NULL;
+	size_t		 len = 0;
+	FILE		*f;
+
+	if ((f = open_memstream(&text, &len)) == NULL)
+		return NULL;
+	fputs(SCHEMA_HEAD, f);
+	if (sqlite3_open(dbpath, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE sql IS "
+	    "NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid", -1, &st,
+	    NULL) == SQLITE_OK)
+		while (sqlite3_step(st) == SQLITE_ROW)
+			fprintf(f, "\n%s;\n", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	fclose(f);
+	return text;
+}
+
+/*
+ * sql/schema.sql is what the migrations make, as SQLite holds it; with
+ * OT_WRITE_SCHEMA set (make schema) it is written instead of checked.
+ */
+static void
+test_schema_sql_is_what_the_migrations_make(void)
+{
+	struct store	*s;
+	char		 err[256], *want, *have;
+	FILE		*f;
+
+	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	store_close(s);
+	CHECK((want = schema_text()) != NULL);
+	if (want == NULL)
+		return;
+	if (getenv("OT_WRITE_SCHEMA") != NULL) {
+		CHECK((f = fopen(SCHEMA_FILE, "w")) != NULL);
+		if (f != NULL) {
+			CHECK(fputs(want, f) != EOF);
+			CHECK(fclose(f) == 0);
+		}
+	} else {
+		have = slurp(SCHEMA_FILE);
+		CHECK(have != NULL && strcmp(have, want) == 0);
+		if (have == NULL || strcmp(have, want) != 0)
+			fprintf(stderr, "%s is not what the migrations make: "
+			    "run make schema\n", SCHEMA_FILE);
+		free(have);
+	}
+	free(want);
+}
+
 int
 main(void)
 {
@@ -213,6 +280,7 @@ main(void)
 	test_the_schema_checks_the_enums_names();
 	test_a_status_name_parses_to_its_enum();
 	test_the_web_page_labels_every_status();
+	test_schema_sql_is_what_the_migrations_make();
 	unlink(dbpath);
 	rmdir(dir);
 	return unit_done("test_shape");
