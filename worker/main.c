@@ -1,6 +1,5 @@
 /* main.c: offlinetube-worker: the one process that runs yt-dlp, driven by rows in SQLite. */
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +20,7 @@
 #include "lane.h"
 #include "log.h"
 #include "privdrop.h"
+#include "proc.h"
 #include "reconcile.h"
 #include "signals.h"
 #include "spawn.h"
@@ -39,6 +39,7 @@
 #define RECOVER_FIRST_MS 500	/* a refused recovery: tried again after, */
 #define RECOVER_MAX_MS	8000	/* doubling up to this */
 #define VERSION_MS	15000	/* yt-dlp --version may be slow on a cold cache */
+#define VERSION_LEN	128
 #define SWEEP_VALUES	20000	/* JSON values freed a turn: a few ms */
 #define CHECKPOINT_MS	200	/* the WAL is copied back this often (store.c) */
 
@@ -140,45 +141,39 @@ find_ffmpeg(const char *name, char *buf, size_t len)
 	return NULL;
 }
 
+/* The first line of yt-dlp --version. */
+static void
+version_line(void *arg, char *s, size_t n)
+{
+	char	*out = arg;
+
+	if (out[0] == '\0' && n > 0 && n < VERSION_LEN)
+		memcpy(out, s, n + 1);
+}
+
+static void
+version_ended(void *arg, int wstatus)
+{
+	(void)arg;
+	(void)wstatus;
+}
+
 /* "yt-dlp --version", for /api/health; a yt-dlp that does not answer is worth a warning. */
 static void
 ytdlp_version(struct store *db, const struct config *c)
 {
+	static const struct proc_ops ops = { version_line, NULL, version_ended };
 	const char	*argv[] = { c->ytdlp, "--version", NULL };
-	struct child	 ch;
-	struct pollfd	 pfd;
-	char		 out[128];
-	size_t		 len = 0;
-	ssize_t		 n;
-	int64_t		 until = util_now_ms() + VERSION_MS;
-	int		 status = -1;
+	struct proc	 p;
+	char		 out[VERSION_LEN];
 
 	out[0] = '\0';
-	if (spawn_run(argv, c->tmp_dir, &ch) == -1) {
+	proc_init(&p, &ops, out, NULL);
+	if (proc_start(&p, argv, c->tmp_dir, VERSION_LEN) == -1)
 		log_warnx(NULL, "cannot run %s: %s", c->ytdlp, strerror(errno));
-		goto done;
-	}
-	close(ch.err);
-	pfd.fd = ch.out;
-	pfd.events = POLLIN;
-	while (util_now_ms() < until) {
-		if (poll(&pfd, 1, 100) == -1 && errno != EINTR)
-			break;
-		n = read(ch.out, out + len, sizeof(out) - 1 - len);
-		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
-			break;
-		if (n > 0)
-			len += (size_t)n;
-		if (len == sizeof(out) - 1)
-			break;
-	}
-	out[len] = '\0';
-	out[strcspn(out, "\r\n")] = '\0';
-	close(ch.out);
-	kill(-ch.pid, SIGKILL);
-	if (waitpid(ch.pid, &status, 0) == -1)
-		status = -1;
-done:
+	else
+		(void)proc_wait(&p, VERSION_MS);
+	proc_close(&p);
 	if (out[0] == '\0') {
 		log_warnx(NULL, "%s --version gave no answer", c->ytdlp);
 		snprintf(out, sizeof(out), "unknown");
