@@ -389,7 +389,7 @@ main(int argc, char *argv[])
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;
 		njfd = jobs_pollfds(pfd + 2, 64);
-		nfd = 2 + njfd + lane_pollfds(pfd + 2 + njfd, 16);
+		nfd = 2 + njfd + proc_pollfds(pfd + 2 + njfd, 16);
 		if (poll(pfd, nfd, rechecks > 0 || sweeping ? RECHECK_MS : TICK_MS) == -1 &&
 		    errno != EINTR) {
 			log_warnx(NULL, "poll: %s", strerror(errno));
@@ -414,11 +414,12 @@ main(int argc, char *argv[])
 		if ((woken = (pfd[1].revents & POLLIN) != 0))
 			dbwatch_drain(watchfd);
 		jobs_read_output(pfd + 2, njfd);
-		lane_read_output(pfd + 2 + njfd, nfd - 2 - njfd);
-		if (children && jobs_reap() + lane_reap() > 0)
+		proc_read_ready(pfd + 2 + njfd, nfd - 2 - njfd);
+		if (children && jobs_reap() + proc_reap() > 0)
 			claims = 1;	/* a slot is free */
 		if (jobs_timers() > 0)
 			claims = 1;	/* a run's end is written: its slot is free */
+		proc_timers();
 		lane_timers();
 		if (!recovered && util_now_ms() >= recover_at) {
 			if ((recovered = recover(db, &conf, &recover_ms) == 0))
