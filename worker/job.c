@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +22,8 @@
 #include "media.h"
 #include "progress.h"
 #include "resolve.h"
-#include "spawn.h"
+#include "proc.h"
 #include "store.h"
-#include "tail.h"
 #include "urlguard.h"
 #include "util.h"
 #include "ytdlp.h"
@@ -41,7 +39,6 @@
 #define LISTINGS_TOTAL	(32 << 20)	/* the listings running at once, together */
 #define LINE_MAX_BYTES	(1 << 20)	/* one stdout line of a download run */
 #define WRITE_EVERY_MS	250		/* progress rows: at most 4 a second */
-#define KILL_AFTER_MS	300		/* SIGTERM, then SIGKILL: stopped within 1 s */
 #define SETTLE_WAIT_MS	100		/* a run's end: its wait for a lock, */
 #define RETRY_FIRST_MS	500		/* then again after this, */
 #define RETRY_MAX_MS	8000		/* doubling up to this */
@@ -69,27 +66,19 @@ enum outcome { OUT_NONE, OUT_COMPLETE, OUT_FAIL, OUT_RELEASE };
 enum stop { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT, STOP_TOOBIG, STOP_CROWDED,
 	STOP_SHUTDOWN, STOP_RELIST };
 
-struct buf {
-	char	*data;
-	size_t	 len, cap;
-};
-
 struct job {
 	struct task_claim	 claim;
 	char			 dir[PATH_MAX];		/* tmp_dir/{id}, TMPDIR too */
 	char			 outdir[PATH_MAX];	/* dir/out: yt-dlp's files only */
 	char			 info[PATH_MAX];	/* dir/info.json */
 	enum phase		 phase;
-	struct child		 child;
-	struct buf		 out;		/* download: a partial line */
+	struct proc		 proc;		/* yt-dlp, or sync */
 	struct jsonin		*listing;	/* listing: parsed as it comes, */
 	int			 infofd;	/* and written to info, -1: not */
 	size_t			 listed_bytes;	/* listing: stdout taken */
-	struct tail		 err;		/* the tail of stderr */
-	size_t			 errscan;	/* err is marker-free before this */
+	size_t			 errscan;	/* proc.err is marker-free before this */
 	enum stop		 stop;
 	int64_t			 deadline;	/* job timeout, monotonic ms */
-	int64_t			 kill_at;	/* SIGKILL escalation, 0 = none */
 	struct progress_total	 total;
 	struct progress		 last;
 	int			 dirty;		/* progress not yet written */
@@ -124,6 +113,12 @@ static size_t			 njobs;
 static size_t			 listings_held;	/* stdout bytes the listings hold */
 static int			 stopping;	/* jobs_stop_all(): a last try */
 
+static void	 job_out(void *, char *, size_t);
+static void	 job_err(void *, size_t);
+static void	 job_ended(void *, int);
+
+static const struct proc_ops job_ops = { job_out, job_err, job_ended };
+
 void
 jobs_init(struct store *s, const struct config *c, const char *ff)
 {
@@ -138,78 +133,15 @@ jobs_count(void)
 	return njobs;
 }
 
-/* Appends n bytes; -1 when that would pass max (the caller decides what that means). */
-static int
-buf_add(struct buf *b, const char *p, size_t n, size_t max)
-{
-	char	*d;
-	size_t	 cap;
-
-	if (n > max || b->len > max - n)
-		return -1;
-	if (b->len + n + 1 > b->cap) {
-		for (cap = b->cap ? b->cap : 4096; cap < b->len + n + 1; cap *= 2)
-			;
-		if ((d = realloc(b->data, cap)) == NULL)
-			return -1;
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-static void
-buf_drop(struct buf *b, size_t n)
-{
-	if (n >= b->len) {
-		b->len = 0;
-	} else {
-		memmove(b->data, b->data + n, b->len - n);
-		b->len -= n;
-	}
-	if (b->data != NULL)
-		b->data[b->len] = '\0';
-}
-
-static void
-buf_free(struct buf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof(*b));
-}
-
-static void
-child_close(struct child *c)
-{
-	if (c->out != -1)
-		close(c->out);
-	if (c->err != -1)
-		close(c->err);
-	c->out = c->err = -1;
-}
-
-/* Sends sig to the job's whole process group: yt-dlp and the FFmpeg it started. */
-static void
-job_signal(struct job *j, int sig)
-{
-	if (j->child.pid > 0 && kill(-j->child.pid, sig) == -1 && errno != ESRCH)
-		log_warnx(j->claim.id, "kill %ld: %s", (long)j->child.pid,
-		    strerror(errno));
-}
-
 /* A stop for a re-listing gives way to any other reason: a cancel, a shutdown. */
 static void
 job_stop(struct job *j, enum stop why)
 {
 	if (j->stop == why || (j->stop != STOP_NONE && j->stop != STOP_RELIST) ||
-	    j->child.pid <= 0)
+	    !proc_running(&j->proc))
 		return;
 	j->stop = why;
-	job_signal(j, SIGTERM);
-	j->kill_at = util_now_ms() + KILL_AFTER_MS;
+	proc_stop(&j->proc);
 }
 
 /* Lets go of a listing: its parse, its share of the bound, its file (kept). */
@@ -230,12 +162,11 @@ job_free(struct job *j)
 {
 	size_t	 i;
 
-	child_close(&j->child);
+	proc_close(&j->proc);
 	listing_release(j);
 	if (util_rm_rf(j->dir) == -1)
 		log_warnx(j->claim.id, "cannot remove %s: %s", j->dir,
 		    strerror(errno));
-	buf_free(&j->out);
 	json_object_put(j->entries);
 	for (i = 0; i < njobs; i++)
 		if (jobs[i] == j) {
@@ -317,43 +248,33 @@ job_settle(struct job *j)
 /*
  * The job is over: its outcome is written and the job freed, or, when the
  * database refuses, the job is kept in PHASE_SETTLE for jobs_timers() to
- * try again.  0: freed; 1: kept.
+ * try again.
  */
-static int
+static void
 job_end(struct job *j)
 {
-	child_close(&j->child);
-	j->child.pid = -1;	/* reaped, or never run: its pid is not ours */
 	listing_release(j);
 	j->phase = PHASE_SETTLE;
-	if (job_settle(j) == 0)
-		return 1;
-	job_free(j);
-	return 0;
+	if (job_settle(j) == 1)
+		job_free(j);
 }
 
+/* A download run reads its stdout as lines, a listing as it comes. */
 static int
 job_spawn(struct job *j, const struct ytdlp_argv *a)
 {
 	char	 line[1024];
-	size_t	 i, n = 0;
 
-	for (i = 0; i < a->argc && n < sizeof(line) - 1; i++)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s",
-		    i ? " " : "", a->argv[i]) ;
-	log_debug(j->claim.id, "run: %s", line);
-	if (spawn_run(a->argv, j->dir, &j->child) == -1) {
+	if (proc_start(&j->proc, a->argv, j->dir, j->phase == PHASE_DOWNLOAD ?
+	    LINE_MAX_BYTES : 0) == -1) {
 		snprintf(line, sizeof(line), "cannot run %s: %s", a->argv[0],
 		    strerror(errno));
 		job_fail(j, line);
 		return -1;
 	}
 	/* What one run learnt is not the next run's: a stopped run leaves no trace. */
-	buf_drop(&j->out, j->out.len);
-	tail_clear(&j->err);
 	j->errscan = 0;
 	j->stop = STOP_NONE;
-	j->kill_at = 0;
 	j->filepath[0] = '\0';
 	j->over_max_filesize = 0;
 	j->processing = 0;
@@ -442,8 +363,7 @@ job_start(const struct task_claim *c)
 		return;
 	}
 	j->claim = *c;
-	j->child.pid = -1;
-	j->child.out = j->child.err = -1;
+	proc_init(&j->proc, &job_ops, j, j->claim.id);
 	j->infofd = -1;
 	j->deadline = util_now_ms() + (int64_t)conf->job_timeout * 1000;
 	jobs[njobs++] = j;
@@ -478,7 +398,7 @@ job_start(const struct task_claim *c)
 		goto fail;
 	return;
 fail:
-	(void)job_end(j);
+	job_end(j);
 }
 
 /*
@@ -750,23 +670,6 @@ stdout_line(struct job *j, char *line, size_t len)
 	log_debug(j->claim.id, "yt-dlp: %s", line);
 }
 
-/* A download run's stdout, line by line; a line longer than LINE_MAX_BYTES is dropped. */
-static void
-stdout_lines(struct job *j)
-{
-	char	*nl;
-	size_t	 n;
-
-	while ((nl = memchr(j->out.data, '\n', j->out.len)) != NULL) {
-		*nl = '\0';
-		n = (size_t)(nl - j->out.data);
-		if (n > 0 && j->out.data[n - 1] == '\r')
-			j->out.data[--n] = '\0';
-		stdout_line(j, j->out.data, n);
-		buf_drop(&j->out, (size_t)(nl - j->out.data) + 1);
-	}
-}
-
 /*
  * "[ot-pp:started:Merger]": FFmpeg work begins.  MoveFiles is only a rename,
  * and Concat, which runs after any playlist, joins nothing unless asked to
@@ -803,45 +706,35 @@ stderr_scan(struct job *j)
 	char	*m, *end;
 	size_t	 ml = strlen(YTDLP_MARK_PP);
 
-	while (j->errscan < j->err.len) {
-		m = memmem(j->err.data + j->errscan, j->err.len - j->errscan,
+	while (j->errscan < j->proc.err.len) {
+		m = memmem(j->proc.err.data + j->errscan, j->proc.err.len - j->errscan,
 		    YTDLP_MARK_PP, ml);
 		if (m == NULL) {
 			/* A marker cut by the read may start in the last bytes. */
-			j->errscan = j->err.len > ml ? j->err.len - ml : 0;
+			j->errscan = j->proc.err.len > ml ? j->proc.err.len - ml : 0;
 			break;
 		}
-		if ((end = memchr(m, ']', (size_t)(j->err.data + j->err.len - m))) == NULL) {
-			j->errscan = (size_t)(m - j->err.data);
+		if ((end = memchr(m, ']', (size_t)(j->proc.err.data + j->proc.err.len - m))) == NULL) {
+			j->errscan = (size_t)(m - j->proc.err.data);
 			break;
 		}
 		end++;
 		pp_marker(j, m, (size_t)(end - m));
-		memmove(m, end, (size_t)(j->err.data + j->err.len - end));
-		j->err.len -= (size_t)(end - m);
-		j->err.data[j->err.len] = '\0';
-		j->errscan = (size_t)(m - j->err.data);
+		memmove(m, end, (size_t)(j->proc.err.data + j->proc.err.len - end));
+		j->proc.err.len -= (size_t)(end - m);
+		j->proc.err.data[j->proc.err.len] = '\0';
+		j->errscan = (size_t)(m - j->proc.err.data);
 	}
 }
 
-/*
- * stderr goes into the tail in pieces of half of it, each scanned before
- * the next: a marker early in a long read is seen before the tail lets the
- * text around it go.
- */
+/* More stderr in the tail, dropped bytes gone from its front: markers out. */
 static void
-stderr_add(struct job *j, const char *p, size_t n)
+job_err(void *arg, size_t drop)
 {
-	size_t	 k, drop;
+	struct job	*j = arg;
 
-	while (n > 0) {
-		k = n < TAIL_MAX / 2 ? n : TAIL_MAX / 2;
-		drop = tail_add(&j->err, p, k);
-		j->errscan = j->errscan > drop ? j->errscan - drop : 0;
-		stderr_scan(j);
-		p += k;
-		n -= k;
-	}
+	j->errscan = j->errscan > drop ? j->errscan - drop : 0;
+	stderr_scan(j);
 }
 
 /*
@@ -879,71 +772,16 @@ listing_take(struct job *j, const char *p, size_t n)
 	(void)jsonin_feed(j->listing, p, n);
 }
 
-/*
- * One read a wake-up, so that a child that writes without pause holds the
- * loop no longer than the others; drain: the child has exited, what is in
- * the pipe is all there is.
- */
+/* stdout: a listing's bytes, or a download run's lines; sync says nothing. */
 static void
-job_read(struct job *j, int fd, int drain)
+job_out(void *arg, char *p, size_t n)
 {
-	char	 chunk[65536];
-	ssize_t	 n;
+	struct job	*j = arg;
 
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (fd == j->child.err)
-			stderr_add(j, chunk, (size_t)n);
-		else if (j->phase == PHASE_LISTING)
-			listing_take(j, chunk, (size_t)n);
-		else if (buf_add(&j->out, chunk, (size_t)n, LINE_MAX_BYTES) == -1)
-			buf_drop(&j->out, j->out.len);
-		else
-			stdout_lines(j);
-		if (!drain)
-			break;
-	}
-	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
-		close(fd);
-		if (fd == j->child.out)
-			j->child.out = -1;
-		else
-			j->child.err = -1;
-	}
-}
-
-size_t
-jobs_pollfds(struct pollfd *pfd, size_t max)
-{
-	size_t	 i, n = 0;
-
-	for (i = 0; i < njobs; i++) {
-		if (jobs[i]->child.out != -1 && n < max) {
-			pfd[n].fd = jobs[i]->child.out;
-			pfd[n++].events = POLLIN;
-		}
-		if (jobs[i]->child.err != -1 && n < max) {
-			pfd[n].fd = jobs[i]->child.err;
-			pfd[n++].events = POLLIN;
-		}
-	}
-	return n;
-}
-
-void
-jobs_read_output(const struct pollfd *pfd, size_t n)
-{
-	size_t	 i, k;
-
-	for (i = 0; i < n; i++) {
-		if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
-			continue;
-		for (k = 0; k < njobs; k++)
-			if (jobs[k]->child.out == pfd[i].fd ||
-			    jobs[k]->child.err == pfd[i].fd) {
-				job_read(jobs[k], pfd[i].fd, 0);
-				break;
-			}
-	}
+	if (j->phase == PHASE_LISTING)
+		listing_take(j, p, n);
+	else if (j->phase == PHASE_DOWNLOAD)
+		stdout_line(j, p, n);
 }
 
 /*
@@ -983,13 +821,9 @@ job_sync(struct job *j)
 	if (media_thumbnail_find(j->outdir, j->media, j->thumb, sizeof(j->thumb),
 	    &j->thumb_ext))
 		argv[4] = j->thumb;
-	buf_drop(&j->out, j->out.len);
-	tail_clear(&j->err);
 	j->errscan = 0;
 	j->phase = PHASE_SYNC;
-	log_debug(j->claim.id, "run: sync --data -- %s%s%s", j->media,
-	    argv[4] != NULL ? " " : "", argv[4] != NULL ? argv[4] : "");
-	if (spawn_run(argv, j->dir, &j->child) == -1) {
+	if (proc_start(&j->proc, argv, j->dir, 0) == -1) {
 		log_warnx(j->claim.id, "cannot run sync: %s; the file may not "
 		    "survive a power cut", strerror(errno));
 		return 0;
@@ -1127,12 +961,13 @@ job_playlist(struct job *j)
 	return job_next(j, &r, 0);
 }
 
-/* A child is gone: decide what its end means for the row.  1: the job goes on (or settles). */
-static int
-job_ended(struct job *j, int wstatus)
+/* A child is gone: decide what its end means for the row. */
+static void
+job_ended(void *arg, int wstatus)
 {
-	char	 msg[1024];
-	int	 status, rc;
+	struct job	*j = arg;
+	char		 msg[1024];
+	int		 status, rc;
 
 	status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
 	    -WTERMSIG(wstatus);
@@ -1140,9 +975,8 @@ job_ended(struct job *j, int wstatus)
 	    "listing" : "download", status);
 	switch (j->stop) {
 	case STOP_RELIST:
-		j->child.pid = -1;
 		if (job_list(j) == 0)
-			return 1;
+			return;
 		break;
 	case STOP_CANCEL:
 		log_info(j->claim.id, "stopped");
@@ -1172,73 +1006,28 @@ job_ended(struct job *j, int wstatus)
 				    "may not survive a power cut", status);
 			job_complete(j);
 		} else if (status != 0) {
-			ytdlp_error_message(j->err.data, j->err.len, status, msg,
-			    sizeof(msg));
+			ytdlp_error_message(j->proc.err.data, j->proc.err.len,
+			    status, msg, sizeof(msg));
 			job_fail(j, msg);
 		} else if (j->phase == PHASE_LISTING) {
-			j->child.pid = -1;
 			if (job_listed(j) == 0)
-				return 1;
+				return;
 		} else if (j->entries != NULL && j->filepath[0] == '\0') {
-			j->child.pid = -1;
 			if (job_playlist(j) == 0)
-				return 1;
+				return;
 		} else {
-			j->child.pid = -1;
 			if ((rc = job_sync(j)) == 1)
-				return 1;
+				return;
 			if (rc == 0)
 				job_complete(j);
 		}
 		break;
 	}
-	return job_end(j);
+	job_end(j);
 }
 
 /*
- * Reaps the children that exited; returns how many jobs ended.  The exited
- * child is looked at first without reaping it (WNOWAIT), so its process
- * group id cannot be reused while we kill whatever it left running.
- */
-int
-jobs_reap(void)
-{
-	siginfo_t	 si;
-	struct job	*j;
-	size_t		 i;
-	int		 wstatus, ended = 0;
-
-	for (i = 0; i < njobs; ) {
-		j = jobs[i];
-		memset(&si, 0, sizeof(si));
-		if (j->child.pid <= 0 || waitid(P_PID, (id_t)j->child.pid, &si,
-		    WEXITED | WNOHANG | WNOWAIT) == -1 || si.si_pid == 0) {
-			i++;
-			continue;
-		}
-		/* All it wrote is in the pipes now: read it before deciding. */
-		if (j->child.out != -1)
-			job_read(j, j->child.out, 1);
-		if (j->child.err != -1)
-			job_read(j, j->child.err, 1);
-		if (j->phase == PHASE_DOWNLOAD && j->out.len > 0)
-			stdout_line(j, j->out.data, j->out.len);
-		child_close(&j->child);
-		job_signal(j, SIGKILL);
-		if (waitpid(j->child.pid, &wstatus, 0) == -1)
-			wstatus = 0xff00;
-		j->kill_at = 0;
-		/* A freed job's slot now holds the last job, not yet looked at. */
-		if (job_ended(j, wstatus))
-			i++;
-		else
-			ended++;
-	}
-	return ended;
-}
-
-/*
- * Escalates stops, enforces timeouts, writes progress held back by the
+ * Enforces timeouts, writes progress held back by the
  * throttle, and tries again the ends the database refused.  Returns how
  * many jobs ended (their slots are free).
  */
@@ -1260,10 +1049,6 @@ jobs_timers(void)
 				i++;
 			continue;
 		}
-		if (j->kill_at != 0 && now >= j->kill_at) {
-			job_signal(j, SIGKILL);
-			j->kill_at = 0;
-		}
 		if (j->stop == STOP_NONE && now >= j->deadline) {
 			log_info(j->claim.id, "timed out");
 			job_stop(j, STOP_TIMEOUT);
@@ -1276,17 +1061,6 @@ jobs_timers(void)
 	return ended;
 }
 
-static size_t
-jobs_running(void)
-{
-	size_t	 i, n = 0;
-
-	for (i = 0; i < njobs; i++)
-		if (jobs[i]->phase != PHASE_SETTLE)
-			n++;
-	return n;
-}
-
 /*
  * On SIGTERM: every run stops, and its row goes back to pending for the
  * next start.  An end the database still refuses gets one last try; after
@@ -1296,33 +1070,12 @@ jobs_running(void)
 void
 jobs_stop_all(void)
 {
-	int64_t	 until;
 	size_t	 i;
 
 	for (i = 0; i < njobs; i++)
 		job_stop(jobs[i], STOP_SHUTDOWN);
-	until = util_now_ms() + 1000;
-	while (jobs_running() > 0) {
-		jobs_reap();
-		if (jobs_running() == 0)
-			break;
-		if (util_now_ms() >= until - 700)
-			for (i = 0; i < njobs; i++)
-				if (jobs[i]->phase != PHASE_SETTLE)
-					job_signal(jobs[i], SIGKILL);
-		if (util_now_ms() >= until) {
-			/* Not our children any more?  Release the rows anyway. */
-			for (i = 0; i < njobs; i++)
-				if (jobs[i]->phase != PHASE_SETTLE) {
-					child_close(&jobs[i]->child);
-					jobs[i]->child.pid = -1;
-					jobs[i]->outcome = OUT_RELEASE;
-					jobs[i]->phase = PHASE_SETTLE;
-				}
-			break;
-		}
-		usleep(20000);
-	}
+	/* A child still there after that (not ours any more?): its row is released anyway. */
+	(void)proc_wait_stopped(1000);
 	stopping = 1;
 	while (njobs > 0) {
 		(void)job_settle(jobs[0]);

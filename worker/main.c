@@ -306,7 +306,7 @@ main(int argc, char *argv[])
 {
 	struct config	 conf;
 	struct store	*db = NULL;
-	struct pollfd	 pfd[2 + 64 + 16];
+	struct pollfd	 pfd[2 + 2 * PROC_MAX];
 	const char	*cfile = NULL, *ff;
 	char		 err[512], ffbuf[PATH_MAX], pid[32];
 	unsigned char	 sig[64];
@@ -314,7 +314,7 @@ main(int argc, char *argv[])
 	int64_t		 recover_at;
 	int		 recovered, recover_ms = 0;
 	ssize_t		 n, k;
-	size_t		 nfd, njfd;
+	size_t		 nfd;
 	int		 ch, lockfd, stopping = 0, children, claims, rc, hup;
 	int		 watchfd, woken, rechecks = 0, sweeping = 0;
 
@@ -388,8 +388,7 @@ main(int argc, char *argv[])
 		pfd[1].fd = watchfd;	/* -1: poll ignores it */
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;
-		njfd = jobs_pollfds(pfd + 2, 64);
-		nfd = 2 + njfd + proc_pollfds(pfd + 2 + njfd, 16);
+		nfd = 2 + proc_pollfds(pfd + 2, 2 * PROC_MAX);
 		if (poll(pfd, nfd, rechecks > 0 || sweeping ? RECHECK_MS : TICK_MS) == -1 &&
 		    errno != EINTR) {
 			log_warnx(NULL, "poll: %s", strerror(errno));
@@ -413,9 +412,8 @@ main(int argc, char *argv[])
 		}
 		if ((woken = (pfd[1].revents & POLLIN) != 0))
 			dbwatch_drain(watchfd);
-		jobs_read_output(pfd + 2, njfd);
-		proc_read_ready(pfd + 2 + njfd, nfd - 2 - njfd);
-		if (children && jobs_reap() + proc_reap() > 0)
+		proc_read_ready(pfd + 2, nfd - 2);
+		if (children && proc_reap() > 0)
 			claims = 1;	/* a slot is free */
 		if (jobs_timers() > 0)
 			claims = 1;	/* a run's end is written: its slot is free */
