@@ -497,244 +497,106 @@ progress_write(struct job *j)
 	j->written = util_now_ms();
 }
 
-/* "[ot-fmt] {...}": the format yt-dlp chose, before it downloads. */
+/* "[ot-fmt]": the format chosen; the first one also names the video. */
 static void
-format_line(struct job *j, const char *json)
+job_format(struct job *j, const struct ytdlp_format *f)
 {
-	struct json_object	*o, *v;
-	const char		*fid = NULL, *t;
-	int			 nfiles = 1, height = 0, kbps = 0, cap;
-
-	if ((o = json_tokener_parse(json)) == NULL)
-		return;
-	if (json_object_object_get_ex(o, "format_id", &v) &&
-	    (fid = json_object_get_string(v)) != NULL)
-		for (t = fid; (t = strchr(t, '+')) != NULL; t++)
-			nfiles++;
-	progress_total_init(&j->total, nfiles);
-	if (json_object_object_get_ex(o, "height", &v) &&
-	    json_object_is_type(v, json_type_int))
-		height = json_object_get_int(v);
-	if (json_object_object_get_ex(o, "abr", &v) &&
-	    (json_object_is_type(v, json_type_int) ||
-	    json_object_is_type(v, json_type_double)))
-		kbps = (int)(json_object_get_double(v) + 0.5);
+	progress_total_init(&j->total, f->nfiles);
+	(void)ytdlp_format_note(f, j->claim.download_type, j->claim.quality,
+	    j->claim.audio_format, j->format_note, sizeof(j->format_note));
 	/*
-	 * format_note says what was obtained: the height of the video, or the
-	 * audio bitrate: the source's, or the bitrate we had FFmpeg encode to
-	 * when that is lower (m4a from an AAC source is copied, not encoded).
+	 * Its title (a playlist's listing gave only a provisional one) and
+	 * the remote thumbnail go into the row before the download starts.
 	 */
-	if (strcmp(j->claim.download_type, "video") == 0) {
-		if (height > 0)
-			snprintf(j->format_note, sizeof(j->format_note), "%dp",
-			    height);
-	} else {
-		cap = ytdlp_quality_kbps(j->claim.quality);
-		if (json_object_object_get_ex(o, "acodec", &v) &&
-		    (t = json_object_get_string(v)) != NULL &&
-		    strncmp(t, "mp4a", 4) == 0 &&
-		    strcmp(j->claim.audio_format, "m4a") == 0)
-			cap = 0;
-		if (strcmp(j->claim.audio_format, "flac") == 0 ||
-		    strcmp(j->claim.audio_format, "wav") == 0)
-			cap = 0;
-		if (cap > 0 && (kbps == 0 || cap < kbps))
-			kbps = cap;
-		if (kbps > 0)
-			snprintf(j->format_note, sizeof(j->format_note),
-			    "%dkbps", kbps);
-	}
-	/*
-	 * The first format line names the video: its title (a playlist's
-	 * listing gave only a provisional one) and the remote thumbnail go
-	 * into the row before the download starts.
-	 */
-	if (j->title[0] == '\0' && json_object_object_get_ex(o, "title", &v) &&
-	    (t = json_object_get_string(v)) != NULL && strlen(t) < sizeof(j->title)) {
-		memcpy(j->title, t, strlen(t) + 1);
-		if (!json_object_object_get_ex(o, "thumbnail", &v) ||
-		    (t = json_object_get_string(v)) == NULL || strlen(t) > STORE_URL_MAX ||
-		    (strncmp(t, "http://", 7) != 0 && strncmp(t, "https://", 8) != 0))
-			t = NULL;
-		if (store_task_set_info(db, j->claim.id, j->title, t, NULL) == -1)
-			log_warnx(j->claim.id, "set_info: %s", store_errmsg(db));
-	}
-	json_object_put(o);
-}
-
-/*
- * What resolve_playlist() reads of a flat entry, and no more: an entry's
- * line may be up to LINE_MAX_BYTES, and up to RESOLVE_ENTRIES_MAX of them
- * are kept until the run ends.  A URL too long for a row is no use: it is
- * kept one byte past the limit, enough for the check to say why it is
- * skipped; a title is cut as the row will cut it.
- */
-static struct json_object *
-entry_kept(struct json_object *e)
-{
-	static const char *const urls[] = { "url", "webpage_url" };
-	struct json_object	*k, *v;
-	const char		*t;
-	size_t			 i;
-
-	if ((k = json_object_new_object()) == NULL)
-		return NULL;
-	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
-		if (!json_object_object_get_ex(e, urls[i], &v) ||
-		    !json_object_is_type(v, json_type_string))
-			continue;
-		if (json_object_get_string_len(v) <= STORE_URL_MAX)
-			json_object_object_add(k, urls[i], json_object_get(v));
-		else
-			json_object_object_add(k, urls[i], json_object_new_string_len(
-			    json_object_get_string(v), STORE_URL_MAX + 1));
-	}
-	if (json_object_object_get_ex(e, "title", &v) &&
-	    json_object_is_type(v, json_type_string)) {
-		t = json_object_get_string(v);
-		json_object_object_add(k, "title", json_object_new_string_len(t,
-		    (int)util_utf8_len(t, RESOLVE_TITLE_MAX)));
-	}
-	return k;
-}
-
-/*
- * "[ot-entry] {...}": a playlist's entry listed flat ("_type": "url") is kept
- * for job_playlist().  A whole video with a playlist index means yt-dlp is
- * about to download a playlist's videos into this one task: the run is
- * stopped and the URL listed instead.  A lone video has neither, and is the
- * download itself.
- */
-static void
-entry_line(struct job *j, const char *json)
-{
-	struct json_object	*o, *v, *k;
-	const char		*type = NULL;
-
-	if ((o = json_tokener_parse(json)) == NULL)
+	if (j->title[0] != '\0' || f->title[0] == '\0')
 		return;
-	if (json_object_object_get_ex(o, "_type", &v))
-		type = json_object_get_string(v);
-	if (type != NULL && strcmp(type, "url") == 0) {
-		if (j->entries == NULL)
-			j->entries = json_object_new_array();
-		/* Past the cap the entries are only counted: resolve.c cuts there. */
-		if (j->entries == NULL ||
-		    json_object_array_length(j->entries) >= RESOLVE_ENTRIES_MAX)
-			j->entries_over++;
-		else if ((k = entry_kept(o)) != NULL &&
-		    json_object_array_add(j->entries, k) == -1)
-			json_object_put(k);
-	} else if (!j->listed &&
-	    json_object_object_get_ex(o, "playlist_index", &v) &&
-	    json_object_is_type(v, json_type_int)) {
-		log_info(j->claim.id, "a playlist of whole videos: listing it first");
-		job_stop(j, STOP_RELIST);
-	}
-	json_object_put(o);
+	memcpy(j->title, f->title, sizeof(j->title));
+	if (store_task_set_info(db, j->claim.id, j->title, f->thumbnail[0] ?
+	    f->thumbnail : NULL, NULL) == -1)
+		log_warnx(j->claim.id, "set_info: %s", store_errmsg(db));
 }
 
+/* A playlist's entry listed flat: kept for job_playlist(); past the cap only counted. */
 static void
-stdout_line(struct job *j, char *line, size_t len)
+job_entry(struct job *j, struct json_object *e)
 {
-	struct progress	 p;
-	size_t		 ml;
+	if (e == NULL)
+		return;
+	if (j->entries == NULL)
+		j->entries = json_object_new_array();
+	if (j->entries == NULL ||
+	    json_object_array_length(j->entries) >= RESOLVE_ENTRIES_MAX) {
+		j->entries_over++;
+		json_object_put(e);
+	} else if (json_object_array_add(j->entries, e) == -1)
+		json_object_put(e);
+}
 
-	if (progress_parse(line, len, &p) == 0) {
-		progress_total_add(&j->total, &p);
-		j->last = p;
+/* A download run's stdout line, parsed by ytdlp.c, acted on here. */
+static void
+job_line(struct job *j, char *line, size_t len)
+{
+	struct ytdlp_line	 l;
+
+	switch (ytdlp_parse_line(line, len, &l)) {
+	case YTDLP_PROGRESS:
+		progress_total_add(&j->total, &l.progress);
+		j->last = l.progress;
 		j->dirty = 1;
 		if (util_now_ms() - j->written >= WRITE_EVERY_MS)
 			progress_write(j);
-		return;
-	}
-	ml = strlen(YTDLP_MARK_ENTRY);
-	if (len > ml && strncmp(line, YTDLP_MARK_ENTRY, ml) == 0) {
-		entry_line(j, line + ml);
-		return;
-	}
-	ml = strlen(YTDLP_MARK_FORMAT);
-	if (len > ml && strncmp(line, YTDLP_MARK_FORMAT, ml) == 0) {
-		format_line(j, line + ml);
-		return;
-	}
-	ml = strlen(YTDLP_MARK_FILE);
-	if (len > ml && strncmp(line, YTDLP_MARK_FILE, ml) == 0 &&
-	    len - ml < sizeof(j->filepath)) {
-		memcpy(j->filepath, line + ml, len - ml + 1);
-		return;
-	}
-	/* "[download] File is larger than max-filesize (...). Aborting.": exit 0, no file. */
-	if (memmem(line, len, "larger than max-filesize", 24) != NULL)
+		break;
+	case YTDLP_ENTRY:
+		break;
+	case YTDLP_ENTRY_FLAT:
+		job_entry(j, l.entry);
+		break;
+	case YTDLP_ENTRY_INDEXED:
+		/*
+		 * yt-dlp is about to download a playlist's videos into this
+		 * one task: the run is stopped and the URL listed instead.
+		 */
+		if (!j->listed) {
+			log_info(j->claim.id, "a playlist of whole videos: "
+			    "listing it first");
+			job_stop(j, STOP_RELIST);
+		}
+		break;
+	case YTDLP_FORMAT:
+		job_format(j, &l.format);
+		break;
+	case YTDLP_FILE:
+		if (l.pathlen < sizeof(j->filepath))
+			memcpy(j->filepath, l.path, l.pathlen + 1);
+		break;
+	case YTDLP_TOO_BIG:
 		j->over_max_filesize = 1;
-	log_debug(j->claim.id, "yt-dlp: %s", line);
-}
-
-/*
- * "[ot-pp:started:Merger]": FFmpeg work begins.  MoveFiles is only a rename,
- * and Concat, which runs after any playlist, joins nothing unless asked to
- * with --concat-playlist, which we never pass.
- */
-static void
-pp_marker(struct job *j, const char *m, size_t len)
-{
-	static const char	 started[] = YTDLP_MARK_PP "started:";
-	static const char *const idle[] = { "MoveFiles]", "Concat]" };
-	size_t			 i, sl = sizeof(started) - 1;
-
-	if (j->processing || len < sl || memcmp(m, started, sl) != 0)
-		return;
-	for (i = 0; i < sizeof(idle) / sizeof(idle[0]); i++)
-		if (len - sl == strlen(idle[i]) &&
-		    memcmp(m + sl, idle[i], len - sl) == 0)
-			return;
-	j->processing = 1;
-	if (j->dirty)
-		progress_write(j);
-	log_debug(j->claim.id, "processing: %.*s", (int)len, m);
-	if (store_task_set_processing(db, j->claim.id) == -1)
-		log_warnx(j->claim.id, "processing: %s", store_errmsg(db));
-}
-
-/*
- * Takes the postprocessor markers out of the stderr tail (they come without
- * a newline, in the middle of other text): what stays is for error_message.
- */
-static void
-stderr_scan(struct job *j)
-{
-	char	*m, *end;
-	size_t	 ml = strlen(YTDLP_MARK_PP);
-
-	while (j->errscan < j->proc.err.len) {
-		m = memmem(j->proc.err.data + j->errscan, j->proc.err.len - j->errscan,
-		    YTDLP_MARK_PP, ml);
-		if (m == NULL) {
-			/* A marker cut by the read may start in the last bytes. */
-			j->errscan = j->proc.err.len > ml ? j->proc.err.len - ml : 0;
-			break;
-		}
-		if ((end = memchr(m, ']', (size_t)(j->proc.err.data + j->proc.err.len - m))) == NULL) {
-			j->errscan = (size_t)(m - j->proc.err.data);
-			break;
-		}
-		end++;
-		pp_marker(j, m, (size_t)(end - m));
-		memmove(m, end, (size_t)(j->proc.err.data + j->proc.err.len - end));
-		j->proc.err.len -= (size_t)(end - m);
-		j->proc.err.data[j->proc.err.len] = '\0';
-		j->errscan = (size_t)(m - j->proc.err.data);
+		log_debug(j->claim.id, "yt-dlp: %s", line);
+		break;
+	case YTDLP_OTHER:
+		log_debug(j->claim.id, "yt-dlp: %s", line);
+		break;
 	}
 }
 
-/* More stderr in the tail, dropped bytes gone from its front: markers out. */
+/* More stderr in the tail, dropped bytes gone from its front: the marks taken out. */
 static void
 job_err(void *arg, size_t drop)
 {
 	struct job	*j = arg;
+	char		 step[64];
 
 	j->errscan = j->errscan > drop ? j->errscan - drop : 0;
-	stderr_scan(j);
+	if (!ytdlp_pp_scan(j->proc.err.data, &j->proc.err.len, &j->errscan,
+	    step, sizeof(step)) || j->processing)
+		return;
+	/* FFmpeg work begins: the row says "processing". */
+	j->processing = 1;
+	if (j->dirty)
+		progress_write(j);
+	log_debug(j->claim.id, "processing: %s", step);
+	if (store_task_set_processing(db, j->claim.id) == -1)
+		log_warnx(j->claim.id, "processing: %s", store_errmsg(db));
 }
 
 /*
@@ -781,7 +643,7 @@ job_out(void *arg, char *p, size_t n)
 	if (j->phase == PHASE_LISTING)
 		listing_take(j, p, n);
 	else if (j->phase == PHASE_DOWNLOAD)
-		stdout_line(j, p, n);
+		job_line(j, p, n);
 }
 
 /*
