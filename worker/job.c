@@ -44,21 +44,42 @@
 #define RETRY_MAX_MS	8000		/* doubling up to this */
 
 /*
- * A job is one download run (see ytdlp.c), which also lists a playlist's
- * entries instead of downloading them.  A playlist whose entries are whole
- * videos cannot be listed that way (yt-dlp would download them all into
- * this one task), so on seeing such an entry the run is stopped and the URL
- * listed with -J instead; the download run follows.
+ * A job is one task's way from its claim to its row's end.  Its download
+ * run (see ytdlp.c) also lists a playlist's entries instead of downloading
+ * them.  A playlist whose entries are whole videos cannot be listed that
+ * way (yt-dlp would download them all into this one task), so on seeing
+ * such an entry the run is stopped and the URL listed with -J instead; the
+ * download run follows.
+ *
+ * The states, and what leads from one to the next.  job_enter() is the one
+ * transition; when a child ends, job_next_state() says where the job goes.
+ *
+ *   CLAIMED  -> DOWNLOAD  the row is ours: the download run starts
+ *   DOWNLOAD -> SYNC      yt-dlp exited 0 and left a file: to the disk first
+ *   DOWNLOAD -> DOWNLOAD  it listed a playlist flat: one task per entry,
+ *                         entry 1 downloaded by this job
+ *   DOWNLOAD -> LISTING   a playlist of whole videos: the run is stopped
+ *                         (STOP_RELIST) and the URL listed with -J
+ *   LISTING  -> DOWNLOAD  the listing says what to download (and is loaded
+ *                         instead of extracting the page again)
+ *   SYNC     -> SETTLE    the file is moved into downloads/: complete
+ *   any      -> SETTLE    a failure, or a stop: a cancel, the timeout, a
+ *                         listing past its bound, the worker's own stop
+ *   SETTLE   -> SETTLE    the database refused the row's end: asked again
+ *   SETTLE   -> (freed)   the row's end is written
  */
-enum phase { PHASE_DOWNLOAD, PHASE_LISTING, PHASE_SYNC, PHASE_SETTLE };
+enum state { ST_CLAIMED, ST_DOWNLOAD, ST_LISTING, ST_SYNC, ST_SETTLE };
+
+static const char *const state_str[] = { "claimed", "download", "listing",
+	"sync", "settle" };
 
 /*
- * PHASE_SETTLE: no child any more; what the row becomes is kept here and
- * written by job_settle().  A database that refuses the write (another
- * program holds its lock, the disk is full) is asked again from the loop,
- * the job keeping its slot, its lease and its finished file meanwhile: a
- * file is never thrown away because a write failed.  OUT_NONE writes
- * nothing (the run was cancelled or removed).
+ * SETTLE: no child any more; what the row becomes is kept here and written
+ * by job_settle().  A database that refuses the write (another program
+ * holds its lock, the disk is full) is asked again from the loop, the job
+ * keeping its slot, its lease and its finished file meanwhile: a file is
+ * never thrown away because a write failed.  OUT_NONE writes nothing (the
+ * run was cancelled or removed).
  */
 enum outcome { OUT_NONE, OUT_COMPLETE, OUT_FAIL, OUT_RELEASE };
 
@@ -66,35 +87,45 @@ enum outcome { OUT_NONE, OUT_COMPLETE, OUT_FAIL, OUT_RELEASE };
 enum stop { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT, STOP_TOOBIG, STOP_CROWDED,
 	STOP_SHUTDOWN, STOP_RELIST };
 
+/*
+ * What the run in progress has told and done: forgotten at once as the next
+ * run starts (job_enter()), so nothing of a stopped run is taken for it.
+ */
+struct run_facts {
+	enum stop		 stop;		/* why we stop its child, if we do */
+	size_t			 errscan;	/* proc.err is marker-free before this */
+	struct progress		 last;
+	int			 dirty;		/* progress not yet written */
+	int			 processing;
+	int			 over_max_filesize;	/* yt-dlp skipped the file: too big */
+	struct json_object	*entries;	/* a playlist's flat entries, NULL: none */
+	int			 entries_over;	/* listed past RESOLVE_ENTRIES_MAX */
+	char			 filepath[PATH_MAX];
+};
+
 struct job {
 	struct task_claim	 claim;
+	enum state		 state;
 	char			 dir[PATH_MAX];		/* tmp_dir/{id}, TMPDIR too */
 	char			 outdir[PATH_MAX];	/* dir/out: yt-dlp's files only */
 	char			 info[PATH_MAX];	/* dir/info.json */
-	enum phase		 phase;
+	char			 url[STORE_URL_MAX + 1];	/* what DOWNLOAD fetches, */
+	int			 use_info;	/* or info.json, loaded */
+	int			 listed;	/* no more listing: the URL is known */
 	struct proc		 proc;		/* yt-dlp, or sync */
-	struct jsonin		*listing;	/* listing: parsed as it comes, */
+	struct run_facts	 run;
+	struct jsonin		*listing;	/* LISTING: parsed as it comes, */
 	int			 infofd;	/* and written to info, -1: not */
-	size_t			 listed_bytes;	/* listing: stdout taken */
-	size_t			 errscan;	/* proc.err is marker-free before this */
-	enum stop		 stop;
+	size_t			 listed_bytes;	/* stdout taken */
 	int64_t			 deadline;	/* job timeout, monotonic ms */
 	struct progress_total	 total;
-	struct progress		 last;
-	int			 dirty;		/* progress not yet written */
 	int64_t			 written;	/* when progress was last written */
-	int			 processing;
-	int			 over_max_filesize;	/* yt-dlp skipped the file: too big */
-	int			 listed;	/* no more listing: the URL is known */
-	struct json_object	*entries;	/* a playlist's flat entries, NULL: none */
-	int			 entries_over;	/* listed past RESOLVE_ENTRIES_MAX */
 	char			 title[1024];
 	char			 format_note[32];
-	char			 filepath[PATH_MAX];
 	char			 media[PATH_MAX];	/* the finished file, in outdir */
 	char			 thumb[PATH_MAX];	/* its thumbnail, "" when none */
 	const char		*thumb_ext;
-	enum outcome		 outcome;	/* PHASE_SETTLE: what to write */
+	enum outcome		 outcome;	/* SETTLE: what to write */
 	char			 message[1024];	/* OUT_FAIL: the error_message */
 	char			 name[FILENAME_MAX_BYTES + 1];	/* OUT_COMPLETE: */
 	char			 dest[PATH_MAX];	/* the file in downloads/, */
@@ -113,9 +144,29 @@ static size_t			 njobs;
 static size_t			 listings_held;	/* stdout bytes the listings hold */
 static int			 stopping;	/* jobs_stop_all(): a last try */
 
-static void	 job_out(void *, char *, size_t);
-static void	 job_err(void *, size_t);
-static void	 job_ended(void *, int);
+static void		 job_start(const struct task_claim *);
+static void		 job_enter(struct job *, enum state);
+static int		 job_run_download(struct job *);
+static int		 job_run_listing(struct job *);
+static int		 job_run_sync(struct job *);
+static enum state	 job_next_state(struct job *, int);
+static void		 job_line(struct job *, char *, size_t);
+static void		 job_format(struct job *, const struct ytdlp_format *);
+static void		 job_entry(struct job *, struct json_object *);
+static void		 listing_take(struct job *, const char *, size_t);
+static void		 job_stop(struct job *, enum stop);
+static enum state	 job_listed(struct job *);
+static enum state	 job_playlist(struct job *);
+static enum state	 job_next(struct job *, const struct resolved *, int);
+static void		 job_fail(struct job *, const char *);
+static void		 job_complete(struct job *);
+static int		 job_settle(struct job *);
+static void		 job_free(struct job *);
+static void		 listing_release(struct job *);
+static void		 progress_write(struct job *);
+static void		 job_out(void *, char *, size_t);
+static void		 job_err(void *, size_t);
+static void		 job_ended(void *, int);
 
 static const struct proc_ops job_ops = { job_out, job_err, job_ended };
 
@@ -133,50 +184,724 @@ jobs_count(void)
 	return njobs;
 }
 
+/* ---- Claims and starts: jobs_start_pending() -> job_start() -> DOWNLOAD. */
+
+/*
+ * The disk guard: no download starts while the downloads directory has less
+ * than OFFLINETUBE_MIN_FREE_MB free.  Tasks wait as pending; main.c retries
+ * with every heartbeat, so they start once space is made.
+ */
+static int
+disk_low(void)
+{
+	static int	 was_low;
+	struct statvfs	 sv;
+	unsigned long long free_mb;
+	int		 low;
+
+	if (conf->min_free_mb == 0 || statvfs(conf->downloads_dir, &sv) == -1)
+		return 0;
+	free_mb = (unsigned long long)sv.f_bavail * sv.f_frsize / (1024 * 1024);
+	low = free_mb < (unsigned long long)conf->min_free_mb;
+	if (low != was_low)
+		log_info(NULL, low ? "only %llu MB free in %s (minimum %d): new "
+		    "downloads wait" : "%llu MB free in %s (minimum %d): "
+		    "downloads start again", free_mb, conf->downloads_dir,
+		    conf->min_free_mb);
+	was_low = low;
+	return low;
+}
+
+/* Claims pending tasks while there is room; the claim itself is atomic in SQL. */
+void
+jobs_start_pending(void)
+{
+	struct task_claim	 c;
+	int			 rc;
+
+	if (njobs < (size_t)conf->max_downloads && disk_low())
+		return;
+	while (njobs < (size_t)conf->max_downloads && njobs < JOBS_MAX) {
+		rc = store_task_claim(db, (long)getpid(),
+		    (int64_t)time(NULL) + LEASE_SECS, &c);
+		if (rc == -1)
+			log_warnx(NULL, "claim: %s", store_errmsg(db));
+		if (rc != 1)
+			return;
+		job_start(&c);
+	}
+}
+
+/* Starts one claimed task; on failure the row is failed and the job gone. */
+static void
+job_start(const struct task_claim *c)
+{
+	struct job		*j;
+	const char		*why;
+	char			 msg[256];
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		log_warnx(c->id, "out of memory");
+		store_task_fail(db, c->id, "out of memory");
+		return;
+	}
+	j->claim = *c;
+	j->state = ST_CLAIMED;
+	proc_init(&j->proc, &job_ops, j, j->claim.id);
+	j->infofd = -1;
+	j->deadline = util_now_ms() + (int64_t)conf->job_timeout * 1000;
+	jobs[njobs++] = j;
+	log_info(c->id, "claimed (attempt %d): %s %s %s", c->attempts,
+	    c->download_type, c->quality, c->url);
+	if (util_path_join(j->dir, sizeof(j->dir), conf->tmp_dir, c->id) == -1 ||
+	    util_path_join(j->outdir, sizeof(j->outdir), j->dir, "out") == -1 ||
+	    util_path_join(j->info, sizeof(j->info), j->dir, "info.json") == -1) {
+		job_fail(j, "temporary path too long");
+		goto fail;
+	}
+	/*
+	 * The API checked the URL at submit time; checked again here because a
+	 * name may resolve elsewhere now, and a playlist's entries were never
+	 * submitted at all.  (getaddrinfo blocks the loop for as long as DNS
+	 * takes: a cached or local answer is quick.)
+	 */
+	if (!conf->allow_private_urls && urlguard_check(c->url, &why) == -1) {
+		snprintf(msg, sizeof(msg), "URL refused: %s", why);
+		job_fail(j, msg);
+		goto fail;
+	}
+	/* A retry starts clean: nothing from an earlier run may be taken for this one. */
+	(void)util_rm_rf(j->dir);
+	if (mkdir(j->dir, 0700) == -1 || mkdir(j->outdir, 0700) == -1) {
+		job_fail(j, "cannot create the temporary directory");
+		goto fail;
+	}
+	/* A playlist's entry is one video: nothing in it is listed again. */
+	j->listed = c->is_playlist;
+	memcpy(j->url, c->url, sizeof(j->url));
+	job_enter(j, ST_DOWNLOAD);
+	return;
+fail:
+	job_enter(j, ST_SETTLE);
+}
+
+/* ---- The transition, and what each state runs. */
+
+/*
+ * The one transition.  Entering DOWNLOAD or LISTING forgets what the run
+ * before told and starts the new run; SYNC starts sync.  A child that
+ * cannot start leaves the outcome set (failed, or complete without sync)
+ * and the job goes on to SETTLE, which writes the row's end and frees the
+ * job, unless the database refuses: then jobs_timers() asks again.  j may
+ * be gone on return.
+ */
+static void
+job_enter(struct job *j, enum state to)
+{
+	int	 rc = -1;
+
+	log_debug(j->claim.id, "%s -> %s", state_str[j->state], state_str[to]);
+	j->state = to;
+	switch (to) {
+	case ST_CLAIMED:
+		return;
+	case ST_DOWNLOAD:
+	case ST_LISTING:
+		json_object_put(j->run.entries);
+		memset(&j->run, 0, sizeof(j->run));
+		rc = to == ST_DOWNLOAD ? job_run_download(j) : job_run_listing(j);
+		break;
+	case ST_SYNC:
+		rc = job_run_sync(j);
+		break;
+	case ST_SETTLE:
+		listing_release(j);
+		if (job_settle(j) == 1)
+			job_free(j);
+		return;
+	}
+	if (rc == -1)
+		job_enter(j, ST_SETTLE);
+}
+
+/* Starts the state's child: a download run's stdout is read as lines, the others' as it comes. */
+static int
+job_spawn(struct job *j, const char *const argv[], size_t line_max)
+{
+	char	 msg[1024];
+
+	if (proc_start(&j->proc, argv, j->dir, line_max) == -1) {
+		snprintf(msg, sizeof(msg), "cannot run %s: %s", argv[0],
+		    strerror(errno));
+		job_fail(j, msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Empties outdir between two runs of a job: nothing a stopped run left is taken for the next. */
+static int
+job_fresh_outdir(struct job *j)
+{
+	if (util_rm_rf(j->outdir) == -1 || mkdir(j->outdir, 0700) == -1) {
+		job_fail(j, "cannot empty the temporary directory");
+		return -1;
+	}
+	return 0;
+}
+
+/* DOWNLOAD: yt-dlp fetches j->url (or loads info.json). */
+static int
+job_run_download(struct job *j)
+{
+	struct ytdlp_opts	 o;
+	struct ytdlp_argv	 a;
+
+	memset(&o, 0, sizeof(o));
+	o.ytdlp = conf->ytdlp;
+	o.ffmpeg = ffmpeg;
+	o.outdir = j->outdir;
+	o.info_json = j->use_info ? j->info : NULL;
+	o.download_type = j->claim.download_type;
+	o.quality = j->claim.quality;
+	o.format_id = j->claim.format_id;
+	o.audio_format = j->claim.audio_format;
+	o.max_filesize = conf->max_filesize;
+	o.url = j->url;
+	if (ytdlp_download_argv(&o, &a) == -1) {
+		job_fail(j, "cannot build the yt-dlp command line");
+		return -1;
+	}
+	progress_total_init(&j->total, 1);
+	return job_spawn(j, a.argv, LINE_MAX_BYTES);
+}
+
+/* LISTING: the -J listing of a playlist whose entries are whole videos. */
+static int
+job_run_listing(struct job *j)
+{
+	struct ytdlp_argv	 a;
+
+	j->listed = 1;
+	j->title[0] = '\0';
+	if (job_fresh_outdir(j) == -1)
+		return -1;
+	if (ytdlp_resolve_argv(conf->ytdlp, j->claim.url, &a) == -1) {
+		job_fail(j, "cannot build the yt-dlp command line");
+		return -1;
+	}
+	/* The listing goes to info.json as it comes: the download may load it. */
+	(void)unlink(j->info);
+	if ((j->listing = jsonin_new()) == NULL ||
+	    (j->infofd = open(j->info, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1) {
+		job_fail(j, "cannot create the temporary directory");
+		return -1;
+	}
+	return job_spawn(j, a.argv, 0);
+}
+
+/*
+ * SYNC: the download run ended well.  The file and its thumbnail reach the disk
+ * before they get the names that say they are finished, so a name of ours
+ * in downloads/ always holds a whole file, even after a power cut: that is
+ * what lets a restarted worker re-attach a file whose row it never got to
+ * complete (reconcile.c).  `sync --data` waits for the disk in a child, so
+ * a slow disk never stalls the loop (progress, cancels, the heartbeat).
+ * 0 while it runs; -1 when the task failed, or when sync could not run
+ * (then completing goes on without it).
+ */
+static int
+job_run_sync(struct job *j)
+{
+	const char	*argv[] = { "sync", "--data", "--", j->media, NULL, NULL };
+	char		 msg[256];
+
+	if (j->run.dirty)
+		progress_write(j);
+	if (media_find(j->outdir, j->run.filepath, j->media,
+	    sizeof(j->media)) == -1) {
+		/*
+		 * --max-filesize makes yt-dlp skip the file and still exit 0;
+		 * its notice is hidden by the quiet mode --print implies, so a
+		 * missing file under a size cap is most likely that.
+		 */
+		if (j->run.over_max_filesize || conf->max_filesize[0] != '\0') {
+			snprintf(msg, sizeof(msg), "No file was written: %s "
+			    "larger than OFFLINETUBE_MAX_FILESIZE (%s)",
+			    j->run.over_max_filesize ? "it is" :
+			    "most likely it is", conf->max_filesize);
+			job_fail(j, msg);
+		} else
+			job_fail(j, "yt-dlp finished but left no media file");
+		return -1;
+	}
+	j->thumb[0] = '\0';
+	if (media_thumbnail_find(j->outdir, j->media, j->thumb, sizeof(j->thumb),
+	    &j->thumb_ext))
+		argv[4] = j->thumb;
+	j->run.errscan = 0;
+	if (proc_start(&j->proc, argv, j->dir, 0) == -1) {
+		log_warnx(j->claim.id, "cannot run sync: %s; the file may not "
+		    "survive a power cut", strerror(errno));
+		job_complete(j);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- While a child runs: its stdout, its stderr, our stops. */
+
+/* stdout: a listing's bytes, or a download run's lines; sync says nothing. */
+static void
+job_out(void *arg, char *p, size_t n)
+{
+	struct job	*j = arg;
+
+	if (j->state == ST_LISTING)
+		listing_take(j, p, n);
+	else if (j->state == ST_DOWNLOAD)
+		job_line(j, p, n);
+}
+
+/* A download run's stdout line, parsed by ytdlp.c, acted on here. */
+static void
+job_line(struct job *j, char *line, size_t len)
+{
+	struct ytdlp_line	 l;
+
+	switch (ytdlp_parse_line(line, len, &l)) {
+	case YTDLP_PROGRESS:
+		progress_total_add(&j->total, &l.progress);
+		j->run.last = l.progress;
+		j->run.dirty = 1;
+		if (util_now_ms() - j->written >= WRITE_EVERY_MS)
+			progress_write(j);
+		break;
+	case YTDLP_ENTRY:
+		break;
+	case YTDLP_ENTRY_FLAT:
+		job_entry(j, l.entry);
+		break;
+	case YTDLP_ENTRY_INDEXED:
+		/*
+		 * yt-dlp is about to download a playlist's videos into this
+		 * one task: the run is stopped and the URL listed instead.
+		 */
+		if (!j->listed) {
+			log_info(j->claim.id, "a playlist of whole videos: "
+			    "listing it first");
+			job_stop(j, STOP_RELIST);
+		}
+		break;
+	case YTDLP_FORMAT:
+		job_format(j, &l.format);
+		break;
+	case YTDLP_FILE:
+		if (l.pathlen < sizeof(j->run.filepath))
+			memcpy(j->run.filepath, l.path, l.pathlen + 1);
+		break;
+	case YTDLP_TOO_BIG:
+		j->run.over_max_filesize = 1;
+		log_debug(j->claim.id, "yt-dlp: %s", line);
+		break;
+	case YTDLP_OTHER:
+		log_debug(j->claim.id, "yt-dlp: %s", line);
+		break;
+	}
+}
+
+/* "[ot-fmt]": the format chosen; the first one also names the video. */
+static void
+job_format(struct job *j, const struct ytdlp_format *f)
+{
+	progress_total_init(&j->total, f->nfiles);
+	(void)ytdlp_format_note(f, j->claim.download_type, j->claim.quality,
+	    j->claim.audio_format, j->format_note, sizeof(j->format_note));
+	/*
+	 * Its title (a playlist's listing gave only a provisional one) and
+	 * the remote thumbnail go into the row before the download starts.
+	 */
+	if (j->title[0] != '\0' || f->title[0] == '\0')
+		return;
+	memcpy(j->title, f->title, sizeof(j->title));
+	if (store_task_set_info(db, j->claim.id, j->title, f->thumbnail[0] ?
+	    f->thumbnail : NULL, NULL) == -1)
+		log_warnx(j->claim.id, "set_info: %s", store_errmsg(db));
+}
+
+/* A playlist's entry listed flat: kept for job_playlist(); past the cap only counted. */
+static void
+job_entry(struct job *j, struct json_object *e)
+{
+	if (e == NULL)
+		return;
+	if (j->run.entries == NULL)
+		j->run.entries = json_object_new_array();
+	if (j->run.entries == NULL ||
+	    json_object_array_length(j->run.entries) >= RESOLVE_ENTRIES_MAX) {
+		j->run.entries_over++;
+		json_object_put(e);
+	} else if (json_object_array_add(j->run.entries, e) == -1)
+		json_object_put(e);
+}
+
+static void
+progress_write(struct job *j)
+{
+	char	 speed[32], eta[32];
+
+	if (j->run.last.status == PROGRESS_FINISHED) {
+		speed[0] = eta[0] = '\0';
+	} else {
+		progress_speed(j->run.last.speed, speed, sizeof(speed));
+		progress_eta(j->run.last.eta, eta, sizeof(eta));
+	}
+	/* The next write supersedes this one: no long wait for a lock. */
+	store_busy_wait(db, SETTLE_WAIT_MS);
+	if (store_task_progress(db, j->claim.id, j->total.percent, speed, eta,
+	    j->total.total, j->total.downloaded) == -1)
+		log_warnx(j->claim.id, "progress: %s", store_errmsg(db));
+	store_busy_wait(db, 0);
+	j->run.dirty = 0;
+	j->written = util_now_ms();
+}
+
+/* More stderr in the tail, dropped bytes gone from its front: the marks taken out. */
+static void
+job_err(void *arg, size_t drop)
+{
+	struct job	*j = arg;
+	char		 step[64];
+
+	j->run.errscan = j->run.errscan > drop ? j->run.errscan - drop : 0;
+	if (!ytdlp_pp_scan(j->proc.err.data, &j->proc.err.len, &j->run.errscan,
+	    step, sizeof(step)) || j->run.processing)
+		return;
+	/* FFmpeg work begins: the row says "processing". */
+	j->run.processing = 1;
+	if (j->run.dirty)
+		progress_write(j);
+	log_debug(j->claim.id, "processing: %s", step);
+	if (store_task_set_processing(db, j->claim.id) == -1)
+		log_warnx(j->claim.id, "processing: %s", store_errmsg(db));
+}
+
+/*
+ * n more bytes of a -J listing: parsed as they come (the loop never parses a
+ * whole listing at once) and written to info.json, unless they take it or
+ * all listings past their bound.
+ */
+static void
+listing_take(struct job *j, const char *p, size_t n)
+{
+	ssize_t	 w;
+	size_t	 off;
+
+	if (j->listing == NULL)
+		return;
+	if (j->listed_bytes + n > LISTING_MAX || listings_held + n > LISTINGS_TOTAL) {
+		log_warnx(j->claim.id, "listing at %zu bytes, all listings at %zu: "
+		    "past the bound", j->listed_bytes + n, listings_held + n);
+		job_stop(j, j->listed_bytes + n > LISTING_MAX ? STOP_TOOBIG :
+		    STOP_CROWDED);
+		listing_release(j);
+		return;
+	}
+	/* No info.json (the disk is full?): the download extracts the page again. */
+	for (off = 0; j->infofd != -1 && off < n; off += (size_t)w)
+		if ((w = write(j->infofd, p + off, n - off)) == -1) {
+			log_warnx(j->claim.id, "%s: %s", j->info, strerror(errno));
+			close(j->infofd);
+			j->infofd = -1;
+			(void)unlink(j->info);
+			break;
+		}
+	j->listed_bytes += n;
+	listings_held += n;
+	(void)jsonin_feed(j->listing, p, n);
+}
+
 /* A stop for a re-listing gives way to any other reason: a cancel, a shutdown. */
 static void
 job_stop(struct job *j, enum stop why)
 {
-	if (j->stop == why || (j->stop != STOP_NONE && j->stop != STOP_RELIST) ||
+	if (j->run.stop == why || (j->run.stop != STOP_NONE && j->run.stop != STOP_RELIST) ||
 	    !proc_running(&j->proc))
 		return;
-	j->stop = why;
+	j->run.stop = why;
 	proc_stop(&j->proc);
 }
 
-/* Lets go of a listing: its parse, its share of the bound, its file (kept). */
-static void
-listing_release(struct job *j)
+/* Rows cancelled or removed through the API: stop their runs, never touch the row again. */
+void
+jobs_cancel_requested(void)
 {
-	jsonin_free(j->listing);
-	j->listing = NULL;
-	listings_held -= j->listed_bytes;
-	j->listed_bytes = 0;
-	if (j->infofd != -1)
-		close(j->infofd);
-	j->infofd = -1;
-}
-
-static void
-job_free(struct job *j)
-{
+	char	 status[STORE_STATUS_LEN];
 	size_t	 i;
+	int	 rc;
 
-	proc_close(&j->proc);
-	listing_release(j);
-	if (util_rm_rf(j->dir) == -1)
-		log_warnx(j->claim.id, "cannot remove %s: %s", j->dir,
-		    strerror(errno));
-	json_object_put(j->entries);
-	for (i = 0; i < njobs; i++)
-		if (jobs[i] == j) {
-			jobs[i] = jobs[--njobs];
-			break;
+	for (i = 0; i < njobs; i++) {
+		/* Someone could write: the database may take a refused end now. */
+		if (jobs[i]->state == ST_SETTLE) {
+			jobs[i]->retry_at = 0;
+			continue;
 		}
-	free(j);
+		if (jobs[i]->run.stop != STOP_NONE && jobs[i]->run.stop != STOP_RELIST)
+			continue;
+		rc = store_task_status(db, jobs[i]->claim.id, status);
+		if (rc == -1) {
+			log_warnx(jobs[i]->claim.id, "status: %s", store_errmsg(db));
+			continue;
+		}
+		if (rc == 0 || strcmp(status, "cancelled") == 0) {
+			log_info(jobs[i]->claim.id, "%s: stopping",
+			    rc == 0 ? "removed" : "cancelled");
+			job_stop(jobs[i], STOP_CANCEL);
+		}
+	}
 }
 
-/* The run failed: the row is to say so (job_end()). */
+/*
+ * Enforces timeouts, writes progress held back by the
+ * throttle, and tries again the ends the database refused.  Returns how
+ * many jobs ended (their slots are free).
+ */
+int
+jobs_timers(void)
+{
+	int64_t		 now = util_now_ms();
+	struct job	*j;
+	size_t		 i;
+	int		 ended = 0;
+
+	for (i = 0; i < njobs; ) {
+		j = jobs[i];
+		if (j->state == ST_SETTLE) {
+			if (now >= j->retry_at && job_settle(j)) {
+				job_free(j);	/* the last job moves into slot i */
+				ended++;
+			} else
+				i++;
+			continue;
+		}
+		if (j->run.stop == STOP_NONE && now >= j->deadline) {
+			log_info(j->claim.id, "timed out");
+			job_stop(j, STOP_TIMEOUT);
+		}
+		if (j->run.dirty && j->run.stop == STOP_NONE &&
+		    now - j->written >= WRITE_EVERY_MS)
+			progress_write(j);
+		i++;
+	}
+	return ended;
+}
+
+/* ---- A child's end: where it leads. */
+
+/* A child is gone: the job goes where its end leads. */
+static void
+job_ended(void *arg, int wstatus)
+{
+	struct job	*j = arg;
+
+	job_enter(j, job_next_state(j, wstatus));
+}
+
+/*
+ * What a child's end makes of the job: the next state, with what it needs
+ * made ready (the outcome for SETTLE, the URL for DOWNLOAD).  A stop of
+ * ours says more than the exit status of what we stopped.
+ */
+static enum state
+job_next_state(struct job *j, int wstatus)
+{
+	char	 msg[1024];
+	int	 status;
+
+	status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
+	    -WTERMSIG(wstatus);
+	log_debug(j->claim.id, "%s exited: %d", state_str[j->state], status);
+	switch (j->run.stop) {
+	case STOP_NONE:
+		break;
+	case STOP_RELIST:
+		return ST_LISTING;
+	case STOP_CANCEL:
+		log_info(j->claim.id, "stopped");
+		return ST_SETTLE;
+	case STOP_SHUTDOWN:
+		j->outcome = OUT_RELEASE;
+		return ST_SETTLE;
+	case STOP_TIMEOUT:
+		snprintf(msg, sizeof(msg), "The download took longer than %d "
+		    "seconds and was stopped", conf->job_timeout);
+		job_fail(j, msg);
+		return ST_SETTLE;
+	case STOP_TOOBIG:
+		snprintf(msg, sizeof(msg), "yt-dlp's listing of this URL was larger "
+		    "than %d MiB", LISTING_MAX >> 20);
+		job_fail(j, msg);
+		return ST_SETTLE;
+	case STOP_CROWDED:
+		snprintf(msg, sizeof(msg), "Other listings already hold %d MiB; "
+		    "submit this URL again later", LISTINGS_TOTAL >> 20);
+		job_fail(j, msg);
+		return ST_SETTLE;
+	}
+	if (j->state == ST_SYNC) {
+		if (status != 0)
+			log_warnx(j->claim.id, "sync exited %d: the file may not "
+			    "survive a power cut", status);
+		job_complete(j);
+		return ST_SETTLE;
+	}
+	if (status != 0) {
+		ytdlp_error_message(j->proc.err.data, j->proc.err.len, status,
+		    msg, sizeof(msg));
+		job_fail(j, msg);
+		return ST_SETTLE;
+	}
+	if (j->state == ST_LISTING)
+		return job_listed(j);
+	if (j->run.entries != NULL && j->run.filepath[0] == '\0')
+		return job_playlist(j);
+	return ST_SYNC;
+}
+
+/* The -J listing ended well. */
+static enum state
+job_listed(struct job *j)
+{
+	struct resolved	 r;
+	char		 err[256];
+	int		 rc, have_info = j->infofd != -1;
+
+	if (j->infofd != -1 && close(j->infofd) == -1)
+		have_info = 0;
+	j->infofd = -1;
+	rc = resolve_apply(db, &j->claim, jsonin_root(j->listing),
+	    conf->max_pending, &r, err, sizeof(err));
+	listing_release(j);
+	if (rc == -1) {
+		job_fail(j, err);
+		return ST_SETTLE;
+	}
+	return job_next(j, &r, have_info);
+}
+
+/* The download run listed a playlist instead: one task per entry, and entry 1 here. */
+static enum state
+job_playlist(struct job *j)
+{
+	struct resolved	 r;
+	char		 err[256];
+
+	if (j->claim.is_playlist) {
+		job_fail(j, "This playlist entry is a playlist itself; submit its "
+		    "URL on its own");
+		return ST_SETTLE;
+	}
+	if (j->run.entries_over > 0)
+		log_warnx(j->claim.id, "playlist has more than %d entries, keeping "
+		    "%d", RESOLVE_ENTRIES_MAX, RESOLVE_ENTRIES_MAX);
+	if (resolve_playlist(db, &j->claim, j->run.entries, conf->max_pending, &r,
+	    err, sizeof(err)) == -1) {
+		job_fail(j, err);
+		return ST_SETTLE;
+	}
+	json_object_put(j->run.entries);
+	j->run.entries = NULL;
+	return job_next(j, &r, 0);
+}
+
+/*
+ * The URL turned out to be a playlist (r) or, from a -J listing, one video:
+ * what is known goes into the row, and the download run of r->url is next.
+ */
+static enum state
+job_next(struct job *j, const struct resolved *r, int have_info)
+{
+	const char	*why;
+	char		 msg[256];
+
+	/* A playlist's entry 1 is fetched by this job: the guard, as for entries 2 to N. */
+	if (r->playlist && !conf->allow_private_urls &&
+	    urlguard_check(r->url, &why) == -1) {
+		snprintf(msg, sizeof(msg), "URL refused: %s", why);
+		job_fail(j, msg);
+		return ST_SETTLE;
+	}
+	if (store_task_set_info(db, j->claim.id, r->title[0] ? r->title : NULL,
+	    r->thumbnail[0] ? r->thumbnail : NULL, NULL) == -1)
+		log_warnx(j->claim.id, "set_info: %s", store_errmsg(db));
+	/* A playlist's listing title is provisional, as for the other entries: the download says. */
+	if (!r->playlist)
+		memcpy(j->title, r->title, sizeof(j->title));
+	/* The download loads the listing instead of extracting the page again. */
+	if (!(j->use_info = have_info && r->has_formats && !r->playlist))
+		(void)unlink(j->info);
+	j->listed = 1;
+	j->claim.is_playlist |= r->playlist;
+	if (job_fresh_outdir(j) == -1)
+		return ST_SETTLE;
+	memcpy(j->url, r->url, sizeof(j->url));
+	return ST_DOWNLOAD;
+}
+
+/*
+ * The file goes to downloads/, the thumbnail to thumbnails/; the row is
+ * completed in SETTLE (the files stay where they are until it is).
+ */
+static void
+job_complete(struct job *j)
+{
+	struct stat	 st;
+	char		 msg[256];
+	const char	*base, *ext;
+
+	base = strrchr(j->media, '/') + 1;
+	ext = strrchr(base, '.');
+	ext = ext != NULL && filename_ext_ok(ext + 1) ? ext + 1 : "bin";
+	if (filename_build(j->title, j->claim.id, ext, j->name,
+	    sizeof(j->name)) == -1 || util_path_join(j->dest, sizeof(j->dest),
+	    conf->downloads_dir, j->name) == -1) {
+		job_fail(j, "cannot build the file name");
+		return;
+	}
+	/*
+	 * No sync of downloads/ after the rename: the commit that follows is
+	 * not synced either (synchronous=NORMAL), and when SQLite does sync
+	 * it, a journalling file system (ext4, XFS) has the older rename on
+	 * the disk too.  A worker that dies between the two finds the file
+	 * at its next start (reconcile.c).
+	 */
+	if (stat(j->media, &st) == -1 || rename(j->media, j->dest) == -1) {
+		snprintf(msg, sizeof(msg), "cannot move the file into the "
+		    "downloads directory: %s", strerror(errno));
+		job_fail(j, msg);
+		return;
+	}
+	/*
+	 * Readable by the group too: deployed, nginx reads media as the group
+	 * of the setgid downloads directory; nobody else reads anything.
+	 */
+	(void)chmod(j->dest, 0640);
+	j->size = (int64_t)st.st_size;
+	j->thumbdest[0] = '\0';
+	if (j->thumb[0] != '\0' && media_thumbnail_move(j->thumb, j->thumb_ext,
+	    conf->thumbnails_dir, j->claim.id, j->thumbdest,
+	    sizeof(j->thumbdest)))
+		snprintf(j->thumburl, sizeof(j->thumburl), "/api/thumbnails/%s",
+		    j->claim.id);
+	else
+		j->thumbdest[0] = '\0';
+	j->outcome = OUT_COMPLETE;
+}
+
+/* ---- The end: the row written, the job gone. */
+
+/* The run failed: the row is to say so (SETTLE). */
 static void
 job_fail(struct job *j, const char *msg)
 {
@@ -186,7 +911,7 @@ job_fail(struct job *j, const char *msg)
 }
 
 /*
- * Writes what the run's end makes of the row.  1: written (or nothing to
+ * SETTLE: writes what the run's end makes of the row.  1: written (or nothing to
  * write); 0: the database refused, try again at j->retry_at.
  */
 static int
@@ -245,682 +970,36 @@ job_settle(struct job *j)
 	return 1;
 }
 
-/*
- * The job is over: its outcome is written and the job freed, or, when the
- * database refuses, the job is kept in PHASE_SETTLE for jobs_timers() to
- * try again.
- */
+/* Lets go of a listing: its parse, its share of the bound, its file (kept). */
 static void
-job_end(struct job *j)
+listing_release(struct job *j)
 {
-	listing_release(j);
-	j->phase = PHASE_SETTLE;
-	if (job_settle(j) == 1)
-		job_free(j);
-}
-
-/* A download run reads its stdout as lines, a listing as it comes. */
-static int
-job_spawn(struct job *j, const struct ytdlp_argv *a)
-{
-	char	 line[1024];
-
-	if (proc_start(&j->proc, a->argv, j->dir, j->phase == PHASE_DOWNLOAD ?
-	    LINE_MAX_BYTES : 0) == -1) {
-		snprintf(line, sizeof(line), "cannot run %s: %s", a->argv[0],
-		    strerror(errno));
-		job_fail(j, line);
-		return -1;
-	}
-	/* What one run learnt is not the next run's: a stopped run leaves no trace. */
-	j->errscan = 0;
-	j->stop = STOP_NONE;
-	j->filepath[0] = '\0';
-	j->over_max_filesize = 0;
-	j->processing = 0;
-	j->dirty = 0;
-	memset(&j->last, 0, sizeof(j->last));
-	json_object_put(j->entries);
-	j->entries = NULL;
-	j->entries_over = 0;
-	return 0;
-}
-
-/* Empties outdir between two runs of a job: nothing a stopped run left is taken for the next. */
-static int
-job_fresh_outdir(struct job *j)
-{
-	if (util_rm_rf(j->outdir) == -1 || mkdir(j->outdir, 0700) == -1) {
-		job_fail(j, "cannot empty the temporary directory");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-job_download(struct job *j, const char *url, int use_info)
-{
-	struct ytdlp_opts	 o;
-	struct ytdlp_argv	 a;
-
-	memset(&o, 0, sizeof(o));
-	o.ytdlp = conf->ytdlp;
-	o.ffmpeg = ffmpeg;
-	o.outdir = j->outdir;
-	o.info_json = use_info ? j->info : NULL;
-	o.download_type = j->claim.download_type;
-	o.quality = j->claim.quality;
-	o.format_id = j->claim.format_id;
-	o.audio_format = j->claim.audio_format;
-	o.max_filesize = conf->max_filesize;
-	o.url = url;
-	if (ytdlp_download_argv(&o, &a) == -1) {
-		job_fail(j, "cannot build the yt-dlp command line");
-		return -1;
-	}
-	j->phase = PHASE_DOWNLOAD;
-	progress_total_init(&j->total, 1);
-	return job_spawn(j, &a);
-}
-
-/* The -J listing of a playlist whose entries are whole videos. */
-static int
-job_list(struct job *j)
-{
-	struct ytdlp_argv	 a;
-
-	j->listed = 1;
-	j->title[0] = '\0';
-	if (job_fresh_outdir(j) == -1)
-		return -1;
-	if (ytdlp_resolve_argv(conf->ytdlp, j->claim.url, &a) == -1) {
-		job_fail(j, "cannot build the yt-dlp command line");
-		return -1;
-	}
-	/* The listing goes to info.json as it comes: the download may load it. */
-	(void)unlink(j->info);
-	if ((j->listing = jsonin_new()) == NULL ||
-	    (j->infofd = open(j->info, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600)) == -1) {
-		job_fail(j, "cannot create the temporary directory");
-		return -1;
-	}
-	j->phase = PHASE_LISTING;
-	return job_spawn(j, &a);
-}
-
-/* Starts one claimed task; on failure the row is failed and the job gone. */
-static void
-job_start(const struct task_claim *c)
-{
-	struct job		*j;
-	const char		*why;
-	char			 msg[256];
-
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		log_warnx(c->id, "out of memory");
-		store_task_fail(db, c->id, "out of memory");
-		return;
-	}
-	j->claim = *c;
-	proc_init(&j->proc, &job_ops, j, j->claim.id);
+	jsonin_free(j->listing);
+	j->listing = NULL;
+	listings_held -= j->listed_bytes;
+	j->listed_bytes = 0;
+	if (j->infofd != -1)
+		close(j->infofd);
 	j->infofd = -1;
-	j->deadline = util_now_ms() + (int64_t)conf->job_timeout * 1000;
-	jobs[njobs++] = j;
-	log_info(c->id, "claimed (attempt %d): %s %s %s", c->attempts,
-	    c->download_type, c->quality, c->url);
-	if (util_path_join(j->dir, sizeof(j->dir), conf->tmp_dir, c->id) == -1 ||
-	    util_path_join(j->outdir, sizeof(j->outdir), j->dir, "out") == -1 ||
-	    util_path_join(j->info, sizeof(j->info), j->dir, "info.json") == -1) {
-		job_fail(j, "temporary path too long");
-		goto fail;
-	}
-	/*
-	 * The API checked the URL at submit time; checked again here because a
-	 * name may resolve elsewhere now, and a playlist's entries were never
-	 * submitted at all.  (getaddrinfo blocks the loop for as long as DNS
-	 * takes: a cached or local answer is quick.)
-	 */
-	if (!conf->allow_private_urls && urlguard_check(c->url, &why) == -1) {
-		snprintf(msg, sizeof(msg), "URL refused: %s", why);
-		job_fail(j, msg);
-		goto fail;
-	}
-	/* A retry starts clean: nothing from an earlier run may be taken for this one. */
-	(void)util_rm_rf(j->dir);
-	if (mkdir(j->dir, 0700) == -1 || mkdir(j->outdir, 0700) == -1) {
-		job_fail(j, "cannot create the temporary directory");
-		goto fail;
-	}
-	/* A playlist's entry is one video: nothing in it is listed again. */
-	j->listed = c->is_playlist;
-	if (job_download(j, c->url, 0) == -1)
-		goto fail;
-	return;
-fail:
-	job_end(j);
 }
 
-/*
- * The disk guard: no download starts while the downloads directory has less
- * than OFFLINETUBE_MIN_FREE_MB free.  Tasks wait as pending; main.c retries
- * with every heartbeat, so they start once space is made.
- */
-static int
-disk_low(void)
+static void
+job_free(struct job *j)
 {
-	static int	 was_low;
-	struct statvfs	 sv;
-	unsigned long long free_mb;
-	int		 low;
-
-	if (conf->min_free_mb == 0 || statvfs(conf->downloads_dir, &sv) == -1)
-		return 0;
-	free_mb = (unsigned long long)sv.f_bavail * sv.f_frsize / (1024 * 1024);
-	low = free_mb < (unsigned long long)conf->min_free_mb;
-	if (low != was_low)
-		log_info(NULL, low ? "only %llu MB free in %s (minimum %d): new "
-		    "downloads wait" : "%llu MB free in %s (minimum %d): "
-		    "downloads start again", free_mb, conf->downloads_dir,
-		    conf->min_free_mb);
-	was_low = low;
-	return low;
-}
-
-/* Claims pending tasks while there is room; the claim itself is atomic in SQL. */
-void
-jobs_start_pending(void)
-{
-	struct task_claim	 c;
-	int			 rc;
-
-	if (njobs < (size_t)conf->max_downloads && disk_low())
-		return;
-	while (njobs < (size_t)conf->max_downloads && njobs < JOBS_MAX) {
-		rc = store_task_claim(db, (long)getpid(),
-		    (int64_t)time(NULL) + LEASE_SECS, &c);
-		if (rc == -1)
-			log_warnx(NULL, "claim: %s", store_errmsg(db));
-		if (rc != 1)
-			return;
-		job_start(&c);
-	}
-}
-
-/* Rows cancelled or removed through the API: stop their runs, never touch the row again. */
-void
-jobs_cancel_requested(void)
-{
-	char	 status[STORE_STATUS_LEN];
 	size_t	 i;
-	int	 rc;
 
-	for (i = 0; i < njobs; i++) {
-		/* Someone could write: the database may take a refused end now. */
-		if (jobs[i]->phase == PHASE_SETTLE) {
-			jobs[i]->retry_at = 0;
-			continue;
-		}
-		if (jobs[i]->stop != STOP_NONE && jobs[i]->stop != STOP_RELIST)
-			continue;
-		rc = store_task_status(db, jobs[i]->claim.id, status);
-		if (rc == -1) {
-			log_warnx(jobs[i]->claim.id, "status: %s", store_errmsg(db));
-			continue;
-		}
-		if (rc == 0 || strcmp(status, "cancelled") == 0) {
-			log_info(jobs[i]->claim.id, "%s: stopping",
-			    rc == 0 ? "removed" : "cancelled");
-			job_stop(jobs[i], STOP_CANCEL);
-		}
-	}
-}
-
-static void
-progress_write(struct job *j)
-{
-	char	 speed[32], eta[32];
-
-	if (j->last.status == PROGRESS_FINISHED) {
-		speed[0] = eta[0] = '\0';
-	} else {
-		progress_speed(j->last.speed, speed, sizeof(speed));
-		progress_eta(j->last.eta, eta, sizeof(eta));
-	}
-	/* The next write supersedes this one: no long wait for a lock. */
-	store_busy_wait(db, SETTLE_WAIT_MS);
-	if (store_task_progress(db, j->claim.id, j->total.percent, speed, eta,
-	    j->total.total, j->total.downloaded) == -1)
-		log_warnx(j->claim.id, "progress: %s", store_errmsg(db));
-	store_busy_wait(db, 0);
-	j->dirty = 0;
-	j->written = util_now_ms();
-}
-
-/* "[ot-fmt]": the format chosen; the first one also names the video. */
-static void
-job_format(struct job *j, const struct ytdlp_format *f)
-{
-	progress_total_init(&j->total, f->nfiles);
-	(void)ytdlp_format_note(f, j->claim.download_type, j->claim.quality,
-	    j->claim.audio_format, j->format_note, sizeof(j->format_note));
-	/*
-	 * Its title (a playlist's listing gave only a provisional one) and
-	 * the remote thumbnail go into the row before the download starts.
-	 */
-	if (j->title[0] != '\0' || f->title[0] == '\0')
-		return;
-	memcpy(j->title, f->title, sizeof(j->title));
-	if (store_task_set_info(db, j->claim.id, j->title, f->thumbnail[0] ?
-	    f->thumbnail : NULL, NULL) == -1)
-		log_warnx(j->claim.id, "set_info: %s", store_errmsg(db));
-}
-
-/* A playlist's entry listed flat: kept for job_playlist(); past the cap only counted. */
-static void
-job_entry(struct job *j, struct json_object *e)
-{
-	if (e == NULL)
-		return;
-	if (j->entries == NULL)
-		j->entries = json_object_new_array();
-	if (j->entries == NULL ||
-	    json_object_array_length(j->entries) >= RESOLVE_ENTRIES_MAX) {
-		j->entries_over++;
-		json_object_put(e);
-	} else if (json_object_array_add(j->entries, e) == -1)
-		json_object_put(e);
-}
-
-/* A download run's stdout line, parsed by ytdlp.c, acted on here. */
-static void
-job_line(struct job *j, char *line, size_t len)
-{
-	struct ytdlp_line	 l;
-
-	switch (ytdlp_parse_line(line, len, &l)) {
-	case YTDLP_PROGRESS:
-		progress_total_add(&j->total, &l.progress);
-		j->last = l.progress;
-		j->dirty = 1;
-		if (util_now_ms() - j->written >= WRITE_EVERY_MS)
-			progress_write(j);
-		break;
-	case YTDLP_ENTRY:
-		break;
-	case YTDLP_ENTRY_FLAT:
-		job_entry(j, l.entry);
-		break;
-	case YTDLP_ENTRY_INDEXED:
-		/*
-		 * yt-dlp is about to download a playlist's videos into this
-		 * one task: the run is stopped and the URL listed instead.
-		 */
-		if (!j->listed) {
-			log_info(j->claim.id, "a playlist of whole videos: "
-			    "listing it first");
-			job_stop(j, STOP_RELIST);
-		}
-		break;
-	case YTDLP_FORMAT:
-		job_format(j, &l.format);
-		break;
-	case YTDLP_FILE:
-		if (l.pathlen < sizeof(j->filepath))
-			memcpy(j->filepath, l.path, l.pathlen + 1);
-		break;
-	case YTDLP_TOO_BIG:
-		j->over_max_filesize = 1;
-		log_debug(j->claim.id, "yt-dlp: %s", line);
-		break;
-	case YTDLP_OTHER:
-		log_debug(j->claim.id, "yt-dlp: %s", line);
-		break;
-	}
-}
-
-/* More stderr in the tail, dropped bytes gone from its front: the marks taken out. */
-static void
-job_err(void *arg, size_t drop)
-{
-	struct job	*j = arg;
-	char		 step[64];
-
-	j->errscan = j->errscan > drop ? j->errscan - drop : 0;
-	if (!ytdlp_pp_scan(j->proc.err.data, &j->proc.err.len, &j->errscan,
-	    step, sizeof(step)) || j->processing)
-		return;
-	/* FFmpeg work begins: the row says "processing". */
-	j->processing = 1;
-	if (j->dirty)
-		progress_write(j);
-	log_debug(j->claim.id, "processing: %s", step);
-	if (store_task_set_processing(db, j->claim.id) == -1)
-		log_warnx(j->claim.id, "processing: %s", store_errmsg(db));
-}
-
-/*
- * n more bytes of a -J listing: parsed as they come (the loop never parses a
- * whole listing at once) and written to info.json, unless they take it or
- * all listings past their bound.
- */
-static void
-listing_take(struct job *j, const char *p, size_t n)
-{
-	ssize_t	 w;
-	size_t	 off;
-
-	if (j->listing == NULL)
-		return;
-	if (j->listed_bytes + n > LISTING_MAX || listings_held + n > LISTINGS_TOTAL) {
-		log_warnx(j->claim.id, "listing at %zu bytes, all listings at %zu: "
-		    "past the bound", j->listed_bytes + n, listings_held + n);
-		job_stop(j, j->listed_bytes + n > LISTING_MAX ? STOP_TOOBIG :
-		    STOP_CROWDED);
-		listing_release(j);
-		return;
-	}
-	/* No info.json (the disk is full?): the download extracts the page again. */
-	for (off = 0; j->infofd != -1 && off < n; off += (size_t)w)
-		if ((w = write(j->infofd, p + off, n - off)) == -1) {
-			log_warnx(j->claim.id, "%s: %s", j->info, strerror(errno));
-			close(j->infofd);
-			j->infofd = -1;
-			(void)unlink(j->info);
+	proc_close(&j->proc);
+	listing_release(j);
+	if (util_rm_rf(j->dir) == -1)
+		log_warnx(j->claim.id, "cannot remove %s: %s", j->dir,
+		    strerror(errno));
+	json_object_put(j->run.entries);
+	for (i = 0; i < njobs; i++)
+		if (jobs[i] == j) {
+			jobs[i] = jobs[--njobs];
 			break;
 		}
-	j->listed_bytes += n;
-	listings_held += n;
-	(void)jsonin_feed(j->listing, p, n);
-}
-
-/* stdout: a listing's bytes, or a download run's lines; sync says nothing. */
-static void
-job_out(void *arg, char *p, size_t n)
-{
-	struct job	*j = arg;
-
-	if (j->phase == PHASE_LISTING)
-		listing_take(j, p, n);
-	else if (j->phase == PHASE_DOWNLOAD)
-		job_line(j, p, n);
-}
-
-/*
- * A download run ended well.  The file and its thumbnail reach the disk
- * before they get the names that say they are finished, so a name of ours
- * in downloads/ always holds a whole file, even after a power cut: that is
- * what lets a restarted worker re-attach a file whose row it never got to
- * complete (reconcile.c).  `sync --data` waits for the disk in a child, so
- * a slow disk never stalls the loop (progress, cancels, the heartbeat).
- * Returns 1 while it runs, 0 when it could not run (completing goes on
- * without it), -1 when the task failed.
- */
-static int
-job_sync(struct job *j)
-{
-	const char	*argv[] = { "sync", "--data", "--", j->media, NULL, NULL };
-	char		 msg[256];
-
-	if (j->dirty)
-		progress_write(j);
-	if (media_find(j->outdir, j->filepath, j->media, sizeof(j->media)) == -1) {
-		/*
-		 * --max-filesize makes yt-dlp skip the file and still exit 0;
-		 * its notice is hidden by the quiet mode --print implies, so a
-		 * missing file under a size cap is most likely that.
-		 */
-		if (j->over_max_filesize || conf->max_filesize[0] != '\0') {
-			snprintf(msg, sizeof(msg), "No file was written: %s larger "
-			    "than OFFLINETUBE_MAX_FILESIZE (%s)", j->over_max_filesize ?
-			    "it is" : "most likely it is", conf->max_filesize);
-			job_fail(j, msg);
-		} else
-			job_fail(j, "yt-dlp finished but left no media file");
-		return -1;
-	}
-	j->thumb[0] = '\0';
-	if (media_thumbnail_find(j->outdir, j->media, j->thumb, sizeof(j->thumb),
-	    &j->thumb_ext))
-		argv[4] = j->thumb;
-	j->errscan = 0;
-	j->phase = PHASE_SYNC;
-	if (proc_start(&j->proc, argv, j->dir, 0) == -1) {
-		log_warnx(j->claim.id, "cannot run sync: %s; the file may not "
-		    "survive a power cut", strerror(errno));
-		return 0;
-	}
-	return 1;
-}
-
-/*
- * The file goes to downloads/, the thumbnail to thumbnails/; the row is
- * completed by job_end() (the files stay where they are until it is).
- */
-static void
-job_complete(struct job *j)
-{
-	struct stat	 st;
-	char		 msg[256];
-	const char	*base, *ext;
-
-	base = strrchr(j->media, '/') + 1;
-	ext = strrchr(base, '.');
-	ext = ext != NULL && filename_ext_ok(ext + 1) ? ext + 1 : "bin";
-	if (filename_build(j->title, j->claim.id, ext, j->name,
-	    sizeof(j->name)) == -1 || util_path_join(j->dest, sizeof(j->dest),
-	    conf->downloads_dir, j->name) == -1) {
-		job_fail(j, "cannot build the file name");
-		return;
-	}
-	/*
-	 * No sync of downloads/ after the rename: the commit that follows is
-	 * not synced either (synchronous=NORMAL), and when SQLite does sync
-	 * it, a journalling file system (ext4, XFS) has the older rename on
-	 * the disk too.  A worker that dies between the two finds the file
-	 * at its next start (reconcile.c).
-	 */
-	if (stat(j->media, &st) == -1 || rename(j->media, j->dest) == -1) {
-		snprintf(msg, sizeof(msg), "cannot move the file into the "
-		    "downloads directory: %s", strerror(errno));
-		job_fail(j, msg);
-		return;
-	}
-	/*
-	 * Readable by the group too: deployed, nginx reads media as the group
-	 * of the setgid downloads directory; nobody else reads anything.
-	 */
-	(void)chmod(j->dest, 0640);
-	j->size = (int64_t)st.st_size;
-	j->thumbdest[0] = '\0';
-	if (j->thumb[0] != '\0' && media_thumbnail_move(j->thumb, j->thumb_ext,
-	    conf->thumbnails_dir, j->claim.id, j->thumbdest,
-	    sizeof(j->thumbdest)))
-		snprintf(j->thumburl, sizeof(j->thumburl), "/api/thumbnails/%s",
-		    j->claim.id);
-	else
-		j->thumbdest[0] = '\0';
-	j->outcome = OUT_COMPLETE;
-}
-
-/*
- * The URL turned out to be a playlist (r) or, from a -J listing, one video:
- * what is known goes into the row, then the download run of r->url.
- */
-static int
-job_next(struct job *j, const struct resolved *r, int have_info)
-{
-	const char	*why;
-	char		 msg[256];
-	int		 use_info;
-
-	/* A playlist's entry 1 is fetched by this job: the guard, as for entries 2 to N. */
-	if (r->playlist && !conf->allow_private_urls &&
-	    urlguard_check(r->url, &why) == -1) {
-		snprintf(msg, sizeof(msg), "URL refused: %s", why);
-		job_fail(j, msg);
-		return -1;
-	}
-	if (store_task_set_info(db, j->claim.id, r->title[0] ? r->title : NULL,
-	    r->thumbnail[0] ? r->thumbnail : NULL, NULL) == -1)
-		log_warnx(j->claim.id, "set_info: %s", store_errmsg(db));
-	/* A playlist's listing title is provisional, as for the other entries: the download says. */
-	if (!r->playlist)
-		memcpy(j->title, r->title, sizeof(j->title));
-	/* The download loads the listing instead of extracting the page again. */
-	if (!(use_info = have_info && r->has_formats && !r->playlist))
-		(void)unlink(j->info);
-	j->listed = 1;
-	j->claim.is_playlist |= r->playlist;
-	if (job_fresh_outdir(j) == -1)
-		return -1;
-	return job_download(j, r->url, use_info);
-}
-
-/* The -J listing ended well. */
-static int
-job_listed(struct job *j)
-{
-	struct resolved	 r;
-	char		 err[256];
-	int		 rc, have_info = j->infofd != -1;
-
-	if (j->infofd != -1 && close(j->infofd) == -1)
-		have_info = 0;
-	j->infofd = -1;
-	rc = resolve_apply(db, &j->claim, jsonin_root(j->listing),
-	    conf->max_pending, &r, err, sizeof(err));
-	listing_release(j);
-	if (rc == -1) {
-		job_fail(j, err);
-		return -1;
-	}
-	return job_next(j, &r, have_info);
-}
-
-/* The download run listed a playlist instead: one task per entry, and entry 1 here. */
-static int
-job_playlist(struct job *j)
-{
-	struct resolved	 r;
-	char		 err[256];
-
-	if (j->claim.is_playlist) {
-		job_fail(j, "This playlist entry is a playlist itself; submit its "
-		    "URL on its own");
-		return -1;
-	}
-	if (j->entries_over > 0)
-		log_warnx(j->claim.id, "playlist has more than %d entries, keeping "
-		    "%d", RESOLVE_ENTRIES_MAX, RESOLVE_ENTRIES_MAX);
-	if (resolve_playlist(db, &j->claim, j->entries, conf->max_pending, &r,
-	    err, sizeof(err)) == -1) {
-		job_fail(j, err);
-		return -1;
-	}
-	json_object_put(j->entries);
-	j->entries = NULL;
-	return job_next(j, &r, 0);
-}
-
-/* A child is gone: decide what its end means for the row. */
-static void
-job_ended(void *arg, int wstatus)
-{
-	struct job	*j = arg;
-	char		 msg[1024];
-	int		 status, rc;
-
-	status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
-	    -WTERMSIG(wstatus);
-	log_debug(j->claim.id, "%s exited: %d", j->phase == PHASE_LISTING ?
-	    "listing" : "download", status);
-	switch (j->stop) {
-	case STOP_RELIST:
-		if (job_list(j) == 0)
-			return;
-		break;
-	case STOP_CANCEL:
-		log_info(j->claim.id, "stopped");
-		break;
-	case STOP_SHUTDOWN:
-		j->outcome = OUT_RELEASE;
-		break;
-	case STOP_TIMEOUT:
-		snprintf(msg, sizeof(msg), "The download took longer than %d "
-		    "seconds and was stopped", conf->job_timeout);
-		job_fail(j, msg);
-		break;
-	case STOP_TOOBIG:
-		snprintf(msg, sizeof(msg), "yt-dlp's listing of this URL was larger "
-		    "than %d MiB", LISTING_MAX >> 20);
-		job_fail(j, msg);
-		break;
-	case STOP_CROWDED:
-		snprintf(msg, sizeof(msg), "Other listings already hold %d MiB; "
-		    "submit this URL again later", LISTINGS_TOTAL >> 20);
-		job_fail(j, msg);
-		break;
-	case STOP_NONE:
-		if (j->phase == PHASE_SYNC) {
-			if (status != 0)
-				log_warnx(j->claim.id, "sync exited %d: the file "
-				    "may not survive a power cut", status);
-			job_complete(j);
-		} else if (status != 0) {
-			ytdlp_error_message(j->proc.err.data, j->proc.err.len,
-			    status, msg, sizeof(msg));
-			job_fail(j, msg);
-		} else if (j->phase == PHASE_LISTING) {
-			if (job_listed(j) == 0)
-				return;
-		} else if (j->entries != NULL && j->filepath[0] == '\0') {
-			if (job_playlist(j) == 0)
-				return;
-		} else {
-			if ((rc = job_sync(j)) == 1)
-				return;
-			if (rc == 0)
-				job_complete(j);
-		}
-		break;
-	}
-	job_end(j);
-}
-
-/*
- * Enforces timeouts, writes progress held back by the
- * throttle, and tries again the ends the database refused.  Returns how
- * many jobs ended (their slots are free).
- */
-int
-jobs_timers(void)
-{
-	int64_t		 now = util_now_ms();
-	struct job	*j;
-	size_t		 i;
-	int		 ended = 0;
-
-	for (i = 0; i < njobs; ) {
-		j = jobs[i];
-		if (j->phase == PHASE_SETTLE) {
-			if (now >= j->retry_at && job_settle(j)) {
-				job_free(j);	/* the last job moves into slot i */
-				ended++;
-			} else
-				i++;
-			continue;
-		}
-		if (j->stop == STOP_NONE && now >= j->deadline) {
-			log_info(j->claim.id, "timed out");
-			job_stop(j, STOP_TIMEOUT);
-		}
-		if (j->dirty && j->stop == STOP_NONE &&
-		    now - j->written >= WRITE_EVERY_MS)
-			progress_write(j);
-		i++;
-	}
-	return ended;
+	free(j);
 }
 
 /*
