@@ -21,36 +21,23 @@ push(struct ytdlp_argv *a, const char *s)
 	return 0;
 }
 
-/* "720p" -> 720; "best" and anything else -> 0 (no cap). */
-int
-ytdlp_quality_height(const char *q)
+/*
+ * A quality's number before unit: "720p" is 720 with "p", "128kbps" 128
+ * with "kbps"; "best" and anything else 0 (no cap, best quality).
+ */
+static int
+quality_num(const char *q, const char *unit)
 {
-	int	 h = 0;
+	int	 n = 0;
 	size_t	 i;
 
 	if (q == NULL)
 		return 0;
 	for (i = 0; q[i] >= '0' && q[i] <= '9' && i < 5; i++)
-		h = h * 10 + (q[i] - '0');
-	if (i == 0 || strcmp(q + i, "p") != 0)
+		n = n * 10 + (q[i] - '0');
+	if (i == 0 || strcmp(q + i, unit) != 0)
 		return 0;
-	return h;
-}
-
-/* "128kbps" -> 128; "best" and anything else -> 0 (best quality). */
-int
-ytdlp_quality_kbps(const char *q)
-{
-	int	 k = 0;
-	size_t	 i;
-
-	if (q == NULL)
-		return 0;
-	for (i = 0; q[i] >= '0' && q[i] <= '9' && i < 5; i++)
-		k = k * 10 + (q[i] - '0');
-	if (i == 0 || strcmp(q + i, "kbps") != 0)
-		return 0;
-	return k;
+	return n;
 }
 
 /*
@@ -71,7 +58,7 @@ format_spec(const struct ytdlp_opts *o, char *buf, size_t len)
 		    snprintf(buf, len, "%s+ba/%s", o->format_id, o->format_id);
 	else if (audio)
 		n = snprintf(buf, len, "ba/b");
-	else if ((h = ytdlp_quality_height(o->quality)) == 0)
+	else if ((h = quality_num(o->quality, "p")) == 0)
 		n = snprintf(buf, len, "bv*+ba/b");
 	else
 		n = snprintf(buf, len, "bv*[height<=%d]+ba/b[height<=%d]/"
@@ -135,7 +122,7 @@ ytdlp_download_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
 	    push(a, "-f") == -1 || push(a, a->format) == -1)
 		return -1;
 	if (strcmp(o->download_type, "audio") == 0) {
-		if ((k = ytdlp_quality_kbps(o->quality)) > 0)
+		if ((k = quality_num(o->quality, "kbps")) > 0)
 			n = snprintf(a->audio_quality, sizeof(a->audio_quality),
 			    "%dK", k);
 		else
@@ -530,7 +517,7 @@ ytdlp_format_note(const struct ytdlp_format *f, const char *download_type,
 		snprintf(out, len, "%dp", f->height);
 		return 0;
 	}
-	cap = ytdlp_quality_kbps(quality);
+	cap = quality_num(quality, "kbps");
 	if ((f->mp4a && strcmp(audio_format, "m4a") == 0) ||
 	    strcmp(audio_format, "flac") == 0 || strcmp(audio_format, "wav") == 0)
 		cap = 0;
