@@ -1,6 +1,5 @@
 /* job.c: the downloads in flight: claim, run yt-dlp, follow it, stop it, finish the row. */
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -29,7 +28,8 @@
 #include "ytdlp.h"
 
 #define JOBS_MAX	32		/* config caps max_downloads here */
-#define LEASE_SECS	60		/* main.c refreshes every 10 s */
+#define LEASE_SECS	60		/* refreshed every 10 s: a few refreshes may fail */
+#define LEASE_WAIT_MS	250		/* a lease's wait for a lock */
 /*
  * A -J listing: a flat YouTube entry is about 1.3 KiB, so the 5,000 entries
  * a playlist is cut at make about 6.5 MB.  Its JSON tree takes about seven
@@ -184,6 +184,20 @@ jobs_count(void)
 	return njobs;
 }
 
+/*
+ * The leases of our running rows, written again and again: a database
+ * locked by another program gets a short wait from them, never the loop's.
+ */
+void
+jobs_lease_refresh(void)
+{
+	store_busy_wait(db, LEASE_WAIT_MS);
+	if (store_lease_refresh(db, (long)getpid(),
+	    (int64_t)time(NULL) + LEASE_SECS) == -1)
+		log_warnx(NULL, "lease: %s", store_errmsg(db));
+	store_busy_wait(db, 0);
+}
+
 /* ---- Claims and starts: jobs_start_pending() -> job_start() -> DOWNLOAD. */
 
 /*
@@ -195,17 +209,16 @@ static int
 disk_low(void)
 {
 	static int	 was_low;
-	struct statvfs	 sv;
-	unsigned long long free_mb;
+	long long	 free_mb;
 	int		 low;
 
-	if (conf->min_free_mb == 0 || statvfs(conf->downloads_dir, &sv) == -1)
+	if (conf->min_free_mb == 0 ||
+	    (free_mb = util_free_mb(conf->downloads_dir)) == -1)
 		return 0;
-	free_mb = (unsigned long long)sv.f_bavail * sv.f_frsize / (1024 * 1024);
-	low = free_mb < (unsigned long long)conf->min_free_mb;
+	low = free_mb < conf->min_free_mb;
 	if (low != was_low)
-		log_info(NULL, low ? "only %llu MB free in %s (minimum %d): new "
-		    "downloads wait" : "%llu MB free in %s (minimum %d): "
+		log_info(NULL, low ? "only %lld MB free in %s (minimum %d): new "
+		    "downloads wait" : "%lld MB free in %s (minimum %d): "
 		    "downloads start again", free_mb, conf->downloads_dir,
 		    conf->min_free_mb);
 	was_low = low;

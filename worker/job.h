@@ -9,6 +9,7 @@ struct store;
 
 void	 jobs_init(struct store *, const struct config *, const char *ffmpeg);
 size_t	 jobs_count(void);
+void	 jobs_lease_refresh(void);
 void	 jobs_cancel_requested(void);
 void	 jobs_start_pending(void);
 int	 jobs_timers(void);

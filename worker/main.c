@@ -31,9 +31,7 @@
 #define TICK_MS		50	/* timers; and commits, should inotify be missing */
 #define RECHECK_MS	2	/* a commit seen being written, not yet visible, */
 #define RECHECKS	5	/* is looked for this many times */
-#define HEARTBEAT_MS	5000	/* /api/health calls a worker alive within 15 s */
-#define LEASE_MS	10000	/* leases last 60 s: a few refreshes may fail */
-#define LEASE_SECS	60
+#define LEASE_MS	10000	/* the leases' refresh (job.c) */
 #define MAX_ATTEMPTS	3	/* crash re-queues before a task is failed */
 #define SHORT_WAIT_MS	250	/* a lock wait for writes made again anyway */
 #define RECOVER_FIRST_MS 500	/* a refused recovery: tried again after, */
@@ -276,8 +274,8 @@ recover(struct store *db, const struct config *c, int *wait_ms)
 }
 
 /*
- * The heartbeat and the leases are written again and again: a database
- * locked by another program gets a short wait from them, never the loop's.
+ * The heartbeat (HEARTBEAT_MS, config.h) is written again and again: a
+ * database locked by another program gets a short wait, never the loop's.
  */
 static void
 heartbeat(struct store *db)
@@ -288,16 +286,6 @@ heartbeat(struct store *db)
 	store_busy_wait(db, SHORT_WAIT_MS);
 	if (store_meta_set(db, "worker_heartbeat", now) == -1)
 		log_warnx(NULL, "heartbeat: %s", store_errmsg(db));
-	store_busy_wait(db, 0);
-}
-
-static void
-leases(struct store *db)
-{
-	store_busy_wait(db, SHORT_WAIT_MS);
-	if (store_lease_refresh(db, (long)getpid(),
-	    (int64_t)time(NULL) + LEASE_SECS) == -1)
-		log_warnx(NULL, "lease: %s", store_errmsg(db));
 	store_busy_wait(db, 0);
 }
 
@@ -459,7 +447,7 @@ main(int argc, char *argv[])
 			next_beat = now + HEARTBEAT_MS;
 		}
 		if (now >= next_lease && jobs_count() > 0) {
-			leases(db);
+			jobs_lease_refresh();
 			next_lease = now + LEASE_MS;
 		}
 		/* Cheap when there is nothing to copy: no write, no fsync. */

@@ -116,21 +116,13 @@ static int
 attach(struct store *db, const struct config *c, const char *name,
     const char *id, off_t size)
 {
-	static const char *const exts[] = { "jpg", "webp", "png" };
-	char		 p[PATH_MAX], thumb[64], url[64];
+	char		 p[PATH_MAX], url[64];
 	struct task_done d = { name, (int64_t)size, NULL, NULL, NULL };
-	struct stat	 st;
-	size_t		 i;
 	int		 rc;
 
-	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-		snprintf(thumb, sizeof(thumb), "%s.%s", id, exts[i]);
-		if (util_path_join(p, sizeof(p), c->thumbnails_dir, thumb) == 0 &&
-		    lstat(p, &st) == 0 && S_ISREG(st.st_mode)) {
-			snprintf(url, sizeof(url), "/api/thumbnails/%s", id);
-			d.thumbnail = url;
-			break;
-		}
+	if (util_thumb_find(c->thumbnails_dir, id, p, sizeof(p))) {
+		snprintf(url, sizeof(url), "/api/thumbnails/%s", id);
+		d.thumbnail = url;
 	}
 	if ((rc = store_task_complete(db, id, &d)) == -1)
 		log_warnx(id, "complete: %s", store_errmsg(db));

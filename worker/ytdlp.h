@@ -74,8 +74,6 @@ struct ytdlp_line {
 
 int	 ytdlp_download_argv(const struct ytdlp_opts *, struct ytdlp_argv *);
 int	 ytdlp_resolve_argv(const char *ytdlp, const char *url, struct ytdlp_argv *);
-int	 ytdlp_quality_height(const char *quality);
-int	 ytdlp_quality_kbps(const char *quality);
 void	 ytdlp_error_message(const char *err, size_t len, int status,
 	    char *out, size_t outlen);
 void	 ytdlp_set_version(const char *);
