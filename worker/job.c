@@ -559,6 +559,7 @@ job_entry(struct job *j, struct json_object *e)
 		json_object_put(e);
 }
 
+/* The row's progress: the bar, speed, eta and bytes the run has reached. */
 static void
 progress_write(struct job *j)
 {

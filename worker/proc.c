@@ -75,6 +75,10 @@ proc_start(struct proc *p, const char *const argv[], const char *dir,
 	char	 line[1024];
 	size_t	 i, n = 0;
 
+	if (p->child.pid > 0) {
+		errno = EBUSY;		/* one child a proc */
+		return -1;
+	}
 	if (nprocs == PROC_MAX) {
 		errno = EAGAIN;
 		return -1;

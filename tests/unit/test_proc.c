@@ -95,6 +95,7 @@ test_lines(void)
 	proc_init(&p, &lines_ops, &w, "test");
 	CHECK(proc_start(&p, argv, tmpdir, 64) == 0);
 	CHECK(proc_running(&p));
+	CHECK(proc_start(&p, argv, tmpdir, 64) == -1);	/* one child a proc */
 	loop_until_ended(&w, 5000);
 	CHECK(w.ended == 1);
 	CHECK(WIFEXITED(w.wstatus) && WEXITSTATUS(w.wstatus) == 3);
