@@ -9,6 +9,7 @@
 #include "ytdlp.h"
 
 #define ERROR_MAX	500	/* bytes of yt-dlp's message kept in error_message */
+#define ABR_MAX_KBPS	100000	/* an audio bitrate past this is nonsense */
 
 static int
 push(struct ytdlp_argv *a, const char *s)
@@ -428,6 +429,7 @@ format_parse(struct json_object *o, struct ytdlp_format *f)
 {
 	struct json_object	*v;
 	const char		*t;
+	double			 abr;
 
 	f->nfiles = 1;
 	if (json_object_object_get_ex(o, "format_id", &v) &&
@@ -437,10 +439,12 @@ format_parse(struct json_object *o, struct ytdlp_format *f)
 	if (json_object_object_get_ex(o, "height", &v) &&
 	    json_object_is_type(v, json_type_int))
 		f->height = json_object_get_int(v);
+	/* Past ABR_MAX_KBPS (or not a number) it is unknown: never cast out of range. */
 	if (json_object_object_get_ex(o, "abr", &v) &&
 	    (json_object_is_type(v, json_type_int) ||
-	    json_object_is_type(v, json_type_double)))
-		f->kbps = (int)(json_object_get_double(v) + 0.5);
+	    json_object_is_type(v, json_type_double)) &&
+	    (abr = json_object_get_double(v)) >= 0 && abr <= ABR_MAX_KBPS)
+		f->kbps = (int)(abr + 0.5);
 	f->mp4a = json_object_object_get_ex(o, "acodec", &v) &&
 	    (t = json_object_get_string(v)) != NULL && strncmp(t, "mp4a", 4) == 0;
 	if (json_object_object_get_ex(o, "title", &v) &&

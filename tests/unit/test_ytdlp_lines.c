@@ -97,6 +97,12 @@ test_format(void)
 	CHECK_STR(l.format.thumbnail, "");	/* only http(s) */
 	CHECK(parse("[ot-fmt] {}", &l) == YTDLP_FORMAT);
 	CHECK(l.format.nfiles == 1);
+	/* A bitrate no audio has is unknown, not an overflow (found by fuzz_ytdlp). */
+	CHECK(parse("[ot-fmt] {\"abr\":677777777777777777777777}", &l) ==
+	    YTDLP_FORMAT);
+	CHECK(l.format.kbps == 0);
+	CHECK(parse("[ot-fmt] {\"abr\":-3e300}", &l) == YTDLP_FORMAT);
+	CHECK(l.format.kbps == 0);
 }
 
 static const char *
