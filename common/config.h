@@ -8,6 +8,10 @@
 /* Under the data directory: held by the running worker (worker/main.c). */
 #define WORKER_LOCK	"run/worker.lock"
 
+/* The worker's heartbeat, which the API reads: three missed beats and it is gone. */
+#define HEARTBEAT_MS	5000
+#define HEARTBEAT_STALE	15	/* seconds */
+
 struct config {
 	char	 listen[128];		/* OFFLINETUBE_LISTEN: where nginx listens */
 	char	 data_dir[PATH_MAX];	/* OFFLINETUBE_DATA_DIR, made absolute */

@@ -1,5 +1,6 @@
 /* util.c: small helpers both programs share: times, numbers, paths, text. */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -231,4 +232,50 @@ util_utf8_len(const char *s, size_t max)
 	for (n = max; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
 		;
 	return n;
+}
+
+/* Megabytes free to us (not root's reserve) on the file system of dir; -1 when unknown. */
+long long
+util_free_mb(const char *dir)
+{
+	struct statvfs	 sv;
+
+	if (statvfs(dir, &sv) == -1)
+		return -1;
+	return (long long)((unsigned long long)sv.f_bavail * sv.f_frsize /
+	    (1024 * 1024));
+}
+
+/*
+ * dir/{id}.{ext} for the i-th image type a thumbnail is kept as (its type
+ * is its content's, see worker/media.c).  -1 past the last type, or when
+ * the path is too long.
+ */
+int
+util_thumb_path(const char *dir, const char *id, size_t i, char *path,
+    size_t len)
+{
+	static const char *const exts[] = { "jpg", "webp", "png" };
+	char	 name[128];
+	int	 n;
+
+	if (i >= sizeof(exts) / sizeof(exts[0]))
+		return -1;
+	n = snprintf(name, sizeof(name), "%s.%s", id, exts[i]);
+	if (n < 0 || (size_t)n >= sizeof(name))
+		return -1;
+	return util_path_join(path, len, dir, name);
+}
+
+/* A task's thumbnail in dir, whichever its type: 1 with path set, 0 when none. */
+int
+util_thumb_find(const char *dir, const char *id, char *path, size_t len)
+{
+	struct stat	 st;
+	size_t		 i;
+
+	for (i = 0; util_thumb_path(dir, id, i, path, len) == 0; i++)
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+			return 1;
+	return 0;
 }

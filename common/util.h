@@ -20,5 +20,10 @@ int		 util_is_uuid(const char *s);
 int		 util_file_create(const char *dir, const char *name,
 		    const void *data, size_t len, int mode);
 size_t		 util_utf8_len(const char *s, size_t max);
+long long	 util_free_mb(const char *dir);
+int		 util_thumb_path(const char *dir, const char *id, size_t i,
+		    char *path, size_t len);
+int		 util_thumb_find(const char *dir, const char *id, char *path,
+		    size_t len);
 
 #endif

@@ -1,6 +1,4 @@
 /* health.c: GET /api/health: is the worker alive, which yt-dlp, how many tasks. */
-#include <sys/statvfs.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -72,13 +70,10 @@ static struct json_object *
 health_disk(const struct config *c)
 {
 	struct json_object	*d;
-	struct statvfs		 sv;
 	long long		 free_mb;
 
-	if (statvfs(c->downloads_dir, &sv) == -1)
+	if ((free_mb = util_free_mb(c->downloads_dir)) == -1)
 		return NULL;
-	free_mb = (long long)((unsigned long long)sv.f_bavail * sv.f_frsize /
-	    (1024 * 1024));
 	d = json_object_new_object();
 	json_object_object_add(d, "free_mb", json_object_new_int64(free_mb));
 	json_object_object_add(d, "min_free_mb", json_object_new_int(c->min_free_mb));

@@ -1,12 +1,10 @@
 /* job.c: the downloads in flight: claim, run yt-dlp, follow it, stop it, finish the row. */
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,15 +21,15 @@
 #include "media.h"
 #include "progress.h"
 #include "resolve.h"
-#include "spawn.h"
+#include "proc.h"
 #include "store.h"
-#include "tail.h"
 #include "urlguard.h"
 #include "util.h"
 #include "ytdlp.h"
 
 #define JOBS_MAX	32		/* config caps max_downloads here */
-#define LEASE_SECS	60		/* main.c refreshes every 10 s */
+#define LEASE_SECS	60		/* refreshed every 10 s: a few refreshes may fail */
+#define LEASE_WAIT_MS	250		/* a lease's wait for a lock */
 /*
  * A -J listing: a flat YouTube entry is about 1.3 KiB, so the 5,000 entries
  * a playlist is cut at make about 6.5 MB.  Its JSON tree takes about seven
@@ -41,27 +39,47 @@
 #define LISTINGS_TOTAL	(32 << 20)	/* the listings running at once, together */
 #define LINE_MAX_BYTES	(1 << 20)	/* one stdout line of a download run */
 #define WRITE_EVERY_MS	250		/* progress rows: at most 4 a second */
-#define KILL_AFTER_MS	300		/* SIGTERM, then SIGKILL: stopped within 1 s */
 #define SETTLE_WAIT_MS	100		/* a run's end: its wait for a lock, */
 #define RETRY_FIRST_MS	500		/* then again after this, */
 #define RETRY_MAX_MS	8000		/* doubling up to this */
 
 /*
- * A job is one download run (see ytdlp.c), which also lists a playlist's
- * entries instead of downloading them.  A playlist whose entries are whole
- * videos cannot be listed that way (yt-dlp would download them all into
- * this one task), so on seeing such an entry the run is stopped and the URL
- * listed with -J instead; the download run follows.
+ * A job is one task's way from its claim to its row's end.  Its download
+ * run (see ytdlp.c) also lists a playlist's entries instead of downloading
+ * them.  A playlist whose entries are whole videos cannot be listed that
+ * way (yt-dlp would download them all into this one task), so on seeing
+ * such an entry the run is stopped and the URL listed with -J instead; the
+ * download run follows.
+ *
+ * The states, and what leads from one to the next.  job_enter() is the one
+ * transition; when a child ends, job_next_state() says where the job goes.
+ *
+ *   CLAIMED  -> DOWNLOAD  the row is ours: the download run starts
+ *   DOWNLOAD -> SYNC      yt-dlp exited 0 and left a file: to the disk first
+ *   DOWNLOAD -> DOWNLOAD  it listed a playlist flat: one task per entry,
+ *                         entry 1 downloaded by this job
+ *   DOWNLOAD -> LISTING   a playlist of whole videos: the run is stopped
+ *                         (STOP_RELIST) and the URL listed with -J
+ *   LISTING  -> DOWNLOAD  the listing says what to download (and is loaded
+ *                         instead of extracting the page again)
+ *   SYNC     -> SETTLE    the file is moved into downloads/: complete
+ *   any      -> SETTLE    a failure, or a stop: a cancel, the timeout, a
+ *                         listing past its bound, the worker's own stop
+ *   SETTLE   -> SETTLE    the database refused the row's end: asked again
+ *   SETTLE   -> (freed)   the row's end is written
  */
-enum phase { PHASE_DOWNLOAD, PHASE_LISTING, PHASE_SYNC, PHASE_SETTLE };
+enum state { ST_CLAIMED, ST_DOWNLOAD, ST_LISTING, ST_SYNC, ST_SETTLE };
+
+static const char *const state_str[] = { "claimed", "download", "listing",
+	"sync", "settle" };
 
 /*
- * PHASE_SETTLE: no child any more; what the row becomes is kept here and
- * written by job_settle().  A database that refuses the write (another
- * program holds its lock, the disk is full) is asked again from the loop,
- * the job keeping its slot, its lease and its finished file meanwhile: a
- * file is never thrown away because a write failed.  OUT_NONE writes
- * nothing (the run was cancelled or removed).
+ * SETTLE: no child any more; what the row becomes is kept here and written
+ * by job_settle().  A database that refuses the write (another program
+ * holds its lock, the disk is full) is asked again from the loop, the job
+ * keeping its slot, its lease and its finished file meanwhile: a file is
+ * never thrown away because a write failed.  OUT_NONE writes nothing (the
+ * run was cancelled or removed).
  */
 enum outcome { OUT_NONE, OUT_COMPLETE, OUT_FAIL, OUT_RELEASE };
 
@@ -69,43 +87,45 @@ enum outcome { OUT_NONE, OUT_COMPLETE, OUT_FAIL, OUT_RELEASE };
 enum stop { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT, STOP_TOOBIG, STOP_CROWDED,
 	STOP_SHUTDOWN, STOP_RELIST };
 
-struct buf {
-	char	*data;
-	size_t	 len, cap;
+/*
+ * What the run in progress has told and done: forgotten at once as the next
+ * run starts (job_enter()), so nothing of a stopped run is taken for it.
+ */
+struct run_facts {
+	enum stop		 stop;		/* why we stop its child, if we do */
+	size_t			 errscan;	/* proc.err is marker-free before this */
+	struct progress		 last;
+	int			 dirty;		/* progress not yet written */
+	int			 processing;
+	int			 over_max_filesize;	/* yt-dlp skipped the file: too big */
+	struct json_object	*entries;	/* a playlist's flat entries, NULL: none */
+	int			 entries_over;	/* listed past RESOLVE_ENTRIES_MAX */
+	char			 filepath[PATH_MAX];
 };
 
 struct job {
 	struct task_claim	 claim;
+	enum state		 state;
 	char			 dir[PATH_MAX];		/* tmp_dir/{id}, TMPDIR too */
 	char			 outdir[PATH_MAX];	/* dir/out: yt-dlp's files only */
 	char			 info[PATH_MAX];	/* dir/info.json */
-	enum phase		 phase;
-	struct child		 child;
-	struct buf		 out;		/* download: a partial line */
-	struct jsonin		*listing;	/* listing: parsed as it comes, */
-	int			 infofd;	/* and written to info, -1: not */
-	size_t			 listed_bytes;	/* listing: stdout taken */
-	struct tail		 err;		/* the tail of stderr */
-	size_t			 errscan;	/* err is marker-free before this */
-	enum stop		 stop;
-	int64_t			 deadline;	/* job timeout, monotonic ms */
-	int64_t			 kill_at;	/* SIGKILL escalation, 0 = none */
-	struct progress_total	 total;
-	struct progress		 last;
-	int			 dirty;		/* progress not yet written */
-	int64_t			 written;	/* when progress was last written */
-	int			 processing;
-	int			 over_max_filesize;	/* yt-dlp skipped the file: too big */
+	char			 url[STORE_URL_MAX + 1];	/* what DOWNLOAD fetches, */
+	int			 use_info;	/* or info.json, loaded */
 	int			 listed;	/* no more listing: the URL is known */
-	struct json_object	*entries;	/* a playlist's flat entries, NULL: none */
-	int			 entries_over;	/* listed past RESOLVE_ENTRIES_MAX */
+	struct proc		 proc;		/* yt-dlp, or sync */
+	struct run_facts	 run;
+	struct jsonin		*listing;	/* LISTING: parsed as it comes, */
+	int			 infofd;	/* and written to info, -1: not */
+	size_t			 listed_bytes;	/* stdout taken */
+	int64_t			 deadline;	/* job timeout, monotonic ms */
+	struct progress_total	 total;
+	int64_t			 written;	/* when progress was last written */
 	char			 title[1024];
 	char			 format_note[32];
-	char			 filepath[PATH_MAX];
 	char			 media[PATH_MAX];	/* the finished file, in outdir */
 	char			 thumb[PATH_MAX];	/* its thumbnail, "" when none */
 	const char		*thumb_ext;
-	enum outcome		 outcome;	/* PHASE_SETTLE: what to write */
+	enum outcome		 outcome;	/* SETTLE: what to write */
 	char			 message[1024];	/* OUT_FAIL: the error_message */
 	char			 name[FILENAME_MAX_BYTES + 1];	/* OUT_COMPLETE: */
 	char			 dest[PATH_MAX];	/* the file in downloads/, */
@@ -123,6 +143,32 @@ static size_t			 njobs;
 static size_t			 listings_held;	/* stdout bytes the listings hold */
 static int			 stopping;	/* jobs_stop_all(): a last try */
 
+static void		 job_start(const struct task_claim *);
+static void		 job_enter(struct job *, enum state);
+static int		 job_run_download(struct job *);
+static int		 job_run_listing(struct job *);
+static int		 job_run_sync(struct job *);
+static enum state	 job_next_state(struct job *, int);
+static void		 job_line(struct job *, char *, size_t);
+static void		 job_format(struct job *, const struct ytdlp_format *);
+static void		 job_entry(struct job *, struct json_object *);
+static void		 listing_take(struct job *, const char *, size_t);
+static void		 job_stop(struct job *, enum stop);
+static enum state	 job_listed(struct job *);
+static enum state	 job_playlist(struct job *);
+static enum state	 job_next(struct job *, const struct resolved *, int);
+static void		 job_fail(struct job *, const char *);
+static void		 job_complete(struct job *);
+static int		 job_settle(struct job *);
+static void		 job_free(struct job *);
+static void		 listing_release(struct job *);
+static void		 progress_write(struct job *);
+static void		 job_out(void *, char *, size_t);
+static void		 job_err(void *, size_t);
+static void		 job_ended(void *, int);
+
+static const struct proc_ops job_ops = { job_out, job_err, job_ended };
+
 void
 jobs_init(struct store *s, const struct config *c, const char *ff)
 {
@@ -137,114 +183,735 @@ jobs_count(void)
 	return njobs;
 }
 
-/* Appends n bytes; -1 when that would pass max (the caller decides what that means). */
-static int
-buf_add(struct buf *b, const char *p, size_t n, size_t max)
+/*
+ * The leases of our running rows, written again and again: a database
+ * locked by another program gets a short wait from them, never the loop's.
+ */
+void
+jobs_lease_refresh(void)
 {
-	char	*d;
-	size_t	 cap;
+	store_busy_wait(db, LEASE_WAIT_MS);
+	if (store_lease_refresh(db, (long)getpid(),
+	    (int64_t)time(NULL) + LEASE_SECS) == -1)
+		log_warnx(NULL, "lease: %s", store_errmsg(db));
+	store_busy_wait(db, 0);
+}
 
-	if (n > max || b->len > max - n)
-		return -1;
-	if (b->len + n + 1 > b->cap) {
-		for (cap = b->cap ? b->cap : 4096; cap < b->len + n + 1; cap *= 2)
-			;
-		if ((d = realloc(b->data, cap)) == NULL)
-			return -1;
-		b->data = d;
-		b->cap = cap;
+/* ---- Claims and starts: jobs_start_pending() -> job_start() -> DOWNLOAD. */
+
+/*
+ * The disk guard: no download starts while the downloads directory has less
+ * than OFFLINETUBE_MIN_FREE_MB free.  Tasks wait as pending; main.c retries
+ * with every heartbeat, so they start once space is made.
+ */
+static int
+disk_low(void)
+{
+	static int	 was_low;
+	long long	 free_mb;
+	int		 low;
+
+	if (conf->min_free_mb == 0 ||
+	    (free_mb = util_free_mb(conf->downloads_dir)) == -1)
+		return 0;
+	low = free_mb < conf->min_free_mb;
+	if (low != was_low)
+		log_info(NULL, low ? "only %lld MB free in %s (minimum %d): new "
+		    "downloads wait" : "%lld MB free in %s (minimum %d): "
+		    "downloads start again", free_mb, conf->downloads_dir,
+		    conf->min_free_mb);
+	was_low = low;
+	return low;
+}
+
+/* Claims pending tasks while there is room; the claim itself is atomic in SQL. */
+void
+jobs_start_pending(void)
+{
+	struct task_claim	 c;
+	int			 rc;
+
+	if (njobs < (size_t)conf->max_downloads && disk_low())
+		return;
+	while (njobs < (size_t)conf->max_downloads && njobs < JOBS_MAX) {
+		rc = store_task_claim(db, (long)getpid(),
+		    (int64_t)time(NULL) + LEASE_SECS, &c);
+		if (rc == -1)
+			log_warnx(NULL, "claim: %s", store_errmsg(db));
+		if (rc != 1)
+			return;
+		job_start(&c);
 	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
+}
+
+/* Starts one claimed task; on failure the row is failed and the job gone. */
+static void
+job_start(const struct task_claim *c)
+{
+	struct job		*j;
+	const char		*why;
+	char			 msg[256];
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		log_warnx(c->id, "out of memory");
+		store_task_fail(db, c->id, "out of memory");
+		return;
+	}
+	j->claim = *c;
+	j->state = ST_CLAIMED;
+	proc_init(&j->proc, &job_ops, j, j->claim.id);
+	j->infofd = -1;
+	j->deadline = util_now_ms() + (int64_t)conf->job_timeout * 1000;
+	jobs[njobs++] = j;
+	log_info(c->id, "claimed (attempt %d): %s %s %s", c->attempts,
+	    c->download_type, c->quality, c->url);
+	if (util_path_join(j->dir, sizeof(j->dir), conf->tmp_dir, c->id) == -1 ||
+	    util_path_join(j->outdir, sizeof(j->outdir), j->dir, "out") == -1 ||
+	    util_path_join(j->info, sizeof(j->info), j->dir, "info.json") == -1) {
+		job_fail(j, "temporary path too long");
+		goto fail;
+	}
+	/*
+	 * The API checked the URL at submit time; checked again here because a
+	 * name may resolve elsewhere now, and a playlist's entries were never
+	 * submitted at all.  (getaddrinfo blocks the loop for as long as DNS
+	 * takes: a cached or local answer is quick.)
+	 */
+	if (!conf->allow_private_urls && urlguard_check(c->url, &why) == -1) {
+		snprintf(msg, sizeof(msg), "URL refused: %s", why);
+		job_fail(j, msg);
+		goto fail;
+	}
+	/* A retry starts clean: nothing from an earlier run may be taken for this one. */
+	(void)util_rm_rf(j->dir);
+	if (mkdir(j->dir, 0700) == -1 || mkdir(j->outdir, 0700) == -1) {
+		job_fail(j, "cannot create the temporary directory");
+		goto fail;
+	}
+	/* A playlist's entry is one video: nothing in it is listed again. */
+	j->listed = c->is_playlist;
+	memcpy(j->url, c->url, sizeof(j->url));
+	job_enter(j, ST_DOWNLOAD);
+	return;
+fail:
+	job_enter(j, ST_SETTLE);
+}
+
+/* ---- The transition, and what each state runs. */
+
+/*
+ * The one transition.  Entering DOWNLOAD or LISTING forgets what the run
+ * before told and starts the new run; SYNC starts sync.  A child that
+ * cannot start leaves the outcome set (failed, or complete without sync)
+ * and the job goes on to SETTLE, which writes the row's end and frees the
+ * job, unless the database refuses: then jobs_timers() asks again.  j may
+ * be gone on return.
+ */
+static void
+job_enter(struct job *j, enum state to)
+{
+	int	 rc = -1;
+
+	log_debug(j->claim.id, "%s -> %s", state_str[j->state], state_str[to]);
+	j->state = to;
+	switch (to) {
+	case ST_CLAIMED:
+		return;
+	case ST_DOWNLOAD:
+	case ST_LISTING:
+		json_object_put(j->run.entries);
+		memset(&j->run, 0, sizeof(j->run));
+		rc = to == ST_DOWNLOAD ? job_run_download(j) : job_run_listing(j);
+		break;
+	case ST_SYNC:
+		rc = job_run_sync(j);
+		break;
+	case ST_SETTLE:
+		listing_release(j);
+		if (job_settle(j) == 1)
+			job_free(j);
+		return;
+	}
+	if (rc == -1)
+		job_enter(j, ST_SETTLE);
+}
+
+/* Starts the state's child: a download run's stdout is read as lines, the others' as it comes. */
+static int
+job_spawn(struct job *j, const char *const argv[], size_t line_max)
+{
+	char	 msg[1024];
+
+	if (proc_start(&j->proc, argv, j->dir, line_max) == -1) {
+		snprintf(msg, sizeof(msg), "cannot run %s: %s", argv[0],
+		    strerror(errno));
+		job_fail(j, msg);
+		return -1;
+	}
 	return 0;
 }
 
-static void
-buf_drop(struct buf *b, size_t n)
+/* Empties outdir between two runs of a job: nothing a stopped run left is taken for the next. */
+static int
+job_fresh_outdir(struct job *j)
 {
-	if (n >= b->len) {
-		b->len = 0;
-	} else {
-		memmove(b->data, b->data + n, b->len - n);
-		b->len -= n;
+	if (util_rm_rf(j->outdir) == -1 || mkdir(j->outdir, 0700) == -1) {
+		job_fail(j, "cannot empty the temporary directory");
+		return -1;
 	}
-	if (b->data != NULL)
-		b->data[b->len] = '\0';
+	return 0;
 }
 
-static void
-buf_free(struct buf *b)
+/* DOWNLOAD: yt-dlp fetches j->url (or loads info.json). */
+static int
+job_run_download(struct job *j)
 {
-	free(b->data);
-	memset(b, 0, sizeof(*b));
+	struct ytdlp_opts	 o;
+	struct ytdlp_argv	 a;
+
+	memset(&o, 0, sizeof(o));
+	o.ytdlp = conf->ytdlp;
+	o.ffmpeg = ffmpeg;
+	o.outdir = j->outdir;
+	o.info_json = j->use_info ? j->info : NULL;
+	o.download_type = j->claim.download_type;
+	o.quality = j->claim.quality;
+	o.format_id = j->claim.format_id;
+	o.audio_format = j->claim.audio_format;
+	o.max_filesize = conf->max_filesize;
+	o.url = j->url;
+	if (ytdlp_download_argv(&o, &a) == -1) {
+		job_fail(j, "cannot build the yt-dlp command line");
+		return -1;
+	}
+	progress_total_init(&j->total, 1);
+	return job_spawn(j, a.argv, LINE_MAX_BYTES);
 }
 
-static void
-child_close(struct child *c)
+/* LISTING: the -J listing of a playlist whose entries are whole videos. */
+static int
+job_run_listing(struct job *j)
 {
-	if (c->out != -1)
-		close(c->out);
-	if (c->err != -1)
-		close(c->err);
-	c->out = c->err = -1;
+	struct ytdlp_argv	 a;
+
+	j->listed = 1;
+	j->title[0] = '\0';
+	if (job_fresh_outdir(j) == -1)
+		return -1;
+	if (ytdlp_resolve_argv(conf->ytdlp, j->claim.url, &a) == -1) {
+		job_fail(j, "cannot build the yt-dlp command line");
+		return -1;
+	}
+	/* The listing goes to info.json as it comes: the download may load it. */
+	(void)unlink(j->info);
+	if ((j->listing = jsonin_new()) == NULL ||
+	    (j->infofd = open(j->info, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1) {
+		job_fail(j, "cannot create the temporary directory");
+		return -1;
+	}
+	return job_spawn(j, a.argv, 0);
 }
 
-/* Sends sig to the job's whole process group: yt-dlp and the FFmpeg it started. */
-static void
-job_signal(struct job *j, int sig)
+/*
+ * SYNC: the download run ended well.  The file and its thumbnail reach the disk
+ * before they get the names that say they are finished, so a name of ours
+ * in downloads/ always holds a whole file, even after a power cut: that is
+ * what lets a restarted worker re-attach a file whose row it never got to
+ * complete (reconcile.c).  `sync --data` waits for the disk in a child, so
+ * a slow disk never stalls the loop (progress, cancels, the heartbeat).
+ * 0 while it runs; -1 when the task failed, or when sync could not run
+ * (then completing goes on without it).
+ */
+static int
+job_run_sync(struct job *j)
 {
-	if (j->child.pid > 0 && kill(-j->child.pid, sig) == -1 && errno != ESRCH)
-		log_warnx(j->claim.id, "kill %ld: %s", (long)j->child.pid,
-		    strerror(errno));
+	const char	*argv[] = { "sync", "--data", "--", j->media, NULL, NULL };
+	char		 msg[256];
+
+	if (j->run.dirty)
+		progress_write(j);
+	if (media_find(j->outdir, j->run.filepath, j->media,
+	    sizeof(j->media)) == -1) {
+		/*
+		 * --max-filesize makes yt-dlp skip the file and still exit 0;
+		 * its notice is hidden by the quiet mode --print implies, so a
+		 * missing file under a size cap is most likely that.
+		 */
+		if (j->run.over_max_filesize || conf->max_filesize[0] != '\0') {
+			snprintf(msg, sizeof(msg), "No file was written: %s "
+			    "larger than OFFLINETUBE_MAX_FILESIZE (%s)",
+			    j->run.over_max_filesize ? "it is" :
+			    "most likely it is", conf->max_filesize);
+			job_fail(j, msg);
+		} else
+			job_fail(j, "yt-dlp finished but left no media file");
+		return -1;
+	}
+	j->thumb[0] = '\0';
+	if (media_thumbnail_find(j->outdir, j->media, j->thumb, sizeof(j->thumb),
+	    &j->thumb_ext))
+		argv[4] = j->thumb;
+	j->run.errscan = 0;
+	if (proc_start(&j->proc, argv, j->dir, 0) == -1) {
+		log_warnx(j->claim.id, "cannot run sync: %s; the file may not "
+		    "survive a power cut", strerror(errno));
+		job_complete(j);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- While a child runs: its stdout, its stderr, our stops. */
+
+/* stdout: a listing's bytes, or a download run's lines; sync says nothing. */
+static void
+job_out(void *arg, char *p, size_t n)
+{
+	struct job	*j = arg;
+
+	if (j->state == ST_LISTING)
+		listing_take(j, p, n);
+	else if (j->state == ST_DOWNLOAD)
+		job_line(j, p, n);
+}
+
+/* A download run's stdout line, parsed by ytdlp.c, acted on here. */
+static void
+job_line(struct job *j, char *line, size_t len)
+{
+	struct ytdlp_line	 l;
+
+	switch (ytdlp_parse_line(line, len, &l)) {
+	case YTDLP_PROGRESS:
+		progress_total_add(&j->total, &l.progress);
+		j->run.last = l.progress;
+		j->run.dirty = 1;
+		if (util_now_ms() - j->written >= WRITE_EVERY_MS)
+			progress_write(j);
+		break;
+	case YTDLP_ENTRY:
+		break;
+	case YTDLP_ENTRY_FLAT:
+		job_entry(j, l.entry);
+		break;
+	case YTDLP_ENTRY_INDEXED:
+		/*
+		 * yt-dlp is about to download a playlist's videos into this
+		 * one task: the run is stopped and the URL listed instead.
+		 */
+		if (!j->listed) {
+			log_info(j->claim.id, "a playlist of whole videos: "
+			    "listing it first");
+			job_stop(j, STOP_RELIST);
+		}
+		break;
+	case YTDLP_FORMAT:
+		job_format(j, &l.format);
+		break;
+	case YTDLP_FILE:
+		if (l.pathlen < sizeof(j->run.filepath))
+			memcpy(j->run.filepath, l.path, l.pathlen + 1);
+		break;
+	case YTDLP_TOO_BIG:
+		j->run.over_max_filesize = 1;
+		log_debug(j->claim.id, "yt-dlp: %s", line);
+		break;
+	case YTDLP_OTHER:
+		log_debug(j->claim.id, "yt-dlp: %s", line);
+		break;
+	}
+}
+
+/* "[ot-fmt]": the format chosen; the first one also names the video. */
+static void
+job_format(struct job *j, const struct ytdlp_format *f)
+{
+	progress_total_init(&j->total, f->nfiles);
+	(void)ytdlp_format_note(f, j->claim.download_type, j->claim.quality,
+	    j->claim.audio_format, j->format_note, sizeof(j->format_note));
+	/*
+	 * Its title (a playlist's listing gave only a provisional one) and
+	 * the remote thumbnail go into the row before the download starts.
+	 */
+	if (j->title[0] != '\0' || f->title[0] == '\0')
+		return;
+	memcpy(j->title, f->title, sizeof(j->title));
+	if (store_task_set_info(db, j->claim.id, j->title, f->thumbnail[0] ?
+	    f->thumbnail : NULL, NULL) == -1)
+		log_warnx(j->claim.id, "set_info: %s", store_errmsg(db));
+}
+
+/* A playlist's entry listed flat: kept for job_playlist(); past the cap only counted. */
+static void
+job_entry(struct job *j, struct json_object *e)
+{
+	if (e == NULL)
+		return;
+	if (j->run.entries == NULL)
+		j->run.entries = json_object_new_array();
+	if (j->run.entries == NULL ||
+	    json_object_array_length(j->run.entries) >= RESOLVE_ENTRIES_MAX) {
+		j->run.entries_over++;
+		json_object_put(e);
+	} else if (json_object_array_add(j->run.entries, e) == -1)
+		json_object_put(e);
+}
+
+/* The row's progress: the bar, speed, eta and bytes the run has reached. */
+static void
+progress_write(struct job *j)
+{
+	char	 speed[32], eta[32];
+
+	if (j->run.last.status == PROGRESS_FINISHED) {
+		speed[0] = eta[0] = '\0';
+	} else {
+		progress_speed(j->run.last.speed, speed, sizeof(speed));
+		progress_eta(j->run.last.eta, eta, sizeof(eta));
+	}
+	/* The next write supersedes this one: no long wait for a lock. */
+	store_busy_wait(db, SETTLE_WAIT_MS);
+	if (store_task_progress(db, j->claim.id, j->total.percent, speed, eta,
+	    j->total.total, j->total.downloaded) == -1)
+		log_warnx(j->claim.id, "progress: %s", store_errmsg(db));
+	store_busy_wait(db, 0);
+	j->run.dirty = 0;
+	j->written = util_now_ms();
+}
+
+/* More stderr in the tail, dropped bytes gone from its front: the marks taken out. */
+static void
+job_err(void *arg, size_t drop)
+{
+	struct job	*j = arg;
+	char		 step[64];
+
+	j->run.errscan = j->run.errscan > drop ? j->run.errscan - drop : 0;
+	if (!ytdlp_pp_scan(j->proc.err.data, &j->proc.err.len, &j->run.errscan,
+	    step, sizeof(step)) || j->run.processing)
+		return;
+	/* FFmpeg work begins: the row says "processing". */
+	j->run.processing = 1;
+	if (j->run.dirty)
+		progress_write(j);
+	log_debug(j->claim.id, "processing: %s", step);
+	if (store_task_set_processing(db, j->claim.id) == -1)
+		log_warnx(j->claim.id, "processing: %s", store_errmsg(db));
+}
+
+/*
+ * n more bytes of a -J listing: parsed as they come (the loop never parses a
+ * whole listing at once) and written to info.json, unless they take it or
+ * all listings past their bound.
+ */
+static void
+listing_take(struct job *j, const char *p, size_t n)
+{
+	ssize_t	 w;
+	size_t	 off;
+
+	if (j->listing == NULL)
+		return;
+	if (j->listed_bytes + n > LISTING_MAX || listings_held + n > LISTINGS_TOTAL) {
+		log_warnx(j->claim.id, "listing at %zu bytes, all listings at %zu: "
+		    "past the bound", j->listed_bytes + n, listings_held + n);
+		job_stop(j, j->listed_bytes + n > LISTING_MAX ? STOP_TOOBIG :
+		    STOP_CROWDED);
+		listing_release(j);
+		return;
+	}
+	/* No info.json (the disk is full?): the download extracts the page again. */
+	for (off = 0; j->infofd != -1 && off < n; off += (size_t)w)
+		if ((w = write(j->infofd, p + off, n - off)) == -1) {
+			log_warnx(j->claim.id, "%s: %s", j->info, strerror(errno));
+			close(j->infofd);
+			j->infofd = -1;
+			(void)unlink(j->info);
+			break;
+		}
+	j->listed_bytes += n;
+	listings_held += n;
+	(void)jsonin_feed(j->listing, p, n);
 }
 
 /* A stop for a re-listing gives way to any other reason: a cancel, a shutdown. */
 static void
 job_stop(struct job *j, enum stop why)
 {
-	if (j->stop == why || (j->stop != STOP_NONE && j->stop != STOP_RELIST) ||
-	    j->child.pid <= 0)
+	if (j->run.stop == why || (j->run.stop != STOP_NONE && j->run.stop != STOP_RELIST) ||
+	    !proc_running(&j->proc))
 		return;
-	j->stop = why;
-	job_signal(j, SIGTERM);
-	j->kill_at = util_now_ms() + KILL_AFTER_MS;
+	j->run.stop = why;
+	proc_stop(&j->proc);
 }
 
-/* Lets go of a listing: its parse, its share of the bound, its file (kept). */
-static void
-listing_release(struct job *j)
+/* Rows cancelled or removed through the API: stop their runs, never touch the row again. */
+void
+jobs_cancel_requested(void)
 {
-	jsonin_free(j->listing);
-	j->listing = NULL;
-	listings_held -= j->listed_bytes;
-	j->listed_bytes = 0;
-	if (j->infofd != -1)
-		close(j->infofd);
-	j->infofd = -1;
-}
-
-static void
-job_free(struct job *j)
-{
+	enum task_status status;
 	size_t	 i;
+	int	 rc;
 
-	child_close(&j->child);
-	listing_release(j);
-	if (util_rm_rf(j->dir) == -1)
-		log_warnx(j->claim.id, "cannot remove %s: %s", j->dir,
-		    strerror(errno));
-	buf_free(&j->out);
-	json_object_put(j->entries);
-	for (i = 0; i < njobs; i++)
-		if (jobs[i] == j) {
-			jobs[i] = jobs[--njobs];
-			break;
+	for (i = 0; i < njobs; i++) {
+		/* Someone could write: the database may take a refused end now. */
+		if (jobs[i]->state == ST_SETTLE) {
+			jobs[i]->retry_at = 0;
+			continue;
 		}
-	free(j);
+		if (jobs[i]->run.stop != STOP_NONE && jobs[i]->run.stop != STOP_RELIST)
+			continue;
+		rc = store_task_status(db, jobs[i]->claim.id, &status);
+		if (rc == -1) {
+			log_warnx(jobs[i]->claim.id, "status: %s", store_errmsg(db));
+			continue;
+		}
+		if (rc == 0 || status == TASK_CANCELLED) {
+			log_info(jobs[i]->claim.id, "%s: stopping",
+			    rc == 0 ? "removed" : "cancelled");
+			job_stop(jobs[i], STOP_CANCEL);
+		}
+	}
 }
 
-/* The run failed: the row is to say so (job_end()). */
+/*
+ * Enforces timeouts, writes progress held back by the
+ * throttle, and tries again the ends the database refused.  Returns how
+ * many jobs ended (their slots are free).
+ */
+int
+jobs_timers(void)
+{
+	int64_t		 now = util_now_ms();
+	struct job	*j;
+	size_t		 i;
+	int		 ended = 0;
+
+	for (i = 0; i < njobs; ) {
+		j = jobs[i];
+		if (j->state == ST_SETTLE) {
+			if (now >= j->retry_at && job_settle(j)) {
+				job_free(j);	/* the last job moves into slot i */
+				ended++;
+			} else
+				i++;
+			continue;
+		}
+		if (j->run.stop == STOP_NONE && now >= j->deadline) {
+			log_info(j->claim.id, "timed out");
+			job_stop(j, STOP_TIMEOUT);
+		}
+		if (j->run.dirty && j->run.stop == STOP_NONE &&
+		    now - j->written >= WRITE_EVERY_MS)
+			progress_write(j);
+		i++;
+	}
+	return ended;
+}
+
+/* ---- A child's end: where it leads. */
+
+/* A child is gone: the job goes where its end leads. */
+static void
+job_ended(void *arg, int wstatus)
+{
+	struct job	*j = arg;
+
+	job_enter(j, job_next_state(j, wstatus));
+}
+
+/*
+ * What a child's end makes of the job: the next state, with what it needs
+ * made ready (the outcome for SETTLE, the URL for DOWNLOAD).  A stop of
+ * ours says more than the exit status of what we stopped.
+ */
+static enum state
+job_next_state(struct job *j, int wstatus)
+{
+	char	 msg[1024];
+	int	 status;
+
+	status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
+	    -WTERMSIG(wstatus);
+	log_debug(j->claim.id, "%s exited: %d", state_str[j->state], status);
+	switch (j->run.stop) {
+	case STOP_NONE:
+		break;
+	case STOP_RELIST:
+		return ST_LISTING;
+	case STOP_CANCEL:
+		log_info(j->claim.id, "stopped");
+		return ST_SETTLE;
+	case STOP_SHUTDOWN:
+		j->outcome = OUT_RELEASE;
+		return ST_SETTLE;
+	case STOP_TIMEOUT:
+		snprintf(msg, sizeof(msg), "The download took longer than %d "
+		    "seconds and was stopped", conf->job_timeout);
+		job_fail(j, msg);
+		return ST_SETTLE;
+	case STOP_TOOBIG:
+		snprintf(msg, sizeof(msg), "yt-dlp's listing of this URL was larger "
+		    "than %d MiB", LISTING_MAX >> 20);
+		job_fail(j, msg);
+		return ST_SETTLE;
+	case STOP_CROWDED:
+		snprintf(msg, sizeof(msg), "Other listings already hold %d MiB; "
+		    "submit this URL again later", LISTINGS_TOTAL >> 20);
+		job_fail(j, msg);
+		return ST_SETTLE;
+	}
+	if (j->state == ST_SYNC) {
+		if (status != 0)
+			log_warnx(j->claim.id, "sync exited %d: the file may not "
+			    "survive a power cut", status);
+		job_complete(j);
+		return ST_SETTLE;
+	}
+	if (status != 0) {
+		ytdlp_error_message(j->proc.err.data, j->proc.err.len, status,
+		    msg, sizeof(msg));
+		job_fail(j, msg);
+		return ST_SETTLE;
+	}
+	if (j->state == ST_LISTING)
+		return job_listed(j);
+	if (j->run.entries != NULL && j->run.filepath[0] == '\0')
+		return job_playlist(j);
+	return ST_SYNC;
+}
+
+/* The -J listing ended well. */
+static enum state
+job_listed(struct job *j)
+{
+	struct resolved	 r;
+	char		 err[256];
+	int		 rc, have_info = j->infofd != -1;
+
+	if (j->infofd != -1 && close(j->infofd) == -1)
+		have_info = 0;
+	j->infofd = -1;
+	rc = resolve_apply(db, &j->claim, jsonin_root(j->listing),
+	    conf->max_pending, &r, err, sizeof(err));
+	listing_release(j);
+	if (rc == -1) {
+		job_fail(j, err);
+		return ST_SETTLE;
+	}
+	return job_next(j, &r, have_info);
+}
+
+/* The download run listed a playlist instead: one task per entry, and entry 1 here. */
+static enum state
+job_playlist(struct job *j)
+{
+	struct resolved	 r;
+	char		 err[256];
+
+	if (j->claim.is_playlist) {
+		job_fail(j, "This playlist entry is a playlist itself; submit its "
+		    "URL on its own");
+		return ST_SETTLE;
+	}
+	if (j->run.entries_over > 0)
+		log_warnx(j->claim.id, "playlist has more than %d entries, keeping "
+		    "%d", RESOLVE_ENTRIES_MAX, RESOLVE_ENTRIES_MAX);
+	if (resolve_playlist(db, &j->claim, j->run.entries, conf->max_pending, &r,
+	    err, sizeof(err)) == -1) {
+		job_fail(j, err);
+		return ST_SETTLE;
+	}
+	json_object_put(j->run.entries);
+	j->run.entries = NULL;
+	return job_next(j, &r, 0);
+}
+
+/*
+ * The URL turned out to be a playlist (r) or, from a -J listing, one video:
+ * what is known goes into the row, and the download run of r->url is next.
+ */
+static enum state
+job_next(struct job *j, const struct resolved *r, int have_info)
+{
+	const char	*why;
+	char		 msg[256];
+
+	/* A playlist's entry 1 is fetched by this job: the guard, as for entries 2 to N. */
+	if (r->playlist && !conf->allow_private_urls &&
+	    urlguard_check(r->url, &why) == -1) {
+		snprintf(msg, sizeof(msg), "URL refused: %s", why);
+		job_fail(j, msg);
+		return ST_SETTLE;
+	}
+	if (store_task_set_info(db, j->claim.id, r->title[0] ? r->title : NULL,
+	    r->thumbnail[0] ? r->thumbnail : NULL, NULL) == -1)
+		log_warnx(j->claim.id, "set_info: %s", store_errmsg(db));
+	/* A playlist's listing title is provisional, as for the other entries: the download says. */
+	if (!r->playlist)
+		memcpy(j->title, r->title, sizeof(j->title));
+	/* The download loads the listing instead of extracting the page again. */
+	if (!(j->use_info = have_info && r->has_formats && !r->playlist))
+		(void)unlink(j->info);
+	j->listed = 1;
+	j->claim.is_playlist |= r->playlist;
+	if (job_fresh_outdir(j) == -1)
+		return ST_SETTLE;
+	memcpy(j->url, r->url, sizeof(j->url));
+	return ST_DOWNLOAD;
+}
+
+/*
+ * The file goes to downloads/, the thumbnail to thumbnails/; the row is
+ * completed in SETTLE (the files stay where they are until it is).
+ */
+static void
+job_complete(struct job *j)
+{
+	struct stat	 st;
+	char		 msg[256];
+	const char	*base, *ext;
+
+	base = strrchr(j->media, '/') + 1;
+	ext = strrchr(base, '.');
+	ext = ext != NULL && filename_ext_ok(ext + 1) ? ext + 1 : "bin";
+	if (filename_build(j->title, j->claim.id, ext, j->name,
+	    sizeof(j->name)) == -1 || util_path_join(j->dest, sizeof(j->dest),
+	    conf->downloads_dir, j->name) == -1) {
+		job_fail(j, "cannot build the file name");
+		return;
+	}
+	/*
+	 * No sync of downloads/ after the rename: the commit that follows is
+	 * not synced either (synchronous=NORMAL), and when SQLite does sync
+	 * it, a journalling file system (ext4, XFS) has the older rename on
+	 * the disk too.  A worker that dies between the two finds the file
+	 * at its next start (reconcile.c).
+	 */
+	if (stat(j->media, &st) == -1 || rename(j->media, j->dest) == -1) {
+		snprintf(msg, sizeof(msg), "cannot move the file into the "
+		    "downloads directory: %s", strerror(errno));
+		job_fail(j, msg);
+		return;
+	}
+	/*
+	 * Readable by the group too: deployed, nginx reads media as the group
+	 * of the setgid downloads directory; nobody else reads anything.
+	 */
+	(void)chmod(j->dest, 0640);
+	j->size = (int64_t)st.st_size;
+	j->thumbdest[0] = '\0';
+	if (j->thumb[0] == '\0' || !media_thumbnail_move(j->thumb, j->thumb_ext,
+	    conf->thumbnails_dir, j->claim.id, j->thumbdest,
+	    sizeof(j->thumbdest)))
+		j->thumbdest[0] = '\0';
+	j->outcome = OUT_COMPLETE;
+}
+
+/* ---- The end: the row written, the job gone. */
+
+/* The run failed: the row is to say so (SETTLE). */
 static void
 job_fail(struct job *j, const char *msg)
 {
@@ -254,7 +921,7 @@ job_fail(struct job *j, const char *msg)
 }
 
 /*
- * Writes what the run's end makes of the row.  1: written (or nothing to
+ * SETTLE: writes what the run's end makes of the row.  1: written (or nothing to
  * write); 0: the database refused, try again at j->retry_at.
  */
 static int
@@ -313,974 +980,36 @@ job_settle(struct job *j)
 	return 1;
 }
 
-/*
- * The job is over: its outcome is written and the job freed, or, when the
- * database refuses, the job is kept in PHASE_SETTLE for jobs_timers() to
- * try again.  0: freed; 1: kept.
- */
-static int
-job_end(struct job *j)
-{
-	child_close(&j->child);
-	j->child.pid = -1;	/* reaped, or never run: its pid is not ours */
-	listing_release(j);
-	j->phase = PHASE_SETTLE;
-	if (job_settle(j) == 0)
-		return 1;
-	job_free(j);
-	return 0;
-}
-
-static int
-job_spawn(struct job *j, const struct ytdlp_argv *a)
-{
-	char	 line[1024];
-	size_t	 i, n = 0;
-
-	for (i = 0; i < a->argc && n < sizeof(line) - 1; i++)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s",
-		    i ? " " : "", a->argv[i]) ;
-	log_debug(j->claim.id, "run: %s", line);
-	if (spawn_run(a->argv, j->dir, &j->child) == -1) {
-		snprintf(line, sizeof(line), "cannot run %s: %s", a->argv[0],
-		    strerror(errno));
-		job_fail(j, line);
-		return -1;
-	}
-	/* What one run learnt is not the next run's: a stopped run leaves no trace. */
-	buf_drop(&j->out, j->out.len);
-	tail_clear(&j->err);
-	j->errscan = 0;
-	j->stop = STOP_NONE;
-	j->kill_at = 0;
-	j->filepath[0] = '\0';
-	j->over_max_filesize = 0;
-	j->processing = 0;
-	j->dirty = 0;
-	memset(&j->last, 0, sizeof(j->last));
-	json_object_put(j->entries);
-	j->entries = NULL;
-	j->entries_over = 0;
-	return 0;
-}
-
-/* Empties outdir between two runs of a job: nothing a stopped run left is taken for the next. */
-static int
-job_fresh_outdir(struct job *j)
-{
-	if (util_rm_rf(j->outdir) == -1 || mkdir(j->outdir, 0700) == -1) {
-		job_fail(j, "cannot empty the temporary directory");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-job_download(struct job *j, const char *url, int use_info)
-{
-	struct ytdlp_opts	 o;
-	struct ytdlp_argv	 a;
-
-	memset(&o, 0, sizeof(o));
-	o.ytdlp = conf->ytdlp;
-	o.ffmpeg = ffmpeg;
-	o.outdir = j->outdir;
-	o.info_json = use_info ? j->info : NULL;
-	o.download_type = j->claim.download_type;
-	o.quality = j->claim.quality;
-	o.format_id = j->claim.format_id;
-	o.audio_format = j->claim.audio_format;
-	o.max_filesize = conf->max_filesize;
-	o.url = url;
-	if (ytdlp_download_argv(&o, &a) == -1) {
-		job_fail(j, "cannot build the yt-dlp command line");
-		return -1;
-	}
-	j->phase = PHASE_DOWNLOAD;
-	progress_total_init(&j->total, 1);
-	return job_spawn(j, &a);
-}
-
-/* The -J listing of a playlist whose entries are whole videos. */
-static int
-job_list(struct job *j)
-{
-	struct ytdlp_argv	 a;
-
-	j->listed = 1;
-	j->title[0] = '\0';
-	if (job_fresh_outdir(j) == -1)
-		return -1;
-	if (ytdlp_resolve_argv(conf->ytdlp, j->claim.url, &a) == -1) {
-		job_fail(j, "cannot build the yt-dlp command line");
-		return -1;
-	}
-	/* The listing goes to info.json as it comes: the download may load it. */
-	(void)unlink(j->info);
-	if ((j->listing = jsonin_new()) == NULL ||
-	    (j->infofd = open(j->info, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600)) == -1) {
-		job_fail(j, "cannot create the temporary directory");
-		return -1;
-	}
-	j->phase = PHASE_LISTING;
-	return job_spawn(j, &a);
-}
-
-/* Starts one claimed task; on failure the row is failed and the job gone. */
+/* Lets go of a listing: its parse, its share of the bound, its file (kept). */
 static void
-job_start(const struct task_claim *c)
+listing_release(struct job *j)
 {
-	struct job		*j;
-	const char		*why;
-	char			 msg[256];
-
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		log_warnx(c->id, "out of memory");
-		store_task_fail(db, c->id, "out of memory");
-		return;
-	}
-	j->claim = *c;
-	j->child.pid = -1;
-	j->child.out = j->child.err = -1;
+	jsonin_free(j->listing);
+	j->listing = NULL;
+	listings_held -= j->listed_bytes;
+	j->listed_bytes = 0;
+	if (j->infofd != -1)
+		close(j->infofd);
 	j->infofd = -1;
-	j->deadline = util_now_ms() + (int64_t)conf->job_timeout * 1000;
-	jobs[njobs++] = j;
-	log_info(c->id, "claimed (attempt %d): %s %s %s", c->attempts,
-	    c->download_type, c->quality, c->url);
-	if (util_path_join(j->dir, sizeof(j->dir), conf->tmp_dir, c->id) == -1 ||
-	    util_path_join(j->outdir, sizeof(j->outdir), j->dir, "out") == -1 ||
-	    util_path_join(j->info, sizeof(j->info), j->dir, "info.json") == -1) {
-		job_fail(j, "temporary path too long");
-		goto fail;
-	}
-	/*
-	 * The API checked the URL at submit time; checked again here because a
-	 * name may resolve elsewhere now, and a playlist's entries were never
-	 * submitted at all.  (getaddrinfo blocks the loop for as long as DNS
-	 * takes: a cached or local answer is quick.)
-	 */
-	if (!conf->allow_private_urls && urlguard_check(c->url, &why) == -1) {
-		snprintf(msg, sizeof(msg), "URL refused: %s", why);
-		job_fail(j, msg);
-		goto fail;
-	}
-	/* A retry starts clean: nothing from an earlier run may be taken for this one. */
-	(void)util_rm_rf(j->dir);
-	if (mkdir(j->dir, 0700) == -1 || mkdir(j->outdir, 0700) == -1) {
-		job_fail(j, "cannot create the temporary directory");
-		goto fail;
-	}
-	/* A playlist's entry is one video: nothing in it is listed again. */
-	j->listed = c->is_playlist;
-	if (job_download(j, c->url, 0) == -1)
-		goto fail;
-	return;
-fail:
-	(void)job_end(j);
 }
 
-/*
- * The disk guard: no download starts while the downloads directory has less
- * than OFFLINETUBE_MIN_FREE_MB free.  Tasks wait as pending; main.c retries
- * with every heartbeat, so they start once space is made.
- */
-static int
-disk_low(void)
+static void
+job_free(struct job *j)
 {
-	static int	 was_low;
-	struct statvfs	 sv;
-	unsigned long long free_mb;
-	int		 low;
-
-	if (conf->min_free_mb == 0 || statvfs(conf->downloads_dir, &sv) == -1)
-		return 0;
-	free_mb = (unsigned long long)sv.f_bavail * sv.f_frsize / (1024 * 1024);
-	low = free_mb < (unsigned long long)conf->min_free_mb;
-	if (low != was_low)
-		log_info(NULL, low ? "only %llu MB free in %s (minimum %d): new "
-		    "downloads wait" : "%llu MB free in %s (minimum %d): "
-		    "downloads start again", free_mb, conf->downloads_dir,
-		    conf->min_free_mb);
-	was_low = low;
-	return low;
-}
-
-/* Claims pending tasks while there is room; the claim itself is atomic in SQL. */
-void
-jobs_start_pending(void)
-{
-	struct task_claim	 c;
-	int			 rc;
-
-	if (njobs < (size_t)conf->max_downloads && disk_low())
-		return;
-	while (njobs < (size_t)conf->max_downloads && njobs < JOBS_MAX) {
-		rc = store_task_claim(db, (long)getpid(),
-		    (int64_t)time(NULL) + LEASE_SECS, &c);
-		if (rc == -1)
-			log_warnx(NULL, "claim: %s", store_errmsg(db));
-		if (rc != 1)
-			return;
-		job_start(&c);
-	}
-}
-
-/* Rows cancelled or removed through the API: stop their runs, never touch the row again. */
-void
-jobs_cancel_requested(void)
-{
-	enum task_status status;
 	size_t	 i;
-	int	 rc;
 
-	for (i = 0; i < njobs; i++) {
-		/* Someone could write: the database may take a refused end now. */
-		if (jobs[i]->phase == PHASE_SETTLE) {
-			jobs[i]->retry_at = 0;
-			continue;
-		}
-		if (jobs[i]->stop != STOP_NONE && jobs[i]->stop != STOP_RELIST)
-			continue;
-		rc = store_task_status(db, jobs[i]->claim.id, &status);
-		if (rc == -1) {
-			log_warnx(jobs[i]->claim.id, "status: %s", store_errmsg(db));
-			continue;
-		}
-		if (rc == 0 || status == TASK_CANCELLED) {
-			log_info(jobs[i]->claim.id, "%s: stopping",
-			    rc == 0 ? "removed" : "cancelled");
-			job_stop(jobs[i], STOP_CANCEL);
-		}
-	}
-}
-
-static void
-progress_write(struct job *j)
-{
-	char	 speed[32], eta[32];
-
-	if (j->last.status == PROGRESS_FINISHED) {
-		speed[0] = eta[0] = '\0';
-	} else {
-		progress_speed(j->last.speed, speed, sizeof(speed));
-		progress_eta(j->last.eta, eta, sizeof(eta));
-	}
-	/* The next write supersedes this one: no long wait for a lock. */
-	store_busy_wait(db, SETTLE_WAIT_MS);
-	if (store_task_progress(db, j->claim.id, j->total.percent, speed, eta,
-	    j->total.total, j->total.downloaded) == -1)
-		log_warnx(j->claim.id, "progress: %s", store_errmsg(db));
-	store_busy_wait(db, 0);
-	j->dirty = 0;
-	j->written = util_now_ms();
-}
-
-/* "[ot-fmt] {...}": the format yt-dlp chose, before it downloads. */
-static void
-format_line(struct job *j, const char *json)
-{
-	struct json_object	*o, *v;
-	const char		*fid = NULL, *t;
-	int			 nfiles = 1, height = 0, kbps = 0, cap;
-
-	if ((o = json_tokener_parse(json)) == NULL)
-		return;
-	if (json_object_object_get_ex(o, "format_id", &v) &&
-	    (fid = json_object_get_string(v)) != NULL)
-		for (t = fid; (t = strchr(t, '+')) != NULL; t++)
-			nfiles++;
-	progress_total_init(&j->total, nfiles);
-	if (json_object_object_get_ex(o, "height", &v) &&
-	    json_object_is_type(v, json_type_int))
-		height = json_object_get_int(v);
-	if (json_object_object_get_ex(o, "abr", &v) &&
-	    (json_object_is_type(v, json_type_int) ||
-	    json_object_is_type(v, json_type_double)))
-		kbps = (int)(json_object_get_double(v) + 0.5);
-	/*
-	 * format_note says what was obtained: the height of the video, or the
-	 * audio bitrate: the source's, or the bitrate we had FFmpeg encode to
-	 * when that is lower (m4a from an AAC source is copied, not encoded).
-	 */
-	if (strcmp(j->claim.download_type, "video") == 0) {
-		if (height > 0)
-			snprintf(j->format_note, sizeof(j->format_note), "%dp",
-			    height);
-	} else {
-		cap = ytdlp_quality_kbps(j->claim.quality);
-		if (json_object_object_get_ex(o, "acodec", &v) &&
-		    (t = json_object_get_string(v)) != NULL &&
-		    strncmp(t, "mp4a", 4) == 0 &&
-		    strcmp(j->claim.audio_format, "m4a") == 0)
-			cap = 0;
-		if (strcmp(j->claim.audio_format, "flac") == 0 ||
-		    strcmp(j->claim.audio_format, "wav") == 0)
-			cap = 0;
-		if (cap > 0 && (kbps == 0 || cap < kbps))
-			kbps = cap;
-		if (kbps > 0)
-			snprintf(j->format_note, sizeof(j->format_note),
-			    "%dkbps", kbps);
-	}
-	/*
-	 * The first format line names the video: its title (a playlist's
-	 * listing gave only a provisional one) and the remote thumbnail go
-	 * into the row before the download starts.
-	 */
-	if (j->title[0] == '\0' && json_object_object_get_ex(o, "title", &v) &&
-	    (t = json_object_get_string(v)) != NULL && strlen(t) < sizeof(j->title)) {
-		memcpy(j->title, t, strlen(t) + 1);
-		if (!json_object_object_get_ex(o, "thumbnail", &v) ||
-		    (t = json_object_get_string(v)) == NULL || strlen(t) > STORE_URL_MAX ||
-		    (strncmp(t, "http://", 7) != 0 && strncmp(t, "https://", 8) != 0))
-			t = NULL;
-		if (store_task_set_info(db, j->claim.id, j->title, t, NULL) == -1)
-			log_warnx(j->claim.id, "set_info: %s", store_errmsg(db));
-	}
-	json_object_put(o);
-}
-
-/*
- * What resolve_playlist() reads of a flat entry, and no more: an entry's
- * line may be up to LINE_MAX_BYTES, and up to RESOLVE_ENTRIES_MAX of them
- * are kept until the run ends.  A URL too long for a row is no use: it is
- * kept one byte past the limit, enough for the check to say why it is
- * skipped; a title is cut as the row will cut it.
- */
-static struct json_object *
-entry_kept(struct json_object *e)
-{
-	static const char *const urls[] = { "url", "webpage_url" };
-	struct json_object	*k, *v;
-	const char		*t;
-	size_t			 i;
-
-	if ((k = json_object_new_object()) == NULL)
-		return NULL;
-	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
-		if (!json_object_object_get_ex(e, urls[i], &v) ||
-		    !json_object_is_type(v, json_type_string))
-			continue;
-		if (json_object_get_string_len(v) <= STORE_URL_MAX)
-			json_object_object_add(k, urls[i], json_object_get(v));
-		else
-			json_object_object_add(k, urls[i], json_object_new_string_len(
-			    json_object_get_string(v), STORE_URL_MAX + 1));
-	}
-	if (json_object_object_get_ex(e, "title", &v) &&
-	    json_object_is_type(v, json_type_string)) {
-		t = json_object_get_string(v);
-		json_object_object_add(k, "title", json_object_new_string_len(t,
-		    (int)util_utf8_len(t, RESOLVE_TITLE_MAX)));
-	}
-	return k;
-}
-
-/*
- * "[ot-entry] {...}": a playlist's entry listed flat ("_type": "url") is kept
- * for job_playlist().  A whole video with a playlist index means yt-dlp is
- * about to download a playlist's videos into this one task: the run is
- * stopped and the URL listed instead.  A lone video has neither, and is the
- * download itself.
- */
-static void
-entry_line(struct job *j, const char *json)
-{
-	struct json_object	*o, *v, *k;
-	const char		*type = NULL;
-
-	if ((o = json_tokener_parse(json)) == NULL)
-		return;
-	if (json_object_object_get_ex(o, "_type", &v))
-		type = json_object_get_string(v);
-	if (type != NULL && strcmp(type, "url") == 0) {
-		if (j->entries == NULL)
-			j->entries = json_object_new_array();
-		/* Past the cap the entries are only counted: resolve.c cuts there. */
-		if (j->entries == NULL ||
-		    json_object_array_length(j->entries) >= RESOLVE_ENTRIES_MAX)
-			j->entries_over++;
-		else if ((k = entry_kept(o)) != NULL &&
-		    json_object_array_add(j->entries, k) == -1)
-			json_object_put(k);
-	} else if (!j->listed &&
-	    json_object_object_get_ex(o, "playlist_index", &v) &&
-	    json_object_is_type(v, json_type_int)) {
-		log_info(j->claim.id, "a playlist of whole videos: listing it first");
-		job_stop(j, STOP_RELIST);
-	}
-	json_object_put(o);
-}
-
-static void
-stdout_line(struct job *j, char *line, size_t len)
-{
-	struct progress	 p;
-	size_t		 ml;
-
-	if (progress_parse(line, len, &p) == 0) {
-		progress_total_add(&j->total, &p);
-		j->last = p;
-		j->dirty = 1;
-		if (util_now_ms() - j->written >= WRITE_EVERY_MS)
-			progress_write(j);
-		return;
-	}
-	ml = strlen(YTDLP_MARK_ENTRY);
-	if (len > ml && strncmp(line, YTDLP_MARK_ENTRY, ml) == 0) {
-		entry_line(j, line + ml);
-		return;
-	}
-	ml = strlen(YTDLP_MARK_FORMAT);
-	if (len > ml && strncmp(line, YTDLP_MARK_FORMAT, ml) == 0) {
-		format_line(j, line + ml);
-		return;
-	}
-	ml = strlen(YTDLP_MARK_FILE);
-	if (len > ml && strncmp(line, YTDLP_MARK_FILE, ml) == 0 &&
-	    len - ml < sizeof(j->filepath)) {
-		memcpy(j->filepath, line + ml, len - ml + 1);
-		return;
-	}
-	/* "[download] File is larger than max-filesize (...). Aborting.": exit 0, no file. */
-	if (memmem(line, len, "larger than max-filesize", 24) != NULL)
-		j->over_max_filesize = 1;
-	log_debug(j->claim.id, "yt-dlp: %s", line);
-}
-
-/* A download run's stdout, line by line; a line longer than LINE_MAX_BYTES is dropped. */
-static void
-stdout_lines(struct job *j)
-{
-	char	*nl;
-	size_t	 n;
-
-	while ((nl = memchr(j->out.data, '\n', j->out.len)) != NULL) {
-		*nl = '\0';
-		n = (size_t)(nl - j->out.data);
-		if (n > 0 && j->out.data[n - 1] == '\r')
-			j->out.data[--n] = '\0';
-		stdout_line(j, j->out.data, n);
-		buf_drop(&j->out, (size_t)(nl - j->out.data) + 1);
-	}
-}
-
-/*
- * "[ot-pp:started:Merger]": FFmpeg work begins.  MoveFiles is only a rename,
- * and Concat, which runs after any playlist, joins nothing unless asked to
- * with --concat-playlist, which we never pass.
- */
-static void
-pp_marker(struct job *j, const char *m, size_t len)
-{
-	static const char	 started[] = YTDLP_MARK_PP "started:";
-	static const char *const idle[] = { "MoveFiles]", "Concat]" };
-	size_t			 i, sl = sizeof(started) - 1;
-
-	if (j->processing || len < sl || memcmp(m, started, sl) != 0)
-		return;
-	for (i = 0; i < sizeof(idle) / sizeof(idle[0]); i++)
-		if (len - sl == strlen(idle[i]) &&
-		    memcmp(m + sl, idle[i], len - sl) == 0)
-			return;
-	j->processing = 1;
-	if (j->dirty)
-		progress_write(j);
-	log_debug(j->claim.id, "processing: %.*s", (int)len, m);
-	if (store_task_set_processing(db, j->claim.id) == -1)
-		log_warnx(j->claim.id, "processing: %s", store_errmsg(db));
-}
-
-/*
- * Takes the postprocessor markers out of the stderr tail (they come without
- * a newline, in the middle of other text): what stays is for error_message.
- */
-static void
-stderr_scan(struct job *j)
-{
-	char	*m, *end;
-	size_t	 ml = strlen(YTDLP_MARK_PP);
-
-	while (j->errscan < j->err.len) {
-		m = memmem(j->err.data + j->errscan, j->err.len - j->errscan,
-		    YTDLP_MARK_PP, ml);
-		if (m == NULL) {
-			/* A marker cut by the read may start in the last bytes. */
-			j->errscan = j->err.len > ml ? j->err.len - ml : 0;
-			break;
-		}
-		if ((end = memchr(m, ']', (size_t)(j->err.data + j->err.len - m))) == NULL) {
-			j->errscan = (size_t)(m - j->err.data);
-			break;
-		}
-		end++;
-		pp_marker(j, m, (size_t)(end - m));
-		memmove(m, end, (size_t)(j->err.data + j->err.len - end));
-		j->err.len -= (size_t)(end - m);
-		j->err.data[j->err.len] = '\0';
-		j->errscan = (size_t)(m - j->err.data);
-	}
-}
-
-/*
- * stderr goes into the tail in pieces of half of it, each scanned before
- * the next: a marker early in a long read is seen before the tail lets the
- * text around it go.
- */
-static void
-stderr_add(struct job *j, const char *p, size_t n)
-{
-	size_t	 k, drop;
-
-	while (n > 0) {
-		k = n < TAIL_MAX / 2 ? n : TAIL_MAX / 2;
-		drop = tail_add(&j->err, p, k);
-		j->errscan = j->errscan > drop ? j->errscan - drop : 0;
-		stderr_scan(j);
-		p += k;
-		n -= k;
-	}
-}
-
-/*
- * n more bytes of a -J listing: parsed as they come (the loop never parses a
- * whole listing at once) and written to info.json, unless they take it or
- * all listings past their bound.
- */
-static void
-listing_take(struct job *j, const char *p, size_t n)
-{
-	ssize_t	 w;
-	size_t	 off;
-
-	if (j->listing == NULL)
-		return;
-	if (j->listed_bytes + n > LISTING_MAX || listings_held + n > LISTINGS_TOTAL) {
-		log_warnx(j->claim.id, "listing at %zu bytes, all listings at %zu: "
-		    "past the bound", j->listed_bytes + n, listings_held + n);
-		job_stop(j, j->listed_bytes + n > LISTING_MAX ? STOP_TOOBIG :
-		    STOP_CROWDED);
-		listing_release(j);
-		return;
-	}
-	/* No info.json (the disk is full?): the download extracts the page again. */
-	for (off = 0; j->infofd != -1 && off < n; off += (size_t)w)
-		if ((w = write(j->infofd, p + off, n - off)) == -1) {
-			log_warnx(j->claim.id, "%s: %s", j->info, strerror(errno));
-			close(j->infofd);
-			j->infofd = -1;
-			(void)unlink(j->info);
-			break;
-		}
-	j->listed_bytes += n;
-	listings_held += n;
-	(void)jsonin_feed(j->listing, p, n);
-}
-
-/*
- * One read a wake-up, so that a child that writes without pause holds the
- * loop no longer than the others; drain: the child has exited, what is in
- * the pipe is all there is.
- */
-static void
-job_read(struct job *j, int fd, int drain)
-{
-	char	 chunk[65536];
-	ssize_t	 n;
-
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (fd == j->child.err)
-			stderr_add(j, chunk, (size_t)n);
-		else if (j->phase == PHASE_LISTING)
-			listing_take(j, chunk, (size_t)n);
-		else if (buf_add(&j->out, chunk, (size_t)n, LINE_MAX_BYTES) == -1)
-			buf_drop(&j->out, j->out.len);
-		else
-			stdout_lines(j);
-		if (!drain)
-			break;
-	}
-	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
-		close(fd);
-		if (fd == j->child.out)
-			j->child.out = -1;
-		else
-			j->child.err = -1;
-	}
-}
-
-size_t
-jobs_pollfds(struct pollfd *pfd, size_t max)
-{
-	size_t	 i, n = 0;
-
-	for (i = 0; i < njobs; i++) {
-		if (jobs[i]->child.out != -1 && n < max) {
-			pfd[n].fd = jobs[i]->child.out;
-			pfd[n++].events = POLLIN;
-		}
-		if (jobs[i]->child.err != -1 && n < max) {
-			pfd[n].fd = jobs[i]->child.err;
-			pfd[n++].events = POLLIN;
-		}
-	}
-	return n;
-}
-
-void
-jobs_read_output(const struct pollfd *pfd, size_t n)
-{
-	size_t	 i, k;
-
-	for (i = 0; i < n; i++) {
-		if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
-			continue;
-		for (k = 0; k < njobs; k++)
-			if (jobs[k]->child.out == pfd[i].fd ||
-			    jobs[k]->child.err == pfd[i].fd) {
-				job_read(jobs[k], pfd[i].fd, 0);
-				break;
-			}
-	}
-}
-
-/*
- * A download run ended well.  The file and its thumbnail reach the disk
- * before they get the names that say they are finished, so a name of ours
- * in downloads/ always holds a whole file, even after a power cut: that is
- * what lets a restarted worker re-attach a file whose row it never got to
- * complete (reconcile.c).  `sync --data` waits for the disk in a child, so
- * a slow disk never stalls the loop (progress, cancels, the heartbeat).
- * Returns 1 while it runs, 0 when it could not run (completing goes on
- * without it), -1 when the task failed.
- */
-static int
-job_sync(struct job *j)
-{
-	const char	*argv[] = { "sync", "--data", "--", j->media, NULL, NULL };
-	char		 msg[256];
-
-	if (j->dirty)
-		progress_write(j);
-	if (media_find(j->outdir, j->filepath, j->media, sizeof(j->media)) == -1) {
-		/*
-		 * --max-filesize makes yt-dlp skip the file and still exit 0;
-		 * its notice is hidden by the quiet mode --print implies, so a
-		 * missing file under a size cap is most likely that.
-		 */
-		if (j->over_max_filesize || conf->max_filesize[0] != '\0') {
-			snprintf(msg, sizeof(msg), "No file was written: %s larger "
-			    "than OFFLINETUBE_MAX_FILESIZE (%s)", j->over_max_filesize ?
-			    "it is" : "most likely it is", conf->max_filesize);
-			job_fail(j, msg);
-		} else
-			job_fail(j, "yt-dlp finished but left no media file");
-		return -1;
-	}
-	j->thumb[0] = '\0';
-	if (media_thumbnail_find(j->outdir, j->media, j->thumb, sizeof(j->thumb),
-	    &j->thumb_ext))
-		argv[4] = j->thumb;
-	buf_drop(&j->out, j->out.len);
-	tail_clear(&j->err);
-	j->errscan = 0;
-	j->phase = PHASE_SYNC;
-	log_debug(j->claim.id, "run: sync --data -- %s%s%s", j->media,
-	    argv[4] != NULL ? " " : "", argv[4] != NULL ? argv[4] : "");
-	if (spawn_run(argv, j->dir, &j->child) == -1) {
-		log_warnx(j->claim.id, "cannot run sync: %s; the file may not "
-		    "survive a power cut", strerror(errno));
-		return 0;
-	}
-	return 1;
-}
-
-/*
- * The file goes to downloads/, the thumbnail to thumbnails/; the row is
- * completed by job_end() (the files stay where they are until it is).
- */
-static void
-job_complete(struct job *j)
-{
-	struct stat	 st;
-	char		 msg[256];
-	const char	*base, *ext;
-
-	base = strrchr(j->media, '/') + 1;
-	ext = strrchr(base, '.');
-	ext = ext != NULL && filename_ext_ok(ext + 1) ? ext + 1 : "bin";
-	if (filename_build(j->title, j->claim.id, ext, j->name,
-	    sizeof(j->name)) == -1 || util_path_join(j->dest, sizeof(j->dest),
-	    conf->downloads_dir, j->name) == -1) {
-		job_fail(j, "cannot build the file name");
-		return;
-	}
-	/*
-	 * No sync of downloads/ after the rename: the commit that follows is
-	 * not synced either (synchronous=NORMAL), and when SQLite does sync
-	 * it, a journalling file system (ext4, XFS) has the older rename on
-	 * the disk too.  A worker that dies between the two finds the file
-	 * at its next start (reconcile.c).
-	 */
-	if (stat(j->media, &st) == -1 || rename(j->media, j->dest) == -1) {
-		snprintf(msg, sizeof(msg), "cannot move the file into the "
-		    "downloads directory: %s", strerror(errno));
-		job_fail(j, msg);
-		return;
-	}
-	/*
-	 * Readable by the group too: deployed, nginx reads media as the group
-	 * of the setgid downloads directory; nobody else reads anything.
-	 */
-	(void)chmod(j->dest, 0640);
-	j->size = (int64_t)st.st_size;
-	j->thumbdest[0] = '\0';
-	if (j->thumb[0] == '\0' || !media_thumbnail_move(j->thumb, j->thumb_ext,
-	    conf->thumbnails_dir, j->claim.id, j->thumbdest,
-	    sizeof(j->thumbdest)))
-		j->thumbdest[0] = '\0';
-	j->outcome = OUT_COMPLETE;
-}
-
-/*
- * The URL turned out to be a playlist (r) or, from a -J listing, one video:
- * what is known goes into the row, then the download run of r->url.
- */
-static int
-job_next(struct job *j, const struct resolved *r, int have_info)
-{
-	const char	*why;
-	char		 msg[256];
-	int		 use_info;
-
-	/* A playlist's entry 1 is fetched by this job: the guard, as for entries 2 to N. */
-	if (r->playlist && !conf->allow_private_urls &&
-	    urlguard_check(r->url, &why) == -1) {
-		snprintf(msg, sizeof(msg), "URL refused: %s", why);
-		job_fail(j, msg);
-		return -1;
-	}
-	if (store_task_set_info(db, j->claim.id, r->title[0] ? r->title : NULL,
-	    r->thumbnail[0] ? r->thumbnail : NULL, NULL) == -1)
-		log_warnx(j->claim.id, "set_info: %s", store_errmsg(db));
-	/* A playlist's listing title is provisional, as for the other entries: the download says. */
-	if (!r->playlist)
-		memcpy(j->title, r->title, sizeof(j->title));
-	/* The download loads the listing instead of extracting the page again. */
-	if (!(use_info = have_info && r->has_formats && !r->playlist))
-		(void)unlink(j->info);
-	j->listed = 1;
-	j->claim.is_playlist |= r->playlist;
-	if (job_fresh_outdir(j) == -1)
-		return -1;
-	return job_download(j, r->url, use_info);
-}
-
-/* The -J listing ended well. */
-static int
-job_listed(struct job *j)
-{
-	struct resolved	 r;
-	char		 err[256];
-	int		 rc, have_info = j->infofd != -1;
-
-	if (j->infofd != -1 && close(j->infofd) == -1)
-		have_info = 0;
-	j->infofd = -1;
-	rc = resolve_apply(db, &j->claim, jsonin_root(j->listing),
-	    conf->max_pending, &r, err, sizeof(err));
+	proc_close(&j->proc);
 	listing_release(j);
-	if (rc == -1) {
-		job_fail(j, err);
-		return -1;
-	}
-	return job_next(j, &r, have_info);
-}
-
-/* The download run listed a playlist instead: one task per entry, and entry 1 here. */
-static int
-job_playlist(struct job *j)
-{
-	struct resolved	 r;
-	char		 err[256];
-
-	if (j->claim.is_playlist) {
-		job_fail(j, "This playlist entry is a playlist itself; submit its "
-		    "URL on its own");
-		return -1;
-	}
-	if (j->entries_over > 0)
-		log_warnx(j->claim.id, "playlist has more than %d entries, keeping "
-		    "%d", RESOLVE_ENTRIES_MAX, RESOLVE_ENTRIES_MAX);
-	if (resolve_playlist(db, &j->claim, j->entries, conf->max_pending, &r,
-	    err, sizeof(err)) == -1) {
-		job_fail(j, err);
-		return -1;
-	}
-	json_object_put(j->entries);
-	j->entries = NULL;
-	return job_next(j, &r, 0);
-}
-
-/* A child is gone: decide what its end means for the row.  1: the job goes on (or settles). */
-static int
-job_ended(struct job *j, int wstatus)
-{
-	char	 msg[1024];
-	int	 status, rc;
-
-	status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
-	    -WTERMSIG(wstatus);
-	log_debug(j->claim.id, "%s exited: %d", j->phase == PHASE_LISTING ?
-	    "listing" : "download", status);
-	switch (j->stop) {
-	case STOP_RELIST:
-		j->child.pid = -1;
-		if (job_list(j) == 0)
-			return 1;
-		break;
-	case STOP_CANCEL:
-		log_info(j->claim.id, "stopped");
-		break;
-	case STOP_SHUTDOWN:
-		j->outcome = OUT_RELEASE;
-		break;
-	case STOP_TIMEOUT:
-		snprintf(msg, sizeof(msg), "The download took longer than %d "
-		    "seconds and was stopped", conf->job_timeout);
-		job_fail(j, msg);
-		break;
-	case STOP_TOOBIG:
-		snprintf(msg, sizeof(msg), "yt-dlp's listing of this URL was larger "
-		    "than %d MiB", LISTING_MAX >> 20);
-		job_fail(j, msg);
-		break;
-	case STOP_CROWDED:
-		snprintf(msg, sizeof(msg), "Other listings already hold %d MiB; "
-		    "submit this URL again later", LISTINGS_TOTAL >> 20);
-		job_fail(j, msg);
-		break;
-	case STOP_NONE:
-		if (j->phase == PHASE_SYNC) {
-			if (status != 0)
-				log_warnx(j->claim.id, "sync exited %d: the file "
-				    "may not survive a power cut", status);
-			job_complete(j);
-		} else if (status != 0) {
-			ytdlp_error_message(j->err.data, j->err.len, status, msg,
-			    sizeof(msg));
-			job_fail(j, msg);
-		} else if (j->phase == PHASE_LISTING) {
-			j->child.pid = -1;
-			if (job_listed(j) == 0)
-				return 1;
-		} else if (j->entries != NULL && j->filepath[0] == '\0') {
-			j->child.pid = -1;
-			if (job_playlist(j) == 0)
-				return 1;
-		} else {
-			j->child.pid = -1;
-			if ((rc = job_sync(j)) == 1)
-				return 1;
-			if (rc == 0)
-				job_complete(j);
-		}
-		break;
-	}
-	return job_end(j);
-}
-
-/*
- * Reaps the children that exited; returns how many jobs ended.  The exited
- * child is looked at first without reaping it (WNOWAIT), so its process
- * group id cannot be reused while we kill whatever it left running.
- */
-int
-jobs_reap(void)
-{
-	siginfo_t	 si;
-	struct job	*j;
-	size_t		 i;
-	int		 wstatus, ended = 0;
-
-	for (i = 0; i < njobs; ) {
-		j = jobs[i];
-		memset(&si, 0, sizeof(si));
-		if (j->child.pid <= 0 || waitid(P_PID, (id_t)j->child.pid, &si,
-		    WEXITED | WNOHANG | WNOWAIT) == -1 || si.si_pid == 0) {
-			i++;
-			continue;
-		}
-		/* All it wrote is in the pipes now: read it before deciding. */
-		if (j->child.out != -1)
-			job_read(j, j->child.out, 1);
-		if (j->child.err != -1)
-			job_read(j, j->child.err, 1);
-		if (j->phase == PHASE_DOWNLOAD && j->out.len > 0)
-			stdout_line(j, j->out.data, j->out.len);
-		child_close(&j->child);
-		job_signal(j, SIGKILL);
-		if (waitpid(j->child.pid, &wstatus, 0) == -1)
-			wstatus = 0xff00;
-		j->kill_at = 0;
-		/* A freed job's slot now holds the last job, not yet looked at. */
-		if (job_ended(j, wstatus))
-			i++;
-		else
-			ended++;
-	}
-	return ended;
-}
-
-/*
- * Escalates stops, enforces timeouts, writes progress held back by the
- * throttle, and tries again the ends the database refused.  Returns how
- * many jobs ended (their slots are free).
- */
-int
-jobs_timers(void)
-{
-	int64_t		 now = util_now_ms();
-	struct job	*j;
-	size_t		 i;
-	int		 ended = 0;
-
-	for (i = 0; i < njobs; ) {
-		j = jobs[i];
-		if (j->phase == PHASE_SETTLE) {
-			if (now >= j->retry_at && job_settle(j)) {
-				job_free(j);	/* the last job moves into slot i */
-				ended++;
-			} else
-				i++;
-			continue;
-		}
-		if (j->kill_at != 0 && now >= j->kill_at) {
-			job_signal(j, SIGKILL);
-			j->kill_at = 0;
-		}
-		if (j->stop == STOP_NONE && now >= j->deadline) {
-			log_info(j->claim.id, "timed out");
-			job_stop(j, STOP_TIMEOUT);
-		}
-		if (j->dirty && j->stop == STOP_NONE &&
-		    now - j->written >= WRITE_EVERY_MS)
-			progress_write(j);
-		i++;
-	}
-	return ended;
-}
-
-static size_t
-jobs_running(void)
-{
-	size_t	 i, n = 0;
-
+	if (util_rm_rf(j->dir) == -1)
+		log_warnx(j->claim.id, "cannot remove %s: %s", j->dir,
+		    strerror(errno));
+	json_object_put(j->run.entries);
 	for (i = 0; i < njobs; i++)
-		if (jobs[i]->phase != PHASE_SETTLE)
-			n++;
-	return n;
+		if (jobs[i] == j) {
+			jobs[i] = jobs[--njobs];
+			break;
+		}
+	free(j);
 }
 
 /*
@@ -1292,33 +1021,12 @@ jobs_running(void)
 void
 jobs_stop_all(void)
 {
-	int64_t	 until;
 	size_t	 i;
 
 	for (i = 0; i < njobs; i++)
 		job_stop(jobs[i], STOP_SHUTDOWN);
-	until = util_now_ms() + 1000;
-	while (jobs_running() > 0) {
-		jobs_reap();
-		if (jobs_running() == 0)
-			break;
-		if (util_now_ms() >= until - 700)
-			for (i = 0; i < njobs; i++)
-				if (jobs[i]->phase != PHASE_SETTLE)
-					job_signal(jobs[i], SIGKILL);
-		if (util_now_ms() >= until) {
-			/* Not our children any more?  Release the rows anyway. */
-			for (i = 0; i < njobs; i++)
-				if (jobs[i]->phase != PHASE_SETTLE) {
-					child_close(&jobs[i]->child);
-					jobs[i]->child.pid = -1;
-					jobs[i]->outcome = OUT_RELEASE;
-					jobs[i]->phase = PHASE_SETTLE;
-				}
-			break;
-		}
-		usleep(20000);
-	}
+	/* A child still there after that (not ours any more?): its row is released anyway. */
+	(void)proc_wait_stopped(1000);
 	stopping = 1;
 	while (njobs > 0) {
 		(void)job_settle(jobs[0]);

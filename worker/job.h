@@ -2,7 +2,6 @@
 #ifndef OT_JOB_H
 #define OT_JOB_H
 
-#include <poll.h>
 #include <stddef.h>
 
 struct config;
@@ -10,9 +9,7 @@ struct store;
 
 void	 jobs_init(struct store *, const struct config *, const char *ffmpeg);
 size_t	 jobs_count(void);
-size_t	 jobs_pollfds(struct pollfd *, size_t max);
-void	 jobs_read_output(const struct pollfd *, size_t n);
-int	 jobs_reap(void);
+void	 jobs_lease_refresh(void);
 void	 jobs_cancel_requested(void);
 void	 jobs_start_pending(void);
 int	 jobs_timers(void);

@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +26,8 @@
 #include "log.h"
 #include "jsonin.h"
 #include "lookup.h"
-#include "spawn.h"
+#include "proc.h"
 #include "store.h"
-#include "tail.h"
 #include "urlguard.h"
 #include "util.h"
 #include "ytdlp.h"
@@ -43,7 +41,6 @@
  */
 #define OUT_MAX		(4 << 20)	/* stdout of one look-up */
 #define OUT_TOTAL	(16 << 20)	/* stdout of the running look-ups together */
-#define KILL_AFTER_MS	300
 #define PRUNE_MS	60000		/* expired answers go once a minute */
 #define CACHE_KEEP	10000		/* and the cache never holds more rows */
 #define CACHE_BYTES	(64LL << 20)	/* nor more bytes of answers */
@@ -55,13 +52,11 @@ struct run {
 	struct lookup_claim	 claim;
 	char			 dir[PATH_MAX];
 	char			 tag[32];	/* "lookup-N", for the log */
-	struct child		 child;
+	struct proc		 proc;		/* yt-dlp -J */
 	struct jsonin		*parse;		/* stdout, parsed as it comes */
 	size_t			 outlen;	/* stdout bytes taken, in lane_out */
-	struct tail		 err;
 	int64_t			 started;
 	int64_t			 deadline;
-	int64_t			 kill_at;
 	int			 abandoned;	/* the row ended without us: write nothing */
 	int			 timed_out;
 	enum over		 over;
@@ -83,28 +78,6 @@ lane_init(struct store *s, const struct config *c)
 		log_warnx(NULL, "look-up recovery: %s", store_errmsg(db));
 }
 
-size_t
-lane_count(void)
-{
-	return nruns;
-}
-
-static void
-run_signal(struct run *r, int sig)
-{
-	if (r->child.pid > 0)
-		kill(-r->child.pid, sig);
-}
-
-static void
-run_stop(struct run *r)
-{
-	if (r->kill_at != 0 || r->child.pid <= 0)
-		return;
-	run_signal(r, SIGTERM);
-	r->kill_at = util_now_ms() + KILL_AFTER_MS;
-}
-
 /* Lets go of what the run's stdout became: the parse, and its share of the bound. */
 static void
 run_release(struct run *r)
@@ -120,10 +93,7 @@ run_free(struct run *r)
 {
 	size_t	 i;
 
-	if (r->child.out != -1)
-		close(r->child.out);
-	if (r->child.err != -1)
-		close(r->child.err);
+	proc_close(&r->proc);
 	if (util_rm_rf(r->dir) == -1)
 		log_warnx(r->tag, "cannot remove %s", r->dir);
 	run_release(r);
@@ -134,6 +104,11 @@ run_free(struct run *r)
 		}
 	free(r);
 }
+
+static void	 run_take(void *, char *, size_t);
+static void	 run_ended(void *, int);
+
+static const struct proc_ops run_ops = { run_take, NULL, run_ended };
 
 static int
 run_start(const struct lookup_claim *c)
@@ -147,9 +122,8 @@ run_start(const struct lookup_claim *c)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		goto fail;
 	r->claim = *c;
-	r->child.pid = -1;
-	r->child.out = r->child.err = -1;
 	snprintf(r->tag, sizeof(r->tag), "lookup-%lld", c->id);
+	proc_init(&r->proc, &run_ops, r, r->tag);
 	/*
 	 * The guard again, as for a download: the API checked a client's URL
 	 * when it was asked, but a name may resolve elsewhere by now (DNS
@@ -181,7 +155,7 @@ run_start(const struct lookup_claim *c)
 		goto fail_quiet;
 	}
 	if ((r->parse = jsonin_new()) == NULL ||
-	    spawn_run(a.argv, r->dir, &r->child) == -1)
+	    proc_start(&r->proc, a.argv, r->dir, 0) == -1)
 		goto fail;
 	r->started = util_now_ms();
 	r->deadline = r->started + (int64_t)conf->lookup_timeout * 1000;
@@ -196,6 +170,7 @@ fail_quiet:
 		if (r->dir[0] != '\0')
 			util_rm_rf(r->dir);
 		jsonin_free(r->parse);
+		proc_close(&r->proc);
 		free(r);
 	}
 	return -1;
@@ -218,28 +193,12 @@ lane_start_pending(void)
 	}
 }
 
-size_t
-lane_pollfds(struct pollfd *pfd, size_t max)
-{
-	size_t	 i, n = 0;
-
-	for (i = 0; i < nruns; i++) {
-		if (runs[i]->child.out != -1 && n < max) {
-			pfd[n].fd = runs[i]->child.out;
-			pfd[n++].events = POLLIN;
-		}
-		if (runs[i]->child.err != -1 && n < max) {
-			pfd[n].fd = runs[i]->child.err;
-			pfd[n++].events = POLLIN;
-		}
-	}
-	return n;
-}
-
 /* n more bytes of stdout: parsed, unless they take the run or the lane past its bound. */
 static void
-run_take(struct run *r, const char *p, size_t n)
+run_take(void *arg, char *p, size_t n)
 {
+	struct run	*r = arg;
+
 	if (r->over != OVER_NONE)
 		return;
 	if (r->outlen + n > OUT_MAX)
@@ -250,7 +209,7 @@ run_take(struct run *r, const char *p, size_t n)
 		log_info(r->tag, "stdout at %zu bytes, the lane's at %zu: past "
 		    "the bound, stopping", r->outlen + n, lane_out + n);
 		run_release(r);
-		run_stop(r);
+		proc_stop(&r->proc);
 		return;
 	}
 	r->outlen += n;
@@ -259,54 +218,9 @@ run_take(struct run *r, const char *p, size_t n)
 		log_debug(r->tag, "stdout is not JSON");
 }
 
-/*
- * One read a wake-up: a pipe's worth, whose parse takes a millisecond or
- * two, and the loop goes round to the others.  drain: the child has exited,
- * what is in the pipes is all there is.
- */
-static void
-run_read(struct run *r, int fd, int drain)
-{
-	char	 chunk[65536];
-	ssize_t	 n;
-
-	do {
-		if ((n = read(fd, chunk, sizeof(chunk))) <= 0)
-			break;
-		if (fd == r->child.err)
-			(void)tail_add(&r->err, chunk, (size_t)n);
-		else
-			run_take(r, chunk, (size_t)n);
-	} while (drain);
-	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
-		close(fd);
-		if (fd == r->child.out)
-			r->child.out = -1;
-		else
-			r->child.err = -1;
-	}
-}
-
-void
-lane_read_output(const struct pollfd *pfd, size_t n)
-{
-	size_t	 i, k;
-
-	for (i = 0; i < n; i++) {
-		if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
-			continue;
-		for (k = 0; k < nruns; k++)
-			if (runs[k]->child.out == pfd[i].fd ||
-			    runs[k]->child.err == pfd[i].fd) {
-				run_read(runs[k], pfd[i].fd, 0);
-				break;
-			}
-	}
-}
-
 /* yt-dlp has exited: its answer, or its error, goes into the row. */
 static void
-run_ended(struct run *r, int wstatus)
+run_answer(struct run *r, int wstatus)
 {
 	char	 msg[600], err[256], *answer = NULL;
 	int	 code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
@@ -345,7 +259,7 @@ run_ended(struct run *r, int wstatus)
 		if (code == 0 && err[0] != '\0')
 			snprintf(msg, sizeof(msg), "%s", err);
 		else
-			ytdlp_error_message(r->err.data, r->err.len, code, msg,
+			ytdlp_error_message(r->proc.err.data, r->proc.err.len, code, msg,
 			    sizeof(msg));
 		store_lookup_fail(db, r->claim.id, 502, msg);
 		log_info(r->tag, "failed: %s", msg);
@@ -362,35 +276,14 @@ run_ended(struct run *r, int wstatus)
 		log_warnx(r->tag, "look-up prune: %s", store_errmsg(db));
 }
 
-/* Like the downloads: look first (WNOWAIT), kill the group, then reap. */
-int
-lane_reap(void)
+/* yt-dlp has exited: its answer, or its error, goes into the row; the run is over. */
+static void
+run_ended(void *arg, int wstatus)
 {
-	siginfo_t	 si;
-	struct run	*r;
-	size_t		 i;
-	int		 wstatus, ended = 0;
+	struct run	*r = arg;
 
-	for (i = 0; i < nruns; ) {
-		r = runs[i];
-		memset(&si, 0, sizeof(si));
-		if (r->child.pid <= 0 || waitid(P_PID, (id_t)r->child.pid, &si,
-		    WEXITED | WNOHANG | WNOWAIT) == -1 || si.si_pid == 0) {
-			i++;
-			continue;
-		}
-		if (r->child.out != -1)
-			run_read(r, r->child.out, 1);
-		if (r->child.err != -1)
-			run_read(r, r->child.err, 1);
-		run_signal(r, SIGKILL);
-		if (waitpid(r->child.pid, &wstatus, 0) == -1)
-			wstatus = 0xff00;
-		run_ended(r, wstatus);
-		run_free(r);	/* the last run moves into slot i */
-		ended++;
-	}
-	return ended;
+	run_answer(r, wstatus);
+	run_free(r);
 }
 
 /*
@@ -415,7 +308,7 @@ lane_check_abandoned(void)
 			log_info(runs[i]->tag, "%s: stopping", rc == 0 ?
 			    "its row is gone" : "ended without us");
 			runs[i]->abandoned = 1;
-			run_stop(runs[i]);
+			proc_stop(&runs[i]->proc);
 		}
 		free(l.answer);
 	}
@@ -428,16 +321,11 @@ lane_timers(void)
 	size_t	 i;
 	int	 n;
 
-	for (i = 0; i < nruns; i++) {
-		if (runs[i]->kill_at != 0 && now >= runs[i]->kill_at) {
-			run_signal(runs[i], SIGKILL);
-			runs[i]->kill_at = 0;
-		}
+	for (i = 0; i < nruns; i++)
 		if (!runs[i]->timed_out && now >= runs[i]->deadline) {
 			runs[i]->timed_out = 1;
-			run_stop(runs[i]);
+			proc_stop(&runs[i]->proc);
 		}
-	}
 	if (now >= next_prune) {
 		if (store_lookup_prune(db, (int64_t)time(NULL), CACHE_KEEP,
 		    CACHE_BYTES, &n) == -1)
@@ -452,27 +340,13 @@ lane_timers(void)
 void
 lane_stop_all(void)
 {
-	int64_t	 until = util_now_ms() + 1000;
 	size_t	 i;
 
 	for (i = 0; i < nruns; i++) {
 		store_lookup_fail(db, runs[i]->claim.id, 502,
 		    "The worker stopped during the look-up");
 		runs[i]->abandoned = 1;
-		run_stop(runs[i]);
+		proc_stop(&runs[i]->proc);
 	}
-	while (nruns > 0) {
-		lane_reap();
-		if (nruns == 0)
-			break;
-		if (util_now_ms() >= until - 700)
-			for (i = 0; i < nruns; i++)
-				run_signal(runs[i], SIGKILL);
-		if (util_now_ms() >= until) {
-			while (nruns > 0)
-				run_free(runs[0]);
-			break;
-		}
-		usleep(20000);
-	}
+	(void)proc_wait_stopped(1000);
 }

@@ -77,7 +77,7 @@ lookup_build_argv(const char *ytdlp, const char *search_prefix,
 }
 
 /* "3:05", "1:02:03"; "" when unknown. */
-void
+static void
 lookup_duration_format(double secs, char *buf, size_t len)
 {
 	long	 s;
@@ -93,7 +93,7 @@ lookup_duration_format(double secs, char *buf, size_t len)
 		snprintf(buf, len, "%ld:%02ld", s / 60, s % 60);
 }
 
-void
+static void
 lookup_size_format(double bytes, char *buf, size_t len)
 {
 	static const char *const units[] = { "B", "KB", "MB", "GB", "TB" };

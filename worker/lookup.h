@@ -32,7 +32,5 @@ char	*lookup_answer_of(struct json_object *root, enum lookup_kind,
 	    int max_results, char *err, size_t errlen);
 char	*lookup_answer(enum lookup_kind, int max_results, const char *json,
 	    size_t len, char *err, size_t errlen);
-void	 lookup_duration_format(double secs, char *buf, size_t len);
-void	 lookup_size_format(double bytes, char *buf, size_t len);
 
 #endif

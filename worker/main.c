@@ -1,6 +1,5 @@
 /* main.c: offlinetube-worker: the one process that runs yt-dlp, driven by rows in SQLite. */
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +20,7 @@
 #include "lane.h"
 #include "log.h"
 #include "privdrop.h"
+#include "proc.h"
 #include "reconcile.h"
 #include "signals.h"
 #include "spawn.h"
@@ -31,14 +31,13 @@
 #define TICK_MS		50	/* timers; and commits, should inotify be missing */
 #define RECHECK_MS	2	/* a commit seen being written, not yet visible, */
 #define RECHECKS	5	/* is looked for this many times */
-#define HEARTBEAT_MS	5000	/* /api/health calls a worker alive within 15 s */
-#define LEASE_MS	10000	/* leases last 60 s: a few refreshes may fail */
-#define LEASE_SECS	60
+#define LEASE_MS	10000	/* the leases' refresh (job.c) */
 #define MAX_ATTEMPTS	3	/* crash re-queues before a task is failed */
 #define SHORT_WAIT_MS	250	/* a lock wait for writes made again anyway */
 #define RECOVER_FIRST_MS 500	/* a refused recovery: tried again after, */
 #define RECOVER_MAX_MS	8000	/* doubling up to this */
 #define VERSION_MS	15000	/* yt-dlp --version may be slow on a cold cache */
+#define VERSION_LEN	128
 #define SWEEP_VALUES	20000	/* JSON values freed a turn: a few ms */
 #define CHECKPOINT_MS	200	/* the WAL is copied back this often (store.c) */
 
@@ -140,45 +139,39 @@ find_ffmpeg(const char *name, char *buf, size_t len)
 	return NULL;
 }
 
+/* The first line of yt-dlp --version. */
+static void
+version_line(void *arg, char *s, size_t n)
+{
+	char	*out = arg;
+
+	if (out[0] == '\0' && n > 0 && n < VERSION_LEN)
+		memcpy(out, s, n + 1);
+}
+
+static void
+version_ended(void *arg, int wstatus)
+{
+	(void)arg;
+	(void)wstatus;
+}
+
 /* "yt-dlp --version", for /api/health; a yt-dlp that does not answer is worth a warning. */
 static void
 ytdlp_version(struct store *db, const struct config *c)
 {
+	static const struct proc_ops ops = { version_line, NULL, version_ended };
 	const char	*argv[] = { c->ytdlp, "--version", NULL };
-	struct child	 ch;
-	struct pollfd	 pfd;
-	char		 out[128];
-	size_t		 len = 0;
-	ssize_t		 n;
-	int64_t		 until = util_now_ms() + VERSION_MS;
-	int		 status = -1;
+	struct proc	 p;
+	char		 out[VERSION_LEN];
 
 	out[0] = '\0';
-	if (spawn_run(argv, c->tmp_dir, &ch) == -1) {
+	proc_init(&p, &ops, out, NULL);
+	if (proc_start(&p, argv, c->tmp_dir, VERSION_LEN) == -1)
 		log_warnx(NULL, "cannot run %s: %s", c->ytdlp, strerror(errno));
-		goto done;
-	}
-	close(ch.err);
-	pfd.fd = ch.out;
-	pfd.events = POLLIN;
-	while (util_now_ms() < until) {
-		if (poll(&pfd, 1, 100) == -1 && errno != EINTR)
-			break;
-		n = read(ch.out, out + len, sizeof(out) - 1 - len);
-		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
-			break;
-		if (n > 0)
-			len += (size_t)n;
-		if (len == sizeof(out) - 1)
-			break;
-	}
-	out[len] = '\0';
-	out[strcspn(out, "\r\n")] = '\0';
-	close(ch.out);
-	kill(-ch.pid, SIGKILL);
-	if (waitpid(ch.pid, &status, 0) == -1)
-		status = -1;
-done:
+	else
+		(void)proc_wait(&p, VERSION_MS);
+	proc_close(&p);
 	if (out[0] == '\0') {
 		log_warnx(NULL, "%s --version gave no answer", c->ytdlp);
 		snprintf(out, sizeof(out), "unknown");
@@ -282,8 +275,8 @@ recover(struct store *db, const struct config *c, int *wait_ms)
 }
 
 /*
- * The heartbeat and the leases are written again and again: a database
- * locked by another program gets a short wait from them, never the loop's.
+ * The heartbeat (HEARTBEAT_MS, config.h) is written again and again: a
+ * database locked by another program gets a short wait, never the loop's.
  */
 static void
 heartbeat(struct store *db)
@@ -294,22 +287,12 @@ heartbeat(struct store *db)
 	store_busy_wait(db, 0);
 }
 
-static void
-leases(struct store *db)
-{
-	store_busy_wait(db, SHORT_WAIT_MS);
-	if (store_lease_refresh(db, (long)getpid(),
-	    (int64_t)time(NULL) + LEASE_SECS) == -1)
-		log_warnx(NULL, "lease: %s", store_errmsg(db));
-	store_busy_wait(db, 0);
-}
-
 int
 main(int argc, char *argv[])
 {
 	struct config	 conf;
 	struct store	*db = NULL;
-	struct pollfd	 pfd[2 + 64 + 16];
+	struct pollfd	 pfd[2 + 2 * PROC_MAX];
 	const char	*cfile = NULL, *ff;
 	char		 err[512], ffbuf[PATH_MAX], pid[32];
 	unsigned char	 sig[64];
@@ -317,7 +300,7 @@ main(int argc, char *argv[])
 	int64_t		 recover_at;
 	int		 recovered, recover_ms = 0;
 	ssize_t		 n, k;
-	size_t		 nfd, njfd;
+	size_t		 nfd;
 	int		 ch, lockfd, stopping = 0, children, claims, rc, hup;
 	int		 watchfd, woken, rechecks = 0, sweeping = 0;
 
@@ -391,8 +374,7 @@ main(int argc, char *argv[])
 		pfd[1].fd = watchfd;	/* -1: poll ignores it */
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;
-		njfd = jobs_pollfds(pfd + 2, 64);
-		nfd = 2 + njfd + lane_pollfds(pfd + 2 + njfd, 16);
+		nfd = 2 + proc_pollfds(pfd + 2, 2 * PROC_MAX);
 		if (poll(pfd, nfd, rechecks > 0 || sweeping ? RECHECK_MS : TICK_MS) == -1 &&
 		    errno != EINTR) {
 			log_warnx(NULL, "poll: %s", strerror(errno));
@@ -416,12 +398,12 @@ main(int argc, char *argv[])
 		}
 		if ((woken = (pfd[1].revents & POLLIN) != 0))
 			dbwatch_drain(watchfd);
-		jobs_read_output(pfd + 2, njfd);
-		lane_read_output(pfd + 2 + njfd, nfd - 2 - njfd);
-		if (children && jobs_reap() + lane_reap() > 0)
+		proc_read_ready(pfd + 2, nfd - 2);
+		if (children && proc_reap() > 0)
 			claims = 1;	/* a slot is free */
 		if (jobs_timers() > 0)
 			claims = 1;	/* a run's end is written: its slot is free */
+		proc_timers();
 		lane_timers();
 		if (!recovered && util_now_ms() >= recover_at) {
 			if ((recovered = recover(db, &conf, &recover_ms) == 0))
@@ -463,7 +445,7 @@ main(int argc, char *argv[])
 			next_beat = now + HEARTBEAT_MS;
 		}
 		if (now >= next_lease && jobs_count() > 0) {
-			leases(db);
+			jobs_lease_refresh();
 			next_lease = now + LEASE_MS;
 		}
 		/* Cheap when there is nothing to copy: no write, no fsync. */

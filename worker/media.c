@@ -31,7 +31,7 @@ has_suffix(const char *s, const char *suf)
  * The thumbnail's type from its first bytes: yt-dlp names it after the URL
  * (".image", or no extension at all), and the API serves only these three.
  */
-const char *
+static const char *
 media_image_ext(const unsigned char *b, size_t n)
 {
 	if (n >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
@@ -128,16 +128,12 @@ int
 media_thumbnail_move(const char *src, const char *ext, const char *thumbdir,
     const char *id, char *dest, size_t len)
 {
-	static const char *const exts[] = { "jpg", "png", "webp" };
 	char		 name[64];
 	size_t		 i;
 
 	/* A retried task may have left another type's thumbnail: only one may exist. */
-	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-		snprintf(name, sizeof(name), "%s.%s", id, exts[i]);
-		if (util_path_join(dest, len, thumbdir, name) == 0)
-			(void)unlink(dest);
-	}
+	for (i = 0; util_thumb_path(thumbdir, id, i, dest, len) == 0; i++)
+		(void)unlink(dest);
 	snprintf(name, sizeof(name), "%s.%s", id, ext);
 	if (util_path_join(dest, len, thumbdir, name) == -1)
 		return 0;

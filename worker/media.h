@@ -4,7 +4,6 @@
 
 #include <stddef.h>
 
-const char	*media_image_ext(const unsigned char *head, size_t len);
 int		 media_find(const char *dir, const char *hint, char *path,
 		    size_t len);
 int		 media_thumbnail_find(const char *dir, const char *media,

@@ -116,21 +116,12 @@ static int
 attach(struct store *db, const struct config *c, const char *name,
     const char *id, off_t size)
 {
-	static const char *const exts[] = { "jpg", "webp", "png" };
-	char		 p[PATH_MAX], thumb[64];
+	char		 p[PATH_MAX];
 	struct task_done d = { name, (int64_t)size, NULL, NULL, 0 };
-	struct stat	 st;
-	size_t		 i;
 	int		 rc;
 
-	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-		snprintf(thumb, sizeof(thumb), "%s.%s", id, exts[i]);
-		if (util_path_join(p, sizeof(p), c->thumbnails_dir, thumb) == 0 &&
-		    lstat(p, &st) == 0 && S_ISREG(st.st_mode)) {
-			d.local_thumbnail = 1;
-			break;
-		}
-	}
+	if (util_thumb_find(c->thumbnails_dir, id, p, sizeof(p)))
+		d.local_thumbnail = 1;
 	if ((rc = store_task_complete(db, id, &d)) == -1)
 		log_warnx(id, "complete: %s", store_errmsg(db));
 	return rc;

@@ -1,11 +1,15 @@
-/* ytdlp.c: what we tell yt-dlp (argv) and what we read back from it (markers, errors). */
+/* ytdlp.c: what we tell yt-dlp (argv) and what we read back from it (lines, markers, errors). */
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
+#include "resolve.h"
 #include "util.h"
 #include "ytdlp.h"
 
 #define ERROR_MAX	500	/* bytes of yt-dlp's message kept in error_message */
+#define ABR_MAX_KBPS	100000	/* an audio bitrate past this is nonsense */
 
 static int
 push(struct ytdlp_argv *a, const char *s)
@@ -18,36 +22,23 @@ push(struct ytdlp_argv *a, const char *s)
 	return 0;
 }
 
-/* "720p" -> 720; "best" and anything else -> 0 (no cap). */
-int
-ytdlp_quality_height(const char *q)
+/*
+ * A quality's number before unit: "720p" is 720 with "p", "128kbps" 128
+ * with "kbps"; "best" and anything else 0 (no cap, best quality).
+ */
+static int
+quality_num(const char *q, const char *unit)
 {
-	int	 h = 0;
+	int	 n = 0;
 	size_t	 i;
 
 	if (q == NULL)
 		return 0;
 	for (i = 0; q[i] >= '0' && q[i] <= '9' && i < 5; i++)
-		h = h * 10 + (q[i] - '0');
-	if (i == 0 || strcmp(q + i, "p") != 0)
+		n = n * 10 + (q[i] - '0');
+	if (i == 0 || strcmp(q + i, unit) != 0)
 		return 0;
-	return h;
-}
-
-/* "128kbps" -> 128; "best" and anything else -> 0 (best quality). */
-int
-ytdlp_quality_kbps(const char *q)
-{
-	int	 k = 0;
-	size_t	 i;
-
-	if (q == NULL)
-		return 0;
-	for (i = 0; q[i] >= '0' && q[i] <= '9' && i < 5; i++)
-		k = k * 10 + (q[i] - '0');
-	if (i == 0 || strcmp(q + i, "kbps") != 0)
-		return 0;
-	return k;
+	return n;
 }
 
 /*
@@ -68,7 +59,7 @@ format_spec(const struct ytdlp_opts *o, char *buf, size_t len)
 		    snprintf(buf, len, "%s+ba/%s", o->format_id, o->format_id);
 	else if (audio)
 		n = snprintf(buf, len, "ba/b");
-	else if ((h = ytdlp_quality_height(o->quality)) == 0)
+	else if ((h = quality_num(o->quality, "p")) == 0)
 		n = snprintf(buf, len, "bv*+ba/b");
 	else
 		n = snprintf(buf, len, "bv*[height<=%d]+ba/b[height<=%d]/"
@@ -132,7 +123,7 @@ ytdlp_download_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
 	    push(a, "-f") == -1 || push(a, a->format) == -1)
 		return -1;
 	if (strcmp(o->download_type, "audio") == 0) {
-		if ((k = ytdlp_quality_kbps(o->quality)) > 0)
+		if ((k = quality_num(o->quality, "kbps")) > 0)
 			n = snprintf(a->audio_quality, sizeof(a->audio_quality),
 			    "%dK", k);
 		else
@@ -371,4 +362,231 @@ ytdlp_error_message(const char *err, size_t len, int status, char *out,
 		snprintf(out, outlen, "yt-dlp exited with status %d", status);
 	else
 		snprintf(out, outlen, "yt-dlp was killed by signal %d", -status);
+}
+
+/*
+ * What resolve_playlist() reads of a flat entry, and no more: an entry's
+ * line may be up to a MiB, and up to RESOLVE_ENTRIES_MAX of them are kept
+ * until the run ends.  A URL too long for a row is no use: it is kept one
+ * byte past the limit, enough for the check to say why it is skipped; a
+ * title is cut as the row will cut it.
+ */
+static struct json_object *
+entry_kept(struct json_object *e)
+{
+	static const char *const urls[] = { "url", "webpage_url" };
+	struct json_object	*k, *v;
+	const char		*t;
+	size_t			 i;
+
+	if ((k = json_object_new_object()) == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		if (!json_object_object_get_ex(e, urls[i], &v) ||
+		    !json_object_is_type(v, json_type_string))
+			continue;
+		if (json_object_get_string_len(v) <= STORE_URL_MAX)
+			json_object_object_add(k, urls[i], json_object_get(v));
+		else
+			json_object_object_add(k, urls[i], json_object_new_string_len(
+			    json_object_get_string(v), STORE_URL_MAX + 1));
+	}
+	if (json_object_object_get_ex(e, "title", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		t = json_object_get_string(v);
+		json_object_object_add(k, "title", json_object_new_string_len(t,
+		    (int)util_utf8_len(t, RESOLVE_TITLE_MAX)));
+	}
+	return k;
+}
+
+/*
+ * "[ot-entry] {...}": listed flat ("_type": "url"), a playlist's entry; a
+ * whole video with a playlist index, one of a playlist's videos; neither,
+ * a lone video.
+ */
+static enum ytdlp_line_kind
+entry_parse(struct json_object *o, struct ytdlp_line *l)
+{
+	struct json_object	*v;
+	const char		*type = NULL;
+
+	if (json_object_object_get_ex(o, "_type", &v))
+		type = json_object_get_string(v);
+	if (type != NULL && strcmp(type, "url") == 0) {
+		l->entry = entry_kept(o);
+		return YTDLP_ENTRY_FLAT;
+	}
+	if (json_object_object_get_ex(o, "playlist_index", &v) &&
+	    json_object_is_type(v, json_type_int))
+		return YTDLP_ENTRY_INDEXED;
+	return YTDLP_ENTRY;
+}
+
+/* "[ot-fmt] {...}": the format yt-dlp chose, before it downloads. */
+static enum ytdlp_line_kind
+format_parse(struct json_object *o, struct ytdlp_format *f)
+{
+	struct json_object	*v;
+	const char		*t;
+	double			 abr;
+
+	f->nfiles = 1;
+	if (json_object_object_get_ex(o, "format_id", &v) &&
+	    (t = json_object_get_string(v)) != NULL)
+		for (; (t = strchr(t, '+')) != NULL; t++)
+			f->nfiles++;
+	if (json_object_object_get_ex(o, "height", &v) &&
+	    json_object_is_type(v, json_type_int))
+		f->height = json_object_get_int(v);
+	/* Past ABR_MAX_KBPS (or not a number) it is unknown: never cast out of range. */
+	if (json_object_object_get_ex(o, "abr", &v) &&
+	    (json_object_is_type(v, json_type_int) ||
+	    json_object_is_type(v, json_type_double)) &&
+	    (abr = json_object_get_double(v)) >= 0 && abr <= ABR_MAX_KBPS)
+		f->kbps = (int)(abr + 0.5);
+	f->mp4a = json_object_object_get_ex(o, "acodec", &v) &&
+	    (t = json_object_get_string(v)) != NULL && strncmp(t, "mp4a", 4) == 0;
+	if (json_object_object_get_ex(o, "title", &v) &&
+	    (t = json_object_get_string(v)) != NULL && strlen(t) < sizeof(f->title))
+		memcpy(f->title, t, strlen(t) + 1);
+	if (json_object_object_get_ex(o, "thumbnail", &v) &&
+	    (t = json_object_get_string(v)) != NULL &&
+	    strlen(t) < sizeof(f->thumbnail) &&
+	    (strncmp(t, "http://", 7) == 0 || strncmp(t, "https://", 8) == 0))
+		memcpy(f->thumbnail, t, strlen(t) + 1);
+	return YTDLP_FORMAT;
+}
+
+/* Whether line starts with mark and has more after it. */
+static int
+marked(const char *line, size_t len, const char *mark)
+{
+	size_t	 ml = strlen(mark);
+
+	return len > ml && strncmp(line, mark, ml) == 0;
+}
+
+/*
+ * One line of a download run's stdout (NUL-terminated, without its
+ * newline) into l; what it is is also returned.  Reads, decides nothing.
+ */
+enum ytdlp_line_kind
+ytdlp_parse_line(const char *line, size_t len, struct ytdlp_line *l)
+{
+	struct json_object	*o;
+	const char		*mark;
+	enum ytdlp_line_kind	 kind;
+	int			 entry;
+
+	memset(l, 0, sizeof(*l));
+	if (progress_parse(line, len, &l->progress) == 0)
+		return l->kind = YTDLP_PROGRESS;
+	if (marked(line, len, YTDLP_MARK_FILE)) {
+		l->path = line + strlen(YTDLP_MARK_FILE);
+		l->pathlen = len - strlen(YTDLP_MARK_FILE);
+		return l->kind = YTDLP_FILE;
+	}
+	entry = marked(line, len, YTDLP_MARK_ENTRY);
+	mark = entry ? YTDLP_MARK_ENTRY : marked(line, len, YTDLP_MARK_FORMAT) ?
+	    YTDLP_MARK_FORMAT : NULL;
+	if (mark != NULL) {
+		if ((o = json_tokener_parse(line + strlen(mark))) == NULL)
+			return l->kind = YTDLP_OTHER;
+		kind = entry ? entry_parse(o, l) : format_parse(o, &l->format);
+		json_object_put(o);
+		return l->kind = kind;
+	}
+	/* "[download] File is larger than max-filesize (...). Aborting." */
+	if (memmem(line, len, "larger than max-filesize", 24) != NULL)
+		return l->kind = YTDLP_TOO_BIG;
+	return l->kind = YTDLP_OTHER;
+}
+
+/*
+ * format_note says what was obtained: the height of the video, or the
+ * audio bitrate: the source's, or the bitrate we had FFmpeg encode to when
+ * that is lower (m4a from an AAC source is copied, not encoded, and flac and
+ * wav have no bitrate to ask for).  -1: nothing to say.
+ */
+int
+ytdlp_format_note(const struct ytdlp_format *f, const char *download_type,
+    const char *quality, const char *audio_format, char *out, size_t len)
+{
+	int	 kbps = f->kbps, cap;
+
+	if (strcmp(download_type, "video") == 0) {
+		if (f->height <= 0)
+			return -1;
+		snprintf(out, len, "%dp", f->height);
+		return 0;
+	}
+	cap = quality_num(quality, "kbps");
+	if ((f->mp4a && strcmp(audio_format, "m4a") == 0) ||
+	    strcmp(audio_format, "flac") == 0 || strcmp(audio_format, "wav") == 0)
+		cap = 0;
+	if (cap > 0 && (kbps == 0 || cap < kbps))
+		kbps = cap;
+	if (kbps <= 0)
+		return -1;
+	snprintf(out, len, "%dkbps", kbps);
+	return 0;
+}
+
+/*
+ * "[ot-pp:started:Merger]": FFmpeg work begins.  MoveFiles is only a
+ * rename, and Concat, which runs after any playlist, joins nothing unless
+ * asked to with --concat-playlist, which we never pass.
+ */
+static int
+pp_started(const char *m, size_t len)
+{
+	static const char	 started[] = YTDLP_MARK_PP "started:";
+	static const char *const idle[] = { "MoveFiles]", "Concat]" };
+	size_t			 i, sl = sizeof(started) - 1;
+
+	if (len < sl || memcmp(m, started, sl) != 0)
+		return 0;
+	for (i = 0; i < sizeof(idle) / sizeof(idle[0]); i++)
+		if (len - sl == strlen(idle[i]) &&
+		    memcmp(m + sl, idle[i], len - sl) == 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Takes the postprocessor marks out of a stderr tail (they come without a
+ * newline, in the middle of other text), from *scan on: what stays is for
+ * error_message, and *scan is where the next look starts (a mark cut by a
+ * read may start in the last bytes).  1, with the mark in step: one of them
+ * says FFmpeg work started.
+ */
+int
+ytdlp_pp_scan(char *data, size_t *len, size_t *scan, char *step, size_t steplen)
+{
+	char	*m, *end;
+	size_t	 ml = strlen(YTDLP_MARK_PP);
+	int	 started = 0;
+
+	while (*scan < *len) {
+		m = memmem(data + *scan, *len - *scan, YTDLP_MARK_PP, ml);
+		if (m == NULL) {
+			*scan = *len > ml ? *len - ml : 0;
+			break;
+		}
+		if ((end = memchr(m, ']', (size_t)(data + *len - m))) == NULL) {
+			*scan = (size_t)(m - data);
+			break;
+		}
+		end++;
+		if (!started && pp_started(m, (size_t)(end - m))) {
+			started = 1;
+			snprintf(step, steplen, "%.*s", (int)(end - m), m);
+		}
+		memmove(m, end, (size_t)(data + *len - end));
+		*len -= (size_t)(end - m);
+		data[*len] = '\0';
+		*scan = (size_t)(m - data);
+	}
+	return started;
 }

@@ -4,6 +4,11 @@
 
 #include <stddef.h>
 
+#include "progress.h"
+#include "store.h"
+
+struct json_object;
+
 #define YTDLP_ARGV_MAX	64
 
 /*
@@ -37,13 +42,46 @@ struct ytdlp_argv {
 	char		 audio_quality[16];
 };
 
+/* What one line of a download run's stdout says (ytdlp_parse_line). */
+enum ytdlp_line_kind {
+	YTDLP_OTHER,		/* nothing to act on: for the log */
+	YTDLP_PROGRESS,		/* progress of the file being fetched */
+	YTDLP_ENTRY,		/* a lone video: the download itself */
+	YTDLP_ENTRY_FLAT,	/* a playlist's entry, listed, not fetched */
+	YTDLP_ENTRY_INDEXED,	/* a whole video of a playlist: about to fetch them all */
+	YTDLP_FORMAT,		/* the format chosen, before the download */
+	YTDLP_FILE,		/* the final file's path */
+	YTDLP_TOO_BIG,		/* skipped by --max-filesize: exit 0, no file */
+};
+
+struct ytdlp_format {
+	int	 nfiles;		/* files fetched: "137+140" is 2 */
+	int	 height;		/* 0: unknown */
+	int	 kbps;			/* the audio bitrate, 0: unknown */
+	int	 mp4a;			/* the audio is AAC */
+	char	 title[1024];		/* "" when none (or longer) */
+	char	 thumbnail[STORE_URL_MAX + 1];	/* an http(s) URL, or "" */
+};
+
+struct ytdlp_line {
+	enum ytdlp_line_kind	 kind;
+	struct progress		 progress;	/* YTDLP_PROGRESS */
+	struct json_object	*entry;		/* YTDLP_ENTRY_FLAT: the caller's */
+	struct ytdlp_format	 format;	/* YTDLP_FORMAT */
+	const char		*path;		/* YTDLP_FILE: in the line */
+	size_t			 pathlen;
+};
+
 int	 ytdlp_download_argv(const struct ytdlp_opts *, struct ytdlp_argv *);
 int	 ytdlp_resolve_argv(const char *ytdlp, const char *url, struct ytdlp_argv *);
-int	 ytdlp_quality_height(const char *quality);
-int	 ytdlp_quality_kbps(const char *quality);
 void	 ytdlp_error_message(const char *err, size_t len, int status,
 	    char *out, size_t outlen);
 void	 ytdlp_set_version(const char *);
 const char	*ytdlp_error_class(const char *);
+enum ytdlp_line_kind	 ytdlp_parse_line(const char *, size_t, struct ytdlp_line *);
+int	 ytdlp_format_note(const struct ytdlp_format *, const char *download_type,
+	    const char *quality, const char *audio_format, char *out, size_t len);
+int	 ytdlp_pp_scan(char *data, size_t *len, size_t *scan, char *step,
+	    size_t steplen);
 
 #endif
