@@ -46,7 +46,16 @@ trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
 "$bin/offlinetube-worker" & pids+=($!)
+# nginx listens only once the API does: a request the moment the port
+# answers then reaches the API, never a 502 "not answering".  A socket left
+# by a killed run would look ready: it goes first (the API removes it too).
+[ -S "$socket" ] && rm -f "$socket"
 "$bin/offlinetube-api" & pids+=($!)
+for _ in $(seq 1 200); do
+	[ -S "$socket" ] && break
+	kill -0 "${pids[1]}" 2>/dev/null || break
+	sleep 0.05
+done
 "$nginx" -p "$data/nginx" -e stderr -c "$conf" & pids+=($!)
 echo "OfflineTube is listening on http://$listen/ (data in $data); Ctrl-C stops it." >&2
 # The first of the three to exit ends the run.
