@@ -51,6 +51,68 @@ CREATE TABLE owner_queue (
 	last_claim	INTEGER NOT NULL DEFAULT 0	-- rises with every claim; 0: never served
 );
 
+CREATE TABLE subscriptions (
+	seq		INTEGER PRIMARY KEY AUTOINCREMENT,	-- newest first = seq DESC
+	id		TEXT NOT NULL UNIQUE,			-- lower-case UUID v4, the public id
+	owner_key	INTEGER REFERENCES api_keys (id),	-- the key that created it, NULL: keys were off
+	url		TEXT NOT NULL,				-- what is listed
+	name		TEXT NOT NULL DEFAULT '',		-- '' until the first check names it
+	download_type	TEXT NOT NULL DEFAULT 'video' CHECK (download_type IN ('video', 'audio')),
+	quality		TEXT NOT NULL DEFAULT 'best',
+	format_id	TEXT,					-- a yt-dlp format, overrides quality
+	audio_format	TEXT NOT NULL DEFAULT 'm4a'
+			CHECK (audio_format IN ('m4a', 'mp3', 'opus', 'flac', 'wav')),
+	check_every	INTEGER NOT NULL DEFAULT 21600
+			CHECK (check_every BETWEEN 900 AND 2592000),	-- seconds
+	backlog		INTEGER NOT NULL DEFAULT 0 CHECK (backlog BETWEEN 0 AND 500),
+	title_include	TEXT,					-- POSIX ERE, case-insensitive
+	title_exclude	TEXT,
+	min_duration	INTEGER,				-- seconds, NULL: no bound
+	max_duration	INTEGER,
+	skip_live	INTEGER NOT NULL DEFAULT 1 CHECK (skip_live IN (0, 1)),
+	enabled		INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+	state		TEXT NOT NULL DEFAULT 'new'
+			CHECK (state IN ('new', 'idle', 'checking', 'error')),
+	primed		INTEGER NOT NULL DEFAULT 0 CHECK (primed IN (0, 1)),	-- 1: a check succeeded once (backlog taken)
+	failures	INTEGER NOT NULL DEFAULT 0,		-- failed checks in a row: the backoff
+	last_checked_at	TEXT,					-- ISO 8601 UTC, the last check's end
+	next_check_at	INTEGER NOT NULL,			-- unix seconds
+	last_error	TEXT NOT NULL DEFAULT '',
+	seen_count	INTEGER NOT NULL DEFAULT 0,
+	downloaded_count INTEGER NOT NULL DEFAULT 0,
+	lease_pid	INTEGER,				-- the worker checking it
+	created_at	TEXT NOT NULL,
+	updated_at	TEXT NOT NULL
+);
+
+CREATE INDEX subscriptions_owner_seq ON subscriptions (owner_key, seq);
+
+CREATE INDEX subscriptions_due ON subscriptions (next_check_at) WHERE enabled = 1;
+
+CREATE TABLE subscription_seen (
+	subscription_id	TEXT NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+	entry		TEXT NOT NULL,		-- the site's id of the entry, else its URL
+	seen_at		TEXT NOT NULL,
+	PRIMARY KEY (subscription_id, entry)
+) WITHOUT ROWID;
+
+CREATE VIEW subscription_records AS SELECT seq, id, owner_key, json_object(
+	'id', id, 'url', url, 'name', name,
+	'download_type', download_type, 'quality', quality,
+	'format_id', format_id, 'audio_format', audio_format,
+	'check_every', check_every, 'backlog', backlog,
+	'title_include', title_include, 'title_exclude', title_exclude,
+	'min_duration', min_duration, 'max_duration', max_duration,
+	'skip_live', json(iif(skip_live, 'true', 'false')),
+	'enabled', json(iif(enabled, 'true', 'false')),
+	'state', state, 'last_checked_at', last_checked_at,
+	'next_check_at', iif(enabled,
+	    strftime('%Y-%m-%dT%H:%M:%SZ', next_check_at, 'unixepoch'), NULL),
+	'last_error', last_error, 'seen_count', seen_count,
+	'downloaded_count', downloaded_count,
+	'created_at', created_at, 'updated_at', updated_at) AS record
+FROM subscriptions;
+
 CREATE TABLE "tasks" (
 	seq		INTEGER PRIMARY KEY AUTOINCREMENT,	-- insertion order; newest first = seq DESC
 	id		TEXT NOT NULL UNIQUE,			-- lower-case UUID v4, the public id
@@ -87,6 +149,7 @@ CREATE TABLE "tasks" (
 	lease_pid	INTEGER,				-- pid of the worker running it
 	lease_until	INTEGER,				-- unix seconds; past it, the run is orphaned
 	owner_key	INTEGER REFERENCES api_keys (id),	-- the key that created it, NULL: keys were off
+	subscription_id	TEXT,					-- the subscription that made it; kept when that goes
 	-- The task record of api.md, less stream_url and file_url (005), with
 	-- thumbnail last: the API puts a signed link in its place while keys are on.
 	record		TEXT GENERATED ALWAYS AS (json_object(
@@ -101,6 +164,7 @@ CREATE TABLE "tasks" (
 		'created_at', created_at, 'completed_at', completed_at,
 		'playlist_id', playlist_id, 'updated_at', updated_at,
 		'format_id', format_id, 'audio_format', audio_format,
+		'subscription_id', subscription_id,
 		'thumbnail', iif(local_thumbnail, '/api/thumbnails/' || id,
 		    thumbnail))) STORED
 );

@@ -40,6 +40,12 @@ extern const size_t		store_nmigrations;
 /* Owner filters: a NULL owner parameter means any owner (keys off, or an admin). */
 #define OWNED(n) "AND (?" #n " IS NULL OR owner_key = ?" #n ")"
 #define RUNNING "('downloading', 'processing')"
+/* A subscription as struct subscription holds it, in the order sub_row() reads it. */
+#define SUB_COLS "id, coalesce(owner_key, 0), url, name, download_type, " \
+	"quality, coalesce(format_id, ''), audio_format, check_every, backlog, " \
+	"coalesce(title_include, ''), coalesce(title_exclude, ''), " \
+	"coalesce(min_duration, -1), coalesce(max_duration, -1), skip_live, " \
+	"enabled, primed, state"
 
 enum stmt {
 	STMT_TASK_INSERT,
@@ -87,6 +93,20 @@ enum stmt {
 	STMT_KEY_ANY,
 	STMT_KEY_LIST,
 	STMT_KEY_REVOKE,
+	STMT_SUB_INSERT,
+	STMT_SUB_GET,
+	STMT_SUB_RECORD,
+	STMT_SUB_LIST,
+	STMT_SUB_LIST_OWNER,
+	STMT_SUB_UPDATE,
+	STMT_SUB_DELETE,
+	STMT_SUB_CHECK_NOW,
+	STMT_SUB_NEXT_DUE,
+	STMT_SUB_CLAIM,
+	STMT_SUB_SEEN_ADD,
+	STMT_SUB_CHECKED,
+	STMT_SUB_FAILED,
+	STMT_SUB_RECOVER,
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
@@ -104,10 +124,10 @@ static const char *const sqls[STMT__MAX] = {
 	    "INSERT INTO tasks (id, url, download_type, quality, format_id, "
 	    "audio_format, title, thumbnail, is_playlist, playlist_id, "
 	    "playlist_index, playlist_total, created_at, updated_at, owner_key, "
-	    "status, error_message) "
+	    "status, error_message, subscription_id) "
 	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), coalesce(?8, ''), "
 	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12, ?13, "
-	    "iif(?15 IS NULL, 'pending', 'error'), coalesce(?15, '') "
+	    "iif(?15 IS NULL, 'pending', 'error'), coalesce(?15, ''), ?16 "
 	    "WHERE ?15 IS NOT NULL OR ?14 IS NULL OR coalesce((SELECT pending "
 	    "FROM owner_queue WHERE owner = coalesce(?13, 0)), 0) < ?14 "
 	    "RETURNING " TASK_COLS,
@@ -300,6 +320,79 @@ static const char *const sqls[STMT__MAX] = {
 	[STMT_KEY_REVOKE] =
 	    "UPDATE api_keys SET revoked_at = ?2 WHERE name = ?1 "
 	    "AND revoked_at IS NULL",
+	/*
+	 * A subscription only while its owner has fewer than ?17: counted in
+	 * the insert's own statement, under the write lock, as for tasks.
+	 */
+	[STMT_SUB_INSERT] =
+	    "INSERT INTO subscriptions (id, owner_key, url, name, download_type, "
+	    "quality, format_id, audio_format, check_every, backlog, "
+	    "title_include, title_exclude, min_duration, max_duration, skip_live, "
+	    "next_check_at, created_at, updated_at) "
+	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, nullif(?7, ''), ?8, ?9, ?10, "
+	    "nullif(?11, ''), nullif(?12, ''), ?13, ?14, ?15, ?16, ?18, ?18 "
+	    "WHERE (SELECT count(*) FROM subscriptions WHERE owner_key IS ?2) < ?17",
+	[STMT_SUB_GET] =
+	    "SELECT " SUB_COLS " FROM subscriptions WHERE id = ?1 " OWNED(2),
+	[STMT_SUB_RECORD] =
+	    "SELECT record FROM subscription_records WHERE id = ?1 " OWNED(2),
+	[STMT_SUB_LIST] =
+	    "SELECT record FROM subscription_records ORDER BY seq DESC",
+	[STMT_SUB_LIST_OWNER] =
+	    "SELECT record FROM subscription_records WHERE owner_key = ?1 "
+	    "ORDER BY seq DESC",
+	/*
+	 * Enabled again: due now.  A shorter interval takes effect at once, a
+	 * longer one from the next check.  Disabled: a check under way ends as
+	 * it would have.
+	 */
+	[STMT_SUB_UPDATE] =
+	    "UPDATE subscriptions SET name = ?3, download_type = ?4, quality = ?5, "
+	    "format_id = nullif(?6, ''), audio_format = ?7, "
+	    "title_include = nullif(?9, ''), title_exclude = nullif(?10, ''), "
+	    "min_duration = ?11, max_duration = ?12, skip_live = ?13, "
+	    "next_check_at = CASE WHEN ?14 = 1 AND enabled = 0 THEN ?15 "
+	    "WHEN ?8 < check_every THEN min(next_check_at, ?15 + ?8) "
+	    "ELSE next_check_at END, "
+	    "check_every = ?8, enabled = ?14, updated_at = ?16 "
+	    "WHERE id = ?1 " OWNED(2),
+	[STMT_SUB_DELETE] =
+	    "DELETE FROM subscriptions WHERE id = ?1 " OWNED(2),
+	[STMT_SUB_CHECK_NOW] =
+	    "UPDATE subscriptions SET next_check_at = min(next_check_at, ?3), "
+	    "updated_at = ?4 WHERE id = ?1 AND enabled = 1 " OWNED(2),
+	[STMT_SUB_NEXT_DUE] =
+	    "SELECT min(next_check_at) FROM subscriptions WHERE enabled = 1 "
+	    "AND state != 'checking'",
+	[STMT_SUB_CLAIM] =
+	    "UPDATE subscriptions SET state = 'checking', lease_pid = ?1 "
+	    "WHERE id = (SELECT id FROM subscriptions WHERE enabled = 1 AND "
+	    "state != 'checking' AND next_check_at <= ?2 "
+	    "ORDER BY next_check_at LIMIT 1) AND state != 'checking' "
+	    "RETURNING " SUB_COLS,
+	[STMT_SUB_SEEN_ADD] =
+	    "INSERT INTO subscription_seen (subscription_id, entry, seen_at) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+	/* A listing without a title leaves an unnamed subscription unnamed; ?7 is cut to fit. */
+	[STMT_SUB_CHECKED] =
+	    "UPDATE subscriptions SET state = 'idle', primed = 1, failures = 0, "
+	    "last_error = '', last_checked_at = ?4, next_check_at = ?3, "
+	    "seen_count = seen_count + ?5, downloaded_count = downloaded_count + ?6, "
+	    "name = iif(name = '', coalesce(?7, ''), name), "
+	    "lease_pid = NULL, updated_at = ?4 "
+	    "WHERE id = ?1 AND state = 'checking' AND lease_pid = ?2",
+	/* Sooner than the interval, never sooner than ?5 s, doubling with each failure. */
+	[STMT_SUB_FAILED] =
+	    "UPDATE subscriptions SET state = 'error', last_error = ?3, "
+	    "last_checked_at = ?4, next_check_at = ?6 + min(check_every, "
+	    "?5 * (1 << min(failures, 12))), failures = failures + 1, "
+	    "lease_pid = NULL, updated_at = ?4 "
+	    "WHERE id = ?1 AND state = 'checking' AND lease_pid = ?2",
+	/* Nothing of an unfinished check was written: it is due again as it was. */
+	[STMT_SUB_RECOVER] =
+	    "UPDATE subscriptions SET state = CASE WHEN last_error != '' "
+	    "THEN 'error' WHEN primed = 1 THEN 'idle' ELSE 'new' END, "
+	    "lease_pid = NULL WHERE state = 'checking'",
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
@@ -333,6 +426,13 @@ const char *const lookup_state_str[LOOKUP_STATE__MAX] = {
 	[LOOKUP_RUNNING] =	"running",
 	[LOOKUP_DONE] =		"done",
 	[LOOKUP_ERROR] =	"error",
+};
+
+const char *const sub_state_str[SUB_STATE__MAX] = {
+	[SUB_NEW] =		"new",
+	[SUB_IDLE] =		"idle",
+	[SUB_CHECKING] =	"checking",
+	[SUB_ERROR] =		"error",
 };
 
 /* The index of s in names[n], or -1. */
@@ -798,6 +898,7 @@ insert_bind(struct store *s, const struct task_new *t, char now[ISO_TIME_LEN])
 	if (t->max_pending > 0)
 		sqlite3_bind_int(st, 14, t->max_pending);
 	bind_text(st, 15, t->error);
+	bind_text(st, 16, t->subscription_id);
 	return st;
 }
 
@@ -1625,4 +1726,329 @@ store_key_revoke(struct store *s, const char *name)
 	bind_text(st, 1, name);
 	bind_text(st, 2, now);
 	return stmt_exec(s, st);
+}
+
+/* ---- Subscriptions. */
+
+void
+store_text_free(struct store_text *t)
+{
+	free(t->text);
+	t->text = NULL;
+	t->len = 0;
+}
+
+/* Fills u from a row of SUB_COLS; -1 when a value does not fit or a state is unknown. */
+static int
+sub_row(sqlite3_stmt *st, struct subscription *u)
+{
+	int	 i;
+
+	if (copy_col(st, 0, u->id, sizeof(u->id)) == -1 ||
+	    copy_col(st, 2, u->url, sizeof(u->url)) == -1 ||
+	    copy_col(st, 3, u->name, sizeof(u->name)) == -1 ||
+	    copy_col(st, 4, u->download_type, sizeof(u->download_type)) == -1 ||
+	    copy_col(st, 5, u->quality, sizeof(u->quality)) == -1 ||
+	    copy_col(st, 6, u->format_id, sizeof(u->format_id)) == -1 ||
+	    copy_col(st, 7, u->audio_format, sizeof(u->audio_format)) == -1 ||
+	    copy_col(st, 10, u->title_include, sizeof(u->title_include)) == -1 ||
+	    copy_col(st, 11, u->title_exclude, sizeof(u->title_exclude)) == -1 ||
+	    (i = col_name(st, 17, sub_state_str, SUB_STATE__MAX)) == -1) {
+		memset(u, 0, sizeof(*u));
+		return -1;
+	}
+	u->owner = sqlite3_column_int64(st, 1);
+	u->check_every = sqlite3_column_int(st, 8);
+	u->backlog = sqlite3_column_int(st, 9);
+	u->min_duration = sqlite3_column_int64(st, 12);
+	u->max_duration = sqlite3_column_int64(st, 13);
+	u->skip_live = sqlite3_column_int(st, 14);
+	u->enabled = sqlite3_column_int(st, 15);
+	u->primed = sqlite3_column_int(st, 16);
+	u->state = (enum sub_state)i;
+	return 0;
+}
+
+/* Steps a statement of at most one row of SUB_COLS into u: 1, 0, -1. */
+static int
+step_sub(sqlite3_stmt *st, struct subscription *u)
+{
+	int	 rc, found = 0;
+
+	memset(u, 0, sizeof(*u));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (sub_row(st, u) == -1)
+			rc = SQLITE_TOOBIG;
+		else {
+			found = 1;
+			rc = sqlite3_step(st);
+		}
+	}
+	stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return found;
+}
+
+/* Steps a statement of at most one text row into a malloc'd copy: 1, 0, -1. */
+static int
+step_copy(sqlite3_stmt *st, struct store_text *t)
+{
+	const unsigned char	*v;
+	int			 rc, found = 0;
+
+	memset(t, 0, sizeof(*t));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (v = sqlite3_column_text(st, 0)) != NULL) {
+		t->len = (size_t)sqlite3_column_bytes(st, 0);
+		if ((t->text = malloc(t->len + 1)) == NULL)
+			rc = SQLITE_NOMEM;
+		else {
+			memcpy(t->text, v, t->len + 1);
+			found = 1;
+		}
+	}
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_text_free(t);
+		return -1;
+	}
+	return found;
+}
+
+/* A duration bound, or SQL NULL for none. */
+static int
+bind_bound(sqlite3_stmt *st, int i, long long v)
+{
+	if (v < 0)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_int64(st, i, v);
+}
+
+/*
+ * The row and its record in a transaction of their own, as a task's: the
+ * record is read back from the view, after the insert, before the commit.
+ */
+int
+store_sub_create(struct store *s, const struct subscription *u, int max,
+    int64_t now, struct store_text *record)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_SUB_INSERT];
+	char		 stamp[ISO_TIME_LEN];
+	int		 n;
+
+	memset(record, 0, sizeof(*record));
+	util_iso_now(stamp);
+	if (store_begin(s) == -1)
+		return -1;
+	bind_text(st, 1, u->id);
+	bind_owner(st, 2, u->owner);
+	bind_text(st, 3, u->url);
+	bind_text(st, 4, u->name);
+	bind_text(st, 5, u->download_type);
+	bind_text(st, 6, u->quality);
+	bind_text(st, 7, u->format_id);
+	bind_text(st, 8, u->audio_format);
+	sqlite3_bind_int(st, 9, u->check_every);
+	sqlite3_bind_int(st, 10, u->backlog);
+	bind_text(st, 11, u->title_include);
+	bind_text(st, 12, u->title_exclude);
+	bind_bound(st, 13, u->min_duration);
+	bind_bound(st, 14, u->max_duration);
+	sqlite3_bind_int(st, 15, u->skip_live != 0);
+	sqlite3_bind_int64(st, 16, now);
+	sqlite3_bind_int(st, 17, max);
+	bind_text(st, 18, stamp);
+	if ((n = stmt_count(s, st)) == -1)
+		goto fail;
+	if (n == 0) {
+		store_rollback(s);
+		return 0;
+	}
+	st = s->stmts[STMT_SUB_RECORD];
+	bind_text(st, 1, u->id);
+	bind_owner(st, 2, 0);
+	if (step_copy(st, record) != 1 || store_commit(s) == -1)
+		goto fail;
+	return 1;
+fail:
+	store_rollback(s);
+	store_text_free(record);
+	return -1;
+}
+
+int
+store_sub_get(struct store *s, const char *id, long long owner,
+    struct subscription *u)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_SUB_GET];
+
+	bind_text(st, 1, id);
+	bind_owner(st, 2, owner);
+	return step_sub(st, u);
+}
+
+int
+store_sub_record(struct store *s, const char *id, long long owner,
+    struct store_text *t)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_SUB_RECORD];
+
+	bind_text(st, 1, id);
+	bind_owner(st, 2, owner);
+	return step_copy(st, t);
+}
+
+/* Newest first, each record to cb as it comes (cb: 0 to go on). */
+int
+store_sub_list(struct store *s, long long owner, store_text_cb cb, void *arg)
+{
+	sqlite3_stmt	*st;
+	int		 rc, stop = 0;
+
+	st = s->stmts[owner > 0 ? STMT_SUB_LIST_OWNER : STMT_SUB_LIST];
+	if (owner > 0)
+		sqlite3_bind_int64(st, 1, owner);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0)) != 0;
+	stmt_done(st);
+	if (stop)
+		return -1;
+	return rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_sub_update(struct store *s, const struct subscription *u,
+    long long owner, int64_t now)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_SUB_UPDATE];
+	char		 stamp[ISO_TIME_LEN];
+
+	util_iso_now(stamp);
+	bind_text(st, 1, u->id);
+	bind_owner(st, 2, owner);
+	bind_text(st, 3, u->name);
+	bind_text(st, 4, u->download_type);
+	bind_text(st, 5, u->quality);
+	bind_text(st, 6, u->format_id);
+	bind_text(st, 7, u->audio_format);
+	sqlite3_bind_int(st, 8, u->check_every);
+	bind_text(st, 9, u->title_include);
+	bind_text(st, 10, u->title_exclude);
+	bind_bound(st, 11, u->min_duration);
+	bind_bound(st, 12, u->max_duration);
+	sqlite3_bind_int(st, 13, u->skip_live != 0);
+	sqlite3_bind_int(st, 14, u->enabled != 0);
+	sqlite3_bind_int64(st, 15, now);
+	bind_text(st, 16, stamp);
+	return stmt_exec(s, st);
+}
+
+int
+store_sub_delete(struct store *s, const char *id, long long owner)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_SUB_DELETE];
+
+	bind_text(st, 1, id);
+	bind_owner(st, 2, owner);
+	return stmt_exec(s, st);
+}
+
+int
+store_sub_check_now(struct store *s, const char *id, long long owner,
+    int64_t now)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_SUB_CHECK_NOW];
+	char		 stamp[ISO_TIME_LEN];
+
+	util_iso_now(stamp);
+	bind_text(st, 1, id);
+	bind_owner(st, 2, owner);
+	sqlite3_bind_int64(st, 3, now);
+	bind_text(st, 4, stamp);
+	return stmt_exec(s, st);
+}
+
+int
+store_sub_next_due(struct store *s, int64_t *at)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_SUB_NEXT_DUE];
+	int		 rc, found = 0;
+
+	*at = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*at = sqlite3_column_int64(st, 0);
+		found = 1;
+	}
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return found;
+}
+
+int
+store_sub_claim(struct store *s, long pid, int64_t now, struct subscription *u)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_SUB_CLAIM];
+
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_int64(st, 2, now);
+	return step_sub(st, u);
+}
+
+int
+store_sub_seen_add(struct store *s, const char *id, const char *entry)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_SUB_SEEN_ADD];
+	char		 stamp[ISO_TIME_LEN];
+
+	util_iso_now(stamp);
+	bind_text(st, 1, id);
+	bind_text(st, 2, entry);
+	bind_text(st, 3, stamp);
+	return stmt_exec(s, st);
+}
+
+int
+store_sub_checked(struct store *s, const char *id, long pid, int64_t next_at,
+    int seen, int downloaded, const char *title)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_SUB_CHECKED];
+	char		 stamp[ISO_TIME_LEN];
+
+	util_iso_now(stamp);
+	bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, pid);
+	sqlite3_bind_int64(st, 3, next_at);
+	bind_text(st, 4, stamp);
+	sqlite3_bind_int(st, 5, seen);
+	sqlite3_bind_int(st, 6, downloaded);
+	bind_text(st, 7, title);
+	return stmt_exec(s, st);
+}
+
+int
+store_sub_failed(struct store *s, const char *id, long pid, const char *error,
+    int backoff)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_SUB_FAILED];
+	char		 stamp[ISO_TIME_LEN];
+
+	util_iso_now(stamp);
+	bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, pid);
+	bind_text(st, 3, error);
+	bind_text(st, 4, stamp);
+	sqlite3_bind_int(st, 5, backoff);
+	sqlite3_bind_int64(st, 6, (int64_t)time(NULL));
+	return stmt_exec(s, st);
+}
+
+int
+store_sub_recover(struct store *s)
+{
+	return stmt_exec(s, s->stmts[STMT_SUB_RECOVER]);
 }

@@ -58,6 +58,16 @@ enum lookup_state {
 };
 extern const char *const lookup_state_str[LOOKUP_STATE__MAX];
 
+/* A subscription's state (migration 009). */
+enum sub_state {
+	SUB_NEW,		/* never checked with success */
+	SUB_IDLE,		/* the last check went well */
+	SUB_CHECKING,		/* a worker is listing it now */
+	SUB_ERROR,		/* the last check failed: last_error says why */
+	SUB_STATE__MAX
+};
+extern const char *const sub_state_str[SUB_STATE__MAX];
+
 /* 0 and *st set when s names a status; -1 when it names none. */
 int	 task_status_parse(const char *s, enum task_status *st);
 
@@ -77,6 +87,7 @@ struct task_new {
 	int		 playlist_total;
 	int		 max_pending;	/* refused when the owner has this many pending; 0: no cap */
 	const char	*error;		/* not NULL: stored as an error with this message */
+	const char	*subscription_id;	/* NULL: not made by a subscription */
 };
 
 /* What the worker needs to run a task it has claimed. */
@@ -241,6 +252,76 @@ int	 store_key_list(struct store *, void (*)(void *, const char *name,
 	    const char *prefix, int admin, const char *created,
 	    const char *revoked), void *);
 int	 store_key_revoke(struct store *, const char *name);
+
+/* Subscriptions (migration 009). */
+#define SUB_NAME_MAX	200	/* bytes of a name */
+#define SUB_REGEX_MAX	200	/* bytes of a title filter */
+
+/*
+ * A subscription's settings and what the worker needs of its state.  As
+ * the API validated it, as the worker checks it: "" is none for name,
+ * format_id and the filters, -1 for the durations.
+ */
+struct subscription {
+	char		 id[STORE_ID_LEN];
+	long long	 owner;			/* api_keys.id, 0: none */
+	char		 url[STORE_URL_MAX + 1];
+	char		 name[SUB_NAME_MAX + 1];
+	char		 download_type[8];
+	char		 quality[16];
+	char		 format_id[65];
+	char		 audio_format[8];
+	int		 check_every;		/* seconds */
+	int		 backlog;
+	char		 title_include[SUB_REGEX_MAX + 1];
+	char		 title_exclude[SUB_REGEX_MAX + 1];
+	long long	 min_duration;		/* seconds, -1: no bound */
+	long long	 max_duration;
+	int		 skip_live;
+	int		 enabled;
+	int		 primed;		/* a check went well once: the backlog is taken */
+	enum sub_state	 state;
+};
+
+/* A record as SQLite made it (the view of migration 009); malloc'd. */
+struct store_text {
+	char	*text;
+	size_t	 len;
+};
+typedef int (*store_text_cb)(void *arg, const char *text, size_t len);
+
+void	 store_text_free(struct store_text *);
+/* 0: refused, the owner has max subscriptions already.  next_check_at: now. */
+int	 store_sub_create(struct store *, const struct subscription *, int max,
+	    int64_t now, struct store_text *record);
+int	 store_sub_get(struct store *, const char *id, long long owner,
+	    struct subscription *);
+int	 store_sub_record(struct store *, const char *id, long long owner,
+	    struct store_text *);
+int	 store_sub_list(struct store *, long long owner, store_text_cb, void *);
+/* The settings of sub (its id) replace the row's; the next check moves as they say. */
+int	 store_sub_update(struct store *, const struct subscription *,
+	    long long owner, int64_t now);
+int	 store_sub_delete(struct store *, const char *id, long long owner);
+/* 0: no such enabled subscription for this owner. */
+int	 store_sub_check_now(struct store *, const char *id, long long owner,
+	    int64_t now);
+
+/* Subscriptions, as the worker checks them. */
+/* 1 and *at: when the next enabled subscription is due; 0: none is. */
+int	 store_sub_next_due(struct store *, int64_t *at);
+int	 store_sub_claim(struct store *, long pid, int64_t now,
+	    struct subscription *);
+/* Inside a check's transaction: 1 the entry is new, 0 seen before. */
+int	 store_sub_seen_add(struct store *, const char *id, const char *entry);
+/* A check went well: 0 when the subscription is gone or no longer ours. */
+int	 store_sub_checked(struct store *, const char *id, long pid,
+	    int64_t next_at, int seen, int downloaded, const char *title);
+/* A check failed: tried again backoff << failures s later, at most check_every. */
+int	 store_sub_failed(struct store *, const char *id, long pid,
+	    const char *error, int backoff);
+/* Checks a gone (or stopping) worker left: back to what they were. */
+int	 store_sub_recover(struct store *);
 
 /* Small facts: the worker's heartbeat, versions. */
 int	 store_heartbeat_set(struct store *, int64_t at);

@@ -79,6 +79,19 @@ seen_cb(void *arg, const struct store_task_row *row)
 	return 0;
 }
 
+/* A record from before 010 as 010 makes it: "subscription_id":null before "thumbnail". */
+static void
+with_subscription(const char *before, char *out, size_t len)
+{
+	const char	*cut;
+
+	out[0] = '\0';
+	if (before == NULL || (cut = strstr(before, ",\"thumbnail\":")) == NULL)
+		return;
+	snprintf(out, len, "%.*s,\"subscription_id\":null%s",
+	    (int)(cut - before), before, cut);
+}
+
 #define LOCAL	"00000000-0000-4000-8000-000000000801"
 #define REMOTE	"00000000-0000-4000-8000-000000000802"
 #define NONE	"00000000-0000-4000-8000-000000000803"
@@ -97,7 +110,7 @@ test_008_turns_local_thumbnail_links_into_the_fact(void)
 	sqlite3		*db;
 	struct store	*s;
 	struct seen	 sn;
-	char		*before[4], *v, err[256];
+	char		*before[4], *v, err[256], want[1024];
 	int64_t		 at;
 	size_t		 i;
 
@@ -129,7 +142,9 @@ test_008_turns_local_thumbnail_links_into_the_fact(void)
 	for (i = 0; i < 4; i++) {
 		memset(&sn, 0, sizeof(sn));
 		CHECK(store_task_get(s, ids[i], 0, seen_cb, &sn) == 1);
-		CHECK_STR(sn.record, before[i] != NULL ? before[i] : "");
+		/* As before, with 010's field. */
+		with_subscription(before[i], want, sizeof(want));
+		CHECK_STR(sn.record, want);
 		CHECK(sn.local == (i == 0));
 		free(before[i]);
 	}
@@ -153,6 +168,51 @@ test_008_turns_local_thumbnail_links_into_the_fact(void)
 	    "'trigger' AND tbl_name = ?1", "tasks");
 	CHECK_STR(v, "4");
 	free(v);
+	sqlite3_close(db);
+}
+
+#define SUBTASK	"00000000-0000-4000-8000-000000000806"
+
+/*
+ * Migration 010: every record gains "subscription_id":null before
+ * "thumbnail" and is otherwise the same, byte for byte; the queue's
+ * triggers go on.
+ */
+static void
+test_010_adds_subscription_id_and_keeps_every_other_byte(void)
+{
+	sqlite3		*db;
+	struct store	*s;
+	struct seen	 sn;
+	char		*before, want[1024], err[256];
+
+	unlink(dbpath);
+	CHECK((db = db_at(9)) != NULL);
+	if (db == NULL)
+		return;
+	CHECK(sqlite3_exec(db,
+	    "INSERT INTO tasks (id, url, title, thumbnail, local_thumbnail, "
+	    "status, created_at, updated_at) VALUES ('" SUBTASK "', "
+	    "'http://e.com/6', 'Six \"q\"', 'https://i.e.com/6.jpg', 0, "
+	    "'pending', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+	    NULL, NULL, NULL) == SQLITE_OK);
+	before = one_text(db, "SELECT record FROM tasks WHERE id = ?1", SUBTASK);
+	sqlite3_close(db);
+	with_subscription(before, want, sizeof(want));
+	CHECK(want[0] != '\0');
+	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	if (s != NULL) {
+		memset(&sn, 0, sizeof(sn));
+		CHECK(store_task_get(s, SUBTASK, 0, seen_cb, &sn) == 1);
+		CHECK_STR(sn.record, want);
+		CHECK(store_task_cancel(s, SUBTASK, 0) == 1);
+		store_close(s);
+	}
+	free(before);
+	CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
+	before = one_text(db, "SELECT pending FROM owner_queue WHERE owner = ?1", "0");
+	CHECK_STR(before, "0");
+	free(before);
 	sqlite3_close(db);
 }
 
@@ -200,6 +260,7 @@ main(void)
 	snprintf(dbpath, sizeof(dbpath), "%s/t.db", dir);
 	test_008_turns_local_thumbnail_links_into_the_fact();
 	test_a_completed_run_with_a_thumbnail_links_it();
+	test_010_adds_subscription_id_and_keeps_every_other_byte();
 	unlink(dbpath);
 	snprintf(p, sizeof(p), "%s-wal", dbpath);
 	unlink(p);

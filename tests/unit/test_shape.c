@@ -151,6 +151,8 @@ test_the_schema_checks_the_enums_names(void)
 	CHECK(check_matches("lookups", "kind", lookup_kind_str, LOOKUP_KIND__MAX));
 	CHECK(check_matches("lookups", "status", lookup_state_str,
 	    LOOKUP_STATE__MAX));
+	CHECK(check_matches("subscriptions", "state", sub_state_str,
+	    SUB_STATE__MAX));
 }
 
 /* A name is read once into its enum; anything else is refused. */

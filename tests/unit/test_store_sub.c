@@ -1,0 +1,246 @@
+/* test_store_sub.c: subscriptions in the store: the limit, ownership, the schedule, seen entries. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "unit.h"
+
+static char	 dir[] = "/tmp/ot-sub-XXXXXX";
+static char	 dbpath[64];
+
+#define S1	"00000000-0000-4000-8000-000000000901"
+#define S2	"00000000-0000-4000-8000-000000000902"
+#define S3	"00000000-0000-4000-8000-000000000903"
+#define T1	"00000000-0000-4000-8000-000000000911"
+
+static struct subscription
+sub_of(const char *id, long long owner)
+{
+	struct subscription	 u;
+
+	memset(&u, 0, sizeof(u));
+	snprintf(u.id, sizeof(u.id), "%s", id);
+	u.owner = owner;
+	snprintf(u.url, sizeof(u.url), "http://example.com/channel/%s", id);
+	snprintf(u.download_type, sizeof(u.download_type), "video");
+	snprintf(u.quality, sizeof(u.quality), "720p");
+	snprintf(u.audio_format, sizeof(u.audio_format), "m4a");
+	u.check_every = 21600;
+	u.min_duration = u.max_duration = -1;
+	u.skip_live = 1;
+	u.enabled = 1;
+	return u;
+}
+
+/* One integer a query answers; -1 when none. */
+static long long
+one_int(const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	long long	 v = -1;
+
+	if (sqlite3_open(dbpath, &db) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static int
+count_cb(void *arg, const char *text, size_t len)
+{
+	int	*n = arg;
+
+	(void)text;
+	(void)len;
+	(*n)++;
+	return 0;
+}
+
+/* The record is SQLite's JSON, every field of docs/api.md, the defaults as null. */
+static void
+test_create_answers_the_record_and_the_limit_holds_per_owner(void)
+{
+	struct store		*s;
+	struct subscription	 u;
+	struct store_text	 rec;
+	char			 err[256];
+	int64_t			 now = 1800000000;
+	int			 n = 0;
+
+	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	if (s == NULL)
+		return;
+	/* Owners are keys: 1 and 2. */
+	CHECK(store_key_insert(s, "one", "otk_00000001", "h1", 0) == 1);
+	CHECK(store_key_insert(s, "two", "otk_00000002", "h2", 0) == 1);
+	u = sub_of(S1, 1);
+	CHECK(store_sub_create(s, &u, 2, now, &rec) == 1);
+	CHECK(rec.text != NULL && strstr(rec.text, "\"id\":\"" S1 "\"") != NULL);
+	CHECK(rec.text != NULL && strstr(rec.text, "\"name\":\"\",") != NULL);
+	CHECK(rec.text != NULL && strstr(rec.text, "\"format_id\":null,") != NULL);
+	CHECK(rec.text != NULL && strstr(rec.text, "\"title_include\":null,") != NULL);
+	CHECK(rec.text != NULL && strstr(rec.text, "\"min_duration\":null,") != NULL);
+	CHECK(rec.text != NULL && strstr(rec.text, "\"skip_live\":true,") != NULL);
+	CHECK(rec.text != NULL && strstr(rec.text, "\"enabled\":true,") != NULL);
+	CHECK(rec.text != NULL && strstr(rec.text, "\"state\":\"new\",") != NULL);
+	CHECK(rec.text != NULL && strstr(rec.text, "\"last_checked_at\":null,") != NULL);
+	CHECK(rec.text != NULL && strstr(rec.text,
+	    "\"next_check_at\":\"2027-01-15T08:00:00Z\",") != NULL);
+	CHECK(rec.text != NULL && strstr(rec.text, "\"seen_count\":0,") != NULL);
+	store_text_free(&rec);
+	u = sub_of(S2, 1);
+	CHECK(store_sub_create(s, &u, 2, now, &rec) == 1);
+	store_text_free(&rec);
+	/* A third for the same owner is refused, and leaves no row; another owner's goes in. */
+	u = sub_of(S3, 1);
+	CHECK(store_sub_create(s, &u, 2, now, &rec) == 0);
+	CHECK(rec.text == NULL);
+	CHECK(store_sub_get(s, S3, 0, &u) == 0);
+	u = sub_of(S3, 2);
+	CHECK(store_sub_create(s, &u, 2, now, &rec) == 1);
+	store_text_free(&rec);
+	/* Owner 1 sees its two, owner 2 its one, an admin (0) all three. */
+	CHECK(store_sub_list(s, 1, count_cb, &n) == 1 && n == 2);
+	n = 0;
+	CHECK(store_sub_list(s, 2, count_cb, &n) == 1 && n == 1);
+	n = 0;
+	CHECK(store_sub_list(s, 0, count_cb, &n) == 1 && n == 3);
+	CHECK(store_sub_get(s, S3, 1, &u) == 0);
+	CHECK(store_sub_record(s, S3, 1, &rec) == 0 && rec.text == NULL);
+	CHECK(store_sub_delete(s, S3, 1) == 0);
+	CHECK(store_sub_check_now(s, S3, 1, now) == 0);
+	CHECK(store_sub_get(s, S3, 2, &u) == 1);
+	CHECK_STR(u.quality, "720p");
+	CHECK(u.min_duration == -1 && u.state == SUB_NEW && u.enabled == 1);
+	store_close(s);
+}
+
+/* Only what is due is claimed, once; a finished check moves it on and counts. */
+static void
+test_a_check_claims_what_is_due_and_records_it(void)
+{
+	struct store		*s;
+	struct subscription	 u, v;
+	struct task_new		 t;
+	char			 err[256];
+	int64_t			 at, now = 1800000000;
+
+	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	if (s == NULL)
+		return;
+	CHECK(store_sub_next_due(s, &at) == 1 && at == now);
+	CHECK(store_sub_claim(s, 42, now - 1, &u) == 0);
+	CHECK(store_sub_claim(s, 42, now, &u) == 1);
+	CHECK(u.state == SUB_CHECKING && u.primed == 0);
+	CHECK(store_sub_claim(s, 43, now, &v) == 1);
+	CHECK(strcmp(u.id, v.id) != 0);
+	CHECK(store_sub_claim(s, 44, now, &v) == 1);
+	CHECK(store_sub_claim(s, 45, now, &v) == 0);
+	CHECK(store_sub_next_due(s, &at) == 0);
+
+	/* The check's transaction: seen entries, one task, the row moved on. */
+	CHECK(store_begin(s) == 1);
+	CHECK(store_sub_seen_add(s, u.id, "a") == 1);
+	CHECK(store_sub_seen_add(s, u.id, "b") == 1);
+	CHECK(store_sub_seen_add(s, u.id, "a") == 0);
+	memset(&t, 0, sizeof(t));
+	t.id = T1;
+	t.url = "http://example.com/a";
+	t.download_type = "video";
+	t.quality = "720p";
+	t.audio_format = "m4a";
+	t.subscription_id = u.id;
+	CHECK(store_task_insert(s, &t) == 1);
+	/* Another worker's pid cannot finish it. */
+	CHECK(store_sub_checked(s, u.id, 99, now + 100, 2, 1, "T") == 0);
+	CHECK(store_sub_checked(s, u.id, 42, now + 100, 2, 1, "The channel") == 1);
+	CHECK(store_commit(s) == 1);
+	CHECK(store_sub_get(s, u.id, 0, &v) == 1);
+	CHECK(v.state == SUB_IDLE && v.primed == 1);
+	CHECK_STR(v.name, "The channel");
+	CHECK(one_int("SELECT seen_count * 10 + downloaded_count FROM "
+	    "subscriptions WHERE id = '" S1 "' OR id = '" S2 "' ORDER BY "
+	    "seen_count DESC LIMIT 1") == 21);
+	CHECK(one_int("SELECT count(*) FROM tasks WHERE subscription_id IS NOT NULL "
+	    "AND json_extract(record, '$.subscription_id') = subscription_id") == 1);
+	/* A named subscription keeps its name. */
+	CHECK(store_sub_claim(s, 42, now + 99, &v) == 0);
+	CHECK(store_sub_next_due(s, &at) == 1 && at == now + 100);
+
+	/* A failure: error, the reason, and the next try backed off, not now. */
+	CHECK(store_sub_failed(s, v.id, 43, "boom", 300) == 0);
+	CHECK(store_sub_failed(s, S2, 43, "boom", 300) == 1 ||
+	    store_sub_failed(s, S3, 43, "boom", 300) == 1);
+	CHECK(one_int("SELECT count(*) FROM subscriptions WHERE state = 'error' "
+	    "AND last_error = 'boom' AND failures = 1 AND "
+	    "next_check_at >= strftime('%s', 'now') + 299") == 1);
+
+	/* A worker gone mid-check: the row is due as it was, nothing recorded. */
+	CHECK(store_sub_recover(s) == 1);
+	CHECK(one_int("SELECT count(*) FROM subscriptions WHERE state = 'checking'") == 0);
+	CHECK(one_int("SELECT count(*) FROM subscriptions WHERE state = 'new'") == 1);
+	store_close(s);
+}
+
+/* PATCH's update: enabling makes it due, a shorter interval applies now; delete takes the seen rows. */
+static void
+test_update_moves_the_schedule_and_delete_keeps_the_tasks(void)
+{
+	struct store		*s;
+	struct subscription	 u;
+	char			 err[256];
+	int64_t			 at, now = 1900000000;
+
+	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	if (s == NULL)
+		return;
+	CHECK(store_sub_get(s, S1, 0, &u) == 1);
+	u.enabled = 0;
+	CHECK(store_sub_update(s, &u, 1, now) == 1);
+	CHECK(store_sub_update(s, &u, 2, now) == 0);
+	CHECK(store_sub_check_now(s, S1, 1, now) == 0);	/* disabled */
+	u.enabled = 1;
+	snprintf(u.title_include, sizeof(u.title_include), "news");
+	CHECK(store_sub_update(s, &u, 0, now) == 1);
+	CHECK(one_int("SELECT next_check_at FROM subscriptions WHERE id = '"
+	    S1 "'") == now);
+	CHECK(store_sub_get(s, S1, 0, &u) == 1);
+	CHECK_STR(u.title_include, "news");
+	CHECK(store_sub_next_due(s, &at) == 1 && at <= now);
+	CHECK(store_sub_delete(s, S1, 1) == 1);
+	CHECK(store_sub_delete(s, S1, 1) == 0);
+	CHECK(one_int("SELECT count(*) FROM subscription_seen WHERE "
+	    "subscription_id = '" S1 "'") == 0);
+	CHECK(one_int("SELECT count(*) FROM tasks WHERE id = '" T1 "'") == 1);
+	store_close(s);
+}
+
+int
+main(void)
+{
+	char	 p[128];
+
+	if (mkdtemp(dir) == NULL)
+		return 2;
+	snprintf(dbpath, sizeof(dbpath), "%s/t.db", dir);
+	test_create_answers_the_record_and_the_limit_holds_per_owner();
+	test_a_check_claims_what_is_due_and_records_it();
+	test_update_moves_the_schedule_and_delete_keeps_the_tasks();
+	unlink(dbpath);
+	snprintf(p, sizeof(p), "%s-wal", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", dbpath);
+	unlink(p);
+	rmdir(dir);
+	return unit_done("test_store_sub");
+}
