@@ -49,6 +49,8 @@ static const struct centry centries[] = {
 	S(auth,			"auto"),
 	I(link_ttl, 60, 86400 * 7, "14400"),
 	I(max_pending, 1, 100000, "100"),
+	I(max_subscriptions, 0, 100000, "100"),
+	I(max_checks, 1, 4,	"1"),
 	I(min_free_mb, 0, 1 << 30, "1024"),
 	S(max_filesize,		""),
 	S(user,			""),

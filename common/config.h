@@ -32,6 +32,8 @@ struct config {
 	char	 auth[8];		/* OFFLINETUBE_AUTH: auto, on, off */
 	int	 link_ttl;		/* OFFLINETUBE_LINK_TTL, seconds a signed media link lives */
 	int	 max_pending;		/* OFFLINETUBE_MAX_PENDING, waiting tasks per key */
+	int	 max_subscriptions;	/* OFFLINETUBE_MAX_SUBSCRIPTIONS, per key */
+	int	 max_checks;		/* OFFLINETUBE_MAX_CHECKS, the check lane */
 	int	 min_free_mb;		/* OFFLINETUBE_MIN_FREE_MB: no job starts below it */
 	char	 max_filesize[16];	/* OFFLINETUBE_MAX_FILESIZE: yt-dlp --max-filesize */
 	char	 user[64];		/* OFFLINETUBE_USER: who to become when started as root */

@@ -32,6 +32,10 @@ const char *const msg_str[MSG__MAX] = {
 	[MSG_DATABASE_ERROR] =		"Database error",
 	[MSG_INTERNAL_ERROR] =		"Internal error",
 	[MSG_NAME_TOO_LONG] =		"File name too long",
+	[MSG_SUB_NOT_FOUND] =		"Suscripción no encontrada",
+	[MSG_SUB_DELETED] =		"Suscripción eliminada",
+	[MSG_SUB_DISABLED] =		"The subscription is disabled; enable it "
+					"first (PATCH with \"enabled\": true)",
 	[MSG_BAD_REQUEST] =		"Bad Request",
 	[MSG_URI_TOO_LONG] =		"Request URI too long",
 	[MSG_HEADERS_TOO_LARGE] =	"Request headers too large",

@@ -24,6 +24,9 @@ enum msg {
 	MSG_DATABASE_ERROR,
 	MSG_INTERNAL_ERROR,
 	MSG_NAME_TOO_LONG,
+	MSG_SUB_NOT_FOUND,
+	MSG_SUB_DELETED,
+	MSG_SUB_DISABLED,
 	/* Answered by nginx itself, from its configuration in nginx/. */
 	MSG_BAD_REQUEST,
 	MSG_URI_TOO_LONG,

@@ -29,6 +29,16 @@ static const struct route routes[] = {
 	{ "POST",   "/api/info",		  lookups_info,
 	    ROUTE_JSON_BODY | ROUTE_ACTS, MSG_NOT_FOUND },
 	{ "GET",    "/api/health",		  health_get,   ROUTE_OPEN, MSG_NOT_FOUND },
+	{ "POST",   "/api/subscriptions",	  subs_create,
+	    ROUTE_JSON_BODY | ROUTE_ACTS, MSG_NOT_FOUND },
+	{ "GET",    "/api/subscriptions",	  subs_list,    0, MSG_NOT_FOUND },
+	{ "GET",    "/api/subscriptions/{id}",	  subs_get,     0, MSG_SUB_NOT_FOUND },
+	{ "PATCH",  "/api/subscriptions/{id}",	  subs_update,
+	    ROUTE_JSON_BODY | ROUTE_ACTS, MSG_SUB_NOT_FOUND },
+	{ "DELETE", "/api/subscriptions/{id}",	  subs_delete,  ROUTE_ACTS,
+	    MSG_SUB_NOT_FOUND },
+	{ "POST",   "/api/subscriptions/{id}/check", subs_check, ROUTE_ACTS,
+	    MSG_SUB_NOT_FOUND },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

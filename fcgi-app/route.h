@@ -41,5 +41,11 @@ int	 health_get(struct req *);
 int	 lookups_search(struct req *);
 int	 lookups_trending(struct req *);
 int	 lookups_info(struct req *);
+int	 subs_create(struct req *);
+int	 subs_list(struct req *);
+int	 subs_get(struct req *);
+int	 subs_update(struct req *);
+int	 subs_delete(struct req *);
+int	 subs_check(struct req *);
 
 #endif

@@ -19,42 +19,36 @@
 
 #define LIST_LIMIT_MAX	100000
 
-enum { F_URL, F_TYPE, F_QUALITY, F_FORMAT_ID, F_AUDIO_FORMAT, F__MAX };
-
-/* POST /api/download: the body, field by field (download_type before quality). */
-static const struct field download_fields[F__MAX] = {
-	[F_URL] =		{ "url", 1, NULL, validate_url },
-	[F_TYPE] =		{ "download_type", 0, "video", validate_download_type },
-	[F_QUALITY] =		{ "quality", 0, "best", validate_quality },
-	[F_FORMAT_ID] =		{ "format_id", 0, NULL, validate_format_id },
-	[F_AUDIO_FORMAT] =	{ "audio_format", 0, "m4a", validate_audio_format },
-};
+/* POST /api/download: the URL, then the download fields (validate.c). */
+static const struct field url_field = { "url", 1, NULL, validate_url };
 
 int
 tasks_create(struct req *r)
 {
-	const char		*v[F__MAX];
+	const char		*url, *v[VD__MAX];
 	char			 detail[256], id[STORE_ID_LEN];
 	struct task_new		 t;
 	struct store_task_copy	 c;
 	uuid_t			 uu;
 	int			 rc;
 
-	if (validate_fields(r->body, download_fields, F__MAX, v, detail,
+	if (validate_fields(r->body, &url_field, 1, &url, detail,
+	    sizeof(detail)) == -1 ||
+	    validate_fields(r->body, validate_download, VD__MAX, v, detail,
 	    sizeof(detail)) == -1)
 		return reply_error(r, 400, detail);
-	if (validate_url_host(r->ctx->cfg, "url", v[F_URL], detail,
+	if (validate_url_host(r->ctx->cfg, "url", url, detail,
 	    sizeof(detail)) == -1)
 		return reply_error(r, 400, detail);
 	uuid_generate_random(uu);
 	uuid_unparse_lower(uu, id);
 	memset(&t, 0, sizeof(t));
 	t.id = id;
-	t.url = v[F_URL];
-	t.download_type = v[F_TYPE];
-	t.quality = v[F_QUALITY];
-	t.format_id = v[F_FORMAT_ID];
-	t.audio_format = v[F_AUDIO_FORMAT];
+	t.url = url;
+	t.download_type = v[VD_TYPE];
+	t.quality = v[VD_QUALITY];
+	t.format_id = v[VD_FORMAT_ID];
+	t.audio_format = v[VD_AUDIO_FORMAT];
 	t.owner = r->key_id;
 	/* One user cannot fill the queue: checked by the insert itself. */
 	t.max_pending = r->ctx->cfg->max_pending;

@@ -136,6 +136,14 @@ validate_audio_format(const char *v, struct json_object *body)
 	return one_of(v, ok) ? NULL : "must be one of: m4a, mp3, opus, flac, wav";
 }
 
+/* download_type before quality: the qualities depend on it. */
+const struct field validate_download[VD__MAX] = {
+	[VD_TYPE] =		{ "download_type", 0, "video", validate_download_type },
+	[VD_QUALITY] =		{ "quality", 0, "best", validate_quality },
+	[VD_FORMAT_ID] =	{ "format_id", 0, NULL, validate_format_id },
+	[VD_AUDIO_FORMAT] =	{ "audio_format", 0, "m4a", validate_audio_format },
+};
+
 /*
  * Checks the declared string fields of a JSON object, in table order, and
  * fills values[i] (borrowed from body, or the default).  On the first problem

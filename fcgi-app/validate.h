@@ -17,6 +17,10 @@ struct field {
 	validator	 check;
 };
 
+/* The download fields of POST /api/download, which subscriptions take as well. */
+enum { VD_TYPE, VD_QUALITY, VD_FORMAT_ID, VD_AUDIO_FORMAT, VD__MAX };
+extern const struct field validate_download[VD__MAX];
+
 int		 validate_fields(struct json_object *body, const struct field *,
 		    size_t nfields, const char **values, char *detail,
 		    size_t detaillen);
