@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "config.h"
 #include "dbwatch.h"
 #include "job.h"
@@ -364,9 +365,11 @@ main(int argc, char *argv[])
 		log_warnx(NULL, "meta: %s", store_errmsg(db));
 	jobs_init(db, &conf, ff);
 	lane_init(db, &conf);
+	check_init(db, &conf);
 	watchfd = dbwatch_open(conf.db_path);
-	log_info(NULL, "running, pid %s, up to %d downloads and %d look-ups",
-	    pid, conf.max_downloads, conf.max_lookups);
+	log_info(NULL, "running, pid %s, up to %d downloads, %d look-ups and %d "
+	    "subscription checks", pid, conf.max_downloads, conf.max_lookups,
+	    conf.max_checks);
 
 	while (!stopping) {
 		pfd[0].fd = signals_fd();
@@ -405,6 +408,7 @@ main(int argc, char *argv[])
 			claims = 1;	/* a run's end is written: its slot is free */
 		proc_timers();
 		lane_timers();
+		check_timers();
 		if (!recovered && util_now_ms() >= recover_at) {
 			if ((recovered = recover(db, &conf, &recover_ms) == 0))
 				claims = 1;
@@ -416,6 +420,7 @@ main(int argc, char *argv[])
 		if ((rc = store_changed(db)) == 1) {
 			jobs_cancel_requested();
 			lane_check_abandoned();
+			check_changed();
 			claims = 1;
 		} else if (rc == -1)
 			log_warnx(NULL, "data_version: %s", store_errmsg(db));
@@ -436,6 +441,9 @@ main(int argc, char *argv[])
 				jobs_start_pending();
 			lane_start_pending();
 		}
+		/* Cheap: the database is read only when something changed. */
+		if (!stopping)
+			check_start_due();
 		now = util_now_ms();
 		if (now >= next_beat) {
 			heartbeat(db);
@@ -463,6 +471,7 @@ main(int argc, char *argv[])
 	store_busy_wait(db, SHORT_WAIT_MS);
 	jobs_stop_all();
 	lane_stop_all();
+	check_stop_all();
 	(void)jsonin_sweep(SIZE_MAX);
 	/* Health says "not running" at once, not 15 s later. */
 	if (store_heartbeat_set(db, 0) == -1)

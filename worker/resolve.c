@@ -1,5 +1,6 @@
-/* resolve.c: what a URL turned out to be, and a playlist turned into one task per entry. */
+/* resolve.c: what a URL turned out to be: a playlist turned into one task per entry, a subscription's listing. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -251,4 +252,104 @@ resolve_apply(struct store *db, const struct task_claim *c,
 	    str(o, "url") != NULL)
 		r->has_formats = 1;
 	return 0;
+}
+
+/* Live now, or yet to come: yt-dlp's live_status, or the older is_live. */
+static int
+entry_live(struct json_object *e)
+{
+	struct json_object	*v;
+	const char		*ls = str(e, "live_status");
+
+	if (ls != NULL)
+		return strcmp(ls, "is_live") == 0 || strcmp(ls, "is_upcoming") == 0 ||
+		    strcmp(ls, "post_live") == 0;
+	return json_object_object_get_ex(e, "is_live", &v) &&
+	    json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+}
+
+/* One entry of a listing into le; -1 when it names no URL a task may hold. */
+static int
+listing_entry_of(struct json_object *e, struct listing_entry *le)
+{
+	struct json_object	*v;
+	const char		*u, *id, *why;
+	double			 d;
+
+	if ((u = entry_url(e, &why)) == NULL)
+		return -1;
+	copy(le->url, sizeof(le->url), u);
+	id = str(e, "id");
+	copy(le->key, sizeof(le->key), id != NULL && *id != '\0' ? id : u);
+	copy_title(le->title, sizeof(le->title), str(e, "title"));
+	le->duration = -1;
+	if (json_object_object_get_ex(e, "duration", &v) &&
+	    (json_object_is_type(v, json_type_int) ||
+	    json_object_is_type(v, json_type_double)) &&
+	    (d = json_object_get_double(v)) >= 0 && d < 1e9)
+		le->duration = (long long)(d + 0.5);
+	le->live = entry_live(e);
+	return 0;
+}
+
+/*
+ * A subscription's listing (yt-dlp -J --flat-playlist): its title and at
+ * most max entries, newest first as the site lists them.  A URL that is
+ * one video is a listing of that one entry.
+ */
+int
+resolve_listing(struct json_object *o, const char *url, size_t max,
+    struct listing *l, char *err, size_t errlen)
+{
+	struct json_object	*entries, *e;
+	const char		*type;
+	size_t			 i, n;
+
+	memset(l, 0, sizeof(*l));
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		snprintf(err, errlen, "yt-dlp gave no listing for this URL");
+		return -1;
+	}
+	copy_title(l->title, sizeof(l->title), str(o, "title"));
+	type = str(o, "_type");
+	if (type == NULL || strcmp(type, "playlist") != 0 ||
+	    !json_object_object_get_ex(o, "entries", &entries) ||
+	    !json_object_is_type(entries, json_type_array)) {
+		/* One video: its page is what a task fetches. */
+		if ((l->entries = calloc(1, sizeof(*l->entries))) == NULL)
+			goto nomem;
+		if (str(o, "webpage_url") == NULL && str(o, "url") == NULL) {
+			json_object_object_add(o, "webpage_url",
+			    json_object_new_string(url));
+		}
+		if (listing_entry_of(o, &l->entries[0]) == 0)
+			l->n = 1;
+		else
+			l->skipped = 1;
+		return 0;
+	}
+	n = json_object_array_length(entries);
+	if (n > max)
+		n = max;
+	if (n > 0 && (l->entries = calloc(n, sizeof(*l->entries))) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(entries, i);
+		if (json_object_is_type(e, json_type_object) &&
+		    listing_entry_of(e, &l->entries[l->n]) == 0)
+			l->n++;
+		else
+			l->skipped++;
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+void
+resolve_listing_free(struct listing *l)
+{
+	free(l->entries);
+	memset(l, 0, sizeof(*l));
 }

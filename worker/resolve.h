@@ -1,4 +1,4 @@
-/* resolve.h: what a URL turned out to be, and a playlist turned into one task per entry. */
+/* resolve.h: what a URL turned out to be: a playlist turned into one task per entry, a subscription's listing. */
 #ifndef OT_RESOLVE_H
 #define OT_RESOLVE_H
 
@@ -20,6 +20,25 @@ struct resolved {
 	int	 has_formats;			/* the JSON can be loaded by the download */
 };
 
+/* One entry of a subscription's listing, newest first. */
+struct listing_entry {
+	char		 key[STORE_URL_MAX + 1];	/* the site's id, else the URL: what is seen */
+	char		 url[STORE_URL_MAX + 1];
+	char		 title[RESOLVE_TITLE_MAX + 1];	/* "" when unknown */
+	long long	 duration;			/* seconds, -1: unknown */
+	int		 live;				/* live now, or yet to come */
+};
+
+struct listing {
+	char			 title[RESOLVE_TITLE_MAX + 1];	/* the listing's own */
+	struct listing_entry	*entries;
+	size_t			 n;
+	size_t			 skipped;	/* entries without a URL a task may hold */
+};
+
+int	 resolve_listing(struct json_object *root, const char *url, size_t max,
+	    struct listing *, char *err, size_t errlen);
+void	 resolve_listing_free(struct listing *);
 /* entries: the flat entries the download run listed; max_pending: the owner's cap. */
 int	 resolve_playlist(struct store *, const struct task_claim *,
 	    struct json_object *entries, int max_pending, struct resolved *,

@@ -174,6 +174,36 @@ ytdlp_resolve_argv(const char *ytdlp, const char *url, struct ytdlp_argv *a)
 	return push(a, url);
 }
 
+/*
+ * A subscription's check: the newest entries of what the URL lists, flat
+ * (one request for the listing, none per entry) and no more of them than
+ * asked, as one JSON answer.  A playlist in a watch URL is what is meant
+ * here, so no --no-playlist.
+ */
+int
+ytdlp_check_argv(const char *ytdlp, const char *url, int entries,
+    struct ytdlp_argv *a)
+{
+	static const char *const opts[] = {
+		"--ignore-config", "--no-warnings", "--flat-playlist", "-J",
+		"--playlist-end",
+	};
+	size_t	 i;
+	int	 n;
+
+	memset(a, 0, sizeof(*a));
+	if (ytdlp == NULL || url == NULL || entries < 1 || push(a, ytdlp) == -1)
+		return -1;
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (push(a, opts[i]) == -1)
+			return -1;
+	n = snprintf(a->playlist_end, sizeof(a->playlist_end), "%d", entries);
+	if (n < 0 || (size_t)n >= sizeof(a->playlist_end) ||
+	    push(a, a->playlist_end) == -1 || push(a, "--") == -1)
+		return -1;
+	return push(a, url);
+}
+
 /* Copies at most len bytes of s, dropping ANSI colour sequences and control characters. */
 static size_t
 clean_copy(char *out, size_t outlen, const char *s, size_t len)

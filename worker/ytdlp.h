@@ -40,6 +40,7 @@ struct ytdlp_argv {
 	size_t		 argc;
 	char		 format[256];
 	char		 audio_quality[16];
+	char		 playlist_end[16];
 };
 
 /* What one line of a download run's stdout says (ytdlp_parse_line). */
@@ -74,6 +75,8 @@ struct ytdlp_line {
 
 int	 ytdlp_download_argv(const struct ytdlp_opts *, struct ytdlp_argv *);
 int	 ytdlp_resolve_argv(const char *ytdlp, const char *url, struct ytdlp_argv *);
+int	 ytdlp_check_argv(const char *ytdlp, const char *url, int entries,
+	    struct ytdlp_argv *);
 void	 ytdlp_error_message(const char *err, size_t len, int status,
 	    char *out, size_t outlen);
 void	 ytdlp_set_version(const char *);

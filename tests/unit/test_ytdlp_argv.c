@@ -157,6 +157,27 @@ test_dash_url_stays_after_double_dash(void)
 	CHECK(has(&a, "--no-playlist"));
 }
 
+/* A check: a flat listing of the newest N as one JSON answer, the URL last, never an option. */
+static void
+test_a_check_lists_the_newest_entries_flat(void)
+{
+	struct ytdlp_argv	 a;
+
+	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/@chan", 50, &a) == 0);
+	CHECK_STR(a.argv[0], "yt-dlp");
+	CHECK(has(&a, "--ignore-config"));
+	CHECK(has(&a, "--flat-playlist"));
+	CHECK(has(&a, "-J"));
+	CHECK(!has(&a, "--no-playlist"));	/* a list= in the URL is what is meant */
+	CHECK_STR(after(&a, "--playlist-end"), "50");
+	CHECK(ends_with_url(&a, "https://e.com/@chan"));
+	CHECK(ytdlp_check_argv("yt-dlp", "--exec=x", 500, &a) == 0);
+	CHECK_STR(after(&a, "--playlist-end"), "500");
+	CHECK(ends_with_url(&a, "--exec=x"));
+	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/c", 0, &a) == -1);
+	CHECK(ytdlp_check_argv("yt-dlp", NULL, 5, &a) == -1);
+}
+
 static void
 test_info_json_is_loaded_when_given(void)
 {
@@ -234,6 +255,7 @@ main(void)
 	test_audio_extracts_with_bitrate();
 	test_dash_url_stays_after_double_dash();
 	test_info_json_is_loaded_when_given();
+	test_a_check_lists_the_newest_entries_flat();
 	test_error_message_is_the_last_error_line();
 	test_error_message_is_bounded_on_a_character();
 	return unit_done("test_ytdlp_argv");

@@ -1,0 +1,244 @@
+"""test_subscriptions_checks.py: the worker's checks, with real yt-dlp against a fixture
+channel whose entries the tests publish while the service runs: the backlog, new
+entries, the filters, live entries, failures and their backoff, and crashes mid-check."""
+import calendar
+import time
+import uuid
+
+import pytest
+
+from harness import wait_until
+
+
+def when(iso):
+    return calendar.timegm(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+def sub(svc, sid):
+    st, _, rec = svc.get(f"/api/subscriptions/{sid}")
+    assert st == 200, rec
+    return rec
+
+
+def done_checking(svc, sid, timeout=60):
+    """The subscription once a check has ended: it is not checking, and its next
+    check lies ahead (a check due now, first or asked for, has not run yet)."""
+    def ok():
+        rec = sub(svc, sid)
+        return rec if rec["state"] in ("idle", "error") and rec["next_check_at"] and \
+            when(rec["next_check_at"]) > time.time() + 200 else None
+    return wait_until(ok, timeout, 0.2, f"a check of {sid} to end")
+
+
+def check_now(svc, sid):
+    st, _, rec = svc.post(f"/api/subscriptions/{sid}/check")
+    assert st == 200, rec
+    return done_checking(svc, sid)
+
+
+def tasks_of(svc, sid):
+    return [t for t in svc.tasks() if t.get("subscription_id") == sid]
+
+
+def subscribe(svc, url, **fields):
+    st, _, rec = svc.post("/api/subscriptions", {"url": url, **fields})
+    assert st == 200, rec
+    return rec
+
+
+def new_channel(site, n=0, prefix="c"):
+    name = prefix + uuid.uuid4().hex[:8]
+    url = site.channel(name)
+    for i in range(1, n + 1):
+        site.add_entry(name, f"{name}-{i}")
+    return name, url
+
+
+def entry_url(site, name, i):
+    return f"{site.base}/video/ch-{name}-{i}"
+
+
+def test_the_first_check_with_no_backlog_downloads_nothing(service, site):
+    name, url = new_channel(site, 3)
+    rec = subscribe(service, url)
+    rec = done_checking(service, rec["id"], timeout=20)
+    assert rec["state"] == "idle" and rec["last_error"] == ""
+    assert (rec["seen_count"], rec["downloaded_count"]) == (3, 0)
+    assert rec["name"] == f"Fixture channel {name}"
+    assert rec["last_checked_at"] is not None
+    assert tasks_of(service, rec["id"]) == []
+    # A second check adds nothing either.
+    rec = check_now(service, rec["id"])
+    assert (rec["seen_count"], rec["downloaded_count"]) == (3, 0)
+    assert tasks_of(service, rec["id"]) == []
+
+
+def test_a_backlog_of_n_downloads_exactly_the_n_newest(service, site):
+    name, url = new_channel(site, 5)
+    rec = subscribe(service, url, backlog=2, quality="360p", name="Mine")
+    rec = done_checking(service, rec["id"])
+    assert (rec["seen_count"], rec["downloaded_count"], rec["name"]) == (5, 2, "Mine")
+    got = tasks_of(service, rec["id"])
+    assert sorted(t["url"] for t in got) == sorted(entry_url(site, name, i) for i in (4, 5))
+    for t in got:
+        assert (t["quality"], t["download_type"], t["audio_format"]) == ("360p", "video", "m4a")
+        done = service.wait_for_status(t["id"], "completed", timeout=90)
+        assert done["filename"]
+
+
+def test_new_entries_become_exactly_those_tasks_and_never_twice(service, site):
+    name, url = new_channel(site, 2)
+    rec = done_checking(service, subscribe(service, url, download_type="audio",
+                                           quality="128kbps", audio_format="mp3")["id"])
+    site.add_entry(name, f"{name}-3")
+    site.add_entry(name, f"{name}-4")
+    rec = check_now(service, rec["id"])
+    got = tasks_of(service, rec["id"])
+    assert sorted(t["url"] for t in got) == sorted(entry_url(site, name, i) for i in (3, 4))
+    assert all((t["download_type"], t["quality"], t["audio_format"]) ==
+               ("audio", "128kbps", "mp3") for t in got)
+    assert (rec["seen_count"], rec["downloaded_count"]) == (4, 2)
+    rec = check_now(service, rec["id"])
+    assert len(tasks_of(service, rec["id"])) == 2
+    assert (rec["seen_count"], rec["downloaded_count"]) == (4, 2)
+
+
+def test_each_filter_leaves_out_what_it_names_for_good(service, site):
+    name, url = new_channel(site, 0)
+    rec = subscribe(service, url, title_include="^(recipe|news)", title_exclude="short",
+                    min_duration=60, max_duration=3600)
+    rec = done_checking(service, rec["id"])
+    add = site.add_entry
+    add(name, "ok1", "Recipe: bread", 600)
+    add(name, "ok2", "NEWS tonight", 60)
+    add(name, "ok3", "recipe without a duration", None)
+    add(name, "inc", "Cat video", 600)
+    add(name, "exc", "Recipe shorts", 600)
+    add(name, "min", "Recipe teaser", 59)
+    add(name, "max", "Recipe marathon", 3601)
+    rec = check_now(service, rec["id"])
+    got = sorted(t["url"] for t in tasks_of(service, rec["id"]))
+    assert got == sorted(f"{site.base}/video/ch-{i}" for i in ("ok1", "ok2", "ok3"))
+    assert (rec["seen_count"], rec["downloaded_count"]) == (7, 3)
+    # Relaxed filters apply to what comes next; what they left out stays out.
+    st, _, rec = service.request("PATCH", f"/api/subscriptions/{rec['id']}", body={
+        "title_include": None, "title_exclude": None, "min_duration": None,
+        "max_duration": None})
+    assert st == 200, rec
+    add(name, "later", "Cat video two", 10)
+    rec = check_now(service, rec["id"])
+    got = sorted(t["url"] for t in tasks_of(service, rec["id"]))
+    assert got == sorted(f"{site.base}/video/ch-{i}" for i in ("ok1", "ok2", "ok3", "later"))
+    assert (rec["seen_count"], rec["downloaded_count"]) == (8, 4)
+
+
+def test_live_and_upcoming_entries_wait_unless_skip_live_is_false(service, site):
+    name, url = new_channel(site, 0)
+    rec = done_checking(service, subscribe(service, url)["id"])
+    keep = done_checking(service, subscribe(service, url, skip_live=False)["id"])
+    site.add_entry(name, f"{name}-live", live_status="is_live")
+    site.add_entry(name, f"{name}-soon", live_status="is_upcoming")
+    rec = check_now(service, rec["id"])
+    assert tasks_of(service, rec["id"]) == [] and rec["seen_count"] == 0
+    keep = check_now(service, keep["id"])
+    assert sorted(t["url"] for t in tasks_of(service, keep["id"])) == \
+        sorted(entry_url(site, name, s) for s in ("live", "soon"))
+    # The stream has ended: it is an entry like any other now.
+    for e in site.channels[name]:
+        if e["id"] == f"{name}-live":
+            e["live_status"] = "was_live"
+    rec = check_now(service, rec["id"])
+    assert [t["url"] for t in tasks_of(service, rec["id"])] == [entry_url(site, name, "live")]
+    keep = check_now(service, keep["id"])
+    assert len(tasks_of(service, keep["id"])) == 2
+
+
+def test_a_failing_source_says_why_and_is_not_hammered(service, site):
+    name = "gone" + uuid.uuid4().hex[:8]
+    url = f"{site.base}/channel/{name}"      # never published: 404
+    rec = done_checking(service, subscribe(service, url)["id"])
+    assert rec["state"] == "error"
+    assert "404" in rec["last_error"], rec
+    # Backed off: not again for minutes, though the worker loops many times a second.
+    assert when(rec["next_check_at"]) >= time.time() + 250
+    time.sleep(3)
+    assert site.channel_requests(name) == 1
+    # It comes back: asked for, it is checked once more, and recovers.
+    site.channel(name)
+    site.add_entry(name, f"{name}-1")
+    rec = check_now(service, rec["id"])
+    assert (rec["state"], rec["last_error"], rec["seen_count"]) == ("idle", "", 1)
+    assert site.channel_requests(name) == 2
+
+
+def test_disable_stops_checks_and_delete_keeps_the_tasks(service, site):
+    name, url = new_channel(site, 1)
+    rec = done_checking(service, subscribe(service, url, backlog=1)["id"])
+    [task] = tasks_of(service, rec["id"])
+    st, _, rec = service.request("PATCH", f"/api/subscriptions/{rec['id']}",
+                                 body={"enabled": False})
+    assert st == 200 and rec["enabled"] is False
+    site.add_entry(name, f"{name}-2")
+    assert service.post(f"/api/subscriptions/{rec['id']}/check")[0] == 409
+    time.sleep(2)
+    assert site.channel_requests(name) == 1
+    assert service.delete(f"/api/subscriptions/{rec['id']}")[0] == 200
+    assert service.task(task["id"])["subscription_id"] == rec["id"]
+
+
+def test_a_slow_listing_never_delays_a_download(service, site):
+    name, url = new_channel(site, 1)
+    site.channel_delay[name] = 10
+    rec = subscribe(service, url)
+    wait_until(lambda: sub(service, rec["id"])["state"] == "checking", 20, 0.1,
+               "the check to start")
+    t0 = time.monotonic()
+    t = service.submit(site.page("clip"))
+    service.wait_for_status(t["id"], ("downloading", "processing", "completed"), timeout=10)
+    assert time.monotonic() - t0 < 5
+    assert sub(service, rec["id"])["state"] == "checking"
+    rec = done_checking(service, rec["id"])
+    assert rec["seen_count"] == 1
+
+
+def test_a_crash_mid_check_and_a_restart_lose_and_duplicate_nothing(make_service, site):
+    svc = make_service()
+    name, url = new_channel(site, 4)
+    site.channel_delay[name] = 4
+    rec = subscribe(svc, url, backlog=2)
+    wait_until(lambda: sub(svc, rec["id"])["state"] == "checking", 20, 0.1,
+               "the check to start")
+    svc.kill_worker()
+    assert sub(svc, rec["id"])["state"] == "checking"
+    assert tasks_of(svc, rec["id"]) == []
+    svc.start_worker()
+    svc.wait_healthy()
+    rec = done_checking(svc, rec["id"], timeout=60)
+    assert (rec["state"], rec["seen_count"], rec["downloaded_count"]) == ("idle", 4, 2)
+    got = tasks_of(svc, rec["id"])
+    assert sorted(t["url"] for t in got) == sorted(entry_url(site, name, i) for i in (3, 4))
+    site.channel_delay[name] = 0
+    svc.restart()
+    rec = check_now(svc, rec["id"])
+    assert (rec["seen_count"], rec["downloaded_count"]) == (4, 2)
+    assert len(tasks_of(svc, rec["id"])) == 2
+
+
+def test_the_tasks_a_check_makes_are_the_subscriptions_keys(make_service, site):
+    from test_keys import add_key
+    svc = make_service(OFFLINETUBE_AUTH="on")
+    alice = {"X-API-Key": add_key(svc, "alice")}
+    bob = {"X-API-Key": add_key(svc, "bob")}
+    name, url = new_channel(site, 2)
+    st, _, rec = svc.post("/api/subscriptions", {"url": url, "backlog": 1}, headers=alice)
+    assert st == 200, rec
+
+    def checked():
+        r = svc.get(f"/api/subscriptions/{rec['id']}", headers=alice)[2]
+        return r if r["state"] == "idle" else None
+    assert wait_until(checked, 30, 0.2, "the first check")["downloaded_count"] == 1
+    [task] = [t for t in svc.get("/api/downloads", headers=alice)[2]
+              if t["subscription_id"] == rec["id"]]
+    assert task["url"] == entry_url(site, name, 2)
+    assert svc.get("/api/downloads", headers=bob)[2] == []
+    assert svc.get(f"/api/downloads/{task['id']}", headers=bob)[0] == 404
