@@ -1,10 +1,12 @@
 // app.js: the page's entry point.  Wires the "Add" form (with the formats
-// picker), the downloads list, search, and the API key prompt together.
+// picker), the downloads list, subscriptions, search, and the API key prompt
+// together.
 
 import * as api from './api.js';
 import { askForKey } from './dialogs.js';
 import { formatDuration, h, showMessage } from './dom.js';
 import { SearchPanel } from './search.js';
+import { SubscriptionPanel } from './subscriptions.js';
 import { TaskList } from './tasks.js';
 
 // The values POST /api/download accepts (docs/api.md).
@@ -239,3 +241,15 @@ if (shared) {
   announce('The shared address is ready: choose the type and quality, then Download.');
 }
 tasks.start();
+new SubscriptionPanel({
+  form: $('sub-form'),
+  formTitle: $('sub-form-title'),
+  formError: $('sub-error'),
+  button: $('sub-button'),
+  cancelEdit: $('sub-cancel-edit'),
+  refresh: $('subs-refresh'),
+  heading: $('subs-heading'),
+  list: $('sub-list'),
+  empty: $('subs-empty'),
+  error: $('subs-error'),
+}, QUALITIES, announce).start();

@@ -24,6 +24,8 @@ const SITE = process.env.OT_SITE;
 const SHOTS = process.env.OT_SHOTS || 'screenshots';
 const CHROMIUM = process.env.OT_CHROMIUM || '/usr/bin/chromium';
 if (!BASE || !SITE) throw new Error('OT_BASE and OT_SITE must be set (see test_browser.py)');
+// A fixture channel with two entries (test_browser.py publishes them).
+const CHANNEL = process.env.OT_CHANNEL;
 const AUTH_BASE = process.env.OT_AUTH_BASE;
 const AUTH_KEY = process.env.OT_AUTH_KEY;
 
@@ -314,6 +316,99 @@ test('errors: the API\'s detail for a bad URL, and a failed download', async () 
   assert.equal(await card(page, task.id).locator('.badge').textContent(), 'Failed');
   await closePage(page);
 });
+
+const subCard = (page, id) => page.locator(`#sub-list li.sub[data-id="${id}"]`);
+
+async function waitForSubState(page, id, state, timeout = 60000) {
+  await page.waitForFunction(([sid, st]) =>
+    document.querySelector(`#sub-list li.sub[data-id="${sid}"]`)?.dataset.state === st,
+  [id, state], { timeout, polling: 200 });
+}
+
+test('subscriptions: add with a backlog, the check\'s counts, check now, pause, edit, delete',
+  { skip: !CHANNEL && 'OT_CHANNEL is not set' }, async () => {
+    const page = await openPage();
+    const form = page.locator('#sub-form');
+    // A bad filter: the API's own words, and nothing is made.
+    await page.fill('#sub-url', CHANNEL);
+    await form.locator('summary').click();
+    await page.getByLabel('Only titles matching').fill('(');
+    await page.click('#sub-button');
+    await page.waitForFunction(() =>
+      /^title_include: not a valid POSIX extended regular expression/.test(
+        document.getElementById('sub-error').textContent));
+    assert.equal((await apiJson('GET', '/api/subscriptions')).body.length, 0);
+    await page.getByLabel('Only titles matching').fill('');
+
+    await page.getByLabel('Download now: the newest').fill('1');
+    await page.getByLabel('Check every').selectOption('3600');
+    const answer = page.waitForResponse((r) =>
+      r.url() === `${BASE}/api/subscriptions` && r.request().method() === 'POST');
+    await page.click('#sub-button');
+    const res = await answer;
+    assert.equal(res.status(), 200, await res.text());
+    const sub = await res.json();
+    assert.equal(sub.backlog, 1);
+    assert.equal(sub.check_every, 3600);
+    assert.equal(await page.inputValue('#sub-url'), '');
+    // The first check: named after the channel, two seen, the newest downloaded.
+    await waitForSubState(page, sub.id, 'idle');
+    const c = subCard(page, sub.id);
+    await page.waitForFunction((id) => /2 seen · 1 downloaded/.test(
+      document.querySelector(`#sub-list li.sub[data-id="${id}"]`).textContent), sub.id);
+    assert.match(await c.locator('h3').textContent(), /^Fixture channel /);
+    assert.match(await c.textContent(), /Last check: .* · next: /);
+    assert.equal(await c.locator('.badge').textContent(), 'Up to date');
+    const tasks = (await apiJson('GET', '/api/downloads')).body.filter((t) => t.subscription_id === sub.id);
+    assert.equal(tasks.length, 1);
+
+    // Check now asks the API, and the check comes and goes.
+    const checked = page.waitForResponse((r) => r.url().endsWith(`/api/subscriptions/${sub.id}/check`));
+    await c.getByRole('button', { name: /^Check now/ }).click();
+    assert.equal((await checked).status(), 200);
+
+    // Pause: the card says so, and "Check now" is off until it resumes.
+    await c.getByRole('button', { name: /^Pause/ }).click();
+    await waitForSubState(page, sub.id, 'paused');
+    assert.equal(await c.locator('.badge').textContent(), 'Paused');
+    assert.equal(await c.getByRole('button', { name: /^Check now/ }).isDisabled(), true);
+    assert.equal((await apiJson('GET', `/api/subscriptions/${sub.id}`)).body.enabled, false);
+    await c.getByRole('button', { name: /^Resume/ }).click();
+    await page.waitForFunction((id) =>
+      document.querySelector(`#sub-list li.sub[data-id="${id}"]`)?.dataset.state !== 'paused', sub.id);
+
+    // Edit: the form holds its settings; the address and the backlog cannot change.
+    await c.getByRole('button', { name: /^Edit/ }).click();
+    assert.equal(await page.locator('#sub-url').isDisabled(), true);
+    assert.equal(await page.locator('#sub-backlog').isDisabled(), true);
+    assert.equal(await page.inputValue('#sub-every'), '3600');
+    await page.getByLabel('Name (optional: the channel\'s own)').fill('Kitchen channel');
+    await page.getByLabel('Download as').selectOption('audio');
+    await page.getByLabel('Quality of the downloads').selectOption('128kbps');
+    await page.click('#sub-button');
+    await page.waitForFunction((id) => document.querySelector(
+      `#sub-list li.sub[data-id="${id}"] h3`)?.textContent === 'Kitchen channel', sub.id);
+    const saved = (await apiJson('GET', `/api/subscriptions/${sub.id}`)).body;
+    assert.deepEqual([saved.name, saved.download_type, saved.quality, saved.backlog],
+      ['Kitchen channel', 'audio', '128kbps', 1]);
+    assert.equal(await page.locator('#sub-url').isDisabled(), false);
+
+    // Delete, after the question; its download stays.
+    await c.getByRole('button', { name: /^Delete/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this subscription?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await c.waitFor({ state: 'detached' });
+    assert.equal((await apiJson('GET', `/api/subscriptions/${sub.id}`)).status, 404);
+    assert.equal((await apiJson('GET', `/api/downloads/${tasks[0].id}`)).status, 200);
+
+    // One that fails stays for the screenshots and the accessibility checks below.
+    const gone = (await apiJson('POST', '/api/subscriptions', { url: `${SITE}/channel/gone-web` })).body;
+    await waitForSubState(page, gone.id, 'error');
+    assert.match(await subCard(page, gone.id).locator('.task-error').textContent(), /404/);
+    assert.equal(await subCard(page, gone.id).locator('.badge').textContent(), 'Last check failed');
+    await closePage(page);
+  });
 
 test('a link shared to /?url=… fills the form without starting anything', async () => {
   const before = (await apiJson('GET', '/api/downloads')).body.length;

@@ -45,8 +45,12 @@ def test_the_page_in_chromium(web_service, keyed_service, site):
             pytest.fail(f"{need} is missing: run `make deps-browser`")
     shots = os.path.join(REPO, os.environ.get("OFFLINETUBE_SCREENSHOTS", "build/screenshots"))
     os.makedirs(shots, exist_ok=True)
+    # A channel for the subscriptions test: two entries, newest last.
+    channel = site.channel("web")
+    site.add_entry("web", "web-1", "Episode one")
+    site.add_entry("web", "web-2", "Episode two")
     env = dict(os.environ, OT_BASE=web_service.base, OT_SITE=site.base, OT_SHOTS=shots,
-               OT_CHROMIUM=CHROMIUM,
+               OT_CHROMIUM=CHROMIUM, OT_CHANNEL=channel,
                # The keyed service: the page asks for the key, then plays from signed links.
                OT_AUTH_BASE=keyed_service.base, OT_AUTH_KEY=keyed_service.key)
     r = subprocess.run([NODE, "--test", "--test-reporter=spec", "web.test.mjs"],
