@@ -145,3 +145,51 @@ def test_private_entries_of_a_public_playlist_are_never_fetched(site, xdg, tmp_p
         assert [site.requests.count(f"/video/{n}") for n in ("pl1", "pl2")] == before
     finally:
         end_service(svc)
+
+
+def test_the_worker_checks_a_subscription_url_again_before_each_check(guarded, site):
+    """A subscription row the API's check never saw (or saw resolve elsewhere) is
+    not listed: its check fails with the guard's reason, and the site hears nothing."""
+    sid = str(uuid.uuid4())
+    name = "guarded" + sid[:8]
+    site.channel(name)
+    db = sqlite3.connect(os.path.join(guarded.data_dir, "offlinetube.db"), timeout=10)
+    with db:
+        db.execute("INSERT INTO subscriptions (id, url, next_check_at, created_at, updated_at) "
+                   "VALUES (?, ?, strftime('%s', 'now'), '2026-01-01T00:00:00Z', "
+                   "'2026-01-01T00:00:00Z')", (sid, f"{site.base}/channel/{name}"))
+    db.close()
+
+    def judged():
+        st, _, rec = guarded.get(f"/api/subscriptions/{sid}")
+        return rec if st == 200 and rec["state"] == "error" else None
+    rec = wait_until(judged, 15, 0.2, "the worker to judge the subscription")
+    assert rec["last_error"].startswith("URL refused: points to a loopback"), rec
+    assert site.channel_requests(name) == 0
+
+
+@pytest.mark.skipif(not can_fake_hosts(), reason="needs root and unshare to give the "
+                    "programs an /etc/hosts of their own")
+def test_private_entries_of_a_public_subscription_are_never_fetched(site, xdg, tmp_path):
+    """The subscription's URL passes the guard at creation and before the check;
+    its entries point at loopback, and each task it makes is refused when it starts."""
+    hosts = write_hosts(str(tmp_path / "hosts"), {"list.example": "203.0.113.7"})
+    svc = Service(site, xdg, {"OFFLINETUBE_ALLOW_PRIVATE_URLS": "0"})
+    svc.wrap["api"] = hosts_prefix(hosts)
+    svc.wrap["worker"] = hosts_prefix(hosts)
+    before = [site.requests.count(f"/video/{n}") for n in ("pl1", "pl2")]
+    try:
+        svc.start()
+        st, _, rec = svc.post("/api/subscriptions", {"url": "https://list.example/subscribed",
+                                                     "backlog": 2})
+        assert st == 200, rec
+
+        def judged():
+            ts = [t for t in svc.tasks() if t.get("subscription_id") == rec["id"]]
+            return ts if len(ts) == 2 and all(t["status"] == "error" for t in ts) else None
+        tasks = wait_until(judged, 40, 0.2, "the subscription's tasks to be judged")
+        assert all(t["error_message"].startswith("URL refused: points to a loopback")
+                   for t in tasks), tasks
+        assert [site.requests.count(f"/video/{n}") for n in ("pl1", "pl2")] == before
+    finally:
+        end_service(svc)
