@@ -242,3 +242,23 @@ def test_the_tasks_a_check_makes_are_the_subscriptions_keys(make_service, site):
     assert task["url"] == entry_url(site, name, 2)
     assert svc.get("/api/downloads", headers=bob)[2] == []
     assert svc.get(f"/api/downloads/{task['id']}", headers=bob)[0] == 404
+
+
+@pytest.mark.parametrize("lane", [1, 2])
+def test_checks_run_at_most_max_checks_at_once(make_service, site, lane):
+    svc = make_service(OFFLINETUBE_MAX_CHECKS=lane)
+    subs = []
+    for _ in range(3):
+        name, url = new_channel(site, 1)
+        site.channel_delay[name] = 2
+        subs.append(subscribe(svc, url)["id"])
+    most = 0
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        states = [s["state"] for s in svc.get("/api/subscriptions")[2]]
+        most = max(most, states.count("checking"))
+        if all(s == "idle" for s in states):
+            break
+        time.sleep(0.1)
+    assert all(sub(svc, s)["state"] == "idle" for s in subs)
+    assert most == lane
