@@ -430,6 +430,7 @@ format_parse(struct json_object *o, struct ytdlp_format *f)
 	struct json_object	*v;
 	const char		*t;
 	double			 abr;
+	size_t			 n;
 
 	f->nfiles = 1;
 	if (json_object_object_get_ex(o, "format_id", &v) &&
@@ -447,9 +448,13 @@ format_parse(struct json_object *o, struct ytdlp_format *f)
 		f->kbps = (int)(abr + 0.5);
 	f->mp4a = json_object_object_get_ex(o, "acodec", &v) &&
 	    (t = json_object_get_string(v)) != NULL && strncmp(t, "mp4a", 4) == 0;
+	/* A title too long for the row is cut as the row cuts it, never dropped. */
 	if (json_object_object_get_ex(o, "title", &v) &&
-	    (t = json_object_get_string(v)) != NULL && strlen(t) < sizeof(f->title))
-		memcpy(f->title, t, strlen(t) + 1);
+	    (t = json_object_get_string(v)) != NULL) {
+		n = util_utf8_len(t, sizeof(f->title) - 1);
+		memcpy(f->title, t, n);
+		f->title[n] = '\0';
+	}
 	if (json_object_object_get_ex(o, "thumbnail", &v) &&
 	    (t = json_object_get_string(v)) != NULL &&
 	    strlen(t) < sizeof(f->thumbnail) &&

@@ -59,7 +59,7 @@ struct ytdlp_format {
 	int	 height;		/* 0: unknown */
 	int	 kbps;			/* the audio bitrate, 0: unknown */
 	int	 mp4a;			/* the audio is AAC */
-	char	 title[1024];		/* "" when none (or longer) */
+	char	 title[1024];		/* "" when none; cut on a character */
 	char	 thumbnail[STORE_URL_MAX + 1];	/* an http(s) URL, or "" */
 };
 
