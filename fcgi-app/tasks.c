@@ -1,9 +1,10 @@
-/* tasks.c: the /api/download(s) routes: create, list, get, cancel, remove. */
+/* tasks.c: the /api/download(s) routes: create, list, get, cancel, retry, remove. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <uuid.h>
@@ -29,6 +30,17 @@ static const struct field download_fields[F__MAX] = {
 	[F_FORMAT_ID] =		{ "format_id", 0, NULL, validate_format_id },
 	[F_AUDIO_FORMAT] =	{ "audio_format", 0, "m4a", validate_audio_format },
 };
+
+/* 429: the owner's queue holds OFFLINETUBE_MAX_PENDING tasks already. */
+static int
+queue_full(struct req *r)
+{
+	char	 detail[128];
+
+	snprintf(detail, sizeof(detail), "Too many pending downloads (limit "
+	    "%d); wait for some to start", r->ctx->cfg->max_pending);
+	return reply_error(r, 429, detail);
+}
 
 int
 tasks_create(struct req *r)
@@ -60,11 +72,8 @@ tasks_create(struct req *r)
 	t.max_pending = r->ctx->cfg->max_pending;
 	if ((rc = store_task_create(r->ctx->db, &t, &c)) == -1)
 		return reply_dberr(r, "task insert");
-	if (rc == 0) {
-		snprintf(detail, sizeof(detail), "Too many pending downloads (limit "
-		    "%d); wait for some to start", r->ctx->cfg->max_pending);
-		return reply_error(r, 429, detail);
-	}
+	if (rc == 0)
+		return queue_full(r);
 	log_info(id, "created (%s, %s) %s", t.download_type, t.quality, t.url);
 	rc = record_send(r, 200, &c.row);
 	store_task_copy_free(&c);
@@ -197,6 +206,55 @@ tasks_cancel(struct req *r)
 	if (status == TASK_COMPLETED)
 		return reply_error(r, 409, msg_str[MSG_TASK_ALREADY_COMPLETED]);
 	return reply_message(r, 200, msg_str[MSG_TASK_CANCELLED]);
+}
+
+/*
+ * A task in error or cancelled goes back to pending, same id, same options.
+ * The worker starts every run in an empty temporary directory, so nothing
+ * of the run that failed or was cancelled is taken for the new one; a run
+ * still being stopped must end first (it holds that directory), which a
+ * cancel's stop does within a second: the answer waits that long for it.
+ */
+#define RETRY_WAIT_MS	2000
+#define RETRY_STEP_MS	50
+
+int
+tasks_retry(struct req *r)
+{
+	char			 detail[160];
+	struct task_retry	 why;
+	struct store_task_copy	 c;
+	struct timespec		 step = { 0, RETRY_STEP_MS * 1000000L };
+	int			 rc, waited = 0;
+
+	/* A retry right after a cancel waits for the worker to stop that run. */
+	while ((rc = store_task_retry(r->ctx->db, r->id, r->owner,
+	    r->ctx->cfg->max_pending, &why, &c)) == 0 &&
+	    why.refused == RETRY_STOPPING && waited < RETRY_WAIT_MS) {
+		nanosleep(&step, NULL);
+		waited += RETRY_STEP_MS;
+	}
+	if (rc == -1)
+		return reply_dberr(r, "task retry");
+	if (rc == 1) {
+		log_info(r->id, "retried");
+		rc = record_send(r, 200, &c.row);
+		store_task_copy_free(&c);
+		return rc;
+	}
+	switch (why.refused) {
+	case RETRY_NOT_FOUND:
+		return reply_error(r, 404, msg_str[MSG_TASK_NOT_FOUND]);
+	case RETRY_STOPPING:
+		return reply_error(r, 409, msg_str[MSG_TASK_STOPPING]);
+	case RETRY_FULL:
+		return queue_full(r);
+	default:
+		snprintf(detail, sizeof(detail), "Download is %s; only a download "
+		    "in error or cancelled can be retried",
+		    task_status_str[why.status]);
+		return reply_error(r, 409, detail);
+	}
 }
 
 /* Unlinks dir/name; a file already gone is what we wanted. */

@@ -151,6 +151,21 @@ int	 store_task_list(struct store *, const enum task_status *status,
 	    long long owner, long long limit, long long offset, store_task_cb,
 	    void *);
 int	 store_task_cancel(struct store *, const char *id, long long owner);
+/* Why store_task_retry() changed nothing. */
+enum task_retry_refusal {
+	RETRY_NONE,
+	RETRY_NOT_FOUND,	/* no such task for this owner */
+	RETRY_STATUS,		/* not in error or cancelled: status says which */
+	RETRY_STOPPING,		/* cancelled, and its run not yet let go of */
+	RETRY_FULL		/* its owner has max_pending tasks pending */
+};
+struct task_retry {
+	enum task_retry_refusal	 refused;
+	enum task_status	 status;
+};
+/* A task in error or cancelled back to pending; max_pending as in task_new. */
+int	 store_task_retry(struct store *, const char *id, long long owner,
+	    int max_pending, struct task_retry *, struct store_task_copy *);
 int	 store_task_delete(struct store *, const char *id, long long owner,
 	    char filename[STORE_FILENAME_MAX + 1]);
 int	 store_task_by_filename(struct store *, const char *filename,
@@ -187,6 +202,8 @@ int	 store_task_fail(struct store *, const char *id, const char *message);
 int	 store_task_recover(struct store *, int max_attempts,
 	    const char *message, int *requeued);
 int	 store_task_release(struct store *, const char *id);
+/* A cancelled run this worker (pid) has let go of: the task may be retried. */
+int	 store_task_unlease(struct store *, const char *id, long pid);
 int	 store_lease_refresh(struct store *, long pid, int64_t lease_until);
 
 /* Look-ups (search, trending, info) and their cache. */

@@ -131,6 +131,7 @@ struct job {
 	char			 dest[PATH_MAX];	/* the file in downloads/, */
 	char			 thumbdest[PATH_MAX];	/* in thumbnails/ or "" */
 	int64_t			 size;
+	int			 let_go;	/* the row ended elsewhere: say so once gone */
 	int			 retry_ms;	/* the last wait between two tries */
 	int64_t			 retry_at;
 };
@@ -965,6 +966,8 @@ job_settle(struct job *j)
 		    "in %d ms", what[j->outcome], store_errmsg(db), j->retry_ms);
 		return 0;
 	}
+	/* Cancelled (or removed) through the API: job_free() hands the row back. */
+	j->let_go = j->outcome == OUT_NONE || rc == 0;
 	if (j->outcome != OUT_COMPLETE)
 		return 1;
 	if (rc == 1) {
@@ -1003,6 +1006,13 @@ job_free(struct job *j)
 	if (util_rm_rf(j->dir) == -1)
 		log_warnx(j->claim.id, "cannot remove %s: %s", j->dir,
 		    strerror(errno));
+	/*
+	 * Only now, its processes and files gone, may a retry run the task
+	 * again (the new run takes the same temporary directory).  Should the
+	 * write fail, the lease runs out within LEASE_SECS instead.
+	 */
+	if (j->let_go && store_task_unlease(db, j->claim.id, (long)getpid()) == -1)
+		log_warnx(j->claim.id, "unlease: %s", store_errmsg(db));
 	json_object_put(j->run.entries);
 	for (i = 0; i < njobs; i++)
 		if (jobs[i] == j) {
