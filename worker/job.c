@@ -380,6 +380,7 @@ job_run_download(struct job *j)
 	o.format_id = j->claim.format_id;
 	o.audio_format = j->claim.audio_format;
 	o.max_filesize = conf->max_filesize;
+	o.rate = conf->download_rate;
 	o.url = j->url;
 	if (ytdlp_download_argv(&o, &a) == -1) {
 		job_fail(j, "cannot build the yt-dlp command line");

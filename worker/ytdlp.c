@@ -119,6 +119,9 @@ ytdlp_download_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
 	if (o->max_filesize != NULL && o->max_filesize[0] != '\0' &&
 	    (push(a, "--max-filesize") == -1 || push(a, o->max_filesize) == -1))
 		return -1;
+	if (o->rate != NULL && o->rate[0] != '\0' &&
+	    (push(a, "-r") == -1 || push(a, o->rate) == -1))
+		return -1;
 	if (format_spec(o, a->format, sizeof(a->format)) == -1 ||
 	    push(a, "-f") == -1 || push(a, a->format) == -1)
 		return -1;

@@ -31,6 +31,7 @@ struct ytdlp_opts {
 	const char	*format_id;	/* "" or NULL: none */
 	const char	*audio_format;	/* m4a, mp3, opus, flac, wav */
 	const char	*max_filesize;	/* "" or NULL: no limit */
+	const char	*rate;		/* -r, bytes per second: "" or NULL: no cap */
 	const char	*url;
 };
 

@@ -171,6 +171,30 @@ test_info_json_is_loaded_when_given(void)
 	CHECK(ends_with_url(&a, "https://e.com/v"));
 }
 
+/* OFFLINETUBE_DOWNLOAD_RATE caps a download's speed; a listing is never slowed. */
+static void
+test_the_rate_cap_is_passed_to_downloads_only(void)
+{
+	struct ytdlp_opts	 o = opts("video", "best", NULL, "m4a", "https://e.com/v");
+	struct ytdlp_argv	 a;
+
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(!has(&a, "-r") && !has(&a, "--limit-rate"));
+	o.rate = "";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(!has(&a, "-r"));
+	o.rate = "2M";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "-r"), "2M");
+	CHECK(ends_with_url(&a, "https://e.com/v"));
+	o = opts("audio", "128kbps", NULL, "mp3", "https://e.com/v");
+	o.rate = "500K";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "-r"), "500K");
+	CHECK(ytdlp_resolve_argv("yt-dlp", "https://e.com/p", &a) == 0);
+	CHECK(!has(&a, "-r"));
+}
+
 static void
 test_error_message_is_the_last_error_line(void)
 {
@@ -234,6 +258,7 @@ main(void)
 	test_audio_extracts_with_bitrate();
 	test_dash_url_stays_after_double_dash();
 	test_info_json_is_loaded_when_given();
+	test_the_rate_cap_is_passed_to_downloads_only();
 	test_error_message_is_the_last_error_line();
 	test_error_message_is_bounded_on_a_character();
 	return unit_done("test_ytdlp_argv");
