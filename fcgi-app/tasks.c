@@ -20,7 +20,8 @@
 
 #define LIST_LIMIT_MAX	100000
 
-enum { F_URL, F_TYPE, F_QUALITY, F_FORMAT_ID, F_AUDIO_FORMAT, F__MAX };
+enum { F_URL, F_TYPE, F_QUALITY, F_FORMAT_ID, F_AUDIO_FORMAT, F_SPONSORBLOCK,
+	F__MAX };
 
 /* POST /api/download: the body, field by field (download_type before quality). */
 static const struct field download_fields[F__MAX] = {
@@ -29,6 +30,7 @@ static const struct field download_fields[F__MAX] = {
 	[F_QUALITY] =		{ "quality", 0, "best", validate_quality },
 	[F_FORMAT_ID] =		{ "format_id", 0, NULL, validate_format_id },
 	[F_AUDIO_FORMAT] =	{ "audio_format", 0, "m4a", validate_audio_format },
+	[F_SPONSORBLOCK] =	{ "sponsorblock", 0, "off", validate_sponsorblock },
 };
 
 /* 429: the owner's queue holds OFFLINETUBE_MAX_PENDING tasks already. */
@@ -52,21 +54,24 @@ tasks_create(struct req *r)
 	uuid_t			 uu;
 	int			 rc;
 
+	memset(&t, 0, sizeof(t));
 	if (validate_fields(r->body, download_fields, F__MAX, v, detail,
-	    sizeof(detail)) == -1)
+	    sizeof(detail)) == -1 || validate_bool(r->body, "embed_metadata",
+	    &t.embed_metadata, detail, sizeof(detail)) == -1)
 		return reply_error(r, 400, detail);
 	if (validate_url_host(r->ctx->cfg, "url", v[F_URL], detail,
 	    sizeof(detail)) == -1)
 		return reply_error(r, 400, detail);
 	uuid_generate_random(uu);
 	uuid_unparse_lower(uu, id);
-	memset(&t, 0, sizeof(t));
 	t.id = id;
 	t.url = v[F_URL];
 	t.download_type = v[F_TYPE];
 	t.quality = v[F_QUALITY];
 	t.format_id = v[F_FORMAT_ID];
 	t.audio_format = v[F_AUDIO_FORMAT];
+	/* Checked by its validator: a name of the set. */
+	(void)sponsorblock_parse(v[F_SPONSORBLOCK], &t.sponsorblock);
 	t.owner = r->key_id;
 	/* One user cannot fill the queue: checked by the insert itself. */
 	t.max_pending = r->ctx->cfg->max_pending;

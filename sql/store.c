@@ -107,10 +107,10 @@ static const char *const sqls[STMT__MAX] = {
 	    "INSERT INTO tasks (id, url, download_type, quality, format_id, "
 	    "audio_format, title, thumbnail, is_playlist, playlist_id, "
 	    "playlist_index, playlist_total, created_at, updated_at, owner_key, "
-	    "status, error_message) "
+	    "status, error_message, embed_metadata, sponsorblock) "
 	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), coalesce(?8, ''), "
 	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12, ?13, "
-	    "iif(?15 IS NULL, 'pending', 'error'), coalesce(?15, '') "
+	    "iif(?15 IS NULL, 'pending', 'error'), coalesce(?15, ''), ?16, ?17 "
 	    "WHERE ?15 IS NOT NULL OR ?14 IS NULL OR coalesce((SELECT pending "
 	    "FROM owner_queue WHERE owner = coalesce(?13, 0)), 0) < ?14 "
 	    "RETURNING " TASK_COLS,
@@ -199,7 +199,7 @@ static const char *const sqls[STMT__MAX] = {
 	    "ORDER BY running, last_claim, next LIMIT 1) AND status = 'pending' "
 	    "RETURNING id, coalesce(media_url, url), download_type, quality, "
 	    "coalesce(format_id, ''), audio_format, playlist_id IS NOT NULL, attempts, "
-	    "coalesce(owner_key, 0)",
+	    "coalesce(owner_key, 0), embed_metadata, sponsorblock",
 	[STMT_TASK_PROGRESS] =
 	    "UPDATE tasks SET progress = ?2, speed = ?3, eta = ?4, "
 	    "filesize = CASE WHEN ?5 > 0 THEN ?5 ELSE filesize END, "
@@ -350,6 +350,12 @@ const char *const task_status_str[TASK_STATUS__MAX] = {
 	[TASK_CANCELLED] =	"cancelled",
 };
 
+const char *const sponsorblock_str[SPONSORBLOCK__MAX] = {
+	[SPONSORBLOCK_OFF] =	"off",
+	[SPONSORBLOCK_MARK] =	"mark",
+	[SPONSORBLOCK_REMOVE] =	"remove",
+};
+
 const char *const lookup_kind_str[LOOKUP_KIND__MAX] = {
 	[LOOKUP_SEARCH] =	"search",
 	[LOOKUP_TRENDING] =	"trending",
@@ -383,6 +389,17 @@ task_status_parse(const char *s, enum task_status *st)
 	if ((i = name_index(task_status_str, TASK_STATUS__MAX, s)) == -1)
 		return -1;
 	*st = (enum task_status)i;
+	return 0;
+}
+
+int
+sponsorblock_parse(const char *s, enum sponsorblock *sb)
+{
+	int	 i;
+
+	if ((i = name_index(sponsorblock_str, SPONSORBLOCK__MAX, s)) == -1)
+		return -1;
+	*sb = (enum sponsorblock)i;
 	return 0;
 }
 
@@ -826,6 +843,8 @@ insert_bind(struct store *s, const struct task_new *t, char now[ISO_TIME_LEN])
 	if (t->max_pending > 0)
 		sqlite3_bind_int(st, 14, t->max_pending);
 	bind_text(st, 15, t->error);
+	sqlite3_bind_int(st, 16, t->embed_metadata != 0);
+	bind_text(st, 17, sponsorblock_str[t->sponsorblock]);
 	return st;
 }
 
@@ -1182,7 +1201,7 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_CLAIM];
 	char		 now[ISO_TIME_LEN];
-	int		 rc, found = 0;
+	int		 rc, i, found = 0;
 
 	memset(c, 0, sizeof(*c));
 	if ((rc = step_exists(s->stmts[STMT_TASK_CLAIMABLE])) != 1)
@@ -1198,12 +1217,15 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 		    copy_col(st, 2, c->download_type, sizeof(c->download_type)) == -1 ||
 		    copy_col(st, 3, c->quality, sizeof(c->quality)) == -1 ||
 		    copy_col(st, 4, c->format_id, sizeof(c->format_id)) == -1 ||
-		    copy_col(st, 5, c->audio_format, sizeof(c->audio_format)) == -1)
+		    copy_col(st, 5, c->audio_format, sizeof(c->audio_format)) == -1 ||
+		    (i = col_name(st, 10, sponsorblock_str, SPONSORBLOCK__MAX)) == -1)
 			rc = SQLITE_TOOBIG;
 		else {
 			c->is_playlist = sqlite3_column_int(st, 6);
 			c->attempts = sqlite3_column_int(st, 7);
 			c->owner = sqlite3_column_int64(st, 8);
+			c->embed_metadata = sqlite3_column_int(st, 9);
+			c->sponsorblock = (enum sponsorblock)i;
 			found = 1;
 			rc = sqlite3_step(st);
 		}

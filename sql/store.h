@@ -58,8 +58,18 @@ enum lookup_state {
 };
 extern const char *const lookup_state_str[LOOKUP_STATE__MAX];
 
+/* What a download does with SponsorBlock's segments (migration 010). */
+enum sponsorblock {
+	SPONSORBLOCK_OFF,
+	SPONSORBLOCK_MARK,	/* chapters for them */
+	SPONSORBLOCK_REMOVE,	/* cut out */
+	SPONSORBLOCK__MAX
+};
+extern const char *const sponsorblock_str[SPONSORBLOCK__MAX];
+
 /* 0 and *st set when s names a status; -1 when it names none. */
 int	 task_status_parse(const char *s, enum task_status *st);
+int	 sponsorblock_parse(const char *s, enum sponsorblock *);
 
 /* What the API knows when it creates a task (and the worker for playlist entries). */
 struct task_new {
@@ -69,6 +79,8 @@ struct task_new {
 	const char	*quality;
 	const char	*format_id;	/* NULL: none */
 	const char	*audio_format;
+	int		 embed_metadata;	/* 1: metadata written into the file */
+	enum sponsorblock sponsorblock;
 	const char	*title;		/* NULL: "" */
 	const char	*thumbnail;	/* NULL: "" */
 	const char	*playlist_id;	/* NULL: not from a playlist */
@@ -87,6 +99,8 @@ struct task_claim {
 	char	 quality[16];
 	char	 format_id[65];		/* "" when none */
 	char	 audio_format[8];
+	int	 embed_metadata;
+	enum sponsorblock sponsorblock;
 	int	 is_playlist;		/* already resolved from a playlist */
 	int	 attempts;		/* including this claim */
 	long long owner;		/* api_keys.id, 0: none; playlist entries inherit it */

@@ -70,6 +70,37 @@ format_spec(const struct ytdlp_opts *o, char *buf, size_t len)
 }
 
 /*
+ * The options that change the file.  Without them yt-dlp adds no step of
+ * its own: the file is the site's, byte for byte.  The cover goes into audio
+ * files only, and not into WAV, which yt-dlp cannot give one (it would fail
+ * the download); a missing thumbnail it skips.
+ */
+static int
+options_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
+{
+	int	 audio = strcmp(o->download_type, "audio") == 0;
+
+	if (o->embed_metadata && (push(a, "--embed-metadata") == -1 ||
+	    push(a, "--embed-chapters") == -1 ||
+	    push(a, "--no-embed-info-json") == -1))
+		return -1;
+	if (o->embed_metadata && audio && (o->audio_format == NULL ||
+	    strcmp(o->audio_format, "wav") != 0) &&
+	    push(a, "--embed-thumbnail") == -1)
+		return -1;
+	switch (o->sponsorblock) {
+	case SPONSORBLOCK_MARK:
+		return push(a, "--sponsorblock-mark") == -1 ||
+		    push(a, "all") == -1 ? -1 : 0;
+	case SPONSORBLOCK_REMOVE:
+		return push(a, "--sponsorblock-remove") == -1 ||
+		    push(a, "sponsor") == -1 ? -1 : 0;
+	default:
+		return 0;
+	}
+}
+
+/*
  * The download run.  yt-dlp writes %(id)s.%(ext)s into outdir (we rename it
  * ourselves, so the name on disk never depends on yt-dlp's sanitizing),
  * prints the chosen format and the final path as marked lines, progress as
@@ -145,6 +176,8 @@ ytdlp_download_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
 		    push(a, "mp4/mkv") == -1)
 			return -1;
 	}
+	if (options_argv(o, a) == -1)
+		return -1;
 	/* yt-dlp ignores the URL when it loads an info file; it stays for the log. */
 	if (o->info_json != NULL && (push(a, "--load-info-json") == -1 ||
 	    push(a, o->info_json) == -1))
@@ -175,6 +208,20 @@ ytdlp_resolve_argv(const char *ytdlp, const char *url, struct ytdlp_argv *a)
 		if (push(a, opts[i]) == -1)
 			return -1;
 	return push(a, url);
+}
+
+/*
+ * Whether a failed run failed because the SponsorBlock service could not be
+ * reached (yt-dlp asks it before the download, and gives up after its
+ * retries with this error).  No segments are known then, so the download
+ * is worth running without them rather than failing.
+ */
+int
+ytdlp_sponsorblock_unreachable(const char *err, size_t len)
+{
+	static const char	 mark[] = "Unable to communicate with SponsorBlock API";
+
+	return err != NULL && memmem(err, len, mark, sizeof(mark) - 1) != NULL;
 }
 
 /* Copies at most len bytes of s, dropping ANSI colour sequences and control characters. */

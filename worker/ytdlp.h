@@ -32,6 +32,8 @@ struct ytdlp_opts {
 	const char	*audio_format;	/* m4a, mp3, opus, flac, wav */
 	const char	*max_filesize;	/* "" or NULL: no limit */
 	const char	*rate;		/* -r, bytes per second: "" or NULL: no cap */
+	int		 embed_metadata;	/* 1: title, chapters... into the file */
+	enum sponsorblock sponsorblock;
 	const char	*url;
 };
 
@@ -78,6 +80,7 @@ int	 ytdlp_resolve_argv(const char *ytdlp, const char *url, struct ytdlp_argv *)
 void	 ytdlp_error_message(const char *err, size_t len, int status,
 	    char *out, size_t outlen);
 void	 ytdlp_set_version(const char *);
+int	 ytdlp_sponsorblock_unreachable(const char *err, size_t len);
 const char	*ytdlp_error_class(const char *);
 enum ytdlp_line_kind	 ytdlp_parse_line(const char *, size_t, struct ytdlp_line *);
 int	 ytdlp_format_note(const struct ytdlp_format *, const char *download_type,

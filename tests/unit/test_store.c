@@ -10,6 +10,14 @@
 #include "store.h"
 #include "unit.h"
 
+struct migration {
+	int		 version;
+	const char	*sql;
+};
+/* The migrations the programs carry (built from sql/migrations/). */
+extern const struct migration	store_migrations[];
+extern const size_t		store_nmigrations;
+
 static char	 dbpath[64];
 
 /* A task as the API makes one with nothing but a URL. */
@@ -49,7 +57,9 @@ test_migrations_apply_once_and_are_recorded(void)
 	CHECK(sqlite3_prepare_v2(db, "SELECT count(*), max(version) FROM "
 	    "schema_migrations", -1, &st, NULL) == SQLITE_OK);
 	CHECK(sqlite3_step(st) == SQLITE_ROW);
-	CHECK(sqlite3_column_int(st, 0) == sqlite3_column_int(st, 1));
+	/* One row each (numbers may skip: a branch's migration keeps its own). */
+	CHECK((size_t)sqlite3_column_int(st, 0) == store_nmigrations);
+	CHECK(sqlite3_column_int(st, 1) == store_migrations[store_nmigrations - 1].version);
 	CHECK(sqlite3_column_int(st, 0) >= 1);
 	sqlite3_finalize(st);
 	CHECK(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK);
