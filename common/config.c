@@ -52,6 +52,7 @@ static const struct centry centries[] = {
 	I(min_free_mb, 0, 1 << 30, "1024"),
 	S(max_filesize,		""),
 	S(download_rate,	""),
+	S(sponsorblock_api,	""),
 	S(user,			""),
 };
 #define NCENTRIES (sizeof(centries) / sizeof(centries[0]))
@@ -275,6 +276,14 @@ config_load(struct config *c, const char *file, char *err, size_t errlen)
 		snprintf(err, errlen, "OFFLINETUBE_DOWNLOAD_RATE: bytes per second "
 		    "like 2M, 500K or 1.5M (yt-dlp's -r), at least 1: %s",
 		    c->download_rate);
+		return -1;
+	}
+	/* yt-dlp's --sponsorblock-api takes a service's base URL. */
+	if (c->sponsorblock_api[0] != '\0' &&
+	    strncmp(c->sponsorblock_api, "http://", 7) != 0 &&
+	    strncmp(c->sponsorblock_api, "https://", 8) != 0) {
+		snprintf(err, errlen, "OFFLINETUBE_SPONSORBLOCK_API: an http or "
+		    "https URL: %s", c->sponsorblock_api);
 		return -1;
 	}
 	if (strcmp(c->auth, "auto") != 0 && strcmp(c->auth, "on") != 0 &&

@@ -384,6 +384,7 @@ job_run_download(struct job *j)
 	o.audio_format = j->claim.audio_format;
 	o.max_filesize = conf->max_filesize;
 	o.rate = conf->download_rate;
+	o.sponsorblock_api = conf->sponsorblock_api;
 	o.embed_metadata = j->claim.embed_metadata;
 	o.sponsorblock = j->no_sponsorblock ? SPONSORBLOCK_OFF :
 	    j->claim.sponsorblock;

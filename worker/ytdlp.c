@@ -88,6 +88,11 @@ options_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
 	    strcmp(o->audio_format, "wav") != 0) &&
 	    push(a, "--embed-thumbnail") == -1)
 		return -1;
+	if (o->sponsorblock != SPONSORBLOCK_OFF && o->sponsorblock_api != NULL &&
+	    o->sponsorblock_api[0] != '\0' &&
+	    (push(a, "--sponsorblock-api") == -1 ||
+	    push(a, o->sponsorblock_api) == -1))
+		return -1;
 	switch (o->sponsorblock) {
 	case SPONSORBLOCK_MARK:
 		return push(a, "--sponsorblock-mark") == -1 ||

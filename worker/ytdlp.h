@@ -34,6 +34,7 @@ struct ytdlp_opts {
 	const char	*rate;		/* -r, bytes per second: "" or NULL: no cap */
 	int		 embed_metadata;	/* 1: title, chapters... into the file */
 	enum sponsorblock sponsorblock;
+	const char	*sponsorblock_api;	/* "" or NULL: yt-dlp's default */
 	const char	*url;
 };
 

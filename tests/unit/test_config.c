@@ -100,6 +100,24 @@ test_the_download_rate_is_yt_dlps_syntax(void)
 	unsetenv("OFFLINETUBE_DOWNLOAD_RATE");
 }
 
+/* OFFLINETUBE_SPONSORBLOCK_API: an http(s) URL or nothing. */
+static void
+test_the_sponsorblock_api_is_a_url(void)
+{
+	struct config	 c;
+	char		 err[512] = "";
+
+	CHECK(load("", &c, err, sizeof(err)) == 0);
+	CHECK_STR(c.sponsorblock_api, "");
+	CHECK(load("OFFLINETUBE_SPONSORBLOCK_API=https://sb.example\n", &c, err,
+	    sizeof(err)) == 0);
+	CHECK_STR(c.sponsorblock_api, "https://sb.example");
+	CHECK(load("OFFLINETUBE_SPONSORBLOCK_API=--exec=x\n", &c, err,
+	    sizeof(err)) == -1);
+	CHECK(strstr(err, "OFFLINETUBE_SPONSORBLOCK_API: an http or https URL")
+	    != NULL);
+}
+
 int
 main(void)
 {
@@ -113,6 +131,7 @@ main(void)
 	test_values_apply_and_the_environment_wins();
 	test_make_runs_nginx_settings_are_accepted_without_effect();
 	test_an_unknown_setting_is_refused_with_its_line();
+	test_the_sponsorblock_api_is_a_url();
 	test_the_download_rate_is_yt_dlps_syntax();
 	unlink(file);
 	rmdir(dir);

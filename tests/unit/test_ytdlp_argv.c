@@ -265,6 +265,14 @@ test_sponsorblock_marks_all_or_removes_sponsors(void)
 	o.sponsorblock = SPONSORBLOCK_OFF;
 	CHECK(ytdlp_download_argv(&o, &a) == 0);
 	CHECK(!has_prefix(&a, "--sponsorblock"));
+	/* OFFLINETUBE_SPONSORBLOCK_API: only when SponsorBlock is asked for. */
+	o.sponsorblock_api = "https://sb.example";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(!has_prefix(&a, "--sponsorblock"));
+	o.sponsorblock = SPONSORBLOCK_REMOVE;
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "--sponsorblock-api"), "https://sb.example");
+	CHECK(ends_with_url(&a, "https://e.com/v"));
 }
 
 /* What yt-dlp 2023.03.04 prints (and exits 1) when the SponsorBlock API cannot be reached. */
