@@ -53,6 +53,8 @@ static const struct centry centries[] = {
 	I(max_checks, 1, 4,	"1"),
 	I(min_free_mb, 0, 1 << 30, "1024"),
 	S(max_filesize,		""),
+	S(download_rate,	""),
+	S(sponsorblock_api,	""),
 	S(user,			""),
 };
 #define NCENTRIES (sizeof(centries) / sizeof(centries[0]))
@@ -209,6 +211,39 @@ toolong:
 	return -1;
 }
 
+/*
+ * yt-dlp's rate syntax (-r, its parse_bytes): digits, at most one fraction,
+ * then at most one of K M G T P E Z Y, any case, each 1024 times the last.
+ * A rate that comes to less than 1 byte a second is refused too: yt-dlp
+ * divides by it.
+ */
+static int
+rate_ok(const char *s)
+{
+	static const char	 units[] = "KkMmGgTtPpEeZzYy";
+	const char		*u;
+	double			 v = 0, scale = 1;
+	size_t			 n, i;
+
+	if ((n = strspn(s, "0123456789")) == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	if (s[n] == '.') {
+		if (strspn(s + n + 1, "0123456789") == 0)
+			return 0;
+		for (n++; s[n] >= '0' && s[n] <= '9'; n++)
+			v += (s[n] - '0') * (scale /= 10);
+	}
+	if (s[n] != '\0') {
+		if (s[n + 1] != '\0' || (u = strchr(units, s[n])) == NULL)
+			return 0;
+		for (i = 0; i <= (size_t)(u - units) / 2; i++)
+			v *= 1024;
+	}
+	return v >= 1;
+}
+
 int
 config_load(struct config *c, const char *file, char *err, size_t errlen)
 {
@@ -238,6 +273,20 @@ config_load(struct config *c, const char *file, char *err, size_t errlen)
 			    "like 500M or 4G: %s", c->max_filesize);
 			return -1;
 		}
+	}
+	if (c->download_rate[0] != '\0' && !rate_ok(c->download_rate)) {
+		snprintf(err, errlen, "OFFLINETUBE_DOWNLOAD_RATE: bytes per second "
+		    "like 2M, 500K or 1.5M (yt-dlp's -r), at least 1: %s",
+		    c->download_rate);
+		return -1;
+	}
+	/* yt-dlp's --sponsorblock-api takes a service's base URL. */
+	if (c->sponsorblock_api[0] != '\0' &&
+	    strncmp(c->sponsorblock_api, "http://", 7) != 0 &&
+	    strncmp(c->sponsorblock_api, "https://", 8) != 0) {
+		snprintf(err, errlen, "OFFLINETUBE_SPONSORBLOCK_API: an http or "
+		    "https URL: %s", c->sponsorblock_api);
+		return -1;
 	}
 	if (strcmp(c->auth, "auto") != 0 && strcmp(c->auth, "on") != 0 &&
 	    strcmp(c->auth, "off") != 0) {

@@ -36,6 +36,8 @@ struct config {
 	int	 max_checks;		/* OFFLINETUBE_MAX_CHECKS, the check lane */
 	int	 min_free_mb;		/* OFFLINETUBE_MIN_FREE_MB: no job starts below it */
 	char	 max_filesize[16];	/* OFFLINETUBE_MAX_FILESIZE: yt-dlp --max-filesize */
+	char	 download_rate[16];	/* OFFLINETUBE_DOWNLOAD_RATE: yt-dlp -r, "" = no cap */
+	char	 sponsorblock_api[256];	/* OFFLINETUBE_SPONSORBLOCK_API: "" = yt-dlp's */
 	char	 user[64];		/* OFFLINETUBE_USER: who to become when started as root */
 
 	/* Paths derived from data_dir. */

@@ -29,6 +29,7 @@
 #define RETRY_AFTER	5	/* seconds, when every look-up seat is taken */
 
 static const char	 no_worker[] = "The worker is not running; look-ups need it";
+static const char	 api_stopping[] = "The service is stopping; ask again in a few seconds";
 
 /*
  * A look-up that is not answered from the cache holds its API thread while
@@ -209,6 +210,17 @@ lookup_run(struct req *r, enum lookup_kind kind, const char *key, const char *pr
 		}
 		if (util_now_ms() >= deadline)
 			break;
+		/*
+		 * The API is stopping: it would wait for us up to the whole
+		 * deadline.  The question stays asked: the worker answers it
+		 * into the cache for whoever asks again.
+		 */
+		if (*r->ctx->stopping) {
+			retry = 1;
+			status = 503;
+			snprintf(detail, sizeof(detail), "%s", api_stopping);
+			goto fail;
+		}
 		/* Not yet claimed, and no worker to claim it: it never will be. */
 		if (util_now_ms() >= next_check) {
 			next_check = util_now_ms() + WORKER_CHECK_MS;

@@ -300,6 +300,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < cfg.api_threads; i++) {
 		threads[i].listen_fd = fd;
 		threads[i].ctx.cfg = &cfg;
+		threads[i].ctx.stopping = &stopping;
 		if ((threads[i].ctx.db = store_open(cfg.db_path, err,
 		    sizeof(err))) == NULL) {
 			log_warnx(NULL, "database: %s", err);

@@ -18,6 +18,7 @@ const char *const msg_str[MSG__MAX] = {
 	[MSG_TASK_REMOVED] =		"Descarga eliminada",
 	[MSG_TASK_ALREADY_COMPLETED] =	"Download already completed; use "
 					"DELETE /api/downloads/{id}/remove to delete it",
+	[MSG_TASK_STOPPING] =		"Download is still stopping; retry it in a moment",
 	[MSG_NOT_FOUND] =		"Not Found",
 	[MSG_METHOD_NOT_ALLOWED] =	"Method Not Allowed",
 	[MSG_BODY_TOO_LARGE] =		"Request body too large (limit 64 KiB)",

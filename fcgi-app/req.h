@@ -2,6 +2,7 @@
 #ifndef OT_REQ_H
 #define OT_REQ_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,7 @@ struct thread_ctx {
 	const struct config	*cfg;
 	int			 keys_exist;	/* auth: whether any key exists, as of ... */
 	int64_t			 keys_checked;	/* ... this monotonic ms (0: never) */
+	const volatile sig_atomic_t *stopping;	/* main.c: a stop signal came */
 };
 
 struct req {

@@ -17,6 +17,8 @@ static const struct route routes[] = {
 	    MSG_TASK_NOT_FOUND },
 	{ "DELETE", "/api/downloads/{id}/remove", tasks_remove, ROUTE_ACTS,
 	    MSG_TASK_NOT_FOUND },
+	{ "POST",   "/api/downloads/{id}/retry", tasks_retry, ROUTE_ACTS,
+	    MSG_TASK_NOT_FOUND },
 	{ "GET",    "/api/download/{id}/file",	  serve_file,   ROUTE_LINK,
 	    MSG_TASK_NOT_READY },
 	{ "GET",    "/api/stream/{filename}",	  serve_stream, ROUTE_LINK,

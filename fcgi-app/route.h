@@ -34,6 +34,7 @@ int	 tasks_list(struct req *);
 int	 tasks_get(struct req *);
 int	 tasks_cancel(struct req *);
 int	 tasks_remove(struct req *);
+int	 tasks_retry(struct req *);
 int	 serve_file(struct req *);
 int	 serve_stream(struct req *);
 int	 serve_thumbnail(struct req *);

@@ -55,7 +55,7 @@ static const struct sfield {
 	{ "max_duration",	K_MAX,		ON_CREATE | ON_PATCH },
 	{ "skip_live",		K_SKIP_LIVE,	ON_CREATE | ON_PATCH },
 	{ "enabled",		K_ENABLED,	ON_PATCH },
-	/* api.md's download options, which the downloads do not have yet. */
+	/* api.md's download options, which subscriptions do not carry yet. */
 	{ "subtitles",		K_LATER,	ON_CREATE | ON_PATCH },
 	{ "embed_metadata",	K_LATER,	ON_CREATE | ON_PATCH },
 	{ "sponsorblock",	K_LATER,	ON_CREATE | ON_PATCH },
@@ -205,8 +205,8 @@ sfield_take(const struct sfield *f, struct json_object *v,
 	case K_LATER:
 		if (null)
 			return 0;
-		snprintf(detail, dlen, "%s: not supported yet (it comes with "
-		    "the download options)", f->name);
+		snprintf(detail, dlen, "%s: not supported for subscriptions yet",
+		    f->name);
 		return -1;
 	}
 	return 0;

@@ -1,9 +1,10 @@
-/* tasks.c: the /api/download(s) routes: create, list, get, cancel, remove. */
+/* tasks.c: the /api/download(s) routes: create, list, get, cancel, retry, remove. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <uuid.h>
@@ -21,44 +22,59 @@
 
 /* POST /api/download: the URL, then the download fields (validate.c). */
 static const struct field url_field = { "url", 1, NULL, validate_url };
+static const struct field sponsorblock_field =
+	{ "sponsorblock", 0, "off", validate_sponsorblock };
+
+/* 429: the owner's queue holds OFFLINETUBE_MAX_PENDING tasks already. */
+static int
+queue_full(struct req *r)
+{
+	char	 detail[128];
+
+	snprintf(detail, sizeof(detail), "Too many pending downloads (limit "
+	    "%d); wait for some to start", r->ctx->cfg->max_pending);
+	return reply_error(r, 429, detail);
+}
 
 int
 tasks_create(struct req *r)
 {
-	const char		*url, *v[VD__MAX];
+	const char		*url, *v[VD__MAX], *sb;
 	char			 detail[256], id[STORE_ID_LEN];
 	struct task_new		 t;
 	struct store_task_copy	 c;
 	uuid_t			 uu;
 	int			 rc;
 
+	memset(&t, 0, sizeof(t));
 	if (validate_fields(r->body, &url_field, 1, &url, detail,
 	    sizeof(detail)) == -1 ||
 	    validate_fields(r->body, validate_download, VD__MAX, v, detail,
-	    sizeof(detail)) == -1)
+	    sizeof(detail)) == -1 ||
+	    validate_fields(r->body, &sponsorblock_field, 1, &sb, detail,
+	    sizeof(detail)) == -1 || validate_bool(r->body, "embed_metadata",
+	    &t.embed_metadata, detail, sizeof(detail)) == -1)
 		return reply_error(r, 400, detail);
 	if (validate_url_host(r->ctx->cfg, "url", url, detail,
 	    sizeof(detail)) == -1)
 		return reply_error(r, 400, detail);
 	uuid_generate_random(uu);
 	uuid_unparse_lower(uu, id);
-	memset(&t, 0, sizeof(t));
 	t.id = id;
 	t.url = url;
 	t.download_type = v[VD_TYPE];
 	t.quality = v[VD_QUALITY];
 	t.format_id = v[VD_FORMAT_ID];
 	t.audio_format = v[VD_AUDIO_FORMAT];
+	/* Checked by its validator: a name of the set. */
+	(void)sponsorblock_parse(sb, &t.sponsorblock);
 	t.owner = r->key_id;
 	/* One user cannot fill the queue: checked by the insert itself. */
 	t.max_pending = r->ctx->cfg->max_pending;
 	if ((rc = store_task_create(r->ctx->db, &t, &c)) == -1)
 		return reply_dberr(r, "task insert");
-	if (rc == 0) {
-		snprintf(detail, sizeof(detail), "Too many pending downloads (limit "
-		    "%d); wait for some to start", r->ctx->cfg->max_pending);
-		return reply_error(r, 429, detail);
-	}
+	if (rc == 0)
+		return queue_full(r);
 	log_info(id, "created (%s, %s) %s", t.download_type, t.quality, t.url);
 	rc = record_send(r, 200, &c.row);
 	store_task_copy_free(&c);
@@ -191,6 +207,55 @@ tasks_cancel(struct req *r)
 	if (status == TASK_COMPLETED)
 		return reply_error(r, 409, msg_str[MSG_TASK_ALREADY_COMPLETED]);
 	return reply_message(r, 200, msg_str[MSG_TASK_CANCELLED]);
+}
+
+/*
+ * A task in error or cancelled goes back to pending, same id, same options.
+ * The worker starts every run in an empty temporary directory, so nothing
+ * of the run that failed or was cancelled is taken for the new one; a run
+ * still being stopped must end first (it holds that directory), which a
+ * cancel's stop does within a second: the answer waits that long for it.
+ */
+#define RETRY_WAIT_MS	2000
+#define RETRY_STEP_MS	50
+
+int
+tasks_retry(struct req *r)
+{
+	char			 detail[160];
+	struct task_retry	 why;
+	struct store_task_copy	 c;
+	struct timespec		 step = { 0, RETRY_STEP_MS * 1000000L };
+	int			 rc, waited = 0;
+
+	/* A retry right after a cancel waits for the worker to stop that run. */
+	while ((rc = store_task_retry(r->ctx->db, r->id, r->owner,
+	    r->ctx->cfg->max_pending, &why, &c)) == 0 &&
+	    why.refused == RETRY_STOPPING && waited < RETRY_WAIT_MS) {
+		nanosleep(&step, NULL);
+		waited += RETRY_STEP_MS;
+	}
+	if (rc == -1)
+		return reply_dberr(r, "task retry");
+	if (rc == 1) {
+		log_info(r->id, "retried");
+		rc = record_send(r, 200, &c.row);
+		store_task_copy_free(&c);
+		return rc;
+	}
+	switch (why.refused) {
+	case RETRY_NOT_FOUND:
+		return reply_error(r, 404, msg_str[MSG_TASK_NOT_FOUND]);
+	case RETRY_STOPPING:
+		return reply_error(r, 409, msg_str[MSG_TASK_STOPPING]);
+	case RETRY_FULL:
+		return queue_full(r);
+	default:
+		snprintf(detail, sizeof(detail), "Download is %s; only a download "
+		    "in error or cancelled can be retried",
+		    task_status_str[why.status]);
+		return reply_error(r, 409, detail);
+	}
 }
 
 /* Unlinks dir/name; a file already gone is what we wanted. */

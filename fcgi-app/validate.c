@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "store.h"
 #include "urlform.h"
 #include "urlguard.h"
 #include "validate.h"
@@ -143,6 +144,38 @@ const struct field validate_download[VD__MAX] = {
 	[VD_FORMAT_ID] =	{ "format_id", 0, NULL, validate_format_id },
 	[VD_AUDIO_FORMAT] =	{ "audio_format", 0, "m4a", validate_audio_format },
 };
+
+const char *
+validate_sponsorblock(const char *v, struct json_object *body)
+{
+	enum sponsorblock	 sb;
+
+	(void)body;
+	return sponsorblock_parse(v, &sb) == 0 ? NULL :
+	    "must be one of: off, mark, remove";
+}
+
+/*
+ * An optional boolean field: *value is 0 when it is absent or null.  -1
+ * (and detail set) when it holds anything but true or false.
+ */
+int
+validate_bool(struct json_object *body, const char *field, int *value,
+    char *detail, size_t len)
+{
+	struct json_object	*v;
+
+	*value = 0;
+	if (!json_object_object_get_ex(body, field, &v) ||
+	    json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		snprintf(detail, len, "%s: must be true or false", field);
+		return -1;
+	}
+	*value = json_object_get_boolean(v) ? 1 : 0;
+	return 0;
+}
 
 /*
  * Checks the declared string fields of a JSON object, in table order, and

@@ -33,5 +33,9 @@ const char	*validate_download_type(const char *, struct json_object *);
 const char	*validate_quality(const char *, struct json_object *);
 const char	*validate_format_id(const char *, struct json_object *);
 const char	*validate_audio_format(const char *, struct json_object *);
+const char	*validate_sponsorblock(const char *, struct json_object *);
+
+int		 validate_bool(struct json_object *body, const char *field,
+		    int *value, char *detail, size_t detaillen);
 
 #endif

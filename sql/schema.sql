@@ -149,9 +149,14 @@ CREATE TABLE "tasks" (
 	lease_pid	INTEGER,				-- pid of the worker running it
 	lease_until	INTEGER,				-- unix seconds; past it, the run is orphaned
 	owner_key	INTEGER REFERENCES api_keys (id),	-- the key that created it, NULL: keys were off
+	embed_metadata	INTEGER NOT NULL DEFAULT 0		-- 1: title, chapters, cover... written into the file
+			CHECK (embed_metadata IN (0, 1)),
+	sponsorblock	TEXT NOT NULL DEFAULT 'off'		-- SponsorBlock segments: left, marked as chapters, cut
+			CHECK (sponsorblock IN ('off', 'mark', 'remove')),
 	subscription_id	TEXT,					-- the subscription that made it; kept when that goes
 	-- The task record of api.md, less stream_url and file_url (005), with
-	-- thumbnail last: the API puts a signed link in its place while keys are on.
+	-- thumbnail last: the API puts a signed link in its place while keys are
+	-- on.  As in 010, with subscription_id before thumbnail.
 	record		TEXT GENERATED ALWAYS AS (json_object(
 		'id', id, 'url', url, 'title', title, 'status', status,
 		'progress', progress, 'speed', speed, 'eta', eta,
@@ -164,6 +169,8 @@ CREATE TABLE "tasks" (
 		'created_at', created_at, 'completed_at', completed_at,
 		'playlist_id', playlist_id, 'updated_at', updated_at,
 		'format_id', format_id, 'audio_format', audio_format,
+		'embed_metadata', json(iif(embed_metadata, 'true', 'false')),
+		'sponsorblock', sponsorblock,
 		'subscription_id', subscription_id,
 		'thumbnail', iif(local_thumbnail, '/api/thumbnails/' || id,
 		    thumbnail))) STORED

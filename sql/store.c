@@ -56,6 +56,9 @@ enum stmt {
 	STMT_TASK_LIST_OWNER,
 	STMT_TASK_LIST_OWNER_STATUS,
 	STMT_TASK_CANCEL,
+	STMT_TASK_RETRY_STATE,
+	STMT_TASK_RETRY,
+	STMT_TASK_UNLEASE,
 	STMT_TASK_STATUS,
 	STMT_TASK_DELETE,
 	STMT_TASK_BY_FILENAME,
@@ -124,10 +127,10 @@ static const char *const sqls[STMT__MAX] = {
 	    "INSERT INTO tasks (id, url, download_type, quality, format_id, "
 	    "audio_format, title, thumbnail, is_playlist, playlist_id, "
 	    "playlist_index, playlist_total, created_at, updated_at, owner_key, "
-	    "status, error_message, subscription_id) "
+	    "status, error_message, embed_metadata, sponsorblock, subscription_id) "
 	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), coalesce(?8, ''), "
 	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12, ?13, "
-	    "iif(?15 IS NULL, 'pending', 'error'), coalesce(?15, ''), ?16 "
+	    "iif(?15 IS NULL, 'pending', 'error'), coalesce(?15, ''), ?16, ?17, ?18 "
 	    "WHERE ?15 IS NOT NULL OR ?14 IS NULL OR coalesce((SELECT pending "
 	    "FROM owner_queue WHERE owner = coalesce(?13, 0)), 0) < ?14 "
 	    "RETURNING " TASK_COLS,
@@ -150,6 +153,31 @@ static const char *const sqls[STMT__MAX] = {
 	[STMT_TASK_CANCEL] =
 	    "UPDATE tasks SET status = 'cancelled', speed = '', eta = '', "
 	    "updated_at = ?2 WHERE id = ?1 AND status IN " LIVE " " OWNED(3),
+	/*
+	 * What a retry needs to know of a task: its status; whether a run of
+	 * it may still be stopping (a cancelled run keeps its lease until the
+	 * worker has let go of it, or until the lease runs out: ?3 is now);
+	 * whether its owner's queue is full (?4, NULL: no cap), as for a create.
+	 */
+	[STMT_TASK_RETRY_STATE] =
+	    "SELECT status, lease_pid IS NOT NULL AND coalesce(lease_until, 0) >= ?3, "
+	    "coalesce((SELECT pending FROM owner_queue WHERE "
+	    "owner = coalesce(t.owner_key, 0)), 0) >= ?4 "
+	    "FROM tasks AS t WHERE id = ?1 " OWNED(2),
+	/*
+	 * The other backward move (see STMT_TASK_REQUEUE): a run that ended
+	 * in an error or a cancel starts over, with a new count of attempts.
+	 */
+	[STMT_TASK_RETRY] =
+	    "UPDATE tasks SET status = 'pending', progress = 0, speed = '', "
+	    "eta = '', filesize = 0, downloaded_bytes = 0, error_message = '', "
+	    "attempts = 0, lease_pid = NULL, lease_until = NULL, "
+	    "completed_at = NULL, updated_at = ?2 "
+	    "WHERE id = ?1 AND status IN ('error', 'cancelled') RETURNING " TASK_COLS,
+	/* The worker has let go of a cancelled run: from now on it may be retried. */
+	[STMT_TASK_UNLEASE] =
+	    "UPDATE tasks SET lease_pid = NULL, lease_until = NULL "
+	    "WHERE id = ?1 AND lease_pid = ?2 AND status = 'cancelled'",
 	[STMT_TASK_STATUS] =
 	    "SELECT status FROM tasks WHERE id = ?1",
 	[STMT_TASK_DELETE] =
@@ -191,7 +219,7 @@ static const char *const sqls[STMT__MAX] = {
 	    "ORDER BY running, last_claim, next LIMIT 1) AND status = 'pending' "
 	    "RETURNING id, coalesce(media_url, url), download_type, quality, "
 	    "coalesce(format_id, ''), audio_format, playlist_id IS NOT NULL, attempts, "
-	    "coalesce(owner_key, 0)",
+	    "coalesce(owner_key, 0), embed_metadata, sponsorblock",
 	[STMT_TASK_PROGRESS] =
 	    "UPDATE tasks SET progress = ?2, speed = ?3, eta = ?4, "
 	    "filesize = CASE WHEN ?5 > 0 THEN ?5 ELSE filesize END, "
@@ -415,6 +443,12 @@ const char *const task_status_str[TASK_STATUS__MAX] = {
 	[TASK_CANCELLED] =	"cancelled",
 };
 
+const char *const sponsorblock_str[SPONSORBLOCK__MAX] = {
+	[SPONSORBLOCK_OFF] =	"off",
+	[SPONSORBLOCK_MARK] =	"mark",
+	[SPONSORBLOCK_REMOVE] =	"remove",
+};
+
 const char *const lookup_kind_str[LOOKUP_KIND__MAX] = {
 	[LOOKUP_SEARCH] =	"search",
 	[LOOKUP_TRENDING] =	"trending",
@@ -455,6 +489,17 @@ task_status_parse(const char *s, enum task_status *st)
 	if ((i = name_index(task_status_str, TASK_STATUS__MAX, s)) == -1)
 		return -1;
 	*st = (enum task_status)i;
+	return 0;
+}
+
+int
+sponsorblock_parse(const char *s, enum sponsorblock *sb)
+{
+	int	 i;
+
+	if ((i = name_index(sponsorblock_str, SPONSORBLOCK__MAX, s)) == -1)
+		return -1;
+	*sb = (enum sponsorblock)i;
 	return 0;
 }
 
@@ -898,7 +943,9 @@ insert_bind(struct store *s, const struct task_new *t, char now[ISO_TIME_LEN])
 	if (t->max_pending > 0)
 		sqlite3_bind_int(st, 14, t->max_pending);
 	bind_text(st, 15, t->error);
-	bind_text(st, 16, t->subscription_id);
+	sqlite3_bind_int(st, 16, t->embed_metadata != 0);
+	bind_text(st, 17, sponsorblock_str[t->sponsorblock]);
+	bind_text(st, 18, t->subscription_id);
 	return st;
 }
 
@@ -1077,7 +1124,7 @@ store_task_status(struct store *s, const char *id, enum task_status *status)
 /*
  * 1: the task was live and is cancelled now; 0: it was not, for it does not
  * exist for this owner or it had ended already (store_task_file() says
- * which: a status only moves forward, so that read cannot race).
+ * which; a retry in between makes it pending again, as if it came after).
  */
 int
 store_task_cancel(struct store *s, const char *id, long long owner)
@@ -1089,6 +1136,91 @@ store_task_cancel(struct store *s, const char *id, long long owner)
 	bind_text(st, 1, id);
 	bind_text(st, 2, now);
 	bind_owner(st, 3, owner);
+	return stmt_exec(s, st);
+}
+
+/* Why a retry changed nothing, from STMT_TASK_RETRY_STATE's row (or none). */
+static int
+retry_refusal(struct store *s, const char *id, long long owner,
+    int max_pending, struct task_retry *r)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_RETRY_STATE];
+	int		 rc, i = 0;
+
+	bind_text(st, 1, id);
+	bind_owner(st, 2, owner);
+	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
+	if (max_pending > 0)
+		sqlite3_bind_int(st, 4, max_pending);
+	r->refused = RETRY_NOT_FOUND;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    (i = col_name(st, 0, task_status_str, TASK_STATUS__MAX)) != -1) {
+		r->status = (enum task_status)i;
+		if (r->status != TASK_ERROR && r->status != TASK_CANCELLED)
+			r->refused = RETRY_STATUS;
+		else if (sqlite3_column_int(st, 1))
+			r->refused = RETRY_STOPPING;
+		else if (sqlite3_column_int(st, 2))
+			r->refused = RETRY_FULL;
+		else
+			r->refused = RETRY_NONE;
+	}
+	stmt_done(st);
+	if ((rc != SQLITE_ROW && rc != SQLITE_DONE) || i == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * The check and the update in one transaction, so that no cancel, claim or
+ * create comes between them: 1, the task is pending again and its record in
+ * c; 0, refused, and r says why.
+ */
+int
+store_task_retry(struct store *s, const char *id, long long owner,
+    int max_pending, struct task_retry *r, struct store_task_copy *c)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_RETRY];
+	char		 now[ISO_TIME_LEN];
+	int		 rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(c, 0, sizeof(*c));
+	if (store_begin(s) == -1)
+		return -1;
+	if (retry_refusal(s, id, owner, max_pending, r) == -1)
+		goto fail;
+	if (r->refused != RETRY_NONE) {
+		store_rollback(s);
+		return 0;
+	}
+	util_iso_now(now);
+	bind_text(st, 1, id);
+	bind_text(st, 2, now);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (row_emit(st, row_copy, c) == -1)
+			rc = SQLITE_ERROR;
+		else
+			rc = sqlite3_step(st);
+	}
+	stmt_done(st);
+	if (rc != SQLITE_DONE || c->mem == NULL || store_commit(s) == -1)
+		goto fail;
+	r->status = TASK_PENDING;
+	return 1;
+fail:
+	store_rollback(s);
+	store_task_copy_free(c);
+	return -1;
+}
+
+int
+store_task_unlease(struct store *s, const char *id, long pid)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_UNLEASE];
+
+	bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, pid);
 	return stmt_exec(s, st);
 }
 
@@ -1170,7 +1302,7 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_CLAIM];
 	char		 now[ISO_TIME_LEN];
-	int		 rc, found = 0;
+	int		 rc, i, found = 0;
 
 	memset(c, 0, sizeof(*c));
 	if ((rc = step_exists(s->stmts[STMT_TASK_CLAIMABLE])) != 1)
@@ -1186,12 +1318,15 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 		    copy_col(st, 2, c->download_type, sizeof(c->download_type)) == -1 ||
 		    copy_col(st, 3, c->quality, sizeof(c->quality)) == -1 ||
 		    copy_col(st, 4, c->format_id, sizeof(c->format_id)) == -1 ||
-		    copy_col(st, 5, c->audio_format, sizeof(c->audio_format)) == -1)
+		    copy_col(st, 5, c->audio_format, sizeof(c->audio_format)) == -1 ||
+		    (i = col_name(st, 10, sponsorblock_str, SPONSORBLOCK__MAX)) == -1)
 			rc = SQLITE_TOOBIG;
 		else {
 			c->is_playlist = sqlite3_column_int(st, 6);
 			c->attempts = sqlite3_column_int(st, 7);
 			c->owner = sqlite3_column_int64(st, 8);
+			c->embed_metadata = sqlite3_column_int(st, 9);
+			c->sponsorblock = (enum sponsorblock)i;
 			found = 1;
 			rc = sqlite3_step(st);
 		}

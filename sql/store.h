@@ -67,9 +67,18 @@ enum sub_state {
 	SUB_STATE__MAX
 };
 extern const char *const sub_state_str[SUB_STATE__MAX];
+/* What a download does with SponsorBlock's segments (migration 010). */
+enum sponsorblock {
+	SPONSORBLOCK_OFF,
+	SPONSORBLOCK_MARK,	/* chapters for them */
+	SPONSORBLOCK_REMOVE,	/* cut out */
+	SPONSORBLOCK__MAX
+};
+extern const char *const sponsorblock_str[SPONSORBLOCK__MAX];
 
 /* 0 and *st set when s names a status; -1 when it names none. */
 int	 task_status_parse(const char *s, enum task_status *st);
+int	 sponsorblock_parse(const char *s, enum sponsorblock *);
 
 /* What the API knows when it creates a task (and the worker for playlist entries). */
 struct task_new {
@@ -79,6 +88,8 @@ struct task_new {
 	const char	*quality;
 	const char	*format_id;	/* NULL: none */
 	const char	*audio_format;
+	int		 embed_metadata;	/* 1: metadata written into the file */
+	enum sponsorblock sponsorblock;
 	const char	*title;		/* NULL: "" */
 	const char	*thumbnail;	/* NULL: "" */
 	const char	*playlist_id;	/* NULL: not from a playlist */
@@ -98,6 +109,8 @@ struct task_claim {
 	char	 quality[16];
 	char	 format_id[65];		/* "" when none */
 	char	 audio_format[8];
+	int	 embed_metadata;
+	enum sponsorblock sponsorblock;
 	int	 is_playlist;		/* already resolved from a playlist */
 	int	 attempts;		/* including this claim */
 	long long owner;		/* api_keys.id, 0: none; playlist entries inherit it */
@@ -162,6 +175,21 @@ int	 store_task_list(struct store *, const enum task_status *status,
 	    long long owner, long long limit, long long offset, store_task_cb,
 	    void *);
 int	 store_task_cancel(struct store *, const char *id, long long owner);
+/* Why store_task_retry() changed nothing. */
+enum task_retry_refusal {
+	RETRY_NONE,
+	RETRY_NOT_FOUND,	/* no such task for this owner */
+	RETRY_STATUS,		/* not in error or cancelled: status says which */
+	RETRY_STOPPING,		/* cancelled, and its run not yet let go of */
+	RETRY_FULL		/* its owner has max_pending tasks pending */
+};
+struct task_retry {
+	enum task_retry_refusal	 refused;
+	enum task_status	 status;
+};
+/* A task in error or cancelled back to pending; max_pending as in task_new. */
+int	 store_task_retry(struct store *, const char *id, long long owner,
+	    int max_pending, struct task_retry *, struct store_task_copy *);
 int	 store_task_delete(struct store *, const char *id, long long owner,
 	    char filename[STORE_FILENAME_MAX + 1]);
 int	 store_task_by_filename(struct store *, const char *filename,
@@ -198,6 +226,8 @@ int	 store_task_fail(struct store *, const char *id, const char *message);
 int	 store_task_recover(struct store *, int max_attempts,
 	    const char *message, int *requeued);
 int	 store_task_release(struct store *, const char *id);
+/* A cancelled run this worker (pid) has let go of: the task may be retried. */
+int	 store_task_unlease(struct store *, const char *id, long pid);
 int	 store_lease_refresh(struct store *, long pid, int64_t lease_until);
 
 /* Look-ups (search, trending, info) and their cache. */

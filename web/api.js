@@ -122,6 +122,9 @@ export const startDownload = (fields) => request('POST', '/api/download', { body
 
 export const cancelTask = (id) => request('DELETE', `/api/downloads/${encodeURIComponent(id)}`);
 
+export const retryTask = (id) =>
+  request('POST', `/api/downloads/${encodeURIComponent(id)}/retry`);
+
 export const removeTask = (id) =>
   request('DELETE', `/api/downloads/${encodeURIComponent(id)}/remove`);
 

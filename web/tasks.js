@@ -170,6 +170,8 @@ export class TaskList {
 
     c.cancel = h('button', { type: 'button', class: 'button', onclick: () => this.cancel(c) },
       labelled('Cancel'));
+    c.retry = h('button', { type: 'button', class: 'button', onclick: () => this.retry(c) },
+      labelled('Retry'));
     c.playLabel = h('span', {}, 'Play');
     const playSr = srOnly('');
     c.srTitles.push(playSr);
@@ -190,7 +192,7 @@ export class TaskList {
         c.progress,
         c.progressText,
         c.error,
-        h('div', { class: 'task-actions' }, c.cancel, c.play, c.save, c.remove),
+        h('div', { class: 'task-actions' }, c.cancel, c.retry, c.play, c.save, c.remove),
         c.note),
       c.player);
     return c;
@@ -254,6 +256,7 @@ export class TaskList {
     c.error.hidden = t.status !== 'error';
 
     c.cancel.hidden = !active;
+    c.retry.hidden = t.status !== 'error' && t.status !== 'cancelled';
     c.play.hidden = !done;
     c.save.hidden = !done;
     if (done) c.save.href = api.fileUrl(t);
@@ -317,6 +320,23 @@ export class TaskList {
       showMessage(c.note, `Could not cancel: ${e.detail}`);
     } finally {
       c.cancel.disabled = false;
+      this.kick();
+    }
+  }
+
+  async retry(c) {
+    showMessage(c.note, '');
+    c.retry.disabled = true;
+    try {
+      const task = await api.retryTask(c.task.id);
+      this.update(c, task);
+      // The button hides with the new status: focus stays on the card.
+      c.title.focus();
+      this.announce(`Retrying: ${displayTitle(task)}`);
+    } catch (e) {
+      showMessage(c.note, `Could not retry: ${e.detail}`);
+    } finally {
+      c.retry.disabled = false;
       this.kick();
     }
   }

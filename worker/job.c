@@ -58,6 +58,8 @@
  *   DOWNLOAD -> SYNC      yt-dlp exited 0 and left a file: to the disk first
  *   DOWNLOAD -> DOWNLOAD  it listed a playlist flat: one task per entry,
  *                         entry 1 downloaded by this job
+ *   DOWNLOAD -> DOWNLOAD  it failed as the SponsorBlock service could not
+ *                         be reached: again without SponsorBlock
  *   DOWNLOAD -> LISTING   a playlist of whole videos: the run is stopped
  *                         (STOP_RELIST) and the URL listed with -J
  *   LISTING  -> DOWNLOAD  the listing says what to download (and is loaded
@@ -112,6 +114,7 @@ struct job {
 	char			 url[STORE_URL_MAX + 1];	/* what DOWNLOAD fetches, */
 	int			 use_info;	/* or info.json, loaded */
 	int			 listed;	/* no more listing: the URL is known */
+	int			 no_sponsorblock;	/* its service was out of reach */
 	struct proc		 proc;		/* yt-dlp, or sync */
 	struct run_facts	 run;
 	struct jsonin		*listing;	/* LISTING: parsed as it comes, */
@@ -131,6 +134,7 @@ struct job {
 	char			 dest[PATH_MAX];	/* the file in downloads/, */
 	char			 thumbdest[PATH_MAX];	/* in thumbnails/ or "" */
 	int64_t			 size;
+	int			 let_go;	/* the row ended elsewhere: say so once gone */
 	int			 retry_ms;	/* the last wait between two tries */
 	int64_t			 retry_at;
 };
@@ -379,6 +383,11 @@ job_run_download(struct job *j)
 	o.format_id = j->claim.format_id;
 	o.audio_format = j->claim.audio_format;
 	o.max_filesize = conf->max_filesize;
+	o.rate = conf->download_rate;
+	o.sponsorblock_api = conf->sponsorblock_api;
+	o.embed_metadata = j->claim.embed_metadata;
+	o.sponsorblock = j->no_sponsorblock ? SPONSORBLOCK_OFF :
+	    j->claim.sponsorblock;
 	o.url = j->url;
 	if (ytdlp_download_argv(&o, &a) == -1) {
 		job_fail(j, "cannot build the yt-dlp command line");
@@ -769,6 +778,18 @@ job_next_state(struct job *j, int wstatus)
 		job_complete(j);
 		return ST_SETTLE;
 	}
+	/*
+	 * SponsorBlock is asked before the download: a service that cannot be
+	 * reached has cost nothing yet, and never fails a download.
+	 */
+	if (status != 0 && j->state == ST_DOWNLOAD && !j->no_sponsorblock &&
+	    j->claim.sponsorblock != SPONSORBLOCK_OFF &&
+	    ytdlp_sponsorblock_unreachable(j->proc.err.data, j->proc.err.len)) {
+		log_info(j->claim.id, "SponsorBlock cannot be reached: "
+		    "downloading without it");
+		j->no_sponsorblock = 1;
+		return job_fresh_outdir(j) == -1 ? ST_SETTLE : ST_DOWNLOAD;
+	}
 	if (status != 0) {
 		ytdlp_error_message(j->proc.err.data, j->proc.err.len, status,
 		    msg, sizeof(msg));
@@ -965,6 +986,8 @@ job_settle(struct job *j)
 		    "in %d ms", what[j->outcome], store_errmsg(db), j->retry_ms);
 		return 0;
 	}
+	/* Cancelled (or removed) through the API: job_free() hands the row back. */
+	j->let_go = j->outcome == OUT_NONE || rc == 0;
 	if (j->outcome != OUT_COMPLETE)
 		return 1;
 	if (rc == 1) {
@@ -1003,6 +1026,13 @@ job_free(struct job *j)
 	if (util_rm_rf(j->dir) == -1)
 		log_warnx(j->claim.id, "cannot remove %s: %s", j->dir,
 		    strerror(errno));
+	/*
+	 * Only now, its processes and files gone, may a retry run the task
+	 * again (the new run takes the same temporary directory).  Should the
+	 * write fail, the lease runs out within LEASE_SECS instead.
+	 */
+	if (j->let_go && store_task_unlease(db, j->claim.id, (long)getpid()) == -1)
+		log_warnx(j->claim.id, "unlease: %s", store_errmsg(db));
 	json_object_put(j->run.entries);
 	for (i = 0; i < njobs; i++)
 		if (jobs[i] == j) {

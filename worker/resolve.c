@@ -178,6 +178,8 @@ resolve_playlist(struct store *db, const struct task_claim *c,
 		t.quality = c->quality;
 		t.format_id = c->format_id[0] != '\0' ? c->format_id : NULL;
 		t.audio_format = c->audio_format;
+		t.embed_metadata = c->embed_metadata;
+		t.sponsorblock = c->sponsorblock;
 		/* A task row holds what the first entry's would: a bounded title. */
 		copy_title(title, sizeof(title), str(e, "title"));
 		t.title = title;

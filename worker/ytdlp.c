@@ -70,6 +70,42 @@ format_spec(const struct ytdlp_opts *o, char *buf, size_t len)
 }
 
 /*
+ * The options that change the file.  Without them yt-dlp adds no step of
+ * its own: the file is the site's, byte for byte.  The cover goes into audio
+ * files only, and not into WAV, which yt-dlp cannot give one (it would fail
+ * the download); a missing thumbnail it skips.
+ */
+static int
+options_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
+{
+	int	 audio = strcmp(o->download_type, "audio") == 0;
+
+	if (o->embed_metadata && (push(a, "--embed-metadata") == -1 ||
+	    push(a, "--embed-chapters") == -1 ||
+	    push(a, "--no-embed-info-json") == -1))
+		return -1;
+	if (o->embed_metadata && audio && (o->audio_format == NULL ||
+	    strcmp(o->audio_format, "wav") != 0) &&
+	    push(a, "--embed-thumbnail") == -1)
+		return -1;
+	if (o->sponsorblock != SPONSORBLOCK_OFF && o->sponsorblock_api != NULL &&
+	    o->sponsorblock_api[0] != '\0' &&
+	    (push(a, "--sponsorblock-api") == -1 ||
+	    push(a, o->sponsorblock_api) == -1))
+		return -1;
+	switch (o->sponsorblock) {
+	case SPONSORBLOCK_MARK:
+		return push(a, "--sponsorblock-mark") == -1 ||
+		    push(a, "all") == -1 ? -1 : 0;
+	case SPONSORBLOCK_REMOVE:
+		return push(a, "--sponsorblock-remove") == -1 ||
+		    push(a, "sponsor") == -1 ? -1 : 0;
+	default:
+		return 0;
+	}
+}
+
+/*
  * The download run.  yt-dlp writes %(id)s.%(ext)s into outdir (we rename it
  * ourselves, so the name on disk never depends on yt-dlp's sanitizing),
  * prints the chosen format and the final path as marked lines, progress as
@@ -119,6 +155,9 @@ ytdlp_download_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
 	if (o->max_filesize != NULL && o->max_filesize[0] != '\0' &&
 	    (push(a, "--max-filesize") == -1 || push(a, o->max_filesize) == -1))
 		return -1;
+	if (o->rate != NULL && o->rate[0] != '\0' &&
+	    (push(a, "-r") == -1 || push(a, o->rate) == -1))
+		return -1;
 	if (format_spec(o, a->format, sizeof(a->format)) == -1 ||
 	    push(a, "-f") == -1 || push(a, a->format) == -1)
 		return -1;
@@ -142,6 +181,8 @@ ytdlp_download_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
 		    push(a, "mp4/mkv") == -1)
 			return -1;
 	}
+	if (options_argv(o, a) == -1)
+		return -1;
 	/* yt-dlp ignores the URL when it loads an info file; it stays for the log. */
 	if (o->info_json != NULL && (push(a, "--load-info-json") == -1 ||
 	    push(a, o->info_json) == -1))
@@ -202,6 +243,20 @@ ytdlp_check_argv(const char *ytdlp, const char *url, int entries,
 	    push(a, a->playlist_end) == -1 || push(a, "--") == -1)
 		return -1;
 	return push(a, url);
+}
+
+/*
+ * Whether a failed run failed because the SponsorBlock service could not be
+ * reached (yt-dlp asks it before the download, and gives up after its
+ * retries with this error).  No segments are known then, so the download
+ * is worth running without them rather than failing.
+ */
+int
+ytdlp_sponsorblock_unreachable(const char *err, size_t len)
+{
+	static const char	 mark[] = "Unable to communicate with SponsorBlock API";
+
+	return err != NULL && memmem(err, len, mark, sizeof(mark) - 1) != NULL;
 }
 
 /* Copies at most len bytes of s, dropping ANSI colour sequences and control characters. */
@@ -460,6 +515,7 @@ format_parse(struct json_object *o, struct ytdlp_format *f)
 	struct json_object	*v;
 	const char		*t;
 	double			 abr;
+	size_t			 n;
 
 	f->nfiles = 1;
 	if (json_object_object_get_ex(o, "format_id", &v) &&
@@ -477,9 +533,13 @@ format_parse(struct json_object *o, struct ytdlp_format *f)
 		f->kbps = (int)(abr + 0.5);
 	f->mp4a = json_object_object_get_ex(o, "acodec", &v) &&
 	    (t = json_object_get_string(v)) != NULL && strncmp(t, "mp4a", 4) == 0;
+	/* A title too long for the row is cut as the row cuts it, never dropped. */
 	if (json_object_object_get_ex(o, "title", &v) &&
-	    (t = json_object_get_string(v)) != NULL && strlen(t) < sizeof(f->title))
-		memcpy(f->title, t, strlen(t) + 1);
+	    (t = json_object_get_string(v)) != NULL) {
+		n = util_utf8_len(t, sizeof(f->title) - 1);
+		memcpy(f->title, t, n);
+		f->title[n] = '\0';
+	}
 	if (json_object_object_get_ex(o, "thumbnail", &v) &&
 	    (t = json_object_get_string(v)) != NULL &&
 	    strlen(t) < sizeof(f->thumbnail) &&

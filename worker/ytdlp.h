@@ -31,6 +31,10 @@ struct ytdlp_opts {
 	const char	*format_id;	/* "" or NULL: none */
 	const char	*audio_format;	/* m4a, mp3, opus, flac, wav */
 	const char	*max_filesize;	/* "" or NULL: no limit */
+	const char	*rate;		/* -r, bytes per second: "" or NULL: no cap */
+	int		 embed_metadata;	/* 1: title, chapters... into the file */
+	enum sponsorblock sponsorblock;
+	const char	*sponsorblock_api;	/* "" or NULL: yt-dlp's default */
 	const char	*url;
 };
 
@@ -60,7 +64,7 @@ struct ytdlp_format {
 	int	 height;		/* 0: unknown */
 	int	 kbps;			/* the audio bitrate, 0: unknown */
 	int	 mp4a;			/* the audio is AAC */
-	char	 title[1024];		/* "" when none (or longer) */
+	char	 title[1024];		/* "" when none; cut on a character */
 	char	 thumbnail[STORE_URL_MAX + 1];	/* an http(s) URL, or "" */
 };
 
@@ -80,6 +84,7 @@ int	 ytdlp_check_argv(const char *ytdlp, const char *url, int entries,
 void	 ytdlp_error_message(const char *err, size_t len, int status,
 	    char *out, size_t outlen);
 void	 ytdlp_set_version(const char *);
+int	 ytdlp_sponsorblock_unreachable(const char *err, size_t len);
 const char	*ytdlp_error_class(const char *);
 enum ytdlp_line_kind	 ytdlp_parse_line(const char *, size_t, struct ytdlp_line *);
 int	 ytdlp_format_note(const struct ytdlp_format *, const char *download_type,

@@ -205,6 +205,7 @@ test('cancel, then remove with a confirmation', async () => {
   await waitForStatus(page, task.id, 'cancelled', 15000);
   assert.equal(await c.locator('.badge').textContent(), 'Cancelled');
   assert.equal(await c.getByRole('button', { name: /^Cancel/ }).isVisible(), false);
+  assert.equal(await c.getByRole('button', { name: /^Retry/ }).isVisible(), true);
 
   // "Keep it" (and Escape) keep the task.
   await c.getByRole('button', { name: /^Remove/ }).click();
@@ -314,6 +315,33 @@ test('errors: the API\'s detail for a bad URL, and a failed download', async () 
   assert.ok(failed.error_message);
   assert.equal(await card(page, task.id).locator('.task-error').textContent(), failed.error_message);
   assert.equal(await card(page, task.id).locator('.badge').textContent(), 'Failed');
+  await closePage(page);
+});
+
+test('a failed download is retried from its card, and completes', async () => {
+  const page = await openPage();
+  const task = await addViaForm(page, `${SITE}/video/broken-web-retry`);
+  const c = card(page, task.id);
+  await waitForStatus(page, task.id, 'error');
+  const retry = c.getByRole('button', { name: /^Retry/ });
+  assert.equal(await retry.isVisible(), true);
+  // No Retry while a download runs or once it is done.
+  assert.equal(await page.evaluate(() => [...document.querySelectorAll(
+    'li.task:is([data-status="completed"], [data-status="downloading"]) .task-actions button')]
+    .filter((b) => !b.hidden && b.textContent.startsWith('Retry')).length), 0);
+  const fixed = await fetch(`${SITE}/fix/web-retry`);
+  assert.equal(fixed.status, 200);
+  const answer = page.waitForResponse((r) =>
+    r.url() === `${BASE}/api/downloads/${task.id}/retry` && r.request().method() === 'POST');
+  await retry.click();
+  const res = await answer;
+  assert.equal(res.status(), 200, await res.text());
+  assert.equal((await res.json()).id, task.id);
+  await page.waitForFunction((id) =>
+    document.querySelector(`li.task[data-id="${id}"]`)?.dataset.status !== 'error', task.id);
+  await waitForStatus(page, task.id, 'completed');
+  assert.equal(await retry.isVisible(), false);
+  assert.equal(await c.locator('.task-error').isVisible(), false);
   await closePage(page);
 });
 

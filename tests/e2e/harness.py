@@ -41,7 +41,7 @@ TASK_FIELDS = {
     "downloaded_bytes": int, "format_note": str, "is_playlist": bool,
     "playlist_index": int, "playlist_total": int, "filename": str, "quality": str,
     "download_type": str, "error_message": str, "created_at": str,
-    "completed_at": (str, type(None)),
+    "completed_at": (str, type(None)), "embed_metadata": bool, "sponsorblock": str,
 }
 
 
@@ -51,11 +51,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def ffprobe(path):
-    """The streams and duration of a media file, as ffprobe reports them."""
+def ffprobe(path, entries="stream=codec_type,codec_name,width,height:format=duration,format_name"):
+    """The streams and duration of a media file (or other entries), as ffprobe reports them."""
     out = subprocess.run(
-        [FFPROBE, "-v", "error", "-show_entries",
-         "stream=codec_type,codec_name,width,height:format=duration,format_name",
+        [FFPROBE, "-v", "error", "-show_entries", entries,
          "-of", "json", path], check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 

@@ -49,6 +49,18 @@ BAD_POSTS = [
     ("format-id-merge", body(format_id="137+140"), "application/json", 400, "format_id"),
     ("unknown-audio-format", body(download_type="audio", audio_format="aiff"),
      "application/json", 400, "audio_format"),
+    ("unknown-sponsorblock", body(sponsorblock="skip"), "application/json", 400,
+     "sponsorblock"),
+    ("sponsorblock-not-string", body(sponsorblock=True), "application/json", 400,
+     "sponsorblock"),
+    ("sponsorblock-upper-case", body(sponsorblock="Mark"), "application/json", 400,
+     "sponsorblock"),
+    ("embed-metadata-string", body(embed_metadata="true"), "application/json", 400,
+     "embed_metadata"),
+    ("embed-metadata-number", body(embed_metadata=1), "application/json", 400,
+     "embed_metadata"),
+    ("embed-metadata-array", body(embed_metadata=[True]), "application/json", 400,
+     "embed_metadata"),
     ("body-over-64k", body(pad="x" * (65 * 1024)), "application/json", 413, None),
     ("text-plain", body(), "text/plain", 415, None),
     ("form-encoded", b"url=http%3A%2F%2F127.0.0.1%2Fx", "application/x-www-form-urlencoded",
@@ -134,6 +146,35 @@ def test_a_real_format_id_is_accepted(service, site, fid):
     assert st == 200, t
     assert t["format_id"] == fid
     assert service.delete(f"/api/downloads/{t['id']}/remove")[0] == 200
+
+
+@pytest.mark.parametrize("field,value,detail", [
+    ("sponsorblock", "skip", "sponsorblock: must be one of: off, mark, remove"),
+    ("sponsorblock", 0, "sponsorblock: must be a string"),
+    ("embed_metadata", "yes", "embed_metadata: must be true or false"),
+    ("embed_metadata", 0, "embed_metadata: must be true or false"),
+])
+def test_a_bad_download_option_names_its_field(service, field, value, detail):
+    st, _, data = service.post("/api/download", body(**{field: value}),
+                               headers={"Content-Type": "application/json"})
+    assert (st, data) == (400, {"detail": detail})
+
+
+def test_the_download_options_are_stored_and_echoed(service, site):
+    st, _, t = service.post("/api/download", {"url": site.page("clip")})
+    assert st == 200, t
+    assert (t["embed_metadata"], t["sponsorblock"]) == (False, "off")
+    assert service.delete(f"/api/downloads/{t['id']}/remove")[0] == 200
+    for embed, sb in ((True, "mark"), (False, "remove"), (None, None)):
+        st, _, t = service.post("/api/download", {"url": site.page("clip"),
+                                                  "embed_metadata": embed, "sponsorblock": sb})
+        assert st == 200, t
+        want = (bool(embed), sb or "off")
+        assert (t["embed_metadata"], t["sponsorblock"]) == want
+        got = service.task(t["id"])
+        assert (got["embed_metadata"], got["sponsorblock"]) == want
+        assert list(got)[-3:] == ["thumbnail", "stream_url", "file_url"]
+        assert service.delete(f"/api/downloads/{t['id']}/remove")[0] == 200
 
 
 def test_valid_request_with_charset_parameter_is_accepted(service, site):

@@ -192,3 +192,24 @@ def test_a_downloads_listing_over_16_mib_fails_and_says_so(make_service, standin
     wait_until(lambda: not job_procs(svc.data_dir), 10, what="the runs to end")
     wait_until(lambda: not os.listdir(os.path.join(svc.data_dir, "tmp")), 5,
                what="the task's directory to go")
+
+
+def test_a_waiting_lookup_does_not_hold_the_api_s_stop(make_service, standin):
+    """SIGTERM while a look-up waits for a hanging yt-dlp: the waiter answers
+    503 with Retry-After at once and the API exits, where it waited out the
+    whole look-up deadline (here 50 + 5 s) before it stopped."""
+    svc = make_service(OFFLINETUBE_YTDLP=standin, OFFLINETUBE_LOOKUP_TIMEOUT=50)
+    tag = uuid.uuid4().hex[:6]
+    out = []
+    asker = info_async(svc, f"{svc.site.base}/video/othang-{tag}", out)
+    wait_until(lambda: started(svc, f"othang-{tag}"), 10, what="the look-up's run")
+    t0 = time.monotonic()
+    assert svc.stop_proc("api", timeout=20) == 0, svc.logs_tail()
+    took = time.monotonic() - t0
+    asker.join(10)
+    assert took < 10, f"the API took {took:.1f} s to stop"
+    assert out and out[0][0] == 503, out
+    assert out[0][1]["detail"] == "The service is stopping; ask again in a few seconds"
+    svc.start_api()
+    # The question stayed asked: the worker still runs it, for whoever asks again.
+    assert svc.procs["worker"].poll() is None

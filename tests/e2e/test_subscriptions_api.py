@@ -108,9 +108,9 @@ BAD = [
     ({"skip_live": 1}, "skip_live: must be true or false"),
     ({"skip_live": "false"}, "skip_live: must be true or false"),
     ({"enabled": False}, "enabled: cannot be set at creation"),
-    ({"subtitles": ["en"]}, "subtitles: not supported yet"),
-    ({"embed_metadata": True}, "embed_metadata: not supported yet"),
-    ({"sponsorblock": "mark"}, "sponsorblock: not supported yet"),
+    ({"subtitles": ["en"]}, "subtitles: not supported for subscriptions yet"),
+    ({"embed_metadata": True}, "embed_metadata: not supported for subscriptions yet"),
+    ({"sponsorblock": "mark"}, "sponsorblock: not supported for subscriptions yet"),
     ({"colour": "red"}, "colour: unknown field"),
 ]
 

@@ -15,7 +15,9 @@ static const struct field fields[] = {
 	{ "quality", 0, "best", validate_quality },
 	{ "format_id", 0, NULL, validate_format_id },
 	{ "audio_format", 0, "m4a", validate_audio_format },
+	{ "sponsorblock", 0, "off", validate_sponsorblock },
 };
+#define NFIELDS	(sizeof(fields) / sizeof(fields[0]))
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len);
 
@@ -23,19 +25,26 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct json_object	*o;
-	const char		*detail, *v[5];
+	const char		*detail, *v[NFIELDS];
 	char			 why[256];
 	size_t			 i;
+	int			 embed;
 
 	if ((o = req_parse_json((const char *)data, len, &detail)) == NULL)
 		return 0;
-	if (validate_fields(o, fields, 5, v, why, sizeof(why)) == 0) {
+	if (validate_bool(o, "embed_metadata", &embed, why, sizeof(why)) == 0 &&
+	    embed != 0 && embed != 1)
+		__builtin_trap();
+	if (validate_fields(o, fields, NFIELDS, v, why, sizeof(why)) == 0) {
 		/* What passed must be what the checks promise downstream. */
 		if (v[0] == NULL || v[0][0] == '-' || strlen(v[0]) > 2048)
 			__builtin_trap();
 		for (i = 0; v[0][i] != '\0'; i++)
 			if ((unsigned char)v[0][i] <= 0x20)
 				__builtin_trap();
+		if (strcmp(v[5], "off") != 0 && strcmp(v[5], "mark") != 0 &&
+		    strcmp(v[5], "remove") != 0)
+			__builtin_trap();
 	}
 	json_object_put(o);
 	return 0;

@@ -66,6 +66,58 @@ test_an_unknown_setting_is_refused_with_its_line(void)
 	CHECK(load("OFFLINETUBE_RATE_LIMITS=5\n", &c, err, sizeof(err)) == -1);
 }
 
+/* OFFLINETUBE_DOWNLOAD_RATE takes what yt-dlp's -r takes, and nothing else. */
+static void
+test_the_download_rate_is_yt_dlps_syntax(void)
+{
+	static const char *const good[] = { "2M", "500K", "1.5m", "100", "1",
+	    "0.5K", "3g", "10T", "1Y" };
+	static const char *const bad[] = { "fast", "2MB", "2 M", "-1M", "1.M",
+	    ".5M", "1,5M", "0", "0.4", "0K", "M", "2X", "2M ", "1e3" };
+	struct config	 c;
+	char		 err[512] = "", text[128];
+	size_t		 i;
+
+	CHECK(load("", &c, err, sizeof(err)) == 0);
+	CHECK_STR(c.download_rate, "");
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "OFFLINETUBE_DOWNLOAD_RATE=%s\n", good[i]);
+		err[0] = '\0';
+		CHECK(load(text, &c, err, sizeof(err)) == 0);
+		CHECK_STR(c.download_rate, good[i]);
+		if (err[0] != '\0')
+			fprintf(stderr, "%s: %s\n", good[i], err);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "OFFLINETUBE_DOWNLOAD_RATE=%s\n", bad[i]);
+		/* The file's values are taken literally: a trailing space stays. */
+		CHECK(load(text, &c, err, sizeof(err)) == -1);
+		CHECK(strstr(err, "OFFLINETUBE_DOWNLOAD_RATE: bytes per second") != NULL);
+	}
+	setenv("OFFLINETUBE_DOWNLOAD_RATE", "64k", 1);
+	CHECK(load("", &c, err, sizeof(err)) == 0);
+	CHECK_STR(c.download_rate, "64k");
+	unsetenv("OFFLINETUBE_DOWNLOAD_RATE");
+}
+
+/* OFFLINETUBE_SPONSORBLOCK_API: an http(s) URL or nothing. */
+static void
+test_the_sponsorblock_api_is_a_url(void)
+{
+	struct config	 c;
+	char		 err[512] = "";
+
+	CHECK(load("", &c, err, sizeof(err)) == 0);
+	CHECK_STR(c.sponsorblock_api, "");
+	CHECK(load("OFFLINETUBE_SPONSORBLOCK_API=https://sb.example\n", &c, err,
+	    sizeof(err)) == 0);
+	CHECK_STR(c.sponsorblock_api, "https://sb.example");
+	CHECK(load("OFFLINETUBE_SPONSORBLOCK_API=--exec=x\n", &c, err,
+	    sizeof(err)) == -1);
+	CHECK(strstr(err, "OFFLINETUBE_SPONSORBLOCK_API: an http or https URL")
+	    != NULL);
+}
+
 int
 main(void)
 {
@@ -75,9 +127,12 @@ main(void)
 	setenv("OFFLINETUBE_DATA_DIR", dir, 1);
 	unsetenv("OFFLINETUBE_LINK_TTL");
 	unsetenv("OFFLINETUBE_MAX_PENDING");
+	unsetenv("OFFLINETUBE_DOWNLOAD_RATE");
 	test_values_apply_and_the_environment_wins();
 	test_make_runs_nginx_settings_are_accepted_without_effect();
 	test_an_unknown_setting_is_refused_with_its_line();
+	test_the_sponsorblock_api_is_a_url();
+	test_the_download_rate_is_yt_dlps_syntax();
 	unlink(file);
 	rmdir(dir);
 	return unit_done("test_config");

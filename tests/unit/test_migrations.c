@@ -79,23 +79,49 @@ seen_cb(void *arg, const struct store_task_row *row)
 	return 0;
 }
 
-/* A record from before 010 as 010 makes it: "subscription_id":null before "thumbnail". */
-static void
-with_subscription(const char *before, char *out, size_t len)
-{
-	const char	*cut;
-
-	out[0] = '\0';
-	if (before == NULL || (cut = strstr(before, ",\"thumbnail\":")) == NULL)
-		return;
-	snprintf(out, len, "%.*s,\"subscription_id\":null%s",
-	    (int)(cut - before), before, cut);
-}
-
 #define LOCAL	"00000000-0000-4000-8000-000000000801"
 #define REMOTE	"00000000-0000-4000-8000-000000000802"
 #define NONE	"00000000-0000-4000-8000-000000000803"
 #define PENDING	"00000000-0000-4000-8000-000000000804"
+
+/*
+ * A record as it read before migration 010, as 010 leaves it: the two
+ * options' defaults just before "thumbnail", every other byte the same.
+ * Written over rec (malloc'd, as one_text() gives it); NULL stays NULL.
+ */
+static char *
+with_010(char *rec)
+{
+	static const char	 add[] = ",\"embed_metadata\":false,"
+				    "\"sponsorblock\":\"off\"";
+	char			*at, *out;
+	size_t			 n;
+
+	if (rec == NULL || (at = strstr(rec, ",\"thumbnail\":")) == NULL)
+		return rec;
+	n = strlen(rec) + sizeof(add);
+	if ((out = malloc(n)) != NULL)
+		snprintf(out, n, "%.*s%s%s", (int)(at - rec), rec, add, at);
+	free(rec);
+	return out;
+}
+
+/* The same for migration 011: "subscription_id":null before "thumbnail". */
+static char *
+with_011(char *rec)
+{
+	static const char	 add[] = ",\"subscription_id\":null";
+	char			*at, *out;
+	size_t			 n;
+
+	if (rec == NULL || (at = strstr(rec, ",\"thumbnail\":")) == NULL)
+		return rec;
+	n = strlen(rec) + sizeof(add);
+	if ((out = malloc(n)) != NULL)
+		snprintf(out, n, "%.*s%s%s", (int)(at - rec), rec, add, at);
+	free(rec);
+	return out;
+}
 
 /*
  * Migration 008: a row whose thumbnail was the worker's /api/thumbnails/{id}
@@ -110,7 +136,7 @@ test_008_turns_local_thumbnail_links_into_the_fact(void)
 	sqlite3		*db;
 	struct store	*s;
 	struct seen	 sn;
-	char		*before[4], *v, err[256], want[1024];
+	char		*before[4], *v, err[256];
 	int64_t		 at;
 	size_t		 i;
 
@@ -132,8 +158,8 @@ test_008_turns_local_thumbnail_links_into_the_fact(void)
 	    "INSERT INTO meta (key, value) VALUES ('worker_heartbeat', "
 	    "'2026-11-23T10:15:14Z')", NULL, NULL, NULL) == SQLITE_OK);
 	for (i = 0; i < 4; i++)
-		CHECK((before[i] = one_text(db, "SELECT record FROM tasks "
-		    "WHERE id = ?1", ids[i])) != NULL);
+		CHECK((before[i] = with_011(with_010(one_text(db, "SELECT record FROM "
+		    "tasks WHERE id = ?1", ids[i])))) != NULL);
 	sqlite3_close(db);
 
 	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
@@ -142,9 +168,7 @@ test_008_turns_local_thumbnail_links_into_the_fact(void)
 	for (i = 0; i < 4; i++) {
 		memset(&sn, 0, sizeof(sn));
 		CHECK(store_task_get(s, ids[i], 0, seen_cb, &sn) == 1);
-		/* As before, with 010's field. */
-		with_subscription(before[i], want, sizeof(want));
-		CHECK_STR(sn.record, want);
+		CHECK_STR(sn.record, before[i] != NULL ? before[i] : "");
 		CHECK(sn.local == (i == 0));
 		free(before[i]);
 	}
@@ -171,48 +195,159 @@ test_008_turns_local_thumbnail_links_into_the_fact(void)
 	sqlite3_close(db);
 }
 
-#define SUBTASK	"00000000-0000-4000-8000-000000000806"
-
 /*
- * Migration 010: every record gains "subscription_id":null before
- * "thumbnail" and is otherwise the same, byte for byte; the queue's
- * triggers go on.
+ * Migration 010: every row gets the options' defaults, its record gains
+ * them before "thumbnail" and is otherwise the same byte for byte; seq,
+ * the indexes and the owners' queue with its triggers go on.
  */
 static void
-test_010_adds_subscription_id_and_keeps_every_other_byte(void)
+test_010_adds_the_options_and_keeps_every_other_byte(void)
 {
-	sqlite3		*db;
-	struct store	*s;
-	struct seen	 sn;
-	char		*before, want[1024], err[256];
+	static const char *const ids[] = { LOCAL, REMOTE, PENDING };
+	sqlite3			*db;
+	struct store		*s;
+	struct seen		 sn;
+	struct task_new		 t;
+	struct task_claim	 c;
+	char			*before[3], *v, err[256];
+	size_t			 i;
 
-	unlink(dbpath);
+	for (i = 0; i < 3; i++) {
+		snprintf(err, sizeof(err), "%s%s", dbpath, (const char *[]){ "",
+		    "-wal", "-shm" }[i]);
+		unlink(err);
+	}
 	CHECK((db = db_at(9)) != NULL);
 	if (db == NULL)
 		return;
 	CHECK(sqlite3_exec(db,
-	    "INSERT INTO tasks (id, url, title, thumbnail, local_thumbnail, "
-	    "status, created_at, updated_at) VALUES ('" SUBTASK "', "
-	    "'http://e.com/6', 'Six \"q\"', 'https://i.e.com/6.jpg', 0, "
-	    "'pending', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
-	    NULL, NULL, NULL) == SQLITE_OK);
-	before = one_text(db, "SELECT record FROM tasks WHERE id = ?1", SUBTASK);
+	    "INSERT INTO tasks (id, url, title, thumbnail, local_thumbnail, status, "
+	    "filename, format_id, playlist_id, is_playlist, playlist_index, "
+	    "playlist_total, created_at, updated_at, completed_at, owner_key) VALUES "
+	    "('" LOCAL "', 'http://e.com/1', 'Ünï \"1\"', '', 1, 'completed', "
+	    "'One__" LOCAL ".mp4', '137', 'pl', 1, 2, 5, '2026-01-01T00:00:00Z', "
+	    "'2026-01-01T00:00:01Z', '2026-01-01T00:00:01Z', NULL), "
+	    "('" REMOTE "', 'http://e.com/2', 'Two', 'https://i.e.com/2.jpg', 0, "
+	    "'error', '', NULL, NULL, 0, 0, 1, '2026-01-01T00:00:00Z', "
+	    "'2026-01-01T00:00:01Z', NULL, NULL), "
+	    "('" PENDING "', 'http://e.com/4', '', '', 0, 'pending', '', NULL, NULL, "
+	    "0, 0, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', NULL, NULL); "
+	    "DELETE FROM tasks WHERE id = '" REMOTE "'; "
+	    "INSERT INTO tasks (id, url, title, thumbnail, status, created_at, "
+	    "updated_at) VALUES ('" REMOTE "', 'http://e.com/2', 'Two', "
+	    "'https://i.e.com/2.jpg', 'error', '2026-01-01T00:00:00Z', "
+	    "'2026-01-01T00:00:01Z')", NULL, NULL, NULL) == SQLITE_OK);
+	for (i = 0; i < 3; i++)
+		CHECK((before[i] = with_011(with_010(one_text(db, "SELECT record FROM "
+		    "tasks WHERE id = ?1", ids[i])))) != NULL);
+	v = one_text(db, "SELECT max(seq) FROM tasks", NULL);
 	sqlite3_close(db);
-	with_subscription(before, want, sizeof(want));
-	CHECK(want[0] != '\0');
+
+	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	if (s == NULL) {
+		free(v);
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		memset(&sn, 0, sizeof(sn));
+		CHECK(store_task_get(s, ids[i], 0, seen_cb, &sn) == 1);
+		CHECK_STR(sn.record, before[i] != NULL ? before[i] : "");
+		free(before[i]);
+	}
+	/* A new task takes the options, and the claim hands them over. */
+	memset(&t, 0, sizeof(t));
+	t.id = "00000000-0000-4000-8000-000000000806";
+	t.url = "http://e.com/6";
+	t.download_type = "audio";
+	t.quality = "best";
+	t.audio_format = "mp3";
+	t.embed_metadata = 1;
+	t.sponsorblock = SPONSORBLOCK_REMOVE;
+	CHECK(store_task_insert(s, &t) == 1);
+	memset(&sn, 0, sizeof(sn));
+	CHECK(store_task_get(s, t.id, 0, seen_cb, &sn) == 1);
+	CHECK(strstr(sn.record, "\"audio_format\":\"mp3\",\"embed_metadata\""
+	    ":true,\"sponsorblock\":\"remove\",\"subscription_id\":null,"
+	    "\"thumbnail\":\"\"}") != NULL);
+	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	CHECK_STR(c.id, PENDING);
+	CHECK(c.embed_metadata == 0 && c.sponsorblock == SPONSORBLOCK_OFF);
+	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	CHECK_STR(c.id, t.id);
+	CHECK(c.embed_metadata == 1 && c.sponsorblock == SPONSORBLOCK_REMOVE);
+	store_close(s);
+
+	CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
+	/* seq goes on past the rows deleted before the migration. */
+	CHECK(v != NULL && atoi(v) == 4);
+	free(v);
+	v = one_text(db, "SELECT seq FROM tasks WHERE id = ?1", t.id);
+	CHECK_STR(v, "5");
+	free(v);
+	v = one_text(db, "SELECT count(*) FROM sqlite_master WHERE type = "
+	    "'trigger' AND tbl_name = ?1", "tasks");
+	CHECK_STR(v, "4");
+	free(v);
+	v = one_text(db, "SELECT count(*) FROM sqlite_master WHERE type = "
+	    "'index' AND tbl_name = ?1 AND sql IS NOT NULL", "tasks");
+	CHECK_STR(v, "4");
+	free(v);
+	v = one_text(db, "SELECT pending FROM owner_queue WHERE owner = ?1", "0");
+	CHECK_STR(v, "0");
+	free(v);
+	CHECK(sqlite3_exec(db, "UPDATE tasks SET sponsorblock = 'all'", NULL, NULL,
+	    NULL) != SQLITE_OK);
+	sqlite3_close(db);
+}
+
+#define SUBTASK	"00000000-0000-4000-8000-000000000807"
+
+/*
+ * Migration 011: every record gains "subscription_id":null before
+ * "thumbnail" and is otherwise the same, byte for byte; the queue's
+ * triggers go on.
+ */
+static void
+test_011_adds_subscription_id_and_keeps_every_other_byte(void)
+{
+	sqlite3		*db;
+	struct store	*s;
+	struct seen	 sn;
+	char		*want, *v, err[256];
+	size_t		 i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(err, sizeof(err), "%s%s", dbpath, (const char *[]){ "",
+		    "-wal", "-shm" }[i]);
+		unlink(err);
+	}
+	CHECK((db = db_at(10)) != NULL);
+	if (db == NULL)
+		return;
+	CHECK(sqlite3_exec(db,
+	    "INSERT INTO tasks (id, url, title, thumbnail, local_thumbnail, "
+	    "status, embed_metadata, sponsorblock, created_at, updated_at) "
+	    "VALUES ('" SUBTASK "', 'http://e.com/7', 'Seven \"q\"', "
+	    "'https://i.e.com/7.jpg', 0, 'pending', 1, 'mark', "
+	    "'2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+	    NULL, NULL, NULL) == SQLITE_OK);
+	want = with_011(one_text(db, "SELECT record FROM tasks WHERE id = ?1",
+	    SUBTASK));
+	sqlite3_close(db);
+	CHECK(want != NULL && strstr(want, "\"subscription_id\":null,") != NULL);
 	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
 	if (s != NULL) {
 		memset(&sn, 0, sizeof(sn));
 		CHECK(store_task_get(s, SUBTASK, 0, seen_cb, &sn) == 1);
-		CHECK_STR(sn.record, want);
+		CHECK_STR(sn.record, want != NULL ? want : "");
 		CHECK(store_task_cancel(s, SUBTASK, 0) == 1);
 		store_close(s);
 	}
-	free(before);
+	free(want);
 	CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
-	before = one_text(db, "SELECT pending FROM owner_queue WHERE owner = ?1", "0");
-	CHECK_STR(before, "0");
-	free(before);
+	v = one_text(db, "SELECT pending FROM owner_queue WHERE owner = ?1", "0");
+	CHECK_STR(v, "0");
+	free(v);
 	sqlite3_close(db);
 }
 
@@ -260,7 +395,8 @@ main(void)
 	snprintf(dbpath, sizeof(dbpath), "%s/t.db", dir);
 	test_008_turns_local_thumbnail_links_into_the_fact();
 	test_a_completed_run_with_a_thumbnail_links_it();
-	test_010_adds_subscription_id_and_keeps_every_other_byte();
+	test_010_adds_the_options_and_keeps_every_other_byte();
+	test_011_adds_subscription_id_and_keeps_every_other_byte();
 	unlink(dbpath);
 	snprintf(p, sizeof(p), "%s-wal", dbpath);
 	unlink(p);

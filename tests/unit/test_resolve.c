@@ -175,6 +175,61 @@ test_a_playlist_of_a_task_cancelled_meanwhile_says_so(const char *path)
 }
 
 /* A database file and what SQLite keeps beside it. */
+/* The options of each entry's task, from its record. */
+struct options {
+	int	 rows;
+	int	 embedded;	/* records with "embed_metadata":true */
+	int	 removing;	/* records with "sponsorblock":"remove" */
+};
+
+static int
+options_cb(void *arg, const struct store_task_row *row)
+{
+	struct options	*o = arg;
+
+	o->rows++;
+	o->embedded += strstr(row->record, "\"embed_metadata\":true,") != NULL;
+	o->removing += strstr(row->record, "\"sponsorblock\":\"remove\",") != NULL;
+	return 0;
+}
+
+/* A playlist's entries are downloaded with the options asked for the playlist. */
+static void
+test_a_playlists_entries_take_its_options(const char *path)
+{
+	struct task_new		 t;
+	struct task_claim	 c;
+	struct resolved		 r;
+	struct store		*s;
+	struct json_object	*entries;
+	struct options		 seen = { 0, 0, 0 };
+	char			 err[256];
+
+	if ((s = store_open(path, err, sizeof(err))) == NULL) {
+		CHECK(s != NULL);
+		return;
+	}
+	memset(&t, 0, sizeof(t));
+	t.id = ID;
+	t.url = "http://example.com/list";
+	t.download_type = "audio";
+	t.quality = "best";
+	t.audio_format = "mp3";
+	t.embed_metadata = 1;
+	t.sponsorblock = SPONSORBLOCK_REMOVE;
+	CHECK(store_task_insert(s, &t) == 1);
+	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	CHECK(c.embed_metadata == 1 && c.sponsorblock == SPONSORBLOCK_REMOVE);
+	entries = json_tokener_parse("[{\"_type\":\"url\",\"url\":\"http://example.com/1\"},"
+	    "{\"_type\":\"url\",\"url\":\"http://example.com/2\"},"
+	    "{\"_type\":\"url\",\"url\":\"http://example.com/3\"}]");
+	CHECK(resolve_playlist(s, &c, entries, 0, &r, err, sizeof(err)) == 0);
+	CHECK(store_task_list(s, NULL, 0, 100, 0, options_cb, &seen) == 1);
+	CHECK(seen.rows == 3 && seen.embedded == 3 && seen.removing == 3);
+	json_object_put(entries);
+	store_close(s);
+}
+
 static void
 remove_db(const char *path)
 {
@@ -199,6 +254,9 @@ main(void)
 	test_playlist_titles_are_cut_to_what_a_row_holds();
 	snprintf(other, sizeof(other), "%s/first.db", dir);
 	test_a_playlist_resolves_to_its_first_entry_and_nothing_else(other);
+	remove_db(other);
+	snprintf(other, sizeof(other), "%s/options.db", dir);
+	test_a_playlists_entries_take_its_options(other);
 	remove_db(other);
 	snprintf(other, sizeof(other), "%s/cancelled.db", dir);
 	test_a_playlist_of_a_task_cancelled_meanwhile_says_so(other);

@@ -61,6 +61,13 @@ test_enums_and_format_id(void)
 	CHECK(validate_download_type("Video", NULL) != NULL);
 	CHECK(validate_audio_format("opus", NULL) == NULL);
 	CHECK(validate_audio_format("aac", NULL) != NULL);
+	CHECK(validate_sponsorblock("off", NULL) == NULL);
+	CHECK(validate_sponsorblock("mark", NULL) == NULL);
+	CHECK(validate_sponsorblock("remove", NULL) == NULL);
+	CHECK_STR(validate_sponsorblock("skip", NULL),
+	    "must be one of: off, mark, remove");
+	CHECK(validate_sponsorblock("", NULL) != NULL);
+	CHECK(validate_sponsorblock("OFF", NULL) != NULL);
 	CHECK(validate_format_id("hls-720p_a-1", NULL) == NULL);
 	CHECK(validate_format_id("", NULL) != NULL);
 	CHECK(validate_format_id("bv*[height<=720]", NULL) != NULL);
@@ -145,6 +152,38 @@ test_fields_name_the_field_at_fault(void)
 	CHECK_STR(v[2], "best");
 }
 
+/* A boolean field: true, false, absent or null; anything else names the field. */
+static void
+test_a_boolean_is_true_or_false(void)
+{
+	static const char *const bad[] = { "{\"e\": \"true\"}", "{\"e\": 1}",
+	    "{\"e\": 0}", "{\"e\": [true]}", "{\"e\": {}}", "{\"e\": 1.5}" };
+	struct json_object	*o;
+	char			 detail[128];
+	size_t			 i;
+	int			 v;
+
+	o = json_tokener_parse("{\"e\": true}");
+	CHECK(validate_bool(o, "e", &v, detail, sizeof(detail)) == 0 && v == 1);
+	json_object_put(o);
+	o = json_tokener_parse("{\"e\": false}");
+	CHECK(validate_bool(o, "e", &v, detail, sizeof(detail)) == 0 && v == 0);
+	json_object_put(o);
+	o = json_tokener_parse("{\"e\": null, \"f\": true}");
+	v = 7;
+	CHECK(validate_bool(o, "e", &v, detail, sizeof(detail)) == 0 && v == 0);
+	v = 7;
+	CHECK(validate_bool(o, "g", &v, detail, sizeof(detail)) == 0 && v == 0);
+	json_object_put(o);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o = json_tokener_parse(bad[i]);
+		detail[0] = '\0';
+		CHECK(validate_bool(o, "e", &v, detail, sizeof(detail)) == -1);
+		CHECK_STR(detail, "e: must be true or false");
+		json_object_put(o);
+	}
+}
+
 int
 main(void)
 {
@@ -153,5 +192,6 @@ main(void)
 	test_enums_and_format_id();
 	test_format_id_is_one_format_not_a_selector();
 	test_fields_name_the_field_at_fault();
+	test_a_boolean_is_true_or_false();
 	return unit_done("test_validate");
 }

@@ -192,6 +192,129 @@ test_info_json_is_loaded_when_given(void)
 	CHECK(ends_with_url(&a, "https://e.com/v"));
 }
 
+/* OFFLINETUBE_DOWNLOAD_RATE caps a download's speed; a listing is never slowed. */
+static void
+test_the_rate_cap_is_passed_to_downloads_only(void)
+{
+	struct ytdlp_opts	 o = opts("video", "best", NULL, "m4a", "https://e.com/v");
+	struct ytdlp_argv	 a;
+
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(!has(&a, "-r") && !has(&a, "--limit-rate"));
+	o.rate = "";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(!has(&a, "-r"));
+	o.rate = "2M";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "-r"), "2M");
+	CHECK(ends_with_url(&a, "https://e.com/v"));
+	o = opts("audio", "128kbps", NULL, "mp3", "https://e.com/v");
+	o.rate = "500K";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "-r"), "500K");
+	CHECK(ytdlp_resolve_argv("yt-dlp", "https://e.com/p", &a) == 0);
+	CHECK(!has(&a, "-r"));
+}
+
+/* Without options yt-dlp is asked for no step that would change the site's file. */
+static void
+test_no_option_asks_for_no_postprocessing(void)
+{
+	static const char *const changers[] = { "--embed-metadata",
+	    "--embed-chapters", "--embed-thumbnail", "--embed-subs",
+	    "--add-metadata", "--sponsorblock-mark", "--sponsorblock-remove",
+	    "--remux-video", "--recode-video", "--remove-chapters",
+	    "--embed-info-json", "--parse-metadata", "--exec" };
+	struct ytdlp_opts	 o = opts("video", "best", NULL, "m4a", "https://e.com/v");
+	struct ytdlp_argv	 a;
+	size_t			 i;
+
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	for (i = 0; i < sizeof(changers) / sizeof(changers[0]); i++)
+		CHECK(!has(&a, changers[i]));
+	CHECK(!has_prefix(&a, "--sponsorblock"));
+	CHECK(!has_prefix(&a, "--embed"));
+}
+
+static void
+test_embed_metadata_adds_metadata_chapters_and_an_audio_cover(void)
+{
+	struct ytdlp_opts	 o = opts("video", "best", NULL, "m4a", "https://e.com/v");
+	struct ytdlp_argv	 a;
+
+	o.embed_metadata = 1;
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(has(&a, "--embed-metadata"));
+	CHECK(has(&a, "--embed-chapters"));
+	CHECK(has(&a, "--no-embed-info-json"));
+	/* A cover for audio only. */
+	CHECK(!has(&a, "--embed-thumbnail"));
+	CHECK(has(&a, "--write-thumbnail"));
+	CHECK(ends_with_url(&a, "https://e.com/v"));
+	o = opts("audio", "best", NULL, "mp3", "https://e.com/v");
+	o.embed_metadata = 1;
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(has(&a, "--embed-metadata"));
+	CHECK(has(&a, "--embed-thumbnail"));
+	/* yt-dlp cannot put a cover into WAV, and would fail the download. */
+	o.audio_format = "wav";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(has(&a, "--embed-metadata"));
+	CHECK(!has(&a, "--embed-thumbnail"));
+	o.embed_metadata = 0;
+	o.audio_format = "m4a";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(!has(&a, "--embed-thumbnail") && !has(&a, "--embed-metadata"));
+}
+
+static void
+test_sponsorblock_marks_all_or_removes_sponsors(void)
+{
+	struct ytdlp_opts	 o = opts("video", "best", NULL, "m4a", "https://e.com/v");
+	struct ytdlp_argv	 a;
+
+	o.sponsorblock = SPONSORBLOCK_MARK;
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "--sponsorblock-mark"), "all");
+	CHECK(!has(&a, "--sponsorblock-remove"));
+	o.sponsorblock = SPONSORBLOCK_REMOVE;
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "--sponsorblock-remove"), "sponsor");
+	CHECK(!has(&a, "--sponsorblock-mark"));
+	CHECK(!has(&a, "--embed-metadata"));
+	CHECK(ends_with_url(&a, "https://e.com/v"));
+	o.sponsorblock = SPONSORBLOCK_OFF;
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(!has_prefix(&a, "--sponsorblock"));
+	/* OFFLINETUBE_SPONSORBLOCK_API: only when SponsorBlock is asked for. */
+	o.sponsorblock_api = "https://sb.example";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(!has_prefix(&a, "--sponsorblock"));
+	o.sponsorblock = SPONSORBLOCK_REMOVE;
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "--sponsorblock-api"), "https://sb.example");
+	CHECK(ends_with_url(&a, "https://e.com/v"));
+}
+
+/* What yt-dlp 2023.03.04 prints (and exits 1) when the SponsorBlock API cannot be reached. */
+static void
+test_an_unreachable_sponsorblock_is_told_from_other_failures(void)
+{
+	static const char unreachable[] =
+	    "WARNING: Unable to communicate with SponsorBlock API: <urlopen "
+	    "error [Errno -2] Name or service not known>. Retrying (1/3)...\n"
+	    "ERROR: Preprocessing: Unable to communicate with SponsorBlock API: "
+	    "<urlopen error [Errno -2] Name or service not known>\n";
+	static const char other[] =
+	    "ERROR: [generic] Unable to download webpage: HTTP Error 404: Not "
+	    "Found (caused by <HTTPError 404: 'Not Found'>)\n";
+
+	CHECK(ytdlp_sponsorblock_unreachable(unreachable, sizeof(unreachable) - 1));
+	CHECK(!ytdlp_sponsorblock_unreachable(other, sizeof(other) - 1));
+	CHECK(!ytdlp_sponsorblock_unreachable(unreachable, 30));
+	CHECK(!ytdlp_sponsorblock_unreachable(NULL, 0));
+}
+
 static void
 test_error_message_is_the_last_error_line(void)
 {
@@ -255,6 +378,11 @@ main(void)
 	test_audio_extracts_with_bitrate();
 	test_dash_url_stays_after_double_dash();
 	test_info_json_is_loaded_when_given();
+	test_the_rate_cap_is_passed_to_downloads_only();
+	test_no_option_asks_for_no_postprocessing();
+	test_embed_metadata_adds_metadata_chapters_and_an_audio_cover();
+	test_sponsorblock_marks_all_or_removes_sponsors();
+	test_an_unreachable_sponsorblock_is_told_from_other_failures();
 	test_a_check_lists_the_newest_entries_flat();
 	test_error_message_is_the_last_error_line();
 	test_error_message_is_bounded_on_a_character();

@@ -72,6 +72,24 @@ test_entries(void)
 	    &l) == YTDLP_ENTRY);
 }
 
+/* A title past the row's 1,023 bytes is cut there on a character, not dropped. */
+static void
+test_format_long_title(void)
+{
+	struct ytdlp_line	 l;
+	char			 line[4096];
+	size_t			 n, i;
+
+	n = (size_t)snprintf(line, sizeof(line), "[ot-fmt] {\"title\": \"A");
+	for (i = 0; i < 600; i++)	/* 1 + 1,200 bytes: 'A' and 600 x U+00E9 */
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "\xc3\xa9");
+	snprintf(line + n, sizeof(line) - n, "\"}");
+	CHECK(parse(line, &l) == YTDLP_FORMAT);
+	CHECK(strlen(l.format.title) == 1023);
+	CHECK(strncmp(l.format.title, "A\xc3\xa9", 3) == 0);
+	CHECK(((unsigned char)l.format.title[1022] & 0xc0) == 0x80);
+}
+
 static void
 test_format(void)
 {
@@ -103,6 +121,7 @@ test_format(void)
 	CHECK(l.format.kbps == 0);
 	CHECK(parse("[ot-fmt] {\"abr\":-3e300}", &l) == YTDLP_FORMAT);
 	CHECK(l.format.kbps == 0);
+	test_format_long_title();
 }
 
 static const char *

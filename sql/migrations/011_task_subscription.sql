@@ -1,9 +1,9 @@
--- 010_task_subscription.sql: a task says which subscription made it (subscription_id).
+-- 011_task_subscription.sql: a task says which subscription made it (subscription_id).
 --
 -- The record gains "subscription_id" (a subscription's id, or null), before
 -- "thumbnail", which stays last (record.c); every other byte of every record
--- is as it was.  As in 005 and 008, a STORED column's expression cannot be
--- altered: the table is made anew, the rows copied with their seq, and the
+-- is as it was.  As in 005, 008 and 010, a STORED column's expression cannot
+-- be altered: the table is made anew, the rows copied with their seq, and the
 -- indexes and 007's triggers made again.
 CREATE TABLE tasks_new (
 	seq		INTEGER PRIMARY KEY AUTOINCREMENT,	-- insertion order; newest first = seq DESC
@@ -41,9 +41,14 @@ CREATE TABLE tasks_new (
 	lease_pid	INTEGER,				-- pid of the worker running it
 	lease_until	INTEGER,				-- unix seconds; past it, the run is orphaned
 	owner_key	INTEGER REFERENCES api_keys (id),	-- the key that created it, NULL: keys were off
+	embed_metadata	INTEGER NOT NULL DEFAULT 0		-- 1: title, chapters, cover... written into the file
+			CHECK (embed_metadata IN (0, 1)),
+	sponsorblock	TEXT NOT NULL DEFAULT 'off'		-- SponsorBlock segments: left, marked as chapters, cut
+			CHECK (sponsorblock IN ('off', 'mark', 'remove')),
 	subscription_id	TEXT,					-- the subscription that made it; kept when that goes
 	-- The task record of api.md, less stream_url and file_url (005), with
-	-- thumbnail last: the API puts a signed link in its place while keys are on.
+	-- thumbnail last: the API puts a signed link in its place while keys are
+	-- on.  As in 010, with subscription_id before thumbnail.
 	record		TEXT GENERATED ALWAYS AS (json_object(
 		'id', id, 'url', url, 'title', title, 'status', status,
 		'progress', progress, 'speed', speed, 'eta', eta,
@@ -56,23 +61,25 @@ CREATE TABLE tasks_new (
 		'created_at', created_at, 'completed_at', completed_at,
 		'playlist_id', playlist_id, 'updated_at', updated_at,
 		'format_id', format_id, 'audio_format', audio_format,
+		'embed_metadata', json(iif(embed_metadata, 'true', 'false')),
+		'sponsorblock', sponsorblock,
 		'subscription_id', subscription_id,
 		'thumbnail', iif(local_thumbnail, '/api/thumbnails/' || id,
 		    thumbnail))) STORED
 );
 
-INSERT INTO tasks_new (seq, id, url, media_url, title, thumbnail,
-	local_thumbnail, status, progress, speed, eta, filesize,
-	downloaded_bytes, format_note, is_playlist, playlist_id, playlist_index,
-	playlist_total, filename, quality, download_type, format_id,
-	audio_format, error_message, created_at, updated_at, completed_at,
-	attempts, lease_pid, lease_until, owner_key)
-SELECT seq, id, url, media_url, title, thumbnail,
-	local_thumbnail, status, progress, speed, eta, filesize,
-	downloaded_bytes, format_note, is_playlist, playlist_id, playlist_index,
-	playlist_total, filename, quality, download_type, format_id,
-	audio_format, error_message, created_at, updated_at, completed_at,
-	attempts, lease_pid, lease_until, owner_key
+INSERT INTO tasks_new (seq, id, url, media_url, title, thumbnail, local_thumbnail,
+	status, progress, speed, eta, filesize, downloaded_bytes, format_note,
+	is_playlist, playlist_id, playlist_index, playlist_total, filename,
+	quality, download_type, format_id, audio_format, error_message,
+	created_at, updated_at, completed_at, attempts, lease_pid, lease_until,
+	owner_key, embed_metadata, sponsorblock)
+SELECT seq, id, url, media_url, title, thumbnail, local_thumbnail,
+	status, progress, speed, eta, filesize, downloaded_bytes, format_note,
+	is_playlist, playlist_id, playlist_index, playlist_total, filename,
+	quality, download_type, format_id, audio_format, error_message,
+	created_at, updated_at, completed_at, attempts, lease_pid, lease_until,
+	owner_key, embed_metadata, sponsorblock
 FROM tasks;
 
 -- seq goes on from where it was, past rows deleted since.
@@ -83,14 +90,14 @@ INSERT INTO sqlite_sequence (name, seq)
 DROP TABLE tasks;
 ALTER TABLE tasks_new RENAME TO tasks;
 
--- As in 008: the list by status and the claim; /api/stream's look-up; a
+-- As in 010: the list by status and the claim; /api/stream's look-up; a
 -- user's list; a user's pending count.
 CREATE INDEX tasks_status_seq ON tasks (status, seq);
 CREATE INDEX tasks_filename ON tasks (filename) WHERE filename != '';
 CREATE INDEX tasks_owner_seq ON tasks (owner_key, seq);
 CREATE INDEX tasks_owner_status ON tasks (owner_key, status);
 
--- As in 007 and 008: each owner's queue kept by triggers on tasks.
+-- As in 007 and 010: each owner's queue kept by triggers on tasks.
 CREATE TRIGGER tasks_queue_insert AFTER INSERT ON tasks WHEN NEW.status = 'pending'
 BEGIN
 	INSERT INTO owner_queue (owner, pending) VALUES (coalesce(NEW.owner_key, 0), 1)
