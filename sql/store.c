@@ -432,6 +432,7 @@ struct store {
 	int64_t		 data_version;
 	int64_t		 busy_since;	/* store_busy(): when this wait began */
 	int		 busy_ms;	/* how long it waits: BUSY_WAIT_MS, or less */
+	int		 busy_cap;	/* store_busy_cap(): never longer, 0: none */
 };
 
 const char *const task_status_str[TASK_STATUS__MAX] = {
@@ -856,10 +857,10 @@ store_checkpoint(struct store *s)
 	if (rc == SQLITE_OK && pages > WAL_RESTART_PAGES) {
 		(void)sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 		    NULL, NULL);
-		s->busy_ms = RESTART_WAIT_MS;
+		store_busy_wait(s, RESTART_WAIT_MS);
 		rc = sqlite3_wal_checkpoint_v2(s->db, NULL,
 		    SQLITE_CHECKPOINT_RESTART, NULL, NULL);
-		s->busy_ms = BUSY_WAIT_MS;
+		store_busy_wait(s, 0);
 	}
 	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 1 : -1;
 }
@@ -874,6 +875,21 @@ void
 store_busy_wait(struct store *s, int ms)
 {
 	s->busy_ms = ms > 0 ? ms : BUSY_WAIT_MS;
+	if (s->busy_cap > 0 && s->busy_ms > s->busy_cap)
+		s->busy_ms = s->busy_cap;
+}
+
+/*
+ * From now on no statement waits longer than ms for a lock, whatever
+ * store_busy_wait() asks: the worker's stop, where every write that is not
+ * made is the next start's to make, and a locked database must not hold
+ * the stop for the usual wait at each of them.
+ */
+void
+store_busy_cap(struct store *s, int ms)
+{
+	s->busy_cap = ms;
+	store_busy_wait(s, s->busy_ms);
 }
 
 int

@@ -146,6 +146,7 @@ const char	*store_errmsg(struct store *);
 void		 store_autocheckpoint(struct store *, int pages);
 int		 store_checkpoint(struct store *);
 void		 store_busy_wait(struct store *, int ms);
+void		 store_busy_cap(struct store *, int ms);
 int		 store_begin(struct store *);
 int		 store_commit(struct store *);
 void		 store_rollback(struct store *);

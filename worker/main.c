@@ -468,7 +468,7 @@ main(int argc, char *argv[])
 	 * A database locked by another program would hold each write of the
 	 * stop for the whole wait; what is not written now, the next start does.
 	 */
-	store_busy_wait(db, SHORT_WAIT_MS);
+	store_busy_cap(db, SHORT_WAIT_MS);
 	jobs_stop_all();
 	lane_stop_all();
 	check_stop_all();
