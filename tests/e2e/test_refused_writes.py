@@ -84,6 +84,20 @@ def worker_log_after(svc, start, pattern, timeout=40):
         raise AssertionError(f"{e}\n{svc.logs_tail()}") from None
 
 
+@contextlib.contextmanager
+def run_end_refused(svc, gate, refusal, pattern):
+    """Submits gate's URL, lets its run end inside refusal (a context that
+    makes the database refuse writes), and yields the task once the worker
+    has logged pattern: the write of the run's end refused."""
+    t = svc.submit(gate.url)
+    gate.wait_ready(svc)
+    start = len(svc.log("worker"))
+    with refusal:
+        gate.open()
+        worker_log_after(svc, start, pattern)
+        yield t
+
+
 def finished_files(svc, tid):
     return glob.glob(os.path.join(svc.data_dir, "downloads", f"*__{tid}.*"))
 
@@ -107,12 +121,7 @@ def test_a_finished_download_is_recorded_once_the_lock_goes(make_service, site, 
     gate = Gate(xdg, site.page("clip"))
     worker = svc.procs["worker"]
     try:
-        t = svc.submit(gate.url)
-        gate.wait_ready(svc)
-        start = len(svc.log("worker"))
-        with write_lock(svc):
-            gate.open()
-            worker_log_after(svc, start, COMPLETION_REFUSED)
+        with run_end_refused(svc, gate, write_lock(svc), COMPLETION_REFUSED) as t:
             # Refused: the file stays where it belongs, the row stays running.
             files = finished_files(svc, t["id"])
             assert len(files) == 1, (files, svc.logs_tail())
@@ -133,12 +142,7 @@ def test_a_failure_is_recorded_once_the_lock_goes(make_service, site, xdg):
     svc = gated(make_service, xdg)
     gate = Gate(xdg, f"{site.base}/missing")
     try:
-        t = svc.submit(gate.url)
-        gate.wait_ready(svc)
-        start = len(svc.log("worker"))
-        with write_lock(svc):
-            gate.open()
-            worker_log_after(svc, start, FAILURE_REFUSED)
+        with run_end_refused(svc, gate, write_lock(svc), FAILURE_REFUSED) as t:
             time.sleep(1)
             assert svc.task(t["id"])["status"] in RUNNING
         failed = svc.wait_for_status(t["id"], "error", 30)
@@ -152,12 +156,7 @@ def test_a_completion_cancelled_while_refused_deletes_its_file(make_service, sit
     svc = gated(make_service, xdg)
     gate = Gate(xdg, site.page("clip2"))
     try:
-        t = svc.submit(gate.url)
-        gate.wait_ready(svc)
-        start = len(svc.log("worker"))
-        with write_lock(svc):
-            gate.open()
-            worker_log_after(svc, start, COMPLETION_REFUSED)
+        with run_end_refused(svc, gate, write_lock(svc), COMPLETION_REFUSED) as t:
             assert finished_files(svc, t["id"])
         assert svc.delete(f"/api/downloads/{t['id']}/remove")[0] == 200
         wait_until(lambda: not finished_files(svc, t["id"]) and
@@ -176,12 +175,7 @@ def test_a_completion_left_unwritten_is_recorded_by_the_next_start(make_service,
     svc = gated(make_service, xdg)
     gate = Gate(xdg, site.page("hd"))
     try:
-        t = svc.submit(gate.url)
-        gate.wait_ready(svc)
-        start = len(svc.log("worker"))
-        with write_lock(svc):
-            gate.open()
-            worker_log_after(svc, start, COMPLETION_REFUSED)
+        with run_end_refused(svc, gate, write_lock(svc), COMPLETION_REFUSED) as t:
             files = finished_files(svc, t["id"])
             assert len(files) == 1
             size = os.path.getsize(files[0])
@@ -299,12 +293,7 @@ def test_a_finished_download_is_recorded_once_the_disk_has_room(small_disk_servi
     svc = small_disk_service
     gate = Gate(xdg, site.page("clip"))
     try:
-        t = svc.submit(gate.url)
-        gate.wait_ready(svc)
-        start = len(svc.log("worker"))
-        with database_full(svc):
-            gate.open()
-            worker_log_after(svc, start, COMPLETION_FULL)
+        with run_end_refused(svc, gate, database_full(svc), COMPLETION_FULL) as t:
             files = finished_files(svc, t["id"])
             assert len(files) == 1, (files, svc.logs_tail())
             size = os.path.getsize(files[0])
