@@ -421,6 +421,35 @@ link_put(char *buf, size_t len, size_t *o, const char *p, size_t n)
 }
 
 /*
+ * The expiry is rounded up to ten minutes: a page polling the list gets
+ * the same links for a while, so <img> and <video> are not reloaded every
+ * second.  A link lives between link_ttl and link_ttl + 600 s.
+ */
+static long long
+link_exp(struct req *r)
+{
+	return ((long long)time(NULL) + r->ctx->cfg->link_ttl + 599) / 600 * 600;
+}
+
+/*
+ * One more link of a record (a subtitle's): path, which needs no encoding,
+ * and while keys are on its signature, as auth_links() signs the others.
+ */
+int
+auth_link(struct req *r, const char *path, char *out, size_t len)
+{
+	size_t	 o = 0;
+
+	out[0] = '\0';
+	if (link_put(out, len, &o, path, strlen(path)) == -1)
+		return -1;
+	if (r->keys_on &&
+	    sign_append(path, link_exp(r), r->key_id, out, len) == -1)
+		return -1;
+	return 0;
+}
+
+/*
  * The links of a task record: stream_url and file_url, and while keys are on
  * the signed thumbnail, so a page can put them in <video> and <img>.  Each is
  * made of encode_path()'s characters, digits and hex only: written into the
@@ -439,12 +468,7 @@ auth_links(struct req *r, const struct store_task_row *row, int local_thumbnail,
 	int			 n;
 
 	l->stream_url[0] = l->file_url[0] = l->thumbnail[0] = '\0';
-	/*
-	 * The expiry is rounded up to ten minutes: a page polling the list gets
-	 * the same links for a while, so <img> and <video> are not reloaded
-	 * every second.  A link lives between link_ttl and link_ttl + 600 s.
-	 */
-	exp = ((long long)time(NULL) + r->ctx->cfg->link_ttl + 599) / 600 * 600;
+	exp = link_exp(r);
 	if (row->completed && row->filename[0] != '\0') {
 		/* '/' never occurs in our names; encode_path keeps it, which is fine. */
 		if (link_put(l->stream_url, sizeof(l->stream_url), &o, stream,

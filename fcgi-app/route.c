@@ -25,6 +25,8 @@ static const struct route routes[] = {
 	    MSG_FILE_NOT_FOUND },
 	{ "GET",    ROUTE_THUMBNAILS "{id}",	  serve_thumbnail, ROUTE_LINK,
 	    MSG_THUMBNAIL_NOT_FOUND },
+	{ "GET",    ROUTE_SUBTITLES "{id}/{filename}", serve_subtitle, ROUTE_LINK,
+	    MSG_SUBTITLES_NOT_FOUND },
 	/* Look-ups run yt-dlp: a GET that starts work. */
 	{ "GET",    "/api/search",		  lookups_search, ROUTE_ACTS, MSG_NOT_FOUND },
 	{ "GET",    "/api/trending",		  lookups_trending, ROUTE_ACTS, MSG_NOT_FOUND },

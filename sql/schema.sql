@@ -154,9 +154,18 @@ CREATE TABLE "tasks" (
 	sponsorblock	TEXT NOT NULL DEFAULT 'off'		-- SponsorBlock segments: left, marked as chapters, cut
 			CHECK (sponsorblock IN ('off', 'mark', 'remove')),
 	subscription_id	TEXT,					-- the subscription that made it; kept when that goes
-	-- The task record of api.md, less stream_url and file_url (005), with
-	-- thumbnail last: the API puts a signed link in its place while keys are
-	-- on.  As in 010, with subscription_id before thumbnail.
+	-- Languages, comma-separated ('en,es'): those asked for, and those whose
+	-- subtitles/{id}.{lang}.vtt the run that completed the task stored.
+	-- Only the API's codes ([A-Za-z0-9-]) and commas: the record builds JSON
+	-- from them, and the worker file names.
+	subtitle_langs	TEXT NOT NULL DEFAULT ''
+			CHECK (subtitle_langs NOT GLOB '*[^A-Za-z0-9,-]*'),
+	subtitle_files	TEXT NOT NULL DEFAULT ''
+			CHECK (subtitle_files NOT GLOB '*[^A-Za-z0-9,-]*'),
+	-- The task record of api.md, less stream_url, file_url and subtitles
+	-- (links the API adds: they depend on who asks), with thumbnail last:
+	-- the API puts a signed link in its place while keys are on.  As in 011,
+	-- with subtitle_langs before thumbnail.
 	record		TEXT GENERATED ALWAYS AS (json_object(
 		'id', id, 'url', url, 'title', title, 'status', status,
 		'progress', progress, 'speed', speed, 'eta', eta,
@@ -172,6 +181,8 @@ CREATE TABLE "tasks" (
 		'embed_metadata', json(iif(embed_metadata, 'true', 'false')),
 		'sponsorblock', sponsorblock,
 		'subscription_id', subscription_id,
+		'subtitle_langs', json(iif(subtitle_langs = '', '[]',
+		    '["' || replace(subtitle_langs, ',', '","') || '"]')),
 		'thumbnail', iif(local_thumbnail, '/api/thumbnails/' || id,
 		    thumbnail))) STORED
 );

@@ -33,7 +33,8 @@ extern const struct migration	store_migrations[];
 extern const size_t		store_nmigrations;
 
 /* A task as struct store_task_row holds it, in the order row_emit() reads it. */
-#define TASK_COLS "record, filename, status = 'completed', id, local_thumbnail"
+#define TASK_COLS "record, filename, status = 'completed', id, local_thumbnail, " \
+	"subtitle_files"
 
 #define LIVE "('pending', 'downloading', 'processing')"
 #define HEARTBEAT_KEY	"worker_heartbeat"	/* in meta, unix seconds (migration 008) */
@@ -51,6 +52,7 @@ enum stmt {
 	STMT_TASK_INSERT,
 	STMT_TASK_GET,
 	STMT_TASK_FILE,
+	STMT_TASK_SUBTITLES,
 	STMT_TASK_LIST,
 	STMT_TASK_LIST_STATUS,
 	STMT_TASK_LIST_OWNER,
@@ -127,10 +129,12 @@ static const char *const sqls[STMT__MAX] = {
 	    "INSERT INTO tasks (id, url, download_type, quality, format_id, "
 	    "audio_format, title, thumbnail, is_playlist, playlist_id, "
 	    "playlist_index, playlist_total, created_at, updated_at, owner_key, "
-	    "status, error_message, embed_metadata, sponsorblock, subscription_id) "
+	    "status, error_message, embed_metadata, sponsorblock, subscription_id, "
+	    "subtitle_langs) "
 	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), coalesce(?8, ''), "
 	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12, ?13, "
-	    "iif(?15 IS NULL, 'pending', 'error'), coalesce(?15, ''), ?16, ?17, ?18 "
+	    "iif(?15 IS NULL, 'pending', 'error'), coalesce(?15, ''), ?16, ?17, ?18, "
+	    "coalesce(?19, '') "
 	    "WHERE ?15 IS NOT NULL OR ?14 IS NULL OR coalesce((SELECT pending "
 	    "FROM owner_queue WHERE owner = coalesce(?13, 0)), 0) < ?14 "
 	    "RETURNING " TASK_COLS,
@@ -138,6 +142,8 @@ static const char *const sqls[STMT__MAX] = {
 	    "SELECT " TASK_COLS " FROM tasks WHERE id = ?1 " OWNED(2),
 	[STMT_TASK_FILE] =
 	    "SELECT status, filename FROM tasks WHERE id = ?1 " OWNED(2),
+	[STMT_TASK_SUBTITLES] =
+	    "SELECT status, subtitle_files FROM tasks WHERE id = ?1 " OWNED(2),
 	[STMT_TASK_LIST] =
 	    "SELECT " TASK_COLS " FROM tasks ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
 	[STMT_TASK_LIST_STATUS] =
@@ -181,7 +187,8 @@ static const char *const sqls[STMT__MAX] = {
 	[STMT_TASK_STATUS] =
 	    "SELECT status FROM tasks WHERE id = ?1",
 	[STMT_TASK_DELETE] =
-	    "DELETE FROM tasks WHERE id = ?1 " OWNED(2) " RETURNING filename",
+	    "DELETE FROM tasks WHERE id = ?1 " OWNED(2) " RETURNING filename, "
+	    "subtitle_files",
 	[STMT_TASK_BY_FILENAME] =
 	    "SELECT id FROM tasks WHERE filename = ?1 AND filename != '' "
 	    "AND status = 'completed' " OWNED(2),
@@ -219,7 +226,7 @@ static const char *const sqls[STMT__MAX] = {
 	    "ORDER BY running, last_claim, next LIMIT 1) AND status = 'pending' "
 	    "RETURNING id, coalesce(media_url, url), download_type, quality, "
 	    "coalesce(format_id, ''), audio_format, playlist_id IS NOT NULL, attempts, "
-	    "coalesce(owner_key, 0), embed_metadata, sponsorblock",
+	    "coalesce(owner_key, 0), embed_metadata, sponsorblock, subtitle_langs",
 	[STMT_TASK_PROGRESS] =
 	    "UPDATE tasks SET progress = ?2, speed = ?3, eta = ?4, "
 	    "filesize = CASE WHEN ?5 > 0 THEN ?5 ELSE filesize END, "
@@ -243,7 +250,8 @@ static const char *const sqls[STMT__MAX] = {
 	    "format_note = coalesce(?4, format_note), completed_at = ?5, "
 	    "updated_at = ?5, lease_pid = NULL, lease_until = NULL, "
 	    "title = coalesce(?6, title), "
-	    "local_thumbnail = max(local_thumbnail, ?7) "
+	    "local_thumbnail = max(local_thumbnail, ?7), "
+	    "subtitle_files = coalesce(?8, '') "
 	    "WHERE id = ?1 AND status IN " RUNNING,
 	[STMT_TASK_FAIL] =
 	    "UPDATE tasks SET status = 'error', error_message = ?2, speed = '', "
@@ -926,9 +934,10 @@ row_emit(sqlite3_stmt *st, store_task_cb cb, void *arg)
 	row.completed = sqlite3_column_int(st, 2);
 	row.id = (const char *)sqlite3_column_text(st, 3);
 	row.local_thumbnail = sqlite3_column_int(st, 4);
+	row.subtitle_files = (const char *)sqlite3_column_text(st, 5);
 	if (row.record == NULL || row.record_len < 2 || row.record[0] != '{' ||
 	    row.record[row.record_len - 1] != '}' || row.filename == NULL ||
-	    row.id == NULL)
+	    row.id == NULL || row.subtitle_files == NULL)
 		return -1;
 	return cb(arg, &row) == 0 ? 0 : -1;
 }
@@ -962,19 +971,21 @@ insert_bind(struct store *s, const struct task_new *t, char now[ISO_TIME_LEN])
 	sqlite3_bind_int(st, 16, t->embed_metadata != 0);
 	bind_text(st, 17, sponsorblock_str[t->sponsorblock]);
 	bind_text(st, 18, t->subscription_id);
+	bind_text(st, 19, t->subtitles);
 	return st;
 }
 
-/* Copies a row's record, file name and id into one allocation that c owns. */
+/* Copies a row's record, file name, id and subtitles into one allocation that c owns. */
 static int
 row_copy(void *arg, const struct store_task_row *row)
 {
 	struct store_task_copy	*c = arg;
 	size_t			 fn = strlen(row->filename) + 1;
 	size_t			 id = strlen(row->id) + 1;
+	size_t			 sf = strlen(row->subtitle_files) + 1;
 	char			*p;
 
-	if ((c->mem = p = malloc(row->record_len + fn + id)) == NULL)
+	if ((c->mem = p = malloc(row->record_len + fn + id + sf)) == NULL)
 		return -1;
 	c->row = *row;
 	c->row.record = memcpy(p, row->record, row->record_len);
@@ -982,6 +993,8 @@ row_copy(void *arg, const struct store_task_row *row)
 	c->row.filename = memcpy(p, row->filename, fn);
 	p += fn;
 	c->row.id = memcpy(p, row->id, id);
+	p += id;
+	c->row.subtitle_files = memcpy(p, row->subtitle_files, sf);
 	return 0;
 }
 
@@ -1060,23 +1073,21 @@ store_task_get(struct store *s, const char *id, long long owner,
 	return rc;
 }
 
-/* What the routes that hand a file to nginx need: 1 found, 0 not for this owner. */
-int
-store_task_file(struct store *s, const char *id, long long owner,
-    enum task_status *status, char filename[STORE_FILENAME_MAX + 1])
+/* A task's status and one text of it (statement st): 1 found, 0 not for this owner. */
+static int
+task_status_text(sqlite3_stmt *st, const char *id, long long owner,
+    enum task_status *status, char *buf, size_t len)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_FILE];
-	int		 rc, i;
+	int	 rc, i;
 
 	*status = TASK_PENDING;
-	filename[0] = '\0';
+	buf[0] = '\0';
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		i = col_name(st, 0, task_status_str, TASK_STATUS__MAX);
-		rc = i != -1 &&
-		    copy_col(st, 1, filename, STORE_FILENAME_MAX + 1) == 0 ? 1 : -1;
+		rc = i != -1 && copy_col(st, 1, buf, len) == 0 ? 1 : -1;
 		if (rc == 1)
 			*status = (enum task_status)i;
 	}
@@ -1084,6 +1095,24 @@ store_task_file(struct store *s, const char *id, long long owner,
 		rc = rc == SQLITE_DONE ? 0 : -1;
 	stmt_done(st);
 	return rc;
+}
+
+/* What the routes that hand a file to nginx need: 1 found, 0 not for this owner. */
+int
+store_task_file(struct store *s, const char *id, long long owner,
+    enum task_status *status, char filename[STORE_FILENAME_MAX + 1])
+{
+	return task_status_text(s->stmts[STMT_TASK_FILE], id, owner, status,
+	    filename, STORE_FILENAME_MAX + 1);
+}
+
+/* What GET /api/subtitles needs: the stored languages. */
+int
+store_task_subtitles(struct store *s, const char *id, long long owner,
+    enum task_status *status, char subtitles[STORE_SUBTITLES_LEN])
+{
+	return task_status_text(s->stmts[STMT_TASK_SUBTITLES], id, owner, status,
+	    subtitles, STORE_SUBTITLES_LEN);
 }
 
 /*
@@ -1242,12 +1271,12 @@ store_task_unlease(struct store *s, const char *id, long pid)
 
 int
 store_task_delete(struct store *s, const char *id, long long owner,
-    char filename[STORE_FILENAME_MAX + 1])
+    char filename[STORE_FILENAME_MAX + 1], char subtitles[STORE_SUBTITLES_LEN])
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_DELETE];
 	int		 rc, found = 0;
 
-	filename[0] = '\0';
+	filename[0] = subtitles[0] = '\0';
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	rc = sqlite3_step(st);
@@ -1255,6 +1284,8 @@ store_task_delete(struct store *s, const char *id, long long owner,
 		found = 1;
 		if (copy_col(st, 0, filename, STORE_FILENAME_MAX + 1) == -1)
 			filename[0] = '\0';
+		if (copy_col(st, 1, subtitles, STORE_SUBTITLES_LEN) == -1)
+			subtitles[0] = '\0';
 		rc = sqlite3_step(st);
 	}
 	stmt_done(st);
@@ -1335,7 +1366,8 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 		    copy_col(st, 3, c->quality, sizeof(c->quality)) == -1 ||
 		    copy_col(st, 4, c->format_id, sizeof(c->format_id)) == -1 ||
 		    copy_col(st, 5, c->audio_format, sizeof(c->audio_format)) == -1 ||
-		    (i = col_name(st, 10, sponsorblock_str, SPONSORBLOCK__MAX)) == -1)
+		    (i = col_name(st, 10, sponsorblock_str, SPONSORBLOCK__MAX)) == -1 ||
+		    copy_col(st, 11, c->subtitles, sizeof(c->subtitles)) == -1)
 			rc = SQLITE_TOOBIG;
 		else {
 			c->is_playlist = sqlite3_column_int(st, 6);
@@ -1460,6 +1492,7 @@ store_task_complete(struct store *s, const char *id, const struct task_done *d)
 	bind_text(st, 5, now);
 	bind_text(st, 6, d->title);
 	sqlite3_bind_int(st, 7, d->local_thumbnail != 0);
+	bind_text(st, 8, d->subtitles);
 	return stmt_exec(s, st);
 }
 

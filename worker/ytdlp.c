@@ -106,6 +106,41 @@ options_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
 }
 
 /*
+ * Subtitles in the languages asked for: uploaded ones, else automatic
+ * captions (yt-dlp takes a language's uploaded track over its captions),
+ * as WebVTT, written beside the media as {video id}.{lang}.vtt.  yt-dlp
+ * reads each code of --sub-langs as a regular expression, "all" as every
+ * language and a leading '-' as "not this one": each is anchored, ^en$,
+ * so that a code means that one language and nothing else.  The API let
+ * only A-Z a-z 0-9 '-' in, none of which a regular expression reads as
+ * more than itself.
+ */
+static int
+subtitles_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
+{
+	const char	*l = o->subtitles;
+	size_t		 n, off = 0, cap = sizeof(a->sub_langs);
+	int		 w;
+
+	if (l == NULL || *l == '\0')
+		return 0;
+	for (; *l != '\0'; l += n + (l[n] == ',')) {
+		if ((n = strcspn(l, ",")) == 0)
+			return -1;
+		w = snprintf(a->sub_langs + off, cap - off, "%s^%.*s$",
+		    off > 0 ? "," : "", (int)n, l);
+		if (w < 0 || (size_t)w >= cap - off)
+			return -1;
+		off += (size_t)w;
+	}
+	if (push(a, "--write-subs") == -1 || push(a, "--write-auto-subs") == -1 ||
+	    push(a, "--sub-langs") == -1 || push(a, a->sub_langs) == -1 ||
+	    push(a, "--convert-subs") == -1 || push(a, "vtt") == -1)
+		return -1;
+	return 0;
+}
+
+/*
  * The download run.  yt-dlp writes %(id)s.%(ext)s into outdir (we rename it
  * ourselves, so the name on disk never depends on yt-dlp's sanitizing),
  * prints the chosen format and the final path as marked lines, progress as
@@ -181,7 +216,7 @@ ytdlp_download_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
 		    push(a, "mp4/mkv") == -1)
 			return -1;
 	}
-	if (options_argv(o, a) == -1)
+	if (options_argv(o, a) == -1 || subtitles_argv(o, a) == -1)
 		return -1;
 	/* yt-dlp ignores the URL when it loads an info file; it stays for the log. */
 	if (o->info_json != NULL && (push(a, "--load-info-json") == -1 ||

@@ -35,6 +35,7 @@ struct ytdlp_opts {
 	int		 embed_metadata;	/* 1: title, chapters... into the file */
 	enum sponsorblock sponsorblock;
 	const char	*sponsorblock_api;	/* "" or NULL: yt-dlp's default */
+	const char	*subtitles;	/* languages, "en,es": "" or NULL: none */
 	const char	*url;
 };
 
@@ -45,6 +46,7 @@ struct ytdlp_argv {
 	char		 format[256];
 	char		 audio_quality[16];
 	char		 playlist_end[16];
+	char		 sub_langs[STORE_SUBTITLES_MAX * (STORE_SUBTITLE_LANG_MAX + 3)];
 };
 
 /* What one line of a download run's stdout says (ytdlp_parse_line). */
