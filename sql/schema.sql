@@ -83,7 +83,9 @@ CREATE TABLE subscriptions (
 	lease_pid	INTEGER,				-- the worker checking it
 	created_at	TEXT NOT NULL,
 	updated_at	TEXT NOT NULL
-);
+, embed_metadata INTEGER NOT NULL DEFAULT 0
+	CHECK (embed_metadata IN (0, 1)), sponsorblock TEXT NOT NULL DEFAULT 'off'
+	CHECK (sponsorblock IN ('off', 'mark', 'remove')));
 
 CREATE INDEX subscriptions_owner_seq ON subscriptions (owner_key, seq);
 
@@ -100,6 +102,8 @@ CREATE VIEW subscription_records AS SELECT seq, id, owner_key, json_object(
 	'id', id, 'url', url, 'name', name,
 	'download_type', download_type, 'quality', quality,
 	'format_id', format_id, 'audio_format', audio_format,
+	'embed_metadata', json(iif(embed_metadata, 'true', 'false')),
+	'sponsorblock', sponsorblock,
 	'check_every', check_every, 'backlog', backlog,
 	'title_include', title_include, 'title_exclude', title_exclude,
 	'min_duration', min_duration, 'max_duration', max_duration,
