@@ -204,13 +204,23 @@ int
 validate_subtitles(struct json_object *body, const char *field,
     char *langs, char *detail, size_t len)
 {
-	struct json_object	*v, *e;
+	struct json_object	*v = NULL;
+
+	(void)json_object_object_get_ex(body, field, &v);
+	return validate_subtitles_value(v, field, langs, detail, len);
+}
+
+/* The same for the field's value v (NULL: absent), as a PATCH has it. */
+int
+validate_subtitles_value(struct json_object *v, const char *field,
+    char *langs, char *detail, size_t len)
+{
+	struct json_object	*e;
 	const char		*s, *p;
 	size_t			 i, j, n, sl, o = 0;
 
 	langs[0] = '\0';
-	if (!json_object_object_get_ex(body, field, &v) ||
-	    json_object_is_type(v, json_type_null))
+	if (v == NULL || json_object_is_type(v, json_type_null))
 		return 0;
 	if (!json_object_is_type(v, json_type_array)) {
 		snprintf(detail, len, "%s: must be an array of language codes, "

@@ -46,7 +46,7 @@ extern const size_t		store_nmigrations;
 	"quality, coalesce(format_id, ''), audio_format, check_every, backlog, " \
 	"coalesce(title_include, ''), coalesce(title_exclude, ''), " \
 	"coalesce(min_duration, -1), coalesce(max_duration, -1), skip_live, " \
-	"enabled, primed, state, embed_metadata, sponsorblock"
+	"enabled, primed, state, embed_metadata, sponsorblock, subtitles"
 
 enum stmt {
 	STMT_TASK_INSERT,
@@ -364,10 +364,11 @@ static const char *const sqls[STMT__MAX] = {
 	    "INSERT INTO subscriptions (id, owner_key, url, name, download_type, "
 	    "quality, format_id, audio_format, check_every, backlog, "
 	    "title_include, title_exclude, min_duration, max_duration, skip_live, "
-	    "next_check_at, created_at, updated_at, embed_metadata, sponsorblock) "
+	    "next_check_at, created_at, updated_at, embed_metadata, sponsorblock, "
+	    "subtitles) "
 	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, nullif(?7, ''), ?8, ?9, ?10, "
 	    "nullif(?11, ''), nullif(?12, ''), ?13, ?14, ?15, ?16, ?18, ?18, "
-	    "?19, ?20 "
+	    "?19, ?20, ?21 "
 	    "WHERE (SELECT count(*) FROM subscriptions WHERE owner_key IS ?2) < ?17",
 	[STMT_SUB_GET] =
 	    "SELECT " SUB_COLS " FROM subscriptions WHERE id = ?1 " OWNED(2),
@@ -392,7 +393,7 @@ static const char *const sqls[STMT__MAX] = {
 	    "WHEN ?8 < check_every THEN min(next_check_at, ?15 + ?8) "
 	    "ELSE next_check_at END, "
 	    "check_every = ?8, enabled = ?14, updated_at = ?16, "
-	    "embed_metadata = ?17, sponsorblock = ?18 "
+	    "embed_metadata = ?17, sponsorblock = ?18, subtitles = ?19 "
 	    "WHERE id = ?1 " OWNED(2),
 	[STMT_SUB_DELETE] =
 	    "DELETE FROM subscriptions WHERE id = ?1 " OWNED(2),
@@ -1940,7 +1941,8 @@ sub_row(sqlite3_stmt *st, struct subscription *u)
 	    copy_col(st, 10, u->title_include, sizeof(u->title_include)) == -1 ||
 	    copy_col(st, 11, u->title_exclude, sizeof(u->title_exclude)) == -1 ||
 	    (i = col_name(st, 17, sub_state_str, SUB_STATE__MAX)) == -1 ||
-	    (sb = col_name(st, 19, sponsorblock_str, SPONSORBLOCK__MAX)) == -1) {
+	    (sb = col_name(st, 19, sponsorblock_str, SPONSORBLOCK__MAX)) == -1 ||
+	    copy_col(st, 20, u->subtitles, sizeof(u->subtitles)) == -1) {
 		memset(u, 0, sizeof(*u));
 		return -1;
 	}
@@ -2051,6 +2053,7 @@ store_sub_create(struct store *s, const struct subscription *u, int max,
 	bind_text(st, 18, stamp);
 	sqlite3_bind_int(st, 19, u->embed_metadata != 0);
 	bind_text(st, 20, sponsorblock_str[u->sponsorblock]);
+	bind_text(st, 21, u->subtitles);
 	if ((n = stmt_count(s, st)) == -1)
 		goto fail;
 	if (n == 0) {
@@ -2136,6 +2139,7 @@ store_sub_update(struct store *s, const struct subscription *u,
 	bind_text(st, 16, stamp);
 	sqlite3_bind_int(st, 17, u->embed_metadata != 0);
 	bind_text(st, 18, sponsorblock_str[u->sponsorblock]);
+	bind_text(st, 19, u->subtitles);
 	return stmt_exec(s, st);
 }
 

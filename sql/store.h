@@ -320,6 +320,7 @@ struct subscription {
 	char		 audio_format[8];
 	int		 embed_metadata;	/* given to the tasks it makes */
 	enum sponsorblock sponsorblock;
+	char		 subtitles[STORE_SUBTITLES_LEN];	/* languages, "en,es"; "" none */
 	int		 check_every;		/* seconds */
 	int		 backlog;
 	char		 title_include[SUB_REGEX_MAX + 1];

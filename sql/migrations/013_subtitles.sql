@@ -1,4 +1,4 @@
--- 013_subtitles.sql: a task's subtitles: the languages asked for (in its record) and those stored.
+-- 013_subtitles.sql: subtitles: a task's languages asked for (in its record) and stored; a subscription's.
 --
 -- subtitle_langs holds what POST /api/download asked for, subtitle_files
 -- what the worker stored beside the media when it completed the task (the
@@ -143,3 +143,32 @@ BEGIN
 	UPDATE owner_queue SET pending = pending - 1
 		WHERE owner = coalesce(OLD.owner_key, 0);
 END;
+
+-- A subscription carries the languages to the tasks its checks make, as
+-- 012 carries the other options: the record gains "subtitles" (the codes,
+-- [] for every subscription until now) after audio_format, where api.md
+-- lists it; only the view changes, as 009 meant.
+ALTER TABLE subscriptions ADD COLUMN subtitles TEXT NOT NULL DEFAULT ''
+	CHECK (subtitles NOT GLOB '*[^A-Za-z0-9,-]*');
+
+DROP VIEW subscription_records;
+CREATE VIEW subscription_records AS SELECT seq, id, owner_key, json_object(
+	'id', id, 'url', url, 'name', name,
+	'download_type', download_type, 'quality', quality,
+	'format_id', format_id, 'audio_format', audio_format,
+	'subtitles', json(iif(subtitles = '', '[]',
+	    '["' || replace(subtitles, ',', '","') || '"]')),
+	'embed_metadata', json(iif(embed_metadata, 'true', 'false')),
+	'sponsorblock', sponsorblock,
+	'check_every', check_every, 'backlog', backlog,
+	'title_include', title_include, 'title_exclude', title_exclude,
+	'min_duration', min_duration, 'max_duration', max_duration,
+	'skip_live', json(iif(skip_live, 'true', 'false')),
+	'enabled', json(iif(enabled, 'true', 'false')),
+	'state', state, 'last_checked_at', last_checked_at,
+	'next_check_at', iif(enabled,
+	    strftime('%Y-%m-%dT%H:%M:%SZ', next_check_at, 'unixepoch'), NULL),
+	'last_error', last_error, 'seen_count', seen_count,
+	'downloaded_count', downloaded_count,
+	'created_at', created_at, 'updated_at', updated_at) AS record
+FROM subscriptions;
