@@ -115,6 +115,7 @@ struct job {
 	int			 use_info;	/* or info.json, loaded */
 	int			 listed;	/* no more listing: the URL is known */
 	int			 no_sponsorblock;	/* its service was out of reach */
+	char			 subs[STORE_SUBTITLES_LEN];	/* the languages still asked */
 	struct proc		 proc;		/* yt-dlp, or sync */
 	struct run_facts	 run;
 	struct jsonin		*listing;	/* LISTING: parsed as it comes, */
@@ -297,6 +298,7 @@ job_start(const struct task_claim *c)
 	}
 	/* A playlist's entry is one video: nothing in it is listed again. */
 	j->listed = c->is_playlist;
+	memcpy(j->subs, c->subtitles, sizeof(j->subs));
 	memcpy(j->url, c->url, sizeof(j->url));
 	job_enter(j, ST_DOWNLOAD);
 	return;
@@ -391,7 +393,7 @@ job_run_download(struct job *j)
 	o.embed_metadata = j->claim.embed_metadata;
 	o.sponsorblock = j->no_sponsorblock ? SPONSORBLOCK_OFF :
 	    j->claim.sponsorblock;
-	o.subtitles = j->claim.subtitles;
+	o.subtitles = j->subs;
 	o.url = j->url;
 	if (ytdlp_download_argv(&o, &a) == -1) {
 		job_fail(j, "cannot build the yt-dlp command line");
@@ -828,7 +830,7 @@ job_ended(void *arg, int wstatus)
 static enum state
 job_next_state(struct job *j, int wstatus)
 {
-	char	 msg[1024];
+	char	 msg[1024], lang[STORE_SUBTITLE_LANG_MAX + 1];
 	int	 status;
 
 	status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
@@ -878,6 +880,18 @@ job_next_state(struct job *j, int wstatus)
 		log_info(j->claim.id, "SponsorBlock cannot be reached: "
 		    "downloading without it");
 		j->no_sponsorblock = 1;
+		return job_fresh_outdir(j) == -1 ? ST_SETTLE : ST_DOWNLOAD;
+	}
+	/*
+	 * Likewise subtitles, fetched before the media: one that cannot be
+	 * had (asked for, listed, and then refused) is no reason to fail the
+	 * download.  Each run drops one language, so this ends.
+	 */
+	if (status != 0 && j->state == ST_DOWNLOAD &&
+	    ytdlp_subtitle_failed(j->proc.err.data, j->proc.err.len, lang,
+	    sizeof(lang)) && ytdlp_subtitles_drop(j->subs, lang)) {
+		log_info(j->claim.id, "the %s subtitles cannot be downloaded: "
+		    "downloading without them", lang[0] != '\0' ? lang : "asked");
 		return job_fresh_outdir(j) == -1 ? ST_SETTLE : ST_DOWNLOAD;
 	}
 	if (status != 0) {

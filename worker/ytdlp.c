@@ -1,4 +1,5 @@
 /* ytdlp.c: what we tell yt-dlp (argv) and what we read back from it (lines, markers, errors). */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -292,6 +293,72 @@ ytdlp_sponsorblock_unreachable(const char *err, size_t len)
 	static const char	 mark[] = "Unable to communicate with SponsorBlock API";
 
 	return err != NULL && memmem(err, len, mark, sizeof(mark) - 1) != NULL;
+}
+
+/*
+ * Whether a failed run failed on a subtitles download.  yt-dlp (2023.03.04)
+ * fetches the subtitles before the media and gives up the whole download
+ * when one of them cannot be fetched (a 404, YouTube's 429 on captions):
+ * "Unable to download video subtitles for 'es': HTTP Error 429...".  1 with
+ * lang set to the language it names ("" when it does not fit), 0 when the
+ * run failed for another reason.
+ */
+int
+ytdlp_subtitle_failed(const char *err, size_t len, char *lang, size_t langlen)
+{
+	static const char	 mark[] = "Unable to download video subtitles for '";
+	const char		*p, *at = NULL, *end;
+	size_t			 n;
+
+	lang[0] = '\0';
+	if (err == NULL)
+		return 0;
+	/* The last one: the tail may hold an earlier run's too. */
+	for (p = err; (p = memmem(p, len - (size_t)(p - err), mark,
+	    sizeof(mark) - 1)) != NULL; p += sizeof(mark) - 1)
+		at = p + sizeof(mark) - 1;
+	if (at == NULL)
+		return 0;
+	if ((end = memchr(at, '\'', len - (size_t)(at - err))) == NULL ||
+	    (n = (size_t)(end - at)) >= langlen)
+		return 1;
+	/* A language, as a site names one; anything else is not one. */
+	for (p = at; p < end; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return 1;
+	memcpy(lang, at, n);
+	lang[n] = '\0';
+	return 1;
+}
+
+/*
+ * Takes lang out of the comma-separated list (yt-dlp names the language as
+ * the site spells it, which our code matched regardless of case), or, when
+ * it is not there or unknown (""), every language: the download goes on
+ * without what failed.  0 when the list was empty already (nothing to drop:
+ * the failure is not the subtitles'), else 1.
+ */
+int
+ytdlp_subtitles_drop(char *list, const char *lang)
+{
+	size_t	 n, ll = strlen(lang);
+	char	*l;
+
+	if (*list == '\0')
+		return 0;
+	for (l = list; *l != '\0'; l += n + (l[n] == ',')) {
+		n = strcspn(l, ",");
+		if (ll == 0 || n != ll || strncasecmp(l, lang, n) != 0)
+			continue;
+		/* Drop "lang," (or ",lang" at the end). */
+		if (l[n] == ',')
+			memmove(l, l + n + 1, strlen(l + n + 1) + 1);
+		else
+			*(l > list ? l - 1 : l) = '\0';
+		return 1;
+	}
+	*list = '\0';
+	return 1;
 }
 
 /* Copies at most len bytes of s, dropping ANSI colour sequences and control characters. */

@@ -87,6 +87,9 @@ void	 ytdlp_error_message(const char *err, size_t len, int status,
 	    char *out, size_t outlen);
 void	 ytdlp_set_version(const char *);
 int	 ytdlp_sponsorblock_unreachable(const char *err, size_t len);
+int	 ytdlp_subtitle_failed(const char *err, size_t len, char *lang,
+	    size_t langlen);
+int	 ytdlp_subtitles_drop(char *list, const char *lang);
 const char	*ytdlp_error_class(const char *);
 enum ytdlp_line_kind	 ytdlp_parse_line(const char *, size_t, struct ytdlp_line *);
 int	 ytdlp_format_note(const struct ytdlp_format *, const char *download_type,

@@ -380,6 +380,63 @@ test_an_unreachable_sponsorblock_is_told_from_other_failures(void)
 	CHECK(!ytdlp_sponsorblock_unreachable(NULL, 0));
 }
 
+/* What yt-dlp 2023.03.04 prints (and exits 1) when a subtitles file cannot be fetched. */
+static void
+test_a_failed_subtitles_download_names_its_language(void)
+{
+	static const char	 failed[] =
+	    "WARNING: fr subtitles not available for x\n"
+	    "ERROR: Unable to download video subtitles for 'es': HTTP Error 404: "
+	    "Not Found\n";
+	static const char	 twice[] =
+	    "ERROR: Unable to download video subtitles for 'es': HTTP Error 429\n"
+	    "ERROR: Unable to download video subtitles for 'en-US': HTTP Error 429\n";
+	static const char	 odd[] =
+	    "ERROR: Unable to download video subtitles for 'e\033[0m': x\n";
+	static const char	 other[] =
+	    "ERROR: [generic] Unable to download webpage: HTTP Error 404\n";
+	char			 lang[17];
+
+	CHECK(ytdlp_subtitle_failed(failed, sizeof(failed) - 1, lang, sizeof(lang)));
+	CHECK_STR(lang, "es");
+	CHECK(ytdlp_subtitle_failed(twice, sizeof(twice) - 1, lang, sizeof(lang)));
+	CHECK_STR(lang, "en-US");
+	/* Not a language, or too long for one: known to fail, unknown which. */
+	CHECK(ytdlp_subtitle_failed(odd, sizeof(odd) - 1, lang, sizeof(lang)));
+	CHECK_STR(lang, "");
+	CHECK(ytdlp_subtitle_failed(failed, sizeof(failed) - 1, lang, 2));
+	CHECK_STR(lang, "");
+	CHECK(!ytdlp_subtitle_failed(other, sizeof(other) - 1, lang, sizeof(lang)));
+	CHECK(!ytdlp_subtitle_failed(failed, 40, lang, sizeof(lang)));
+	CHECK(!ytdlp_subtitle_failed(NULL, 0, lang, sizeof(lang)));
+}
+
+/* The language that failed leaves the list; one it cannot tell, all of them. */
+static void
+test_a_failed_language_is_dropped_from_the_list(void)
+{
+	char	 l[64];
+
+	snprintf(l, sizeof(l), "en,es,fr");
+	CHECK(ytdlp_subtitles_drop(l, "es") == 1);
+	CHECK_STR(l, "en,fr");
+	CHECK(ytdlp_subtitles_drop(l, "fr") == 1);
+	CHECK_STR(l, "en");
+	CHECK(ytdlp_subtitles_drop(l, "EN") == 1);
+	CHECK_STR(l, "");
+	CHECK(ytdlp_subtitles_drop(l, "en") == 0);
+	snprintf(l, sizeof(l), "en-us,pt");
+	CHECK(ytdlp_subtitles_drop(l, "en-US") == 1);
+	CHECK_STR(l, "pt");
+	/* A prefix is another language; one not asked for, or unknown: all go. */
+	snprintf(l, sizeof(l), "en,es");
+	CHECK(ytdlp_subtitles_drop(l, "e") == 1);
+	CHECK_STR(l, "");
+	snprintf(l, sizeof(l), "en,es");
+	CHECK(ytdlp_subtitles_drop(l, "") == 1);
+	CHECK_STR(l, "");
+}
+
 static void
 test_error_message_is_the_last_error_line(void)
 {
@@ -449,6 +506,8 @@ main(void)
 	test_sponsorblock_marks_all_or_removes_sponsors();
 	test_an_unreachable_sponsorblock_is_told_from_other_failures();
 	test_subtitles_are_asked_as_webvtt_files_in_those_languages();
+	test_a_failed_subtitles_download_names_its_language();
+	test_a_failed_language_is_dropped_from_the_list();
 	test_every_option_at_once_fits();
 	test_a_check_lists_the_newest_entries_flat();
 	test_error_message_is_the_last_error_line();
