@@ -93,6 +93,17 @@ def test_subtitles_the_site_refuses_never_fail_the_download(service, site):
     assert filecmp.cmp(service.path_of(done), site.media_path("v360.mp4"), shallow=False)
 
 
+def test_a_retried_task_keeps_its_languages_and_stores_them(service, site):
+    t = service.submit(f"{site.base}/video/broken-subs", subtitles=["en"])
+    failed = service.wait_for_status(t["id"], "error")
+    assert (failed["subtitle_langs"], failed["subtitles"]) == (["en"], [])
+    site.fixed.add("subs")
+    st, _, body = service.post(f"/api/downloads/{t['id']}/retry")
+    assert st == 200 and body["subtitle_langs"] == ["en"], body
+    done = service.wait_for_status(t["id"], "completed")
+    assert done["subtitles"] == [link(t["id"], "en")]
+
+
 def test_a_playlists_entries_take_the_languages(service, site):
     first = service.submit(f"{site.base}/playlist/three", subtitles=["en"])
     service.wait_for_status(first["id"], "completed")
