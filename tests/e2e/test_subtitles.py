@@ -45,6 +45,15 @@ def test_asked_en_only_en_is_stored_and_served_as_webvtt(service, site):
     # The list carries the same record.
     listed = [t for t in service.tasks() if t["id"] == tid]
     assert listed == [done]
+    # A page of an allowed origin (a front end on localhost) may read it, as
+    # it may the other media; HEAD and Range are nginx's.
+    st, h, _ = service.get(done["subtitles"][0]["url"],
+                           headers={"Origin": "http://localhost:5173"})
+    assert (st, h["Access-Control-Allow-Origin"]) == (200, "http://localhost:5173")
+    st, h, body = service.get(done["subtitles"][0]["url"], headers={"Range": "bytes=0-5"})
+    assert (st, body) == (206, b"WEBVTT")
+    st, h, _ = service.request("HEAD", done["subtitles"][0]["url"])
+    assert (st, h["Content-Type"]) == (200, VTT)
 
 
 def test_each_language_asked_in_its_order_a_subrip_track_converted(service, site):
