@@ -221,6 +221,127 @@ fail:
 	return rc;
 }
 
+/* Writes all of len bytes to fd; -1 on error (errno set). */
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	 n;
+	size_t	 off = 0;
+
+	while (off < len) {
+		if ((n = write(fd, p + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Makes dir/name hold data (mode: its permissions), replacing what it held,
+ * all or nothing: a temporary file beside it, synced, renamed over the name,
+ * and the directory synced, so the name shows the old file or the new one
+ * whole, never a part, across a crash.  0 done; -1 on error (errno set), and
+ * no temporary file left behind.
+ */
+int
+util_file_replace(const char *dir, const char *name, const void *data,
+    size_t len, int mode)
+{
+	char	 path[PATH_MAX], tmp[PATH_MAX];
+	int	 fd = -1, dfd = -1, n, save;
+
+	tmp[0] = '\0';
+	n = snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(tmp) ||
+	    util_path_join(path, sizeof(path), dir, name) == -1) {
+		tmp[0] = '\0';
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		tmp[0] = '\0';
+		goto fail;
+	}
+	if (fchmod(fd, (mode_t)mode) == -1 || write_all(fd, data, len) == -1 ||
+	    fsync(fd) == -1 || close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	tmp[0] = '\0';
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(dfd) == -1)
+		goto fail;
+	close(dfd);
+	return 0;
+fail:
+	save = errno;
+	if (fd != -1)
+		close(fd);
+	if (dfd != -1)
+		close(dfd);
+	if (tmp[0] != '\0')
+		(void)unlink(tmp);
+	errno = save;
+	return -1;
+}
+
+/*
+ * Copies the file src to dst, a new file of mode (never one that exists).
+ * 1 copied; 0 src does not exist; -1 on error (errno set), and dst removed.
+ */
+int
+util_file_copy(const char *src, const char *dst, int mode)
+{
+	char	 buf[16384];
+	ssize_t	 n;
+	int	 in = -1, out = -1, rc = -1, made = 0, save;
+
+	if ((in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		return -1;
+	}
+	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, (mode_t)mode)) == -1)
+		goto fail;
+	made = 1;
+	/* The umask may have taken bits off: the mode is what was asked. */
+	if (fchmod(out, (mode_t)mode) == -1)
+		goto fail;
+	for (;;) {
+		if ((n = read(in, buf, sizeof(buf))) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		if (write_all(out, buf, (size_t)n) == -1)
+			goto fail;
+	}
+	if (close(out) == -1) {
+		out = -1;
+		goto fail;
+	}
+	out = -1;
+	rc = 1;
+fail:
+	save = errno;
+	close(in);
+	if (out != -1)
+		close(out);
+	if (rc == -1 && made)
+		(void)unlink(dst);
+	errno = save;
+	return rc;
+}
+
 /* The length of s cut to at most max bytes, never inside a UTF-8 sequence. */
 size_t
 util_utf8_len(const char *s, size_t max)
