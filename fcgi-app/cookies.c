@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "cookiefile.h"
+#include "cookies.h"
 #include "log.h"
 #include "msg.h"
 #include "req.h"
@@ -35,6 +36,23 @@ static long long
 cookies_owner(const struct req *r)
 {
 	return r->key_id > 0 ? r->key_id : 0;
+}
+
+/*
+ * Whose cookies a look-up of this request runs with: its owner's when that
+ * owner has some stored, else -1 (none, and the answer is anyone's).  The
+ * worker copies them when it starts the run; removed in between, the run
+ * goes without, and its answer still stays this owner's.
+ */
+long long
+cookies_lookup_owner(const struct req *r)
+{
+	char	 path[PATH_MAX];
+
+	if (config_cookies_path(r->ctx->cfg, cookies_owner(r), path,
+	    sizeof(path)) == -1 || access(path, F_OK) == -1)
+		return -1;
+	return cookies_owner(r);
 }
 
 /* The answer of GET and PUT: what is stored, never a value. */

@@ -8,6 +8,7 @@ yt-dlp sends the cookie for both."""
 import os
 import stat
 import time
+import uuid
 
 import pytest
 
@@ -51,7 +52,8 @@ def all_logs(svc):
 @pytest.fixture(scope="module")
 def keyed(site, xdg):
     # Verbose (-v): the logs hold all they can say, and still no cookie value.
-    svc = Service(site, xdg, {"OFFLINETUBE_AUTH": "on"})
+    svc = Service(site, xdg, {"OFFLINETUBE_AUTH": "on",
+                              "OFFLINETUBE_YTDLP": os.path.join(xdg, "ytdlp-counting")})
     svc.args = {"api": ["-v"], "worker": ["-v"]}
     try:
         svc.start()
@@ -164,4 +166,138 @@ def test_each_key_sees_only_its_own(keyed):
                                 "domains": []}
     assert keyed.delete("/api/cookies", headers={"X-API-Key": b})[0] == 404
     assert get(keyed, a)[2]["present"] is True
+    assert VALUE.encode() not in all_logs(keyed)
+
+
+# -- the worker: downloads, look-ups and checks with the owner's cookies --------
+
+def members_url(site):
+    """The members-only page, under a URL of its own (the runs log tells runs apart)."""
+    return f"{site.members_page('clip')}?t={uuid.uuid4().hex}"
+
+
+def wait_end(svc, tid, key=None, timeout=60):
+    h = {"X-API-Key": key} if key else {}
+
+    def ended():
+        t = svc.get(f"/api/downloads/{tid}", headers=h)[2]
+        return t if t["status"] in ("completed", "error", "cancelled") else None
+    return wait_until(ended, timeout, what=f"task {tid} to end")
+
+
+def submit(svc, url, key=None):
+    h = {"X-API-Key": key} if key else {}
+    st, _, t = svc.post("/api/download", {"url": url}, headers=h)
+    assert st == 200, t
+    return t["id"]
+
+
+def runs_log(svc, name, marker):
+    try:
+        with open(os.path.join(svc.xdg, "runs", name)) as f:
+            return [line for line in f if marker in line]
+    except FileNotFoundError:
+        return []
+
+
+def test_a_members_page_downloads_only_with_the_cookies_stored(service, site):
+    service.delete("/api/cookies")
+    url = members_url(site)
+    t = wait_end(service, submit(service, url))
+    assert t["status"] == "error", t
+    assert "403" in t["error_message"]
+    assert (f"/members/clip", False) in site.member_requests
+
+    assert put(service, jar())[0] == 200
+    t = wait_end(service, submit(service, url))
+    assert t["status"] == "completed", t
+    # The cookie went with the page and with the media.
+    assert ("/members/clip", True) in site.member_requests
+    assert ("/members-media/v360.mp4", True) in site.member_requests
+    assert service.fetch_file(t["id"])[0] == 200
+    # The job's copy went with its temporary directory; the stored file is untouched.
+    assert service.leftovers() == []
+    assert os.listdir(os.path.join(service.data_dir, "cookies")) == ["0.txt"]
+    assert stat.S_IMODE(os.stat(stored_path(service, 0)).st_mode) == 0o600
+
+    assert service.delete("/api/cookies")[0] == 200
+    t = wait_end(service, submit(service, members_url(site)))
+    assert t["status"] == "error", t
+    assert "403" in t["error_message"]
+    assert VALUE.encode() not in all_logs(service)
+
+
+def test_each_key_downloads_with_its_own_cookies_only(keyed, site):
+    a, b = keyed.keys["alice"], keyed.keys["bob"]
+    keyed.delete("/api/cookies", headers={"X-API-Key": b})
+    assert put(keyed, jar(), key=a)[0] == 200
+    ua, ub = members_url(site), members_url(site)
+    ta = wait_end(keyed, submit(keyed, ua, a), a)
+    assert ta["status"] == "completed", ta
+    tb = wait_end(keyed, submit(keyed, ub, b), b)
+    assert tb["status"] == "error" and "403" in tb["error_message"], tb
+    # Alice's run had a copy of her own, mode 0600, in its own directory; Bob's none.
+    copies = runs_log(keyed, "ytdlp-cookies.log", "/tmp/")
+    assert copies and all(c.split()[0] == "600" for c in copies), copies
+    ran_a = runs_log(keyed, "ytdlp-runs.log", ua)
+    ran_b = runs_log(keyed, "ytdlp-runs.log", ub)
+    assert ran_a and all("--cookies" in r for r in ran_a)
+    assert ran_b and not any("--cookies" in r for r in ran_b)
+    for line in ran_a:
+        path = line.split("--cookies ", 1)[1].split(" ", 1)[0]
+        assert path.startswith(os.path.join(keyed.data_dir, "tmp", ta["id"]) + "/")
+        assert not os.path.exists(path)
+    assert keyed.leftovers() == []
+
+
+def test_a_look_up_with_cookies_is_never_served_to_another_key(keyed, site):
+    a, b = keyed.keys["alice"], keyed.keys["bob"]
+    keyed.delete("/api/cookies", headers={"X-API-Key": b})
+    assert put(keyed, jar(), key=a)[0] == 200
+    url = members_url(site)
+    st, _, info = keyed.post("/api/info", {"url": url}, headers={"X-API-Key": a})
+    assert st == 200, info
+    assert info["title"].startswith("Fixture clip")
+    # Alice again: her cached answer.
+    assert keyed.post("/api/info", {"url": url}, headers={"X-API-Key": a})[0] == 200
+    assert len(runs_log(keyed, "ytdlp-runs.log", url)) == 1
+    # Bob, without cookies: never Alice's answer; his own run, refused by the site.
+    st, _, body = keyed.post("/api/info", {"url": url}, headers={"X-API-Key": b})
+    assert st == 502, body
+    ran = runs_log(keyed, "ytdlp-runs.log", url)
+    assert len(ran) == 2 and "--cookies" in ran[0] and "--cookies" not in ran[1]
+    # A look-up without cookies stays shared: Bob's public question is Alice's too
+    # once she has none.
+    pub = f"{site.page('clip')}?t={uuid.uuid4().hex}"
+    assert keyed.post("/api/info", {"url": pub}, headers={"X-API-Key": b})[0] == 200
+    keyed.delete("/api/cookies", headers={"X-API-Key": a})
+    assert keyed.post("/api/info", {"url": pub}, headers={"X-API-Key": a})[0] == 200
+    assert len(runs_log(keyed, "ytdlp-runs.log", pub)) == 1
+
+
+def test_a_subscription_check_runs_with_its_owners_cookies_only(keyed, site):
+    a, b = keyed.keys["alice"], keyed.keys["bob"]
+    keyed.delete("/api/cookies", headers={"X-API-Key": b})
+    assert put(keyed, jar(), key=a)[0] == 200
+    ca = site.channel(f"cka{uuid.uuid4().hex[:8]}")
+    cb = site.channel(f"ckb{uuid.uuid4().hex[:8]}")
+    for url, key in ((ca, a), (cb, b)):
+        st, _, rec = keyed.post("/api/subscriptions", {"url": url},
+                                headers={"X-API-Key": key})
+        assert st == 200, rec
+    wait_until(lambda: runs_log(keyed, "ytdlp-runs.log", ca + " ") or
+               runs_log(keyed, "ytdlp-runs.log", ca + "\n"), 30, what="alice's check")
+    wait_until(lambda: runs_log(keyed, "ytdlp-runs.log", cb), 30, what="bob's check")
+    assert all("--cookies" in r for r in runs_log(keyed, "ytdlp-runs.log", ca))
+    assert not any("--cookies" in r for r in runs_log(keyed, "ytdlp-runs.log", cb))
+
+
+def test_a_restart_keeps_them(keyed, site):
+    a = keyed.keys["alice"]
+    assert put(keyed, jar(), key=a)[0] == 200
+    before = get(keyed, a)[2]
+    keyed.restart()
+    assert get(keyed, a)[2] == before
+    t = wait_end(keyed, submit(keyed, members_url(site), a), a)
+    assert t["status"] == "completed", t
     assert VALUE.encode() not in all_logs(keyed)
