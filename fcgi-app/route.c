@@ -151,6 +151,7 @@ route_dispatch(struct req *r)
 	size_t			 i;
 	int			 status;
 
+	memset(&chosen, 0, sizeof(chosen));
 	method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
 	for (i = 0; i < NROUTES; i++) {
 		if (!route_match(routes[i].pattern, r->path, &m))
