@@ -198,7 +198,9 @@ config_derive(struct config *c, char *err, size_t errlen)
 	    util_path_join(c->downloads_dir, sizeof(c->downloads_dir), abs, "downloads") == -1 ||
 	    util_path_join(c->thumbnails_dir, sizeof(c->thumbnails_dir), abs, "thumbnails") == -1 ||
 	    util_path_join(c->subtitles_dir, sizeof(c->subtitles_dir), abs, "subtitles") == -1 ||
-	    util_path_join(c->tmp_dir, sizeof(c->tmp_dir), abs, "tmp") == -1)
+	    util_path_join(c->tmp_dir, sizeof(c->tmp_dir), abs, "tmp") == -1 ||
+	    util_path_join(c->cookies_dir, sizeof(c->cookies_dir), abs,
+	    "cookies") == -1)
 		goto toolong;
 	if (c->socket[0] == '\0' &&
 	    util_path_join(c->socket, sizeof(c->socket), abs, "run/api.sock") == -1) {
@@ -359,7 +361,38 @@ config_make_dirs(const struct config *c)
 	    util_mkdir_p(c->thumbnails_dir, 0755) == -1 ||
 	    util_mkdir_p(c->subtitles_dir, 0755) == -1 ||
 	    util_mkdir_p(c->tmp_dir, 0700) == -1 ||
+	    util_mkdir_p(c->cookies_dir, 0700) == -1 ||
 	    util_mkdir_p(run, 0755) == -1)
 		return -1;
+	/* The cookies are the service user's alone, whatever made the directory. */
+	if (chmod(c->cookies_dir, 0700) == -1)
+		return -1;
 	return 0;
+}
+
+/*
+ * An owner's cookies file: {owner}.txt in cookies/, owner the key's id (0
+ * when keys are off).  The name is made from a number only, never from
+ * request input.  -1: owner negative, or the path too long.
+ */
+int
+config_cookies_name(long long owner, char *buf, size_t len)
+{
+	int	 n;
+
+	if (owner < 0)
+		return -1;
+	n = snprintf(buf, len, "%lld.txt", owner);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int
+config_cookies_path(const struct config *c, long long owner, char *buf,
+    size_t len)
+{
+	char	 name[32];
+
+	if (config_cookies_name(owner, name, sizeof(name)) == -1)
+		return -1;
+	return util_path_join(buf, len, c->cookies_dir, name);
 }

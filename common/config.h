@@ -46,11 +46,15 @@ struct config {
 	char	 thumbnails_dir[PATH_MAX];
 	char	 subtitles_dir[PATH_MAX];
 	char	 tmp_dir[PATH_MAX];
+	char	 cookies_dir[PATH_MAX];	/* cookies/{owner}.txt, 0700 */
 };
 
 int	 config_load(struct config *, const char *file, char *err, size_t errlen);
 void	 config_print(const struct config *, FILE *);
 int	 config_make_dirs(const struct config *);
 int	 config_listen_is_loopback(const struct config *);
+int	 config_cookies_name(long long owner, char *buf, size_t len);
+int	 config_cookies_path(const struct config *, long long owner, char *buf,
+	    size_t len);
 
 #endif

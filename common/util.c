@@ -140,6 +140,55 @@ util_is_uuid(const char *s)
 	return s[36] == '\0';
 }
 
+/* Writes all of len bytes to fd; -1 on error (errno set). */
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	 n;
+	size_t	 off = 0;
+
+	while (off < len) {
+		if ((n = write(fd, p + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * A new temporary file beside dir/name, ".name.XXXXXX", of mode: its fd, its
+ * path in tmp.  -1 on error (errno set), with nothing left and tmp "".
+ */
+static int
+tmp_create(const char *dir, const char *name, int mode, char *tmp,
+    size_t tmplen)
+{
+	int	 n, fd, save;
+
+	n = snprintf(tmp, tmplen, "%s/.%s.XXXXXX", dir, name);
+	if (n < 0 || (size_t)n >= tmplen) {
+		tmp[0] = '\0';
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		tmp[0] = '\0';
+		return -1;
+	}
+	if (fchmod(fd, (mode_t)mode) == -1) {
+		save = errno;
+		close(fd);
+		(void)unlink(tmp);
+		tmp[0] = '\0';
+		errno = save;
+		return -1;
+	}
+	return fd;
+}
+
 /*
  * Makes dir/name hold data, all or nothing, even across a crash or a power
  * cut: the data goes into an unnamed file (O_TMPFILE) that is synced before
@@ -154,9 +203,6 @@ util_file_create(const char *dir, const char *name, const void *data,
     size_t len, int mode)
 {
 	char		 path[PATH_MAX], tmp[PATH_MAX], proc[64];
-	const char	*p = data;
-	ssize_t		 n;
-	size_t		 off = 0;
 	int		 fd = -1, dfd = -1, rc = -1, save, linked;
 
 	tmp[0] = '\0';
@@ -168,31 +214,11 @@ util_file_create(const char *dir, const char *name, const void *data,
 		goto fail;
 	fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, (mode_t)mode);
 	if (fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR ||
-	    errno == EINVAL)) {
-		n = snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name);
-		if (n < 0 || (size_t)n >= sizeof(tmp)) {
-			tmp[0] = '\0';
-			errno = ENAMETOOLONG;
-			goto fail;
-		}
-		if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-			tmp[0] = '\0';
-			goto fail;
-		}
-		if (fchmod(fd, (mode_t)mode) == -1)
-			goto fail;
-	}
+	    errno == EINVAL))
+		fd = tmp_create(dir, name, mode, tmp, sizeof(tmp));
 	if (fd == -1)
 		goto fail;
-	while (off < len) {
-		if ((n = write(fd, p + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) == -1)
+	if (write_all(fd, data, len) == -1 || fsync(fd) == -1)
 		goto fail;
 	if (tmp[0] != '\0')
 		linked = link(tmp, path);
@@ -217,6 +243,104 @@ fail:
 		(void)unlink(tmp);
 	if (dfd != -1)
 		close(dfd);
+	errno = save;
+	return rc;
+}
+
+/*
+ * Makes dir/name hold data (mode: its permissions), replacing what it held,
+ * all or nothing: a temporary file beside it, synced, renamed over the name,
+ * and the directory synced, so the name shows the old file or the new one
+ * whole, never a part, across a crash.  0 done; -1 on error (errno set), and
+ * no temporary file left behind.
+ */
+int
+util_file_replace(const char *dir, const char *name, const void *data,
+    size_t len, int mode)
+{
+	char	 path[PATH_MAX], tmp[PATH_MAX];
+	int	 fd = -1, dfd = -1, save;
+
+	tmp[0] = '\0';
+	if (util_path_join(path, sizeof(path), dir, name) == -1) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	if ((fd = tmp_create(dir, name, mode, tmp, sizeof(tmp))) == -1)
+		goto fail;
+	if (write_all(fd, data, len) == -1 || fsync(fd) == -1 ||
+	    close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	tmp[0] = '\0';
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(dfd) == -1)
+		goto fail;
+	close(dfd);
+	return 0;
+fail:
+	save = errno;
+	if (fd != -1)
+		close(fd);
+	if (dfd != -1)
+		close(dfd);
+	if (tmp[0] != '\0')
+		(void)unlink(tmp);
+	errno = save;
+	return -1;
+}
+
+/*
+ * Copies the file src to dst, a new file of mode (never one that exists).
+ * 1 copied; 0 src does not exist; -1 on error (errno set), and dst removed.
+ */
+int
+util_file_copy(const char *src, const char *dst, int mode)
+{
+	char	 buf[16384];
+	ssize_t	 n;
+	int	 in = -1, out = -1, rc = -1, made = 0, save;
+
+	if ((in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		return -1;
+	}
+	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, (mode_t)mode)) == -1)
+		goto fail;
+	made = 1;
+	/* The umask may have taken bits off: the mode is what was asked. */
+	if (fchmod(out, (mode_t)mode) == -1)
+		goto fail;
+	for (;;) {
+		if ((n = read(in, buf, sizeof(buf))) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		if (write_all(out, buf, (size_t)n) == -1)
+			goto fail;
+	}
+	if (close(out) == -1) {
+		out = -1;
+		goto fail;
+	}
+	out = -1;
+	rc = 1;
+fail:
+	save = errno;
+	close(in);
+	if (out != -1)
+		close(out);
+	if (rc == -1 && made)
+		(void)unlink(dst);
 	errno = save;
 	return rc;
 }

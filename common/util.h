@@ -19,6 +19,9 @@ int		 util_rm_rf(const char *path);
 int		 util_is_uuid(const char *s);
 int		 util_file_create(const char *dir, const char *name,
 		    const void *data, size_t len, int mode);
+int		 util_file_replace(const char *dir, const char *name,
+		    const void *data, size_t len, int mode);
+int		 util_file_copy(const char *src, const char *dst, int mode);
 size_t		 util_utf8_len(const char *s, size_t max);
 long long	 util_free_mb(const char *dir);
 int		 util_thumb_path(const char *dir, const char *id, size_t i,

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "cookies.h"
 #include "health.h"
 #include "log.h"
 #include "req.h"
@@ -132,13 +133,13 @@ lookup_run(struct req *r, enum lookup_kind kind, const char *key, const char *pr
 	struct store	*db = r->ctx->db;
 	struct lookup	 l;
 	char		 detail[600];
-	long long	 id;
+	long long	 id, owner = cookies_lookup_owner(r);
 	int64_t		 now = (int64_t)time(NULL), deadline, next_check;
 	int		 rc, status, seated = 0, retry = 0;
 
 	memset(&l, 0, sizeof(l));
-	if ((rc = store_lookup_find(db, kind, key, prefix, max_results, now,
-	    &l)) == -1)
+	if ((rc = store_lookup_find(db, kind, key, prefix, max_results, owner,
+	    now, &l)) == -1)
 		goto dberr;
 	if (rc == 1 && l.state == LOOKUP_DONE) {
 		log_debug(r->request_id, "%s look-up answered from the cache",
@@ -163,7 +164,7 @@ lookup_run(struct req *r, enum lookup_kind kind, const char *key, const char *pr
 			goto fail;
 		}
 		if ((rc = store_lookup_insert(db, kind, key, prefix, max_results,
-		    now, &id)) == -1)
+		    owner, now, &id)) == -1)
 			goto dberr;
 		if (rc == 0) {
 			/*
@@ -172,7 +173,7 @@ lookup_run(struct req *r, enum lookup_kind kind, const char *key, const char *pr
 			 * it failed for us too.
 			 */
 			if ((rc = store_lookup_find(db, kind, key, prefix,
-			    max_results, now, &l)) == -1)
+			    max_results, owner, now, &l)) == -1)
 				goto dberr;
 			if (rc == 0) {
 				status = 502;

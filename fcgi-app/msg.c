@@ -38,6 +38,11 @@ const char *const msg_str[MSG__MAX] = {
 	[MSG_SUB_DELETED] =		"Suscripción eliminada",
 	[MSG_SUB_DISABLED] =		"The subscription is disabled; enable it "
 					"first (PATCH with \"enabled\": true)",
+	[MSG_BODY_NOT_TEXT_TYPE] =	"Content-Type must be text/plain (a "
+					"Netscape cookies.txt file)",
+	[MSG_COOKIES_TOO_LARGE] =	"Cookies file too large (limit 1 MiB)",
+	[MSG_COOKIES_NONE] =		"No cookies are stored for this key",
+	[MSG_COOKIES_REMOVED] =		"Cookies removed",
 	[MSG_BAD_REQUEST] =		"Bad Request",
 	[MSG_URI_TOO_LONG] =		"Request URI too long",
 	[MSG_HEADERS_TOO_LARGE] =	"Request headers too large",

@@ -29,6 +29,10 @@ enum msg {
 	MSG_SUB_NOT_FOUND,
 	MSG_SUB_DELETED,
 	MSG_SUB_DISABLED,
+	MSG_BODY_NOT_TEXT_TYPE,
+	MSG_COOKIES_TOO_LARGE,
+	MSG_COOKIES_NONE,
+	MSG_COOKIES_REMOVED,
 	/* Answered by nginx itself, from its configuration in nginx/. */
 	MSG_BAD_REQUEST,
 	MSG_URI_TOO_LONG,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -77,18 +78,26 @@ req_query_get(const struct req *r, const char *key, char *buf, size_t len)
  * instead of kept.
  */
 void
-req_drain_body(struct req *r)
+req_drain_body(struct req *r, size_t keep)
 {
 	char	 scratch[8192];
+	char	*dst = r->buf;
+	size_t	 cap = REQ_BODY_MAX, drain = REQ_DRAIN_MAX;
 	int	 n;
 
 	r->buflen = 0;
 	r->bodylen = 0;
+	/* A route that takes a larger text body (cookies) keeps it all. */
+	if (keep > REQ_BODY_MAX && (r->big = malloc(keep + 1)) != NULL) {
+		dst = r->big;
+		cap = keep;
+		drain = keep + REQ_DRAIN_MAX;
+	}
 	for (;;) {
-		if (r->buflen < REQ_BODY_MAX)
-			n = FCGX_GetStr(r->buf + r->buflen,
-			    (int)(REQ_BODY_MAX - r->buflen), r->fcgi->in);
-		else if (r->bodylen < REQ_DRAIN_MAX)
+		if (r->buflen < cap)
+			n = FCGX_GetStr(dst + r->buflen, (int)(cap - r->buflen),
+			    r->fcgi->in);
+		else if (r->bodylen < drain)
 			n = FCGX_GetStr(scratch, (int)sizeof(scratch), r->fcgi->in);
 		else {
 			r->fcgi->keepConnection = 0;
@@ -96,18 +105,72 @@ req_drain_body(struct req *r)
 		}
 		if (n <= 0)
 			break;
-		if (r->buflen < REQ_BODY_MAX)
+		if (r->buflen < cap)
 			r->buflen += (size_t)n;
 		r->bodylen += (size_t)n;
 	}
-	r->buf[r->buflen] = '\0';
+	dst[r->buflen] = '\0';
+}
+
+/* The Content-Length header: 0 absent; -1 past max. */
+static int
+content_length(struct req *r, size_t max, long long *want)
+{
+	const char	*clen;
+
+	*want = 0;
+	clen = FCGX_GetParam("CONTENT_LENGTH", r->fcgi->envp);
+	if (clen == NULL || *clen == '\0')
+		return 0;
+	return util_strtonum(clen, 0, (long long)max, want);
+}
+
+/*
+ * A text/plain body of at most max bytes (req_drain_body() kept it, with
+ * keep = max): *text and *len point at it, in the request's buffer.  415 for
+ * another type, 413 past max; detail says which.
+ */
+int
+req_read_text(struct req *r, size_t max, const char **detail, int *status,
+    const char **text, size_t *len)
+{
+	const char	*ctype;
+	long long	 want;
+
+	*status = 400;
+	*text = NULL;
+	*len = 0;
+	ctype = FCGX_GetParam("CONTENT_TYPE", r->fcgi->envp);
+	if (ctype == NULL || strncasecmp(ctype, "text/plain", 10) != 0 ||
+	    (ctype[10] != '\0' && ctype[10] != ';' && ctype[10] != ' ')) {
+		*status = 415;
+		*detail = msg_str[MSG_BODY_NOT_TEXT_TYPE];
+		return -1;
+	}
+	if (content_length(r, max, &want) == -1 || r->bodylen > max) {
+		*status = 413;
+		*detail = msg_str[MSG_COOKIES_TOO_LARGE];
+		return -1;
+	}
+	if ((max > REQ_BODY_MAX && r->big == NULL) || r->buflen < r->bodylen) {
+		*status = 500;
+		*detail = msg_str[MSG_INTERNAL_ERROR];
+		return -1;
+	}
+	if (r->bodylen < (size_t)want) {
+		*detail = msg_str[MSG_BODY_SHORT];
+		return -1;
+	}
+	*text = r->big != NULL ? r->big : r->buf;
+	*len = (size_t)want;
+	return 0;
 }
 
 /* The body req_drain_body() read, as a JSON object; refuses what api.md refuses. */
 int
 req_read_body(struct req *r, const char **detail, int *status)
 {
-	const char		*clen, *ctype;
+	const char		*ctype;
 	long long		 want;
 
 	*status = 400;
@@ -118,10 +181,7 @@ req_read_body(struct req *r, const char **detail, int *status)
 		*detail = msg_str[MSG_BODY_NOT_JSON_TYPE];
 		return -1;
 	}
-	clen = FCGX_GetParam("CONTENT_LENGTH", r->fcgi->envp);
-	if (clen == NULL || *clen == '\0')
-		want = 0;
-	else if (util_strtonum(clen, 0, REQ_BODY_MAX, &want) == -1) {
+	if (content_length(r, REQ_BODY_MAX, &want) == -1) {
 		*status = 413;
 		*detail = msg_str[MSG_BODY_TOO_LARGE];
 		return -1;
@@ -183,6 +243,8 @@ req_reset(struct req *r)
 {
 	json_object_put(r->body);
 	r->body = NULL;
+	free(r->big);
+	r->big = NULL;
 	r->buflen = 0;
 	r->bodylen = 0;
 	r->id[0] = '\0';

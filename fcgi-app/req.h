@@ -38,7 +38,8 @@ struct req {
 	char			 name[REQ_NAME_MAX];	/* {filename} */
 	struct json_object	*body;		/* a JSON object, for routes that take one */
 	char			 buf[REQ_BODY_MAX + 1];
-	size_t			 buflen;	/* bytes of the body kept in buf */
+	char			*big;		/* a text body's buffer, NULL: buf */
+	size_t			 buflen;	/* bytes of the body kept in buf (or big) */
 	size_t			 bodylen;	/* bytes of the body read in all */
 	int			 status;	/* what was answered, for the log */
 	int			 keys_on;	/* this request needed a key or a signed link */
@@ -51,8 +52,10 @@ struct req {
 
 int	 req_query_get(const struct req *, const char *key, char *buf,
 	    size_t len);
-void	 req_drain_body(struct req *);
+void	 req_drain_body(struct req *, size_t keep);
 int	 req_read_body(struct req *, const char **detail, int *status);
+int	 req_read_text(struct req *, size_t max, const char **detail,
+	    int *status, const char **text, size_t *len);
 struct json_object *req_parse_json(const char *, size_t, const char **detail);
 void	 req_reset(struct req *);
 

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "cookiefile.h"
 #include "cors.h"
 #include "msg.h"
 #include "req.h"
@@ -43,6 +44,12 @@ static const struct route routes[] = {
 	    MSG_SUB_NOT_FOUND },
 	{ "POST",   "/api/subscriptions/{id}/check", subs_check, ROUTE_ACTS,
 	    MSG_SUB_NOT_FOUND },
+	/* A text body of up to 1 MiB: read by the handler (req_read_text). */
+	{ "PUT",    "/api/cookies",		  cookies_put,
+	    ROUTE_TEXT_BODY | ROUTE_ACTS, MSG_NOT_FOUND },
+	{ "GET",    "/api/cookies",		  cookies_get,  0, MSG_NOT_FOUND },
+	{ "DELETE", "/api/cookies",		  cookies_delete, ROUTE_ACTS,
+	    MSG_NOT_FOUND },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -146,8 +153,7 @@ route_dispatch(struct req *r)
 	size_t			 i;
 	int			 status;
 
-	/* Before any answer, refusals included: see req_drain_body(). */
-	req_drain_body(r);
+	memset(&chosen, 0, sizeof(chosen));
 	method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
 	for (i = 0; i < NROUTES; i++) {
 		if (!route_match(routes[i].pattern, r->path, &m))
@@ -160,6 +166,9 @@ route_dispatch(struct req *r)
 			chosen = m;
 		}
 	}
+	/* Before any answer, refusals included: see req_drain_body(). */
+	req_drain_body(r, rt != NULL && (rt->flags & ROUTE_TEXT_BODY) ?
+	    COOKIEFILE_MAX : REQ_BODY_MAX);
 	if (cors_headers(r) == -1)
 		return -1;
 	if (allow[0] == '\0')

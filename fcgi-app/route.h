@@ -19,6 +19,7 @@ typedef int (*route_handler)(struct req *);
 #define ROUTE_OPEN	0x02	/* no key needed (health) */
 #define ROUTE_LINK	0x04	/* a signed link may stand in for a key (media) */
 #define ROUTE_ACTS	0x08	/* starts work or changes state: not for other sites */
+#define ROUTE_TEXT_BODY	0x10	/* a text body of up to 1 MiB, kept whole (cookies) */
 
 struct route {
 	const char	*method;
@@ -51,5 +52,8 @@ int	 subs_get(struct req *);
 int	 subs_update(struct req *);
 int	 subs_delete(struct req *);
 int	 subs_check(struct req *);
+int	 cookies_put(struct req *);
+int	 cookies_get(struct req *);
+int	 cookies_delete(struct req *);
 
 #endif

@@ -25,7 +25,7 @@ CREATE TABLE lookups (
 	created_at	INTEGER NOT NULL,	-- unix seconds
 	expires_at	INTEGER NOT NULL DEFAULT 0,	-- a done answer is fresh until then
 	lease_pid	INTEGER			-- the worker running it
-, search_prefix TEXT NOT NULL DEFAULT '', answer_bytes INTEGER NOT NULL DEFAULT 0);
+, search_prefix TEXT NOT NULL DEFAULT '', answer_bytes INTEGER NOT NULL DEFAULT 0, cookie_owner INTEGER NOT NULL DEFAULT -1);
 
 CREATE TABLE api_keys (
 	id		INTEGER PRIMARY KEY,
@@ -36,12 +36,6 @@ CREATE TABLE api_keys (
 	created_at	TEXT NOT NULL,
 	revoked_at	TEXT				-- set: the key opens nothing
 );
-
-CREATE UNIQUE INDEX lookups_live ON lookups (kind, query, search_prefix, max_results)
-	WHERE status IN ('pending', 'running');
-
-CREATE INDEX lookups_fresh ON lookups (kind, query, search_prefix, max_results, expires_at)
-	WHERE status = 'done';
 
 CREATE INDEX lookups_kept ON lookups (status, id, answer_bytes, expires_at, created_at);
 
@@ -230,3 +224,11 @@ CREATE VIEW subscription_records AS SELECT seq, id, owner_key, json_object(
 	'downloaded_count', downloaded_count,
 	'created_at', created_at, 'updated_at', updated_at) AS record
 FROM subscriptions;
+
+CREATE UNIQUE INDEX lookups_live ON lookups
+	(kind, query, search_prefix, max_results, cookie_owner)
+	WHERE status IN ('pending', 'running');
+
+CREATE INDEX lookups_fresh ON lookups
+	(kind, query, search_prefix, max_results, cookie_owner, expires_at)
+	WHERE status = 'done';

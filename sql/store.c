@@ -291,13 +291,14 @@ static const char *const sqls[STMT__MAX] = {
 	[STMT_LOOKUP_FIND] =
 	    "SELECT id, status, answer, error, error_status FROM lookups "
 	    "WHERE kind = ?1 AND query = ?2 AND search_prefix = ?5 AND "
-	    "max_results = ?3 AND (status IN ('pending', 'running') OR "
+	    "max_results = ?3 AND cookie_owner = ?6 AND "
+	    "(status IN ('pending', 'running') OR "
 	    "(status = 'done' AND expires_at > ?4)) "
 	    "ORDER BY status = 'done', id DESC LIMIT 1",
 	/* The partial unique index turns a racing second insert into no row. */
 	[STMT_LOOKUP_INSERT] =
 	    "INSERT INTO lookups (kind, query, max_results, created_at, "
-	    "search_prefix) VALUES (?1, ?2, ?3, ?4, ?5) "
+	    "search_prefix, cookie_owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 	    "ON CONFLICT DO NOTHING RETURNING id",
 	[STMT_LOOKUP_GET] =
 	    "SELECT id, status, answer, error, error_status FROM lookups "
@@ -309,7 +310,7 @@ static const char *const sqls[STMT__MAX] = {
 	    "UPDATE lookups SET status = 'running', lease_pid = ?1 "
 	    "WHERE id = (SELECT id FROM lookups WHERE status = 'pending' "
 	    "ORDER BY id LIMIT 1) AND status = 'pending' "
-	    "RETURNING id, kind, query, max_results, search_prefix",
+	    "RETURNING id, kind, query, max_results, search_prefix, cookie_owner",
 	[STMT_LOOKUP_FINISH] =
 	    "UPDATE lookups SET status = 'done', answer = ?2, expires_at = ?3, "
 	    "answer_bytes = ?4, lease_pid = NULL WHERE id = ?1 AND status = 'running'",
@@ -1661,7 +1662,8 @@ step_lookup(sqlite3_stmt *st, struct lookup *l)
 /* 1: a live look-up or a fresh answer for this question is in l; 0: none. */
 int
 store_lookup_find(struct store *s, enum lookup_kind kind, const char *query,
-    const char *search_prefix, int max_results, int64_t now, struct lookup *l)
+    const char *search_prefix, int max_results, long long cookie_owner,
+    int64_t now, struct lookup *l)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_FIND];
 
@@ -1670,13 +1672,15 @@ store_lookup_find(struct store *s, enum lookup_kind kind, const char *query,
 	sqlite3_bind_int(st, 3, max_results);
 	sqlite3_bind_int64(st, 4, now);
 	bind_text(st, 5, search_prefix);
+	sqlite3_bind_int64(st, 6, cookie_owner < 0 ? -1 : cookie_owner);
 	return step_lookup(st, l);
 }
 
 /* 1: inserted, id set; 0: another asker's live look-up won the race. */
 int
 store_lookup_insert(struct store *s, enum lookup_kind kind, const char *query,
-    const char *search_prefix, int max_results, int64_t now, long long *id)
+    const char *search_prefix, int max_results, long long cookie_owner,
+    int64_t now, long long *id)
 {
 	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_INSERT];
 	int		 rc, found = 0;
@@ -1687,6 +1691,7 @@ store_lookup_insert(struct store *s, enum lookup_kind kind, const char *query,
 	sqlite3_bind_int(st, 3, max_results);
 	sqlite3_bind_int64(st, 4, now);
 	bind_text(st, 5, search_prefix);
+	sqlite3_bind_int64(st, 6, cookie_owner < 0 ? -1 : cookie_owner);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
@@ -1733,6 +1738,7 @@ store_lookup_claim(struct store *s, long pid, struct lookup_claim *c)
 	if (rc == SQLITE_ROW) {
 		c->id = sqlite3_column_int64(st, 0);
 		c->max_results = sqlite3_column_int(st, 3);
+		c->cookie_owner = sqlite3_column_int64(st, 5);
 		if ((i = col_name(st, 1, lookup_kind_str, LOOKUP_KIND__MAX)) == -1 ||
 		    copy_col(st, 2, c->query, sizeof(c->query)) == -1 ||
 		    copy_col(st, 4, c->search_prefix,

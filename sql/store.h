@@ -262,14 +262,20 @@ struct lookup_claim {
 	char		 query[STORE_URL_MAX + 1];
 	char		 search_prefix[64];	/* what the search runs with; '' for none */
 	int		 max_results;
+	long long	 cookie_owner;	/* whose cookies it runs with, -1: none (014) */
 };
 
+/*
+ * cookie_owner: the key whose cookies the look-up runs with (0 when keys are
+ * off), or -1 for none; part of the question, so an answer made with one
+ * owner's cookies is never found by anyone else (migration 014).
+ */
 int	 store_lookup_find(struct store *, enum lookup_kind, const char *query,
-	    const char *search_prefix, int max_results, int64_t now,
-	    struct lookup *);
+	    const char *search_prefix, int max_results, long long cookie_owner,
+	    int64_t now, struct lookup *);
 int	 store_lookup_insert(struct store *, enum lookup_kind, const char *query,
-	    const char *search_prefix, int max_results, int64_t now,
-	    long long *id);
+	    const char *search_prefix, int max_results, long long cookie_owner,
+	    int64_t now, long long *id);
 int	 store_lookup_get(struct store *, long long id, struct lookup *);
 int	 store_lookup_abandon(struct store *, long long id, const char *error);
 int	 store_lookup_claim(struct store *, long pid, struct lookup_claim *);

@@ -64,13 +64,15 @@ function detailOf(body, status) {
 
 /**
  * One call to the API.  Returns the parsed JSON body.  Throws ApiError.
+ * options.plain: a text/plain body, sent as it is, instead of a JSON one.
  * options.quiet: never prompt for a key (background polling must not pop up
  * a dialog every second).
  */
-export async function request(method, path, { body, timeout = 20000, quiet = false } = {}) {
+export async function request(method, path, { body, plain, timeout = 20000, quiet = false } = {}) {
   for (let attempt = 0; ; attempt++) {
     const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (plain !== undefined) headers['Content-Type'] = 'text/plain';
     const key = storedKey();
     if (key) headers['X-API-Key'] = key;
 
@@ -79,7 +81,7 @@ export async function request(method, path, { body, timeout = 20000, quiet = fal
       res = await fetch(path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: plain !== undefined ? plain : body === undefined ? undefined : JSON.stringify(body),
         cache: 'no-store',
         credentials: 'same-origin',
         signal: AbortSignal.timeout(timeout),
@@ -136,6 +138,13 @@ export const trending = (max = 20) =>
   request('GET', `/api/trending?max_results=${max}`, { timeout: 60000 });
 
 export const info = (url) => request('POST', '/api/info', { body: { url }, timeout: 60000 });
+
+// A key's cookies.txt: stored (text as the file holds it), described, removed.
+export const getCookies = () => request('GET', '/api/cookies');
+
+export const putCookies = (text) => request('PUT', '/api/cookies', { plain: text, timeout: 30000 });
+
+export const deleteCookies = () => request('DELETE', '/api/cookies');
 
 // -- Addresses that the browser loads itself ---------------------------------------
 // <video>, <img> and <a download> cannot send headers.  While API keys are on,

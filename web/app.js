@@ -3,6 +3,7 @@
 // together.
 
 import * as api from './api.js';
+import { CookiesPanel } from './cookies.js';
 import { askForKey } from './dialogs.js';
 import { formatDuration, h, showMessage } from './dom.js';
 import { SearchPanel } from './search.js';
@@ -256,3 +257,10 @@ new SubscriptionPanel({
   empty: $('subs-empty'),
   error: $('subs-error'),
 }, QUALITIES, announce).start();
+new CookiesPanel({
+  form: $('cookies-form'),
+  file: $('cookies-file'),
+  clear: $('cookies-clear'),
+  status: $('cookies-status'),
+  error: $('cookies-error'),
+}, announce).start();

@@ -36,6 +36,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "cookiejar.h"
 #include "jsonin.h"
 #include "log.h"
 #include "proc.h"
@@ -56,6 +57,7 @@
 struct check {
 	struct subscription	 sub;
 	char			 dir[PATH_MAX];
+	char			 cookies[PATH_MAX];	/* dir/cookies.txt, "": none */
 	char			 tag[48];	/* "check-{id}", for the log */
 	struct proc		 proc;
 	struct jsonin		*parse;
@@ -156,8 +158,14 @@ check_start(const struct subscription *u)
 		check_failed(k, "The worker could not make a temporary directory");
 		goto done;
 	}
+	/* The subscription's owner's cookies, if any: theirs only. */
+	if (cookiejar_copy(conf, u->owner, k->dir, k->cookies,
+	    sizeof(k->cookies)) == -1) {
+		check_failed(k, "The worker could not copy the owner's cookies");
+		goto done;
+	}
 	if (ytdlp_check_argv(conf->ytdlp, u->url, u->backlog > CHECK_ENTRIES ?
-	    u->backlog : CHECK_ENTRIES, &a) == -1) {
+	    u->backlog : CHECK_ENTRIES, k->cookies, &a) == -1) {
 		check_failed(k, "The subscription's URL cannot be listed");
 		goto done;
 	}

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "cookiejar.h"
 #include "filename.h"
 #include "job.h"
 #include "jsonin.h"
@@ -111,6 +112,7 @@ struct job {
 	char			 dir[PATH_MAX];		/* tmp_dir/{id}, TMPDIR too */
 	char			 outdir[PATH_MAX];	/* dir/out: yt-dlp's files only */
 	char			 info[PATH_MAX];	/* dir/info.json */
+	char			 cookies[PATH_MAX];	/* dir/cookies.txt, "": none */
 	char			 url[STORE_URL_MAX + 1];	/* what DOWNLOAD fetches, */
 	int			 use_info;	/* or info.json, loaded */
 	int			 listed;	/* no more listing: the URL is known */
@@ -296,6 +298,12 @@ job_start(const struct task_claim *c)
 		job_fail(j, "cannot create the temporary directory");
 		goto fail;
 	}
+	/* The owner's cookies, if any: theirs only, a copy of the job's own. */
+	if (cookiejar_copy(conf, c->owner, j->dir, j->cookies,
+	    sizeof(j->cookies)) == -1) {
+		job_fail(j, "cannot copy the owner's cookies for the job");
+		goto fail;
+	}
 	/* A playlist's entry is one video: nothing in it is listed again. */
 	j->listed = c->is_playlist;
 	memcpy(j->subs, c->subtitles, sizeof(j->subs));
@@ -391,6 +399,7 @@ job_run_download(struct job *j)
 	o.rate = conf->download_rate;
 	o.sponsorblock_api = conf->sponsorblock_api;
 	o.embed_metadata = j->claim.embed_metadata;
+	o.cookies = j->cookies;
 	o.sponsorblock = j->no_sponsorblock ? SPONSORBLOCK_OFF :
 	    j->claim.sponsorblock;
 	o.subtitles = j->subs;
@@ -413,7 +422,7 @@ job_run_listing(struct job *j)
 	j->title[0] = '\0';
 	if (job_fresh_outdir(j) == -1)
 		return -1;
-	if (ytdlp_resolve_argv(conf->ytdlp, j->claim.url, &a) == -1) {
+	if (ytdlp_resolve_argv(conf->ytdlp, j->claim.url, j->cookies, &a) == -1) {
 		job_fail(j, "cannot build the yt-dlp command line");
 		return -1;
 	}

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "cookiejar.h"
 #include "lane.h"
 #include "log.h"
 #include "jsonin.h"
@@ -51,6 +52,7 @@ enum over { OVER_NONE, OVER_RUN, OVER_LANE };
 struct run {
 	struct lookup_claim	 claim;
 	char			 dir[PATH_MAX];
+	char			 cookies[PATH_MAX];	/* dir/cookies.txt, "": none */
 	char			 tag[32];	/* "lookup-N", for the log */
 	struct proc		 proc;		/* yt-dlp -J */
 	struct jsonin		*parse;		/* stdout, parsed as it comes */
@@ -144,13 +146,21 @@ run_start(const struct lookup_claim *c)
 	    util_mkdir_p(r->dir, 0700) == -1)
 		goto fail;
 	/*
+	 * A look-up the API keyed to an owner's cookies runs with them (a copy);
+	 * one keyed to none runs without, whoever asked.  Cookies removed since
+	 * the API looked: none, and the answer stays that owner's only.
+	 */
+	if (cookiejar_copy(conf, c->cookie_owner, r->dir, r->cookies,
+	    sizeof(r->cookies)) == -1)
+		goto fail;
+	/*
 	 * The row's prefix, not this process's: it is part of the key the API
 	 * caches the answer under, so the answer must be made with it.  A row
 	 * an API from before migration 004 wrote has none: ours, then.
 	 */
 	if (lookup_build_argv(conf->ytdlp, c->search_prefix[0] != '\0' ?
 	    c->search_prefix : conf->search_prefix, c->kind, c->query,
-	    c->max_results, &a) == -1) {
+	    c->max_results, r->cookies, &a) == -1) {
 		store_lookup_fail(db, c->id, 502, "The look-up is not valid");
 		goto fail_quiet;
 	}

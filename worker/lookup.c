@@ -37,7 +37,7 @@ lookup_is_url(enum lookup_kind kind, const char *query)
 int
 lookup_build_argv(const char *ytdlp, const char *search_prefix,
     enum lookup_kind kind, const char *query, int max_results,
-    struct lookup_argv *a)
+    const char *cookies, struct lookup_argv *a)
 {
 	size_t	 n = 0;
 	int	 w;
@@ -50,6 +50,11 @@ lookup_build_argv(const char *ytdlp, const char *search_prefix,
 	a->argv[n++] = "--socket-timeout";
 	a->argv[n++] = "15";
 	a->argv[n++] = "-J";
+	/* A copy in the run's own directory: yt-dlp writes the file back. */
+	if (cookies != NULL && cookies[0] != '\0') {
+		a->argv[n++] = "--cookies";
+		a->argv[n++] = cookies;
+	}
 	if (kind == LOOKUP_INFO) {
 		a->argv[n++] = "--no-playlist";
 		w = snprintf(a->target, sizeof(a->target), "%s", query);

@@ -27,7 +27,7 @@ struct lookup_argv {
 int	 lookup_is_url(enum lookup_kind, const char *query);
 int	 lookup_build_argv(const char *ytdlp, const char *search_prefix,
 	    enum lookup_kind, const char *query, int max_results,
-	    struct lookup_argv *);
+	    const char *cookies, struct lookup_argv *);
 char	*lookup_answer_of(struct json_object *root, enum lookup_kind,
 	    int max_results, char *err, size_t errlen);
 char	*lookup_answer(enum lookup_kind, int max_results, const char *json,

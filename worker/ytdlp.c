@@ -24,6 +24,19 @@ push(struct ytdlp_argv *a, const char *s)
 }
 
 /*
+ * --cookies PATH when the run has cookies: always a copy in the run's own
+ * temporary directory, never the stored file, because yt-dlp writes the
+ * file it is given back at the end (with what the site set).
+ */
+static int
+push_cookies(struct ytdlp_argv *a, const char *path)
+{
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	return push(a, "--cookies") == -1 || push(a, path) == -1 ? -1 : 0;
+}
+
+/*
  * A quality's number before unit: "720p" is 720 with "p", "128kbps" 128
  * with "kbps"; "best" and anything else 0 (no cap, best quality).
  */
@@ -186,7 +199,8 @@ ytdlp_download_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
 	if (o->ffmpeg != NULL && (push(a, "--ffmpeg-location") == -1 ||
 	    push(a, o->ffmpeg) == -1))
 		return -1;
-	if (push(a, "-P") == -1 || push(a, o->outdir) == -1)
+	if (push(a, "-P") == -1 || push(a, o->outdir) == -1 ||
+	    push_cookies(a, o->cookies) == -1)
 		return -1;
 	if (o->max_filesize != NULL && o->max_filesize[0] != '\0' &&
 	    (push(a, "--max-filesize") == -1 || push(a, o->max_filesize) == -1))
@@ -234,11 +248,12 @@ ytdlp_download_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
  * cannot list those without downloading them.
  */
 int
-ytdlp_resolve_argv(const char *ytdlp, const char *url, struct ytdlp_argv *a)
+ytdlp_resolve_argv(const char *ytdlp, const char *url, const char *cookies,
+    struct ytdlp_argv *a)
 {
 	static const char *const opts[] = {
 		"--ignore-config", "--no-warnings", "--no-playlist",
-		"--flat-playlist", "-J", "--",
+		"--flat-playlist", "-J",
 	};
 	size_t	 i;
 
@@ -248,6 +263,8 @@ ytdlp_resolve_argv(const char *ytdlp, const char *url, struct ytdlp_argv *a)
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		if (push(a, opts[i]) == -1)
 			return -1;
+	if (push_cookies(a, cookies) == -1 || push(a, "--") == -1)
+		return -1;
 	return push(a, url);
 }
 
@@ -259,7 +276,7 @@ ytdlp_resolve_argv(const char *ytdlp, const char *url, struct ytdlp_argv *a)
  */
 int
 ytdlp_check_argv(const char *ytdlp, const char *url, int entries,
-    struct ytdlp_argv *a)
+    const char *cookies, struct ytdlp_argv *a)
 {
 	static const char *const opts[] = {
 		"--ignore-config", "--no-warnings", "--flat-playlist", "-J",
@@ -276,7 +293,8 @@ ytdlp_check_argv(const char *ytdlp, const char *url, int entries,
 			return -1;
 	n = snprintf(a->playlist_end, sizeof(a->playlist_end), "%d", entries);
 	if (n < 0 || (size_t)n >= sizeof(a->playlist_end) ||
-	    push(a, a->playlist_end) == -1 || push(a, "--") == -1)
+	    push(a, a->playlist_end) == -1 || push_cookies(a, cookies) == -1 ||
+	    push(a, "--") == -1)
 		return -1;
 	return push(a, url);
 }

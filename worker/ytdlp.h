@@ -36,6 +36,7 @@ struct ytdlp_opts {
 	enum sponsorblock sponsorblock;
 	const char	*sponsorblock_api;	/* "" or NULL: yt-dlp's default */
 	const char	*subtitles;	/* languages, "en,es": "" or NULL: none */
+	const char	*cookies;	/* the job's own copy of its owner's, NULL: none */
 	const char	*url;
 };
 
@@ -80,9 +81,10 @@ struct ytdlp_line {
 };
 
 int	 ytdlp_download_argv(const struct ytdlp_opts *, struct ytdlp_argv *);
-int	 ytdlp_resolve_argv(const char *ytdlp, const char *url, struct ytdlp_argv *);
+int	 ytdlp_resolve_argv(const char *ytdlp, const char *url,
+	    const char *cookies, struct ytdlp_argv *);
 int	 ytdlp_check_argv(const char *ytdlp, const char *url, int entries,
-	    struct ytdlp_argv *);
+	    const char *cookies, struct ytdlp_argv *);
 void	 ytdlp_error_message(const char *err, size_t len, int status,
 	    char *out, size_t outlen);
 void	 ytdlp_set_version(const char *);

@@ -492,6 +492,42 @@ test('subscriptions: add with a backlog, the check\'s counts, check now, pause, 
     await closePage(page);
   });
 
+test('cookies: a bad line named, an upload described without its value, then removed', async () => {
+  const page = await openPage();
+  const status = () => page.locator('#cookies-status').textContent();
+  await page.waitForFunction(() =>
+    document.getElementById('cookies-status').textContent === 'No cookies are stored.');
+  assert.equal(await page.locator('#cookies-clear').isHidden(), true);
+  const file = (text) => ({ name: 'cookies.txt', mimeType: 'text/plain', buffer: Buffer.from(text) });
+
+  await page.setInputFiles('#cookies-file', file('# exported\nexample.com\tFALSE\t/\n'));
+  await page.click('#cookies-upload');
+  await page.waitForFunction(() => document.getElementById('cookies-error').textContent ===
+    'cookies.txt line 2: 7 tab-separated fields expected, found fewer');
+  assert.equal((await apiJson('GET', '/api/cookies')).body.present, false);
+
+  await page.setInputFiles('#cookies-file', file(
+    '.youtube.com\tTRUE\t/\tTRUE\t1893456000\tSID\tTOPSECRETVALUE\r\n'));
+  const answer = page.waitForResponse((r) =>
+    r.url() === `${BASE}/api/cookies` && r.request().method() === 'PUT');
+  await page.click('#cookies-upload');
+  assert.equal((await answer).status(), 200);
+  await page.waitForFunction(() => /^Stored: 1 cookie for youtube\.com, uploaded /.test(
+    document.getElementById('cookies-status').textContent));
+  assert.equal(await page.locator('#cookies-error').isHidden(), true);
+  assert.equal((await page.content()).includes('TOPSECRETVALUE'), false);
+
+  await page.click('#cookies-clear');
+  const dialog = page.getByRole('dialog', { name: 'Remove the cookies?' });
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Remove' }).click();
+  await page.waitForFunction(() =>
+    document.getElementById('cookies-status').textContent === 'No cookies are stored.');
+  assert.equal(await status(), 'No cookies are stored.');
+  assert.equal((await apiJson('GET', '/api/cookies')).body.present, false);
+  await closePage(page);
+});
+
 test('a link shared to /?url=… fills the form without starting anything', async () => {
   const before = (await apiJson('GET', '/api/downloads')).body.length;
   const shared = `${SITE}/video/clip?x=1&y=2`;

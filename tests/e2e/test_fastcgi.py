@@ -174,6 +174,13 @@ REFUSALS = [
                                       "HTTP_X_API_KEY": "otk_00000000_nope"}, BIG, 403),
     ("400", "POST", "/api/download", {"CONTENT_TYPE": "application/json"},
      b'{"url": "ftp://x"}' + b" " * 60000, 400),
+    # The cookies route keeps up to 1 MiB: past it the API refuses by itself
+    # (nginx would first), and the rest is still read.
+    ("cookies-413", "PUT", "/api/cookies", {"CONTENT_TYPE": "text/plain"},
+     b"#" * (1024 * 1024 + 1), 413),
+    ("cookies-415", "PUT", "/api/cookies", {"CONTENT_TYPE": "application/json"}, BIG, 415),
+    ("cookies-400", "PUT", "/api/cookies", {"CONTENT_TYPE": "text/plain"},
+     b"#" * 200000 + b"\na.com\tFALSE\t/\n", 400),
 ]
 
 
@@ -221,3 +228,21 @@ def test_refused_bodies_never_cost_another_client_its_answer(two_threads):
         t.join(120)
     bad = [g for g in got if g[0] != 400]
     assert len(got) == 300 and not bad, f"{len(bad)} of {len(got)} innocent POSTs: {bad[:5]}"
+
+
+def test_a_cookies_file_past_64_kib_is_read_whole(two_threads):
+    """PUT /api/cookies takes up to 1 MiB (the other routes 64 KiB): a file of
+    about 900 KB, straight to the socket, is read to its last line."""
+    line = b"a.com\tFALSE\t/\tFALSE\t0\tn\t" + b"v" * 8000 + b"\n"
+    body = line * 110 + b"b.org\tFALSE\t/\tFALSE\t0\tlast\tv\n"
+    assert 64 * 1024 < len(body) <= 1024 * 1024
+    s = connect(two_threads)
+    try:
+        send_request(s, 1, "/api/cookies", method="PUT", body=body,
+                     params={"CONTENT_TYPE": "text/plain; charset=utf-8"})
+        head, _, answer = read_answer(s).partition(b"\r\n\r\n")
+        assert b"Status: 200" in head, (head, answer)
+        assert b'"cookies":111' in answer and b'"domains":["a.com","b.org"]' in answer
+    finally:
+        s.close()
+    assert two_threads.delete("/api/cookies")[0] == 200

@@ -548,6 +548,15 @@ def test_snippet_serves_the_api_end_to_end(installed, site):
     st, _, body = installed.post("/api/download", "x" * (70 * 1024),
                                  headers={"Content-Type": "application/json"})
     assert st == 413 and "detail" in body
+    # The cookies route takes up to 1 MiB through the snippet, and no more.
+    line = "127.0.0.1\tFALSE\t/\tFALSE\t0\tn\t" + "v" * 8000 + "\n"
+    st, _, body = installed.request("PUT", "/api/cookies", body=line * 100,
+                                    headers={"Content-Type": "text/plain"})
+    assert st == 200 and body["cookies"] == 100, body
+    st, _, body = installed.request("PUT", "/api/cookies", body=line * 140,
+                                    headers={"Content-Type": "text/plain"})
+    assert st == 413 and body == {"detail": "Cookies file too large (limit 1 MiB)"}
+    assert installed.delete("/api/cookies")[0] == 200
     # Internal media locations are not reachable from outside.
     st, _, _ = installed.get("/_media/downloads/" + urllib.parse.quote(done["filename"]))
     assert st == 404

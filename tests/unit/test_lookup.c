@@ -13,20 +13,33 @@ static void
 test_search_argv_puts_the_query_after_double_dash(void)
 {
 	struct lookup_argv	 a;
+	size_t			 i;
 
-	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_SEARCH, "-rf cats", 5, &a) == 0);
+	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_SEARCH, "-rf cats", 5, NULL, &a) == 0);
 	CHECK_STR(a.argv[a.argc - 2], "--");
 	CHECK_STR(a.argv[a.argc - 1], "ytsearch5:-rf cats");
 	CHECK(a.argv[a.argc] == NULL);
 	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_SEARCH,
-	    "https://example.com/list", 7, &a) == 0);
+	    "https://example.com/list", 7, NULL, &a) == 0);
 	CHECK_STR(a.argv[a.argc - 1], "https://example.com/list");
 	CHECK_STR(a.end, "7");
-	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_SEARCH, "x", 0, &a) == -1);
-	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_SEARCH, "x", 51, &a) == -1);
-	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_INFO, "https://e.com/v", 0, &a) == 0);
+	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_SEARCH, "x", 0, NULL, &a) == -1);
+	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_SEARCH, "x", 51, NULL, &a) == -1);
+	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_INFO, "https://e.com/v", 0, NULL, &a) == 0);
 	CHECK_STR(a.argv[a.argc - 1], "https://e.com/v");
-	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_KIND__MAX, "x", 1, &a) == -1);
+	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_KIND__MAX, "x", 1, NULL, &a) == -1);
+	/* A look-up made with its owner's cookies: --cookies and the run's copy, before "--". */
+	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_INFO, "https://e.com/v", 0,
+	    NULL, &a) == 0);
+	for (i = 0; i < a.argc; i++)
+		CHECK(strcmp(a.argv[i], "--cookies") != 0);
+	CHECK(lookup_build_argv("yt-dlp", "ytsearch", LOOKUP_INFO, "https://e.com/v", 0,
+	    "/t/lookup-3/cookies.txt", &a) == 0);
+	for (i = 0; i < a.argc && strcmp(a.argv[i], "--cookies") != 0; i++)
+		;
+	CHECK(i + 1 < a.argc && strcmp(a.argv[i + 1], "/t/lookup-3/cookies.txt") == 0);
+	CHECK_STR(a.argv[a.argc - 2], "--");
+	CHECK_STR(a.argv[a.argc - 1], "https://e.com/v");
 }
 
 static void

@@ -300,22 +300,22 @@ test_lookups_dedupe_cache_and_prune(void)
 	int			 i, n;
 
 	s = store_open(dbpath, err, sizeof(err));
-	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, 1000, &l) == 0);
-	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, 1000, &id) == 1);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, -1, 1000, &l) == 0);
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, -1, 1000, &id) == 1);
 	/* A second asker of the same question joins the live one. */
-	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, 1000, &id2) == 0);
-	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, 1000, &l) == 1);
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, -1, 1000, &id2) == 0);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, -1, 1000, &l) == 1);
 	CHECK(l.id == id);
 	CHECK(l.state == LOOKUP_PENDING);
 	CHECK(store_lookup_claim(s, 7, &c) == 1);
 	CHECK(c.id == id && c.max_results == 5);
 	CHECK_STR(c.query, "cats");
 	CHECK(store_lookup_finish(s, id, "[1]", 1600) == 1);
-	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, 1500, &l) == 1);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, -1, 1500, &l) == 1);
 	CHECK_STR(l.answer, "[1]");
 	free(l.answer);
 	/* Expired: not an answer any more, and pruned. */
-	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, 1600, &l) == 0);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "cats", "ytsearch", 5, -1, 1600, &l) == 0);
 	CHECK(store_lookup_prune(s, 1600, 100, 1 << 30, &n) == 1 && n == 1);
 	CHECK(store_lookup_get(s, id, &l) == 0);
 	/* However many fresh answers, the cache keeps only the newest. */
@@ -323,14 +323,14 @@ test_lookups_dedupe_cache_and_prune(void)
 		char	 q[16];
 
 		snprintf(q, sizeof(q), "q%d", i);
-		CHECK(store_lookup_insert(s, LOOKUP_SEARCH, q, "ytsearch", 5, 1000, &id) == 1);
+		CHECK(store_lookup_insert(s, LOOKUP_SEARCH, q, "ytsearch", 5, -1, 1000, &id) == 1);
 		CHECK(store_lookup_claim(s, 7, &c) == 1);
 		CHECK(store_lookup_finish(s, id, "[]", 999999) == 1);
 	}
 	CHECK(store_lookup_prune(s, 2000, 4, 1 << 30, &n) == 1 && n == 6);
-	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "q9", "ytsearch", 5, 2000, &l) == 1);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "q9", "ytsearch", 5, -1, 2000, &l) == 1);
 	free(l.answer);
-	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "q0", "ytsearch", 5, 2000, &l) == 0);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "q0", "ytsearch", 5, -1, 2000, &l) == 0);
 	store_close(s);
 }
 
@@ -344,22 +344,67 @@ test_lookups_under_another_search_prefix_are_another_question(void)
 	long long		 id, id2;
 
 	s = store_open(dbpath, err, sizeof(err));
-	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "dogs", "ytsearch", 5, 1000, &id) == 1);
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "dogs", "ytsearch", 5, -1, 1000, &id) == 1);
 	CHECK(store_lookup_claim(s, 7, &c) == 1);
 	CHECK(c.id == id);
 	CHECK_STR(c.search_prefix, "ytsearch");
 	CHECK(store_lookup_finish(s, id, "[\"yt\"]", 999999) == 1);
 	/* A fresh answer under one prefix is no answer under another... */
-	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "dogs", "otfixsearch", 5, 1000, &l) == 0);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "dogs", "otfixsearch", 5, -1, 1000, &l) == 0);
 	/* ...which is asked anew, and runs with its own prefix. */
-	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "dogs", "otfixsearch", 5, 1000,
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "dogs", "otfixsearch", 5, -1, 1000,
 	    &id2) == 1);
 	CHECK(id2 != id);
 	CHECK(store_lookup_claim(s, 7, &c) == 1);
 	CHECK(c.id == id2);
 	CHECK_STR(c.search_prefix, "otfixsearch");
-	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "dogs", "ytsearch", 5, 1000, &l) == 1);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "dogs", "ytsearch", 5, -1, 1000, &l) == 1);
 	CHECK(l.id == id);
+	free(l.answer);
+	store_close(s);
+}
+
+/*
+ * A look-up made with an owner's cookies is that owner's: nobody else finds
+ * it, live or answered, and a look-up without cookies stays anyone's
+ * (migration 014).  The worker's claim says whose cookies to run with.
+ */
+static void
+test_lookups_with_cookies_answer_their_owner_only(void)
+{
+	struct store		*s;
+	struct lookup		 l;
+	struct lookup_claim	 c;
+	char			 err[256];
+	long long		 id, id2, id3;
+
+	s = store_open(dbpath, err, sizeof(err));
+	CHECK(store_lookup_insert(s, LOOKUP_INFO, "https://e.com/m", "", 0, 7, 1000,
+	    &id) == 1);
+	/* Live: the same owner joins it, another owner or none does not. */
+	CHECK(store_lookup_find(s, LOOKUP_INFO, "https://e.com/m", "", 0, 7, 1000,
+	    &l) == 1 && l.id == id);
+	CHECK(store_lookup_find(s, LOOKUP_INFO, "https://e.com/m", "", 0, 8, 1000,
+	    &l) == 0);
+	CHECK(store_lookup_find(s, LOOKUP_INFO, "https://e.com/m", "", 0, -1, 1000,
+	    &l) == 0);
+	CHECK(store_lookup_insert(s, LOOKUP_INFO, "https://e.com/m", "", 0, -1, 1000,
+	    &id2) == 1 && id2 != id);
+	CHECK(store_lookup_insert(s, LOOKUP_INFO, "https://e.com/m", "", 0, 0, 1000,
+	    &id3) == 1 && id3 != id2);
+	CHECK(store_lookup_claim(s, 7, &c) == 1 && c.id == id && c.cookie_owner == 7);
+	CHECK(store_lookup_claim(s, 7, &c) == 1 && c.id == id2 && c.cookie_owner == -1);
+	CHECK(store_lookup_claim(s, 7, &c) == 1 && c.id == id3 && c.cookie_owner == 0);
+	CHECK(store_lookup_finish(s, id, "{\"members\":1}", 999999) == 1);
+	CHECK(store_lookup_finish(s, id2, "{\"public\":1}", 999999) == 1);
+	/* Answered: each finds the answer made with its own cookies, or none. */
+	CHECK(store_lookup_find(s, LOOKUP_INFO, "https://e.com/m", "", 0, 7, 1000,
+	    &l) == 1 && l.id == id);
+	free(l.answer);
+	CHECK(store_lookup_find(s, LOOKUP_INFO, "https://e.com/m", "", 0, 8, 1000,
+	    &l) == 0);
+	CHECK(store_lookup_find(s, LOOKUP_INFO, "https://e.com/m", "", 0, -1, 1000,
+	    &l) == 1 && l.id == id2);
 	free(l.answer);
 	store_close(s);
 }
@@ -376,7 +421,7 @@ answered(struct store *s, const char *q, size_t n)
 		return 0;
 	memset(a, 'x', n);
 	a[n] = '\0';
-	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, q, "ytsearch", 5, 1000, &id) == 1);
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, q, "ytsearch", 5, -1, 1000, &id) == 1);
 	CHECK(store_lookup_claim(s, 7, &c) == 1 && c.id == id);
 	CHECK(store_lookup_finish(s, id, a, 999999) == 1);
 	free(a);
@@ -407,12 +452,12 @@ test_a_lookup_not_found_leaves_the_struct_empty(void)
 	CHECK(l.id == 0 && l.error[0] == '\0' && l.error_status == 0);
 	free(l.answer);
 	memset(&l, 0xa5, sizeof(l));
-	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "pruned", "ytsearch", 5, 1000, &l) == 0);
+	CHECK(store_lookup_find(s, LOOKUP_SEARCH, "pruned", "ytsearch", 5, -1, 1000, &l) == 0);
 	CHECK(l.answer == NULL && l.id == 0);
 	/* Losing the race to a live look-up sets no id either. */
-	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "live", "ytsearch", 5, 1000, &id) == 1);
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "live", "ytsearch", 5, -1, 1000, &id) == 1);
 	id2 = -5;
-	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "live", "ytsearch", 5, 1000, &id2) == 0);
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "live", "ytsearch", 5, -1, 1000, &id2) == 0);
 	CHECK(id2 == 0);
 	CHECK(store_lookup_fail(s, id, 502, "done with") == 1);
 	store_close(s);
@@ -434,7 +479,7 @@ test_the_cache_keeps_the_newest_answers_that_fit_its_bytes(void)
 		snprintf(q, sizeof(q), "b%d", i);
 		ids[i] = answered(s, q, 1000);
 	}
-	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "running", "ytsearch", 5, 1000,
+	CHECK(store_lookup_insert(s, LOOKUP_SEARCH, "running", "ytsearch", 5, -1, 1000,
 	    &live) == 1);
 	/* 3 x 1000 fit in 3500; the fourth newest and all older go. */
 	CHECK(store_lookup_prune(s, 0, 100, 3500, &n) == 1 && n == 7);
@@ -722,6 +767,7 @@ main(void)
 	test_list_pages_newest_first_and_delete();
 	test_lookups_dedupe_cache_and_prune();
 	test_lookups_under_another_search_prefix_are_another_question();
+	test_lookups_with_cookies_answer_their_owner_only();
 	test_a_lookup_not_found_leaves_the_struct_empty();
 	test_the_cache_keeps_the_newest_answers_that_fit_its_bytes();
 	test_insert_holds_each_owners_pending_cap();

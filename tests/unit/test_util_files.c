@@ -1,10 +1,12 @@
-/* test_util_files.c: the one thumbnail naming both programs use, and free space as the disk guard reads it. */
+/* test_util_files.c: thumbnail names, free space, and files replaced whole or copied private. */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -63,6 +65,59 @@ test_free_mb(void)
 	CHECK(util_free_mb("/nonexistent/ot-util") == -1);
 }
 
+/* How many entries dir holds, "." and ".." left out. */
+static int
+entries(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void
+test_file_replace_and_copy(void)
+{
+	struct stat	 st;
+	char		 p[PATH_MAX], q[PATH_MAX], got[64];
+	FILE		*f;
+	size_t		 n;
+	mode_t		 old;
+
+	snprintf(p, sizeof(p), "%s/0.txt", dir);
+	snprintf(q, sizeof(q), "%s/copy.txt", dir);
+	old = umask(077);
+	CHECK(util_file_replace(dir, "0.txt", "first\n", 6, 0600) == 0);
+	CHECK(util_file_replace(dir, "0.txt", "second\n", 7, 0600) == 0);
+	CHECK(stat(p, &st) == 0 && (st.st_mode & 07777) == 0600 && st.st_size == 7);
+	/* No temporary file is left beside it. */
+	CHECK(entries() == 1);
+	/* A copy is a new file of the mode asked, whatever the umask. */
+	umask(0);
+	CHECK(util_file_copy(p, q, 0600) == 1);
+	CHECK(stat(q, &st) == 0 && (st.st_mode & 07777) == 0600);
+	if ((f = fopen(q, "r")) != NULL) {
+		n = fread(got, 1, sizeof(got) - 1, f);
+		got[n] = '\0';
+		fclose(f);
+		CHECK_STR(got, "second\n");
+	}
+	/* Never over a file that is there; a missing source is 0, nothing made. */
+	CHECK(util_file_copy(p, q, 0600) == -1);
+	unlink(q);
+	CHECK(util_file_copy("/nonexistent/ot/none.txt", q, 0600) == 0);
+	CHECK(access(q, F_OK) == -1);
+	umask(old);
+	unlink(p);
+}
+
 int
 main(void)
 {
@@ -71,6 +126,7 @@ main(void)
 	test_thumb_path();
 	test_thumb_find();
 	test_free_mb();
+	test_file_replace_and_copy();
 	rmdir(dir);
 	return unit_done("test_util_files");
 }

@@ -151,7 +151,7 @@ test_dash_url_stays_after_double_dash(void)
 	CHECK(ends_with_url(&a, "--exec=touch /tmp/pwned"));
 	for (i = 0; i + 2 < a.argc; i++)
 		CHECK(strcmp(a.argv[i], "--exec=touch /tmp/pwned") != 0);
-	CHECK(ytdlp_resolve_argv("yt-dlp", "-J", &a) == 0);
+	CHECK(ytdlp_resolve_argv("yt-dlp", "-J", NULL, &a) == 0);
 	CHECK(ends_with_url(&a, "-J"));
 	CHECK(has(&a, "--flat-playlist"));
 	CHECK(has(&a, "--no-playlist"));
@@ -163,7 +163,7 @@ test_a_check_lists_the_newest_entries_flat(void)
 {
 	struct ytdlp_argv	 a;
 
-	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/@chan", 50, &a) == 0);
+	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/@chan", 50, NULL, &a) == 0);
 	CHECK_STR(a.argv[0], "yt-dlp");
 	CHECK(has(&a, "--ignore-config"));
 	CHECK(has(&a, "--flat-playlist"));
@@ -171,11 +171,48 @@ test_a_check_lists_the_newest_entries_flat(void)
 	CHECK(!has(&a, "--no-playlist"));	/* a list= in the URL is what is meant */
 	CHECK_STR(after(&a, "--playlist-end"), "50");
 	CHECK(ends_with_url(&a, "https://e.com/@chan"));
-	CHECK(ytdlp_check_argv("yt-dlp", "--exec=x", 500, &a) == 0);
+	CHECK(ytdlp_check_argv("yt-dlp", "--exec=x", 500, NULL, &a) == 0);
 	CHECK_STR(after(&a, "--playlist-end"), "500");
 	CHECK(ends_with_url(&a, "--exec=x"));
-	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/c", 0, &a) == -1);
-	CHECK(ytdlp_check_argv("yt-dlp", NULL, 5, &a) == -1);
+	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/c", 0, NULL, &a) == -1);
+	CHECK(ytdlp_check_argv("yt-dlp", NULL, 5, NULL, &a) == -1);
+}
+
+/*
+ * The owner's cookies reach every kind of run as --cookies and the job's
+ * copy, before "--"; a run without them carries no --cookies at all.
+ */
+static void
+test_cookies_are_passed_when_the_run_has_them(void)
+{
+	struct ytdlp_opts	 o = opts("video", "best", NULL, "m4a", "https://e.com/v");
+	struct ytdlp_argv	 a;
+
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(!has(&a, "--cookies"));
+	o.cookies = "";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(!has(&a, "--cookies"));
+	o.cookies = "/d/tmp/x/cookies.txt";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "--cookies"), "/d/tmp/x/cookies.txt");
+	CHECK(ends_with_url(&a, "https://e.com/v"));
+	o = opts("audio", "best", NULL, "mp3", "https://e.com/v");
+	o.cookies = "/d/tmp/x/cookies.txt";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "--cookies"), "/d/tmp/x/cookies.txt");
+	CHECK(ytdlp_resolve_argv("yt-dlp", "https://e.com/p", NULL, &a) == 0);
+	CHECK(!has(&a, "--cookies"));
+	CHECK(ytdlp_resolve_argv("yt-dlp", "https://e.com/p", "/t/j/cookies.txt",
+	    &a) == 0);
+	CHECK_STR(after(&a, "--cookies"), "/t/j/cookies.txt");
+	CHECK(ends_with_url(&a, "https://e.com/p"));
+	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/c", 50, NULL, &a) == 0);
+	CHECK(!has(&a, "--cookies"));
+	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/c", 50,
+	    "/t/check-1/cookies.txt", &a) == 0);
+	CHECK_STR(after(&a, "--cookies"), "/t/check-1/cookies.txt");
+	CHECK(ends_with_url(&a, "https://e.com/c"));
 }
 
 static void
@@ -212,7 +249,7 @@ test_the_rate_cap_is_passed_to_downloads_only(void)
 	o.rate = "500K";
 	CHECK(ytdlp_download_argv(&o, &a) == 0);
 	CHECK_STR(after(&a, "-r"), "500K");
-	CHECK(ytdlp_resolve_argv("yt-dlp", "https://e.com/p", &a) == 0);
+	CHECK(ytdlp_resolve_argv("yt-dlp", "https://e.com/p", NULL, &a) == 0);
 	CHECK(!has(&a, "-r"));
 }
 
@@ -350,12 +387,14 @@ test_every_option_at_once_fits(void)
 	o.embed_metadata = 1;
 	o.sponsorblock = SPONSORBLOCK_REMOVE;
 	o.sponsorblock_api = "https://sb.example";
+	o.cookies = "/d/tmp/x/cookies.txt";
 	o.subtitles = "aaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbb,cccccccccccccccc,"
 	    "dddddddddddddddd,eeeeeeeeeeeeeeee,ffffffffffffffff,"
 	    "gggggggggggggggg,hhhhhhhhhhhhhhhh";
 	CHECK(ytdlp_download_argv(&o, &a) == 0);
 	CHECK(has(&a, "--embed-thumbnail"));
 	CHECK_STR(after(&a, "--sponsorblock-remove"), "sponsor");
+	CHECK_STR(after(&a, "--cookies"), "/d/tmp/x/cookies.txt");
 	CHECK(strlen(after(&a, "--sub-langs") ? after(&a, "--sub-langs") : "") ==
 	    8 * 18 + 7);
 	CHECK(ends_with_url(&a, "https://e.com/v"));
@@ -499,6 +538,7 @@ main(void)
 	test_format_id_overrides_quality();
 	test_audio_extracts_with_bitrate();
 	test_dash_url_stays_after_double_dash();
+	test_cookies_are_passed_when_the_run_has_them();
 	test_info_json_is_loaded_when_given();
 	test_the_rate_cap_is_passed_to_downloads_only();
 	test_no_option_asks_for_no_postprocessing();
