@@ -48,5 +48,10 @@ int	 subs_get(struct req *);
 int	 subs_update(struct req *);
 int	 subs_delete(struct req *);
 int	 subs_check(struct req *);
+int	 hooks_create(struct req *);
+int	 hooks_list(struct req *);
+int	 hooks_get(struct req *);
+int	 hooks_delete(struct req *);
+int	 hooks_test(struct req *);
 
 #endif
