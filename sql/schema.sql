@@ -341,3 +341,9 @@ CREATE VIEW webhook_records AS SELECT seq, id, owner_key, json_object(
 	'created_at', created_at, 'last_delivery_at', last_delivery_at,
 	'last_status', last_status, 'failures', failures) AS record
 FROM webhooks;
+
+CREATE VIEW webhook_pings AS SELECT id, owner_key,
+	json_object('webhook', json(record)) AS data,
+	'OfflineTube: test' AS title,
+	'A test notification from OfflineTube' AS message
+FROM webhook_records;

@@ -450,9 +450,8 @@ static const char *const sqls[STMT__MAX] = {
 	    "DELETE FROM webhooks WHERE id = ?1 " OWNED(2),
 	[STMT_HOOK_PING] =
 	    "INSERT INTO deliveries (webhook_id, event, data, title, message) "
-	    "SELECT id, 'ping', json_object('webhook', json(record)), "
-	    "'OfflineTube: test', 'A test notification from OfflineTube' "
-	    "FROM webhook_records WHERE id = ?1 " OWNED(2),
+	    "SELECT id, 'ping', data, title, message "
+	    "FROM webhook_pings WHERE id = ?1 " OWNED(2),
 	[STMT_DELIVERY_NEXT_DUE] =
 	    "SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending'",
 	/* Title and message cut to what a notification shows (characters, not bytes). */
