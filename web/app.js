@@ -1,10 +1,11 @@
 // app.js: the page's entry point.  Wires the "Add" form (with the formats
-// picker), the downloads list, subscriptions, search, and the API key prompt
-// together.
+// picker), the downloads list, subscriptions, notifications, search, and the
+// API key prompt together.
 
 import * as api from './api.js';
 import { askForKey } from './dialogs.js';
 import { formatDuration, h, showMessage } from './dom.js';
+import { NotificationPanel } from './notifications.js';
 import { SearchPanel } from './search.js';
 import { SubscriptionPanel } from './subscriptions.js';
 import { TaskList } from './tasks.js';
@@ -253,3 +254,14 @@ new SubscriptionPanel({
   empty: $('subs-empty'),
   error: $('subs-error'),
 }, QUALITIES, announce).start();
+new NotificationPanel({
+  form: $('hook-form'),
+  formError: $('hook-error'),
+  secret: $('hook-secret-shown'),
+  button: $('hook-button'),
+  refresh: $('hooks-refresh'),
+  heading: $('hooks-heading'),
+  list: $('hook-list'),
+  empty: $('hooks-empty'),
+  error: $('hooks-error'),
+}, announce).start();
