@@ -232,7 +232,16 @@ http_start(struct send *k)
 
 static void	 apprise_ended(void *, int);
 
-static const struct proc_ops apprise_ops = { NULL, NULL, apprise_ended };
+/* What apprise prints is not kept: its exit status says whether it sent. */
+static void
+apprise_out(void *arg, char *s, size_t n)
+{
+	(void)arg;
+	(void)s;
+	(void)n;
+}
+
+static const struct proc_ops apprise_ops = { apprise_out, NULL, apprise_ended };
 
 static int
 apprise_start(struct send *k)

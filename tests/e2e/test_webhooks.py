@@ -14,7 +14,8 @@ import uuid
 
 import pytest
 
-from harness import Service, end_service, free_port, wait_until
+from harness import (Service, can_fake_hosts, end_service, free_port, hosts_prefix,
+                     wait_until, write_hosts)
 from test_keys import add_key
 
 FAST = {"OFFLINETUBE_WEBHOOK_RETRY_PERCENT": "1"}
@@ -369,3 +370,29 @@ def test_a_keys_webhook_sees_only_its_own_tasks(keyed, rx, site):
     for p in (pa, pr):
         (h, body), = rx.at(p)
         assert json.loads(body)["data"]["id"] == t["id"]
+
+
+@pytest.mark.skipif(not can_fake_hosts(), reason="needs root and unshare to give the API "
+                    "and the worker /etc/hosts files of their own")
+def test_a_name_that_rebinds_to_loopback_is_refused_at_delivery(site, xdg, tmp_path, rx):
+    """The API sees a public address when the webhook is made, the worker
+    loopback when it delivers: a user's webhook never reaches it."""
+    name = "hook.rebound.example"
+    s = Service(site, xdg, {"OFFLINETUBE_AUTH": "on", "OFFLINETUBE_ALLOW_PRIVATE_URLS": "0",
+                            **FAST})
+    s.wrap["api"] = hosts_prefix(write_hosts(str(tmp_path / "api-hosts"),
+                                             {name: "203.0.113.9"}))
+    s.wrap["worker"] = hosts_prefix(write_hosts(str(tmp_path / "worker-hosts"),
+                                                {name: "127.0.0.1"}))
+    try:
+        s.start()
+        user = {"X-API-Key": add_key(s, "user")}
+        p = path()
+        rec = hook(s, f"http://{name}:{rx.port}{p}", headers=user)
+        assert s.post(f"/api/webhooks/{rec['id']}/test", headers=user)[0] == 202
+        wait_until(lambda: s.get(f"/api/webhooks/{rec['id']}", headers=user)[2]["last_status"]
+                   == "refused: a private address", 10, what="the refusal")
+        time.sleep(1)
+        assert rx.at(p) == []
+    finally:
+        end_service(s)
