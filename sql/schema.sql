@@ -319,6 +319,7 @@ END;
 
 CREATE TRIGGER subscriptions_event_error AFTER UPDATE OF state ON subscriptions
 	WHEN NEW.state = 'error' AND OLD.state = 'checking'
+	    AND NEW.failures > OLD.failures
 BEGIN
 	INSERT INTO deliveries (webhook_id, event, data, title, message)
 	SELECT a.id, 'subscription.error', json_object(

@@ -117,8 +117,11 @@ BEGIN
 	    AND (a.owner_key IS NULL OR a.admin = 1 OR a.owner_key = NEW.owner_key);
 END;
 
+-- A failed check counts a failure; a check a gone worker left, put back to
+-- "error" at the next start (store_sub_recover), does not, and is no event.
 CREATE TRIGGER subscriptions_event_error AFTER UPDATE OF state ON subscriptions
 	WHEN NEW.state = 'error' AND OLD.state = 'checking'
+	    AND NEW.failures > OLD.failures
 BEGIN
 	INSERT INTO deliveries (webhook_id, event, data, title, message)
 	SELECT a.id, 'subscription.error', json_object(

@@ -227,6 +227,13 @@ test_subscription_events(void)
 	    "'subscription.error' AND json_extract(body, "
 	    "'$.data.subscription.last_error') = 'gone' AND "
 	    "json_array_length(body, '$.data.tasks') = 0") == 2);
+	/* A check a gone worker left goes back to "error" at the start: no event. */
+	CHECK(one_int("UPDATE subscriptions SET next_check_at = 0 RETURNING 0") == 0);
+	CHECK(store_sub_claim(s, 7, now, &u) == 1);
+	CHECK(store_sub_recover(s) == 1);
+	CHECK(one_int("SELECT state = 'error' FROM subscriptions") == 1);
+	CHECK(one_int("SELECT count(*) FROM deliveries WHERE event = "
+	    "'subscription.error'") == 2);
 	store_close(s);
 }
 
