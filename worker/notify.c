@@ -45,6 +45,7 @@
 #define NOTIFY_DUE_MS		250	/* the outbox is looked at this often */
 #define NOTIFY_KEEP_S		(7 * 86400)	/* ended deliveries kept this long */
 #define NOTIFY_STATUS_MAX	64
+#define NOTIFY_WRITE_WAIT_MS	250	/* a refused end is written again next turn */
 
 struct send {
 	struct delivery		 d;
@@ -57,7 +58,12 @@ struct send {
 	int64_t			 deadline;
 	int			 timed_out;
 	int			 stopping;	/* the worker stops: write nothing */
-	int			 ended;		/* the Apprise run is reaped */
+	int			 done;		/* the attempt is over (an Apprise run reaped) */
+	/* Its end, kept until the database takes it. */
+	int			 unsaved;
+	enum delivery_end	 end;
+	int64_t			 next_ms;
+	char			 status[NOTIFY_STATUS_MAX];
 };
 
 static struct store		*db;
@@ -121,26 +127,46 @@ send_free(struct send *k)
 	next_look = 0;
 }
 
+/*
+ * Writes an attempt's end.  A database that refuses (another program holds
+ * its lock) is asked again at each turn, never waited on for long: until it
+ * takes the end, the delivery keeps its slot and is not sent again.
+ */
+static int
+send_save(struct send *k)
+{
+	int	 rc;
+
+	store_busy_wait(db, NOTIFY_WRITE_WAIT_MS);
+	rc = store_delivery_end(db, &k->d, k->end, k->next_ms, k->status);
+	store_busy_wait(db, 0);
+	if (rc == -1 && !k->unsaved)
+		log_warnx(k->tag, "delivery: %s; written again later",
+		    store_errmsg(db));
+	k->unsaved = rc == -1;
+	return rc;
+}
+
 /* An attempt's end: delivered, or tried again later, or given up. */
 static void
 send_end(struct send *k, int ok, const char *status)
 {
-	enum delivery_end	 end = DELIVERY_DELIVERED;
-	int64_t			 wait = 0;
+	int64_t	 wait = 0;
 
+	k->done = 1;
+	k->end = DELIVERY_DELIVERED;
 	if (!ok) {
 		wait = webhook_retry_ms(k->d.attempts,
 		    conf->webhook_retry_percent, arc4random());
-		end = wait < 0 ? DELIVERY_FAILED : DELIVERY_RETRY;
+		k->end = wait < 0 ? DELIVERY_FAILED : DELIVERY_RETRY;
 	}
-	store_busy_wait(db, 0);
-	if (store_delivery_end(db, &k->d, end, wall_ms() + wait, status) == -1)
-		log_warnx(k->tag, "delivery: %s", store_errmsg(db));
-	if (end == DELIVERY_DELIVERED)
+	k->next_ms = wall_ms() + wait;
+	snprintf(k->status, sizeof(k->status), "%s", status);
+	if (k->end == DELIVERY_DELIVERED)
 		log_info(k->tag, "%s delivered to webhook %s (%s, attempt %d)",
 		    hook_event_str[k->d.event], k->d.webhook_id, status,
 		    k->d.attempts);
-	else if (end == DELIVERY_RETRY)
+	else if (k->end == DELIVERY_RETRY)
 		log_info(k->tag, "%s to webhook %s: %s (attempt %d); again in "
 		    "%lld ms", hook_event_str[k->d.event], k->d.webhook_id,
 		    status, k->d.attempts, (long long)wait);
@@ -148,6 +174,7 @@ send_end(struct send *k, int ok, const char *status)
 		log_warnx(k->tag, "%s to webhook %s: %s; given up after %d "
 		    "attempts", hook_event_str[k->d.event], k->d.webhook_id,
 		    status, k->d.attempts);
+	(void)send_save(k);
 }
 
 /*
@@ -280,11 +307,10 @@ apprise_ended(void *arg, int wstatus)
 	else
 		snprintf(status, sizeof(status), "apprise killed (signal %d)",
 		    WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
-	send_end(k, WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 &&
-	    !k->timed_out, status);
 	/* Freed from the loop, not from inside the proc's own callback. */
 	k->deadline = 0;
-	k->ended = 1;
+	send_end(k, WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0 &&
+	    !k->timed_out, status);
 }
 
 static void
@@ -309,7 +335,8 @@ send_start(struct delivery *d)
 	rc = urlform_is_http(k->d.url) ? http_start(k) : apprise_start(k);
 	if (rc == -1) {
 		send_end(k, 0, "could not be sent");
-		send_free(k);
+		if (!k->unsaved)
+			send_free(k);
 	}
 }
 
@@ -388,6 +415,7 @@ notify_perform(void)
 {
 	struct send	*k;
 	CURLMsg		*m;
+	CURLcode	 res;
 	char		 status[NOTIFY_STATUS_MAX];
 	long		 code;
 	int		 running, left;
@@ -395,7 +423,9 @@ notify_perform(void)
 
 	for (i = 0; i < nsends; ) {
 		k = sends[i];
-		if (k->ended) {
+		if (k->unsaved)
+			(void)send_save(k);
+		if (k->done && !k->unsaved) {
 			send_free(k);
 			continue;
 		}
@@ -416,10 +446,15 @@ notify_perform(void)
 		code = 0;
 		(void)curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE,
 		    &code);
-		http_status(k, m->data.result, code, status, sizeof(status));
-		send_end(k, m->data.result == CURLE_OK && code >= 200 &&
-		    code < 300, status);
-		send_free(k);
+		res = m->data.result;
+		http_status(k, res, code, status, sizeof(status));
+		/* The handle goes now (and m with it); the slot, once the end is written. */
+		(void)curl_multi_remove_handle(multi, k->easy);
+		curl_easy_cleanup(k->easy);
+		k->easy = NULL;
+		send_end(k, res == CURLE_OK && code >= 200 && code < 300, status);
+		if (!k->unsaved)
+			send_free(k);
 	}
 }
 

@@ -17,6 +17,7 @@ import pytest
 from harness import (Service, can_fake_hosts, end_service, free_port, hosts_prefix,
                      wait_until, write_hosts)
 from test_keys import add_key
+from test_refused_writes import write_lock
 
 FAST = {"OFFLINETUBE_WEBHOOK_RETRY_PERCENT": "1"}
 RECORD_FIELDS = {"id", "url", "events", "created_at", "last_delivery_at", "last_status",
@@ -370,6 +371,26 @@ def test_a_keys_webhook_sees_only_its_own_tasks(keyed, rx, site):
     for p in (pa, pr):
         (h, body), = rx.at(p)
         assert json.loads(body)["data"]["id"] == t["id"]
+
+
+def test_an_end_the_database_refuses_is_written_later_and_not_sent_again(svc, rx):
+    """The receiver answers while another program holds the database's write
+    lock: the worker keeps the outcome and writes it once the lock is gone,
+    without waiting on it in its loop, and without sending again."""
+    p = path()
+    rx.slow[p] = 1.5
+    rec = hook(svc, rx.base + p)
+    svc.post(f"/api/webhooks/{rec['id']}/test")
+    wait_until(lambda: rx.at(p), 10, what="the attempt")
+    with write_lock(svc):
+        wait_until(lambda: "delivery: database is locked" in svc.log("worker"), 15,
+                   what="the refused write")
+        time.sleep(1)
+    wait_until(lambda: svc.get(f"/api/webhooks/{rec['id']}")[2]["last_status"] == "204",
+               10, what="the end written")
+    time.sleep(1)
+    assert len(rx.at(p)) == 1
+    svc.delete(f"/api/webhooks/{rec['id']}")
 
 
 @pytest.mark.skipif(not can_fake_hosts(), reason="needs root and unshare to give the API "
