@@ -357,7 +357,11 @@ notify_start_due(void)
 		return;
 	}
 	while (nsends < NOTIFY_MAX && at <= wall_ms()) {
-		if ((rc = store_delivery_claim(db, wall_ms(), &d)) != 1) {
+		/* Looked at again next turn: a lock held elsewhere never holds the loop. */
+		store_busy_wait(db, NOTIFY_WRITE_WAIT_MS);
+		rc = store_delivery_claim(db, wall_ms(), &d);
+		store_busy_wait(db, 0);
+		if (rc != 1) {
 			if (rc == -1)
 				log_warnx(NULL, "delivery claim: %s",
 				    store_errmsg(db));
