@@ -2062,6 +2062,60 @@ bind_bound(sqlite3_stmt *st, int i, long long v)
 }
 
 /*
+ * Records newest first, each to cb as it comes (cb: 0 to go on): every
+ * owner's with all, one owner's with mine.
+ */
+static int
+records_list(struct store *s, enum stmt all, enum stmt mine, long long owner,
+    store_text_cb cb, void *arg)
+{
+	sqlite3_stmt	*st;
+	int		 rc, stop = 0;
+
+	st = s->stmts[owner > 0 ? mine : all];
+	if (owner > 0)
+		sqlite3_bind_int64(st, 1, owner);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0)) != 0;
+	stmt_done(st);
+	if (stop)
+		return -1;
+	return rc == SQLITE_DONE ? 1 : -1;
+}
+
+/*
+ * A row the caller bound to insert, and its record (from record, by id) as
+ * the insert left it, in a transaction of their own.  0: the insert's own
+ * limit refused it, and nothing is left.
+ */
+static int
+insert_record(struct store *s, enum stmt insert, enum stmt record,
+    const char *id, struct store_text *t)
+{
+	sqlite3_stmt	*st;
+	int		 n;
+
+	memset(t, 0, sizeof(*t));
+	if ((n = stmt_count(s, s->stmts[insert])) == -1)
+		goto fail;
+	if (n == 0) {
+		store_rollback(s);
+		return 0;
+	}
+	st = s->stmts[record];
+	bind_text(st, 1, id);
+	bind_owner(st, 2, 0);
+	if (step_copy(st, t) != 1 || store_commit(s) == -1)
+		goto fail;
+	return 1;
+fail:
+	store_rollback(s);
+	store_text_free(t);
+	return -1;
+}
+
+/*
  * The row and its record in a transaction of their own, as a task's: the
  * record is read back from the view, after the insert, before the commit.
  */
@@ -2071,7 +2125,6 @@ store_sub_create(struct store *s, const struct subscription *u, int max,
 {
 	sqlite3_stmt	*st = s->stmts[STMT_SUB_INSERT];
 	char		 stamp[ISO_TIME_LEN];
-	int		 n;
 
 	memset(record, 0, sizeof(*record));
 	util_iso_now(stamp);
@@ -2095,22 +2148,7 @@ store_sub_create(struct store *s, const struct subscription *u, int max,
 	sqlite3_bind_int64(st, 16, now);
 	sqlite3_bind_int(st, 17, max);
 	bind_text(st, 18, stamp);
-	if ((n = stmt_count(s, st)) == -1)
-		goto fail;
-	if (n == 0) {
-		store_rollback(s);
-		return 0;
-	}
-	st = s->stmts[STMT_SUB_RECORD];
-	bind_text(st, 1, u->id);
-	bind_owner(st, 2, 0);
-	if (step_copy(st, record) != 1 || store_commit(s) == -1)
-		goto fail;
-	return 1;
-fail:
-	store_rollback(s);
-	store_text_free(record);
-	return -1;
+	return insert_record(s, STMT_SUB_INSERT, STMT_SUB_RECORD, u->id, record);
 }
 
 int
@@ -2135,23 +2173,11 @@ store_sub_record(struct store *s, const char *id, long long owner,
 	return step_copy(st, t);
 }
 
-/* Newest first, each record to cb as it comes (cb: 0 to go on). */
 int
 store_sub_list(struct store *s, long long owner, store_text_cb cb, void *arg)
 {
-	sqlite3_stmt	*st;
-	int		 rc, stop = 0;
-
-	st = s->stmts[owner > 0 ? STMT_SUB_LIST_OWNER : STMT_SUB_LIST];
-	if (owner > 0)
-		sqlite3_bind_int64(st, 1, owner);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		stop = cb(arg, (const char *)sqlite3_column_text(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0)) != 0;
-	stmt_done(st);
-	if (stop)
-		return -1;
-	return rc == SQLITE_DONE ? 1 : -1;
+	return records_list(s, STMT_SUB_LIST, STMT_SUB_LIST_OWNER, owner, cb,
+	    arg);
 }
 
 int
@@ -2297,7 +2323,6 @@ store_hook_create(struct store *s, const struct webhook *w, int max,
 {
 	sqlite3_stmt	*st = s->stmts[STMT_HOOK_INSERT];
 	char		 stamp[ISO_TIME_LEN];
-	int		 n;
 
 	memset(record, 0, sizeof(*record));
 	util_iso_now(stamp);
@@ -2310,22 +2335,7 @@ store_hook_create(struct store *s, const struct webhook *w, int max,
 	bind_text(st, 5, w->secret);
 	bind_text(st, 6, stamp);
 	sqlite3_bind_int(st, 7, max);
-	if ((n = stmt_count(s, st)) == -1)
-		goto fail;
-	if (n == 0) {
-		store_rollback(s);
-		return 0;
-	}
-	st = s->stmts[STMT_HOOK_RECORD];
-	bind_text(st, 1, w->id);
-	bind_owner(st, 2, 0);
-	if (step_copy(st, record) != 1 || store_commit(s) == -1)
-		goto fail;
-	return 1;
-fail:
-	store_rollback(s);
-	store_text_free(record);
-	return -1;
+	return insert_record(s, STMT_HOOK_INSERT, STMT_HOOK_RECORD, w->id, record);
 }
 
 int
@@ -2342,19 +2352,8 @@ store_hook_record(struct store *s, const char *id, long long owner,
 int
 store_hook_list(struct store *s, long long owner, store_text_cb cb, void *arg)
 {
-	sqlite3_stmt	*st;
-	int		 rc, stop = 0;
-
-	st = s->stmts[owner > 0 ? STMT_HOOK_LIST_OWNER : STMT_HOOK_LIST];
-	if (owner > 0)
-		sqlite3_bind_int64(st, 1, owner);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		stop = cb(arg, (const char *)sqlite3_column_text(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0)) != 0;
-	stmt_done(st);
-	if (stop)
-		return -1;
-	return rc == SQLITE_DONE ? 1 : -1;
+	return records_list(s, STMT_HOOK_LIST, STMT_HOOK_LIST_OWNER, owner, cb,
+	    arg);
 }
 
 /* Its deliveries not yet made go with it (ON DELETE CASCADE). */

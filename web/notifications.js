@@ -4,7 +4,7 @@
 
 import * as api from './api.js';
 import { confirmAction } from './dialogs.js';
-import { formatTime, h, showMessage, srOnly } from './dom.js';
+import { formatTime, h, renderCards, showMessage, srOnly } from './dom.js';
 
 export const EVENTS = [
   ['task.completed', 'A download completed'],
@@ -98,24 +98,10 @@ export class NotificationPanel {
   }
 
   render(hooks) {
-    const ids = new Set(hooks.map((w) => w.id));
-    for (const [id, c] of this.cards) {
-      if (!ids.has(id)) {
-        c.li.remove();
-        this.cards.delete(id);
-      }
-    }
-    hooks.forEach((w, i) => {
-      let c = this.cards.get(w.id);
-      if (!c) {
-        c = this.makeCard(w);
-        this.cards.set(w.id, c);
-      }
-      this.update(c, w);
-      const list = this.els.list;
-      if (list.children[i] !== c.li) list.insertBefore(c.li, list.children[i] || null);
+    renderCards({
+      list: this.els.list, cards: this.cards, items: hooks, empty: this.els.empty,
+      make: (x) => this.makeCard(x), update: (c, x) => this.update(c, x),
     });
-    this.els.empty.hidden = hooks.length > 0;
   }
 
   makeCard(w) {
