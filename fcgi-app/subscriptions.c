@@ -34,7 +34,8 @@
 #define ON_PATCH	0x2
 
 enum skind { K_URL, K_NAME, K_DOWNLOAD, K_EVERY, K_BACKLOG, K_INCLUDE,
-	K_EXCLUDE, K_MIN, K_MAX, K_SKIP_LIVE, K_ENABLED, K_LATER };
+	K_EXCLUDE, K_MIN, K_MAX, K_SKIP_LIVE, K_ENABLED, K_EMBED, K_SPONSORBLOCK,
+	K_LATER };
 
 static const struct sfield {
 	const char	*name;
@@ -55,10 +56,10 @@ static const struct sfield {
 	{ "max_duration",	K_MAX,		ON_CREATE | ON_PATCH },
 	{ "skip_live",		K_SKIP_LIVE,	ON_CREATE | ON_PATCH },
 	{ "enabled",		K_ENABLED,	ON_PATCH },
-	/* api.md's download options, which subscriptions do not carry yet. */
+	{ "embed_metadata",	K_EMBED,	ON_CREATE | ON_PATCH },
+	{ "sponsorblock",	K_SPONSORBLOCK,	ON_CREATE | ON_PATCH },
+	/* api.md's download option that subscriptions do not carry yet. */
 	{ "subtitles",		K_LATER,	ON_CREATE | ON_PATCH },
-	{ "embed_metadata",	K_LATER,	ON_CREATE | ON_PATCH },
-	{ "sponsorblock",	K_LATER,	ON_CREATE | ON_PATCH },
 };
 #define NSFIELDS	(sizeof(sfields) / sizeof(sfields[0]))
 
@@ -124,6 +125,22 @@ take_bool(const char *key, struct json_object *v, int *out, char *detail,
 	}
 	*out = json_object_get_boolean(v);
 	return 0;
+}
+
+/* One of sponsorblock_str, judged by POST /api/download's own validator. */
+static int
+take_sponsorblock(const char *key, struct json_object *v,
+    enum sponsorblock *out, char *detail, size_t dlen)
+{
+	const char	*why = "must be a string";
+
+	if (json_object_is_type(v, json_type_string) && (why =
+	    validate_sponsorblock(json_object_get_string(v), NULL)) == NULL) {
+		(void)sponsorblock_parse(json_object_get_string(v), out);
+		return 0;
+	}
+	snprintf(detail, dlen, "%s: %s", key, why);
+	return -1;
 }
 
 /* A title filter: compiled here as the worker compiles it, so a bad one never reaches it. */
@@ -202,6 +219,14 @@ sfield_take(const struct sfield *f, struct json_object *v,
 	case K_ENABLED:
 		u->enabled = 1;
 		return null ? 0 : take_bool(f->name, v, &u->enabled, detail, dlen);
+	case K_EMBED:
+		u->embed_metadata = 0;
+		return null ? 0 : take_bool(f->name, v, &u->embed_metadata,
+		    detail, dlen);
+	case K_SPONSORBLOCK:
+		u->sponsorblock = SPONSORBLOCK_OFF;
+		return null ? 0 : take_sponsorblock(f->name, v, &u->sponsorblock,
+		    detail, dlen);
 	case K_LATER:
 		if (null)
 			return 0;

@@ -83,7 +83,9 @@ CREATE TABLE subscriptions (
 	lease_pid	INTEGER,				-- the worker checking it
 	created_at	TEXT NOT NULL,
 	updated_at	TEXT NOT NULL
-);
+, embed_metadata INTEGER NOT NULL DEFAULT 0
+	CHECK (embed_metadata IN (0, 1)), sponsorblock TEXT NOT NULL DEFAULT 'off'
+	CHECK (sponsorblock IN ('off', 'mark', 'remove')));
 
 CREATE INDEX subscriptions_owner_seq ON subscriptions (owner_key, seq);
 
@@ -95,23 +97,6 @@ CREATE TABLE subscription_seen (
 	seen_at		TEXT NOT NULL,
 	PRIMARY KEY (subscription_id, entry)
 ) WITHOUT ROWID;
-
-CREATE VIEW subscription_records AS SELECT seq, id, owner_key, json_object(
-	'id', id, 'url', url, 'name', name,
-	'download_type', download_type, 'quality', quality,
-	'format_id', format_id, 'audio_format', audio_format,
-	'check_every', check_every, 'backlog', backlog,
-	'title_include', title_include, 'title_exclude', title_exclude,
-	'min_duration', min_duration, 'max_duration', max_duration,
-	'skip_live', json(iif(skip_live, 'true', 'false')),
-	'enabled', json(iif(enabled, 'true', 'false')),
-	'state', state, 'last_checked_at', last_checked_at,
-	'next_check_at', iif(enabled,
-	    strftime('%Y-%m-%dT%H:%M:%SZ', next_check_at, 'unixepoch'), NULL),
-	'last_error', last_error, 'seen_count', seen_count,
-	'downloaded_count', downloaded_count,
-	'created_at', created_at, 'updated_at', updated_at) AS record
-FROM subscriptions;
 
 CREATE TABLE "tasks" (
 	seq		INTEGER PRIMARY KEY AUTOINCREMENT,	-- insertion order; newest first = seq DESC
@@ -212,6 +197,25 @@ BEGIN
 	UPDATE owner_queue SET pending = pending - 1
 		WHERE owner = coalesce(OLD.owner_key, 0);
 END;
+
+CREATE VIEW subscription_records AS SELECT seq, id, owner_key, json_object(
+	'id', id, 'url', url, 'name', name,
+	'download_type', download_type, 'quality', quality,
+	'format_id', format_id, 'audio_format', audio_format,
+	'embed_metadata', json(iif(embed_metadata, 'true', 'false')),
+	'sponsorblock', sponsorblock,
+	'check_every', check_every, 'backlog', backlog,
+	'title_include', title_include, 'title_exclude', title_exclude,
+	'min_duration', min_duration, 'max_duration', max_duration,
+	'skip_live', json(iif(skip_live, 'true', 'false')),
+	'enabled', json(iif(enabled, 'true', 'false')),
+	'state', state, 'last_checked_at', last_checked_at,
+	'next_check_at', iif(enabled,
+	    strftime('%Y-%m-%dT%H:%M:%SZ', next_check_at, 'unixepoch'), NULL),
+	'last_error', last_error, 'seen_count', seen_count,
+	'downloaded_count', downloaded_count,
+	'created_at', created_at, 'updated_at', updated_at) AS record
+FROM subscriptions;
 
 CREATE TABLE webhooks (
 	seq		INTEGER PRIMARY KEY AUTOINCREMENT,	-- newest first = seq DESC

@@ -45,7 +45,7 @@ extern const size_t		store_nmigrations;
 	"quality, coalesce(format_id, ''), audio_format, check_every, backlog, " \
 	"coalesce(title_include, ''), coalesce(title_exclude, ''), " \
 	"coalesce(min_duration, -1), coalesce(max_duration, -1), skip_live, " \
-	"enabled, primed, state"
+	"enabled, primed, state, embed_metadata, sponsorblock"
 
 enum stmt {
 	STMT_TASK_INSERT,
@@ -369,9 +369,10 @@ static const char *const sqls[STMT__MAX] = {
 	    "INSERT INTO subscriptions (id, owner_key, url, name, download_type, "
 	    "quality, format_id, audio_format, check_every, backlog, "
 	    "title_include, title_exclude, min_duration, max_duration, skip_live, "
-	    "next_check_at, created_at, updated_at) "
+	    "next_check_at, created_at, updated_at, embed_metadata, sponsorblock) "
 	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, nullif(?7, ''), ?8, ?9, ?10, "
-	    "nullif(?11, ''), nullif(?12, ''), ?13, ?14, ?15, ?16, ?18, ?18 "
+	    "nullif(?11, ''), nullif(?12, ''), ?13, ?14, ?15, ?16, ?18, ?18, "
+	    "?19, ?20 "
 	    "WHERE (SELECT count(*) FROM subscriptions WHERE owner_key IS ?2) < ?17",
 	[STMT_SUB_GET] =
 	    "SELECT " SUB_COLS " FROM subscriptions WHERE id = ?1 " OWNED(2),
@@ -395,7 +396,8 @@ static const char *const sqls[STMT__MAX] = {
 	    "next_check_at = CASE WHEN ?14 = 1 AND enabled = 0 THEN ?15 "
 	    "WHEN ?8 < check_every THEN min(next_check_at, ?15 + ?8) "
 	    "ELSE next_check_at END, "
-	    "check_every = ?8, enabled = ?14, updated_at = ?16 "
+	    "check_every = ?8, enabled = ?14, updated_at = ?16, "
+	    "embed_metadata = ?17, sponsorblock = ?18 "
 	    "WHERE id = ?1 " OWNED(2),
 	[STMT_SUB_DELETE] =
 	    "DELETE FROM subscriptions WHERE id = ?1 " OWNED(2),
@@ -1977,7 +1979,7 @@ store_text_free(struct store_text *t)
 static int
 sub_row(sqlite3_stmt *st, struct subscription *u)
 {
-	int	 i;
+	int	 i, sb;
 
 	if (copy_col(st, 0, u->id, sizeof(u->id)) == -1 ||
 	    copy_col(st, 2, u->url, sizeof(u->url)) == -1 ||
@@ -1988,7 +1990,8 @@ sub_row(sqlite3_stmt *st, struct subscription *u)
 	    copy_col(st, 7, u->audio_format, sizeof(u->audio_format)) == -1 ||
 	    copy_col(st, 10, u->title_include, sizeof(u->title_include)) == -1 ||
 	    copy_col(st, 11, u->title_exclude, sizeof(u->title_exclude)) == -1 ||
-	    (i = col_name(st, 17, sub_state_str, SUB_STATE__MAX)) == -1) {
+	    (i = col_name(st, 17, sub_state_str, SUB_STATE__MAX)) == -1 ||
+	    (sb = col_name(st, 19, sponsorblock_str, SPONSORBLOCK__MAX)) == -1) {
 		memset(u, 0, sizeof(*u));
 		return -1;
 	}
@@ -2001,6 +2004,8 @@ sub_row(sqlite3_stmt *st, struct subscription *u)
 	u->enabled = sqlite3_column_int(st, 15);
 	u->primed = sqlite3_column_int(st, 16);
 	u->state = (enum sub_state)i;
+	u->embed_metadata = sqlite3_column_int(st, 18);
+	u->sponsorblock = (enum sponsorblock)sb;
 	return 0;
 }
 
@@ -2148,6 +2153,8 @@ store_sub_create(struct store *s, const struct subscription *u, int max,
 	sqlite3_bind_int64(st, 16, now);
 	sqlite3_bind_int(st, 17, max);
 	bind_text(st, 18, stamp);
+	sqlite3_bind_int(st, 19, u->embed_metadata != 0);
+	bind_text(st, 20, sponsorblock_str[u->sponsorblock]);
 	return insert_record(s, STMT_SUB_INSERT, STMT_SUB_RECORD, u->id, record);
 }
 
@@ -2204,6 +2211,8 @@ store_sub_update(struct store *s, const struct subscription *u,
 	sqlite3_bind_int(st, 14, u->enabled != 0);
 	sqlite3_bind_int64(st, 15, now);
 	bind_text(st, 16, stamp);
+	sqlite3_bind_int(st, 17, u->embed_metadata != 0);
+	bind_text(st, 18, sponsorblock_str[u->sponsorblock]);
 	return stmt_exec(s, st);
 }
 

@@ -318,6 +318,8 @@ struct subscription {
 	char		 quality[16];
 	char		 format_id[65];
 	char		 audio_format[8];
+	int		 embed_metadata;	/* given to the tasks it makes */
+	enum sponsorblock sponsorblock;
 	int		 check_every;		/* seconds */
 	int		 backlog;
 	char		 title_include[SUB_REGEX_MAX + 1];

@@ -68,9 +68,12 @@ function setAddError(text) {
   else urlInput.removeAttribute('aria-invalid');
 }
 
-/** Starts a download of url with the form's type, quality (or format) and audio format. */
+/** Starts a download of url with the form's type, quality (or format), audio format and options. */
 function download(url, formatId = '') {
-  const fields = { url, download_type: downloadType(), quality: qualitySelect.value };
+  const fields = {
+    url, download_type: downloadType(), quality: qualitySelect.value,
+    embed_metadata: $('embed-metadata').checked, sponsorblock: $('sponsorblock').value,
+  };
   if (fields.download_type === 'audio') fields.audio_format = $('audio-format').value;
   if (formatId) fields.format_id = formatId;
   return api.startDownload(fields).then((task) => {

@@ -81,6 +81,8 @@ export class SubscriptionPanel {
       min_duration: seconds(this.field('min_duration')),
       max_duration: seconds(this.field('max_duration')),
       skip_live: this.field('skip_live').checked,
+      embed_metadata: this.field('embed_metadata').checked,
+      sponsorblock: this.field('sponsorblock').value,
     };
     if (!this.editing) {
       b.url = this.field('url').value.trim();
@@ -138,6 +140,8 @@ export class SubscriptionPanel {
     this.field('min_duration').value = minutes(s.min_duration);
     this.field('max_duration').value = minutes(s.max_duration);
     this.field('skip_live').checked = s.skip_live;
+    this.field('embed_metadata').checked = s.embed_metadata;
+    this.field('sponsorblock').value = s.sponsorblock;
     this.els.button.textContent = 'Save changes';
     this.els.cancelEdit.hidden = false;
     this.setError('');

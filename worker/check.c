@@ -236,7 +236,7 @@ check_next_at(const struct subscription *u)
 	    (jitter > 0 ? arc4random_uniform(jitter + 1) : 0);
 }
 
-/* One new entry as a pending task with the subscription's download fields. */
+/* One new entry as a pending task with the subscription's download fields and options. */
 static int
 check_task(struct check *k, const struct listing_entry *e)
 {
@@ -254,6 +254,8 @@ check_task(struct check *k, const struct listing_entry *e)
 	t.quality = k->sub.quality;
 	t.format_id = k->sub.format_id[0] != '\0' ? k->sub.format_id : NULL;
 	t.audio_format = k->sub.audio_format;
+	t.embed_metadata = k->sub.embed_metadata;
+	t.sponsorblock = k->sub.sponsorblock;
 	t.title = e->title;
 	t.owner = k->sub.owner;
 	t.max_pending = conf->max_pending;

@@ -8,7 +8,8 @@
 -- receives is made then, once, from the row (a STORED column): every attempt
 -- sends the same bytes under the same delivery id.  The worker sends them
 -- (worker/notify.c) and moves the row on.  A later migration that makes
--- tasks or subscriptions anew (as 011 did) must make their triggers again.
+-- tasks or subscriptions anew (as 011 did) must make their triggers again,
+-- and one that replaces subscription_records (as 012 did) keeps its name.
 CREATE TABLE webhooks (
 	seq		INTEGER PRIMARY KEY AUTOINCREMENT,	-- newest first = seq DESC
 	id		TEXT NOT NULL UNIQUE,			-- lower-case UUID v4, the public id

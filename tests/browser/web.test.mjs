@@ -287,6 +287,19 @@ test('"Show formats" lists the formats and downloads the one picked', async () =
   await closePage(page);
 });
 
+test('"More options" sends embed_metadata and sponsorblock with the download', async () => {
+  const page = await openPage();
+  // Closed, the defaults go: the site's file as it is.
+  let task = await addViaForm(page, `${SITE}/video/clip`);
+  assert.deepEqual([task.embed_metadata, task.sponsorblock], [false, 'off']);
+  await page.locator('#add-form summary', { hasText: 'More options' }).click();
+  await page.getByLabel('Sponsor segments', { exact: true }).selectOption('remove');
+  await page.getByLabel(/chapters .* into the file/).check();
+  task = await addViaForm(page, `${SITE}/video/clip2`);
+  assert.deepEqual([task.embed_metadata, task.sponsorblock], [true, 'remove']);
+  await closePage(page);
+});
+
 test('errors: the API\'s detail for a bad URL, and a failed download', async () => {
   const page = await openPage();
   // Nothing typed: the page says so without asking the server.
@@ -360,7 +373,7 @@ test('subscriptions: add with a backlog, the check\'s counts, check now, pause, 
     const form = page.locator('#sub-form');
     // A bad filter: the API's own words, and nothing is made.
     await page.fill('#sub-url', CHANNEL);
-    await form.locator('summary').click();
+    await form.locator('summary', { hasText: 'Filters' }).click();
     await page.getByLabel('Only titles matching').fill('(');
     await page.click('#sub-button');
     await page.waitForFunction(() =>
@@ -371,6 +384,9 @@ test('subscriptions: add with a backlog, the check\'s counts, check now, pause, 
 
     await page.getByLabel('Download now: the newest').fill('1');
     await page.getByLabel('Check every').selectOption('3600');
+    await form.locator('summary', { hasText: 'More options' }).click();
+    await page.getByLabel('Sponsor segments in its downloads').selectOption('mark');
+    await page.getByLabel(/chapters .* into its files/).check();
     const answer = page.waitForResponse((r) =>
       r.url() === `${BASE}/api/subscriptions` && r.request().method() === 'POST');
     await page.click('#sub-button');
@@ -379,6 +395,7 @@ test('subscriptions: add with a backlog, the check\'s counts, check now, pause, 
     const sub = await res.json();
     assert.equal(sub.backlog, 1);
     assert.equal(sub.check_every, 3600);
+    assert.deepEqual([sub.embed_metadata, sub.sponsorblock], [true, 'mark']);
     assert.equal(await page.inputValue('#sub-url'), '');
     // The first check: named after the channel, two seen, the newest downloaded.
     await waitForSubState(page, sub.id, 'idle');
@@ -390,6 +407,7 @@ test('subscriptions: add with a backlog, the check\'s counts, check now, pause, 
     assert.equal(await c.locator('.badge').textContent(), 'Up to date');
     const tasks = (await apiJson('GET', '/api/downloads')).body.filter((t) => t.subscription_id === sub.id);
     assert.equal(tasks.length, 1);
+    assert.deepEqual([tasks[0].embed_metadata, tasks[0].sponsorblock], [true, 'mark']);
 
     // Check now asks the API, and the check comes and goes.
     const checked = page.waitForResponse((r) => r.url().endsWith(`/api/subscriptions/${sub.id}/check`));
@@ -411,6 +429,9 @@ test('subscriptions: add with a backlog, the check\'s counts, check now, pause, 
     assert.equal(await page.locator('#sub-url').isDisabled(), true);
     assert.equal(await page.locator('#sub-backlog').isDisabled(), true);
     assert.equal(await page.inputValue('#sub-every'), '3600');
+    assert.equal(await page.inputValue('#sub-sponsorblock'), 'mark');
+    assert.equal(await page.locator('#sub-embed-metadata').isChecked(), true);
+    await page.getByLabel('Sponsor segments in its downloads').selectOption('off');
     await page.getByLabel('Name (optional: the channel\'s own)').fill('Kitchen channel');
     await page.getByLabel('Download as').selectOption('audio');
     await page.getByLabel('Quality of the downloads').selectOption('128kbps');
@@ -418,8 +439,9 @@ test('subscriptions: add with a backlog, the check\'s counts, check now, pause, 
     await page.waitForFunction((id) => document.querySelector(
       `#sub-list li.sub[data-id="${id}"] h3`)?.textContent === 'Kitchen channel', sub.id);
     const saved = (await apiJson('GET', `/api/subscriptions/${sub.id}`)).body;
-    assert.deepEqual([saved.name, saved.download_type, saved.quality, saved.backlog],
-      ['Kitchen channel', 'audio', '128kbps', 1]);
+    assert.deepEqual([saved.name, saved.download_type, saved.quality, saved.backlog,
+      saved.embed_metadata, saved.sponsorblock],
+    ['Kitchen channel', 'audio', '128kbps', 1, true, 'off']);
     assert.equal(await page.locator('#sub-url').isDisabled(), false);
 
     // Delete, after the question; its download stays.

@@ -9,7 +9,7 @@ from test_keys import add_key
 
 RECORD_FIELDS = {
     "id", "url", "name", "download_type", "quality", "format_id", "audio_format",
-    "check_every", "backlog", "title_include", "title_exclude", "min_duration",
+    "embed_metadata", "sponsorblock", "check_every", "backlog", "title_include", "title_exclude", "min_duration",
     "max_duration", "skip_live", "enabled", "state", "last_checked_at",
     "next_check_at", "last_error", "seen_count", "downloaded_count", "created_at",
     "updated_at",
@@ -45,6 +45,7 @@ def test_create_answers_the_record_with_its_defaults(service, chan):
     assert rec["url"] == chan
     assert (rec["download_type"], rec["quality"], rec["format_id"], rec["audio_format"]) == \
         ("video", "best", None, "m4a")
+    assert (rec["embed_metadata"], rec["sponsorblock"]) == (False, "off")
     assert (rec["check_every"], rec["backlog"]) == (21600, 0)
     assert (rec["title_include"], rec["title_exclude"]) == (None, None)
     assert (rec["min_duration"], rec["max_duration"]) == (None, None)
@@ -62,7 +63,8 @@ def test_every_field_is_kept_as_given(service, chan):
     body = {"url": chan, "name": "Cooking ✓", "download_type": "audio", "quality": "128kbps",
             "audio_format": "mp3", "check_every": 900, "backlog": 500,
             "title_include": "^(recipe|cook)", "title_exclude": "short", "min_duration": 0,
-            "max_duration": 3600, "skip_live": False}
+            "max_duration": 3600, "skip_live": False, "embed_metadata": True,
+            "sponsorblock": "remove"}
     st, _, rec = create(service, body)
     assert st == 200, rec
     for k, v in body.items():
@@ -109,8 +111,10 @@ BAD = [
     ({"skip_live": "false"}, "skip_live: must be true or false"),
     ({"enabled": False}, "enabled: cannot be set at creation"),
     ({"subtitles": ["en"]}, "subtitles: not supported for subscriptions yet"),
-    ({"embed_metadata": True}, "embed_metadata: not supported for subscriptions yet"),
-    ({"sponsorblock": "mark"}, "sponsorblock: not supported for subscriptions yet"),
+    ({"embed_metadata": "true"}, "embed_metadata: must be true or false"),
+    ({"embed_metadata": 1}, "embed_metadata: must be true or false"),
+    ({"sponsorblock": "cut"}, "sponsorblock: must be one of: off, mark, remove"),
+    ({"sponsorblock": True}, "sponsorblock: must be a string"),
     ({"colour": "red"}, "colour: unknown field"),
 ]
 
@@ -171,6 +175,11 @@ def test_patch_changes_what_it_names_and_only_that(service, chan):
                                             "audio_format": "opus"})
     assert st == 200 and (got["download_type"], got["quality"], got["audio_format"]) == \
         ("audio", "128kbps", "opus")
+    st, _, got = patch(service, rec["id"], {"embed_metadata": True, "sponsorblock": "mark"})
+    assert st == 200 and (got["embed_metadata"], got["sponsorblock"]) == (True, "mark")
+    assert got["audio_format"] == "opus"
+    st, _, got = patch(service, rec["id"], {"embed_metadata": None, "sponsorblock": None})
+    assert st == 200 and (got["embed_metadata"], got["sponsorblock"]) == (False, "off")
     st, _, got = patch(service, rec["id"], {"enabled": False})
     assert st == 200 and got["enabled"] is False and got["next_check_at"] is None
     st, _, got = patch(service, rec["id"], {"enabled": True})
@@ -184,6 +193,8 @@ def test_patch_changes_what_it_names_and_only_that(service, chan):
     ({"state": "idle"}, "state: unknown field"),
     ({"check_every": 10}, "check_every: must be an integer from 900"),
     ({"enabled": "yes"}, "enabled: must be true or false"),
+    ({"embed_metadata": "no"}, "embed_metadata: must be true or false"),
+    ({"sponsorblock": "skip"}, "sponsorblock: must be one of: off, mark, remove"),
     ({"title_exclude": "[z-a]"}, "title_exclude: not a valid POSIX extended"),
     ({"max_duration": 5}, "min_duration: must not be greater than max_duration"),
 ])

@@ -103,6 +103,32 @@ def test_new_entries_become_exactly_those_tasks_and_never_twice(service, site):
     assert (rec["seen_count"], rec["downloaded_count"]) == (4, 2)
 
 
+def test_the_tasks_a_check_makes_carry_its_download_options(make_service, site):
+    # SponsorBlock's service is a closed local port: the options must still
+    # reach the tasks and the downloads complete (as for a task's own).
+    service = make_service(OFFLINETUBE_SPONSORBLOCK_API="http://127.0.0.1:9")
+    name, url = new_channel(site, 2)
+    rec = subscribe(service, url, backlog=1, embed_metadata=True, sponsorblock="mark")
+    rec = done_checking(service, rec["id"])
+    site.add_entry(name, f"{name}-3")
+    rec = check_now(service, rec["id"])
+    got = tasks_of(service, rec["id"])
+    assert sorted(t["url"] for t in got) == sorted(entry_url(site, name, i) for i in (2, 3))
+    for t in got:
+        assert (t["embed_metadata"], t["sponsorblock"]) == (True, "mark"), t
+        done = service.wait_for_status(t["id"], "completed", timeout=90)
+        assert (done["embed_metadata"], done["sponsorblock"]) == (True, "mark")
+    # Changed options apply to the entries that come after.
+    st, _, rec = service.request("PATCH", f"/api/subscriptions/{rec['id']}",
+                                 body={"embed_metadata": False, "sponsorblock": "off"})
+    assert st == 200, rec
+    site.add_entry(name, f"{name}-4")
+    rec = check_now(service, rec["id"])
+    last = [t for t in tasks_of(service, rec["id"]) if t["url"] == entry_url(site, name, 4)]
+    assert len(last) == 1 and (last[0]["embed_metadata"], last[0]["sponsorblock"]) == \
+        (False, "off")
+
+
 def test_each_filter_leaves_out_what_it_names_for_good(service, site):
     name, url = new_channel(site, 0)
     rec = subscribe(service, url, title_include="^(recipe|news)", title_exclude="short",
