@@ -346,6 +346,49 @@ reply_message(struct req *r, int status, const char *message)
 	return reply_one_field(r, status, "message", message);
 }
 
+/* A record as SQLite made it (a JSON object), as the whole answer. */
+int
+reply_record(struct req *r, const struct store_text *t)
+{
+	if (reply_begin(r, 200, t->len + 1) == -1 ||
+	    reply_write(r, t->text, t->len) == -1 ||
+	    reply_write(r, "\n", 1) == -1)
+		return -1;
+	return 0;
+}
+
+struct list_state {
+	struct req	*r;
+	int		 n;
+};
+
+static int
+list_emit(void *arg, const char *text, size_t len)
+{
+	struct list_state	*ls = arg;
+
+	if ((ls->n++ > 0 && reply_write(ls->r, ",", 1) == -1) ||
+	    reply_write(ls->r, text, len) == -1)
+		return 1;
+	return 0;
+}
+
+/* The records a store list gives for r->owner, streamed as one JSON array. */
+int
+reply_record_list(struct req *r, store_list_fn list, const char *what)
+{
+	struct list_state	 ls = { r, 0 };
+
+	if (reply_stream_begin(r, 200) == -1 || reply_write(r, "[", 1) == -1)
+		return -1;
+	if (list(r->ctx->db, r->owner, list_emit, &ls) == -1) {
+		/* Too late for a status code: cut the array so no client takes it as whole. */
+		log_warnx(r->request_id, "%s: %s", what, store_errmsg(r->ctx->db));
+		return -1;
+	}
+	return reply_write(r, "]\n", 2);
+}
+
 /*
  * Hands the file to nginx: location is an internal prefix, name the file name
  * the database gave (never request input); nginx decodes the URI it gets.

@@ -66,6 +66,10 @@ int	 reply_json(struct req *, int status, struct json_object *);
 int	 reply_error(struct req *, int status, const char *detail);
 int	 reply_dberr(struct req *, const char *what);
 int	 reply_message(struct req *, int status, const char *message);
+int	 reply_record(struct req *, const struct store_text *);
+typedef int (*store_list_fn)(struct store *, long long owner, store_text_cb,
+	    void *);
+int	 reply_record_list(struct req *, store_list_fn, const char *what);
 int	 reply_accel(struct req *, const char *location, const char *name,
 	    const char *content_type, const char *disposition);
 int	 reply_stream_begin(struct req *, int status);

@@ -48,6 +48,14 @@ static const struct route routes[] = {
 	{ "GET",    "/api/cookies",		  cookies_get,  0, MSG_NOT_FOUND },
 	{ "DELETE", "/api/cookies",		  cookies_delete, ROUTE_ACTS,
 	    MSG_NOT_FOUND },
+	{ "POST",   "/api/webhooks",		  hooks_create,
+	    ROUTE_JSON_BODY | ROUTE_ACTS, MSG_NOT_FOUND },
+	{ "GET",    "/api/webhooks",		  hooks_list,   0, MSG_NOT_FOUND },
+	{ "GET",    "/api/webhooks/{id}",	  hooks_get,    0, MSG_HOOK_NOT_FOUND },
+	{ "DELETE", "/api/webhooks/{id}",	  hooks_delete, ROUTE_ACTS,
+	    MSG_HOOK_NOT_FOUND },
+	{ "POST",   "/api/webhooks/{id}/test",	  hooks_test,   ROUTE_ACTS,
+	    MSG_HOOK_NOT_FOUND },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -52,5 +52,10 @@ int	 subs_check(struct req *);
 int	 cookies_put(struct req *);
 int	 cookies_get(struct req *);
 int	 cookies_delete(struct req *);
+int	 hooks_create(struct req *);
+int	 hooks_list(struct req *);
+int	 hooks_get(struct req *);
+int	 hooks_delete(struct req *);
+int	 hooks_test(struct req *);
 
 #endif

@@ -5,7 +5,7 @@
 # Node.js for the web page's tests); with "bench", what `make bench` needs (wrk).
 set -eu
 need="make gcc libc6-dev pkg-config nginx-light libfcgi-dev libjson-c-dev libsqlite3-dev \
-uuid-dev libsodium-dev sqlite3 yt-dlp ffmpeg"
+uuid-dev libsodium-dev libcurl4-openssl-dev libssl-dev sqlite3 yt-dlp ffmpeg"
 if [ "${1:-}" = test ]; then
 	need="$need python3 python3-pytest clang libclang-rt-dev"
 	# The shell scripts' checks (checkbashisms, ShellCheck).
@@ -14,6 +14,8 @@ if [ "${1:-}" = test ]; then
 	need="$need nftables"
 	# The web page's browser tests: Debian's chromium, driven from Node.js.
 	need="$need chromium nodejs npm"
+	# Apprise URLs of webhooks, delivered by Debian's apprise program.
+	need="$need apprise"
 elif [ "${1:-}" = bench ]; then
 	need="$need python3 wrk"
 fi

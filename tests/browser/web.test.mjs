@@ -14,6 +14,7 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -494,6 +495,68 @@ test('cookies: a bad line named, an upload described without its value, then rem
   assert.equal(await status(), 'No cookies are stored.');
   assert.equal((await apiJson('GET', '/api/cookies')).body.present, false);
   await closePage(page);
+});
+
+test('notifications: add a webhook for some events, send a test, see its status, delete', async () => {
+  // A receiver on this machine (keys are off: a loopback target is allowed).
+  const got = [];
+  const rx = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      got.push({ headers: req.headers, body });
+      res.writeHead(204);
+      res.end();
+    });
+  });
+  await new Promise((resolve) => rx.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${rx.address().port}/hook`;
+  try {
+    const page = await openPage();
+    const form = page.locator('#hook-form');
+    // A bad address: the API's own words, and nothing is made.
+    await page.getByLabel('Address to notify').fill('not an address');
+    await page.click('#hook-button');
+    await page.waitForFunction(() => /^url: /.test(document.getElementById('hook-error').textContent));
+    assert.equal((await apiJson('GET', '/api/webhooks')).body.length, 0);
+
+    await page.getByLabel('Address to notify').fill(url);
+    await form.getByLabel('A subscription found new videos').uncheck();
+    await form.getByLabel('A subscription check failed').uncheck();
+    const answer = page.waitForResponse((r) =>
+      r.url() === `${BASE}/api/webhooks` && r.request().method() === 'POST');
+    await page.click('#hook-button');
+    const res = await answer;
+    assert.equal(res.status(), 200, await res.text());
+    const hook = await res.json();
+    assert.deepEqual(hook.events, ['task.completed', 'task.error']);
+    // The secret, shown this once.
+    assert.match(await page.locator('#hook-secret-shown').textContent(), new RegExp(hook.secret));
+    const c = page.locator(`#hook-list li.hook[data-id="${hook.id}"]`);
+    await c.waitFor();
+    assert.match(await c.textContent(), /A download completed · A download failed/);
+    assert.match(await c.textContent(), /Nothing sent yet · 0 given up/);
+
+    // A test: the receiver gets a signed ping, and the card shows the status.
+    await c.getByRole('button', { name: /^Send a test/ }).click();
+    await page.waitForFunction((id) => /Last delivery: 204/.test(
+      document.querySelector(`#hook-list li.hook[data-id="${id}"]`).textContent), hook.id,
+    { timeout: 20000 });
+    assert.equal(got.length, 1);
+    assert.equal(got[0].headers['x-offlinetube-event'], 'ping');
+    assert.match(got[0].headers['x-offlinetube-signature'], /^sha256=[0-9a-f]{64}$/);
+
+    // Delete, after the question.
+    await c.getByRole('button', { name: /^Delete/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete these notifications?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await c.waitFor({ state: 'detached' });
+    assert.equal((await apiJson('GET', `/api/webhooks/${hook.id}`)).status, 404);
+    await closePage(page);
+  } finally {
+    rx.close();
+  }
 });
 
 test('a link shared to /?url=… fills the form without starting anything', async () => {

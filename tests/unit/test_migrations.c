@@ -189,7 +189,7 @@ test_008_turns_local_thumbnail_links_into_the_fact(void)
 	CHECK_STR(v, "0");
 	free(v);
 	v = one_text(db, "SELECT count(*) FROM sqlite_master WHERE type = "
-	    "'trigger' AND tbl_name = ?1", "tasks");
+	    "'trigger' AND tbl_name = ?1 AND name LIKE 'tasks_queue_%'", "tasks");
 	CHECK_STR(v, "4");
 	free(v);
 	sqlite3_close(db);
@@ -285,7 +285,7 @@ test_010_adds_the_options_and_keeps_every_other_byte(void)
 	CHECK_STR(v, "5");
 	free(v);
 	v = one_text(db, "SELECT count(*) FROM sqlite_master WHERE type = "
-	    "'trigger' AND tbl_name = ?1", "tasks");
+	    "'trigger' AND tbl_name = ?1 AND name LIKE 'tasks_queue_%'", "tasks");
 	CHECK_STR(v, "4");
 	free(v);
 	v = one_text(db, "SELECT count(*) FROM sqlite_master WHERE type = "
