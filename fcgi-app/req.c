@@ -361,6 +361,18 @@ direct_flush(struct req *r)
 	return 0;
 }
 
+/*
+ * 304: the client's copy, named by If-None-Match, is the answer.  No body
+ * and no Content-Type; the tag again, as RFC 9110 asks.
+ */
+int
+reply_not_modified(struct req *r, const char *etag)
+{
+	r->status = 304;
+	return reply_header(r, "Status: 304 Not Modified\r\nETag: %s\r\n"
+	    "Cache-Control: no-store\r\n\r\n", etag);
+}
+
 /* For answers written in pieces (the task list): headers now, body by reply_write(). */
 int
 reply_stream_begin(struct req *r, int status)

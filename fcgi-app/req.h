@@ -65,6 +65,7 @@ int	 reply_dberr(struct req *, const char *what);
 int	 reply_message(struct req *, int status, const char *message);
 int	 reply_accel(struct req *, const char *location, const char *name,
 	    const char *content_type, const char *disposition);
+int	 reply_not_modified(struct req *, const char *etag);
 int	 reply_stream_begin(struct req *, int status);
 int	 reply_stream_end(struct req *);
 int	 reply_write(struct req *, const char *, size_t);

@@ -216,3 +216,24 @@ CREATE VIEW subscription_records AS SELECT seq, id, owner_key, json_object(
 	'downloaded_count', downloaded_count,
 	'created_at', created_at, 'updated_at', updated_at) AS record
 FROM subscriptions;
+
+CREATE TABLE task_changes (
+	id	INTEGER PRIMARY KEY CHECK (id = 1),
+	n	INTEGER NOT NULL
+);
+
+CREATE TRIGGER tasks_changes_insert AFTER INSERT ON tasks
+BEGIN
+	UPDATE task_changes SET n = n + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER tasks_changes_update AFTER UPDATE ON tasks
+	WHEN OLD.record IS NOT NEW.record
+BEGIN
+	UPDATE task_changes SET n = n + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER tasks_changes_delete AFTER DELETE ON tasks
+BEGIN
+	UPDATE task_changes SET n = n + 1 WHERE id = 1;
+END;

@@ -96,6 +96,7 @@ enum stmt {
 	STMT_KEY_ANY,
 	STMT_KEY_LIST,
 	STMT_KEY_REVOKE,
+	STMT_TASK_CHANGES,
 	STMT_SUB_INSERT,
 	STMT_SUB_GET,
 	STMT_SUB_RECORD,
@@ -352,6 +353,8 @@ static const char *const sqls[STMT__MAX] = {
 	 * A subscription only while its owner has fewer than ?17: counted in
 	 * the insert's own statement, under the write lock, as for tasks.
 	 */
+	[STMT_TASK_CHANGES] =
+	    "SELECT n FROM task_changes WHERE id = 1",
 	[STMT_SUB_INSERT] =
 	    "INSERT INTO subscriptions (id, owner_key, url, name, download_type, "
 	    "quality, format_id, audio_format, check_every, backlog, "
@@ -1566,6 +1569,28 @@ store_heartbeat_get(struct store *s, int64_t *at)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
 	return *at > 0;
+}
+
+/*
+ * How many times any task's record has changed (migration 016's counter).
+ * Read before the list it stands for: a change made in between makes the
+ * list newer than the number, never older, so a client's copy is at worst
+ * sent again, never kept stale.
+ */
+int
+store_task_changes(struct store *s, int64_t *n)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_CHANGES];
+	int		 rc;
+
+	*n = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	stmt_done(st);
+	if (rc != SQLITE_ROW)
+		return -1;
+	return 1;
 }
 
 int

@@ -359,6 +359,8 @@ int	 store_sub_recover(struct store *);
 /* Small facts: the worker's heartbeat, versions. */
 int	 store_heartbeat_set(struct store *, int64_t at);
 int	 store_heartbeat_get(struct store *, int64_t *at);
+/* 1 and *n: the count of changes to any task's record so far (a list's ETag). */
+int	 store_task_changes(struct store *, int64_t *n);
 int	 store_meta_set(struct store *, const char *key, const char *value);
 int	 store_meta_get(struct store *, const char *key, char *buf, size_t len);
 
