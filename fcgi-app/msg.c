@@ -37,6 +37,7 @@ const char *const msg_str[MSG__MAX] = {
 	[MSG_SUB_DELETED] =		"Suscripción eliminada",
 	[MSG_SUB_DISABLED] =		"The subscription is disabled; enable it "
 					"first (PATCH with \"enabled\": true)",
+	[MSG_ADMIN_REQUIRED] =		"An admin key is needed for this route",
 	[MSG_BAD_REQUEST] =		"Bad Request",
 	[MSG_URI_TOO_LONG] =		"Request URI too long",
 	[MSG_HEADERS_TOO_LARGE] =	"Request headers too large",

@@ -28,6 +28,7 @@ enum msg {
 	MSG_SUB_NOT_FOUND,
 	MSG_SUB_DELETED,
 	MSG_SUB_DISABLED,
+	MSG_ADMIN_REQUIRED,
 	/* Answered by nginx itself, from its configuration in nginx/. */
 	MSG_BAD_REQUEST,
 	MSG_URI_TOO_LONG,

@@ -224,14 +224,22 @@ reply_head(struct req *r, int status, const char *content_type)
 	    content_type);
 }
 
-/* A JSON answer of len bytes: headers now, the body by reply_write(). */
+/* An answer of len bytes of type: headers now, the body by reply_write(). */
 int
-reply_begin(struct req *r, int status, size_t len)
+reply_begin_type(struct req *r, int status, const char *type, size_t len)
 {
-	if (reply_head(r, status, "application/json; charset=utf-8") == -1 ||
+	if (reply_head(r, status, type) == -1 ||
 	    reply_header(r, "Content-Length: %zu\r\n\r\n", len) == -1)
 		return -1;
 	return 0;
+}
+
+/* A JSON answer of len bytes. */
+int
+reply_begin(struct req *r, int status, size_t len)
+{
+	return reply_begin_type(r, status, "application/json; charset=utf-8",
+	    len);
 }
 
 int

@@ -59,6 +59,7 @@ void	 req_reset(struct req *);
 int	 reply_header(struct req *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 reply_begin(struct req *, int status, size_t len);
+int	 reply_begin_type(struct req *, int status, const char *type, size_t len);
 int	 reply_json(struct req *, int status, struct json_object *);
 int	 reply_error(struct req *, int status, const char *detail);
 int	 reply_dberr(struct req *, const char *what);

@@ -17,6 +17,7 @@ typedef int (*route_handler)(struct req *);
 #define ROUTE_OPEN	0x02	/* no key needed (health) */
 #define ROUTE_LINK	0x04	/* a signed link may stand in for a key (media) */
 #define ROUTE_ACTS	0x08	/* starts work or changes state: not for other sites */
+#define ROUTE_ADMIN	0x10	/* while keys are on, an admin key only (metrics) */
 
 struct route {
 	const char	*method;
@@ -39,6 +40,7 @@ int	 serve_file(struct req *);
 int	 serve_stream(struct req *);
 int	 serve_thumbnail(struct req *);
 int	 health_get(struct req *);
+int	 metrics_get(struct req *);
 int	 lookups_search(struct req *);
 int	 lookups_trending(struct req *);
 int	 lookups_info(struct req *);

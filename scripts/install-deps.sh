@@ -14,6 +14,8 @@ if [ "${1:-}" = test ]; then
 	need="$need nftables"
 	# The web page's browser tests: Debian's chromium, driven from Node.js.
 	need="$need chromium nodejs npm"
+	# promtool, which checks /api/metrics (the package is Prometheus itself).
+	need="$need prometheus"
 elif [ "${1:-}" = bench ]; then
 	need="$need python3 wrk"
 fi
