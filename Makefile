@@ -16,7 +16,7 @@ LDLIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 
-COMMON_SRC = common/log.c common/util.c common/config.c common/privdrop.c common/urlguard.c common/urlform.c sql/store.c
+COMMON_SRC = common/log.c common/util.c common/config.c common/privdrop.c common/urlguard.c common/urlform.c common/metricnames.c sql/store.c
 API_SRC	   = $(wildcard fcgi-app/*.c)
 WORKER_SRC = $(wildcard worker/*.c)
 MIGRATIONS = $(sort $(wildcard sql/migrations/*.sql))
@@ -229,6 +229,9 @@ install-system: all install-web
 	install -m 644 sql/schema.sql $(DESTDIR)$(OT_SHAREDIR)/sql/
 	install -m 644 $(MIGRATIONS) $(DESTDIR)$(OT_SHAREDIR)/sql/migrations/
 	install -m 755 scripts/offlinetube-dns-allow $(DESTDIR)$(OT_SHAREDIR)/scripts/
+	install -d $(DESTDIR)$(OT_SHAREDIR)/monitoring
+	install -m 644 dist/monitoring/prometheus.yml dist/monitoring/grafana-dashboard.json \
+	    $(DESTDIR)$(OT_SHAREDIR)/monitoring/
 	@set -e; for u in $(OT_UNITS); do \
 		$(OT_SUBST) dist/systemd/$$u.in >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u; \
 		chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; done

@@ -427,6 +427,18 @@ link_put(char *buf, size_t len, size_t *o, const char *p, size_t n)
  * JSON text as they are, they need no escaping.  Without keys (the common
  * case, once per row of every list) no printf is involved.
  */
+/*
+ * The expiry of the links signed now, rounded up to ten minutes: a page
+ * polling the list gets the same links for a while, so <img> and <video>
+ * are not reloaded every second (and a list's ETag holds as long).  A link
+ * lives between link_ttl and link_ttl + 600 s.
+ */
+long long
+auth_link_expiry(const struct req *r)
+{
+	return ((long long)time(NULL) + r->ctx->cfg->link_ttl + 599) / 600 * 600;
+}
+
 int
 auth_links(struct req *r, const struct store_task_row *row, int local_thumbnail,
     struct auth_links *l)
@@ -439,12 +451,7 @@ auth_links(struct req *r, const struct store_task_row *row, int local_thumbnail,
 	int			 n;
 
 	l->stream_url[0] = l->file_url[0] = l->thumbnail[0] = '\0';
-	/*
-	 * The expiry is rounded up to ten minutes: a page polling the list gets
-	 * the same links for a while, so <img> and <video> are not reloaded
-	 * every second.  A link lives between link_ttl and link_ttl + 600 s.
-	 */
-	exp = ((long long)time(NULL) + r->ctx->cfg->link_ttl + 599) / 600 * 600;
+	exp = auth_link_expiry(r);
 	if (row->completed && row->filename[0] != '\0') {
 		/* '/' never occurs in our names; encode_path keeps it, which is fine. */
 		if (link_put(l->stream_url, sizeof(l->stream_url), &o, stream,

@@ -45,6 +45,7 @@ const char *const msg_str[MSG__MAX] = {
 	[MSG_HOOK_NOT_FOUND] =		"Webhook no encontrado",
 	[MSG_HOOK_DELETED] =		"Webhook eliminado",
 	[MSG_HOOK_TEST_QUEUED] =	"Test notification queued",
+	[MSG_ADMIN_REQUIRED] =		"An admin key is needed for this route",
 	[MSG_BAD_REQUEST] =		"Bad Request",
 	[MSG_URI_TOO_LONG] =		"Request URI too long",
 	[MSG_HEADERS_TOO_LARGE] =	"Request headers too large",

@@ -35,6 +35,7 @@ enum msg {
 	MSG_HOOK_NOT_FOUND,
 	MSG_HOOK_DELETED,
 	MSG_HOOK_TEST_QUEUED,
+	MSG_ADMIN_REQUIRED,
 	/* Answered by nginx itself, from its configuration in nginx/. */
 	MSG_BAD_REQUEST,
 	MSG_URI_TOO_LONG,

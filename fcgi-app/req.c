@@ -286,14 +286,22 @@ reply_head(struct req *r, int status, const char *content_type)
 	    content_type);
 }
 
-/* A JSON answer of len bytes: headers now, the body by reply_write(). */
+/* An answer of len bytes of type: headers now, the body by reply_write(). */
 int
-reply_begin(struct req *r, int status, size_t len)
+reply_begin_type(struct req *r, int status, const char *type, size_t len)
 {
-	if (reply_head(r, status, "application/json; charset=utf-8") == -1 ||
+	if (reply_head(r, status, type) == -1 ||
 	    reply_header(r, "Content-Length: %zu\r\n\r\n", len) == -1)
 		return -1;
 	return 0;
+}
+
+/* A JSON answer of len bytes. */
+int
+reply_begin(struct req *r, int status, size_t len)
+{
+	return reply_begin_type(r, status, "application/json; charset=utf-8",
+	    len);
 }
 
 int
@@ -464,6 +472,18 @@ direct_flush(struct req *r)
 		}
 	}
 	return 0;
+}
+
+/*
+ * 304: the client's copy, named by If-None-Match, is the answer.  No body
+ * and no Content-Type; the tag again, as RFC 9110 asks.
+ */
+int
+reply_not_modified(struct req *r, const char *etag)
+{
+	r->status = 304;
+	return reply_header(r, "Status: 304 Not Modified\r\nETag: %s\r\n"
+	    "Cache-Control: no-store\r\n\r\n", etag);
 }
 
 /* For answers written in pieces (the task list): headers now, body by reply_write(). */

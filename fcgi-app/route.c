@@ -32,6 +32,7 @@ static const struct route routes[] = {
 	{ "POST",   "/api/info",		  lookups_info,
 	    ROUTE_JSON_BODY | ROUTE_ACTS, MSG_NOT_FOUND },
 	{ "GET",    "/api/health",		  health_get,   ROUTE_OPEN, MSG_NOT_FOUND },
+	{ "GET",    "/api/metrics",		  metrics_get,  ROUTE_ADMIN, MSG_NOT_FOUND },
 	{ "POST",   "/api/subscriptions",	  subs_create,
 	    ROUTE_JSON_BODY | ROUTE_ACTS, MSG_NOT_FOUND },
 	{ "GET",    "/api/subscriptions",	  subs_list,    0, MSG_NOT_FOUND },
@@ -196,6 +197,9 @@ route_dispatch(struct req *r)
 	if (!(rt->flags & ROUTE_OPEN) &&
 	    auth_request(r, (rt->flags & ROUTE_LINK) != 0) != 0)
 		return 0;
+	/* Every user's counts: while keys are on, for an admin key only. */
+	if ((rt->flags & ROUTE_ADMIN) && r->keys_on && r->owner != -1)
+		return reply_error(r, 403, msg_str[MSG_ADMIN_REQUIRED]);
 	if ((rt->flags & ROUTE_JSON_BODY) &&
 	    req_read_body(r, &detail, &status) == -1)
 		return reply_error(r, status, detail);

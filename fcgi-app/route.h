@@ -18,6 +18,7 @@ typedef int (*route_handler)(struct req *);
 #define ROUTE_LINK	0x04	/* a signed link may stand in for a key (media) */
 #define ROUTE_ACTS	0x08	/* starts work or changes state: not for other sites */
 #define ROUTE_TEXT_BODY	0x10	/* a text body of up to 1 MiB, kept whole (cookies) */
+#define ROUTE_ADMIN	0x20	/* while keys are on, an admin key only (metrics) */
 
 struct route {
 	const char	*method;
@@ -40,6 +41,7 @@ int	 serve_file(struct req *);
 int	 serve_stream(struct req *);
 int	 serve_thumbnail(struct req *);
 int	 health_get(struct req *);
+int	 metrics_get(struct req *);
 int	 lookups_search(struct req *);
 int	 lookups_trending(struct req *);
 int	 lookups_info(struct req *);

@@ -16,6 +16,8 @@ if [ "${1:-}" = test ]; then
 	need="$need chromium nodejs npm"
 	# Apprise URLs of webhooks, delivered by Debian's apprise program.
 	need="$need apprise"
+	# promtool, which checks /api/metrics (the package is Prometheus itself).
+	need="$need prometheus"
 elif [ "${1:-}" = bench ]; then
 	need="$need python3 wrk"
 fi

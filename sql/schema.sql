@@ -153,7 +153,7 @@ CREATE TABLE "tasks" (
 		'subscription_id', subscription_id,
 		'thumbnail', iif(local_thumbnail, '/api/thumbnails/' || id,
 		    thumbnail))) STORED
-);
+, queued_at REAL);
 
 CREATE INDEX tasks_status_seq ON tasks (status, seq);
 
@@ -354,3 +354,58 @@ CREATE VIEW webhook_pings AS SELECT id, owner_key,
 	'OfflineTube: test' AS title,
 	'A test notification from OfflineTube' AS message
 FROM webhook_records;
+
+CREATE TABLE task_changes (
+	id	INTEGER PRIMARY KEY CHECK (id = 1),
+	n	INTEGER NOT NULL
+);
+
+CREATE TRIGGER tasks_changes_insert AFTER INSERT ON tasks
+BEGIN
+	UPDATE task_changes SET n = n + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER tasks_changes_update AFTER UPDATE ON tasks
+	WHEN OLD.record IS NOT NEW.record
+BEGIN
+	UPDATE task_changes SET n = n + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER tasks_changes_delete AFTER DELETE ON tasks
+BEGIN
+	UPDATE task_changes SET n = n + 1 WHERE id = 1;
+END;
+
+CREATE TABLE metrics (
+	name	TEXT NOT NULL,
+	labels	TEXT NOT NULL DEFAULT '',
+	value	REAL NOT NULL DEFAULT 0,
+	PRIMARY KEY (name, labels)
+) WITHOUT ROWID;
+
+CREATE TRIGGER tasks_metrics_finished AFTER UPDATE OF status ON tasks
+	WHEN NEW.status IN ('completed', 'error', 'cancelled')
+	    AND OLD.status != NEW.status
+BEGIN
+	INSERT INTO metrics (name, labels, value)
+		VALUES ('downloads_finished_total',
+		    'outcome="' || NEW.status || '"', 1)
+		ON CONFLICT (name, labels) DO UPDATE SET value = value + 1;
+	INSERT INTO metrics (name, labels, value)
+		SELECT 'downloaded_bytes_total', '', NEW.filesize
+		WHERE NEW.status = 'completed'
+		ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value;
+END;
+
+CREATE TRIGGER tasks_metrics_queued AFTER INSERT ON tasks WHEN NEW.status = 'pending'
+BEGIN
+	UPDATE tasks SET queued_at = (julianday('now') - 2440587.5) * 86400.0
+		WHERE seq = NEW.seq;
+END;
+
+CREATE TRIGGER tasks_metrics_requeued AFTER UPDATE OF status ON tasks
+	WHEN OLD.status != 'pending' AND NEW.status = 'pending'
+BEGIN
+	UPDATE tasks SET queued_at = (julianday('now') - 2440587.5) * 86400.0
+		WHERE seq = NEW.seq;
+END;

@@ -96,6 +96,9 @@ enum stmt {
 	STMT_KEY_ANY,
 	STMT_KEY_LIST,
 	STMT_KEY_REVOKE,
+	STMT_TASK_CHANGES,
+	STMT_METRIC_ADD,
+	STMT_METRICS,
 	STMT_SUB_INSERT,
 	STMT_SUB_GET,
 	STMT_SUB_RECORD,
@@ -232,7 +235,8 @@ static const char *const sqls[STMT__MAX] = {
 	    "ORDER BY running, last_claim, next LIMIT 1) AND status = 'pending' "
 	    "RETURNING id, coalesce(media_url, url), download_type, quality, "
 	    "coalesce(format_id, ''), audio_format, playlist_id IS NOT NULL, attempts, "
-	    "coalesce(owner_key, 0), embed_metadata, sponsorblock",
+	    "coalesce(owner_key, 0), embed_metadata, sponsorblock, "
+	    "(julianday('now') - 2440587.5) * 86400.0 - queued_at",
 	[STMT_TASK_PROGRESS] =
 	    "UPDATE tasks SET progress = ?2, speed = ?3, eta = ?4, "
 	    "filesize = CASE WHEN ?5 > 0 THEN ?5 ELSE filesize END, "
@@ -366,6 +370,13 @@ static const char *const sqls[STMT__MAX] = {
 	 * A subscription only while its owner has fewer than ?17: counted in
 	 * the insert's own statement, under the write lock, as for tasks.
 	 */
+	[STMT_TASK_CHANGES] =
+	    "SELECT n FROM task_changes WHERE id = 1",
+	[STMT_METRIC_ADD] =
+	    "INSERT INTO metrics (name, labels, value) VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value",
+	[STMT_METRICS] =
+	    "SELECT name, labels, value FROM metrics ORDER BY name, labels",
 	[STMT_SUB_INSERT] =
 	    "INSERT INTO subscriptions (id, owner_key, url, name, download_type, "
 	    "quality, format_id, audio_format, check_every, backlog, "
@@ -1430,6 +1441,8 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 			c->owner = sqlite3_column_int64(st, 8);
 			c->embed_metadata = sqlite3_column_int(st, 9);
 			c->sponsorblock = (enum sponsorblock)i;
+			c->waited = sqlite3_column_type(st, 11) == SQLITE_NULL ?
+			    -1 : sqlite3_column_double(st, 11);
 			found = 1;
 			rc = sqlite3_step(st);
 		}
@@ -1651,6 +1664,69 @@ store_heartbeat_get(struct store *s, int64_t *at)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
 	return *at > 0;
+}
+
+/*
+ * How many times any task's record has changed (migration 016's counter).
+ * Read before the list it stands for: a change made in between makes the
+ * list newer than the number, never older, so a client's copy is at worst
+ * sent again, never kept stale.
+ */
+int
+store_task_changes(struct store *s, int64_t *n)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_CHANGES];
+	int		 rc;
+
+	*n = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	stmt_done(st);
+	if (rc != SQLITE_ROW)
+		return -1;
+	return 1;
+}
+
+/* Adds n counts to the metrics table (migration 017) in one transaction: all or none. */
+int
+store_metrics_add(struct store *s, const struct metric_add *m, size_t n)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_METRIC_ADD];
+	size_t		 i;
+
+	if (store_begin(s) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		bind_text(st, 1, m[i].name);
+		bind_text(st, 2, m[i].labels);
+		sqlite3_bind_double(st, 3, m[i].value);
+		if (stmt_count(s, st) == -1)
+			goto fail;
+	}
+	if (store_commit(s) == -1)
+		goto fail;
+	return 1;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+/* Every row of the metrics table to cb (0: go on), by name and labels. */
+int
+store_metrics_each(struct store *s, store_metric_cb cb, void *arg)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_METRICS];
+	int		 rc, stop = 0;
+
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_double(st, 2)) != 0;
+	stmt_done(st);
+	if (stop)
+		return -1;
+	return rc == SQLITE_DONE ? 1 : -1;
 }
 
 int

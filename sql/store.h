@@ -130,6 +130,7 @@ struct task_claim {
 	int	 is_playlist;		/* already resolved from a playlist */
 	int	 attempts;		/* including this claim */
 	long long owner;		/* api_keys.id, 0: none; playlist entries inherit it */
+	double	 waited;		/* seconds pending before this claim, -1: unknown */
 };
 
 /*
@@ -434,6 +435,19 @@ int	 store_delivery_recover(struct store *, int64_t keep_s);
 /* Small facts: the worker's heartbeat, versions. */
 int	 store_heartbeat_set(struct store *, int64_t at);
 int	 store_heartbeat_get(struct store *, int64_t *at);
+/* 1 and *n: the count of changes to any task's record so far (a list's ETag). */
+int	 store_task_changes(struct store *, int64_t *n);
+
+/* One count for the metrics table (migration 017): added to its row, made when new. */
+struct metric_add {
+	const char	*name;		/* a family of common/metrics.h */
+	char		 labels[96];	/* 'kind="download",outcome="ok"', or "" */
+	double		 value;
+};
+typedef int (*store_metric_cb)(void *arg, const char *name, const char *labels,
+	    double value);
+int	 store_metrics_add(struct store *, const struct metric_add *, size_t n);
+int	 store_metrics_each(struct store *, store_metric_cb, void *);
 int	 store_meta_set(struct store *, const char *key, const char *value);
 int	 store_meta_get(struct store *, const char *key, char *buf, size_t len);
 

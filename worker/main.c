@@ -27,6 +27,7 @@
 #include "signals.h"
 #include "spawn.h"
 #include "store.h"
+#include "tally.h"
 #include "util.h"
 #include "ytdlp.h"
 
@@ -271,6 +272,9 @@ heartbeat(struct store *db)
 	store_busy_wait(db, SHORT_WAIT_MS);
 	if (store_heartbeat_set(db, (int64_t)time(NULL)) == -1)
 		log_warnx(NULL, "heartbeat: %s", store_errmsg(db));
+	/* Refused: the counts wait for the next beat. */
+	if (tally_flush(db) == -1)
+		log_debug(NULL, "metrics: %s", store_errmsg(db));
 	store_busy_wait(db, 0);
 }
 
@@ -469,6 +473,8 @@ main(int argc, char *argv[])
 	notify_stop_all();
 	(void)jsonin_sweep(SIZE_MAX);
 	/* Health says "not running" at once, not 15 s later. */
+	if (tally_flush(db) == -1)
+		log_warnx(NULL, "metrics: %s", store_errmsg(db));
 	if (store_heartbeat_set(db, 0) == -1)
 		log_warnx(NULL, "heartbeat: %s", store_errmsg(db));
 	store_close(db);

@@ -35,6 +35,7 @@
 #include "notify.h"
 #include "proc.h"
 #include "store.h"
+#include "tally.h"
 #include "urlform.h"
 #include "urlguard.h"
 #include "util.h"
@@ -162,6 +163,8 @@ send_end(struct send *k, int ok, const char *status)
 	}
 	k->next_ms = wall_ms() + wait;
 	snprintf(k->status, sizeof(k->status), "%s", status);
+	tally_notify(k->end == DELIVERY_DELIVERED ? NOTIFY_DELIVERED :
+	    k->end == DELIVERY_RETRY ? NOTIFY_FAILED : NOTIFY_GIVEN_UP);
 	if (k->end == DELIVERY_DELIVERED)
 		log_info(k->tag, "%s delivered to webhook %s (%s, attempt %d)",
 		    hook_event_str[k->d.event], k->d.webhook_id, status,

@@ -756,6 +756,35 @@ test('polling stops while the tab is hidden, and backs off while nothing happens
   await context.close();
 });
 
+test('an idle list is revalidated with its ETag: 304s, and a change is drawn', async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  const answers = [];
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname === '/api/downloads') {
+      answers.push({ status: r.status(), inm: r.request().headers()['if-none-match'] || '' });
+    }
+  });
+  // Idle: every earlier test's task has ended, so the list holds still.
+  for (let i = 0; i < 120; i++) {
+    const { body } = await apiJson('GET', '/api/downloads');
+    if (!body.some((x) => ['pending', 'downloading', 'processing'].includes(x.status))) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await page.goto(BASE);
+  await page.locator('#task-list li.task').first().waitFor();
+  // Polls after the first send its tag back, and get 304s.
+  await page.waitForTimeout(6500);
+  const later = answers.slice(1);
+  assert.ok(later.length >= 2, `polls: ${JSON.stringify(answers)}`);
+  assert.ok(later.every((a) => a.inm.startsWith('"l')), JSON.stringify(answers));
+  assert.ok(later.filter((a) => a.status === 304).length >= 1, JSON.stringify(answers));
+  // A task made elsewhere (another tab, a script) is drawn at the next poll.
+  const t = (await apiJson('POST', '/api/download', { url: `${SITE}/video/clip` })).body;
+  await card(page, t.id).waitFor({ timeout: 20000 });
+  await context.close();
+});
+
 // -- How it looks, and the accessibility check ---------------------------------------
 
 async function axeCheck(page, label) {
