@@ -34,7 +34,8 @@ LIB_OBJ	   = $(filter-out $(B)/fcgi-app/main.o $(B)/worker/main.o, \
 
 PY	 = /usr/bin/python3
 
-.PHONY: all deps deps-test deps-browser run test lint unit e2e browser asan clean install schema \
+.PHONY: all deps deps-test deps-browser deps-openapi openapi-lint run test lint unit e2e browser \
+	asan clean install schema \
 	install-web fuzz fuzz-build fuzz-smoke \
 	bench bench-deps
 all: $(B)/offlinetube-api $(B)/offlinetube-worker
@@ -107,6 +108,19 @@ browser: asan deps-browser
 	OFFLINETUBE_BIN=build/asan OFFLINETUBE_SCREENSHOTS=build/screenshots \
 	    $(PY) -m pytest -q -s -p no:cacheprovider tests/e2e/test_browser.py
 
+# docs/openapi.json, the API's machine-readable description, passes Redocly's
+# lint (pinned in tests/openapi/; node >= 18.17).  The e2e suite holds every
+# answer it gets against the same document (tests/e2e/openapi_check.py).
+OPENAPI_MODULES = tests/openapi/node_modules/.package-lock.json
+$(OPENAPI_MODULES): tests/openapi/package.json tests/openapi/package-lock.json
+	cd tests/openapi && npm ci --no-audit --no-fund --loglevel=error
+
+deps-openapi: deps-test $(OPENAPI_MODULES)
+
+openapi-lint: deps-openapi
+	cd tests/openapi && ./node_modules/.bin/redocly lint --format=stylish \
+	    --config redocly.yaml ../../docs/openapi.json
+
 # Every shell script is run by the shell its first line names, and passes
 # checkbashisms and ShellCheck (tests/lint/test_shells.py).
 lint: deps-test
@@ -114,6 +128,7 @@ lint: deps-test
 
 test: deps-test all
 	$(MAKE) lint
+	$(MAKE) openapi-lint
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
