@@ -34,7 +34,7 @@ LIB_OBJ	   = $(filter-out $(B)/fcgi-app/main.o $(B)/worker/main.o, \
 
 PY	 = /usr/bin/python3
 
-.PHONY: all deps deps-test deps-browser deps-openapi openapi-lint run test lint unit e2e browser \
+.PHONY: all deps deps-test deps-browser deps-openapi openapi-lint api-reference run test lint unit e2e browser \
 	asan clean install schema \
 	install-web fuzz fuzz-build fuzz-smoke \
 	bench bench-deps
@@ -121,6 +121,12 @@ openapi-lint: deps-openapi
 	cd tests/openapi && ./node_modules/.bin/redocly lint --format=stylish \
 	    --config redocly.yaml ../../docs/openapi.json
 
+# The reference page served at /api/docs, made from docs/openapi.json and
+# committed (make run needs no more than nginx to serve it).
+api-reference:
+	$(PY) scripts/openapi-page.py docs/openapi.json >docs/api-reference.html.tmp
+	mv docs/api-reference.html.tmp docs/api-reference.html
+
 # Every shell script is run by the shell its first line names, and passes
 # checkbashisms and ShellCheck (tests/lint/test_shells.py).
 lint: deps-test
@@ -143,8 +149,9 @@ install: all install-web
 	install -m 755 $(B)/offlinetube-api $(B)/offlinetube-worker $(DESTDIR)$(PREFIX)/bin/
 
 install-web:
-	install -d $(SHARE)/web $(SHARE)/nginx $(SHARE)/scripts
+	install -d $(SHARE)/web $(SHARE)/docs $(SHARE)/nginx $(SHARE)/scripts
 	install -m 644 web/*.html web/*.css web/*.js web/*.svg web/*.webmanifest $(SHARE)/web/
+	install -m 644 docs/openapi.json docs/api-reference.html $(SHARE)/docs/
 	install -m 644 nginx/offlinetube.conf.in $(SHARE)/nginx/
 	install -m 755 scripts/nginx-conf.sh scripts/run.sh $(SHARE)/scripts/
 
@@ -225,7 +232,8 @@ OT_SUBST	 = sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@CONF@|$(OT_CONF)|g' \
 		   -e 's|@NGINX_GROUP@|$(NGINX_GROUP)|g' \
 		   -e 's|@SNIPPET@|$(OT_SNIPPET)|g' -e 's|@ZONES@|$(OT_ZONES)|g' \
 		   -e 's|@UPSTREAM@|$(OT_UPSTREAM)|g' \
-		   -e 's|@WEB_DIR@|$(OT_SHAREDIR)/web|g'
+		   -e 's|@WEB_DIR@|$(OT_SHAREDIR)/web|g' \
+		   -e 's|@DOCS_DIR@|$(OT_SHAREDIR)/docs|g'
 # dist/offlinetube.conf names the Debian paths; other prefixes get theirs.
 OT_CONF_SUBST	 = sed -e 's|/var/lib/offlinetube|$(OT_DATA)|g' \
 		   -e 's|/run/offlinetube/api.sock|$(OT_RUN)/api.sock|g' \

@@ -33,6 +33,7 @@ DOCUMENTED = [
     "usr/share/man/man8/offlinetube-api.8", "usr/share/man/man8/offlinetube-worker.8",
     "usr/share/offlinetube/sql/schema.sql", "usr/share/offlinetube/sql/migrations/001_init.sql",
     "usr/share/offlinetube/web/index.html",
+    "usr/share/offlinetube/docs/openapi.json", "usr/share/offlinetube/docs/api-reference.html",
     "usr/share/offlinetube/scripts/offlinetube-dns-allow",
     "etc/offlinetube/offlinetube.conf",
     "etc/nginx/snippets/offlinetube.conf", "etc/nginx/conf.d/offlinetube-zones.conf",
@@ -551,6 +552,23 @@ def test_snippet_serves_the_api_end_to_end(installed, site):
     # Internal media locations are not reachable from outside.
     st, _, _ = installed.get("/_media/downloads/" + urllib.parse.quote(done["filename"]))
     assert st == 404
+
+
+def test_snippet_serves_the_description_and_its_page(installed):
+    """Static files from the installed share/offlinetube/docs/, never the API
+    (so no key: test_openapi.py shows it with keys on)."""
+    for path, name, ctype in (("/api/openapi.json", "openapi.json", "application/json"),
+                              ("/api/docs", "api-reference.html", "text/html")):
+        st, h, body = raw_request(installed, path)
+        assert st == 200, (path, st, body)
+        assert h["Content-Type"] == ctype + "; charset=utf-8"
+        with open(os.path.join(REPO, "docs", name), "rb") as f:
+            assert body == f.read(), path
+    assert h["Content-Security-Policy"].startswith("default-src 'none'; style-src 'sha256-")
+    st, h, body = installed.post("/api/docs", {})
+    assert st == 405 and body == {"detail": "Method Not Allowed"}, (st, body)
+    st, _, _ = with_host(installed.port, "evil.example", "/api/docs")
+    assert st == 421
 
 
 def test_snippet_carries_cors_headers_over_the_redirect_to_media(installed, site):
