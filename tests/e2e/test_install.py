@@ -25,6 +25,7 @@ import urllib.parse
 
 import pytest
 
+import openapi_check
 from harness import (NGINX, REPO, Service, can_fake_hosts, end_service, free_port,
                      hosts_prefix, raw_request, wait_until, write_hosts, ytdlp_procs)
 
@@ -307,7 +308,10 @@ def with_host(port, host, path, method="GET"):
             c.putheader("Content-Length", "2")
         c.endheaders(b"{}" if method == "POST" else None)
         r = c.getresponse()
-        return r.status, r.headers, r.read()
+        body = r.read()
+        openapi_check.record(method, path, {"Host": host}, b"{}" if method == "POST" else None,
+                             r.status, r.headers, body)
+        return r.status, r.headers, body
     finally:
         c.close()
 
