@@ -117,8 +117,10 @@ $(OPENAPI_MODULES): tests/openapi/package.json tests/openapi/package-lock.json
 
 deps-openapi: deps-test $(OPENAPI_MODULES)
 
+# Redocly's CLI asks the network for updates and sends usage data unless told not to.
 openapi-lint: deps-openapi
-	cd tests/openapi && ./node_modules/.bin/redocly lint --format=stylish \
+	cd tests/openapi && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+	    ./node_modules/.bin/redocly lint --format=stylish \
 	    --config redocly.yaml ../../docs/openapi.json
 
 # The reference page served at /api/docs, made from docs/openapi.json and
