@@ -63,6 +63,11 @@ def test_the_document_is_openapi_3_1_and_its_refs_resolve(doc):
     assert c.routes
 
 
+def test_the_document_has_the_package_version(doc):
+    version = re.match(r"\S+ \(([^)]+)\)", load("debian/changelog")).group(1)
+    assert doc["info"]["version"] == version, "docs/openapi.json's info.version"
+
+
 def test_every_route_of_the_api_is_in_the_document_and_no_other(doc):
     documented = {(m.upper(), p) for p, item in doc["paths"].items()
                   for m in METHODS if m in item and not item.get("x-static")}
