@@ -836,6 +836,35 @@ test('axe: the formats list and the remove dialog', async () => {
   await closePage(page);
 });
 
+test('the API reference at /api/docs loads nothing from another origin, even with keys on', async () => {
+  for (const base of [BASE, AUTH_BASE].filter(Boolean)) {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    const requested = [];
+    const refused = [];
+    page.on('request', (r) => requested.push(r.url()));
+    page.on('console', (m) => {
+      if (m.type() === 'error') refused.push(m.text());
+    });
+    const answer = await page.goto(base + '/api/docs');
+    assert.equal(answer.status(), 200, `${base}/api/docs`);
+    await page.getByRole('heading', { level: 1, name: 'OfflineTube API' }).waitFor();
+    // The page links its document; following a link loads from here too.
+    const doc = await page.getByRole('link', { name: '/api/openapi.json' }).first()
+      .getAttribute('href');
+    assert.equal(doc, '/api/openapi.json');
+    // Its one style applied (the CSP allows it by its hash): a table has borders.
+    const border = await page.locator('table').first()
+      .evaluate((t) => getComputedStyle(t.querySelector('th')).borderTopStyle);
+    assert.equal(border, 'solid', 'the inline style was refused');
+    const origin = new URL(base).origin;
+    assert.deepEqual(requested.filter((u) => new URL(u).origin !== origin), []);
+    assert.deepEqual(refused, []);
+    await page.screenshot({ path: path.join(SHOTS, 'api-docs.png') });
+    await context.close();
+  }
+});
+
 test('no script errors and no CSP refusals on any page', () => {
   assert.deepEqual(problems, []);
 });
