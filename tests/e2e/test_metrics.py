@@ -186,3 +186,21 @@ def test_the_shipped_scrape_job_and_dashboard_name_what_is_exposed(svc):
     for fam in FAMILIES:
         if fam != "offlinetube_ytdlp_info":
             assert any(fam in e for e in exprs), fam
+
+
+def test_notification_attempts_are_counted_by_outcome(make_service):
+    from test_webhooks import FAST, Receiver
+    svc = make_service(**FAST)
+    rx = Receiver().start()
+    try:
+        rx.fail["/m"] = 2
+        st, _, rec = svc.post("/api/webhooks", {"url": rx.base + "/m"})
+        assert st == 200, rec
+        assert svc.post(f"/api/webhooks/{rec['id']}/test")[0] == 202
+        wait_until(lambda: len(rx.at("/m")) >= 3, 30, what="three attempts")
+        d = "offlinetube_webhook_deliveries_total"
+        settled_value(svc, d, 'outcome="delivered"', 1)
+        assert value(svc, d, 'outcome="failed"') == 2
+        assert value(svc, d, 'outcome="given_up"') == 0
+    finally:
+        rx.stop()
