@@ -2,7 +2,7 @@
 
 PREFIX	?= /usr/local
 CC	?= cc
-PKGS	 = json-c sqlite3 uuid libsodium
+PKGS	 = json-c sqlite3 uuid libsodium libcurl libcrypto
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
 	   -Wnull-dereference -Wimplicit-fallthrough
@@ -16,7 +16,7 @@ LDLIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 
-COMMON_SRC = common/log.c common/util.c common/config.c common/privdrop.c common/urlguard.c common/urlform.c sql/store.c
+COMMON_SRC = common/log.c common/util.c common/config.c common/privdrop.c common/urlguard.c common/urlform.c common/metricnames.c sql/store.c
 API_SRC	   = $(wildcard fcgi-app/*.c)
 WORKER_SRC = $(wildcard worker/*.c)
 MIGRATIONS = $(sort $(wildcard sql/migrations/*.sql))
@@ -34,7 +34,8 @@ LIB_OBJ	   = $(filter-out $(B)/fcgi-app/main.o $(B)/worker/main.o, \
 
 PY	 = /usr/bin/python3
 
-.PHONY: all deps deps-test deps-browser run test lint unit e2e browser asan clean install schema \
+.PHONY: all deps deps-test deps-browser deps-openapi openapi-lint api-reference run test lint unit e2e browser \
+	asan clean install schema \
 	install-web fuzz fuzz-build fuzz-smoke \
 	bench bench-deps
 all: $(B)/offlinetube-api $(B)/offlinetube-worker
@@ -107,6 +108,27 @@ browser: asan deps-browser
 	OFFLINETUBE_BIN=build/asan OFFLINETUBE_SCREENSHOTS=build/screenshots \
 	    $(PY) -m pytest -q -s -p no:cacheprovider tests/e2e/test_browser.py
 
+# docs/openapi.json, the API's machine-readable description, passes Redocly's
+# lint (pinned in tests/openapi/; node >= 18.17).  The e2e suite holds every
+# answer it gets against the same document (tests/e2e/openapi_check.py).
+OPENAPI_MODULES = tests/openapi/node_modules/.package-lock.json
+$(OPENAPI_MODULES): tests/openapi/package.json tests/openapi/package-lock.json
+	cd tests/openapi && npm ci --no-audit --no-fund --loglevel=error
+
+deps-openapi: deps-test $(OPENAPI_MODULES)
+
+# Redocly's CLI asks the network for updates and sends usage data unless told not to.
+openapi-lint: deps-openapi
+	cd tests/openapi && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+	    ./node_modules/.bin/redocly lint --format=stylish \
+	    --config redocly.yaml ../../docs/openapi.json
+
+# The reference page served at /api/docs, made from docs/openapi.json and
+# committed (make run needs no more than nginx to serve it).
+api-reference:
+	$(PY) scripts/openapi-page.py docs/openapi.json >docs/api-reference.html.tmp
+	mv docs/api-reference.html.tmp docs/api-reference.html
+
 # Every shell script is run by the shell its first line names, and passes
 # checkbashisms and ShellCheck (tests/lint/test_shells.py).
 lint: deps-test
@@ -114,6 +136,7 @@ lint: deps-test
 
 test: deps-test all
 	$(MAKE) lint
+	$(MAKE) openapi-lint
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
@@ -128,8 +151,9 @@ install: all install-web
 	install -m 755 $(B)/offlinetube-api $(B)/offlinetube-worker $(DESTDIR)$(PREFIX)/bin/
 
 install-web:
-	install -d $(SHARE)/web $(SHARE)/nginx $(SHARE)/scripts
+	install -d $(SHARE)/web $(SHARE)/docs $(SHARE)/nginx $(SHARE)/scripts
 	install -m 644 web/*.html web/*.css web/*.js web/*.svg web/*.webmanifest $(SHARE)/web/
+	install -m 644 docs/openapi.json docs/api-reference.html $(SHARE)/docs/
 	install -m 644 nginx/offlinetube.conf.in $(SHARE)/nginx/
 	install -m 755 scripts/nginx-conf.sh scripts/run.sh $(SHARE)/scripts/
 
@@ -210,7 +234,8 @@ OT_SUBST	 = sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@CONF@|$(OT_CONF)|g' \
 		   -e 's|@NGINX_GROUP@|$(NGINX_GROUP)|g' \
 		   -e 's|@SNIPPET@|$(OT_SNIPPET)|g' -e 's|@ZONES@|$(OT_ZONES)|g' \
 		   -e 's|@UPSTREAM@|$(OT_UPSTREAM)|g' \
-		   -e 's|@WEB_DIR@|$(OT_SHAREDIR)/web|g'
+		   -e 's|@WEB_DIR@|$(OT_SHAREDIR)/web|g' \
+		   -e 's|@DOCS_DIR@|$(OT_SHAREDIR)/docs|g'
 # dist/offlinetube.conf names the Debian paths; other prefixes get theirs.
 OT_CONF_SUBST	 = sed -e 's|/var/lib/offlinetube|$(OT_DATA)|g' \
 		   -e 's|/run/offlinetube/api.sock|$(OT_RUN)/api.sock|g' \
@@ -229,6 +254,9 @@ install-system: all install-web
 	install -m 644 sql/schema.sql $(DESTDIR)$(OT_SHAREDIR)/sql/
 	install -m 644 $(MIGRATIONS) $(DESTDIR)$(OT_SHAREDIR)/sql/migrations/
 	install -m 755 scripts/offlinetube-dns-allow $(DESTDIR)$(OT_SHAREDIR)/scripts/
+	install -d $(DESTDIR)$(OT_SHAREDIR)/monitoring
+	install -m 644 dist/monitoring/prometheus.yml dist/monitoring/grafana-dashboard.json \
+	    $(DESTDIR)$(OT_SHAREDIR)/monitoring/
 	@set -e; for u in $(OT_UNITS); do \
 		$(OT_SUBST) dist/systemd/$$u.in >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u; \
 		chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; done

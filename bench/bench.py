@@ -417,6 +417,48 @@ http {{
         self.add("6", "RSS during item 1 (peak), API + worker",
                  f"{peak[api] / 1024:.1f} + {peak[wk] / 1024:.1f} MiB")
 
+    def revalidate(self):
+        """Item 10: GET /api/downloads (1,000 tasks) answered 304 to its own ETag,
+        against the full answer and against nginx's 304 for a static file."""
+        def tagged(port, path):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            c.request("GET", path)
+            r = c.getresponse()
+            n = len(r.read())
+            c.close()
+            return r.getheader("ETag"), n
+        path = "/api/downloads"
+        tag, full_len = tagged(self.port, path)
+        st, _ = hreq(self.port, "GET", path, headers={"If-None-Match": tag})
+        assert st == 304, st
+        with open(os.path.join(self.static, "all.json"), "wb") as f:
+            f.write(b"x" * full_len)
+        stag, _ = tagged(self.sport, "/static/all.json")
+        st, _ = hreq(self.sport, "GET", "/static/all.json", headers={"If-None-Match": stag})
+        assert st == 304, st
+        api_url = f"http://127.0.0.1:{self.port}{path}"
+        wrk(api_url, 1, mode="inm", WRK_INM=tag)                   # warm-up
+        rounds = []
+        for _ in range(3):
+            n = wrk(api_url, max(2, self.secs // 2), mode="inm", WRK_INM=tag)
+            f = wrk(api_url, max(2, self.secs // 2))
+            s = wrk(f"http://127.0.0.1:{self.sport}/static/all.json",
+                    max(2, self.secs // 2), mode="inm", WRK_INM=stag)
+            rounds.append((n["rps"] / s["rps"], n, f, s))
+        rounds.sort(key=lambda x: x[0])
+        ratio, n, f, s = rounds[1]
+        errors = sum(x[1]["errors"] + x[3]["errors"] for x in rounds)
+        fmt = lambda r: f"{r['rps']:.0f} req/s, p50 {r['p50_us'] / 1000:.2f} ms, " \
+            f"p99 {r['p99_us'] / 1000:.2f} ms"
+        self.add("10", "GET full list (1,000), If-None-Match: API 304", fmt(n) +
+                 (f", {errors} errors" if errors else ""))
+        self.add("10", f"GET full list (1,000): API 200 ({full_len} B)", fmt(f))
+        self.add("10", "nginx static 304 (If-None-Match)", fmt(s))
+        self.add("10", "API 304 / API 200", f"{n['rps'] / f['rps']:.1f}x", ">=10x",
+                 n["rps"] >= 10 * f["rps"] and errors == 0)
+        self.add("10", "API 304 / nginx static 304", f"{ratio * 100:.0f}%", ">=40%",
+                 ratio >= 0.40 and errors == 0)
+
     def creates(self):
         """Item 2: sustained POST /api/download at 16 connections."""
         body = json.dumps({"url": f"http://127.0.0.1:{self.sport}/site/none.html"})
@@ -934,7 +976,7 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--only", default="",
                     help="comma list of items (numbers) or steps (idle, reads, creates, "
-                    "flood, streams, pickup, e2e, scale, stall) to run alone; the report "
+                    "flood, streams, pickup, e2e, scale, stall, revalidate) to run alone; the report "
                     "is then printed, not written")
     a = ap.parse_args()
     binabs = os.path.join(REPO, a.bin) if not os.path.isabs(a.bin) else a.bin
@@ -944,7 +986,7 @@ def main():
     # An item's number runs the steps that make its figures.
     items = {"1": ["reads"], "2": ["creates"], "3": ["streams"], "4": ["idle", "pickup"],
              "5": ["e2e"], "6": ["idle", "reads", "scale"], "7": ["scale"], "8": ["flood"],
-             "9": ["stall"]}
+             "9": ["stall"], "10": ["revalidate"]}
     steps = {s for x in a.only.split(",") for s in items.get(x, [x])} if a.only else None
 
     def want(s):
@@ -969,6 +1011,8 @@ exit 1
         seed(b.db, 1000)
         if want("reads"):
             b.reads()
+        if want("revalidate"):
+            b.revalidate()
         if want("creates"):
             b.creates()
         if want("flood"):

@@ -2,6 +2,7 @@
 --   get (default)  the URL as given
 --   post           POST WRK_BODY as application/json
 --   range          GET with a random 1 MiB "Range" inside WRK_SIZE bytes
+--   inm            GET with "If-None-Match: WRK_INM" (a revalidation)
 -- done() prints one JSON line (prefixed "WRKJSON ") that bench.py reads.
 local mode = os.getenv("WRK_MODE") or "get"
 local size = tonumber(os.getenv("WRK_SIZE") or "0")
@@ -11,6 +12,10 @@ if mode == "post" then
 	wrk.method = "POST"
 	wrk.body = os.getenv("WRK_BODY")
 	wrk.headers["Content-Type"] = "application/json"
+end
+
+if mode == "inm" then
+	wrk.headers["If-None-Match"] = os.getenv("WRK_INM")
 end
 
 function setup(thread)

@@ -56,6 +56,9 @@ static const struct centry centries[] = {
 	S(download_rate,	""),
 	S(sponsorblock_api,	""),
 	S(user,			""),
+	S(apprise,		"apprise"),
+	/* Tests only: the retry delays of webhooks, in percent of docs/api.md's. */
+	I(webhook_retry_percent, 1, 100, "100"),
 };
 #define NCENTRIES (sizeof(centries) / sizeof(centries[0]))
 

@@ -39,6 +39,8 @@ struct config {
 	char	 download_rate[16];	/* OFFLINETUBE_DOWNLOAD_RATE: yt-dlp -r, "" = no cap */
 	char	 sponsorblock_api[256];	/* OFFLINETUBE_SPONSORBLOCK_API: "" = yt-dlp's */
 	char	 user[64];		/* OFFLINETUBE_USER: who to become when started as root */
+	char	 apprise[PATH_MAX];	/* OFFLINETUBE_APPRISE: the program Apprise URLs go to */
+	int	 webhook_retry_percent;	/* OFFLINETUBE_WEBHOOK_RETRY_PERCENT: tests shorten retries */
 
 	/* Paths derived from data_dir. */
 	char	 db_path[PATH_MAX];

@@ -90,7 +90,8 @@ static const struct {
 	{ { 0x20, 0x02 }, 2, 2 },					/* 2002::/16 6to4 */
 };
 
-static int
+/* 1: an address a home server may reach for a client; 0: loopback, private... */
+int
 urlguard_addr_is_public(const struct sockaddr *sa)
 {
 	const unsigned char	*a;

@@ -6,5 +6,7 @@
 
 int	 urlguard_host(const char *url, char *host, size_t len);
 int	 urlguard_check(const char *url, const char **why);
+struct sockaddr;
+int	 urlguard_addr_is_public(const struct sockaddr *);
 
 #endif

@@ -403,3 +403,28 @@ util_thumb_find(const char *dir, const char *id, char *path, size_t len)
 			return 1;
 	return 0;
 }
+
+/*
+ * A program as exec would find it: a name with a '/' as it is, a bare name
+ * in PATH.  buf holds its path; NULL when there is none that may be run.
+ */
+const char *
+util_find_program(const char *name, char *buf, size_t len)
+{
+	const char	*path, *p, *e;
+	int		 n;
+
+	if (strchr(name, '/') != NULL)
+		return access(name, X_OK) == 0 && strlen(name) < len ?
+		    memcpy(buf, name, strlen(name) + 1) : NULL;
+	if ((path = getenv("PATH")) == NULL)
+		path = "/usr/bin:/bin";
+	for (p = path; *p != '\0'; p = *e ? e + 1 : e) {
+		if ((e = strchr(p, ':')) == NULL)
+			e = p + strlen(p);
+		n = snprintf(buf, len, "%.*s/%s", (int)(e - p), p, name);
+		if (n > 0 && (size_t)n < len && e > p && access(buf, X_OK) == 0)
+			return buf;
+	}
+	return NULL;
+}

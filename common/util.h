@@ -26,6 +26,7 @@ size_t		 util_utf8_len(const char *s, size_t max);
 long long	 util_free_mb(const char *dir);
 int		 util_thumb_path(const char *dir, const char *id, size_t i,
 		    char *path, size_t len);
+const char	*util_find_program(const char *name, char *buf, size_t len);
 int		 util_thumb_find(const char *dir, const char *id, char *path,
 		    size_t len);
 

@@ -421,17 +421,6 @@ link_put(char *buf, size_t len, size_t *o, const char *p, size_t n)
 }
 
 /*
- * The expiry is rounded up to ten minutes: a page polling the list gets
- * the same links for a while, so <img> and <video> are not reloaded every
- * second.  A link lives between link_ttl and link_ttl + 600 s.
- */
-static long long
-link_exp(struct req *r)
-{
-	return ((long long)time(NULL) + r->ctx->cfg->link_ttl + 599) / 600 * 600;
-}
-
-/*
  * One more link of a record (a subtitle's): path, which needs no encoding,
  * and while keys are on its signature, as auth_links() signs the others.
  */
@@ -444,7 +433,7 @@ auth_link(struct req *r, const char *path, char *out, size_t len)
 	if (link_put(out, len, &o, path, strlen(path)) == -1)
 		return -1;
 	if (r->keys_on &&
-	    sign_append(path, link_exp(r), r->key_id, out, len) == -1)
+	    sign_append(path, auth_link_expiry(r), r->key_id, out, len) == -1)
 		return -1;
 	return 0;
 }
@@ -456,6 +445,18 @@ auth_link(struct req *r, const char *path, char *out, size_t len)
  * JSON text as they are, they need no escaping.  Without keys (the common
  * case, once per row of every list) no printf is involved.
  */
+/*
+ * The expiry of the links signed now, rounded up to ten minutes: a page
+ * polling the list gets the same links for a while, so <img> and <video>
+ * are not reloaded every second (and a list's ETag holds as long).  A link
+ * lives between link_ttl and link_ttl + 600 s.
+ */
+long long
+auth_link_expiry(const struct req *r)
+{
+	return ((long long)time(NULL) + r->ctx->cfg->link_ttl + 599) / 600 * 600;
+}
+
 int
 auth_links(struct req *r, const struct store_task_row *row, int local_thumbnail,
     struct auth_links *l)
@@ -468,7 +469,7 @@ auth_links(struct req *r, const struct store_task_row *row, int local_thumbnail,
 	int			 n;
 
 	l->stream_url[0] = l->file_url[0] = l->thumbnail[0] = '\0';
-	exp = link_exp(r);
+	exp = auth_link_expiry(r);
 	if (row->completed && row->filename[0] != '\0') {
 		/* '/' never occurs in our names; encode_path keeps it, which is fine. */
 		if (link_put(l->stream_url, sizeof(l->stream_url), &o, stream,

@@ -23,6 +23,8 @@ int	 auth_init(const struct config *, char *err, size_t errlen);
 int	 auth_startup_check(const struct config *, struct store *, char *err,
 	    size_t errlen);
 int	 auth_request(struct req *, int link_ok);
+/* When the links signed now expire (unix seconds, a ten-minute step). */
+long long	 auth_link_expiry(const struct req *);
 int	 auth_links(struct req *, const struct store_task_row *,
 	    int local_thumbnail, struct auth_links *);
 int	 auth_link(struct req *, const char *path, char *out, size_t len);

@@ -132,10 +132,12 @@ cors_headers(struct req *r)
 	/* An origin echoed back must not carry a line break into our headers. */
 	if (strpbrk(origin, "\r\n") != NULL)
 		return 0;
+	/* A page of another origin polls with the list's ETag: it may read it. */
 	if (strcmp(origins, "*") == 0)
-		return reply_header(r, "Access-Control-Allow-Origin: *\r\n");
+		return reply_header(r, "Access-Control-Allow-Origin: *\r\n"
+		    "Access-Control-Expose-Headers: ETag\r\n");
 	return reply_header(r, "Access-Control-Allow-Origin: %s\r\n"
-	    "Vary: Origin\r\n", origin);
+	    "Access-Control-Expose-Headers: ETag\r\nVary: Origin\r\n", origin);
 }
 
 /* OPTIONS on a route: 204 with what may be sent, or 403 for a foreign origin. */
@@ -150,7 +152,7 @@ cors_preflight(struct req *r, const char *allow)
 	if (reply_header(r, "Status: 204 No Content\r\n"
 	    "Access-Control-Allow-Methods: %s, OPTIONS\r\n"
 	    "Access-Control-Allow-Headers: Content-Type, Range, X-API-Key, "
-	    "Authorization\r\nAccess-Control-Max-Age: 600\r\n"
+	    "Authorization, If-None-Match\r\nAccess-Control-Max-Age: 600\r\n"
 	    "Allow: %s, OPTIONS\r\n\r\n", allow, allow) == -1)
 		return -1;
 	return 0;

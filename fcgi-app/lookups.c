@@ -17,6 +17,7 @@
 #include "cookies.h"
 #include "health.h"
 #include "log.h"
+#include "metrics.h"
 #include "req.h"
 #include "route.h"
 #include "urlform.h"
@@ -144,6 +145,7 @@ lookup_run(struct req *r, enum lookup_kind kind, const char *key, const char *pr
 	if (rc == 1 && l.state == LOOKUP_DONE) {
 		log_debug(r->request_id, "%s look-up answered from the cache",
 		    lookup_kind_str[kind]);
+		metrics_lookup(LOOKUP_HIT);
 		goto answer;
 	}
 	/* From here on this thread may wait: it needs a seat. */
@@ -180,12 +182,16 @@ lookup_run(struct req *r, enum lookup_kind kind, const char *key, const char *pr
 				snprintf(detail, sizeof(detail), "The look-up failed");
 				goto fail;
 			}
+			metrics_lookup(LOOKUP_JOINED);
 			if (l.state == LOOKUP_DONE)
 				goto answer;
 			id = l.id;
-		}
-	} else
+		} else
+			metrics_lookup(LOOKUP_MISS);
+	} else {
+		metrics_lookup(LOOKUP_JOINED);
 		id = l.id;
+	}
 	deadline = util_now_ms() + (int64_t)(r->ctx->cfg->lookup_timeout + 5) * 1000;
 	next_check = util_now_ms() + WORKER_CHECK_MS;
 	for (;;) {

@@ -33,6 +33,10 @@ enum msg {
 	MSG_COOKIES_TOO_LARGE,
 	MSG_COOKIES_NONE,
 	MSG_COOKIES_REMOVED,
+	MSG_HOOK_NOT_FOUND,
+	MSG_HOOK_DELETED,
+	MSG_HOOK_TEST_QUEUED,
+	MSG_ADMIN_REQUIRED,
 	/* Answered by nginx itself, from its configuration in nginx/. */
 	MSG_BAD_REQUEST,
 	MSG_URI_TOO_LONG,

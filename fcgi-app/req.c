@@ -286,14 +286,22 @@ reply_head(struct req *r, int status, const char *content_type)
 	    content_type);
 }
 
-/* A JSON answer of len bytes: headers now, the body by reply_write(). */
+/* An answer of len bytes of type: headers now, the body by reply_write(). */
 int
-reply_begin(struct req *r, int status, size_t len)
+reply_begin_type(struct req *r, int status, const char *type, size_t len)
 {
-	if (reply_head(r, status, "application/json; charset=utf-8") == -1 ||
+	if (reply_head(r, status, type) == -1 ||
 	    reply_header(r, "Content-Length: %zu\r\n\r\n", len) == -1)
 		return -1;
 	return 0;
+}
+
+/* A JSON answer of len bytes. */
+int
+reply_begin(struct req *r, int status, size_t len)
+{
+	return reply_begin_type(r, status, "application/json; charset=utf-8",
+	    len);
 }
 
 int
@@ -344,6 +352,49 @@ int
 reply_message(struct req *r, int status, const char *message)
 {
 	return reply_one_field(r, status, "message", message);
+}
+
+/* A record as SQLite made it (a JSON object), as the whole answer. */
+int
+reply_record(struct req *r, const struct store_text *t)
+{
+	if (reply_begin(r, 200, t->len + 1) == -1 ||
+	    reply_write(r, t->text, t->len) == -1 ||
+	    reply_write(r, "\n", 1) == -1)
+		return -1;
+	return 0;
+}
+
+struct list_state {
+	struct req	*r;
+	int		 n;
+};
+
+static int
+list_emit(void *arg, const char *text, size_t len)
+{
+	struct list_state	*ls = arg;
+
+	if ((ls->n++ > 0 && reply_write(ls->r, ",", 1) == -1) ||
+	    reply_write(ls->r, text, len) == -1)
+		return 1;
+	return 0;
+}
+
+/* The records a store list gives for r->owner, streamed as one JSON array. */
+int
+reply_record_list(struct req *r, store_list_fn list, const char *what)
+{
+	struct list_state	 ls = { r, 0 };
+
+	if (reply_stream_begin(r, 200) == -1 || reply_write(r, "[", 1) == -1)
+		return -1;
+	if (list(r->ctx->db, r->owner, list_emit, &ls) == -1) {
+		/* Too late for a status code: cut the array so no client takes it as whole. */
+		log_warnx(r->request_id, "%s: %s", what, store_errmsg(r->ctx->db));
+		return -1;
+	}
+	return reply_write(r, "]\n", 2);
 }
 
 /*
@@ -421,6 +472,18 @@ direct_flush(struct req *r)
 		}
 	}
 	return 0;
+}
+
+/*
+ * 304: the client's copy, named by If-None-Match, is the answer.  No body
+ * and no Content-Type; the tag again, as RFC 9110 asks.
+ */
+int
+reply_not_modified(struct req *r, const char *etag)
+{
+	r->status = 304;
+	return reply_header(r, "Status: 304 Not Modified\r\nETag: %s\r\n"
+	    "Cache-Control: no-store\r\n\r\n", etag);
 }
 
 /* For answers written in pieces (the task list): headers now, body by reply_write(). */

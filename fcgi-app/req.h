@@ -62,12 +62,18 @@ void	 req_reset(struct req *);
 int	 reply_header(struct req *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 reply_begin(struct req *, int status, size_t len);
+int	 reply_begin_type(struct req *, int status, const char *type, size_t len);
 int	 reply_json(struct req *, int status, struct json_object *);
 int	 reply_error(struct req *, int status, const char *detail);
 int	 reply_dberr(struct req *, const char *what);
 int	 reply_message(struct req *, int status, const char *message);
+int	 reply_record(struct req *, const struct store_text *);
+typedef int (*store_list_fn)(struct store *, long long owner, store_text_cb,
+	    void *);
+int	 reply_record_list(struct req *, store_list_fn, const char *what);
 int	 reply_accel(struct req *, const char *location, const char *name,
 	    const char *content_type, const char *disposition);
+int	 reply_not_modified(struct req *, const char *etag);
 int	 reply_stream_begin(struct req *, int status);
 int	 reply_stream_end(struct req *);
 int	 reply_write(struct req *, const char *, size_t);

@@ -26,7 +26,7 @@ static const struct route routes[] = {
 	    MSG_FILE_NOT_FOUND },
 	{ "GET",    ROUTE_THUMBNAILS "{id}",	  serve_thumbnail, ROUTE_LINK,
 	    MSG_THUMBNAIL_NOT_FOUND },
-	{ "GET",    ROUTE_SUBTITLES "{id}/{filename}", serve_subtitle, ROUTE_LINK,
+	{ "GET",    ROUTE_SUBTITLES "{id}/{lang}", serve_subtitle, ROUTE_LINK,
 	    MSG_SUBTITLES_NOT_FOUND },
 	/* Look-ups run yt-dlp: a GET that starts work. */
 	{ "GET",    "/api/search",		  lookups_search, ROUTE_ACTS, MSG_NOT_FOUND },
@@ -34,6 +34,7 @@ static const struct route routes[] = {
 	{ "POST",   "/api/info",		  lookups_info,
 	    ROUTE_JSON_BODY | ROUTE_ACTS, MSG_NOT_FOUND },
 	{ "GET",    "/api/health",		  health_get,   ROUTE_OPEN, MSG_NOT_FOUND },
+	{ "GET",    "/api/metrics",		  metrics_get,  ROUTE_ADMIN, MSG_NOT_FOUND },
 	{ "POST",   "/api/subscriptions",	  subs_create,
 	    ROUTE_JSON_BODY | ROUTE_ACTS, MSG_NOT_FOUND },
 	{ "GET",    "/api/subscriptions",	  subs_list,    0, MSG_NOT_FOUND },
@@ -50,6 +51,14 @@ static const struct route routes[] = {
 	{ "GET",    "/api/cookies",		  cookies_get,  0, MSG_NOT_FOUND },
 	{ "DELETE", "/api/cookies",		  cookies_delete, ROUTE_ACTS,
 	    MSG_NOT_FOUND },
+	{ "POST",   "/api/webhooks",		  hooks_create,
+	    ROUTE_JSON_BODY | ROUTE_ACTS, MSG_NOT_FOUND },
+	{ "GET",    "/api/webhooks",		  hooks_list,   0, MSG_NOT_FOUND },
+	{ "GET",    "/api/webhooks/{id}",	  hooks_get,    0, MSG_HOOK_NOT_FOUND },
+	{ "DELETE", "/api/webhooks/{id}",	  hooks_delete, ROUTE_ACTS,
+	    MSG_HOOK_NOT_FOUND },
+	{ "POST",   "/api/webhooks/{id}/test",	  hooks_test,   ROUTE_ACTS,
+	    MSG_HOOK_NOT_FOUND },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -91,7 +100,8 @@ route_match(const char *pattern, const char *path, struct captures *m)
 				if (!util_is_uuid(m->id))
 					m->bad_id = 1;
 			}
-		} else if (plen == 10 && memcmp(p, "{filename}", 10) == 0) {
+		} else if ((plen == 10 && memcmp(p, "{filename}", 10) == 0) ||
+		    (plen == 6 && memcmp(p, "{lang}", 6) == 0)) {
 			if (ulen >= sizeof(m->name))
 				m->bad_id = 1;
 			else {
@@ -190,6 +200,9 @@ route_dispatch(struct req *r)
 	if (!(rt->flags & ROUTE_OPEN) &&
 	    auth_request(r, (rt->flags & ROUTE_LINK) != 0) != 0)
 		return 0;
+	/* Every user's counts: while keys are on, for an admin key only. */
+	if ((rt->flags & ROUTE_ADMIN) && r->keys_on && r->owner != -1)
+		return reply_error(r, 403, msg_str[MSG_ADMIN_REQUIRED]);
 	if ((rt->flags & ROUTE_JSON_BODY) &&
 	    req_read_body(r, &detail, &status) == -1)
 		return reply_error(r, status, detail);

@@ -20,10 +20,11 @@ typedef int (*route_handler)(struct req *);
 #define ROUTE_LINK	0x04	/* a signed link may stand in for a key (media) */
 #define ROUTE_ACTS	0x08	/* starts work or changes state: not for other sites */
 #define ROUTE_TEXT_BODY	0x10	/* a text body of up to 1 MiB, kept whole (cookies) */
+#define ROUTE_ADMIN	0x20	/* while keys are on, an admin key only (metrics) */
 
 struct route {
 	const char	*method;
-	const char	*pattern;	/* segments; {id} is a UUID, {filename} any segment */
+	const char	*pattern;	/* segments; {id} is a UUID, {filename} and {lang} any segment */
 	route_handler	 handler;
 	int		 flags;
 	enum msg	 notfound;	/* the detail when {id} is not a UUID */
@@ -43,6 +44,7 @@ int	 serve_stream(struct req *);
 int	 serve_thumbnail(struct req *);
 int	 serve_subtitle(struct req *);
 int	 health_get(struct req *);
+int	 metrics_get(struct req *);
 int	 lookups_search(struct req *);
 int	 lookups_trending(struct req *);
 int	 lookups_info(struct req *);
@@ -55,5 +57,10 @@ int	 subs_check(struct req *);
 int	 cookies_put(struct req *);
 int	 cookies_get(struct req *);
 int	 cookies_delete(struct req *);
+int	 hooks_create(struct req *);
+int	 hooks_list(struct req *);
+int	 hooks_get(struct req *);
+int	 hooks_delete(struct req *);
+int	 hooks_test(struct req *);
 
 #endif

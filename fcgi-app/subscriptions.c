@@ -315,17 +315,6 @@ sub_take(struct json_object *body, int when, struct subscription *u,
 	return 0;
 }
 
-/* A record as SQLite made it, as the whole answer. */
-static int
-record_reply(struct req *r, const struct store_text *t)
-{
-	if (reply_begin(r, 200, t->len + 1) == -1 ||
-	    reply_write(r, t->text, t->len) == -1 ||
-	    reply_write(r, "\n", 1) == -1)
-		return -1;
-	return 0;
-}
-
 /* The record of r->id, or 404. */
 static int
 record_send_id(struct req *r)
@@ -337,7 +326,7 @@ record_send_id(struct req *r)
 	case 0:
 		return reply_error(r, 404, msg_str[MSG_SUB_NOT_FOUND]);
 	case 1:
-		rc = record_reply(r, &t);
+		rc = reply_record(r, &t);
 		store_text_free(&t);
 		return rc;
 	default:
@@ -384,41 +373,15 @@ subs_create(struct req *r)
 	}
 	log_info(u.id, "subscribed (%s, %s, every %d s, backlog %d) %s",
 	    u.download_type, u.quality, u.check_every, u.backlog, u.url);
-	rc = record_reply(r, &t);
+	rc = reply_record(r, &t);
 	store_text_free(&t);
 	return rc;
-}
-
-struct list_state {
-	struct req	*r;
-	int		 n;
-};
-
-static int
-list_emit(void *arg, const char *text, size_t len)
-{
-	struct list_state	*ls = arg;
-
-	if ((ls->n++ > 0 && reply_write(ls->r, ",", 1) == -1) ||
-	    reply_write(ls->r, text, len) == -1)
-		return 1;
-	return 0;
 }
 
 int
 subs_list(struct req *r)
 {
-	struct list_state	 ls = { r, 0 };
-
-	if (reply_stream_begin(r, 200) == -1 || reply_write(r, "[", 1) == -1)
-		return -1;
-	if (store_sub_list(r->ctx->db, r->owner, list_emit, &ls) == -1) {
-		/* Too late for a status code: cut the array so no client takes it as whole. */
-		log_warnx(r->request_id, "subscription list: %s",
-		    store_errmsg(r->ctx->db));
-		return -1;
-	}
-	return reply_write(r, "]\n", 2);
+	return reply_record_list(r, store_sub_list, "subscription list");
 }
 
 int

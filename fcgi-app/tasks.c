@@ -7,9 +7,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcgiapp.h>
 #include <uuid.h>
 
+#include "auth.h"
 #include "config.h"
+#include "etag.h"
 #include "log.h"
 #include "msg.h"
 #include "record.h"
@@ -131,11 +134,37 @@ status_refusal(char *detail, size_t len)
 		    i > 0 ? ", " : "", task_status_str[i]);
 }
 
+/*
+ * The list's ETag, without reading the list: the count of changes to any
+ * task (migration 016), who asks (their key, whose tasks and links they
+ * get), what they ask (the query) and, while links are signed, their
+ * expiry.  1: the client's If-None-Match names it; 0: it does not; -1.
+ */
+static int
+list_tag(struct req *r, char tag[ETAG_MAX])
+{
+	int64_t		 changes;
+	long long	 who[3];
+	uint64_t	 h;
+
+	if (store_task_changes(r->ctx->db, &changes) == -1)
+		return -1;
+	who[0] = r->key_id;
+	who[1] = r->owner;
+	who[2] = r->keys_on ? auth_link_expiry(r) : 0;
+	h = etag_hash(ETAG_SEED, &changes, sizeof(changes));
+	h = etag_hash(h, who, sizeof(who));
+	h = etag_hash(h, r->query, strlen(r->query));
+	etag_format(tag, 'l', h);
+	return etag_matches(FCGX_GetParam("HTTP_IF_NONE_MATCH",
+	    r->fcgi->envp), tag);
+}
+
 int
 tasks_list(struct req *r)
 {
 	struct list_state	 ls = { r, 0 };
-	char			 name[32], detail[128];
+	char			 name[32], detail[128], tag[ETAG_MAX];
 	enum task_status	 status;
 	long long		 limit = -1, offset = 0;
 	int			 has_status;
@@ -153,8 +182,17 @@ tasks_list(struct req *r)
 	    query_number(r, "offset", 0, LLONG_MAX / 2, &offset, detail,
 	    sizeof(detail)) == -1)
 		return reply_error(r, 400, detail);
+	switch (list_tag(r, tag)) {
+	case 1:
+		return reply_not_modified(r, tag);
+	case 0:
+		break;
+	default:
+		return reply_dberr(r, "task list");
+	}
 	/* The array is streamed: memory does not grow with the table. */
-	if (reply_stream_begin(r, 200) == -1 || reply_write(r, "[", 1) == -1)
+	if (reply_header(r, "ETag: %s\r\n", tag) == -1 ||
+	    reply_stream_begin(r, 200) == -1 || reply_write(r, "[", 1) == -1)
 		return -1;
 	if (store_task_list(r->ctx->db, has_status == 1 ? &status : NULL, r->owner,
 	    limit, offset, list_emit, &ls) == -1) {
@@ -168,7 +206,7 @@ tasks_list(struct req *r)
 static int
 get_emit(void *arg, const struct store_task_row *row)
 {
-	return record_send(arg, 200, row);
+	return record_send_tagged(arg, row);
 }
 
 int

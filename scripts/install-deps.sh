@@ -1,19 +1,25 @@
 #!/bin/sh
 # install-deps.sh [test|bench]: installs the Debian packages OfflineTube needs,
 # only those missing.  With "test", also what the test suite needs (pytest,
-# clang and its libFuzzer runtime, checkbashisms and ShellCheck, chromium and
+# jsonschema, clang and its libFuzzer runtime, checkbashisms and ShellCheck, chromium and
 # Node.js for the web page's tests); with "bench", what `make bench` needs (wrk).
 set -eu
 need="make gcc libc6-dev pkg-config nginx-light libfcgi-dev libjson-c-dev libsqlite3-dev \
-uuid-dev libsodium-dev sqlite3 yt-dlp ffmpeg"
+uuid-dev libsodium-dev libcurl4-openssl-dev libssl-dev sqlite3 yt-dlp ffmpeg"
 if [ "${1:-}" = test ]; then
 	need="$need python3 python3-pytest clang libclang-rt-dev"
+	# The e2e suite checks every answer against docs/openapi.json.
+	need="$need python3-jsonschema"
 	# The shell scripts' checks (checkbashisms, ShellCheck).
 	need="$need devscripts shellcheck"
 	# offlinetube-dns-allow's port 53 fence, loaded in a network namespace.
 	need="$need nftables"
 	# The web page's browser tests: Debian's chromium, driven from Node.js.
 	need="$need chromium nodejs npm"
+	# Apprise URLs of webhooks, delivered by Debian's apprise program.
+	need="$need apprise"
+	# promtool, which checks /api/metrics (the package is Prometheus itself).
+	need="$need prometheus"
 elif [ "${1:-}" = bench ]; then
 	need="$need python3 wrk"
 fi

@@ -12,6 +12,13 @@ if [ ! -f "$web/index.html" ]; then
 	exit 1
 fi
 web=$(cd "$web" && pwd)
+# The API's description and its page (/api/openapi.json, /api/docs) beside
+# web/: the repository's docs/, or share/offlinetube/docs/ when installed.
+docs="$here/docs"
+if [ ! -f "$docs/openapi.json" ] || [ ! -f "$docs/api-reference.html" ]; then
+	echo "nginx-conf: no openapi.json and api-reference.html in '$docs'" >&2
+	exit 1
+fi
 ndir="$data/nginx"
 mkdir -p "$ndir/body" "$ndir/fastcgi" "$ndir/proxy" "$ndir/uwsgi" "$ndir/scgi" "$data/run"
 # Run as root (CI, a quick try), nginx's workers would become nobody and could
@@ -48,7 +55,7 @@ names="localhost 127.0.0.1 [::1] $lhost $(printf '%s' "${OFFLINETUBE_SERVER_NAME
 case $names in
 *[!A-Za-z0-9.:*_\ \[\]-]*) echo "nginx-conf: OFFLINETUBE_SERVER_NAMES holds a character no host name has" >&2; exit 1;;
 esac
-for v in "$data" "$listen" "$socket" "$web"; do
+for v in "$data" "$listen" "$socket" "$web" "$docs"; do
 	case $v in
 	*[\|\;\{\}\'\"\ ]*) echo "nginx-conf: unsafe character in '$v'" >&2; exit 1;;
 	esac
@@ -56,6 +63,7 @@ done
 sed -e "s|@USER_LINE@|$user_line|" -e "s|@RUN_DIR@|$data/run|" \
     -e "s|@NGINX_DIR@|$ndir|" -e "s|@LISTEN@|$listen|" \
     -e "s|@SOCKET@|$socket|" -e "s|@DATA_DIR@|$data|" -e "s|@WEB_DIR@|$web|" \
+    -e "s|@DOCS_DIR@|$docs|" \
     -e "s|@RATE@|$rate|" -e "s|@RATE_BURST@|$burst|" \
     -e "s|@LOOKUP_RATE@|$lookup_rate|" -e "s|@LOOKUP_BURST@|$lookup_burst|" \
     -e "s|@KEEPALIVE_LINE@|$keepalive|" \

@@ -165,7 +165,7 @@ CREATE TABLE "tasks" (
 		    '["' || replace(subtitle_langs, ',', '","') || '"]')),
 		'thumbnail', iif(local_thumbnail, '/api/thumbnails/' || id,
 		    thumbnail))) STORED
-);
+, queued_at REAL);
 
 CREATE INDEX tasks_status_seq ON tasks (status, seq);
 
@@ -232,3 +232,194 @@ CREATE UNIQUE INDEX lookups_live ON lookups
 CREATE INDEX lookups_fresh ON lookups
 	(kind, query, search_prefix, max_results, cookie_owner, expires_at)
 	WHERE status = 'done';
+
+CREATE TABLE webhooks (
+	seq		INTEGER PRIMARY KEY AUTOINCREMENT,	-- newest first = seq DESC
+	id		TEXT NOT NULL UNIQUE,			-- lower-case UUID v4, the public id
+	owner_key	INTEGER REFERENCES api_keys (id),	-- the key that made it, NULL: keys were off
+	url		TEXT NOT NULL,				-- http(s), or an Apprise URL
+	-- A bit set: 1 task.completed, 2 task.error, 4 subscription.new,
+	-- 8 subscription.error (store.h, enum hook_event).
+	events		INTEGER NOT NULL CHECK (events BETWEEN 1 AND 15),
+	secret		TEXT NOT NULL,				-- the HMAC key; never sent back after creation
+	created_at	TEXT NOT NULL,
+	last_delivery_at TEXT,					-- the last attempt's end, ISO 8601 UTC
+	last_status	TEXT,					-- "200", "500", "timeout", ...
+	failures	INTEGER NOT NULL DEFAULT 0		-- deliveries given up
+);
+
+CREATE INDEX webhooks_owner_seq ON webhooks (owner_key, seq);
+
+CREATE TABLE deliveries (
+	seq		INTEGER PRIMARY KEY AUTOINCREMENT,
+	-- The delivery id: a UUID v4 made by SQLite, so a trigger can make one per row.
+	id		TEXT NOT NULL UNIQUE DEFAULT (lower(hex(randomblob(4)) || '-' ||
+			    hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) ||
+			    '-' || substr('89ab', 1 + (abs(random()) % 4), 1) ||
+			    substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))),
+	webhook_id	TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+	event		TEXT NOT NULL CHECK (event IN ('task.completed', 'task.error',
+			    'subscription.new', 'subscription.error', 'ping')),
+	created_at	TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+	data		TEXT NOT NULL,				-- JSON: the envelope's "data"
+	title		TEXT NOT NULL,				-- for Apprise: "Downloaded: ..."
+	message		TEXT NOT NULL,
+	state		TEXT NOT NULL DEFAULT 'pending'
+			CHECK (state IN ('pending', 'sending', 'delivered', 'failed')),
+	attempts	INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at	INTEGER NOT NULL DEFAULT 0,		-- unix milliseconds; 0: at once
+	done_at		TEXT,					-- delivered or given up
+	-- What is sent, byte for byte, on every attempt.
+	body		TEXT GENERATED ALWAYS AS (json_object('event', event,
+			    'delivery_id', id, 'created_at', created_at,
+			    'data', json(data))) STORED
+);
+
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE state = 'pending';
+
+CREATE INDEX deliveries_webhook ON deliveries (webhook_id);
+
+CREATE VIEW webhook_audience AS SELECT w.id, w.owner_key, w.events, k.admin
+FROM webhooks AS w LEFT JOIN api_keys AS k ON k.id = w.owner_key
+WHERE w.owner_key IS NULL OR k.revoked_at IS NULL;
+
+CREATE TRIGGER tasks_event_completed AFTER UPDATE OF status ON tasks
+	WHEN NEW.status = 'completed' AND OLD.status != 'completed'
+BEGIN
+	INSERT INTO deliveries (webhook_id, event, data, title, message)
+	SELECT a.id, 'task.completed', NEW.record,
+	    'Downloaded: ' || coalesce(nullif(NEW.title, ''), NEW.url),
+	    'Downloaded: ' || coalesce(nullif(NEW.title, ''), NEW.url)
+	FROM webhook_audience AS a WHERE a.events & 1
+	    AND (a.owner_key IS NULL OR a.admin = 1 OR a.owner_key = NEW.owner_key);
+END;
+
+CREATE TRIGGER tasks_event_error AFTER UPDATE OF status ON tasks
+	WHEN NEW.status = 'error' AND OLD.status != 'error'
+BEGIN
+	INSERT INTO deliveries (webhook_id, event, data, title, message)
+	SELECT a.id, 'task.error', NEW.record,
+	    'Failed: ' || coalesce(nullif(NEW.title, ''), NEW.url),
+	    'Failed: ' || coalesce(nullif(NEW.title, ''), NEW.url) || ': ' ||
+	    NEW.error_message
+	FROM webhook_audience AS a WHERE a.events & 2
+	    AND (a.owner_key IS NULL OR a.admin = 1 OR a.owner_key = NEW.owner_key);
+END;
+
+CREATE TRIGGER tasks_event_error_insert AFTER INSERT ON tasks
+	WHEN NEW.status = 'error'
+BEGIN
+	INSERT INTO deliveries (webhook_id, event, data, title, message)
+	SELECT a.id, 'task.error', NEW.record,
+	    'Failed: ' || coalesce(nullif(NEW.title, ''), NEW.url),
+	    'Failed: ' || coalesce(nullif(NEW.title, ''), NEW.url) || ': ' ||
+	    NEW.error_message
+	FROM webhook_audience AS a WHERE a.events & 2
+	    AND (a.owner_key IS NULL OR a.admin = 1 OR a.owner_key = NEW.owner_key);
+END;
+
+CREATE TRIGGER subscriptions_event_new AFTER UPDATE OF downloaded_count ON subscriptions
+	WHEN NEW.downloaded_count > OLD.downloaded_count
+BEGIN
+	INSERT INTO deliveries (webhook_id, event, data, title, message)
+	SELECT a.id, 'subscription.new', json_object(
+	    'subscription', (SELECT json(record) FROM subscription_records
+		WHERE id = NEW.id),
+	    'tasks', (SELECT json_group_array(json(record)) FROM (SELECT * FROM
+		(SELECT seq, record FROM tasks WHERE subscription_id = NEW.id
+		ORDER BY seq DESC LIMIT NEW.downloaded_count - OLD.downloaded_count)
+		ORDER BY seq))),
+	    coalesce(nullif(NEW.name, ''), NEW.url) || ': ' ||
+		(NEW.downloaded_count - OLD.downloaded_count) || ' new',
+	    (NEW.downloaded_count - OLD.downloaded_count) ||
+		' new download(s) from ' || coalesce(nullif(NEW.name, ''), NEW.url)
+	FROM webhook_audience AS a WHERE a.events & 4
+	    AND (a.owner_key IS NULL OR a.admin = 1 OR a.owner_key = NEW.owner_key);
+END;
+
+CREATE TRIGGER subscriptions_event_error AFTER UPDATE OF state ON subscriptions
+	WHEN NEW.state = 'error' AND OLD.state = 'checking'
+	    AND NEW.failures > OLD.failures
+BEGIN
+	INSERT INTO deliveries (webhook_id, event, data, title, message)
+	SELECT a.id, 'subscription.error', json_object(
+	    'subscription', (SELECT json(record) FROM subscription_records
+		WHERE id = NEW.id), 'tasks', json_array()),
+	    'Failed: ' || coalesce(nullif(NEW.name, ''), NEW.url),
+	    'Failed: ' || coalesce(nullif(NEW.name, ''), NEW.url) || ': ' ||
+		NEW.last_error
+	FROM webhook_audience AS a WHERE a.events & 8
+	    AND (a.owner_key IS NULL OR a.admin = 1 OR a.owner_key = NEW.owner_key);
+END;
+
+CREATE VIEW webhook_records AS SELECT seq, id, owner_key, json_object(
+	'id', id, 'url', url,
+	'events', (SELECT json_group_array(name) FROM (SELECT 1 AS bit,
+	    'task.completed' AS name UNION ALL SELECT 2, 'task.error'
+	    UNION ALL SELECT 4, 'subscription.new'
+	    UNION ALL SELECT 8, 'subscription.error' ORDER BY bit)
+	    WHERE events & bit),
+	'created_at', created_at, 'last_delivery_at', last_delivery_at,
+	'last_status', last_status, 'failures', failures) AS record
+FROM webhooks;
+
+CREATE VIEW webhook_pings AS SELECT id, owner_key,
+	json_object('webhook', json(record)) AS data,
+	'OfflineTube: test' AS title,
+	'A test notification from OfflineTube' AS message
+FROM webhook_records;
+
+CREATE TABLE task_changes (
+	id	INTEGER PRIMARY KEY CHECK (id = 1),
+	n	INTEGER NOT NULL
+);
+
+CREATE TRIGGER tasks_changes_insert AFTER INSERT ON tasks
+BEGIN
+	UPDATE task_changes SET n = n + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER tasks_changes_update AFTER UPDATE ON tasks
+	WHEN OLD.record IS NOT NEW.record
+BEGIN
+	UPDATE task_changes SET n = n + 1 WHERE id = 1;
+END;
+
+CREATE TRIGGER tasks_changes_delete AFTER DELETE ON tasks
+BEGIN
+	UPDATE task_changes SET n = n + 1 WHERE id = 1;
+END;
+
+CREATE TABLE metrics (
+	name	TEXT NOT NULL,
+	labels	TEXT NOT NULL DEFAULT '',
+	value	REAL NOT NULL DEFAULT 0,
+	PRIMARY KEY (name, labels)
+) WITHOUT ROWID;
+
+CREATE TRIGGER tasks_metrics_finished AFTER UPDATE OF status ON tasks
+	WHEN NEW.status IN ('completed', 'error', 'cancelled')
+	    AND OLD.status != NEW.status
+BEGIN
+	INSERT INTO metrics (name, labels, value)
+		VALUES ('downloads_finished_total',
+		    'outcome="' || NEW.status || '"', 1)
+		ON CONFLICT (name, labels) DO UPDATE SET value = value + 1;
+	INSERT INTO metrics (name, labels, value)
+		SELECT 'downloaded_bytes_total', '', NEW.filesize
+		WHERE NEW.status = 'completed'
+		ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value;
+END;
+
+CREATE TRIGGER tasks_metrics_queued AFTER INSERT ON tasks WHEN NEW.status = 'pending'
+BEGIN
+	UPDATE tasks SET queued_at = (julianday('now') - 2440587.5) * 86400.0
+		WHERE seq = NEW.seq;
+END;
+
+CREATE TRIGGER tasks_metrics_requeued AFTER UPDATE OF status ON tasks
+	WHEN OLD.status != 'pending' AND NEW.status = 'pending'
+BEGIN
+	UPDATE tasks SET queued_at = (julianday('now') - 2440587.5) * 86400.0
+		WHERE seq = NEW.seq;
+END;

@@ -98,6 +98,9 @@ enum stmt {
 	STMT_KEY_ANY,
 	STMT_KEY_LIST,
 	STMT_KEY_REVOKE,
+	STMT_TASK_CHANGES,
+	STMT_METRIC_ADD,
+	STMT_METRICS,
 	STMT_SUB_INSERT,
 	STMT_SUB_GET,
 	STMT_SUB_RECORD,
@@ -112,6 +115,19 @@ enum stmt {
 	STMT_SUB_CHECKED,
 	STMT_SUB_FAILED,
 	STMT_SUB_RECOVER,
+	STMT_HOOK_INSERT,
+	STMT_HOOK_RECORD,
+	STMT_HOOK_LIST,
+	STMT_HOOK_LIST_OWNER,
+	STMT_HOOK_DELETE,
+	STMT_HOOK_PING,
+	STMT_DELIVERY_NEXT_DUE,
+	STMT_DELIVERY_CLAIM,
+	STMT_DELIVERY_TARGET,
+	STMT_DELIVERY_END,
+	STMT_HOOK_ATTEMPTED,
+	STMT_DELIVERY_RECOVER,
+	STMT_DELIVERY_PRUNE,
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
@@ -226,7 +242,8 @@ static const char *const sqls[STMT__MAX] = {
 	    "ORDER BY running, last_claim, next LIMIT 1) AND status = 'pending' "
 	    "RETURNING id, coalesce(media_url, url), download_type, quality, "
 	    "coalesce(format_id, ''), audio_format, playlist_id IS NOT NULL, attempts, "
-	    "coalesce(owner_key, 0), embed_metadata, sponsorblock, subtitle_langs",
+	    "coalesce(owner_key, 0), embed_metadata, sponsorblock, "
+	    "(julianday('now') - 2440587.5) * 86400.0 - queued_at, subtitle_langs",
 	[STMT_TASK_PROGRESS] =
 	    "UPDATE tasks SET progress = ?2, speed = ?3, eta = ?4, "
 	    "filesize = CASE WHEN ?5 > 0 THEN ?5 ELSE filesize END, "
@@ -361,6 +378,13 @@ static const char *const sqls[STMT__MAX] = {
 	 * A subscription only while its owner has fewer than ?17: counted in
 	 * the insert's own statement, under the write lock, as for tasks.
 	 */
+	[STMT_TASK_CHANGES] =
+	    "SELECT n FROM task_changes WHERE id = 1",
+	[STMT_METRIC_ADD] =
+	    "INSERT INTO metrics (name, labels, value) VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value",
+	[STMT_METRICS] =
+	    "SELECT name, labels, value FROM metrics ORDER BY name, labels",
 	[STMT_SUB_INSERT] =
 	    "INSERT INTO subscriptions (id, owner_key, url, name, download_type, "
 	    "quality, format_id, audio_format, check_every, backlog, "
@@ -433,6 +457,52 @@ static const char *const sqls[STMT__MAX] = {
 	    "UPDATE subscriptions SET state = CASE WHEN last_error != '' "
 	    "THEN 'error' WHEN primed = 1 THEN 'idle' ELSE 'new' END, "
 	    "lease_pid = NULL WHERE state = 'checking'",
+	/* A webhook only while its owner has fewer than ?7, counted as for subscriptions. */
+	[STMT_HOOK_INSERT] =
+	    "INSERT INTO webhooks (id, owner_key, url, events, secret, created_at) "
+	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6 "
+	    "WHERE (SELECT count(*) FROM webhooks WHERE owner_key IS ?2) < ?7",
+	[STMT_HOOK_RECORD] =
+	    "SELECT record FROM webhook_records WHERE id = ?1 " OWNED(2),
+	[STMT_HOOK_LIST] =
+	    "SELECT record FROM webhook_records ORDER BY seq DESC",
+	[STMT_HOOK_LIST_OWNER] =
+	    "SELECT record FROM webhook_records WHERE owner_key = ?1 "
+	    "ORDER BY seq DESC",
+	[STMT_HOOK_DELETE] =
+	    "DELETE FROM webhooks WHERE id = ?1 " OWNED(2),
+	[STMT_HOOK_PING] =
+	    "INSERT INTO deliveries (webhook_id, event, data, title, message) "
+	    "SELECT id, 'ping', data, title, message "
+	    "FROM webhook_pings WHERE id = ?1 " OWNED(2),
+	[STMT_DELIVERY_NEXT_DUE] =
+	    "SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending'",
+	/* Title and message cut to what a notification shows (characters, not bytes). */
+	[STMT_DELIVERY_CLAIM] =
+	    "UPDATE deliveries SET state = 'sending', attempts = attempts + 1 "
+	    "WHERE seq = (SELECT seq FROM deliveries WHERE state = 'pending' AND "
+	    "next_attempt_at <= ?1 ORDER BY next_attempt_at, seq LIMIT 1) "
+	    "AND state = 'pending' RETURNING id, webhook_id, event, body, "
+	    "substr(title, 1, 200), substr(message, 1, 900), attempts",
+	/* Private targets: a webhook made with keys off or by an admin key. */
+	[STMT_DELIVERY_TARGET] =
+	    "SELECT w.url, w.secret, w.owner_key IS NULL OR coalesce(k.admin, 0) "
+	    "FROM webhooks AS w LEFT JOIN api_keys AS k ON k.id = w.owner_key "
+	    "WHERE w.id = ?1",
+	/* ?2: pending again at ?3, or delivered, or failed (given up). */
+	[STMT_DELIVERY_END] =
+	    "UPDATE deliveries SET state = ?2, next_attempt_at = ?3, "
+	    "done_at = iif(?2 = 'pending', NULL, ?4) "
+	    "WHERE id = ?1 AND state = 'sending'",
+	[STMT_HOOK_ATTEMPTED] =
+	    "UPDATE webhooks SET last_delivery_at = ?2, last_status = ?3, "
+	    "failures = failures + ?4 WHERE id = ?1",
+	/* We hold the data directory's lock: a delivery "sending" is a gone worker's. */
+	[STMT_DELIVERY_RECOVER] =
+	    "UPDATE deliveries SET state = 'pending' WHERE state = 'sending'",
+	[STMT_DELIVERY_PRUNE] =
+	    "DELETE FROM deliveries WHERE state IN ('delivered', 'failed') "
+	    "AND done_at < ?1",
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
@@ -482,6 +552,20 @@ const char *const sub_state_str[SUB_STATE__MAX] = {
 	[SUB_ERROR] =		"error",
 };
 
+const char *const hook_event_str[HOOK_EVENT__MAX] = {
+	[HOOK_TASK_COMPLETED] =	"task.completed",
+	[HOOK_TASK_ERROR] =	"task.error",
+	[HOOK_SUB_NEW] =	"subscription.new",
+	[HOOK_SUB_ERROR] =	"subscription.error",
+	[HOOK_PING] =		"ping",
+};
+
+const char *const delivery_end_str[DELIVERY_END__MAX] = {
+	[DELIVERY_RETRY] =	"pending",
+	[DELIVERY_DELIVERED] =	"delivered",
+	[DELIVERY_FAILED] =	"failed",
+};
+
 /* The index of s in names[n], or -1. */
 static int
 name_index(const char *const *names, int n, const char *s)
@@ -502,6 +586,17 @@ task_status_parse(const char *s, enum task_status *st)
 	if ((i = name_index(task_status_str, TASK_STATUS__MAX, s)) == -1)
 		return -1;
 	*st = (enum task_status)i;
+	return 0;
+}
+
+int
+hook_event_parse(const char *s, enum hook_event *e)
+{
+	int	 i;
+
+	if ((i = name_index(hook_event_str, HOOK_EVENT__MAX, s)) == -1)
+		return -1;
+	*e = (enum hook_event)i;
 	return 0;
 }
 
@@ -1371,7 +1466,7 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 		    copy_col(st, 4, c->format_id, sizeof(c->format_id)) == -1 ||
 		    copy_col(st, 5, c->audio_format, sizeof(c->audio_format)) == -1 ||
 		    (i = col_name(st, 10, sponsorblock_str, SPONSORBLOCK__MAX)) == -1 ||
-		    copy_col(st, 11, c->subtitles, sizeof(c->subtitles)) == -1)
+		    copy_col(st, 12, c->subtitles, sizeof(c->subtitles)) == -1)
 			rc = SQLITE_TOOBIG;
 		else {
 			c->is_playlist = sqlite3_column_int(st, 6);
@@ -1379,6 +1474,8 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 			c->owner = sqlite3_column_int64(st, 8);
 			c->embed_metadata = sqlite3_column_int(st, 9);
 			c->sponsorblock = (enum sponsorblock)i;
+			c->waited = sqlite3_column_type(st, 11) == SQLITE_NULL ?
+			    -1 : sqlite3_column_double(st, 11);
 			found = 1;
 			rc = sqlite3_step(st);
 		}
@@ -1601,6 +1698,69 @@ store_heartbeat_get(struct store *s, int64_t *at)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
 	return *at > 0;
+}
+
+/*
+ * How many times any task's record has changed (migration 016's counter).
+ * Read before the list it stands for: a change made in between makes the
+ * list newer than the number, never older, so a client's copy is at worst
+ * sent again, never kept stale.
+ */
+int
+store_task_changes(struct store *s, int64_t *n)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_TASK_CHANGES];
+	int		 rc;
+
+	*n = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	stmt_done(st);
+	if (rc != SQLITE_ROW)
+		return -1;
+	return 1;
+}
+
+/* Adds n counts to the metrics table (migration 017) in one transaction: all or none. */
+int
+store_metrics_add(struct store *s, const struct metric_add *m, size_t n)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_METRIC_ADD];
+	size_t		 i;
+
+	if (store_begin(s) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		bind_text(st, 1, m[i].name);
+		bind_text(st, 2, m[i].labels);
+		sqlite3_bind_double(st, 3, m[i].value);
+		if (stmt_count(s, st) == -1)
+			goto fail;
+	}
+	if (store_commit(s) == -1)
+		goto fail;
+	return 1;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+/* Every row of the metrics table to cb (0: go on), by name and labels. */
+int
+store_metrics_each(struct store *s, store_metric_cb cb, void *arg)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_METRICS];
+	int		 rc, stop = 0;
+
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    sqlite3_column_double(st, 2)) != 0;
+	stmt_done(st);
+	if (stop)
+		return -1;
+	return rc == SQLITE_DONE ? 1 : -1;
 }
 
 int
@@ -2024,6 +2184,60 @@ bind_bound(sqlite3_stmt *st, int i, long long v)
 }
 
 /*
+ * Records newest first, each to cb as it comes (cb: 0 to go on): every
+ * owner's with all, one owner's with mine.
+ */
+static int
+records_list(struct store *s, enum stmt all, enum stmt mine, long long owner,
+    store_text_cb cb, void *arg)
+{
+	sqlite3_stmt	*st;
+	int		 rc, stop = 0;
+
+	st = s->stmts[owner > 0 ? mine : all];
+	if (owner > 0)
+		sqlite3_bind_int64(st, 1, owner);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0)) != 0;
+	stmt_done(st);
+	if (stop)
+		return -1;
+	return rc == SQLITE_DONE ? 1 : -1;
+}
+
+/*
+ * A row the caller bound to insert, and its record (from record, by id) as
+ * the insert left it, in a transaction of their own.  0: the insert's own
+ * limit refused it, and nothing is left.
+ */
+static int
+insert_record(struct store *s, enum stmt insert, enum stmt record,
+    const char *id, struct store_text *t)
+{
+	sqlite3_stmt	*st;
+	int		 n;
+
+	memset(t, 0, sizeof(*t));
+	if ((n = stmt_count(s, s->stmts[insert])) == -1)
+		goto fail;
+	if (n == 0) {
+		store_rollback(s);
+		return 0;
+	}
+	st = s->stmts[record];
+	bind_text(st, 1, id);
+	bind_owner(st, 2, 0);
+	if (step_copy(st, t) != 1 || store_commit(s) == -1)
+		goto fail;
+	return 1;
+fail:
+	store_rollback(s);
+	store_text_free(t);
+	return -1;
+}
+
+/*
  * The row and its record in a transaction of their own, as a task's: the
  * record is read back from the view, after the insert, before the commit.
  */
@@ -2033,7 +2247,6 @@ store_sub_create(struct store *s, const struct subscription *u, int max,
 {
 	sqlite3_stmt	*st = s->stmts[STMT_SUB_INSERT];
 	char		 stamp[ISO_TIME_LEN];
-	int		 n;
 
 	memset(record, 0, sizeof(*record));
 	util_iso_now(stamp);
@@ -2060,22 +2273,7 @@ store_sub_create(struct store *s, const struct subscription *u, int max,
 	sqlite3_bind_int(st, 19, u->embed_metadata != 0);
 	bind_text(st, 20, sponsorblock_str[u->sponsorblock]);
 	bind_text(st, 21, u->subtitles);
-	if ((n = stmt_count(s, st)) == -1)
-		goto fail;
-	if (n == 0) {
-		store_rollback(s);
-		return 0;
-	}
-	st = s->stmts[STMT_SUB_RECORD];
-	bind_text(st, 1, u->id);
-	bind_owner(st, 2, 0);
-	if (step_copy(st, record) != 1 || store_commit(s) == -1)
-		goto fail;
-	return 1;
-fail:
-	store_rollback(s);
-	store_text_free(record);
-	return -1;
+	return insert_record(s, STMT_SUB_INSERT, STMT_SUB_RECORD, u->id, record);
 }
 
 int
@@ -2100,23 +2298,11 @@ store_sub_record(struct store *s, const char *id, long long owner,
 	return step_copy(st, t);
 }
 
-/* Newest first, each record to cb as it comes (cb: 0 to go on). */
 int
 store_sub_list(struct store *s, long long owner, store_text_cb cb, void *arg)
 {
-	sqlite3_stmt	*st;
-	int		 rc, stop = 0;
-
-	st = s->stmts[owner > 0 ? STMT_SUB_LIST_OWNER : STMT_SUB_LIST];
-	if (owner > 0)
-		sqlite3_bind_int64(st, 1, owner);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		stop = cb(arg, (const char *)sqlite3_column_text(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0)) != 0;
-	stmt_done(st);
-	if (stop)
-		return -1;
-	return rc == SQLITE_DONE ? 1 : -1;
+	return records_list(s, STMT_SUB_LIST, STMT_SUB_LIST_OWNER, owner, cb,
+	    arg);
 }
 
 int
@@ -2254,4 +2440,210 @@ int
 store_sub_recover(struct store *s)
 {
 	return stmt_exec(s, s->stmts[STMT_SUB_RECOVER]);
+}
+
+/* ---- Webhooks (migration 015). */
+
+/* The row and its record in a transaction of their own, as a subscription's. */
+int
+store_hook_create(struct store *s, const struct webhook *w, int max,
+    struct store_text *record)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_HOOK_INSERT];
+	char		 stamp[ISO_TIME_LEN];
+
+	memset(record, 0, sizeof(*record));
+	util_iso_now(stamp);
+	if (store_begin(s) == -1)
+		return -1;
+	bind_text(st, 1, w->id);
+	bind_owner(st, 2, w->owner);
+	bind_text(st, 3, w->url);
+	sqlite3_bind_int(st, 4, (int)w->events);
+	bind_text(st, 5, w->secret);
+	bind_text(st, 6, stamp);
+	sqlite3_bind_int(st, 7, max);
+	return insert_record(s, STMT_HOOK_INSERT, STMT_HOOK_RECORD, w->id, record);
+}
+
+int
+store_hook_record(struct store *s, const char *id, long long owner,
+    struct store_text *t)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_HOOK_RECORD];
+
+	bind_text(st, 1, id);
+	bind_owner(st, 2, owner);
+	return step_copy(st, t);
+}
+
+int
+store_hook_list(struct store *s, long long owner, store_text_cb cb, void *arg)
+{
+	return records_list(s, STMT_HOOK_LIST, STMT_HOOK_LIST_OWNER, owner, cb,
+	    arg);
+}
+
+/* Its deliveries not yet made go with it (ON DELETE CASCADE). */
+int
+store_hook_delete(struct store *s, const char *id, long long owner)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_HOOK_DELETE];
+
+	bind_text(st, 1, id);
+	bind_owner(st, 2, owner);
+	return stmt_exec(s, st);
+}
+
+int
+store_hook_ping(struct store *s, const char *id, long long owner)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_HOOK_PING];
+
+	bind_text(st, 1, id);
+	bind_owner(st, 2, owner);
+	return stmt_exec(s, st);
+}
+
+int
+store_delivery_next_due(struct store *s, int64_t *at)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_DELIVERY_NEXT_DUE];
+	int		 rc, found = 0;
+
+	*at = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*at = sqlite3_column_int64(st, 0);
+		found = 1;
+	}
+	stmt_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return found;
+}
+
+void
+store_delivery_free(struct delivery *d)
+{
+	free(d->body);
+	memset(d, 0, sizeof(*d));
+}
+
+/* The webhook's target into d; 0 when the webhook is gone. */
+static int
+delivery_target(struct store *s, struct delivery *d)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_DELIVERY_TARGET];
+	int		 rc, found = 0;
+
+	bind_text(st, 1, d->webhook_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (copy_col(st, 0, d->url, sizeof(d->url)) == -1 ||
+		    copy_col(st, 1, d->secret, sizeof(d->secret)) == -1)
+			rc = SQLITE_TOOBIG;
+		else {
+			d->may_private = sqlite3_column_int(st, 2);
+			found = 1;
+			rc = SQLITE_DONE;
+		}
+	}
+	stmt_done(st);
+	return rc == SQLITE_DONE ? found : -1;
+}
+
+/*
+ * The oldest due delivery, marked "sending" (attempts counted), with what
+ * its webhook needs to send it.  1: *d filled, 0: none due, -1.
+ */
+int
+store_delivery_claim(struct store *s, int64_t now_ms, struct delivery *d)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_DELIVERY_CLAIM];
+	const unsigned char *v;
+	int		 rc, i = -1, found = 0;
+
+	memset(d, 0, sizeof(*d));
+	sqlite3_bind_int64(st, 1, now_ms);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		d->body_len = (size_t)sqlite3_column_bytes(st, 3);
+		if ((v = sqlite3_column_text(st, 3)) == NULL ||
+		    (d->body = malloc(d->body_len + 1)) == NULL ||
+		    copy_col(st, 0, d->id, sizeof(d->id)) == -1 ||
+		    copy_col(st, 1, d->webhook_id, sizeof(d->webhook_id)) == -1 ||
+		    (i = col_name(st, 2, hook_event_str, HOOK_EVENT__MAX)) == -1 ||
+		    copy_col(st, 4, d->title, sizeof(d->title)) == -1 ||
+		    copy_col(st, 5, d->message, sizeof(d->message)) == -1)
+			rc = SQLITE_TOOBIG;
+		else {
+			memcpy(d->body, v, d->body_len + 1);
+			d->event = (enum hook_event)i;
+			d->attempts = sqlite3_column_int(st, 6);
+			found = 1;
+			rc = sqlite3_step(st);
+		}
+	}
+	stmt_done(st);
+	if (rc != SQLITE_DONE || (found && (rc = delivery_target(s, d)) == -1)) {
+		store_delivery_free(d);
+		return -1;
+	}
+	if (found && rc == 0) {
+		/* Deleted between the two reads: its deliveries went with it. */
+		store_delivery_free(d);
+		return 0;
+	}
+	return found;
+}
+
+/*
+ * An attempt's end: the delivery delivered, failed (given up), or due again
+ * at next_ms; and its webhook's last status, in one transaction.
+ */
+int
+store_delivery_end(struct store *s, const struct delivery *d,
+    enum delivery_end end, int64_t next_ms, const char *status)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_DELIVERY_END];
+	char		 stamp[ISO_TIME_LEN];
+	int		 rc;
+
+	util_iso_now(stamp);
+	if (store_begin(s) == -1)
+		return -1;
+	bind_text(st, 1, d->id);
+	bind_text(st, 2, delivery_end_str[end]);
+	sqlite3_bind_int64(st, 3, end == DELIVERY_RETRY ? next_ms : 0);
+	bind_text(st, 4, stamp);
+	if ((rc = stmt_exec(s, st)) != 1)
+		goto fail;
+	st = s->stmts[STMT_HOOK_ATTEMPTED];
+	bind_text(st, 1, d->webhook_id);
+	bind_text(st, 2, stamp);
+	bind_text(st, 3, status);
+	sqlite3_bind_int(st, 4, end == DELIVERY_FAILED);
+	if (stmt_exec(s, st) == -1 || store_commit(s) == -1) {
+		rc = -1;
+		goto fail;
+	}
+	return 1;
+fail:
+	store_rollback(s);
+	return rc;
+}
+
+/* At a start: deliveries a gone worker was sending are due again; old ended ones go. */
+int
+store_delivery_recover(struct store *s, int64_t keep_s)
+{
+	sqlite3_stmt	*st = s->stmts[STMT_DELIVERY_PRUNE];
+	char		 cutoff[ISO_TIME_LEN];
+
+	util_iso_time((int64_t)time(NULL) - keep_s, cutoff);
+	bind_text(st, 1, cutoff);
+	if (stmt_exec(s, st) == -1)
+		return -1;
+	return stmt_exec(s, s->stmts[STMT_DELIVERY_RECOVER]);
 }

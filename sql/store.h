@@ -84,9 +84,25 @@ enum sponsorblock {
 };
 extern const char *const sponsorblock_str[SPONSORBLOCK__MAX];
 
+/*
+ * What a webhook is told of (migration 015): the first four are the bits
+ * of webhooks.events; a ping is what POST /api/webhooks/{id}/test queues.
+ */
+enum hook_event {
+	HOOK_TASK_COMPLETED,
+	HOOK_TASK_ERROR,
+	HOOK_SUB_NEW,
+	HOOK_SUB_ERROR,
+	HOOK_PING,
+	HOOK_EVENT__MAX
+};
+#define HOOK_EVENTS_ALL	0xf	/* the bits a webhook may choose */
+extern const char *const hook_event_str[HOOK_EVENT__MAX];
+
 /* 0 and *st set when s names a status; -1 when it names none. */
 int	 task_status_parse(const char *s, enum task_status *st);
 int	 sponsorblock_parse(const char *s, enum sponsorblock *);
+int	 hook_event_parse(const char *s, enum hook_event *);
 
 /* What the API knows when it creates a task (and the worker for playlist entries). */
 struct task_new {
@@ -124,6 +140,7 @@ struct task_claim {
 	int	 is_playlist;		/* already resolved from a playlist */
 	int	 attempts;		/* including this claim */
 	long long owner;		/* api_keys.id, 0: none; playlist entries inherit it */
+	double	 waited;		/* seconds pending before this claim, -1: unknown */
 };
 
 /*
@@ -379,9 +396,75 @@ int	 store_sub_failed(struct store *, const char *id, long pid,
 /* Checks a gone (or stopping) worker left: back to what they were. */
 int	 store_sub_recover(struct store *);
 
+/* Webhooks and their deliveries (migration 015). */
+#define HOOK_SECRET_MAX	128	/* bytes */
+
+struct webhook {
+	char		 id[STORE_ID_LEN];
+	long long	 owner;			/* api_keys.id, 0: none */
+	char		 url[STORE_URL_MAX + 1];
+	unsigned int	 events;		/* 1 << enum hook_event */
+	char		 secret[HOOK_SECRET_MAX + 1];
+};
+
+/* 0: refused, the owner has max webhooks already. */
+int	 store_hook_create(struct store *, const struct webhook *, int max,
+	    struct store_text *record);
+int	 store_hook_record(struct store *, const char *id, long long owner,
+	    struct store_text *);
+int	 store_hook_list(struct store *, long long owner, store_text_cb, void *);
+int	 store_hook_delete(struct store *, const char *id, long long owner);
+/* Queues a ping; 0: no such webhook for this owner. */
+int	 store_hook_ping(struct store *, const char *id, long long owner);
+
+/* A delivery as the worker sends it. */
+struct delivery {
+	char		 id[STORE_ID_LEN];	/* the delivery id */
+	char		 webhook_id[STORE_ID_LEN];
+	enum hook_event	 event;
+	char		*body;			/* the exact bytes; malloc'd */
+	size_t		 body_len;
+	char		 title[801];		/* 200 characters at most */
+	char		 message[3601];		/* 900 */
+	int		 attempts;		/* including this one */
+	char		 url[STORE_URL_MAX + 1];
+	char		 secret[HOOK_SECRET_MAX + 1];
+	int		 may_private;		/* made with keys off or by an admin key */
+};
+
+enum delivery_end {
+	DELIVERY_RETRY,			/* due again later */
+	DELIVERY_DELIVERED,
+	DELIVERY_FAILED,		/* given up */
+	DELIVERY_END__MAX
+};
+extern const char *const delivery_end_str[DELIVERY_END__MAX];
+
+/* 1 and *at (unix ms): when the next pending delivery is due; 0: none is. */
+int	 store_delivery_next_due(struct store *, int64_t *at);
+int	 store_delivery_claim(struct store *, int64_t now_ms, struct delivery *);
+void	 store_delivery_free(struct delivery *);
+int	 store_delivery_end(struct store *, const struct delivery *,
+	    enum delivery_end, int64_t next_ms, const char *status);
+/* keep_s: how long delivered and given-up rows are kept. */
+int	 store_delivery_recover(struct store *, int64_t keep_s);
+
 /* Small facts: the worker's heartbeat, versions. */
 int	 store_heartbeat_set(struct store *, int64_t at);
 int	 store_heartbeat_get(struct store *, int64_t *at);
+/* 1 and *n: the count of changes to any task's record so far (a list's ETag). */
+int	 store_task_changes(struct store *, int64_t *n);
+
+/* One count for the metrics table (migration 017): added to its row, made when new. */
+struct metric_add {
+	const char	*name;		/* a family of common/metrics.h */
+	char		 labels[96];	/* 'kind="download",outcome="ok"', or "" */
+	double		 value;
+};
+typedef int (*store_metric_cb)(void *arg, const char *name, const char *labels,
+	    double value);
+int	 store_metrics_add(struct store *, const struct metric_add *, size_t n);
+int	 store_metrics_each(struct store *, store_metric_cb, void *);
 int	 store_meta_set(struct store *, const char *key, const char *value);
 int	 store_meta_get(struct store *, const char *key, char *buf, size_t len);
 

@@ -62,19 +62,30 @@ function detailOf(body, status) {
   return `The server answered ${status}`;
 }
 
+// The last answer to each GET made with `revalidate`, with its ETag and the
+// key it was asked with: the next call sends the tag in If-None-Match and a
+// 304 (an idle list costs the server one row read) gives back the very same
+// object, so the caller can tell nothing changed by identity.
+const revalidated = new Map(); // path -> {etag, key, data}
+
 /**
  * One call to the API.  Returns the parsed JSON body.  Throws ApiError.
  * options.plain: a text/plain body, sent as it is, instead of a JSON one.
  * options.quiet: never prompt for a key (background polling must not pop up
- * a dialog every second).
+ * a dialog every second).  options.revalidate: a GET whose last answer is
+ * kept and revalidated with its ETag (see above).
  */
-export async function request(method, path, { body, plain, timeout = 20000, quiet = false } = {}) {
+export async function request(method, path, {
+  body, plain, timeout = 20000, quiet = false, revalidate = false,
+} = {}) {
   for (let attempt = 0; ; attempt++) {
     const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (plain !== undefined) headers['Content-Type'] = 'text/plain';
     const key = storedKey();
     if (key) headers['X-API-Key'] = key;
+    const kept = revalidate ? revalidated.get(path) : undefined;
+    if (kept && kept.key === key) headers['If-None-Match'] = kept.etag;
 
     let res;
     try {
@@ -92,6 +103,7 @@ export async function request(method, path, { body, plain, timeout = 20000, quie
         : 'Cannot reach the OfflineTube server.');
     }
 
+    if (res.status === 304 && kept && kept.key === key) return kept.data;
     let data = null;
     const text = await res.text();
     if (text) {
@@ -101,7 +113,12 @@ export async function request(method, path, { body, plain, timeout = 20000, quie
         data = null; // nginx's own HTML pages (e.g. a 416) are not JSON
       }
     }
-    if (res.ok) return data;
+    if (res.ok) {
+      const etag = revalidate && res.headers.get('ETag');
+      if (etag) revalidated.set(path, { etag, key, data });
+      else revalidated.delete(path);
+      return data;
+    }
 
     const err = new ApiError(res.status, detailOf(data, res.status));
     if (err.needsKey && !quiet && attempt === 0 && authHandler) {
@@ -117,8 +134,9 @@ export async function request(method, path, { body, plain, timeout = 20000, quie
 
 // -- Endpoints (docs/api.md) ----------------------------------------------------
 
+// The same array object as the last call's while the list has not changed.
 export const listTasks = ({ limit = 200, quiet = false } = {}) =>
-  request('GET', `/api/downloads?limit=${limit}`, { quiet, timeout: 15000 });
+  request('GET', `/api/downloads?limit=${limit}`, { quiet, timeout: 15000, revalidate: true });
 
 export const startDownload = (fields) => request('POST', '/api/download', { body: fields });
 

@@ -1,11 +1,12 @@
 // app.js: the page's entry point.  Wires the "Add" form (with the formats
-// picker), the downloads list, subscriptions, search, and the API key prompt
-// together.
+// picker), the downloads list, subscriptions, notifications, search, and the
+// API key prompt together.
 
 import * as api from './api.js';
 import { CookiesPanel } from './cookies.js';
 import { askForKey } from './dialogs.js';
 import { formatDuration, h, showMessage } from './dom.js';
+import { NotificationPanel } from './notifications.js';
 import { SearchPanel } from './search.js';
 import { SubscriptionPanel } from './subscriptions.js';
 import { TaskList } from './tasks.js';
@@ -263,4 +264,15 @@ new CookiesPanel({
   clear: $('cookies-clear'),
   status: $('cookies-status'),
   error: $('cookies-error'),
+}, announce).start();
+new NotificationPanel({
+  form: $('hook-form'),
+  formError: $('hook-error'),
+  secret: $('hook-secret-shown'),
+  button: $('hook-button'),
+  refresh: $('hooks-refresh'),
+  heading: $('hooks-heading'),
+  list: $('hook-list'),
+  empty: $('hooks-empty'),
+  error: $('hooks-error'),
 }, announce).start();

@@ -67,3 +67,28 @@ export function formatTime(iso) {
     ? d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
     : '';
 }
+
+/**
+ * Keeps a list of cards in the order of items (each with an id): cards (a Map
+ * of id to {li}) made by make(item) when new, update(card, item) for every
+ * one, those of items gone removed; empty shows while there is none.
+ */
+export function renderCards({ list, cards, items, make, update, empty }) {
+  const ids = new Set(items.map((x) => x.id));
+  for (const [id, c] of cards) {
+    if (!ids.has(id)) {
+      c.li.remove();
+      cards.delete(id);
+    }
+  }
+  items.forEach((x, i) => {
+    let c = cards.get(x.id);
+    if (!c) {
+      c = make(x);
+      cards.set(x.id, c);
+    }
+    update(c, x);
+    if (list.children[i] !== c.li) list.insertBefore(c.li, list.children[i] || null);
+  });
+  empty.hidden = items.length > 0;
+}

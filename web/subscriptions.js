@@ -4,7 +4,7 @@
 
 import * as api from './api.js';
 import { confirmAction } from './dialogs.js';
-import { formatTime, h, showMessage, srOnly } from './dom.js';
+import { formatTime, h, renderCards, showMessage, srOnly } from './dom.js';
 
 const STATE_TEXT = {
   new: 'Waiting for its first check',
@@ -178,24 +178,10 @@ export class SubscriptionPanel {
   }
 
   render(subs) {
-    const ids = new Set(subs.map((s) => s.id));
-    for (const [id, c] of this.cards) {
-      if (!ids.has(id)) {
-        c.li.remove();
-        this.cards.delete(id);
-      }
-    }
-    subs.forEach((s, i) => {
-      let c = this.cards.get(s.id);
-      if (!c) {
-        c = this.makeCard(s);
-        this.cards.set(s.id, c);
-      }
-      this.update(c, s);
-      const list = this.els.list;
-      if (list.children[i] !== c.li) list.insertBefore(c.li, list.children[i] || null);
+    renderCards({
+      list: this.els.list, cards: this.cards, items: subs, empty: this.els.empty,
+      make: (x) => this.makeCard(x), update: (c, x) => this.update(c, x),
     });
-    this.els.empty.hidden = subs.length > 0;
   }
 
   makeCard(s) {

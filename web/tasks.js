@@ -49,6 +49,7 @@ export class TaskList {
     this.inflight = false;
     this.again = false;
     this.loaded = false;
+    this.listed = null; // the last list the server sent
   }
 
   start() {
@@ -83,7 +84,9 @@ export class TaskList {
       // Only the first load may ask for an API key; background polls stay quiet.
       const tasks = await api.listTasks({ quiet: !interactive });
       showMessage(this.els.error, '');
-      const changed = this.render(Array.isArray(tasks) ? tasks : []);
+      // The same array as last time: the server said 304, nothing to redraw.
+      const changed = tasks !== this.listed && this.render(Array.isArray(tasks) ? tasks : []);
+      this.listed = tasks;
       const busy = this.cards.size && [...this.cards.values()].some((c) => ACTIVE.has(c.task.status));
       this.delay = busy || changed ? FAST : Math.min(Math.max(this.delay * 2, IDLE_MIN), IDLE_MAX);
     } catch (e) {
@@ -104,6 +107,7 @@ export class TaskList {
 
   /** Shows a task the page has just created, before the next poll lists it. */
   add(task) {
+    this.listed = null; // drawn by hand: the next list is drawn whatever the server says
     this.render([task, ...[...this.cards.values()].map((c) => c.task).filter((t) => t.id !== task.id)]);
   }
 
@@ -364,6 +368,7 @@ export class TaskList {
       if (c.playerOpen) this.closePlayer(c);
       c.li.remove();
       this.cards.delete(c.task.id);
+      this.listed = null;
       this.els.empty.hidden = this.cards.size > 0;
       this.announce(`Removed: ${title}`);
       (next ? next.querySelector('.task-title') : document.getElementById('downloads-heading')).focus();

@@ -42,6 +42,7 @@
 #include "proc.h"
 #include "resolve.h"
 #include "store.h"
+#include "tally.h"
 #include "subfilter.h"
 #include "urlguard.h"
 #include "util.h"
@@ -120,6 +121,8 @@ check_failed(struct check *k, const char *why)
 	if (store_sub_failed(db, k->sub.id, (long)getpid(), why,
 	    CHECK_BACKOFF_S) == -1)
 		log_warnx(k->tag, "subscription: %s", store_errmsg(db));
+	else
+		tally_check(CHECK_FAILED);
 }
 
 static void	 check_take(void *, char *, size_t);
@@ -335,6 +338,7 @@ check_record(struct check *k, const struct listing *l)
 	}
 	if (store_commit(db) == -1)
 		goto dberr_rollback;
+	tally_check(CHECK_OK);
 	log_info(k->tag, "listed %zu entries in %lld ms: %d new, %d tasks, %d "
 	    "live or upcoming%s", l->n, (long long)(util_now_ms() - k->started),
 	    seen, made, live, l->skipped > 0 ? ", some without a usable URL" : "");
@@ -398,6 +402,7 @@ check_ended(void *arg, int wstatus)
 {
 	struct check	*k = arg;
 
+	tally_run(RUN_CHECK, wstatus, k->timed_out || k->stopping);
 	check_outcome(k, wstatus);
 	check_free(k);
 }

@@ -24,6 +24,7 @@
 #include "resolve.h"
 #include "proc.h"
 #include "store.h"
+#include "tally.h"
 #include "urlguard.h"
 #include "util.h"
 #include "ytdlp.h"
@@ -250,6 +251,7 @@ jobs_start_pending(void)
 			log_warnx(NULL, "claim: %s", store_errmsg(db));
 		if (rc != 1)
 			return;
+		tally_wait(c.waited);
 		job_start(&c);
 	}
 }
@@ -845,6 +847,9 @@ job_next_state(struct job *j, int wstatus)
 	status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
 	    -WTERMSIG(wstatus);
 	log_debug(j->claim.id, "%s exited: %d", state_str[j->state], status);
+	if (j->state == ST_DOWNLOAD || j->state == ST_LISTING)
+		tally_run(j->state == ST_DOWNLOAD ? RUN_DOWNLOAD : RUN_LISTING,
+		    wstatus, j->run.stop != STOP_NONE);
 	switch (j->run.stop) {
 	case STOP_NONE:
 		break;

@@ -29,6 +29,7 @@
 #include "lookup.h"
 #include "proc.h"
 #include "store.h"
+#include "tally.h"
 #include "urlguard.h"
 #include "util.h"
 #include "ytdlp.h"
@@ -292,6 +293,7 @@ run_ended(void *arg, int wstatus)
 {
 	struct run	*r = arg;
 
+	tally_run(RUN_LOOKUP, wstatus, r->abandoned || r->timed_out);
 	run_answer(r, wstatus);
 	run_free(r);
 }

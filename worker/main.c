@@ -19,6 +19,7 @@
 #include "job.h"
 #include "jsonin.h"
 #include "lane.h"
+#include "notify.h"
 #include "log.h"
 #include "privdrop.h"
 #include "proc.h"
@@ -26,6 +27,7 @@
 #include "signals.h"
 #include "spawn.h"
 #include "store.h"
+#include "tally.h"
 #include "util.h"
 #include "ytdlp.h"
 
@@ -116,28 +118,13 @@ clean_tmp(const struct config *c)
 
 /*
  * yt-dlp calls FFmpeg by --ffmpeg-location, which wants a path: a bare name
- * like the default "ffmpeg" is looked up in PATH here.  NULL: not found,
- * yt-dlp looks for itself (and merging or audio extraction will fail).
+ * like the default "ffmpeg" is looked up in PATH.  NULL: not found, yt-dlp
+ * looks for itself (and merging or audio extraction will fail).
  */
 static const char *
 find_ffmpeg(const char *name, char *buf, size_t len)
 {
-	const char	*path, *p, *e;
-	int		 n;
-
-	if (strchr(name, '/') != NULL)
-		return access(name, X_OK) == 0 && strlen(name) < len ?
-		    memcpy(buf, name, strlen(name) + 1) : NULL;
-	if ((path = getenv("PATH")) == NULL)
-		path = "/usr/bin:/bin";
-	for (p = path; *p != '\0'; p = *e ? e + 1 : e) {
-		if ((e = strchr(p, ':')) == NULL)
-			e = p + strlen(p);
-		n = snprintf(buf, len, "%.*s/%s", (int)(e - p), p, name);
-		if (n > 0 && (size_t)n < len && e > p && access(buf, X_OK) == 0)
-			return buf;
-	}
-	return NULL;
+	return util_find_program(name, buf, len);
 }
 
 /* The first line of yt-dlp --version. */
@@ -286,6 +273,9 @@ heartbeat(struct store *db)
 	store_busy_wait(db, SHORT_WAIT_MS);
 	if (store_heartbeat_set(db, (int64_t)time(NULL)) == -1)
 		log_warnx(NULL, "heartbeat: %s", store_errmsg(db));
+	/* Refused: the counts wait for the next beat. */
+	if (tally_flush(db) == -1)
+		log_debug(NULL, "metrics: %s", store_errmsg(db));
 	store_busy_wait(db, 0);
 }
 
@@ -294,7 +284,7 @@ main(int argc, char *argv[])
 {
 	struct config	 conf;
 	struct store	*db = NULL;
-	struct pollfd	 pfd[2 + 2 * PROC_MAX];
+	struct pollfd	 pfd[2 + 2 * PROC_MAX + 4 * NOTIFY_MAX];
 	const char	*cfile = NULL, *ff;
 	char		 err[512], ffbuf[PATH_MAX], pid[32];
 	unsigned char	 sig[64];
@@ -302,7 +292,7 @@ main(int argc, char *argv[])
 	int64_t		 recover_at;
 	int		 recovered, recover_ms = 0;
 	ssize_t		 n, k;
-	size_t		 nfd;
+	size_t		 nfd, nproc;
 	int		 ch, lockfd, stopping = 0, children, claims, rc, hup;
 	int		 watchfd, woken, rechecks = 0, sweeping = 0;
 
@@ -367,6 +357,7 @@ main(int argc, char *argv[])
 	jobs_init(db, &conf, ff);
 	lane_init(db, &conf);
 	check_init(db, &conf);
+	notify_init(db, &conf);
 	watchfd = dbwatch_open(conf.db_path);
 	log_info(NULL, "running, pid %s, up to %d downloads, %d look-ups and %d "
 	    "subscription checks", pid, conf.max_downloads, conf.max_lookups,
@@ -379,6 +370,8 @@ main(int argc, char *argv[])
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;
 		nfd = 2 + proc_pollfds(pfd + 2, 2 * PROC_MAX);
+		nproc = nfd - 2;
+		nfd += notify_pollfds(pfd + nfd, 4 * NOTIFY_MAX);
 		if (poll(pfd, nfd, rechecks > 0 || sweeping ? RECHECK_MS : TICK_MS) == -1 &&
 		    errno != EINTR) {
 			log_warnx(NULL, "poll: %s", strerror(errno));
@@ -402,7 +395,7 @@ main(int argc, char *argv[])
 		}
 		if ((woken = (pfd[1].revents & POLLIN) != 0))
 			dbwatch_drain(watchfd);
-		proc_read_ready(pfd + 2, nfd - 2);
+		proc_read_ready(pfd + 2, nproc);
 		if (children && proc_reap() > 0)
 			claims = 1;	/* a slot is free */
 		if (jobs_timers() > 0)
@@ -422,6 +415,7 @@ main(int argc, char *argv[])
 			jobs_cancel_requested();
 			lane_check_abandoned();
 			check_changed();
+			notify_changed();
 			claims = 1;
 		} else if (rc == -1)
 			log_warnx(NULL, "data_version: %s", store_errmsg(db));
@@ -443,8 +437,12 @@ main(int argc, char *argv[])
 			lane_start_pending();
 		}
 		/* Cheap: the database is read only when something changed. */
-		if (!stopping)
+		if (!stopping) {
 			check_start_due();
+			notify_start_due();
+		}
+		/* Never waits: a slow receiver holds only its own slot. */
+		notify_perform();
 		now = util_now_ms();
 		if (now >= next_beat) {
 			heartbeat(db);
@@ -473,8 +471,11 @@ main(int argc, char *argv[])
 	jobs_stop_all();
 	lane_stop_all();
 	check_stop_all();
+	notify_stop_all();
 	(void)jsonin_sweep(SIZE_MAX);
 	/* Health says "not running" at once, not 15 s later. */
+	if (tally_flush(db) == -1)
+		log_warnx(NULL, "metrics: %s", store_errmsg(db));
 	if (store_heartbeat_set(db, 0) == -1)
 		log_warnx(NULL, "heartbeat: %s", store_errmsg(db));
 	store_close(db);

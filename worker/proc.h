@@ -9,7 +9,7 @@
 #include "spawn.h"
 #include "tail.h"
 
-#define PROC_MAX	48	/* downloads (32), look-ups (8), checks (4), the version check */
+#define PROC_MAX	52	/* downloads (32), look-ups (8), checks (4), notifications (4), the version check */
 #define PROC_KILL_MS	300	/* SIGTERM, then SIGKILL: stopped within 1 s */
 #define PROC_LOST	0xff00	/* the wait status of a child we could not reap */
 

@@ -14,6 +14,7 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -528,6 +529,68 @@ test('cookies: a bad line named, an upload described without its value, then rem
   await closePage(page);
 });
 
+test('notifications: add a webhook for some events, send a test, see its status, delete', async () => {
+  // A receiver on this machine (keys are off: a loopback target is allowed).
+  const got = [];
+  const rx = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      got.push({ headers: req.headers, body });
+      res.writeHead(204);
+      res.end();
+    });
+  });
+  await new Promise((resolve) => rx.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${rx.address().port}/hook`;
+  try {
+    const page = await openPage();
+    const form = page.locator('#hook-form');
+    // A bad address: the API's own words, and nothing is made.
+    await page.getByLabel('Address to notify').fill('not an address');
+    await page.click('#hook-button');
+    await page.waitForFunction(() => /^url: /.test(document.getElementById('hook-error').textContent));
+    assert.equal((await apiJson('GET', '/api/webhooks')).body.length, 0);
+
+    await page.getByLabel('Address to notify').fill(url);
+    await form.getByLabel('A subscription found new videos').uncheck();
+    await form.getByLabel('A subscription check failed').uncheck();
+    const answer = page.waitForResponse((r) =>
+      r.url() === `${BASE}/api/webhooks` && r.request().method() === 'POST');
+    await page.click('#hook-button');
+    const res = await answer;
+    assert.equal(res.status(), 200, await res.text());
+    const hook = await res.json();
+    assert.deepEqual(hook.events, ['task.completed', 'task.error']);
+    // The secret, shown this once.
+    assert.match(await page.locator('#hook-secret-shown').textContent(), new RegExp(hook.secret));
+    const c = page.locator(`#hook-list li.hook[data-id="${hook.id}"]`);
+    await c.waitFor();
+    assert.match(await c.textContent(), /A download completed · A download failed/);
+    assert.match(await c.textContent(), /Nothing sent yet · 0 given up/);
+
+    // A test: the receiver gets a signed ping, and the card shows the status.
+    await c.getByRole('button', { name: /^Send a test/ }).click();
+    await page.waitForFunction((id) => /Last delivery: 204/.test(
+      document.querySelector(`#hook-list li.hook[data-id="${id}"]`).textContent), hook.id,
+    { timeout: 20000 });
+    assert.equal(got.length, 1);
+    assert.equal(got[0].headers['x-offlinetube-event'], 'ping');
+    assert.match(got[0].headers['x-offlinetube-signature'], /^sha256=[0-9a-f]{64}$/);
+
+    // Delete, after the question.
+    await c.getByRole('button', { name: /^Delete/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete these notifications?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await c.waitFor({ state: 'detached' });
+    assert.equal((await apiJson('GET', `/api/webhooks/${hook.id}`)).status, 404);
+    await closePage(page);
+  } finally {
+    rx.close();
+  }
+});
+
 test('a link shared to /?url=… fills the form without starting anything', async () => {
   const before = (await apiJson('GET', '/api/downloads')).body.length;
   const shared = `${SITE}/video/clip?x=1&y=2`;
@@ -725,6 +788,35 @@ test('polling stops while the tab is hidden, and backs off while nothing happens
   await context.close();
 });
 
+test('an idle list is revalidated with its ETag: 304s, and a change is drawn', async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  const answers = [];
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname === '/api/downloads') {
+      answers.push({ status: r.status(), inm: r.request().headers()['if-none-match'] || '' });
+    }
+  });
+  // Idle: every earlier test's task has ended, so the list holds still.
+  for (let i = 0; i < 120; i++) {
+    const { body } = await apiJson('GET', '/api/downloads');
+    if (!body.some((x) => ['pending', 'downloading', 'processing'].includes(x.status))) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await page.goto(BASE);
+  await page.locator('#task-list li.task').first().waitFor();
+  // Polls after the first send its tag back, and get 304s.
+  await page.waitForTimeout(6500);
+  const later = answers.slice(1);
+  assert.ok(later.length >= 2, `polls: ${JSON.stringify(answers)}`);
+  assert.ok(later.every((a) => a.inm.startsWith('"l')), JSON.stringify(answers));
+  assert.ok(later.filter((a) => a.status === 304).length >= 1, JSON.stringify(answers));
+  // A task made elsewhere (another tab, a script) is drawn at the next poll.
+  const t = (await apiJson('POST', '/api/download', { url: `${SITE}/video/clip` })).body;
+  await card(page, t.id).waitFor({ timeout: 20000 });
+  await context.close();
+});
+
 // -- How it looks, and the accessibility check ---------------------------------------
 
 async function axeCheck(page, label) {
@@ -774,6 +866,35 @@ test('axe: the formats list and the remove dialog', async () => {
   await page.screenshot({ path: path.join(SHOTS, 'dialog-dark.png') });
   await page.keyboard.press('Escape');
   await closePage(page);
+});
+
+test('the API reference at /api/docs loads nothing from another origin, even with keys on', async () => {
+  for (const base of [BASE, AUTH_BASE].filter(Boolean)) {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const page = await context.newPage();
+    const requested = [];
+    const refused = [];
+    page.on('request', (r) => requested.push(r.url()));
+    page.on('console', (m) => {
+      if (m.type() === 'error') refused.push(m.text());
+    });
+    const answer = await page.goto(base + '/api/docs');
+    assert.equal(answer.status(), 200, `${base}/api/docs`);
+    await page.getByRole('heading', { level: 1, name: 'OfflineTube API' }).waitFor();
+    // The page links its document; following a link loads from here too.
+    const doc = await page.getByRole('link', { name: '/api/openapi.json' }).first()
+      .getAttribute('href');
+    assert.equal(doc, '/api/openapi.json');
+    // Its one style applied (the CSP allows it by its hash): a table has borders.
+    const border = await page.locator('table').first()
+      .evaluate((t) => getComputedStyle(t.querySelector('th')).borderTopStyle);
+    assert.equal(border, 'solid', 'the inline style was refused');
+    const origin = new URL(base).origin;
+    assert.deepEqual(requested.filter((u) => new URL(u).origin !== origin), []);
+    assert.deepEqual(refused, []);
+    await page.screenshot({ path: path.join(SHOTS, 'api-docs.png') });
+    await context.close();
+  }
 });
 
 test('no script errors and no CSP refusals on any page', () => {

@@ -19,7 +19,7 @@ if ! grep -v '^#' "$here/tests/deploy/deb-files.txt" | diff -u - "$got"; then
 	fail=1
 fi
 deps=$(dpkg-deb -f "$deb" Depends)
-for d in nginx yt-dlp ffmpeg adduser libfcgi0ldbl; do
+for d in nginx yt-dlp ffmpeg adduser libfcgi0ldbl libcurl4; do
 	case ", $deps," in
 	*", $d"[\ ,]*) ;;
 	*) echo "deb-test: Depends lacks $d: $deps" >&2; fail=1;;

@@ -9,7 +9,37 @@ import tempfile
 
 import pytest
 
+import openapi_check
 from harness import end_service, fixture_site, run_service
+
+
+# -- docs/openapi.json holds for every answer -------------------------------------
+
+@pytest.fixture(autouse=True)
+def openapi_holds():
+    """Fails a test whose requests got an answer docs/openapi.json does not describe
+    (openapi_check.py); the exchanges of a module's service start count for its first test."""
+    yield
+    problems = openapi_check.pending_problems()
+    if problems:
+        pytest.fail(f"{len(problems)} answer(s) disagree with docs/openapi.json:\n"
+                    + "\n".join(problems), pytrace=False)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    problems = openapi_check.pending_problems()
+    if problems and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    checked, problems = openapi_check.summary()
+    if not checked:
+        return
+    terminalreporter.write_line(
+        f"docs/openapi.json: {checked} answers checked, {len(problems)} disagreement(s)")
+    for p in problems:
+        terminalreporter.write_line("  " + p.replace("\n", "\n  "))
 
 
 # -- pytest fixtures -------------------------------------------------------------

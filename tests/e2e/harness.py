@@ -22,6 +22,7 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "tests", "fixtures"))
 import fixture_site  # noqa: E402
+import openapi_check  # noqa: E402
 
 BIN = os.path.join(REPO, os.environ.get("OFFLINETUBE_BIN", "build"))
 YTDLP = shutil.which("yt-dlp") or "/usr/bin/yt-dlp"
@@ -155,7 +156,9 @@ def raw_request(svc, path, headers=None, method="GET"):
             c.putheader(k, v)
         c.endheaders()
         r = c.getresponse()
-        return r.status, r.headers, r.read()
+        data = r.read()
+        openapi_check.record(method, path, headers, None, r.status, r.headers, data)
+        return r.status, r.headers, data
     finally:
         c.close()
 
@@ -420,6 +423,8 @@ class Service:
             status = r.status
         finally:
             c.close()
+        # Every answer is held against docs/openapi.json when the test ends.
+        openapi_check.record(method, path, h, body, status, hdrs, data)
         if "json" in (hdrs.get("Content-Type") or ""):
             try:
                 return status, hdrs, json.loads(data)

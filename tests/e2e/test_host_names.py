@@ -2,6 +2,8 @@
 domain is made to resolve to this address (DNS rebinding) cannot reach the API."""
 import http.client
 
+import openapi_check
+
 
 def with_host(svc, host, path="/api/downloads"):
     c = http.client.HTTPConnection("127.0.0.1", svc.port, timeout=10)
@@ -10,7 +12,9 @@ def with_host(svc, host, path="/api/downloads"):
         c.putheader("Host", host)
         c.endheaders()
         r = c.getresponse()
-        return r.status, r.read(), r.headers
+        body = r.read()
+        openapi_check.record("GET", path, {"Host": host}, None, r.status, r.headers, body)
+        return r.status, body, r.headers
     finally:
         c.close()
 

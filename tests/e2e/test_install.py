@@ -25,6 +25,7 @@ import urllib.parse
 
 import pytest
 
+import openapi_check
 from harness import (NGINX, REPO, Service, can_fake_hosts, end_service, free_port,
                      hosts_prefix, raw_request, wait_until, write_hosts, ytdlp_procs)
 
@@ -33,6 +34,7 @@ DOCUMENTED = [
     "usr/share/man/man8/offlinetube-api.8", "usr/share/man/man8/offlinetube-worker.8",
     "usr/share/offlinetube/sql/schema.sql", "usr/share/offlinetube/sql/migrations/001_init.sql",
     "usr/share/offlinetube/web/index.html",
+    "usr/share/offlinetube/docs/openapi.json", "usr/share/offlinetube/docs/api-reference.html",
     "usr/share/offlinetube/scripts/offlinetube-dns-allow",
     "etc/offlinetube/offlinetube.conf",
     "etc/nginx/snippets/offlinetube.conf", "etc/nginx/conf.d/offlinetube-zones.conf",
@@ -306,7 +308,10 @@ def with_host(port, host, path, method="GET"):
             c.putheader("Content-Length", "2")
         c.endheaders(b"{}" if method == "POST" else None)
         r = c.getresponse()
-        return r.status, r.headers, r.read()
+        body = r.read()
+        openapi_check.record(method, path, {"Host": host}, b"{}" if method == "POST" else None,
+                             r.status, r.headers, body)
+        return r.status, r.headers, body
     finally:
         c.close()
 
@@ -560,6 +565,23 @@ def test_snippet_serves_the_api_end_to_end(installed, site):
     # Internal media locations are not reachable from outside.
     st, _, _ = installed.get("/_media/downloads/" + urllib.parse.quote(done["filename"]))
     assert st == 404
+
+
+def test_snippet_serves_the_description_and_its_page(installed):
+    """Static files from the installed share/offlinetube/docs/, never the API
+    (so no key: test_openapi.py shows it with keys on)."""
+    for path, name, ctype in (("/api/openapi.json", "openapi.json", "application/json"),
+                              ("/api/docs", "api-reference.html", "text/html")):
+        st, h, body = raw_request(installed, path)
+        assert st == 200, (path, st, body)
+        assert h["Content-Type"] == ctype + "; charset=utf-8"
+        with open(os.path.join(REPO, "docs", name), "rb") as f:
+            assert body == f.read(), path
+    assert h["Content-Security-Policy"].startswith("default-src 'none'; style-src 'sha256-")
+    st, h, body = installed.post("/api/docs", {})
+    assert st == 405 and body == {"detail": "Method Not Allowed"}, (st, body)
+    st, _, _ = with_host(installed.port, "evil.example", "/api/docs")
+    assert st == 421
 
 
 def test_snippet_carries_cors_headers_over_the_redirect_to_media(installed, site):

@@ -11,6 +11,7 @@ import urllib.parse
 
 import pytest
 
+import openapi_check
 from harness import BIN, Service, end_service, raw_request as raw, wait_until
 
 
@@ -294,7 +295,9 @@ def get_from(addr, port, path, headers=None):
     try:
         c.request("GET", path, headers=headers or {})
         r = c.getresponse()
-        return r.status, json.loads(r.read() or b"null")
+        body = r.read()
+        openapi_check.record("GET", path, headers, None, r.status, r.headers, body)
+        return r.status, json.loads(body or b"null")
     finally:
         c.close()
 

@@ -3,6 +3,8 @@ detail, and the routes that run yt-dlp have a tighter limit of their own."""
 import http.client
 import threading
 
+import openapi_check
+
 
 def burst(svc, path, n):
     codes, bodies = [], []
@@ -14,6 +16,7 @@ def burst(svc, path, n):
             c.request("GET", path)
             r = c.getresponse()
             body = r.read()
+            openapi_check.record("GET", path, {}, None, r.status, r.headers, body)
             with lock:
                 codes.append(r.status)
                 bodies.append((r.status, r.headers.get("Content-Type"), body))
