@@ -134,6 +134,40 @@ def wrk(url, seconds, conns=16, threads=2, mode="get", **env):
     raise RuntimeError(f"wrk gave no result for {url}:\n{out}")
 
 
+def probe_code(marks):
+    """Python for a yt-dlp stand-in: a download whose output the worker's loop
+    must keep reading (a line every 2 ms; the pipe looked at every 1 ms with
+    FIONREAD).  When marks/probe-stop appears it writes, in marks/probe.json,
+    each stretch the pipe stayed unread, by when it began: how long the loop
+    did nothing for this download."""
+    return f"""# The probe: a download whose output the loop must keep reading.  oldest:
+# when the oldest line still unread was written (None: all were read).
+buf, gaps = array.array("i", [0]), []
+oldest, nxt, end = None, 0.0, time.time() + 600
+stop = os.path.join({marks!r}, "probe-stop")
+open(os.path.join({marks!r}, "probe-started"), "w").close()
+while time.time() < end and not os.path.exists(stop):
+    fcntl.ioctl(1, termios.FIONREAD, buf)
+    now = time.time()
+    if buf[0] == 0:
+        oldest = None
+    elif now - oldest > 0.003:
+        gaps.append((round(oldest, 4), round(now - oldest, 4)))
+    if now >= nxt:
+        os.write(1, b"[download] probe line\\n")
+        if oldest is None:
+            oldest = now
+        nxt = now + 0.002
+    time.sleep(0.001)
+# Each stretch unread, by when it began: its longest sighting.
+worst = {{}}
+for t, g in gaps:
+    worst[t] = max(worst.get(t, 0), g)
+with open(os.path.join({marks!r}, "probe.json"), "w") as f:
+    json.dump(sorted(worst.items()), f)
+"""
+
+
 # -- the rows of the tasks table --------------------------------------------
 
 SEED_SQL = """
@@ -218,6 +252,7 @@ class Bench:
             "OFFLINETUBE_LOOKUP_RATE_LIMIT": "1000000",
             # Item 2 leaves tens of thousands of rows pending: the cap's maximum.
             "OFFLINETUBE_MAX_PENDING": "100000",
+            "OFFLINETUBE_MAX_SUBSCRIPTIONS": "1000",
         }
         os.makedirs(self.env["XDG_CONFIG_HOME"])
 
@@ -828,32 +863,7 @@ if "-J" in args:
     with open(os.path.join({self.dir!r}, f"formats-{{n}}.json"), "rb") as f:
         shutil.copyfileobj(f, sys.stdout.buffer, 65536)
     sys.exit(0)
-# The probe: a download whose output the loop must keep reading.  oldest:
-# when the oldest line still unread was written (None: all were read).
-buf, gaps = array.array("i", [0]), []
-oldest, nxt, end = None, 0.0, time.time() + 600
-stop = os.path.join({marks!r}, "probe-stop")
-open(os.path.join({marks!r}, "probe-started"), "w").close()
-while time.time() < end and not os.path.exists(stop):
-    fcntl.ioctl(1, termios.FIONREAD, buf)
-    now = time.time()
-    if buf[0] == 0:
-        oldest = None
-    elif now - oldest > 0.003:
-        gaps.append((round(oldest, 4), round(now - oldest, 4)))
-    if now >= nxt:
-        os.write(1, b"[download] probe line\\n")
-        if oldest is None:
-            oldest = now
-        nxt = now + 0.002
-    time.sleep(0.001)
-# Each stretch unread, by when it began: its longest sighting.
-worst = {{}}
-for t, g in gaps:
-    worst[t] = max(worst.get(t, 0), g)
-with open(os.path.join({marks!r}, "probe.json"), "w") as f:
-    json.dump(sorted(worst.items()), f)
-sys.stderr.write("ERROR: benchmark stand-in\\n")
+{probe_code(marks)}sys.stderr.write("ERROR: benchmark stand-in\\n")
 sys.exit(1)
 """)
         self.stop("worker")
@@ -903,6 +913,91 @@ sys.exit(1)
                      f"({size / 1e6:.1f} MB of -J)",
                      f"{w:.0f} ms over {t1 - t0:.2f} s; {how}; worker peak RSS "
                      f"{peak / 1024:.0f} MiB", "<100 ms", w < 100)
+        self.stop("worker")
+        self.start_worker(self.pickup_ytdlp)
+
+    def checks(self, n_subs=500, entries=50):
+        """Item 11: 500 subscriptions whose listings have not changed, checked
+        all at once: the worker's loop (seen from a probe download beside the
+        checks), and a real download's time beside them against alone."""
+        marks = os.path.join(self.dir, "marks")
+        for f in ("probe-stop", "probe-started", "probe.json"):
+            if os.path.exists(os.path.join(marks, f)):
+                os.remove(os.path.join(marks, f))
+        listing = os.path.join(self.dir, "listing.json")
+        with open(listing, "w") as f:
+            json.dump({"_type": "playlist", "id": "bench", "title": "Bench channel",
+                       "entries": [{"_type": "url", "id": f"bench-{i}",
+                                    "url": f"http://127.0.0.1:{self.sport}/site/e{i}",
+                                    "title": f"Entry {i}", "duration": 60 + i}
+                                   for i in range(entries)]}, f)
+        standin = self.write_script("ytdlp-checks", f"""#!/usr/bin/python3
+import array, fcntl, json, os, shutil, sys, termios, time
+args = sys.argv[1:]
+if "--playlist-end" in args:
+    with open({listing!r}, "rb") as f:
+        shutil.copyfileobj(f, sys.stdout.buffer)
+    sys.exit(0)
+if not args[-1].endswith("/probe"):
+    os.execv({YTDLP!r}, [{YTDLP!r}] + args)
+{probe_code(marks)}sys.stderr.write("ERROR: benchmark stand-in\\n")
+sys.exit(1)
+""")
+        url, _ = self.make_fixture()
+        self.stop("worker")
+        self.start_worker(standin)
+        alone = sorted(self.service_run(url) for _ in range(3))[1]
+        ids = []
+        for i in range(n_subs):
+            st, body = hreq(self.port, "POST", "/api/subscriptions",
+                            {"url": f"http://127.0.0.1:{self.sport}/site/channel-{i}",
+                             "check_every": 86400})
+            assert st == 200, body
+            ids.append(json.loads(body)["id"])
+
+        def round_done(since):
+            n = sql(self.db, "SELECT count(*) FROM subscriptions WHERE state = 'idle' "
+                    "AND last_checked_at >= ?", (since,))[0][0]
+            return n == n_subs
+        # The first round remembers every entry; the second finds them unchanged.
+        t0 = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.wait_for(lambda: round_done(t0), 900, "the first round of checks")
+        st, body = hreq(self.port, "POST", "/api/download",
+                        {"url": f"http://127.0.0.1:{self.sport}/site/probe"})
+        assert st == 200, body
+        probe = json.loads(body)["id"]
+        self.wait_for(lambda: os.path.exists(os.path.join(marks, "probe-started")), 20,
+                      "the probe download")
+        time.sleep(1)
+        t1 = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        time.sleep(1.1)     # last_checked_at has whole seconds
+        w0 = time.time()
+        sql(self.db, "UPDATE subscriptions SET next_check_at = 0")
+        beside = []
+        while not round_done(t1) and len(beside) < 3:
+            beside.append(self.service_run(url))
+        self.wait_for(lambda: round_done(t1), 900, "the second round of checks")
+        w1 = time.time()
+        open(os.path.join(marks, "probe-stop"), "w").close()
+        self.wait_for(lambda: os.path.exists(os.path.join(marks, "probe.json")), 20,
+                      "the probe's figures")
+        with open(os.path.join(marks, "probe.json")) as f:
+            gaps = json.load(f)
+        worst = max([g for t, g in gaps if t < w1 and t + g > w0] or [0.0]) * 1000
+        made = sql(self.db, "SELECT count(*) FROM tasks WHERE subscription_id IS NOT NULL")[0][0]
+        hreq(self.port, "DELETE", f"/api/downloads/{probe}/remove")
+        for sid in ids:
+            hreq(self.port, "DELETE", f"/api/subscriptions/{sid}")
+        self.add("11", f"{n_subs} unchanged subscriptions ({entries} entries each), "
+                 "all due at once: one round", f"{w1 - w0:.1f} s with OFFLINETUBE_MAX_CHECKS=1, "
+                 f"{made} tasks made")
+        self.add("11", "worst loop stall during the round", f"{worst:.0f} ms", "<100 ms",
+                 worst < 100)
+        if beside:
+            b = statistics.median(beside)
+            self.add("11", "52 MB download beside the round / alone",
+                     f"{b:.2f} s / {alone:.2f} s = {b / alone:.2f}x "
+                     f"(median of {len(beside)} / 3)", "<=1.10x", b / alone <= 1.10)
         self.stop("worker")
         self.start_worker(self.pickup_ytdlp)
 
@@ -976,7 +1071,7 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--only", default="",
                     help="comma list of items (numbers) or steps (idle, reads, creates, "
-                    "flood, streams, pickup, e2e, scale, stall, revalidate) to run alone; the report "
+                    "flood, streams, pickup, e2e, scale, stall, revalidate, checks) to run alone; the report "
                     "is then printed, not written")
     a = ap.parse_args()
     binabs = os.path.join(REPO, a.bin) if not os.path.isabs(a.bin) else a.bin
@@ -986,7 +1081,7 @@ def main():
     # An item's number runs the steps that make its figures.
     items = {"1": ["reads"], "2": ["creates"], "3": ["streams"], "4": ["idle", "pickup"],
              "5": ["e2e"], "6": ["idle", "reads", "scale"], "7": ["scale"], "8": ["flood"],
-             "9": ["stall"], "10": ["revalidate"]}
+             "9": ["stall"], "10": ["revalidate"], "11": ["checks"]}
     steps = {s for x in a.only.split(",") for s in items.get(x, [x])} if a.only else None
 
     def want(s):
@@ -1027,6 +1122,8 @@ exit 1
             b.scale()
         if want("stall"):
             b.stall([4400, 20000, 40000])
+        if want("checks"):
+            b.checks()
     except Exception:
         log(f"failed; logs kept in {b.dir}/logs")
         b.close(keep=True)
