@@ -88,7 +88,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < k; i++) {
 		t = now_us();
 		if (store_task_complete(s, ids[i], &(struct task_done){
-		    "bench.mp4", 10000000, "720p", NULL, 0 }) != 1)
+		    "bench.mp4", 10000000, "720p", NULL, 0, NULL }) != 1)
 			return 1;
 		tf[i] = now_us() - t;
 	}

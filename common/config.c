@@ -200,6 +200,7 @@ config_derive(struct config *c, char *err, size_t errlen)
 	if (util_path_join(c->db_path, sizeof(c->db_path), abs, "offlinetube.db") == -1 ||
 	    util_path_join(c->downloads_dir, sizeof(c->downloads_dir), abs, "downloads") == -1 ||
 	    util_path_join(c->thumbnails_dir, sizeof(c->thumbnails_dir), abs, "thumbnails") == -1 ||
+	    util_path_join(c->subtitles_dir, sizeof(c->subtitles_dir), abs, "subtitles") == -1 ||
 	    util_path_join(c->tmp_dir, sizeof(c->tmp_dir), abs, "tmp") == -1 ||
 	    util_path_join(c->cookies_dir, sizeof(c->cookies_dir), abs,
 	    "cookies") == -1)
@@ -361,6 +362,7 @@ config_make_dirs(const struct config *c)
 		return -1;
 	if (util_mkdir_p(c->downloads_dir, 0755) == -1 ||
 	    util_mkdir_p(c->thumbnails_dir, 0755) == -1 ||
+	    util_mkdir_p(c->subtitles_dir, 0755) == -1 ||
 	    util_mkdir_p(c->tmp_dir, 0700) == -1 ||
 	    util_mkdir_p(c->cookies_dir, 0700) == -1 ||
 	    util_mkdir_p(run, 0755) == -1)

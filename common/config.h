@@ -46,6 +46,7 @@ struct config {
 	char	 db_path[PATH_MAX];
 	char	 downloads_dir[PATH_MAX];
 	char	 thumbnails_dir[PATH_MAX];
+	char	 subtitles_dir[PATH_MAX];
 	char	 tmp_dir[PATH_MAX];
 	char	 cookies_dir[PATH_MAX];	/* cookies/{owner}.txt, 0700 */
 };

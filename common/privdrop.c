@@ -40,7 +40,7 @@ hand_over(const struct config *c, uid_t uid, gid_t gid)
 	    "offlinetube.db-wal", "offlinetube.db-shm", "link.secret",
 	    WORKER_LOCK };
 	const char	*dirs[] = { c->data_dir, c->downloads_dir,
-	    c->thumbnails_dir, c->tmp_dir, c->cookies_dir };
+	    c->thumbnails_dir, c->subtitles_dir, c->tmp_dir, c->cookies_dir };
 	char		 p[PATH_MAX];
 	size_t		 i;
 

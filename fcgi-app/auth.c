@@ -421,6 +421,24 @@ link_put(char *buf, size_t len, size_t *o, const char *p, size_t n)
 }
 
 /*
+ * One more link of a record (a subtitle's): path, which needs no encoding,
+ * and while keys are on its signature, as auth_links() signs the others.
+ */
+int
+auth_link(struct req *r, const char *path, char *out, size_t len)
+{
+	size_t	 o = 0;
+
+	out[0] = '\0';
+	if (link_put(out, len, &o, path, strlen(path)) == -1)
+		return -1;
+	if (r->keys_on &&
+	    sign_append(path, auth_link_expiry(r), r->key_id, out, len) == -1)
+		return -1;
+	return 0;
+}
+
+/*
  * The links of a task record: stream_url and file_url, and while keys are on
  * the signed thumbnail, so a page can put them in <video> and <img>.  Each is
  * made of encode_path()'s characters, digits and hex only: written into the

@@ -27,6 +27,7 @@ int	 auth_request(struct req *, int link_ok);
 long long	 auth_link_expiry(const struct req *);
 int	 auth_links(struct req *, const struct store_task_row *,
 	    int local_thumbnail, struct auth_links *);
+int	 auth_link(struct req *, const char *path, char *out, size_t len);
 int	 auth_new_key(char *key, size_t keylen, char prefix[AUTH_KEY_PREFIX_LEN + 1],
 	    char hash[65]);
 int	 auth_sign(const char *path, long long exp, long long kid, char *sig,

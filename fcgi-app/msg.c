@@ -14,6 +14,7 @@ const char *const msg_str[MSG__MAX] = {
 	[MSG_FILE_MISSING] =		"Archivo físico no encontrado",
 	[MSG_FILE_NOT_FOUND] =		"Archivo no encontrado",
 	[MSG_THUMBNAIL_NOT_FOUND] =	"Miniatura no encontrada",
+	[MSG_SUBTITLES_NOT_FOUND] =	"Subtítulos no encontrados",
 	[MSG_TASK_CANCELLED] =		"Descarga cancelada",
 	[MSG_TASK_REMOVED] =		"Descarga eliminada",
 	[MSG_TASK_ALREADY_COMPLETED] =	"Download already completed; use "

@@ -4,13 +4,17 @@
  * "thumbnail" last and without the links, which depend on who asks.  They
  * go in before its closing brace:
  *
- *	{"id":...,"thumbnail":"..."   ,"stream_url":"...","file_url":"..."}
+ *	{"id":...,"thumbnail":"..."   ,"stream_url":"...","file_url":"...",
  *	`-- the record, less its '}'  `-- the links (auth_links)
+ *
+ *	    "subtitles":[{"lang":"en","url":"/api/subtitles/{id}/en"}]}
+ *	    `-- a link per stored language (migration 013), signed likewise
  *
  * While keys are on, a local thumbnail's value is cut off and its signed
  * link written instead.  A list is thus a copy per row, never a JSON tree
  * built and serialised again.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +29,12 @@
 #include "store.h"
 
 static const char	 thumb_key[] = "\"thumbnail\":\"";
+
+/* A subtitle's link: the route, an id, a language, ?exp=&kid=&sig=. */
+#define SUB_LINK_MAX	256
+/* The record's bytes after what is kept: 3 links, the subtitles, keys, quotes. */
+#define TAIL_MAX	(3 * AUTH_LINK_MAX + 64 + \
+	STORE_SUBTITLES_MAX * (SUB_LINK_MAX + STORE_SUBTITLE_LANG_MAX + 32))
 
 /* Appends n bytes of p at *o: the caller sized buf for everything. */
 static void
@@ -66,8 +76,49 @@ links_format(const struct auth_links *l, int thumb, char *buf)
 	put(buf, &o, l->stream_url, strlen(l->stream_url));
 	put(buf, &o, f, sizeof(f) - 1);
 	put(buf, &o, l->file_url, strlen(l->file_url));
-	put(buf, &o, "\"}", 2);
+	put(buf, &o, "\"", 1);
 	return o;
+}
+
+/*
+ * ,"subtitles":[...]} at *o: the row's stored languages, each with its
+ * link.  The store lets only codes and commas into the list (migration
+ * 013); anything else, or more languages than the API takes, is refused
+ * here rather than written into the JSON.
+ */
+static int
+subtitles_format(struct req *r, const struct store_task_row *row, char *buf,
+    size_t *o)
+{
+	static const char	 key[] = ",\"subtitles\":[", lk[] = "{\"lang\":\"";
+	static const char	 uk[] = "\",\"url\":\"";
+	char			 path[128], link[SUB_LINK_MAX];
+	const char		*lang = row->subtitle_files;
+	size_t			 i, n, count = 0;
+
+	put(buf, o, key, sizeof(key) - 1);
+	for (; *lang != '\0'; lang += n + (lang[n] == ',')) {
+		n = strcspn(lang, ",");
+		if (n == 0 || n > STORE_SUBTITLE_LANG_MAX ||
+		    count++ >= STORE_SUBTITLES_MAX)
+			return -1;
+		for (i = 0; i < n; i++)
+			if (!isalnum((unsigned char)lang[i]) && lang[i] != '-')
+				return -1;
+		snprintf(path, sizeof(path), "%s%s/%.*s", ROUTE_SUBTITLES,
+		    row->id, (int)n, lang);
+		if (auth_link(r, path, link, sizeof(link)) == -1)
+			return -1;
+		if (count > 1)
+			put(buf, o, ",", 1);
+		put(buf, o, lk, sizeof(lk) - 1);
+		put(buf, o, lang, n);
+		put(buf, o, uk, sizeof(uk) - 1);
+		put(buf, o, link, strlen(link));
+		put(buf, o, "\"}", 2);
+	}
+	put(buf, o, "]}", 2);
+	return 0;
 }
 
 /*
@@ -89,14 +140,14 @@ record_pieces(struct req *r, const struct store_task_row *row, char *tail,
 	else
 		*keep = row->record_len - 1;
 	*tl = links_format(&l, l.thumbnail[0] != '\0', tail);
-	return 0;
+	return subtitles_format(r, row, tail, tl);
 }
 
 /* One record in a list being streamed: the caller writes the commas. */
 int
 record_write(struct req *r, const struct store_task_row *row)
 {
-	char	 tail[3 * AUTH_LINK_MAX + 64];
+	char	 tail[TAIL_MAX];
 	size_t	 keep, tl;
 
 	if (record_pieces(r, row, tail, &keep, &tl) == -1 ||
@@ -110,7 +161,7 @@ record_write(struct req *r, const struct store_task_row *row)
 int
 record_send(struct req *r, int status, const struct store_task_row *row)
 {
-	char	 tail[3 * AUTH_LINK_MAX + 64];
+	char	 tail[TAIL_MAX];
 	size_t	 keep, tl;
 
 	if (record_pieces(r, row, tail, &keep, &tl) == -1)

@@ -26,6 +26,8 @@ static const struct route routes[] = {
 	    MSG_FILE_NOT_FOUND },
 	{ "GET",    ROUTE_THUMBNAILS "{id}",	  serve_thumbnail, ROUTE_LINK,
 	    MSG_THUMBNAIL_NOT_FOUND },
+	{ "GET",    ROUTE_SUBTITLES "{id}/{lang}", serve_subtitle, ROUTE_LINK,
+	    MSG_SUBTITLES_NOT_FOUND },
 	/* Look-ups run yt-dlp: a GET that starts work. */
 	{ "GET",    "/api/search",		  lookups_search, ROUTE_ACTS, MSG_NOT_FOUND },
 	{ "GET",    "/api/trending",		  lookups_trending, ROUTE_ACTS, MSG_NOT_FOUND },
@@ -98,7 +100,8 @@ route_match(const char *pattern, const char *path, struct captures *m)
 				if (!util_is_uuid(m->id))
 					m->bad_id = 1;
 			}
-		} else if (plen == 10 && memcmp(p, "{filename}", 10) == 0) {
+		} else if ((plen == 10 && memcmp(p, "{filename}", 10) == 0) ||
+		    (plen == 6 && memcmp(p, "{lang}", 6) == 0)) {
 			if (ulen >= sizeof(m->name))
 				m->bad_id = 1;
 			else {

@@ -12,6 +12,8 @@ typedef int (*route_handler)(struct req *);
 
 /* Where a task's own thumbnail is served: /api/thumbnails/{id}. */
 #define ROUTE_THUMBNAILS	"/api/thumbnails/"
+/* Where a task's stored subtitles are served: /api/subtitles/{id}/{lang}. */
+#define ROUTE_SUBTITLES		"/api/subtitles/"
 
 #define ROUTE_JSON_BODY	0x01	/* the body must be a JSON object (413/415/400) */
 #define ROUTE_OPEN	0x02	/* no key needed (health) */
@@ -22,7 +24,7 @@ typedef int (*route_handler)(struct req *);
 
 struct route {
 	const char	*method;
-	const char	*pattern;	/* segments; {id} is a UUID, {filename} any segment */
+	const char	*pattern;	/* segments; {id} is a UUID, {filename} and {lang} any segment */
 	route_handler	 handler;
 	int		 flags;
 	enum msg	 notfound;	/* the detail when {id} is not a UUID */
@@ -40,6 +42,7 @@ int	 tasks_retry(struct req *);
 int	 serve_file(struct req *);
 int	 serve_stream(struct req *);
 int	 serve_thumbnail(struct req *);
+int	 serve_subtitle(struct req *);
 int	 health_get(struct req *);
 int	 metrics_get(struct req *);
 int	 lookups_search(struct req *);

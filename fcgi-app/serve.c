@@ -1,4 +1,4 @@
-/* serve.c: the routes that hand a file to nginx: /file, /stream, /thumbnails. */
+/* serve.c: the routes that hand a file to nginx: /file, /stream, /thumbnails, /subtitles. */
 #include <sys/stat.h>
 
 #include <limits.h>
@@ -15,6 +15,7 @@
 
 #define DOWNLOADS_LOCATION	"/_media/downloads/"
 #define THUMBNAILS_LOCATION	"/_media/thumbnails/"
+#define SUBTITLES_LOCATION	"/_media/subtitles/"
 
 /* Whether dir/name is a regular file; the API looks, it never opens media. */
 static int
@@ -106,4 +107,38 @@ serve_thumbnail(struct req *r)
 		}
 	}
 	return reply_error(r, 404, msg_str[MSG_THUMBNAIL_NOT_FOUND]);
+}
+
+/*
+ * GET /api/subtitles/{id}/{lang}: a completed task's stored subtitles in
+ * that language.  The name nginx opens, {id}.{lang}.vtt, is made of the
+ * row's copy of the language, found by comparing the request's with each
+ * stored one: never of the request itself.
+ */
+int
+serve_subtitle(struct req *r)
+{
+	char			 langs[STORE_SUBTITLES_LEN], name[64];
+	const char		*lang, *found = NULL;
+	enum task_status	 st;
+	size_t			 n, want = strlen(r->name);
+	int			 rc;
+
+	rc = store_task_subtitles(r->ctx->db, r->id, r->owner, &st, langs);
+	if (rc == -1)
+		return reply_dberr(r, "subtitles");
+	if (rc == 1 && st == TASK_COMPLETED)
+		for (lang = langs; *lang != '\0' && found == NULL; lang += n +
+		    (lang[n] == ',')) {
+			n = strcspn(lang, ",");
+			if (n == want && memcmp(lang, r->name, n) == 0)
+				found = lang;
+		}
+	if (found == NULL ||
+	    snprintf(name, sizeof(name), "%s.%.*s.vtt", r->id, (int)want,
+	    found) >= (int)sizeof(name) ||
+	    !is_file_in(r->ctx->cfg->subtitles_dir, name))
+		return reply_error(r, 404, msg_str[MSG_SUBTITLES_NOT_FOUND]);
+	return reply_accel(r, SUBTITLES_LOCATION, name, "text/vtt; charset=utf-8",
+	    NULL);
 }

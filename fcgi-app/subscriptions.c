@@ -35,7 +35,7 @@
 
 enum skind { K_URL, K_NAME, K_DOWNLOAD, K_EVERY, K_BACKLOG, K_INCLUDE,
 	K_EXCLUDE, K_MIN, K_MAX, K_SKIP_LIVE, K_ENABLED, K_EMBED, K_SPONSORBLOCK,
-	K_LATER };
+	K_SUBTITLES };
 
 static const struct sfield {
 	const char	*name;
@@ -58,8 +58,7 @@ static const struct sfield {
 	{ "enabled",		K_ENABLED,	ON_PATCH },
 	{ "embed_metadata",	K_EMBED,	ON_CREATE | ON_PATCH },
 	{ "sponsorblock",	K_SPONSORBLOCK,	ON_CREATE | ON_PATCH },
-	/* api.md's download option that subscriptions do not carry yet. */
-	{ "subtitles",		K_LATER,	ON_CREATE | ON_PATCH },
+	{ "subtitles",		K_SUBTITLES,	ON_CREATE | ON_PATCH },
 };
 #define NSFIELDS	(sizeof(sfields) / sizeof(sfields[0]))
 
@@ -227,12 +226,10 @@ sfield_take(const struct sfield *f, struct json_object *v,
 		u->sponsorblock = SPONSORBLOCK_OFF;
 		return null ? 0 : take_sponsorblock(f->name, v, &u->sponsorblock,
 		    detail, dlen);
-	case K_LATER:
-		if (null)
-			return 0;
-		snprintf(detail, dlen, "%s: not supported for subscriptions yet",
-		    f->name);
-		return -1;
+	case K_SUBTITLES:
+		/* POST /api/download's own rule; null or [] is none. */
+		return validate_subtitles_value(v, f->name, u->subtitles, detail,
+		    dlen);
 	}
 	return 0;
 }

@@ -44,6 +44,7 @@ tasks_create(struct req *r)
 {
 	const char		*url, *v[VD__MAX], *sb;
 	char			 detail[256], id[STORE_ID_LEN];
+	char			 subs[STORE_SUBTITLES_LEN];
 	struct task_new		 t;
 	struct store_task_copy	 c;
 	uuid_t			 uu;
@@ -56,7 +57,9 @@ tasks_create(struct req *r)
 	    sizeof(detail)) == -1 ||
 	    validate_fields(r->body, &sponsorblock_field, 1, &sb, detail,
 	    sizeof(detail)) == -1 || validate_bool(r->body, "embed_metadata",
-	    &t.embed_metadata, detail, sizeof(detail)) == -1)
+	    &t.embed_metadata, detail, sizeof(detail)) == -1 ||
+	    validate_subtitles(r->body, "subtitles", subs, detail,
+	    sizeof(detail)) == -1)
 		return reply_error(r, 400, detail);
 	if (validate_url_host(r->ctx->cfg, "url", url, detail,
 	    sizeof(detail)) == -1)
@@ -71,6 +74,7 @@ tasks_create(struct req *r)
 	t.audio_format = v[VD_AUDIO_FORMAT];
 	/* Checked by its validator: a name of the set. */
 	(void)sponsorblock_parse(sb, &t.sponsorblock);
+	t.subtitles = subs;
 	t.owner = r->key_id;
 	/* One user cannot fill the queue: checked by the insert itself. */
 	t.max_pending = r->ctx->cfg->max_pending;
@@ -317,11 +321,13 @@ int
 tasks_remove(struct req *r)
 {
 	const struct config	*cfg = r->ctx->cfg;
-	char			 filename[STORE_FILENAME_MAX + 1], thumb[64];
+	char			 filename[STORE_FILENAME_MAX + 1];
+	char			 name[STORE_ID_LEN + STORE_SUBTITLES_LEN + 8];
+	char			 subs[STORE_SUBTITLES_LEN], *lang, *next;
 	static const char *const exts[] = { "jpg", "webp", "png" };
 	size_t			 i;
 
-	switch (store_task_delete(r->ctx->db, r->id, r->owner, filename)) {
+	switch (store_task_delete(r->ctx->db, r->id, r->owner, filename, subs)) {
 	case 0:
 		return reply_error(r, 404, msg_str[MSG_TASK_NOT_FOUND]);
 	case 1:
@@ -332,8 +338,17 @@ tasks_remove(struct req *r)
 	if (filename[0] != '\0' && strchr(filename, '/') == NULL)
 		unlink_in(r, cfg->downloads_dir, filename);
 	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-		snprintf(thumb, sizeof(thumb), "%s.%s", r->id, exts[i]);
-		unlink_in(r, cfg->thumbnails_dir, thumb);
+		snprintf(name, sizeof(name), "%s.%s", r->id, exts[i]);
+		unlink_in(r, cfg->thumbnails_dir, name);
+	}
+	/* The stored languages name the files: {id}.{lang}.vtt. */
+	for (lang = subs; *lang != '\0'; lang = next) {
+		if ((next = strchr(lang, ',')) != NULL)
+			*next++ = '\0';
+		else
+			next = lang + strlen(lang);
+		snprintf(name, sizeof(name), "%s.%s.vtt", r->id, lang);
+		unlink_in(r, cfg->subtitles_dir, name);
 	}
 	log_info(r->id, "removed");
 	return reply_message(r, 200, msg_str[MSG_TASK_REMOVED]);

@@ -1,6 +1,7 @@
 /* validate.c: declared checks for request fields, run before any handler uses them. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -174,6 +175,85 @@ validate_bool(struct json_object *body, const char *field, int *value,
 		return -1;
 	}
 	*value = json_object_get_boolean(v) ? 1 : 0;
+	return 0;
+}
+
+/* One language code: 2 to 16 bytes of A-Z a-z 0-9 '-'. */
+static int
+lang_ok(const char *v, size_t len)
+{
+	size_t	 i;
+
+	if (len < 2 || len > STORE_SUBTITLE_LANG_MAX || strlen(v) != len)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z') ||
+		    (v[i] >= '0' && v[i] <= '9') || v[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/*
+ * The subtitles field: an array of at most 8 language codes, none twice
+ * (yt-dlp matches them regardless of case, so "en" and "EN" are one), into
+ * langs (STORE_SUBTITLES_LEN bytes) as the store keeps them: "en,es", ""
+ * when absent, null or empty.
+ * -1 (and detail set) when the field is anything else.
+ */
+int
+validate_subtitles(struct json_object *body, const char *field,
+    char *langs, char *detail, size_t len)
+{
+	struct json_object	*v = NULL;
+
+	(void)json_object_object_get_ex(body, field, &v);
+	return validate_subtitles_value(v, field, langs, detail, len);
+}
+
+/* The same for the field's value v (NULL: absent), as a PATCH has it. */
+int
+validate_subtitles_value(struct json_object *v, const char *field,
+    char *langs, char *detail, size_t len)
+{
+	struct json_object	*e;
+	const char		*s, *p;
+	size_t			 i, j, n, sl, o = 0;
+
+	langs[0] = '\0';
+	if (v == NULL || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_array)) {
+		snprintf(detail, len, "%s: must be an array of language codes, "
+		    "e.g. [\"en\", \"es\"]", field);
+		return -1;
+	}
+	if ((n = json_object_array_length(v)) > STORE_SUBTITLES_MAX) {
+		snprintf(detail, len, "%s: at most %d languages", field,
+		    STORE_SUBTITLES_MAX);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(e, json_type_string) ||
+		    !lang_ok(s = json_object_get_string(e),
+		    (size_t)json_object_get_string_len(e))) {
+			snprintf(detail, len, "%s: each must be a language code "
+			    "of 2 to 16 characters from A-Z a-z 0-9 -", field);
+			return -1;
+		}
+		sl = strlen(s);
+		/* Each earlier code, as the list holds it so far. */
+		for (p = langs, j = 0; j < i; j++, p += strcspn(p, ",") + 1)
+			if (strcspn(p, ",") == sl && strncasecmp(p, s, sl) == 0) {
+				snprintf(detail, len, "%s: \"%s\" is listed twice",
+				    field, s);
+				return -1;
+			}
+		if (i > 0)
+			langs[o++] = ',';
+		memcpy(langs + o, s, sl + 1);
+		o += sl;
+	}
 	return 0;
 }
 

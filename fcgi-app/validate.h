@@ -37,5 +37,10 @@ const char	*validate_sponsorblock(const char *, struct json_object *);
 
 int		 validate_bool(struct json_object *body, const char *field,
 		    int *value, char *detail, size_t detaillen);
+int		 validate_subtitles(struct json_object *body, const char *field,
+		    char *langs, char *detail, size_t detaillen);
+int		 validate_subtitles_value(struct json_object *value,
+		    const char *field, char *langs, char *detail,
+		    size_t detaillen);
 
 #endif

@@ -79,7 +79,8 @@ CREATE TABLE subscriptions (
 	updated_at	TEXT NOT NULL
 , embed_metadata INTEGER NOT NULL DEFAULT 0
 	CHECK (embed_metadata IN (0, 1)), sponsorblock TEXT NOT NULL DEFAULT 'off'
-	CHECK (sponsorblock IN ('off', 'mark', 'remove')));
+	CHECK (sponsorblock IN ('off', 'mark', 'remove')), subtitles TEXT NOT NULL DEFAULT ''
+	CHECK (subtitles NOT GLOB '*[^A-Za-z0-9,-]*'));
 
 CREATE INDEX subscriptions_owner_seq ON subscriptions (owner_key, seq);
 
@@ -133,9 +134,18 @@ CREATE TABLE "tasks" (
 	sponsorblock	TEXT NOT NULL DEFAULT 'off'		-- SponsorBlock segments: left, marked as chapters, cut
 			CHECK (sponsorblock IN ('off', 'mark', 'remove')),
 	subscription_id	TEXT,					-- the subscription that made it; kept when that goes
-	-- The task record of api.md, less stream_url and file_url (005), with
-	-- thumbnail last: the API puts a signed link in its place while keys are
-	-- on.  As in 010, with subscription_id before thumbnail.
+	-- Languages, comma-separated ('en,es'): those asked for, and those whose
+	-- subtitles/{id}.{lang}.vtt the run that completed the task stored.
+	-- Only the API's codes ([A-Za-z0-9-]) and commas: the record builds JSON
+	-- from them, and the worker file names.
+	subtitle_langs	TEXT NOT NULL DEFAULT ''
+			CHECK (subtitle_langs NOT GLOB '*[^A-Za-z0-9,-]*'),
+	subtitle_files	TEXT NOT NULL DEFAULT ''
+			CHECK (subtitle_files NOT GLOB '*[^A-Za-z0-9,-]*'),
+	-- The task record of api.md, less stream_url, file_url and subtitles
+	-- (links the API adds: they depend on who asks), with thumbnail last:
+	-- the API puts a signed link in its place while keys are on.  As in 011,
+	-- with subtitle_langs before thumbnail.
 	record		TEXT GENERATED ALWAYS AS (json_object(
 		'id', id, 'url', url, 'title', title, 'status', status,
 		'progress', progress, 'speed', speed, 'eta', eta,
@@ -151,6 +161,8 @@ CREATE TABLE "tasks" (
 		'embed_metadata', json(iif(embed_metadata, 'true', 'false')),
 		'sponsorblock', sponsorblock,
 		'subscription_id', subscription_id,
+		'subtitle_langs', json(iif(subtitle_langs = '', '[]',
+		    '["' || replace(subtitle_langs, ',', '","') || '"]')),
 		'thumbnail', iif(local_thumbnail, '/api/thumbnails/' || id,
 		    thumbnail))) STORED
 , queued_at REAL);
@@ -196,6 +208,8 @@ CREATE VIEW subscription_records AS SELECT seq, id, owner_key, json_object(
 	'id', id, 'url', url, 'name', name,
 	'download_type', download_type, 'quality', quality,
 	'format_id', format_id, 'audio_format', audio_format,
+	'subtitles', json(iif(subtitles = '', '[]',
+	    '["' || replace(subtitles, ',', '","') || '"]')),
 	'embed_metadata', json(iif(embed_metadata, 'true', 'false')),
 	'sponsorblock', sponsorblock,
 	'check_every', check_every, 'backlog', backlog,

@@ -33,7 +33,8 @@ extern const struct migration	store_migrations[];
 extern const size_t		store_nmigrations;
 
 /* A task as struct store_task_row holds it, in the order row_emit() reads it. */
-#define TASK_COLS "record, filename, status = 'completed', id, local_thumbnail"
+#define TASK_COLS "record, filename, status = 'completed', id, local_thumbnail, " \
+	"subtitle_files"
 
 #define LIVE "('pending', 'downloading', 'processing')"
 #define HEARTBEAT_KEY	"worker_heartbeat"	/* in meta, unix seconds (migration 008) */
@@ -45,12 +46,13 @@ extern const size_t		store_nmigrations;
 	"quality, coalesce(format_id, ''), audio_format, check_every, backlog, " \
 	"coalesce(title_include, ''), coalesce(title_exclude, ''), " \
 	"coalesce(min_duration, -1), coalesce(max_duration, -1), skip_live, " \
-	"enabled, primed, state, embed_metadata, sponsorblock"
+	"enabled, primed, state, embed_metadata, sponsorblock, subtitles"
 
 enum stmt {
 	STMT_TASK_INSERT,
 	STMT_TASK_GET,
 	STMT_TASK_FILE,
+	STMT_TASK_SUBTITLES,
 	STMT_TASK_LIST,
 	STMT_TASK_LIST_STATUS,
 	STMT_TASK_LIST_OWNER,
@@ -143,10 +145,12 @@ static const char *const sqls[STMT__MAX] = {
 	    "INSERT INTO tasks (id, url, download_type, quality, format_id, "
 	    "audio_format, title, thumbnail, is_playlist, playlist_id, "
 	    "playlist_index, playlist_total, created_at, updated_at, owner_key, "
-	    "status, error_message, embed_metadata, sponsorblock, subscription_id) "
+	    "status, error_message, embed_metadata, sponsorblock, subscription_id, "
+	    "subtitle_langs) "
 	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), coalesce(?8, ''), "
 	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12, ?13, "
-	    "iif(?15 IS NULL, 'pending', 'error'), coalesce(?15, ''), ?16, ?17, ?18 "
+	    "iif(?15 IS NULL, 'pending', 'error'), coalesce(?15, ''), ?16, ?17, ?18, "
+	    "coalesce(?19, '') "
 	    "WHERE ?15 IS NOT NULL OR ?14 IS NULL OR coalesce((SELECT pending "
 	    "FROM owner_queue WHERE owner = coalesce(?13, 0)), 0) < ?14 "
 	    "RETURNING " TASK_COLS,
@@ -154,6 +158,8 @@ static const char *const sqls[STMT__MAX] = {
 	    "SELECT " TASK_COLS " FROM tasks WHERE id = ?1 " OWNED(2),
 	[STMT_TASK_FILE] =
 	    "SELECT status, filename FROM tasks WHERE id = ?1 " OWNED(2),
+	[STMT_TASK_SUBTITLES] =
+	    "SELECT status, subtitle_files FROM tasks WHERE id = ?1 " OWNED(2),
 	[STMT_TASK_LIST] =
 	    "SELECT " TASK_COLS " FROM tasks ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
 	[STMT_TASK_LIST_STATUS] =
@@ -197,7 +203,8 @@ static const char *const sqls[STMT__MAX] = {
 	[STMT_TASK_STATUS] =
 	    "SELECT status FROM tasks WHERE id = ?1",
 	[STMT_TASK_DELETE] =
-	    "DELETE FROM tasks WHERE id = ?1 " OWNED(2) " RETURNING filename",
+	    "DELETE FROM tasks WHERE id = ?1 " OWNED(2) " RETURNING filename, "
+	    "subtitle_files",
 	[STMT_TASK_BY_FILENAME] =
 	    "SELECT id FROM tasks WHERE filename = ?1 AND filename != '' "
 	    "AND status = 'completed' " OWNED(2),
@@ -236,7 +243,7 @@ static const char *const sqls[STMT__MAX] = {
 	    "RETURNING id, coalesce(media_url, url), download_type, quality, "
 	    "coalesce(format_id, ''), audio_format, playlist_id IS NOT NULL, attempts, "
 	    "coalesce(owner_key, 0), embed_metadata, sponsorblock, "
-	    "(julianday('now') - 2440587.5) * 86400.0 - queued_at",
+	    "(julianday('now') - 2440587.5) * 86400.0 - queued_at, subtitle_langs",
 	[STMT_TASK_PROGRESS] =
 	    "UPDATE tasks SET progress = ?2, speed = ?3, eta = ?4, "
 	    "filesize = CASE WHEN ?5 > 0 THEN ?5 ELSE filesize END, "
@@ -260,7 +267,8 @@ static const char *const sqls[STMT__MAX] = {
 	    "format_note = coalesce(?4, format_note), completed_at = ?5, "
 	    "updated_at = ?5, lease_pid = NULL, lease_until = NULL, "
 	    "title = coalesce(?6, title), "
-	    "local_thumbnail = max(local_thumbnail, ?7) "
+	    "local_thumbnail = max(local_thumbnail, ?7), "
+	    "subtitle_files = coalesce(?8, '') "
 	    "WHERE id = ?1 AND status IN " RUNNING,
 	[STMT_TASK_FAIL] =
 	    "UPDATE tasks SET status = 'error', error_message = ?2, speed = '', "
@@ -381,10 +389,11 @@ static const char *const sqls[STMT__MAX] = {
 	    "INSERT INTO subscriptions (id, owner_key, url, name, download_type, "
 	    "quality, format_id, audio_format, check_every, backlog, "
 	    "title_include, title_exclude, min_duration, max_duration, skip_live, "
-	    "next_check_at, created_at, updated_at, embed_metadata, sponsorblock) "
+	    "next_check_at, created_at, updated_at, embed_metadata, sponsorblock, "
+	    "subtitles) "
 	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, nullif(?7, ''), ?8, ?9, ?10, "
 	    "nullif(?11, ''), nullif(?12, ''), ?13, ?14, ?15, ?16, ?18, ?18, "
-	    "?19, ?20 "
+	    "?19, ?20, ?21 "
 	    "WHERE (SELECT count(*) FROM subscriptions WHERE owner_key IS ?2) < ?17",
 	[STMT_SUB_GET] =
 	    "SELECT " SUB_COLS " FROM subscriptions WHERE id = ?1 " OWNED(2),
@@ -409,7 +418,7 @@ static const char *const sqls[STMT__MAX] = {
 	    "WHEN ?8 < check_every THEN min(next_check_at, ?15 + ?8) "
 	    "ELSE next_check_at END, "
 	    "check_every = ?8, enabled = ?14, updated_at = ?16, "
-	    "embed_metadata = ?17, sponsorblock = ?18 "
+	    "embed_metadata = ?17, sponsorblock = ?18, subtitles = ?19 "
 	    "WHERE id = ?1 " OWNED(2),
 	[STMT_SUB_DELETE] =
 	    "DELETE FROM subscriptions WHERE id = ?1 " OWNED(2),
@@ -1024,9 +1033,10 @@ row_emit(sqlite3_stmt *st, store_task_cb cb, void *arg)
 	row.completed = sqlite3_column_int(st, 2);
 	row.id = (const char *)sqlite3_column_text(st, 3);
 	row.local_thumbnail = sqlite3_column_int(st, 4);
+	row.subtitle_files = (const char *)sqlite3_column_text(st, 5);
 	if (row.record == NULL || row.record_len < 2 || row.record[0] != '{' ||
 	    row.record[row.record_len - 1] != '}' || row.filename == NULL ||
-	    row.id == NULL)
+	    row.id == NULL || row.subtitle_files == NULL)
 		return -1;
 	return cb(arg, &row) == 0 ? 0 : -1;
 }
@@ -1060,19 +1070,21 @@ insert_bind(struct store *s, const struct task_new *t, char now[ISO_TIME_LEN])
 	sqlite3_bind_int(st, 16, t->embed_metadata != 0);
 	bind_text(st, 17, sponsorblock_str[t->sponsorblock]);
 	bind_text(st, 18, t->subscription_id);
+	bind_text(st, 19, t->subtitles);
 	return st;
 }
 
-/* Copies a row's record, file name and id into one allocation that c owns. */
+/* Copies a row's record, file name, id and subtitles into one allocation that c owns. */
 static int
 row_copy(void *arg, const struct store_task_row *row)
 {
 	struct store_task_copy	*c = arg;
 	size_t			 fn = strlen(row->filename) + 1;
 	size_t			 id = strlen(row->id) + 1;
+	size_t			 sf = strlen(row->subtitle_files) + 1;
 	char			*p;
 
-	if ((c->mem = p = malloc(row->record_len + fn + id)) == NULL)
+	if ((c->mem = p = malloc(row->record_len + fn + id + sf)) == NULL)
 		return -1;
 	c->row = *row;
 	c->row.record = memcpy(p, row->record, row->record_len);
@@ -1080,6 +1092,8 @@ row_copy(void *arg, const struct store_task_row *row)
 	c->row.filename = memcpy(p, row->filename, fn);
 	p += fn;
 	c->row.id = memcpy(p, row->id, id);
+	p += id;
+	c->row.subtitle_files = memcpy(p, row->subtitle_files, sf);
 	return 0;
 }
 
@@ -1158,23 +1172,21 @@ store_task_get(struct store *s, const char *id, long long owner,
 	return rc;
 }
 
-/* What the routes that hand a file to nginx need: 1 found, 0 not for this owner. */
-int
-store_task_file(struct store *s, const char *id, long long owner,
-    enum task_status *status, char filename[STORE_FILENAME_MAX + 1])
+/* A task's status and one text of it (statement st): 1 found, 0 not for this owner. */
+static int
+task_status_text(sqlite3_stmt *st, const char *id, long long owner,
+    enum task_status *status, char *buf, size_t len)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_FILE];
-	int		 rc, i;
+	int	 rc, i;
 
 	*status = TASK_PENDING;
-	filename[0] = '\0';
+	buf[0] = '\0';
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		i = col_name(st, 0, task_status_str, TASK_STATUS__MAX);
-		rc = i != -1 &&
-		    copy_col(st, 1, filename, STORE_FILENAME_MAX + 1) == 0 ? 1 : -1;
+		rc = i != -1 && copy_col(st, 1, buf, len) == 0 ? 1 : -1;
 		if (rc == 1)
 			*status = (enum task_status)i;
 	}
@@ -1182,6 +1194,24 @@ store_task_file(struct store *s, const char *id, long long owner,
 		rc = rc == SQLITE_DONE ? 0 : -1;
 	stmt_done(st);
 	return rc;
+}
+
+/* What the routes that hand a file to nginx need: 1 found, 0 not for this owner. */
+int
+store_task_file(struct store *s, const char *id, long long owner,
+    enum task_status *status, char filename[STORE_FILENAME_MAX + 1])
+{
+	return task_status_text(s->stmts[STMT_TASK_FILE], id, owner, status,
+	    filename, STORE_FILENAME_MAX + 1);
+}
+
+/* What GET /api/subtitles needs: the stored languages. */
+int
+store_task_subtitles(struct store *s, const char *id, long long owner,
+    enum task_status *status, char subtitles[STORE_SUBTITLES_LEN])
+{
+	return task_status_text(s->stmts[STMT_TASK_SUBTITLES], id, owner, status,
+	    subtitles, STORE_SUBTITLES_LEN);
 }
 
 /*
@@ -1340,12 +1370,12 @@ store_task_unlease(struct store *s, const char *id, long pid)
 
 int
 store_task_delete(struct store *s, const char *id, long long owner,
-    char filename[STORE_FILENAME_MAX + 1])
+    char filename[STORE_FILENAME_MAX + 1], char subtitles[STORE_SUBTITLES_LEN])
 {
 	sqlite3_stmt	*st = s->stmts[STMT_TASK_DELETE];
 	int		 rc, found = 0;
 
-	filename[0] = '\0';
+	filename[0] = subtitles[0] = '\0';
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	rc = sqlite3_step(st);
@@ -1353,6 +1383,8 @@ store_task_delete(struct store *s, const char *id, long long owner,
 		found = 1;
 		if (copy_col(st, 0, filename, STORE_FILENAME_MAX + 1) == -1)
 			filename[0] = '\0';
+		if (copy_col(st, 1, subtitles, STORE_SUBTITLES_LEN) == -1)
+			subtitles[0] = '\0';
 		rc = sqlite3_step(st);
 	}
 	stmt_done(st);
@@ -1433,7 +1465,8 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 		    copy_col(st, 3, c->quality, sizeof(c->quality)) == -1 ||
 		    copy_col(st, 4, c->format_id, sizeof(c->format_id)) == -1 ||
 		    copy_col(st, 5, c->audio_format, sizeof(c->audio_format)) == -1 ||
-		    (i = col_name(st, 10, sponsorblock_str, SPONSORBLOCK__MAX)) == -1)
+		    (i = col_name(st, 10, sponsorblock_str, SPONSORBLOCK__MAX)) == -1 ||
+		    copy_col(st, 12, c->subtitles, sizeof(c->subtitles)) == -1)
 			rc = SQLITE_TOOBIG;
 		else {
 			c->is_playlist = sqlite3_column_int(st, 6);
@@ -1560,6 +1593,7 @@ store_task_complete(struct store *s, const char *id, const struct task_done *d)
 	bind_text(st, 5, now);
 	bind_text(st, 6, d->title);
 	sqlite3_bind_int(st, 7, d->local_thumbnail != 0);
+	bind_text(st, 8, d->subtitles);
 	return stmt_exec(s, st);
 }
 
@@ -2073,7 +2107,8 @@ sub_row(sqlite3_stmt *st, struct subscription *u)
 	    copy_col(st, 10, u->title_include, sizeof(u->title_include)) == -1 ||
 	    copy_col(st, 11, u->title_exclude, sizeof(u->title_exclude)) == -1 ||
 	    (i = col_name(st, 17, sub_state_str, SUB_STATE__MAX)) == -1 ||
-	    (sb = col_name(st, 19, sponsorblock_str, SPONSORBLOCK__MAX)) == -1) {
+	    (sb = col_name(st, 19, sponsorblock_str, SPONSORBLOCK__MAX)) == -1 ||
+	    copy_col(st, 20, u->subtitles, sizeof(u->subtitles)) == -1) {
 		memset(u, 0, sizeof(*u));
 		return -1;
 	}
@@ -2237,6 +2272,7 @@ store_sub_create(struct store *s, const struct subscription *u, int max,
 	bind_text(st, 18, stamp);
 	sqlite3_bind_int(st, 19, u->embed_metadata != 0);
 	bind_text(st, 20, sponsorblock_str[u->sponsorblock]);
+	bind_text(st, 21, u->subtitles);
 	return insert_record(s, STMT_SUB_INSERT, STMT_SUB_RECORD, u->id, record);
 }
 
@@ -2295,6 +2331,7 @@ store_sub_update(struct store *s, const struct subscription *u,
 	bind_text(st, 16, stamp);
 	sqlite3_bind_int(st, 17, u->embed_metadata != 0);
 	bind_text(st, 18, sponsorblock_str[u->sponsorblock]);
+	bind_text(st, 19, u->subtitles);
 	return stmt_exec(s, st);
 }
 

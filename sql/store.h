@@ -24,6 +24,14 @@ struct store;
 #define STORE_ID_LEN		37	/* UUID + NUL */
 #define STORE_URL_MAX		2048
 #define STORE_FILENAME_MAX	255
+/*
+ * Subtitles (migration 013): at most 8 languages, each 2 to 16 bytes of
+ * A-Z a-z 0-9 '-' (the API's rule), kept comma-separated ("en,es"); a
+ * buffer of STORE_SUBTITLES_LEN holds any such list and its NUL.
+ */
+#define STORE_SUBTITLES_MAX	8
+#define STORE_SUBTITLE_LANG_MAX	16
+#define STORE_SUBTITLES_LEN	(STORE_SUBTITLES_MAX * (STORE_SUBTITLE_LANG_MAX + 1))
 
 /*
  * The closed sets the rows hold, each an enum and its names: the names are
@@ -115,6 +123,7 @@ struct task_new {
 	int		 max_pending;	/* refused when the owner has this many pending; 0: no cap */
 	const char	*error;		/* not NULL: stored as an error with this message */
 	const char	*subscription_id;	/* NULL: not made by a subscription */
+	const char	*subtitles;	/* languages asked for, "en,es"; NULL: none */
 };
 
 /* What the worker needs to run a task it has claimed. */
@@ -127,6 +136,7 @@ struct task_claim {
 	char	 audio_format[8];
 	int	 embed_metadata;
 	enum sponsorblock sponsorblock;
+	char	 subtitles[STORE_SUBTITLES_LEN];	/* languages asked for, "" none */
 	int	 is_playlist;		/* already resolved from a playlist */
 	int	 attempts;		/* including this claim */
 	long long owner;		/* api_keys.id, 0: none; playlist entries inherit it */
@@ -146,6 +156,7 @@ struct store_task_row {
 	const char	*id;
 	int		 completed;
 	int		 local_thumbnail;	/* the record's thumbnail is ours (migration 008) */
+	const char	*subtitle_files;	/* languages stored, "en,es" (migration 013) */
 };
 
 /* Returns 0 to go on; anything else stops, and the store call fails. */
@@ -209,7 +220,11 @@ struct task_retry {
 int	 store_task_retry(struct store *, const char *id, long long owner,
 	    int max_pending, struct task_retry *, struct store_task_copy *);
 int	 store_task_delete(struct store *, const char *id, long long owner,
-	    char filename[STORE_FILENAME_MAX + 1]);
+	    char filename[STORE_FILENAME_MAX + 1],
+	    char subtitles[STORE_SUBTITLES_LEN]);
+/* The languages of a task's stored subtitles, and its status: 1 found. */
+int	 store_task_subtitles(struct store *, const char *id, long long owner,
+	    enum task_status *, char subtitles[STORE_SUBTITLES_LEN]);
 int	 store_task_by_filename(struct store *, const char *filename,
 	    long long owner, char id[STORE_ID_LEN]);
 /* How many tasks are in each status, indexed by enum task_status. */
@@ -236,6 +251,7 @@ struct task_done {
 	const char	*format_note;
 	const char	*title;
 	int		 local_thumbnail;	/* 1: thumbnails/ holds its image now */
+	const char	*subtitles;	/* languages now in subtitles/, "en,es"; NULL: none */
 };
 int	 store_task_complete(struct store *, const char *id,
 	    const struct task_done *);
@@ -327,6 +343,7 @@ struct subscription {
 	char		 audio_format[8];
 	int		 embed_metadata;	/* given to the tasks it makes */
 	enum sponsorblock sponsorblock;
+	char		 subtitles[STORE_SUBTITLES_LEN];	/* languages, "en,es"; "" none */
 	int		 check_every;		/* seconds */
 	int		 backlog;
 	char		 title_include[SUB_REGEX_MAX + 1];

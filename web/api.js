@@ -175,6 +175,13 @@ export const fileUrl = (task) =>
 export const streamUrl = (task) =>
   task.stream_url || `/api/stream/${encodeURIComponent(task.filename)}`;
 
+/** A task's stored subtitles as [{lang, url}]: only links of our own route (signed while keys are on). */
+export function subtitleTracks(task) {
+  if (!Array.isArray(task.subtitles)) return [];
+  return task.subtitles.filter((s) => s && typeof s.lang === 'string' &&
+    typeof s.url === 'string' && s.url.startsWith('/api/subtitles/'));
+}
+
 /** A task's or result's thumbnail: our own path, an http(s) URL, or null. */
 export function thumbnailUrl(thumb) {
   if (typeof thumb !== 'string' || !thumb) return null;

@@ -284,7 +284,11 @@ export class TaskList {
       poster,
       src: api.streamUrl(t),
       'aria-label': `${audio ? 'Audio' : 'Video'} player: ${displayTitle(t)}`,
-    });
+    },
+    // Off until chosen in the player's menu; the browser lists them by label.
+    api.subtitleTracks(t).map((s) => h('track', {
+      kind: 'subtitles', srclang: s.lang, label: s.lang, src: s.url,
+    })));
     media.addEventListener('error', () => {
       if (c.player.contains(media)) { // not the error of a player being closed
         showMessage(c.note, 'This file cannot be played in the browser. Use "Save file" instead.');

@@ -267,6 +267,7 @@ check_task(struct check *k, const struct listing_entry *e)
 	t.audio_format = k->sub.audio_format;
 	t.embed_metadata = k->sub.embed_metadata;
 	t.sponsorblock = k->sub.sponsorblock;
+	t.subtitles = k->sub.subtitles;
 	t.title = e->title;
 	t.owner = k->sub.owner;
 	t.max_pending = conf->max_pending;

@@ -1,4 +1,4 @@
-/* filename.c: the names of our files: {title}__{id}.{ext} in downloads/, {id}.{ext} in thumbnails/. */
+/* filename.c: the names of our files: {title}__{id}.{ext} in downloads/, {id}.{ext} in thumbnails/, {id}.{lang}.vtt in subtitles/. */
 #include <string.h>
 #include <strings.h>
 
@@ -212,5 +212,36 @@ filename_parse(const char *name, enum filename_kind kind,
 	}
 	memcpy(id, p, il);
 	id[il] = '\0';
+	return util_is_uuid(id);
+}
+
+/*
+ * Whether name is one of ours in subtitles/: "{id}.{lang}.vtt", lang 2 to
+ * 16 bytes of A-Z a-z 0-9 '-'; 1 with id and lang filled when it is.
+ */
+int
+filename_parse_subtitle(const char *name, char id[FILENAME_ID_LEN + 1],
+    char lang[FILENAME_LANG_MAX + 1])
+{
+	static const char	 ext[] = ".vtt";
+	size_t			 il = FILENAME_ID_LEN, len = strlen(name), ll, i;
+
+	if (len < il + 1 + 2 + sizeof(ext) - 1 || name[il] != '.' ||
+	    strcmp(name + len - (sizeof(ext) - 1), ext) != 0)
+		return 0;
+	ll = len - il - 1 - (sizeof(ext) - 1);
+	if (ll < 2 || ll > FILENAME_LANG_MAX)
+		return 0;
+	for (i = 0; i < ll; i++) {
+		char	 c = name[il + 1 + i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-'))
+			return 0;
+	}
+	memcpy(id, name, il);
+	id[il] = '\0';
+	memcpy(lang, name + il + 1, ll);
+	lang[ll] = '\0';
 	return util_is_uuid(id);
 }

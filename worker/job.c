@@ -118,6 +118,7 @@ struct job {
 	int			 use_info;	/* or info.json, loaded */
 	int			 listed;	/* no more listing: the URL is known */
 	int			 no_sponsorblock;	/* its service was out of reach */
+	char			 subs[STORE_SUBTITLES_LEN];	/* the languages still asked */
 	struct proc		 proc;		/* yt-dlp, or sync */
 	struct run_facts	 run;
 	struct jsonin		*listing;	/* LISTING: parsed as it comes, */
@@ -131,11 +132,14 @@ struct job {
 	char			 media[PATH_MAX];	/* the finished file, in outdir */
 	char			 thumb[PATH_MAX];	/* its thumbnail, "" when none */
 	const char		*thumb_ext;
+	/* Its subtitles in outdir, one per language asked ("" none), in order. */
+	char			 subsrc[STORE_SUBTITLES_MAX][PATH_MAX];
 	enum outcome		 outcome;	/* SETTLE: what to write */
 	char			 message[1024];	/* OUT_FAIL: the error_message */
 	char			 name[FILENAME_MAX_BYTES + 1];	/* OUT_COMPLETE: */
 	char			 dest[PATH_MAX];	/* the file in downloads/, */
 	char			 thumbdest[PATH_MAX];	/* in thumbnails/ or "" */
+	char			 subfiles[STORE_SUBTITLES_LEN];	/* languages now in subtitles/ */
 	int64_t			 size;
 	int			 let_go;	/* the row ended elsewhere: say so once gone */
 	int			 retry_ms;	/* the last wait between two tries */
@@ -304,6 +308,7 @@ job_start(const struct task_claim *c)
 	}
 	/* A playlist's entry is one video: nothing in it is listed again. */
 	j->listed = c->is_playlist;
+	memcpy(j->subs, c->subtitles, sizeof(j->subs));
 	memcpy(j->url, c->url, sizeof(j->url));
 	job_enter(j, ST_DOWNLOAD);
 	return;
@@ -399,6 +404,7 @@ job_run_download(struct job *j)
 	o.cookies = j->cookies;
 	o.sponsorblock = j->no_sponsorblock ? SPONSORBLOCK_OFF :
 	    j->claim.sponsorblock;
+	o.subtitles = j->subs;
 	o.url = j->url;
 	if (ytdlp_download_argv(&o, &a) == -1) {
 		job_fail(j, "cannot build the yt-dlp command line");
@@ -433,6 +439,88 @@ job_run_listing(struct job *j)
 	return job_spawn(j, a.argv, 0);
 }
 
+/* The i-th language of the comma-separated list l into lang; -1 past the last. */
+static int
+lang_at(const char *l, size_t i, char lang[STORE_SUBTITLE_LANG_MAX + 1])
+{
+	size_t	 n;
+
+	for (;;) {
+		if (*l == '\0')
+			return -1;
+		n = strcspn(l, ",");
+		if (i-- == 0)
+			break;
+		l += n + (l[n] == ',');
+	}
+	if (n == 0 || n > STORE_SUBTITLE_LANG_MAX)
+		return -1;
+	memcpy(lang, l, n);
+	lang[n] = '\0';
+	return 0;
+}
+
+/*
+ * The subtitles yt-dlp wrote, one file per language asked at most (a
+ * language the video lacks has none, which is no error): into j->subsrc
+ * and, for sync, paths.  Returns how many.
+ */
+static size_t
+job_subtitles_find(struct job *j, const char **paths)
+{
+	char	 lang[STORE_SUBTITLE_LANG_MAX + 1];
+	size_t	 i, n = 0;
+
+	for (i = 0; i < STORE_SUBTITLES_MAX; i++) {
+		j->subsrc[i][0] = '\0';
+		if (lang_at(j->claim.subtitles, i, lang) == -1 ||
+		    !media_subtitle_find(j->outdir, lang, j->subsrc[i],
+		    sizeof(j->subsrc[i])))
+			continue;
+		paths[n++] = j->subsrc[i];
+	}
+	return n;
+}
+
+/*
+ * Moves the subtitles found into subtitles/{id}.{lang}.vtt, and lists in
+ * j->subfiles the languages that are there now: what the completion
+ * records, in the same write.
+ */
+static void
+job_subtitles_move(struct job *j)
+{
+	char	 lang[STORE_SUBTITLE_LANG_MAX + 1], dest[PATH_MAX];
+	size_t	 i, o = 0;
+
+	j->subfiles[0] = '\0';
+	for (i = 0; i < STORE_SUBTITLES_MAX; i++) {
+		if (j->subsrc[i][0] == '\0' ||
+		    lang_at(j->claim.subtitles, i, lang) == -1 ||
+		    !media_subtitle_move(j->subsrc[i], conf->subtitles_dir,
+		    j->claim.id, lang, dest, sizeof(dest)))
+			continue;
+		/* The languages fit: they came from a list of this size. */
+		o += (size_t)snprintf(j->subfiles + o, sizeof(j->subfiles) - o,
+		    "%s%s", o > 0 ? "," : "", lang);
+	}
+}
+
+/* A completion nobody will ask for: its subtitles go with its file. */
+static void
+job_subtitles_unlink(struct job *j)
+{
+	char	 lang[STORE_SUBTITLE_LANG_MAX + 1], p[PATH_MAX];
+	char	 name[STORE_ID_LEN + STORE_SUBTITLE_LANG_MAX + 8];
+	size_t	 i;
+
+	for (i = 0; lang_at(j->subfiles, i, lang) == 0; i++) {
+		snprintf(name, sizeof(name), "%s.%s.vtt", j->claim.id, lang);
+		if (util_path_join(p, sizeof(p), conf->subtitles_dir, name) == 0)
+			(void)unlink(p);
+	}
+}
+
 /*
  * SYNC: the download run ended well.  The file and its thumbnail reach the disk
  * before they get the names that say they are finished, so a name of ours
@@ -446,8 +534,10 @@ job_run_listing(struct job *j)
 static int
 job_run_sync(struct job *j)
 {
-	const char	*argv[] = { "sync", "--data", "--", j->media, NULL, NULL };
+	const char	*argv[5 + STORE_SUBTITLES_MAX + 1] = { "sync", "--data",
+			    "--", j->media };
 	char		 msg[256];
+	size_t		 n = 4;
 
 	if (j->run.dirty)
 		progress_write(j);
@@ -471,7 +561,9 @@ job_run_sync(struct job *j)
 	j->thumb[0] = '\0';
 	if (media_thumbnail_find(j->outdir, j->media, j->thumb, sizeof(j->thumb),
 	    &j->thumb_ext))
-		argv[4] = j->thumb;
+		argv[n++] = j->thumb;
+	n += job_subtitles_find(j, argv + n);
+	argv[n] = NULL;
 	j->run.errscan = 0;
 	if (proc_start(&j->proc, argv, j->dir, 0) == -1) {
 		log_warnx(j->claim.id, "cannot run sync: %s; the file may not "
@@ -749,7 +841,7 @@ job_ended(void *arg, int wstatus)
 static enum state
 job_next_state(struct job *j, int wstatus)
 {
-	char	 msg[1024];
+	char	 msg[1024], lang[STORE_SUBTITLE_LANG_MAX + 1];
 	int	 status;
 
 	status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
@@ -802,6 +894,18 @@ job_next_state(struct job *j, int wstatus)
 		log_info(j->claim.id, "SponsorBlock cannot be reached: "
 		    "downloading without it");
 		j->no_sponsorblock = 1;
+		return job_fresh_outdir(j) == -1 ? ST_SETTLE : ST_DOWNLOAD;
+	}
+	/*
+	 * Likewise subtitles, fetched before the media: one that cannot be
+	 * had (asked for, listed, and then refused) is no reason to fail the
+	 * download.  Each run drops one language, so this ends.
+	 */
+	if (status != 0 && j->state == ST_DOWNLOAD &&
+	    ytdlp_subtitle_failed(j->proc.err.data, j->proc.err.len, lang,
+	    sizeof(lang)) && ytdlp_subtitles_drop(j->subs, lang)) {
+		log_info(j->claim.id, "the %s subtitles cannot be downloaded: "
+		    "downloading without them", lang[0] != '\0' ? lang : "asked");
 		return job_fresh_outdir(j) == -1 ? ST_SETTLE : ST_DOWNLOAD;
 	}
 	if (status != 0) {
@@ -898,8 +1002,9 @@ job_next(struct job *j, const struct resolved *r, int have_info)
 }
 
 /*
- * The file goes to downloads/, the thumbnail to thumbnails/; the row is
- * completed in SETTLE (the files stay where they are until it is).
+ * The file goes to downloads/, the thumbnail to thumbnails/, the subtitles
+ * to subtitles/; the row is completed in SETTLE (the files stay where they
+ * are until it is).
  */
 static void
 job_complete(struct job *j)
@@ -941,6 +1046,7 @@ job_complete(struct job *j)
 	    conf->thumbnails_dir, j->claim.id, j->thumbdest,
 	    sizeof(j->thumbdest)))
 		j->thumbdest[0] = '\0';
+	job_subtitles_move(j);
 	j->outcome = OUT_COMPLETE;
 }
 
@@ -977,6 +1083,7 @@ job_settle(struct job *j)
 		d.format_note = j->format_note[0] ? j->format_note : NULL;
 		d.title = j->title[0] ? j->title : NULL;
 		d.local_thumbnail = j->thumbdest[0] != '\0';
+		d.subtitles = j->subfiles;
 		rc = store_task_complete(db, j->claim.id, &d);
 		break;
 	case OUT_FAIL:
@@ -1014,6 +1121,7 @@ job_settle(struct job *j)
 	(void)unlink(j->dest);
 	if (j->thumbdest[0] != '\0')
 		(void)unlink(j->thumbdest);
+	job_subtitles_unlink(j);
 	return 1;
 }
 

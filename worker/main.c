@@ -195,6 +195,7 @@ reload(struct config *c, const char *file, struct store *db, char *ffbuf,
 		memcpy(n.db_path, c->db_path, sizeof(n.db_path));
 		memcpy(n.downloads_dir, c->downloads_dir, sizeof(n.downloads_dir));
 		memcpy(n.thumbnails_dir, c->thumbnails_dir, sizeof(n.thumbnails_dir));
+		memcpy(n.subtitles_dir, c->subtitles_dir, sizeof(n.subtitles_dir));
 		memcpy(n.tmp_dir, c->tmp_dir, sizeof(n.tmp_dir));
 	}
 	/* Name each setting that changed, from the same lines -h and startup print. */

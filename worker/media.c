@@ -1,4 +1,4 @@
-/* media.c: what yt-dlp left in a job's directory: the media file and its thumbnail. */
+/* media.c: what yt-dlp left in a job's directory: the media file, its thumbnail and subtitles. */
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -13,10 +13,11 @@
 #include "media.h"
 #include "util.h"
 
-/* Extensions that are never the media file: partial downloads and thumbnails. */
+/* Extensions that are never the media file: partial downloads, thumbnails, subtitles. */
 static const char *const not_media[] = {
 	".part", ".ytdl", ".jpg", ".jpeg", ".png", ".webp", ".image", ".json",
-	".temp",
+	".temp", ".vtt", ".srt", ".ass", ".ttml", ".srv1", ".srv2", ".srv3",
+	".json3", ".lrc",
 };
 
 static int
@@ -83,6 +84,61 @@ media_find(const char *dir, const char *hint, char *path, size_t len)
 	return best >= 0 ? 0 : -1;
 }
 
+/* Whether a file of dir is the one looked for: its name, its path, the caller's state. */
+typedef int (*file_match)(const char *name, const char *path, void *arg);
+
+/*
+ * The first regular file in dir, not hidden nor partial, that match takes.
+ * Returns 1 with src set, 0 when none.
+ */
+static int
+first_file(const char *dir, file_match match, void *arg, char *src,
+    size_t len)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		 p[PATH_MAX];
+	int		 found = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || has_suffix(de->d_name, ".part") ||
+		    util_path_join(p, sizeof(p), dir, de->d_name) == -1 ||
+		    lstat(p, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    strlen(p) >= len || !match(de->d_name, p, arg))
+			continue;
+		memcpy(src, p, strlen(p) + 1);
+		found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
+struct thumb_match {
+	const char	*media;
+	const char	*ext;
+};
+
+/* An image other than the media file, its type read from its first bytes. */
+static int
+thumbnail_match(const char *name, const char *path, void *arg)
+{
+	struct thumb_match	*m = arg;
+	unsigned char		 head[16];
+	ssize_t			 n;
+	int			 fd;
+
+	(void)name;
+	if (strcmp(path, m->media) == 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	return n > 0 && (m->ext = media_image_ext(head, (size_t)n)) != NULL;
+}
+
 /*
  * The thumbnail yt-dlp wrote: the first image in dir other than media, its
  * type from its content.  Returns 1 with src and *ext set, 0 when none.
@@ -91,33 +147,12 @@ int
 media_thumbnail_find(const char *dir, const char *media, char *src,
     size_t len, const char **ext)
 {
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 st;
-	unsigned char	 head[16];
-	char		 p[PATH_MAX];
-	ssize_t		 n;
-	int		 fd, found = 0;
+	struct thumb_match	 m = { media, NULL };
 
-	if ((d = opendir(dir)) == NULL)
+	if (!first_file(dir, thumbnail_match, &m, src, len))
 		return 0;
-	while (!found && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || has_suffix(de->d_name, ".part") ||
-		    util_path_join(p, sizeof(p), dir, de->d_name) == -1 ||
-		    strcmp(p, media) == 0 || lstat(p, &st) == -1 ||
-		    !S_ISREG(st.st_mode) || strlen(p) >= len)
-			continue;
-		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
-			continue;
-		n = read(fd, head, sizeof(head));
-		close(fd);
-		if (n <= 0 || (*ext = media_image_ext(head, (size_t)n)) == NULL)
-			continue;
-		memcpy(src, p, strlen(p) + 1);
-		found = 1;
-	}
-	closedir(d);
-	return found;
+	*ext = m.ext;
+	return 1;
 }
 
 /*
@@ -139,6 +174,58 @@ media_thumbnail_move(const char *src, const char *ext, const char *thumbdir,
 		return 0;
 	if (rename(src, dest) == -1) {
 		log_warnx(id, "thumbnail %s: %s", dest, strerror(errno));
+		return 0;
+	}
+	(void)chmod(dest, 0640);	/* as the media file: see job_complete() */
+	return 1;
+}
+
+/* "{video id}" then the suffix ".{lang}.vtt", in any case. */
+static int
+subtitle_match(const char *name, const char *path, void *arg)
+{
+	const char	*suffix = arg;
+
+	(void)path;
+	return strlen(name) > strlen(suffix) && has_suffix(name, suffix);
+}
+
+/*
+ * The subtitles yt-dlp wrote in lang: "{video id}.{lang}.vtt" in dir.  It
+ * names the file after the language as the site spells it, which matched
+ * ours regardless of case ("en-US" for "en-us").  1 with src set, 0 when
+ * none.
+ */
+int
+media_subtitle_find(const char *dir, const char *lang, char *src, size_t len)
+{
+	char	 suffix[64];
+	int	 n;
+
+	n = snprintf(suffix, sizeof(suffix), ".%s.vtt", lang);
+	if (n < 0 || (size_t)n >= sizeof(suffix))
+		return 0;
+	return first_file(dir, subtitle_match, suffix, src, len);
+}
+
+/*
+ * Moves the subtitles src to subdir/{id}.{lang}.vtt: a name made of the
+ * task's id and the language the API validated, nothing of the site's.
+ * 1 with dest set, 0 when it could not be moved.
+ */
+int
+media_subtitle_move(const char *src, const char *subdir, const char *id,
+    const char *lang, char *dest, size_t len)
+{
+	char	 name[64];
+	int	 n;
+
+	n = snprintf(name, sizeof(name), "%s.%s.vtt", id, lang);
+	if (n < 0 || (size_t)n >= sizeof(name) ||
+	    util_path_join(dest, len, subdir, name) == -1)
+		return 0;
+	if (rename(src, dest) == -1) {
+		log_warnx(id, "subtitles %s: %s", dest, strerror(errno));
 		return 0;
 	}
 	(void)chmod(dest, 0640);	/* as the media file: see job_complete() */

@@ -9,11 +9,17 @@
  *					it; re-attached when its row is still
  *					downloading or processing; else removed
  *	thumbnails/{id}.{jpg,webp,png}	kept while its task exists
+ *	subtitles/{id}.{lang}.vtt	kept when its row is completed and lists
+ *					lang among its stored subtitles; else
+ *					removed (a run that died before its
+ *					completion, a remove that died before
+ *					its files)
  *
  * Re-attaching is safe because a name of ours in downloads/ is only ever
  * given to a whole file: job.c syncs it to the disk before the rename.  So
  * the row is completed with it instead of downloading again (the file's
- * format_note, known only to the dead run, stays empty).  Two files for one
+ * format_note, known only to the dead run, stays empty), and with the
+ * thumbnail and subtitles the run had moved into place before it.  Two files for one
  * running row cannot both be right: both go, and the task runs again.
  *
  * Nothing else is touched: a name of any other form is the user's.  Nor is
@@ -85,6 +91,21 @@ drop(const char *dir, const char *name, const char *id, const char *why,
 }
 
 /*
+ * A file of ours whose task the database does not know: removed when it is
+ * younger than the database, else left (see above).
+ */
+static void
+no_task(const char *dir, const char *name, const char *id,
+    const struct stat *st, const struct timespec *born, int known_born,
+    struct tally *t)
+{
+	if (known_born && younger(st, born))
+		drop(dir, name, id, "no task has this id", t);
+	else
+		t->left++;
+}
+
+/*
  * How many files of task id downloads/ holds; with why set, each of them is
  * removed (which then says 0).
  */
@@ -111,17 +132,43 @@ media_files(const char *dir, const char *id, const char *why, struct tally *t)
 	return n;
 }
 
+/*
+ * The languages of the subtitles of task id in dir, "en,es": those a run
+ * moved there before it died.  At most as many as a task may ask for.
+ */
+static void
+subtitles_of(const char *dir, const char *id, char langs[STORE_SUBTITLES_LEN])
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 other[FILENAME_ID_LEN + 1], lang[FILENAME_LANG_MAX + 1];
+	size_t		 o = 0, n = 0;
+
+	langs[0] = '\0';
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while (n < STORE_SUBTITLES_MAX && (de = readdir(d)) != NULL) {
+		if (!filename_parse_subtitle(de->d_name, other, lang) ||
+		    strcmp(other, id) != 0)
+			continue;
+		o += (size_t)snprintf(langs + o, STORE_SUBTITLES_LEN - o, "%s%s",
+		    n++ > 0 ? "," : "", lang);
+	}
+	closedir(d);
+}
+
 /* A finished file of a row still marked running: the row is completed with it. */
 static int
 attach(struct store *db, const struct config *c, const char *name,
     const char *id, off_t size)
 {
-	char		 p[PATH_MAX];
-	struct task_done d = { name, (int64_t)size, NULL, NULL, 0 };
+	char		 p[PATH_MAX], langs[STORE_SUBTITLES_LEN];
+	struct task_done d = { name, (int64_t)size, NULL, NULL, 0, langs };
 	int		 rc;
 
 	if (util_thumb_find(c->thumbnails_dir, id, p, sizeof(p)))
 		d.local_thumbnail = 1;
+	subtitles_of(c->subtitles_dir, id, langs);
 	if ((rc = store_task_complete(db, id, &d)) == -1)
 		log_warnx(id, "complete: %s", store_errmsg(db));
 	return rc;
@@ -145,10 +192,7 @@ media_file(struct store *db, const struct config *c, const char *name,
 		return;
 	}
 	if (rc == 0) {
-		if (known_born && younger(st, born))
-			drop(c->downloads_dir, name, id, "no task has this id", t);
-		else
-			t->left++;
+		no_task(c->downloads_dir, name, id, st, born, known_born, t);
 		return;
 	}
 	if (status == TASK_COMPLETED && strcmp(named, name) == 0)
@@ -198,16 +242,61 @@ thumbnail_file(struct store *db, const struct config *c, const char *name,
 		log_warnx(id, "reconcile: %s", store_errmsg(db));
 		t->refused++;
 	}
-	if (rc != 0)
-		return;
-	if (known_born && younger(st, born))
-		drop(c->thumbnails_dir, name, id, "no task has this id", t);
-	else
-		t->left++;
+	if (rc == 0)
+		no_task(c->thumbnails_dir, name, id, st, born, known_born, t);
+}
+
+/* Whether lang is one of the comma-separated list langs, as it is spelled there. */
+static int
+lang_listed(const char *langs, const char *lang)
+{
+	size_t	 n, ll = strlen(lang);
+
+	for (; *langs != '\0'; langs += n + (langs[n] == ',')) {
+		n = strcspn(langs, ",");
+		if (n == ll && memcmp(langs, lang, n) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 static void
-walk(struct store *db, const struct config *c, const char *dir, int media,
+subtitle_file(struct store *db, const struct config *c, const char *name,
+    const struct stat *st, const struct timespec *born, int known_born,
+    struct tally *t)
+{
+	char	 id[FILENAME_ID_LEN + 1], lang[FILENAME_LANG_MAX + 1];
+	char	 langs[STORE_SUBTITLES_LEN], why[64];
+	enum task_status status;
+	int	 rc;
+
+	if (!filename_parse_subtitle(name, id, lang))
+		return;
+	if ((rc = store_task_subtitles(db, id, 0, &status, langs)) == -1) {
+		log_warnx(id, "reconcile: %s", store_errmsg(db));
+		t->refused++;
+		return;
+	}
+	if (rc == 0) {
+		no_task(c->subtitles_dir, name, id, st, born, known_born, t);
+		return;
+	}
+	if (status == TASK_COMPLETED && lang_listed(langs, lang))
+		return;
+	if (status == TASK_COMPLETED)
+		snprintf(why, sizeof(why), "its task stored no %s subtitles",
+		    lang);
+	else
+		snprintf(why, sizeof(why), "its task is %s",
+		    task_status_str[status]);
+	drop(c->subtitles_dir, name, id, why, t);
+}
+
+typedef void (*file_fn)(struct store *, const struct config *, const char *,
+    const struct stat *, const struct timespec *, int, struct tally *);
+
+static void
+walk(struct store *db, const struct config *c, const char *dir, file_fn fn,
     const struct timespec *born, int known_born, struct tally *t)
 {
 	DIR		*d;
@@ -225,10 +314,7 @@ walk(struct store *db, const struct config *c, const char *dir, int media,
 		    util_path_join(p, sizeof(p), dir, de->d_name) == -1 ||
 		    lstat(p, &st) == -1 || !S_ISREG(st.st_mode))
 			continue;
-		if (media)
-			media_file(db, c, de->d_name, &st, born, known_born, t);
-		else
-			thumbnail_file(db, c, de->d_name, &st, born, known_born, t);
+		fn(db, c, de->d_name, &st, born, known_born, t);
 	}
 	closedir(d);
 }
@@ -246,13 +332,15 @@ reconcile_files(struct store *db, const struct config *c)
 
 	memset(&t, 0, sizeof(t));
 	known = db_born(c->db_path, &born);
-	walk(db, c, c->downloads_dir, 1, &born, known, &t);
-	walk(db, c, c->thumbnails_dir, 0, &born, known, &t);
+	/* downloads/ first: a row completed there owns its subtitles after. */
+	walk(db, c, c->downloads_dir, media_file, &born, known, &t);
+	walk(db, c, c->thumbnails_dir, thumbnail_file, &born, known, &t);
+	walk(db, c, c->subtitles_dir, subtitle_file, &born, known, &t);
 	if (t.attached > 0 || t.removed > 0)
 		log_info(NULL, "files no task named: %d re-attached, %d removed",
 		    t.attached, t.removed);
 	if (t.left > 0)
-		log_info(NULL, "left %d file(s) in downloads/ and thumbnails/ "
+		log_info(NULL, "left %d file(s) in downloads/, thumbnails/ and subtitles/ "
 		    "whose task this database does not know: %s", t.left,
 		    known ? "they are older than the database" :
 		    "the file system does not tell when the database was made");

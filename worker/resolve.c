@@ -180,6 +180,7 @@ resolve_playlist(struct store *db, const struct task_claim *c,
 		t.audio_format = c->audio_format;
 		t.embed_metadata = c->embed_metadata;
 		t.sponsorblock = c->sponsorblock;
+		t.subtitles = c->subtitles;
 		/* A task row holds what the first entry's would: a bounded title. */
 		copy_title(title, sizeof(title), str(e, "title"));
 		t.title = title;

@@ -1,4 +1,5 @@
 /* ytdlp.c: what we tell yt-dlp (argv) and what we read back from it (lines, markers, errors). */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -119,6 +120,41 @@ options_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
 }
 
 /*
+ * Subtitles in the languages asked for: uploaded ones, else automatic
+ * captions (yt-dlp takes a language's uploaded track over its captions),
+ * as WebVTT, written beside the media as {video id}.{lang}.vtt.  yt-dlp
+ * reads each code of --sub-langs as a regular expression, "all" as every
+ * language and a leading '-' as "not this one": each is anchored, ^en$,
+ * so that a code means that one language and nothing else.  The API let
+ * only A-Z a-z 0-9 '-' in, none of which a regular expression reads as
+ * more than itself.
+ */
+static int
+subtitles_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
+{
+	const char	*l = o->subtitles;
+	size_t		 n, off = 0, cap = sizeof(a->sub_langs);
+	int		 w;
+
+	if (l == NULL || *l == '\0')
+		return 0;
+	for (; *l != '\0'; l += n + (l[n] == ',')) {
+		if ((n = strcspn(l, ",")) == 0)
+			return -1;
+		w = snprintf(a->sub_langs + off, cap - off, "%s^%.*s$",
+		    off > 0 ? "," : "", (int)n, l);
+		if (w < 0 || (size_t)w >= cap - off)
+			return -1;
+		off += (size_t)w;
+	}
+	if (push(a, "--write-subs") == -1 || push(a, "--write-auto-subs") == -1 ||
+	    push(a, "--sub-langs") == -1 || push(a, a->sub_langs) == -1 ||
+	    push(a, "--convert-subs") == -1 || push(a, "vtt") == -1)
+		return -1;
+	return 0;
+}
+
+/*
  * The download run.  yt-dlp writes %(id)s.%(ext)s into outdir (we rename it
  * ourselves, so the name on disk never depends on yt-dlp's sanitizing),
  * prints the chosen format and the final path as marked lines, progress as
@@ -195,7 +231,7 @@ ytdlp_download_argv(const struct ytdlp_opts *o, struct ytdlp_argv *a)
 		    push(a, "mp4/mkv") == -1)
 			return -1;
 	}
-	if (options_argv(o, a) == -1)
+	if (options_argv(o, a) == -1 || subtitles_argv(o, a) == -1)
 		return -1;
 	/* yt-dlp ignores the URL when it loads an info file; it stays for the log. */
 	if (o->info_json != NULL && (push(a, "--load-info-json") == -1 ||
@@ -275,6 +311,72 @@ ytdlp_sponsorblock_unreachable(const char *err, size_t len)
 	static const char	 mark[] = "Unable to communicate with SponsorBlock API";
 
 	return err != NULL && memmem(err, len, mark, sizeof(mark) - 1) != NULL;
+}
+
+/*
+ * Whether a failed run failed on a subtitles download.  yt-dlp (2023.03.04)
+ * fetches the subtitles before the media and gives up the whole download
+ * when one of them cannot be fetched (a 404, YouTube's 429 on captions):
+ * "Unable to download video subtitles for 'es': HTTP Error 429...".  1 with
+ * lang set to the language it names ("" when it does not fit), 0 when the
+ * run failed for another reason.
+ */
+int
+ytdlp_subtitle_failed(const char *err, size_t len, char *lang, size_t langlen)
+{
+	static const char	 mark[] = "Unable to download video subtitles for '";
+	const char		*p, *at = NULL, *end;
+	size_t			 n;
+
+	lang[0] = '\0';
+	if (err == NULL)
+		return 0;
+	/* The last one: the tail may hold an earlier run's too. */
+	for (p = err; (p = memmem(p, len - (size_t)(p - err), mark,
+	    sizeof(mark) - 1)) != NULL; p += sizeof(mark) - 1)
+		at = p + sizeof(mark) - 1;
+	if (at == NULL)
+		return 0;
+	if ((end = memchr(at, '\'', len - (size_t)(at - err))) == NULL ||
+	    (n = (size_t)(end - at)) >= langlen)
+		return 1;
+	/* A language, as a site names one; anything else is not one. */
+	for (p = at; p < end; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return 1;
+	memcpy(lang, at, n);
+	lang[n] = '\0';
+	return 1;
+}
+
+/*
+ * Takes lang out of the comma-separated list (yt-dlp names the language as
+ * the site spells it, which our code matched regardless of case), or, when
+ * it is not there or unknown (""), every language: the download goes on
+ * without what failed.  0 when the list was empty already (nothing to drop:
+ * the failure is not the subtitles'), else 1.
+ */
+int
+ytdlp_subtitles_drop(char *list, const char *lang)
+{
+	size_t	 n, ll = strlen(lang);
+	char	*l;
+
+	if (*list == '\0')
+		return 0;
+	for (l = list; *l != '\0'; l += n + (l[n] == ',')) {
+		n = strcspn(l, ",");
+		if (ll == 0 || n != ll || strncasecmp(l, lang, n) != 0)
+			continue;
+		/* Drop "lang," (or ",lang" at the end). */
+		if (l[n] == ',')
+			memmove(l, l + n + 1, strlen(l + n + 1) + 1);
+		else
+			*(l > list ? l - 1 : l) = '\0';
+		return 1;
+	}
+	*list = '\0';
+	return 1;
 }
 
 /* Copies at most len bytes of s, dropping ANSI colour sequences and control characters. */

@@ -35,6 +35,7 @@ struct ytdlp_opts {
 	int		 embed_metadata;	/* 1: title, chapters... into the file */
 	enum sponsorblock sponsorblock;
 	const char	*sponsorblock_api;	/* "" or NULL: yt-dlp's default */
+	const char	*subtitles;	/* languages, "en,es": "" or NULL: none */
 	const char	*cookies;	/* the job's own copy of its owner's, NULL: none */
 	const char	*url;
 };
@@ -46,6 +47,7 @@ struct ytdlp_argv {
 	char		 format[256];
 	char		 audio_quality[16];
 	char		 playlist_end[16];
+	char		 sub_langs[STORE_SUBTITLES_MAX * (STORE_SUBTITLE_LANG_MAX + 3)];
 };
 
 /* What one line of a download run's stdout says (ytdlp_parse_line). */
@@ -87,6 +89,9 @@ void	 ytdlp_error_message(const char *err, size_t len, int status,
 	    char *out, size_t outlen);
 void	 ytdlp_set_version(const char *);
 int	 ytdlp_sponsorblock_unreachable(const char *err, size_t len);
+int	 ytdlp_subtitle_failed(const char *err, size_t len, char *lang,
+	    size_t langlen);
+int	 ytdlp_subtitles_drop(char *list, const char *lang);
 const char	*ytdlp_error_class(const char *);
 enum ytdlp_line_kind	 ytdlp_parse_line(const char *, size_t, struct ytdlp_line *);
 int	 ytdlp_format_note(const struct ytdlp_format *, const char *download_type,

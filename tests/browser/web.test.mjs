@@ -300,6 +300,38 @@ test('"More options" sends embed_metadata and sponsorblock with the download', a
   await closePage(page);
 });
 
+test('the player offers the stored subtitles as <track> elements, off until chosen', async () => {
+  const asked = await apiJson('POST', '/api/download',
+    { url: `${SITE}/video/subs`, subtitles: ['en', 'es', 'fr'] });
+  assert.equal(asked.status, 200, JSON.stringify(asked.body));
+  const page = await openPage();
+  const id = asked.body.id;
+  await waitForStatus(page, id, 'completed', 60000);
+  const c = card(page, id);
+  await c.getByRole('button', { name: /^Play/ }).click();
+  const tracks = c.locator('video track');
+  await c.locator('video').waitFor();
+  // fr was asked for and the video has none: only what was stored.
+  assert.deepEqual(await tracks.evaluateAll((ts) => ts.map((t) =>
+    [t.kind, t.srclang, t.label, t.getAttribute('src'), t.default])), [
+    ['subtitles', 'en', 'en', `/api/subtitles/${id}/en`, false],
+    ['subtitles', 'es', 'es', `/api/subtitles/${id}/es`, false],
+  ]);
+  // Chosen, the browser loads the WebVTT through the API and nginx: its cue is there.
+  const cue = await page.evaluate(async (tid) => {
+    const v = document.querySelector(`li.task[data-id="${tid}"] video`);
+    const t = v.textTracks[1];
+    t.mode = 'showing';
+    for (let i = 0; i < 100 && !(t.cues && t.cues.length); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return t.cues && t.cues.length ? t.cues[0].text : null;
+  }, id);
+  assert.equal(cue, 'Hola desde el fixture');
+  await c.getByRole('button', { name: /^Close player/ }).click();
+  await closePage(page);
+});
+
 test('errors: the API\'s detail for a bad URL, and a failed download', async () => {
   const page = await openPage();
   // Nothing typed: the page says so without asking the server.

@@ -173,7 +173,7 @@ def test_the_download_options_are_stored_and_echoed(service, site):
         assert (t["embed_metadata"], t["sponsorblock"]) == want
         got = service.task(t["id"])
         assert (got["embed_metadata"], got["sponsorblock"]) == want
-        assert list(got)[-3:] == ["thumbnail", "stream_url", "file_url"]
+        assert list(got)[-4:] == ["thumbnail", "stream_url", "file_url", "subtitles"]
         assert service.delete(f"/api/downloads/{t['id']}/remove")[0] == 200
 
 

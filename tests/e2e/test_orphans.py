@@ -24,6 +24,16 @@ exec %s "$@"
 """
 
 
+def sync_gate():
+    """A directory holding the GATE stand-in for sync(1), for the front of PATH."""
+    gate = tempfile.mkdtemp(prefix="ot-gate-", dir="/tmp")
+    os.chmod(gate, 0o1777)
+    with open(os.path.join(gate, "sync"), "w") as f:
+        f.write(GATE % SYNC)
+    os.chmod(os.path.join(gate, "sync"), 0o755)
+    return gate
+
+
 def worker_log_since_last_start(svc):
     return svc.log("worker").rsplit("==== start", 1)[-1]
 
@@ -60,11 +70,7 @@ def test_a_file_a_killed_worker_finished_is_reattached_not_downloaded_again(make
     """The worker is killed after it moved the finished file into downloads/ and
     before it recorded the completion: the database is held locked by the test
     then, so the worker waits in that very gap."""
-    gate = tempfile.mkdtemp(prefix="ot-gate-", dir="/tmp")
-    os.chmod(gate, 0o1777)
-    with open(os.path.join(gate, "sync"), "w") as f:
-        f.write(GATE % SYNC)
-    os.chmod(os.path.join(gate, "sync"), 0o755)
+    gate = sync_gate()
     try:
         svc = make_service(PATH=f"{gate}:{os.environ.get('PATH', '/usr/bin:/bin')}")
         t = svc.submit(site.page("clip"))

@@ -9,7 +9,8 @@ from test_keys import add_key
 
 RECORD_FIELDS = {
     "id", "url", "name", "download_type", "quality", "format_id", "audio_format",
-    "embed_metadata", "sponsorblock", "check_every", "backlog", "title_include", "title_exclude", "min_duration",
+    "subtitles", "embed_metadata", "sponsorblock", "check_every", "backlog", "title_include",
+    "title_exclude", "min_duration",
     "max_duration", "skip_live", "enabled", "state", "last_checked_at",
     "next_check_at", "last_error", "seen_count", "downloaded_count", "created_at",
     "updated_at",
@@ -46,6 +47,7 @@ def test_create_answers_the_record_with_its_defaults(service, chan):
     assert (rec["download_type"], rec["quality"], rec["format_id"], rec["audio_format"]) == \
         ("video", "best", None, "m4a")
     assert (rec["embed_metadata"], rec["sponsorblock"]) == (False, "off")
+    assert rec["subtitles"] == []
     assert (rec["check_every"], rec["backlog"]) == (21600, 0)
     assert (rec["title_include"], rec["title_exclude"]) == (None, None)
     assert (rec["min_duration"], rec["max_duration"]) == (None, None)
@@ -64,7 +66,7 @@ def test_every_field_is_kept_as_given(service, chan):
             "audio_format": "mp3", "check_every": 900, "backlog": 500,
             "title_include": "^(recipe|cook)", "title_exclude": "short", "min_duration": 0,
             "max_duration": 3600, "skip_live": False, "embed_metadata": True,
-            "sponsorblock": "remove"}
+            "sponsorblock": "remove", "subtitles": ["es", "pt-BR"]}
     st, _, rec = create(service, body)
     assert st == 200, rec
     for k, v in body.items():
@@ -110,7 +112,11 @@ BAD = [
     ({"skip_live": 1}, "skip_live: must be true or false"),
     ({"skip_live": "false"}, "skip_live: must be true or false"),
     ({"enabled": False}, "enabled: cannot be set at creation"),
-    ({"subtitles": ["en"]}, "subtitles: not supported for subscriptions yet"),
+    ({"subtitles": "en"}, "subtitles: must be an array of language codes, e.g. [\"en\", \"es\"]"),
+    ({"subtitles": ["e"]}, "subtitles: each must be a language code of 2 to 16 characters "
+                           "from A-Z a-z 0-9 -"),
+    ({"subtitles": [f"l{i}" for i in range(9)]}, "subtitles: at most 8 languages"),
+    ({"subtitles": ["en", "EN"]}, "subtitles: \"EN\" is listed twice"),
     ({"embed_metadata": "true"}, "embed_metadata: must be true or false"),
     ({"embed_metadata": 1}, "embed_metadata: must be true or false"),
     ({"sponsorblock": "cut"}, "sponsorblock: must be one of: off, mark, remove"),
@@ -180,6 +186,12 @@ def test_patch_changes_what_it_names_and_only_that(service, chan):
     assert got["audio_format"] == "opus"
     st, _, got = patch(service, rec["id"], {"embed_metadata": None, "sponsorblock": None})
     assert st == 200 and (got["embed_metadata"], got["sponsorblock"]) == (False, "off")
+    st, _, got = patch(service, rec["id"], {"subtitles": ["en", "fr"]})
+    assert st == 200 and got["subtitles"] == ["en", "fr"] and got["audio_format"] == "opus"
+    st, _, got = patch(service, rec["id"], {"name": "Renamed"})
+    assert st == 200 and got["subtitles"] == ["en", "fr"], "kept when not named"
+    st, _, got = patch(service, rec["id"], {"subtitles": None})
+    assert st == 200 and got["subtitles"] == []
     st, _, got = patch(service, rec["id"], {"enabled": False})
     assert st == 200 and got["enabled"] is False and got["next_check_at"] is None
     st, _, got = patch(service, rec["id"], {"enabled": True})
@@ -195,6 +207,7 @@ def test_patch_changes_what_it_names_and_only_that(service, chan):
     ({"enabled": "yes"}, "enabled: must be true or false"),
     ({"embed_metadata": "no"}, "embed_metadata: must be true or false"),
     ({"sponsorblock": "skip"}, "sponsorblock: must be one of: off, mark, remove"),
+    ({"subtitles": ["en_US"]}, "subtitles: each must be a language code"),
     ({"title_exclude": "[z-a]"}, "title_exclude: not a valid POSIX extended"),
     ({"max_duration": 5}, "min_duration: must not be greater than max_duration"),
 ])

@@ -129,6 +129,24 @@ def test_the_tasks_a_check_makes_carry_its_download_options(make_service, site):
         (False, "off")
 
 
+def test_the_tasks_a_check_makes_ask_for_its_subtitles(service, site):
+    name, url = new_channel(site, 1)
+    rec = subscribe(service, url, backlog=1, subtitles=["en", "es"])
+    rec = done_checking(service, rec["id"])
+    [t] = tasks_of(service, rec["id"])
+    assert t["subtitle_langs"] == ["en", "es"], t
+    done = service.wait_for_status(t["id"], "completed", timeout=90)
+    # The channel's clip page has no tracks: asked for, none found, no error.
+    assert (done["subtitle_langs"], done["subtitles"]) == (["en", "es"], [])
+    st, _, rec = service.request("PATCH", f"/api/subscriptions/{rec['id']}",
+                                 body={"subtitles": None})
+    assert st == 200 and rec["subtitles"] == [], rec
+    site.add_entry(name, f"{name}-2")
+    rec = check_now(service, rec["id"])
+    last = [t for t in tasks_of(service, rec["id"]) if t["url"] == entry_url(site, name, 2)]
+    assert len(last) == 1 and last[0]["subtitle_langs"] == [], last
+
+
 def test_each_filter_leaves_out_what_it_names_for_good(service, site):
     name, url = new_channel(site, 0)
     rec = subscribe(service, url, title_include="^(recipe|news)", title_exclude="short",

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "req.h"
+#include "store.h"
 #include "validate.h"
 
 /* The same declarations POST /api/download uses, field for field. */
@@ -26,8 +27,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct json_object	*o;
 	const char		*detail, *v[NFIELDS];
-	char			 why[256];
-	size_t			 i;
+	char			 why[256], langs[STORE_SUBTITLES_LEN];
+	size_t			 i, n, count;
 	int			 embed;
 
 	if ((o = req_parse_json((const char *)data, len, &detail)) == NULL)
@@ -35,6 +36,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (validate_bool(o, "embed_metadata", &embed, why, sizeof(why)) == 0 &&
 	    embed != 0 && embed != 1)
 		__builtin_trap();
+	/*
+	 * Subtitles that pass are what the store, the record's JSON and the
+	 * file names rely on: at most 8 codes of 2 to 16 of A-Z a-z 0-9 '-',
+	 * comma-separated.
+	 */
+	if (validate_subtitles(o, "subtitles", langs, why, sizeof(why)) == 0) {
+		if (strlen(langs) >= sizeof(langs))
+			__builtin_trap();
+		for (i = 0, count = 0; langs[i] != '\0'; i += n + (langs[i + n] == ',')) {
+			n = strcspn(langs + i, ",");
+			if (n < 2 || n > 16 || ++count > 8 ||
+			    strspn(langs + i, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+				__builtin_trap();
+		}
+	}
 	if (validate_fields(o, fields, NFIELDS, v, why, sizeof(why)) == 0) {
 		/* What passed must be what the checks promise downstream. */
 		if (v[0] == NULL || v[0][0] == '-' || strlen(v[0]) > 2048)

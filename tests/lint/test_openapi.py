@@ -136,7 +136,8 @@ def task_record():
             "error_message": "", "created_at": "2026-11-23T09:36:17Z", "completed_at": None,
             "playlist_id": None, "updated_at": "2026-11-23T09:36:17Z", "format_id": None,
             "audio_format": "m4a", "embed_metadata": False, "sponsorblock": "off",
-            "subscription_id": None, "thumbnail": "", "stream_url": "", "file_url": ""}
+            "subscription_id": None, "subtitle_langs": [], "thumbnail": "", "stream_url": "",
+            "file_url": "", "subtitles": []}
 
 
 def check(method, target, status, body, headers=None, req_body=None, doc_path=DOC):
@@ -171,8 +172,8 @@ def test_the_checker_passes_answers_that_fit():
      ("GET", f"/api/downloads/{TASK_ID}", 200, {**task_record(), "progress": "1"},
       {**JSON, "ETag": '"t1"'}), "GET /api/downloads/{id} 200: body $.progress"),
     ("a field the document does not have",
-     ("GET", f"/api/downloads/{TASK_ID}", 200, {**task_record(), "subtitles": []},
-      {**JSON, "ETag": '"t1"'}), "'subtitles' was unexpected"),
+     ("GET", f"/api/downloads/{TASK_ID}", 200, {**task_record(), "chapters": []},
+      {**JSON, "ETag": '"t1"'}), "'chapters' was unexpected"),
     ("a required header missing",
      ("GET", f"/api/downloads/{TASK_ID}", 200, task_record()), "required header ETag"),
     ("a status not documented",

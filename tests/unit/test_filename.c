@@ -173,6 +173,31 @@ test_parse_knows_only_our_names(void)
 	CHECK(filename_parse("Title__" ID ".jpg", FILENAME_THUMBNAIL, id) == 0);
 }
 
+static void
+test_parse_subtitle_knows_only_our_names(void)
+{
+	char	 id[FILENAME_ID_LEN + 1], lang[FILENAME_LANG_MAX + 1];
+
+	CHECK(filename_parse_subtitle(ID ".en.vtt", id, lang) == 1);
+	CHECK_STR(id, ID);
+	CHECK_STR(lang, "en");
+	CHECK(filename_parse_subtitle(ID ".pt-BR.vtt", id, lang) == 1);
+	CHECK_STR(lang, "pt-BR");
+	CHECK(filename_parse_subtitle(ID ".abcdefghijklmnop.vtt", id, lang) == 1);
+	CHECK(filename_parse_subtitle(ID ".abcdefghijklmnopq.vtt", id, lang) == 0);
+	CHECK(filename_parse_subtitle(ID ".e.vtt", id, lang) == 0);
+	CHECK(filename_parse_subtitle(ID ".en.srt", id, lang) == 0);
+	CHECK(filename_parse_subtitle(ID ".en.VTT", id, lang) == 0);
+	CHECK(filename_parse_subtitle(ID ".e_n.vtt", id, lang) == 0);
+	CHECK(filename_parse_subtitle(ID ".en.x.vtt", id, lang) == 0);
+	CHECK(filename_parse_subtitle(ID ".vtt", id, lang) == 0);
+	CHECK(filename_parse_subtitle("x" ID ".en.vtt", id, lang) == 0);
+	CHECK(filename_parse_subtitle("Title__" ID ".en.vtt", id, lang) == 0);
+	CHECK(filename_parse_subtitle("0B0E4A3C-2F5B-4C1E-9A57-2D8E3F4A5B6C.en.vtt",
+	    id, lang) == 0);
+	CHECK(filename_parse_subtitle("notes.en.vtt", id, lang) == 0);
+}
+
 /* -- the property: whatever the title, the name is one every share can hold -- */
 
 static uint64_t	 rng = 0x9e3779b97f4a7c15ULL;
@@ -349,6 +374,7 @@ main(void)
 	test_extension_is_letters_and_digits();
 	test_long_title_is_cut_on_a_character_boundary();
 	test_parse_knows_only_our_names();
+	test_parse_subtitle_knows_only_our_names();
 	test_every_generated_title_makes_a_portable_name();
 	return unit_done("test_filename");
 }

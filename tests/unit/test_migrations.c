@@ -85,42 +85,45 @@ seen_cb(void *arg, const struct store_task_row *row)
 #define PENDING	"00000000-0000-4000-8000-000000000804"
 
 /*
- * A record as it read before migration 010, as 010 leaves it: the two
- * options' defaults just before "thumbnail", every other byte the same.
- * Written over rec (malloc'd, as one_text() gives it); NULL stays NULL.
+ * A record as a migration that adds fields leaves it: add just before
+ * "thumbnail", every other byte the same.  Written over rec (malloc'd, as
+ * one_text() gives it); NULL stays NULL.
  */
 static char *
-with_010(char *rec)
+before_thumbnail(char *rec, const char *add)
 {
-	static const char	 add[] = ",\"embed_metadata\":false,"
-				    "\"sponsorblock\":\"off\"";
 	char			*at, *out;
 	size_t			 n;
 
 	if (rec == NULL || (at = strstr(rec, ",\"thumbnail\":")) == NULL)
 		return rec;
-	n = strlen(rec) + sizeof(add);
+	n = strlen(rec) + strlen(add) + 1;
 	if ((out = malloc(n)) != NULL)
 		snprintf(out, n, "%.*s%s%s", (int)(at - rec), rec, add, at);
 	free(rec);
 	return out;
 }
 
-/* The same for migration 011: "subscription_id":null before "thumbnail". */
+/* Migration 010: the two options' defaults. */
+static char *
+with_010(char *rec)
+{
+	return before_thumbnail(rec, ",\"embed_metadata\":false,"
+	    "\"sponsorblock\":\"off\"");
+}
+
+/* Migration 011: "subscription_id":null. */
 static char *
 with_011(char *rec)
 {
-	static const char	 add[] = ",\"subscription_id\":null";
-	char			*at, *out;
-	size_t			 n;
+	return before_thumbnail(rec, ",\"subscription_id\":null");
+}
 
-	if (rec == NULL || (at = strstr(rec, ",\"thumbnail\":")) == NULL)
-		return rec;
-	n = strlen(rec) + sizeof(add);
-	if ((out = malloc(n)) != NULL)
-		snprintf(out, n, "%.*s%s%s", (int)(at - rec), rec, add, at);
-	free(rec);
-	return out;
+/* Migration 013: no subtitles asked for. */
+static char *
+with_013(char *rec)
+{
+	return before_thumbnail(rec, ",\"subtitle_langs\":[]");
 }
 
 /*
@@ -158,8 +161,8 @@ test_008_turns_local_thumbnail_links_into_the_fact(void)
 	    "INSERT INTO meta (key, value) VALUES ('worker_heartbeat', "
 	    "'2026-11-23T10:15:14Z')", NULL, NULL, NULL) == SQLITE_OK);
 	for (i = 0; i < 4; i++)
-		CHECK((before[i] = with_011(with_010(one_text(db, "SELECT record FROM "
-		    "tasks WHERE id = ?1", ids[i])))) != NULL);
+		CHECK((before[i] = with_013(with_011(with_010(one_text(db,
+		    "SELECT record FROM tasks WHERE id = ?1", ids[i]))))) != NULL);
 	sqlite3_close(db);
 
 	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
@@ -243,8 +246,8 @@ test_010_adds_the_options_and_keeps_every_other_byte(void)
 	    "'https://i.e.com/2.jpg', 'error', '2026-01-01T00:00:00Z', "
 	    "'2026-01-01T00:00:01Z')", NULL, NULL, NULL) == SQLITE_OK);
 	for (i = 0; i < 3; i++)
-		CHECK((before[i] = with_011(with_010(one_text(db, "SELECT record FROM "
-		    "tasks WHERE id = ?1", ids[i])))) != NULL);
+		CHECK((before[i] = with_013(with_011(with_010(one_text(db,
+		    "SELECT record FROM tasks WHERE id = ?1", ids[i]))))) != NULL);
 	v = one_text(db, "SELECT max(seq) FROM tasks", NULL);
 	sqlite3_close(db);
 
@@ -273,7 +276,7 @@ test_010_adds_the_options_and_keeps_every_other_byte(void)
 	CHECK(store_task_get(s, t.id, 0, seen_cb, &sn) == 1);
 	CHECK(strstr(sn.record, "\"audio_format\":\"mp3\",\"embed_metadata\""
 	    ":true,\"sponsorblock\":\"remove\",\"subscription_id\":null,"
-	    "\"thumbnail\":\"\"}") != NULL);
+	    "\"subtitle_langs\":[],\"thumbnail\":\"\"}") != NULL);
 	CHECK(store_task_claim(s, 1, 0, &c) == 1);
 	CHECK_STR(c.id, PENDING);
 	CHECK(c.embed_metadata == 0 && c.sponsorblock == SPONSORBLOCK_OFF);
@@ -341,8 +344,8 @@ test_011_adds_subscription_id_and_keeps_every_other_byte(void)
 	    "'https://i.e.com/7.jpg', 0, 'pending', 1, 'mark', "
 	    "'2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
 	    NULL, NULL, NULL) == SQLITE_OK);
-	want = with_011(one_text(db, "SELECT record FROM tasks WHERE id = ?1",
-	    SUBTASK));
+	want = with_013(with_011(one_text(db, "SELECT record FROM tasks WHERE "
+	    "id = ?1", SUBTASK)));
 	sqlite3_close(db);
 	CHECK(want != NULL && strstr(want, "\"subscription_id\":null,") != NULL);
 	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
@@ -361,6 +364,124 @@ test_011_adds_subscription_id_and_keeps_every_other_byte(void)
 	sqlite3_close(db);
 }
 
+#define SUBS1	"00000000-0000-4000-8000-000000000808"
+#define SUBS2	"00000000-0000-4000-8000-000000000809"
+
+struct seen_subs {
+	char	 record[1024];
+	char	 files[STORE_SUBTITLES_LEN];
+};
+
+static int
+seen_subs_cb(void *arg, const struct store_task_row *row)
+{
+	struct seen_subs	*sn = arg;
+
+	snprintf(sn->record, sizeof(sn->record), "%.*s", (int)row->record_len,
+	    row->record);
+	snprintf(sn->files, sizeof(sn->files), "%s", row->subtitle_files);
+	return 0;
+}
+
+/*
+ * Migration 013: every record gains "subtitle_langs":[] before "thumbnail"
+ * and is otherwise the same, byte for byte (subscription_id kept); a task
+ * asked for subtitles echoes them, the claim hands them over, and the
+ * completion records those stored, which the row and its delete give back.
+ */
+static void
+test_013_adds_subtitles_and_keeps_every_other_byte(void)
+{
+	sqlite3			*db;
+	struct store		*s;
+	struct seen_subs	 sn;
+	struct task_new		 t;
+	struct task_claim	 c;
+	struct task_done	 d = { "b__x.mp4", 1, NULL, NULL, 1, "en" };
+	enum task_status	 st;
+	char			*want, *v, err[256], fn[STORE_FILENAME_MAX + 1];
+	char			 subs[STORE_SUBTITLES_LEN];
+	size_t			 i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(err, sizeof(err), "%s%s", dbpath, (const char *[]){ "",
+		    "-wal", "-shm" }[i]);
+		unlink(err);
+	}
+	CHECK((db = db_at(11)) != NULL);
+	if (db == NULL)
+		return;
+	CHECK(sqlite3_exec(db,
+	    "INSERT INTO tasks (id, url, title, thumbnail, local_thumbnail, "
+	    "status, filename, sponsorblock, subscription_id, created_at, "
+	    "updated_at, completed_at) VALUES ('" SUBS1 "', 'http://e.com/8', "
+	    "'Eight', '', 1, 'completed', 'Eight__" SUBS1 ".mp4', 'mark', "
+	    "'00000000-0000-4000-8000-0000000008ff', '2026-01-01T00:00:00Z', "
+	    "'2026-01-01T00:00:01Z', '2026-01-01T00:00:01Z')",
+	    NULL, NULL, NULL) == SQLITE_OK);
+	want = with_013(one_text(db, "SELECT record FROM tasks WHERE id = ?1",
+	    SUBS1));
+	sqlite3_close(db);
+	CHECK(want != NULL && strstr(want, "\"subscription_id\":\"00000000-"
+	    "0000-4000-8000-0000000008ff\",\"subtitle_langs\":[],\"thumbnail\":"
+	    "\"/api/thumbnails/" SUBS1 "\"}") != NULL);
+	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	if (s == NULL) {
+		free(want);
+		return;
+	}
+	memset(&sn, 0, sizeof(sn));
+	CHECK(store_task_get(s, SUBS1, 0, seen_subs_cb, &sn) == 1);
+	CHECK_STR(sn.record, want != NULL ? want : "");
+	CHECK_STR(sn.files, "");
+	free(want);
+
+	memset(&t, 0, sizeof(t));
+	t.id = SUBS2;
+	t.url = "http://e.com/9";
+	t.download_type = "video";
+	t.quality = "best";
+	t.audio_format = "m4a";
+	t.subtitles = "en,pt-BR";
+	CHECK(store_task_insert(s, &t) == 1);
+	memset(&sn, 0, sizeof(sn));
+	CHECK(store_task_get(s, SUBS2, 0, seen_subs_cb, &sn) == 1);
+	CHECK(strstr(sn.record, ",\"subtitle_langs\":[\"en\",\"pt-BR\"],"
+	    "\"thumbnail\":\"\"}") != NULL);
+	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	CHECK_STR(c.id, SUBS2);
+	CHECK_STR(c.subtitles, "en,pt-BR");
+	CHECK(store_task_subtitles(s, SUBS2, 0, &st, subs) == 1);
+	CHECK(st == TASK_DOWNLOADING);
+	CHECK_STR(subs, "");
+	CHECK(store_task_complete(s, SUBS2, &d) == 1);
+	memset(&sn, 0, sizeof(sn));
+	CHECK(store_task_get(s, SUBS2, 0, seen_subs_cb, &sn) == 1);
+	CHECK_STR(sn.files, "en");
+	CHECK(store_task_subtitles(s, SUBS2, 0, &st, subs) == 1);
+	CHECK(st == TASK_COMPLETED);
+	CHECK_STR(subs, "en");
+	/* Another key's task is none of this one's. */
+	CHECK(store_task_subtitles(s, SUBS2, 7, &st, subs) == 0);
+	CHECK(store_task_delete(s, SUBS2, 0, fn, subs) == 1);
+	CHECK_STR(fn, "b__x.mp4");
+	CHECK_STR(subs, "en");
+	store_close(s);
+
+	CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
+	/* Only codes and commas: the record makes JSON of them. */
+	CHECK(sqlite3_exec(db, "UPDATE tasks SET subtitle_langs = 'e\"n'",
+	    NULL, NULL, NULL) != SQLITE_OK);
+	CHECK(sqlite3_exec(db, "UPDATE tasks SET subtitle_files = 'en/..'",
+	    NULL, NULL, NULL) != SQLITE_OK);
+	/* 007's queue triggers, made again with the table. */
+	v = one_text(db, "SELECT count(*) FROM sqlite_master WHERE type = "
+	    "'trigger' AND tbl_name = 'tasks' AND name GLOB ?1", "tasks_queue_*");
+	CHECK_STR(v, "4");
+	free(v);
+	sqlite3_close(db);
+}
+
 /* A run that kept a thumbnail says so, and the record links it, as before. */
 static void
 test_a_completed_run_with_a_thumbnail_links_it(void)
@@ -369,7 +490,7 @@ test_a_completed_run_with_a_thumbnail_links_it(void)
 	struct task_new		 t;
 	struct task_claim	 c;
 	struct seen		 sn;
-	struct task_done	 d = { "a__x.mp4", 1, NULL, NULL, 1 };
+	struct task_done	 d = { "a__x.mp4", 1, NULL, NULL, 1, NULL };
 	char			 err[256];
 	const char		*tail = "\"thumbnail\":\"/api/thumbnails/"
 				    "00000000-0000-4000-8000-000000000805\"}";
@@ -407,6 +528,7 @@ main(void)
 	test_a_completed_run_with_a_thumbnail_links_it();
 	test_010_adds_the_options_and_keeps_every_other_byte();
 	test_011_adds_subscription_id_and_keeps_every_other_byte();
+	test_013_adds_subtitles_and_keeps_every_other_byte();
 	unlink(dbpath);
 	snprintf(p, sizeof(p), "%s-wal", dbpath);
 	unlink(p);

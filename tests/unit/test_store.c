@@ -94,13 +94,13 @@ test_claim_takes_oldest_pending_once(void)
 	CHECK(store_task_progress(b, "00000000-0000-4000-8000-000000000001", 50,
 	    "1 MB/s", "3s", 10, 5) == 0);
 	CHECK(store_task_complete(b, "00000000-0000-4000-8000-000000000001",
-	    &(struct task_done){ "x.mp4", 10, NULL, NULL, 0 }) == 0);
+	    &(struct task_done){ "x.mp4", 10, NULL, NULL, 0, NULL }) == 0);
 	CHECK(store_task_status(a, "00000000-0000-4000-8000-000000000001", &status) == 1);
 	CHECK(status == TASK_CANCELLED);
 	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000001", 0) == 0);
 	/* Completed cannot be cancelled. */
 	CHECK(store_task_complete(b, "00000000-0000-4000-8000-000000000002",
-	    &(struct task_done){ "y.mp4", 10, "720p", NULL, 0 }) == 1);
+	    &(struct task_done){ "y.mp4", 10, "720p", NULL, 0, NULL }) == 1);
 	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000002", 0) == 0);
 	CHECK(store_task_status(a, "00000000-0000-4000-8000-000000000002", &status) == 1);
 	CHECK(status == TASK_COMPLETED);
@@ -169,6 +169,7 @@ test_insert_returns_the_record_it_wrote(void)
 	struct task_new	 t;
 	struct seen	 sn = { NULL, -1, 0 };
 	char		 err[256], fn[STORE_FILENAME_MAX + 1];
+	char		 subs[STORE_SUBTITLES_LEN];
 	size_t		 i;
 
 	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
@@ -206,7 +207,7 @@ test_insert_returns_the_record_it_wrote(void)
 	t.id = "00000000-0000-4000-8000-0000000000a2";
 	CHECK(store_task_insert(s, &t) == 1);
 	CHECK(store_task_get(s, t.id, 0, parse_cb, &sn) == 1);
-	CHECK(store_task_delete(s, t.id, 0, fn) == 1);
+	CHECK(store_task_delete(s, t.id, 0, fn, subs) == 1);
 	t.id = "00000000-0000-4000-8000-0000000000a1";
 	/* The same id twice is refused, and nothing is answered. */
 	sn.rows = 0;
@@ -218,7 +219,7 @@ test_insert_returns_the_record_it_wrote(void)
 	CHECK_STR(field(sn.o, "status", json_type_string), "cancelled");
 	json_object_put(sn.o);
 	/* The tests after this one count the rows. */
-	CHECK(store_task_delete(s, t.id, 0, fn) == 1);
+	CHECK(store_task_delete(s, t.id, 0, fn, subs) == 1);
 	store_close(s);
 }
 
@@ -258,6 +259,7 @@ test_list_pages_newest_first_and_delete(void)
 	struct store		*s;
 	struct seen		 sn = { NULL, -1, 0 };
 	char			 err[256], fn[STORE_FILENAME_MAX + 1];
+	char			 subs[STORE_SUBTITLES_LEN];
 	int			 n = 0;
 
 	s = store_open(dbpath, err, sizeof(err));
@@ -277,11 +279,13 @@ test_list_pages_newest_first_and_delete(void)
 	CHECK_STR(field(sn.o, "status", json_type_string), "completed");
 	json_object_put(sn.o);
 	sn.o = NULL;
-	CHECK(store_task_delete(s, "00000000-0000-4000-8000-000000000002", 0, fn) == 1);
+	CHECK(store_task_delete(s, "00000000-0000-4000-8000-000000000002", 0, fn,
+	    subs) == 1);
 	CHECK_STR(fn, "y.mp4");
 	CHECK(store_task_get(s, "00000000-0000-4000-8000-000000000002", 0,
 	    parse_cb, &sn) == 0);
-	CHECK(store_task_delete(s, "00000000-0000-4000-8000-000000000002", 0, fn) == 0);
+	CHECK(store_task_delete(s, "00000000-0000-4000-8000-000000000002", 0, fn,
+	    subs) == 0);
 	store_close(s);
 }
 
@@ -624,7 +628,7 @@ test_retry_requeues_only_ended_tasks(void)
 	CHECK(store_task_claim(s, 77, 4000000000LL, &c) == 1);
 	CHECK(store_task_claim(s, 77, 4000000000LL, &c) == 1);
 	CHECK(store_task_complete(s, c.id, &(struct task_done){ "z.mp4", 10,
-	    NULL, NULL, 0 }) == 1);
+	    NULL, NULL, 0, NULL }) == 1);
 	make_id(id, 2);
 	CHECK(store_task_cancel(s, id, 0) == 1);
 
@@ -695,7 +699,7 @@ test_claim_takes_turns_between_owners(void)
 	CHECK(add_owned(s, 11, 2, 0) == 1);
 	CHECK(add_owned(s, 12, 2, 0) == 1);
 	CHECK(store_task_complete(s, c.id,
-	    &(struct task_done){ "a.mp4", 1, NULL, NULL, 0 }) == 1);
+	    &(struct task_done){ "a.mp4", 1, NULL, NULL, 0, NULL }) == 1);
 	CHECK(store_task_claim(s, 1, 0, &c) == 1);
 	make_id(id, 11);
 	CHECK_STR(c.id, id);

@@ -111,7 +111,7 @@ lock_taken_late(void)
 	struct store	*b;
 	pthread_t	 t;
 	int64_t		 late = INT64_MAX;
-	char		 name[STORE_FILENAME_MAX + 1];
+	char		 name[STORE_FILENAME_MAX + 1], subs[STORE_SUBTITLES_LEN];
 
 	CHECK((h.s = open_db()) != NULL && (b = open_db()) != NULL);
 	CHECK(pthread_create(&t, NULL, hold_200ms, &h) == 0);
@@ -125,9 +125,9 @@ lock_taken_late(void)
 	CHECK(store_commit(b) == 1);
 	pthread_join(t, NULL);
 	CHECK(store_task_delete(b, "00000000-0000-4000-8000-000000000001", 0,
-	    name) == 1);
+	    name, subs) == 1);
 	CHECK(store_task_delete(b, "00000000-0000-4000-8000-000000000002", 0,
-	    name) == 1);
+	    name, subs) == 1);
 	store_close(h.s);
 	store_close(b);
 	return late;

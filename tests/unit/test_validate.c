@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 
+#include "store.h"
 #include "validate.h"
 #include "unit.h"
 
@@ -184,6 +185,74 @@ test_a_boolean_is_true_or_false(void)
 	}
 }
 
+/* A JSON body's subtitles as the store keeps them, or the refusal. */
+static const char *
+subs(const char *json, char *out, char *detail, size_t len)
+{
+	struct json_object	*o = json_tokener_parse(json);
+	int			 rc;
+
+	detail[0] = '\0';
+	out[0] = 'x';
+	out[1] = '\0';
+	rc = validate_subtitles(o, "subtitles", out, detail, len);
+	json_object_put(o);
+	return rc == 0 ? out : detail;
+}
+
+static void
+test_subtitles_are_up_to_8_distinct_language_codes(void)
+{
+	static const char *const bad_code[] = {
+		"{\"subtitles\": [\"e\"]}", "{\"subtitles\": [\"\"]}",
+		"{\"subtitles\": [\"abcdefghijklmnopq\"]}",
+		"{\"subtitles\": [\"en_US\"]}", "{\"subtitles\": [\"en.*\"]}",
+		"{\"subtitles\": [\"en,es\"]}", "{\"subtitles\": [\"../x\"]}",
+		"{\"subtitles\": [\"e\\u0000n\"]}", "{\"subtitles\": [\"én\"]}",
+		"{\"subtitles\": [1]}", "{\"subtitles\": [null]}",
+		"{\"subtitles\": [[\"en\"]]}", "{\"subtitles\": [\"en\", 2]}",
+	};
+	static const char *const not_array[] = { "{\"subtitles\": \"en\"}",
+	    "{\"subtitles\": {\"en\": 1}}", "{\"subtitles\": true}",
+	    "{\"subtitles\": 3}" };
+	char	 out[STORE_SUBTITLES_LEN], detail[160];
+	size_t	 i;
+
+	CHECK_STR(subs("{}", out, detail, sizeof(detail)), "");
+	CHECK_STR(subs("{\"subtitles\": null}", out, detail, sizeof(detail)), "");
+	CHECK_STR(subs("{\"subtitles\": []}", out, detail, sizeof(detail)), "");
+	CHECK_STR(subs("{\"subtitles\": [\"en\", \"es\"]}", out, detail,
+	    sizeof(detail)), "en,es");
+	CHECK_STR(subs("{\"subtitles\": [\"pt-BR\", \"zh-Hans\", \"abcdefghijklmnop\"]}",
+	    out, detail, sizeof(detail)), "pt-BR,zh-Hans,abcdefghijklmnop");
+	/* Eight of the longest: what the store's buffer is sized for. */
+	CHECK(strlen(subs("{\"subtitles\": [\"aaaaaaaaaaaaaaaa\", \"bbbbbbbbbbbbbbbb\", "
+	    "\"cccccccccccccccc\", \"dddddddddddddddd\", \"eeeeeeeeeeeeeeee\", "
+	    "\"ffffffffffffffff\", \"gggggggggggggggg\", \"hhhhhhhhhhhhhhhh\"]}",
+	    out, detail, sizeof(detail))) == STORE_SUBTITLES_LEN - 1);
+	CHECK_STR(subs("{\"subtitles\": [\"a1\", \"a2\", \"a3\", \"a4\", \"a5\", "
+	    "\"a6\", \"a7\", \"a8\", \"a9\"]}", out, detail, sizeof(detail)),
+	    "subtitles: at most 8 languages");
+	for (i = 0; i < sizeof(bad_code) / sizeof(bad_code[0]); i++)
+		CHECK_STR(subs(bad_code[i], out, detail, sizeof(detail)),
+		    "subtitles: each must be a language code of 2 to 16 "
+		    "characters from A-Z a-z 0-9 -");
+	for (i = 0; i < sizeof(not_array) / sizeof(not_array[0]); i++)
+		CHECK_STR(subs(not_array[i], out, detail, sizeof(detail)),
+		    "subtitles: must be an array of language codes, e.g. "
+		    "[\"en\", \"es\"]");
+	/* yt-dlp matches regardless of case: "EN" is "en" again. */
+	CHECK_STR(subs("{\"subtitles\": [\"en\", \"es\", \"en\"]}", out, detail,
+	    sizeof(detail)), "subtitles: \"en\" is listed twice");
+	CHECK_STR(subs("{\"subtitles\": [\"es\", \"en\", \"EN\"]}", out, detail,
+	    sizeof(detail)), "subtitles: \"EN\" is listed twice");
+	/* A prefix is not the same code. */
+	CHECK_STR(subs("{\"subtitles\": [\"en-GB\", \"en\"]}", out, detail,
+	    sizeof(detail)), "en-GB,en");
+	CHECK_STR(subs("{\"subtitles\": [\"en\", \"en-GB\"]}", out, detail,
+	    sizeof(detail)), "en,en-GB");
+}
+
 int
 main(void)
 {
@@ -193,5 +262,6 @@ main(void)
 	test_format_id_is_one_format_not_a_selector();
 	test_fields_name_the_field_at_fault();
 	test_a_boolean_is_true_or_false();
+	test_subtitles_are_up_to_8_distinct_language_codes();
 	return unit_done("test_validate");
 }

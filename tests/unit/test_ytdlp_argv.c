@@ -333,6 +333,73 @@ test_sponsorblock_marks_all_or_removes_sponsors(void)
 	CHECK(ends_with_url(&a, "https://e.com/v"));
 }
 
+/*
+ * Subtitles: uploaded ones, else automatic captions, as WebVTT files beside
+ * the media (never embedded: the file stays the site's), each language
+ * anchored so that yt-dlp reads it as that language only.
+ */
+static void
+test_subtitles_are_asked_as_webvtt_files_in_those_languages(void)
+{
+	struct ytdlp_opts	 o = opts("video", "best", NULL, "m4a", "https://e.com/v");
+	struct ytdlp_argv	 a;
+
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(!has_prefix(&a, "--write-sub") && !has_prefix(&a, "--write-auto"));
+	CHECK(!has(&a, "--sub-langs") && !has(&a, "--convert-subs"));
+	o.subtitles = "";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(!has(&a, "--sub-langs"));
+	o.subtitles = "en,es";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(has(&a, "--write-subs"));
+	CHECK(has(&a, "--write-auto-subs"));
+	CHECK_STR(after(&a, "--sub-langs"), "^en$,^es$");
+	CHECK_STR(after(&a, "--convert-subs"), "vtt");
+	CHECK(!has(&a, "--embed-subs"));
+	CHECK(ends_with_url(&a, "https://e.com/v"));
+	/* Not yt-dlp's "every language", nor "all but en": those codes as such. */
+	o.subtitles = "all,-en";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "--sub-langs"), "^all$,^-en$");
+	/* Audio too: the words of a talk or a song. */
+	o = opts("audio", "128kbps", NULL, "mp3", "https://e.com/v");
+	o.subtitles = "pt-BR";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK_STR(after(&a, "--sub-langs"), "^pt-BR$");
+	CHECK(has(&a, "-x"));
+	/* A list the store could not hold is refused, not cut. */
+	o.subtitles = "en,,es";
+	CHECK(ytdlp_download_argv(&o, &a) == -1);
+}
+
+/* Every option at once, the longest list of languages included, fits the argv. */
+static void
+test_every_option_at_once_fits(void)
+{
+	struct ytdlp_opts	 o = opts("audio", "320kbps", "251-drc", "opus",
+	    "https://e.com/v");
+	struct ytdlp_argv	 a;
+
+	o.max_filesize = "2G";
+	o.rate = "2M";
+	o.info_json = "/d/tmp/x/info.json";
+	o.embed_metadata = 1;
+	o.sponsorblock = SPONSORBLOCK_REMOVE;
+	o.sponsorblock_api = "https://sb.example";
+	o.cookies = "/d/tmp/x/cookies.txt";
+	o.subtitles = "aaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbb,cccccccccccccccc,"
+	    "dddddddddddddddd,eeeeeeeeeeeeeeee,ffffffffffffffff,"
+	    "gggggggggggggggg,hhhhhhhhhhhhhhhh";
+	CHECK(ytdlp_download_argv(&o, &a) == 0);
+	CHECK(has(&a, "--embed-thumbnail"));
+	CHECK_STR(after(&a, "--sponsorblock-remove"), "sponsor");
+	CHECK_STR(after(&a, "--cookies"), "/d/tmp/x/cookies.txt");
+	CHECK(strlen(after(&a, "--sub-langs") ? after(&a, "--sub-langs") : "") ==
+	    8 * 18 + 7);
+	CHECK(ends_with_url(&a, "https://e.com/v"));
+}
+
 /* What yt-dlp 2023.03.04 prints (and exits 1) when the SponsorBlock API cannot be reached. */
 static void
 test_an_unreachable_sponsorblock_is_told_from_other_failures(void)
@@ -350,6 +417,63 @@ test_an_unreachable_sponsorblock_is_told_from_other_failures(void)
 	CHECK(!ytdlp_sponsorblock_unreachable(other, sizeof(other) - 1));
 	CHECK(!ytdlp_sponsorblock_unreachable(unreachable, 30));
 	CHECK(!ytdlp_sponsorblock_unreachable(NULL, 0));
+}
+
+/* What yt-dlp 2023.03.04 prints (and exits 1) when a subtitles file cannot be fetched. */
+static void
+test_a_failed_subtitles_download_names_its_language(void)
+{
+	static const char	 failed[] =
+	    "WARNING: fr subtitles not available for x\n"
+	    "ERROR: Unable to download video subtitles for 'es': HTTP Error 404: "
+	    "Not Found\n";
+	static const char	 twice[] =
+	    "ERROR: Unable to download video subtitles for 'es': HTTP Error 429\n"
+	    "ERROR: Unable to download video subtitles for 'en-US': HTTP Error 429\n";
+	static const char	 odd[] =
+	    "ERROR: Unable to download video subtitles for 'e\033[0m': x\n";
+	static const char	 other[] =
+	    "ERROR: [generic] Unable to download webpage: HTTP Error 404\n";
+	char			 lang[17];
+
+	CHECK(ytdlp_subtitle_failed(failed, sizeof(failed) - 1, lang, sizeof(lang)));
+	CHECK_STR(lang, "es");
+	CHECK(ytdlp_subtitle_failed(twice, sizeof(twice) - 1, lang, sizeof(lang)));
+	CHECK_STR(lang, "en-US");
+	/* Not a language, or too long for one: known to fail, unknown which. */
+	CHECK(ytdlp_subtitle_failed(odd, sizeof(odd) - 1, lang, sizeof(lang)));
+	CHECK_STR(lang, "");
+	CHECK(ytdlp_subtitle_failed(failed, sizeof(failed) - 1, lang, 2));
+	CHECK_STR(lang, "");
+	CHECK(!ytdlp_subtitle_failed(other, sizeof(other) - 1, lang, sizeof(lang)));
+	CHECK(!ytdlp_subtitle_failed(failed, 40, lang, sizeof(lang)));
+	CHECK(!ytdlp_subtitle_failed(NULL, 0, lang, sizeof(lang)));
+}
+
+/* The language that failed leaves the list; one it cannot tell, all of them. */
+static void
+test_a_failed_language_is_dropped_from_the_list(void)
+{
+	char	 l[64];
+
+	snprintf(l, sizeof(l), "en,es,fr");
+	CHECK(ytdlp_subtitles_drop(l, "es") == 1);
+	CHECK_STR(l, "en,fr");
+	CHECK(ytdlp_subtitles_drop(l, "fr") == 1);
+	CHECK_STR(l, "en");
+	CHECK(ytdlp_subtitles_drop(l, "EN") == 1);
+	CHECK_STR(l, "");
+	CHECK(ytdlp_subtitles_drop(l, "en") == 0);
+	snprintf(l, sizeof(l), "en-us,pt");
+	CHECK(ytdlp_subtitles_drop(l, "en-US") == 1);
+	CHECK_STR(l, "pt");
+	/* A prefix is another language; one not asked for, or unknown: all go. */
+	snprintf(l, sizeof(l), "en,es");
+	CHECK(ytdlp_subtitles_drop(l, "e") == 1);
+	CHECK_STR(l, "");
+	snprintf(l, sizeof(l), "en,es");
+	CHECK(ytdlp_subtitles_drop(l, "") == 1);
+	CHECK_STR(l, "");
 }
 
 static void
@@ -421,6 +545,10 @@ main(void)
 	test_embed_metadata_adds_metadata_chapters_and_an_audio_cover();
 	test_sponsorblock_marks_all_or_removes_sponsors();
 	test_an_unreachable_sponsorblock_is_told_from_other_failures();
+	test_subtitles_are_asked_as_webvtt_files_in_those_languages();
+	test_a_failed_subtitles_download_names_its_language();
+	test_a_failed_language_is_dropped_from_the_list();
+	test_every_option_at_once_fits();
 	test_a_check_lists_the_newest_entries_flat();
 	test_error_message_is_the_last_error_line();
 	test_error_message_is_bounded_on_a_character();
