@@ -82,6 +82,16 @@ def test_every_api_route_has_its_cors_preflight(doc):
             assert "options" in item, f"{p}: OPTIONS (the CORS preflight) is not described"
 
 
+def test_every_operation_id_is_unique(doc):
+    """Client generators name a function after each; Redocly refuses a repeat too."""
+    seen = {}
+    for p, item in doc["paths"].items():
+        for m in METHODS + ("options",):
+            if m in item:
+                seen.setdefault(item[m]["operationId"], []).append(f"{m.upper()} {p}")
+    assert {k: v for k, v in seen.items() if len(v) > 1} == {}
+
+
 def test_every_message_can_be_found_in_the_document():
     text = load("docs/openapi.json")
     msgs = set(re.findall(r'^\s*\[MSG_\w+\]\s*=\s*((?:"[^"]*"\s*)+),', load("fcgi-app/msg.c"),
