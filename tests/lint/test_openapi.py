@@ -82,6 +82,16 @@ def test_every_api_route_has_its_cors_preflight(doc):
             assert "options" in item, f"{p}: OPTIONS (the CORS preflight) is not described"
 
 
+def test_every_operation_id_is_unique(doc):
+    """Client generators name a function after each; Redocly refuses a repeat too."""
+    seen = {}
+    for p, item in doc["paths"].items():
+        for m in METHODS + ("options",):
+            if m in item:
+                seen.setdefault(item[m]["operationId"], []).append(f"{m.upper()} {p}")
+    assert {k: v for k, v in seen.items() if len(v) > 1} == {}
+
+
 def test_every_message_can_be_found_in_the_document():
     text = load("docs/openapi.json")
     msgs = set(re.findall(r'^\s*\[MSG_\w+\]\s*=\s*((?:"[^"]*"\s*)+),', load("fcgi-app/msg.c"),
@@ -159,6 +169,12 @@ def test_the_checker_passes_answers_that_fit():
                  {**JSON, "Allow": "GET, HEAD, DELETE"}) == []
     assert check("GET", "/api/nothing", 404, {"detail": "Not Found"}) == []
     assert check("GET", "/index.html", 200, b"<html>", {"Content-Type": "text/html"}) == []
+    cookies = {"present": True, "updated_at": "2026-11-23T10:20:00Z", "cookies": 1,
+               "domains": ["example.com"]}
+    assert check("PUT", "/api/cookies", 200, cookies,
+                 req_body=b".example.com\tTRUE\t/\tTRUE\t0\tSID\tv\n") == []
+    assert check("GET", "/api/metrics", 200, b"offlinetube_tasks{status=\"error\"} 0\n",
+                 {"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}) == []
 
 
 @pytest.mark.parametrize("what,args,needle", [
@@ -173,15 +189,20 @@ def test_the_checker_passes_answers_that_fit():
     ("a status not documented",
      ("GET", f"/api/downloads/{TASK_ID}", 418, {"detail": "x"}), "status 418 is not documented"),
     ("a route the document does not have",
-     ("GET", "/api/cookies", 200, {"cookies": []}),
-     "GET /api/cookies: 200 from a path the document does not describe"),
+     ("GET", "/api/bookmarks", 200, {"bookmarks": []}),
+     "GET /api/bookmarks: 200 from a path the document does not describe"),
     ("a method the document does not have",
-     ("PUT", "/api/cookies", 200, {}), "PUT /api/cookies: 200 from a path"),
+     ("PUT", "/api/bookmarks", 200, {}), "PUT /api/bookmarks: 200 from a path"),
     ("a method a documented path does not list",
      ("PUT", "/api/downloads", 200, []), "PUT /api/downloads: 200 to a method"),
     ("a 405 whose Allow differs from the document",
      ("PUT", "/api/downloads", 405, {"detail": "Method Not Allowed"},
       {**JSON, "Allow": "GET, HEAD, POST"}), "Allow is"),
+    ("a field a webhook does not have",
+     ("GET", "/api/webhooks", 200, [{"id": TASK_ID, "url": "https://h.example/", "events":
+      ["task.error"], "created_at": "2026-11-23T09:36:17Z", "last_delivery_at": None,
+      "last_status": None, "failures": 0, "secret": "s3cretvalue"}]),
+     "'secret' was unexpected"),
     ("an undocumented Content-Type",
      ("GET", "/api/health", 200, b"ok", {"Content-Type": "text/plain"}),
      "Content-Type text/plain is not documented"),
