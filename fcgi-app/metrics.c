@@ -87,6 +87,9 @@ struct out {
 	int	 full;
 };
 
+static void	 put(struct out *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 static void
 put(struct out *o, const char *fmt, ...)
 {
