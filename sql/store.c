@@ -2360,22 +2360,28 @@ store_sub_check_now(struct store *s, const char *id, long long owner,
 	return stmt_exec(s, st);
 }
 
-int
-store_sub_next_due(struct store *s, int64_t *at)
+/* Steps a statement of one optional integer (a min() over no row is NULL): 1 and *v, 0, -1. */
+static int
+step_opt_int64(sqlite3_stmt *st, int64_t *v)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_SUB_NEXT_DUE];
 	int		 rc, found = 0;
 
-	*at = 0;
+	*v = 0;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		*at = sqlite3_column_int64(st, 0);
+		*v = sqlite3_column_int64(st, 0);
 		found = 1;
 	}
 	stmt_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
 	return found;
+}
+
+int
+store_sub_next_due(struct store *s, int64_t *at)
+{
+	return step_opt_int64(s->stmts[STMT_SUB_NEXT_DUE], at);
 }
 
 int
@@ -2508,19 +2514,7 @@ store_hook_ping(struct store *s, const char *id, long long owner)
 int
 store_delivery_next_due(struct store *s, int64_t *at)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_DELIVERY_NEXT_DUE];
-	int		 rc, found = 0;
-
-	*at = 0;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		*at = sqlite3_column_int64(st, 0);
-		found = 1;
-	}
-	stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return -1;
-	return found;
+	return step_opt_int64(s->stmts[STMT_DELIVERY_NEXT_DUE], at);
 }
 
 void
