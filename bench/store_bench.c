@@ -45,6 +45,7 @@ main(int argc, char *argv[])
 	struct store		*s;
 	struct task_claim	 c;
 	char			 err[512], (*ids)[STORE_ID_LEN];
+	int64_t			*seqs;
 	double			*tc, *tp, *tf, t;
 	long long		 n;
 	int			 i, k = 0;
@@ -65,7 +66,8 @@ main(int argc, char *argv[])
 	tc = calloc((size_t)n, sizeof(double));
 	tp = calloc((size_t)n, sizeof(double));
 	tf = calloc((size_t)n, sizeof(double));
-	if (ids == NULL || tc == NULL || tp == NULL || tf == NULL)
+	seqs = calloc((size_t)n, sizeof(*seqs));
+	if (ids == NULL || seqs == NULL || tc == NULL || tp == NULL || tf == NULL)
 		return 1;
 	for (i = 0; i < n; i++) {
 		t = now_us();
@@ -76,11 +78,12 @@ main(int argc, char *argv[])
 			return 1;
 		}
 		tc[k] = now_us() - t;
+		seqs[k] = c.seq;
 		memcpy(ids[k++], c.id, STORE_ID_LEN);
 	}
 	for (i = 0; i < k; i++) {
 		t = now_us();
-		if (store_task_progress(s, ids[i], 50.0, "5.0MiB/s", "3s",
+		if (store_task_progress(s, seqs[i], 50.0, "5.0MiB/s", "3s",
 		    10000000, 5000000) != 1)
 			return 1;
 		tp[i] = now_us() - t;

@@ -398,8 +398,8 @@ CREATE TABLE metrics (
 ) WITHOUT ROWID;
 
 CREATE TRIGGER tasks_metrics_finished AFTER UPDATE OF status ON tasks
-	WHEN NEW.status IN ('completed', 'error', 'cancelled')
-	    AND OLD.status != NEW.status
+	WHEN (NEW.status = 'completed' OR NEW.status = 'error'
+	    OR NEW.status = 'cancelled') AND OLD.status != NEW.status
 BEGIN
 	INSERT INTO metrics (name, labels, value)
 		VALUES ('downloads_finished_total',
@@ -411,15 +411,5 @@ BEGIN
 		ON CONFLICT (name, labels) DO UPDATE SET value = value + excluded.value;
 END;
 
-CREATE TRIGGER tasks_metrics_queued AFTER INSERT ON tasks WHEN NEW.status = 'pending'
-BEGIN
-	UPDATE tasks SET queued_at = (julianday('now') - 2440587.5) * 86400.0
-		WHERE seq = NEW.seq;
-END;
-
-CREATE TRIGGER tasks_metrics_requeued AFTER UPDATE OF status ON tasks
-	WHEN OLD.status != 'pending' AND NEW.status = 'pending'
-BEGIN
-	UPDATE tasks SET queued_at = (julianday('now') - 2440587.5) * 86400.0
-		WHERE seq = NEW.seq;
-END;
+CREATE INDEX tasks_subscription_seq ON tasks (subscription_id, seq)
+	WHERE subscription_id IS NOT NULL;

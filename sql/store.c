@@ -41,6 +41,11 @@ extern const size_t		store_nmigrations;
 /* Owner filters: a NULL owner parameter means any owner (keys off, or an admin). */
 #define OWNED(n) "AND (?" #n " IS NULL OR owner_key = ?" #n ")"
 #define RUNNING "('downloading', 'processing')"
+/*
+ * Now in unix seconds with a fraction, for tasks.queued_at (migration 017):
+ * every statement that makes a task pending sets it, and a claim subtracts.
+ */
+#define UNIX_NOW "((julianday('now') - 2440587.5) * 86400.0)"
 /* A subscription as struct subscription holds it, in the order sub_row() reads it. */
 #define SUB_COLS "id, coalesce(owner_key, 0), url, name, download_type, " \
 	"quality, coalesce(format_id, ''), audio_format, check_every, backlog, " \
@@ -146,11 +151,11 @@ static const char *const sqls[STMT__MAX] = {
 	    "audio_format, title, thumbnail, is_playlist, playlist_id, "
 	    "playlist_index, playlist_total, created_at, updated_at, owner_key, "
 	    "status, error_message, embed_metadata, sponsorblock, subscription_id, "
-	    "subtitle_langs) "
+	    "subtitle_langs, queued_at) "
 	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), coalesce(?8, ''), "
 	    "?9 IS NOT NULL, ?9, ?10, ?11, ?12, ?12, ?13, "
 	    "iif(?15 IS NULL, 'pending', 'error'), coalesce(?15, ''), ?16, ?17, ?18, "
-	    "coalesce(?19, '') "
+	    "coalesce(?19, ''), iif(?15 IS NULL, " UNIX_NOW ", NULL) "
 	    "WHERE ?15 IS NOT NULL OR ?14 IS NULL OR coalesce((SELECT pending "
 	    "FROM owner_queue WHERE owner = coalesce(?13, 0)), 0) < ?14 "
 	    "RETURNING " TASK_COLS,
@@ -194,7 +199,7 @@ static const char *const sqls[STMT__MAX] = {
 	    "UPDATE tasks SET status = 'pending', progress = 0, speed = '', "
 	    "eta = '', filesize = 0, downloaded_bytes = 0, error_message = '', "
 	    "attempts = 0, lease_pid = NULL, lease_until = NULL, "
-	    "completed_at = NULL, updated_at = ?2 "
+	    "completed_at = NULL, updated_at = ?2, queued_at = " UNIX_NOW " "
 	    "WHERE id = ?1 AND status IN ('error', 'cancelled') RETURNING " TASK_COLS,
 	/* The worker has let go of a cancelled run: from now on it may be retried. */
 	[STMT_TASK_UNLEASE] =
@@ -243,12 +248,19 @@ static const char *const sqls[STMT__MAX] = {
 	    "RETURNING id, coalesce(media_url, url), download_type, quality, "
 	    "coalesce(format_id, ''), audio_format, playlist_id IS NOT NULL, attempts, "
 	    "coalesce(owner_key, 0), embed_metadata, sponsorblock, "
-	    "(julianday('now') - 2440587.5) * 86400.0 - queued_at, subtitle_langs",
+	    UNIX_NOW " - queued_at, subtitle_langs, seq",
+	/*
+	 * The one write a run makes often finds its row by seq, the rowid the
+	 * claim returned, not by id: a task claimed a while ago has its page of
+	 * the id index out of the cache in a large table, and reading it back
+	 * made each update half as slow again at 100,000 tasks
+	 * (docs/benchmarks.md, item 7).  The claim itself read the row's pages.
+	 */
 	[STMT_TASK_PROGRESS] =
 	    "UPDATE tasks SET progress = ?2, speed = ?3, eta = ?4, "
 	    "filesize = CASE WHEN ?5 > 0 THEN ?5 ELSE filesize END, "
 	    "downloaded_bytes = ?6, updated_at = ?7 "
-	    "WHERE id = ?1 AND status = 'downloading'",
+	    "WHERE seq = ?1 AND status = 'downloading'",
 	[STMT_TASK_SET_INFO] =
 	    "UPDATE tasks SET title = coalesce(?2, title), "
 	    "thumbnail = coalesce(?3, thumbnail), "
@@ -282,7 +294,8 @@ static const char *const sqls[STMT__MAX] = {
 	[STMT_TASK_REQUEUE] =
 	    "UPDATE tasks SET status = 'pending', progress = 0, speed = '', "
 	    "eta = '', downloaded_bytes = 0, lease_pid = NULL, lease_until = NULL, "
-	    "updated_at = ?2 WHERE status IN " RUNNING " AND attempts < ?1",
+	    "updated_at = ?2, queued_at = " UNIX_NOW " "
+	    "WHERE status IN " RUNNING " AND attempts < ?1",
 	[STMT_TASK_ABANDON] =
 	    "UPDATE tasks SET status = 'error', error_message = ?2, speed = '', "
 	    "eta = '', lease_pid = NULL, lease_until = NULL, updated_at = ?3 "
@@ -294,8 +307,8 @@ static const char *const sqls[STMT__MAX] = {
 	[STMT_TASK_RELEASE] =
 	    "UPDATE tasks SET status = 'pending', progress = 0, speed = '', "
 	    "eta = '', downloaded_bytes = 0, lease_pid = NULL, lease_until = NULL, "
-	    "attempts = max(attempts - 1, 0), updated_at = ?2 "
-	    "WHERE id = ?1 AND status IN " RUNNING,
+	    "attempts = max(attempts - 1, 0), updated_at = ?2, "
+	    "queued_at = " UNIX_NOW " WHERE id = ?1 AND status IN " RUNNING,
 	[STMT_LEASE_REFRESH] =
 	    "UPDATE tasks SET lease_until = ?2 WHERE lease_pid = ?1 "
 	    "AND status IN " RUNNING,
@@ -642,12 +655,33 @@ bind_owner(sqlite3_stmt *st, int i, long long owner)
 	return sqlite3_bind_int64(st, i, owner);
 }
 
-/* Runs a statement that returns no rows; returns how many it changed, or -1. */
+/*
+ * A statement of sqls[], prepared at its first use on this connection and
+ * kept until store_close(); NULL if SQLite refused it (store_errmsg() says
+ * why).  Preparing all of them at open cost 1.2 MB a connection, most of it
+ * the triggers compiled into every UPDATE of tasks, and the API opens one
+ * connection a thread, most of which never run the worker's statements.
+ */
+static sqlite3_stmt *
+stmt(struct store *s, enum stmt i)
+{
+	if (s->stmts[i] == NULL && sqlite3_prepare_v3(s->db, sqls[i], -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->stmts[i], NULL) != SQLITE_OK)
+		return NULL;
+	return s->stmts[i];
+}
+
+/*
+ * Runs a statement that returns no rows; returns how many it changed, or -1
+ * (also for st NULL: a statement stmt() could not prepare).
+ */
 static int
 stmt_count(struct store *s, sqlite3_stmt *st)
 {
 	int	 rc;
 
+	if (st == NULL)
+		return -1;
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -719,12 +753,14 @@ step_text(sqlite3_stmt *st, char *buf, size_t len)
 	return found;
 }
 
-/* Steps a SELECT EXISTS (...): 1, 0, or -1 on a database error. */
+/* Steps a SELECT EXISTS (...): 1, 0, or -1 on a database error (or st NULL). */
 static int
 step_exists(sqlite3_stmt *st)
 {
 	int	 rc, yes;
 
+	if (st == NULL)
+		return -1;
 	rc = sqlite3_step(st);
 	yes = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : -1;
 	stmt_done(st);
@@ -866,7 +902,7 @@ store_open(const char *path, char *err, size_t errlen)
 
 	struct store	*s;
 	char		*msg = NULL;
-	int		 i, lockfd;
+	int		 lockfd;
 
 	(void)pthread_once(&once, store_configure);
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -893,10 +929,6 @@ store_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	if (store_migrate(s, err, errlen) == -1)
 		goto fail_quiet;
-	for (i = 0; i < STMT__MAX; i++)
-		if (sqlite3_prepare_v3(s->db, sqls[i], -1, SQLITE_PREPARE_PERSISTENT,
-		    &s->stmts[i], NULL) != SQLITE_OK)
-			goto fail;
 	s->data_version = -1;
 	close(lockfd);
 	return s;
@@ -908,6 +940,20 @@ fail_quiet:
 	store_close(s);
 	close(lockfd);
 	return NULL;
+}
+
+int
+store_prepare_all(struct store *s, char *err, size_t errlen)
+{
+	int	 i;
+
+	for (i = 0; i < STMT__MAX; i++)
+		if (stmt(s, i) == NULL) {
+			snprintf(err, errlen, "statement %d: %s", i,
+			    sqlite3_errmsg(s->db));
+			return -1;
+		}
+	return 1;
 }
 
 void
@@ -1002,19 +1048,19 @@ store_busy_cap(struct store *s, int ms)
 int
 store_begin(struct store *s)
 {
-	return stmt_do(s, s->stmts[STMT_BEGIN]);
+	return stmt_do(s, stmt(s, STMT_BEGIN));
 }
 
 int
 store_commit(struct store *s)
 {
-	return stmt_do(s, s->stmts[STMT_COMMIT]);
+	return stmt_do(s, stmt(s, STMT_COMMIT));
 }
 
 void
 store_rollback(struct store *s)
 {
-	(void)stmt_do(s, s->stmts[STMT_ROLLBACK]);
+	(void)stmt_do(s, stmt(s, STMT_ROLLBACK));
 }
 
 /*
@@ -1042,14 +1088,17 @@ row_emit(sqlite3_stmt *st, store_task_cb cb, void *arg)
 }
 
 /*
- * Binds t to the insert; the caller steps it.  The cap is checked by the
- * statement itself (see STMT_TASK_INSERT).
+ * Binds t to the insert; the caller steps it (NULL: SQLite refused to
+ * prepare it).  The cap is checked by the statement itself (see
+ * STMT_TASK_INSERT).
  */
 static sqlite3_stmt *
 insert_bind(struct store *s, const struct task_new *t, char now[ISO_TIME_LEN])
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_INSERT];
+	sqlite3_stmt	*st;
 
+	if ((st = stmt(s, STMT_TASK_INSERT)) == NULL)
+		return NULL;
 	util_iso_now(now);
 	bind_text(st, 1, t->id);
 	bind_text(st, 2, t->url);
@@ -1120,7 +1169,10 @@ store_task_create(struct store *s, const struct task_new *t,
 	memset(c, 0, sizeof(*c));
 	if (store_begin(s) == -1)
 		return -1;
-	st = insert_bind(s, t, now);
+	if ((st = insert_bind(s, t, now)) == NULL) {
+		store_rollback(s);
+		return -1;
+	}
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		inserted = 1;
 		if (row_emit(st, row_copy, c) == -1)
@@ -1144,7 +1196,8 @@ store_task_insert(struct store *s, const struct task_new *t)
 	char		 now[ISO_TIME_LEN];
 	int		 rc, inserted = 0;
 
-	st = insert_bind(s, t, now);
+	if ((st = insert_bind(s, t, now)) == NULL)
+		return -1;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		inserted = 1;
 		rc = sqlite3_step(st);
@@ -1158,9 +1211,11 @@ int
 store_task_get(struct store *s, const char *id, long long owner,
     store_task_cb cb, void *arg)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_GET];
+	sqlite3_stmt	*st;
 	int		 rc;
 
+	if ((st = stmt(s, STMT_TASK_GET)) == NULL)
+		return -1;
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	rc = sqlite3_step(st);
@@ -1181,6 +1236,8 @@ task_status_text(sqlite3_stmt *st, const char *id, long long owner,
 
 	*status = TASK_PENDING;
 	buf[0] = '\0';
+	if (st == NULL)
+		return -1;
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	rc = sqlite3_step(st);
@@ -1201,7 +1258,7 @@ int
 store_task_file(struct store *s, const char *id, long long owner,
     enum task_status *status, char filename[STORE_FILENAME_MAX + 1])
 {
-	return task_status_text(s->stmts[STMT_TASK_FILE], id, owner, status,
+	return task_status_text(stmt(s, STMT_TASK_FILE), id, owner, status,
 	    filename, STORE_FILENAME_MAX + 1);
 }
 
@@ -1210,7 +1267,7 @@ int
 store_task_subtitles(struct store *s, const char *id, long long owner,
     enum task_status *status, char subtitles[STORE_SUBTITLES_LEN])
 {
-	return task_status_text(s->stmts[STMT_TASK_SUBTITLES], id, owner, status,
+	return task_status_text(stmt(s, STMT_TASK_SUBTITLES), id, owner, status,
 	    subtitles, STORE_SUBTITLES_LEN);
 }
 
@@ -1227,10 +1284,12 @@ store_task_list(struct store *s, const enum task_status *status,
 	int			 rc, stop = 0;
 
 	if (owner > 0)
-		st = s->stmts[status != NULL ? STMT_TASK_LIST_OWNER_STATUS :
-		    STMT_TASK_LIST_OWNER];
+		st = stmt(s, status != NULL ? STMT_TASK_LIST_OWNER_STATUS :
+		    STMT_TASK_LIST_OWNER);
 	else
-		st = s->stmts[status != NULL ? STMT_TASK_LIST_STATUS : STMT_TASK_LIST];
+		st = stmt(s, status != NULL ? STMT_TASK_LIST_STATUS : STMT_TASK_LIST);
+	if (st == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, limit);
 	sqlite3_bind_int64(st, 2, offset);
 	if (status != NULL)
@@ -1248,10 +1307,12 @@ store_task_list(struct store *s, const enum task_status *status,
 int
 store_task_status(struct store *s, const char *id, enum task_status *status)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_STATUS];
+	sqlite3_stmt	*st;
 	int		 rc, i = 0;
 
 	*status = TASK_PENDING;
+	if ((st = stmt(s, STMT_TASK_STATUS)) == NULL)
+		return -1;
 	bind_text(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -1273,9 +1334,11 @@ store_task_status(struct store *s, const char *id, enum task_status *status)
 int
 store_task_cancel(struct store *s, const char *id, long long owner)
 {
-	sqlite3_stmt		*st = s->stmts[STMT_TASK_CANCEL];
+	sqlite3_stmt		*st;
 	char			 now[ISO_TIME_LEN];
 
+	if ((st = stmt(s, STMT_TASK_CANCEL)) == NULL)
+		return -1;
 	util_iso_now(now);
 	bind_text(st, 1, id);
 	bind_text(st, 2, now);
@@ -1288,9 +1351,11 @@ static int
 retry_refusal(struct store *s, const char *id, long long owner,
     int max_pending, struct task_retry *r)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_RETRY_STATE];
+	sqlite3_stmt	*st;
 	int		 rc, i = 0;
 
+	if ((st = stmt(s, STMT_TASK_RETRY_STATE)) == NULL)
+		return -1;
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
@@ -1324,12 +1389,14 @@ int
 store_task_retry(struct store *s, const char *id, long long owner,
     int max_pending, struct task_retry *r, struct store_task_copy *c)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_RETRY];
+	sqlite3_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 	int		 rc;
 
 	memset(r, 0, sizeof(*r));
 	memset(c, 0, sizeof(*c));
+	if ((st = stmt(s, STMT_TASK_RETRY)) == NULL)
+		return -1;
 	if (store_begin(s) == -1)
 		return -1;
 	if (retry_refusal(s, id, owner, max_pending, r) == -1)
@@ -1361,8 +1428,10 @@ fail:
 int
 store_task_unlease(struct store *s, const char *id, long pid)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_UNLEASE];
+	sqlite3_stmt	*st;
 
+	if ((st = stmt(s, STMT_TASK_UNLEASE)) == NULL)
+		return -1;
 	bind_text(st, 1, id);
 	sqlite3_bind_int64(st, 2, pid);
 	return stmt_exec(s, st);
@@ -1372,10 +1441,12 @@ int
 store_task_delete(struct store *s, const char *id, long long owner,
     char filename[STORE_FILENAME_MAX + 1], char subtitles[STORE_SUBTITLES_LEN])
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_DELETE];
+	sqlite3_stmt	*st;
 	int		 rc, found = 0;
 
 	filename[0] = subtitles[0] = '\0';
+	if ((st = stmt(s, STMT_TASK_DELETE)) == NULL)
+		return -1;
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	rc = sqlite3_step(st);
@@ -1397,8 +1468,10 @@ int
 store_task_by_filename(struct store *s, const char *filename, long long owner,
     char id[STORE_ID_LEN])
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_BY_FILENAME];
+	sqlite3_stmt	*st;
 
+	if ((st = stmt(s, STMT_TASK_BY_FILENAME)) == NULL)
+		return -1;
 	bind_text(st, 1, filename);
 	bind_owner(st, 2, owner);
 	return step_text(st, id, STORE_ID_LEN);
@@ -1408,10 +1481,12 @@ store_task_by_filename(struct store *s, const char *filename, long long owner,
 int
 store_task_counts(struct store *s, long long counts[TASK_STATUS__MAX])
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_COUNTS];
+	sqlite3_stmt	*st;
 	int		 rc, i;
 
 	memset(counts, 0, sizeof(long long) * TASK_STATUS__MAX);
+	if ((st = stmt(s, STMT_TASK_COUNTS)) == NULL)
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if ((i = col_name(st, 0, task_status_str, TASK_STATUS__MAX)) != -1)
 			counts[i] = sqlite3_column_int64(st, 1);
@@ -1427,10 +1502,12 @@ store_task_counts(struct store *s, long long counts[TASK_STATUS__MAX])
 int
 store_changed(struct store *s)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_DATA_VERSION];
+	sqlite3_stmt	*st;
 	int64_t		 v;
 	int		 rc;
 
+	if ((st = stmt(s, STMT_DATA_VERSION)) == NULL)
+		return -1;
 	rc = sqlite3_step(st);
 	v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
 	stmt_done(st);
@@ -1446,12 +1523,14 @@ int
 store_task_claim(struct store *s, long pid, int64_t lease_until,
     struct task_claim *c)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_CLAIM];
+	sqlite3_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 	int		 rc, i, found = 0;
 
 	memset(c, 0, sizeof(*c));
-	if ((rc = step_exists(s->stmts[STMT_TASK_CLAIMABLE])) != 1)
+	if ((st = stmt(s, STMT_TASK_CLAIM)) == NULL)
+		return -1;
+	if ((rc = step_exists(stmt(s, STMT_TASK_CLAIMABLE))) != 1)
 		return rc;
 	util_iso_now(now);
 	sqlite3_bind_int64(st, 1, pid);
@@ -1476,6 +1555,7 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 			c->sponsorblock = (enum sponsorblock)i;
 			c->waited = sqlite3_column_type(st, 11) == SQLITE_NULL ?
 			    -1 : sqlite3_column_double(st, 11);
+			c->seq = sqlite3_column_int64(st, 13);
 			found = 1;
 			rc = sqlite3_step(st);
 		}
@@ -1513,18 +1593,20 @@ fail:
 }
 
 int
-store_task_progress(struct store *s, const char *id, double progress,
+store_task_progress(struct store *s, int64_t seq, double progress,
     const char *speed, const char *eta, int64_t filesize, int64_t downloaded)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_PROGRESS];
+	sqlite3_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
+	if ((st = stmt(s, STMT_TASK_PROGRESS)) == NULL)
+		return -1;
 	if (progress < 0)
 		progress = 0;
 	if (progress > 100)
 		progress = 100;
 	util_iso_now(now);
-	bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_double(st, 2, progress);
 	bind_text(st, 3, speed);
 	bind_text(st, 4, eta);
@@ -1538,9 +1620,11 @@ int
 store_task_set_info(struct store *s, const char *id, const char *title,
     const char *thumbnail, const char *format_note)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_SET_INFO];
+	sqlite3_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
+	if ((st = stmt(s, STMT_TASK_SET_INFO)) == NULL)
+		return -1;
 	util_iso_now(now);
 	bind_text(st, 1, id);
 	bind_text(st, 2, title);
@@ -1554,9 +1638,11 @@ int
 store_task_set_playlist(struct store *s, const char *id, const char *playlist_id,
     int index, int total, const char *media_url)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_SET_PLAYLIST];
+	sqlite3_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
+	if ((st = stmt(s, STMT_TASK_SET_PLAYLIST)) == NULL)
+		return -1;
 	util_iso_now(now);
 	bind_text(st, 1, id);
 	bind_text(st, 2, playlist_id);
@@ -1570,9 +1656,11 @@ store_task_set_playlist(struct store *s, const char *id, const char *playlist_id
 int
 store_task_set_processing(struct store *s, const char *id)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_SET_PROCESSING];
+	sqlite3_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
+	if ((st = stmt(s, STMT_TASK_SET_PROCESSING)) == NULL)
+		return -1;
 	util_iso_now(now);
 	bind_text(st, 1, id);
 	bind_text(st, 2, now);
@@ -1582,9 +1670,11 @@ store_task_set_processing(struct store *s, const char *id)
 int
 store_task_complete(struct store *s, const char *id, const struct task_done *d)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_COMPLETE];
+	sqlite3_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
+	if ((st = stmt(s, STMT_TASK_COMPLETE)) == NULL)
+		return -1;
 	util_iso_now(now);
 	bind_text(st, 1, id);
 	bind_text(st, 2, d->filename);
@@ -1600,9 +1690,11 @@ store_task_complete(struct store *s, const char *id, const struct task_done *d)
 int
 store_task_fail(struct store *s, const char *id, const char *message)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_FAIL];
+	sqlite3_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
+	if ((st = stmt(s, STMT_TASK_FAIL)) == NULL)
+		return -1;
 	util_iso_now(now);
 	bind_text(st, 1, id);
 	bind_text(st, 2, message);
@@ -1620,13 +1712,15 @@ store_task_recover(struct store *s, int max_attempts, const char *message,
 
 	*requeued = 0;
 	util_iso_now(now);
-	st = s->stmts[STMT_TASK_ABANDON];
+	if ((st = stmt(s, STMT_TASK_ABANDON)) == NULL)
+		return -1;
 	sqlite3_bind_int(st, 1, max_attempts);
 	bind_text(st, 2, message);
 	bind_text(st, 3, now);
 	if ((gave_up = stmt_count(s, st)) == -1)
 		return -1;
-	st = s->stmts[STMT_TASK_REQUEUE];
+	if ((st = stmt(s, STMT_TASK_REQUEUE)) == NULL)
+		return -1;
 	sqlite3_bind_int(st, 1, max_attempts);
 	bind_text(st, 2, now);
 	if ((*requeued = stmt_count(s, st)) == -1) {
@@ -1639,9 +1733,11 @@ store_task_recover(struct store *s, int max_attempts, const char *message,
 int
 store_task_release(struct store *s, const char *id)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_RELEASE];
+	sqlite3_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
+	if ((st = stmt(s, STMT_TASK_RELEASE)) == NULL)
+		return -1;
 	util_iso_now(now);
 	bind_text(st, 1, id);
 	bind_text(st, 2, now);
@@ -1651,8 +1747,10 @@ store_task_release(struct store *s, const char *id)
 int
 store_lease_refresh(struct store *s, long pid, int64_t lease_until)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_LEASE_REFRESH];
+	sqlite3_stmt	*st;
 
+	if ((st = stmt(s, STMT_LEASE_REFRESH)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_int64(st, 2, lease_until);
 	return stmt_exec(s, st);
@@ -1661,8 +1759,10 @@ store_lease_refresh(struct store *s, long pid, int64_t lease_until)
 int
 store_meta_set(struct store *s, const char *key, const char *value)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_META_SET];
+	sqlite3_stmt	*st;
 
+	if ((st = stmt(s, STMT_META_SET)) == NULL)
+		return -1;
 	bind_text(st, 1, key);
 	bind_text(st, 2, value);
 	return stmt_do(s, st);
@@ -1675,8 +1775,10 @@ store_meta_set(struct store *s, const char *key, const char *value)
 int
 store_heartbeat_set(struct store *s, int64_t at)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_META_SET];
+	sqlite3_stmt	*st;
 
+	if ((st = stmt(s, STMT_META_SET)) == NULL)
+		return -1;
 	bind_text(st, 1, HEARTBEAT_KEY);
 	sqlite3_bind_int64(st, 2, at);
 	return stmt_do(s, st);
@@ -1686,10 +1788,12 @@ store_heartbeat_set(struct store *s, int64_t at)
 int
 store_heartbeat_get(struct store *s, int64_t *at)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_META_GET];
+	sqlite3_stmt	*st;
 	int		 rc;
 
 	*at = 0;
+	if ((st = stmt(s, STMT_META_GET)) == NULL)
+		return -1;
 	bind_text(st, 1, HEARTBEAT_KEY);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -1709,10 +1813,12 @@ store_heartbeat_get(struct store *s, int64_t *at)
 int
 store_task_changes(struct store *s, int64_t *n)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_TASK_CHANGES];
+	sqlite3_stmt	*st;
 	int		 rc;
 
 	*n = 0;
+	if ((st = stmt(s, STMT_TASK_CHANGES)) == NULL)
+		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*n = sqlite3_column_int64(st, 0);
@@ -1726,9 +1832,11 @@ store_task_changes(struct store *s, int64_t *n)
 int
 store_metrics_add(struct store *s, const struct metric_add *m, size_t n)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_METRIC_ADD];
+	sqlite3_stmt	*st;
 	size_t		 i;
 
+	if ((st = stmt(s, STMT_METRIC_ADD)) == NULL)
+		return -1;
 	if (store_begin(s) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -1750,9 +1858,11 @@ fail:
 int
 store_metrics_each(struct store *s, store_metric_cb cb, void *arg)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_METRICS];
+	sqlite3_stmt	*st;
 	int		 rc, stop = 0;
 
+	if ((st = stmt(s, STMT_METRICS)) == NULL)
+		return -1;
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		stop = cb(arg, (const char *)sqlite3_column_text(st, 0),
 		    (const char *)sqlite3_column_text(st, 1),
@@ -1766,8 +1876,10 @@ store_metrics_each(struct store *s, store_metric_cb cb, void *arg)
 int
 store_meta_get(struct store *s, const char *key, char *buf, size_t len)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_META_GET];
+	sqlite3_stmt	*st;
 
+	if ((st = stmt(s, STMT_META_GET)) == NULL)
+		return -1;
 	bind_text(st, 1, key);
 	return step_text(st, buf, len);
 }
@@ -1825,8 +1937,10 @@ store_lookup_find(struct store *s, enum lookup_kind kind, const char *query,
     const char *search_prefix, int max_results, long long cookie_owner,
     int64_t now, struct lookup *l)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_FIND];
+	sqlite3_stmt	*st;
 
+	if ((st = stmt(s, STMT_LOOKUP_FIND)) == NULL)
+		return -1;
 	bind_text(st, 1, lookup_kind_str[kind]);
 	bind_text(st, 2, query);
 	sqlite3_bind_int(st, 3, max_results);
@@ -1842,10 +1956,12 @@ store_lookup_insert(struct store *s, enum lookup_kind kind, const char *query,
     const char *search_prefix, int max_results, long long cookie_owner,
     int64_t now, long long *id)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_INSERT];
+	sqlite3_stmt	*st;
 	int		 rc, found = 0;
 
 	*id = 0;
+	if ((st = stmt(s, STMT_LOOKUP_INSERT)) == NULL)
+		return -1;
 	bind_text(st, 1, lookup_kind_str[kind]);
 	bind_text(st, 2, query);
 	sqlite3_bind_int(st, 3, max_results);
@@ -1867,8 +1983,11 @@ store_lookup_insert(struct store *s, enum lookup_kind kind, const char *query,
 int
 store_lookup_get(struct store *s, long long id, struct lookup *l)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_GET];
+	sqlite3_stmt	*st;
 
+	memset(l, 0, sizeof(*l));
+	if ((st = stmt(s, STMT_LOOKUP_GET)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	return step_lookup(st, l);
 }
@@ -1877,8 +1996,10 @@ store_lookup_get(struct store *s, long long id, struct lookup *l)
 int
 store_lookup_abandon(struct store *s, long long id, const char *error)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_ABANDON];
+	sqlite3_stmt	*st;
 
+	if ((st = stmt(s, STMT_LOOKUP_ABANDON)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	bind_text(st, 2, error);
 	return stmt_exec(s, st);
@@ -1887,11 +2008,13 @@ store_lookup_abandon(struct store *s, long long id, const char *error)
 int
 store_lookup_claim(struct store *s, long pid, struct lookup_claim *c)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_CLAIM];
+	sqlite3_stmt	*st;
 	int		 rc, i, found = 0;
 
 	memset(c, 0, sizeof(*c));
-	if ((rc = step_exists(s->stmts[STMT_LOOKUP_CLAIMABLE])) != 1)
+	if ((st = stmt(s, STMT_LOOKUP_CLAIM)) == NULL)
+		return -1;
+	if ((rc = step_exists(stmt(s, STMT_LOOKUP_CLAIMABLE))) != 1)
 		return rc;
 	sqlite3_bind_int64(st, 1, pid);
 	rc = sqlite3_step(st);
@@ -1920,8 +2043,10 @@ int
 store_lookup_finish(struct store *s, long long id, const char *answer,
     int64_t expires_at)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_FINISH];
+	sqlite3_stmt	*st;
 
+	if ((st = stmt(s, STMT_LOOKUP_FINISH)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	bind_text(st, 2, answer);
 	sqlite3_bind_int64(st, 3, expires_at);
@@ -1933,8 +2058,10 @@ int
 store_lookup_fail(struct store *s, long long id, int http_status,
     const char *error)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_LOOKUP_FAIL];
+	sqlite3_stmt	*st;
 
+	if ((st = stmt(s, STMT_LOOKUP_FAIL)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, http_status);
 	bind_text(st, 3, error);
@@ -1955,16 +2082,19 @@ store_lookup_prune(struct store *s, int64_t now, int keep, int64_t keep_bytes,
 	if (pruned != NULL)
 		*pruned = 0;
 	if (now > 0) {
-		st = s->stmts[STMT_LOOKUP_PRUNE_EXPIRED];
+		if ((st = stmt(s, STMT_LOOKUP_PRUNE_EXPIRED)) == NULL)
+			return -1;
 		sqlite3_bind_int64(st, 1, now);
 		if ((a = stmt_count(s, st)) == -1)
 			return -1;
 	}
-	st = s->stmts[STMT_LOOKUP_PRUNE_EXCESS];
+	if ((st = stmt(s, STMT_LOOKUP_PRUNE_EXCESS)) == NULL)
+		return -1;
 	sqlite3_bind_int(st, 1, keep);
 	if ((b = stmt_count(s, st)) == -1)
 		return -1;
-	st = s->stmts[STMT_LOOKUP_PRUNE_BYTES];
+	if ((st = stmt(s, STMT_LOOKUP_PRUNE_BYTES)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, keep_bytes);
 	if ((c = stmt_count(s, st)) == -1)
 		return -1;
@@ -1976,7 +2106,7 @@ store_lookup_prune(struct store *s, int64_t now, int keep, int64_t keep_bytes,
 int
 store_lookup_recover(struct store *s)
 {
-	return stmt_exec(s, s->stmts[STMT_LOOKUP_RECOVER]);
+	return stmt_exec(s, stmt(s, STMT_LOOKUP_RECOVER));
 }
 
 /* 1: added; 0: the name or prefix is taken. */
@@ -1984,10 +2114,12 @@ int
 store_key_insert(struct store *s, const char *name, const char *prefix,
     const char *hash, int admin)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_KEY_INSERT];
+	sqlite3_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 	int		 rc;
 
+	if ((st = stmt(s, STMT_KEY_INSERT)) == NULL)
+		return -1;
 	util_iso_now(now);
 	bind_text(st, 1, name);
 	bind_text(st, 2, prefix);
@@ -2004,10 +2136,12 @@ store_key_insert(struct store *s, const char *name, const char *prefix,
 int
 store_key_by_prefix(struct store *s, const char *prefix, struct api_key *k)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_KEY_BY_PREFIX];
+	sqlite3_stmt	*st;
 	int		 rc, found = 0;
 
 	memset(k, 0, sizeof(*k));
+	if ((st = stmt(s, STMT_KEY_BY_PREFIX)) == NULL)
+		return -1;
 	bind_text(st, 1, prefix);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && copy_col(st, 1, k->hash, sizeof(k->hash)) == 0) {
@@ -2026,10 +2160,12 @@ store_key_by_prefix(struct store *s, const char *prefix, struct api_key *k)
 int
 store_key_by_id(struct store *s, long long id, struct api_key *k)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_KEY_BY_ID];
+	sqlite3_stmt	*st;
 	int		 rc, found = 0;
 
 	memset(k, 0, sizeof(*k));
+	if ((st = stmt(s, STMT_KEY_BY_ID)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -2048,7 +2184,7 @@ store_key_by_id(struct store *s, long long id, struct api_key *k)
 int
 store_key_any(struct store *s)
 {
-	return step_exists(s->stmts[STMT_KEY_ANY]);
+	return step_exists(stmt(s, STMT_KEY_ANY));
 }
 
 int
@@ -2056,9 +2192,11 @@ store_key_list(struct store *s, void (*cb)(void *, const char *name,
     const char *prefix, int admin, const char *created, const char *revoked),
     void *arg)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_KEY_LIST];
+	sqlite3_stmt	*st;
 	int		 rc;
 
+	if ((st = stmt(s, STMT_KEY_LIST)) == NULL)
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		cb(arg, (const char *)sqlite3_column_text(st, 0),
 		    (const char *)sqlite3_column_text(st, 1),
@@ -2072,9 +2210,11 @@ store_key_list(struct store *s, void (*cb)(void *, const char *name,
 int
 store_key_revoke(struct store *s, const char *name)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_KEY_REVOKE];
+	sqlite3_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
+	if ((st = stmt(s, STMT_KEY_REVOKE)) == NULL)
+		return -1;
 	util_iso_now(now);
 	bind_text(st, 1, name);
 	bind_text(st, 2, now);
@@ -2194,7 +2334,8 @@ records_list(struct store *s, enum stmt all, enum stmt mine, long long owner,
 	sqlite3_stmt	*st;
 	int		 rc, stop = 0;
 
-	st = s->stmts[owner > 0 ? mine : all];
+	if ((st = stmt(s, owner > 0 ? mine : all)) == NULL)
+		return -1;
 	if (owner > 0)
 		sqlite3_bind_int64(st, 1, owner);
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -2219,13 +2360,14 @@ insert_record(struct store *s, enum stmt insert, enum stmt record,
 	int		 n;
 
 	memset(t, 0, sizeof(*t));
-	if ((n = stmt_count(s, s->stmts[insert])) == -1)
+	if ((n = stmt_count(s, stmt(s, insert))) == -1)
 		goto fail;
 	if (n == 0) {
 		store_rollback(s);
 		return 0;
 	}
-	st = s->stmts[record];
+	if ((st = stmt(s, record)) == NULL)
+		goto fail;
 	bind_text(st, 1, id);
 	bind_owner(st, 2, 0);
 	if (step_copy(st, t) != 1 || store_commit(s) == -1)
@@ -2245,10 +2387,12 @@ int
 store_sub_create(struct store *s, const struct subscription *u, int max,
     int64_t now, struct store_text *record)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_SUB_INSERT];
+	sqlite3_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 
 	memset(record, 0, sizeof(*record));
+	if ((st = stmt(s, STMT_SUB_INSERT)) == NULL)
+		return -1;
 	util_iso_now(stamp);
 	if (store_begin(s) == -1)
 		return -1;
@@ -2280,8 +2424,11 @@ int
 store_sub_get(struct store *s, const char *id, long long owner,
     struct subscription *u)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_SUB_GET];
+	sqlite3_stmt	*st;
 
+	memset(u, 0, sizeof(*u));
+	if ((st = stmt(s, STMT_SUB_GET)) == NULL)
+		return -1;
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	return step_sub(st, u);
@@ -2291,8 +2438,11 @@ int
 store_sub_record(struct store *s, const char *id, long long owner,
     struct store_text *t)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_SUB_RECORD];
+	sqlite3_stmt	*st;
 
+	memset(t, 0, sizeof(*t));
+	if ((st = stmt(s, STMT_SUB_RECORD)) == NULL)
+		return -1;
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	return step_copy(st, t);
@@ -2309,9 +2459,11 @@ int
 store_sub_update(struct store *s, const struct subscription *u,
     long long owner, int64_t now)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_SUB_UPDATE];
+	sqlite3_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 
+	if ((st = stmt(s, STMT_SUB_UPDATE)) == NULL)
+		return -1;
 	util_iso_now(stamp);
 	bind_text(st, 1, u->id);
 	bind_owner(st, 2, owner);
@@ -2338,8 +2490,10 @@ store_sub_update(struct store *s, const struct subscription *u,
 int
 store_sub_delete(struct store *s, const char *id, long long owner)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_SUB_DELETE];
+	sqlite3_stmt	*st;
 
+	if ((st = stmt(s, STMT_SUB_DELETE)) == NULL)
+		return -1;
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	return stmt_exec(s, st);
@@ -2349,9 +2503,11 @@ int
 store_sub_check_now(struct store *s, const char *id, long long owner,
     int64_t now)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_SUB_CHECK_NOW];
+	sqlite3_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 
+	if ((st = stmt(s, STMT_SUB_CHECK_NOW)) == NULL)
+		return -1;
 	util_iso_now(stamp);
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
@@ -2367,6 +2523,8 @@ step_opt_int64(sqlite3_stmt *st, int64_t *v)
 	int		 rc, found = 0;
 
 	*v = 0;
+	if (st == NULL)
+		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		*v = sqlite3_column_int64(st, 0);
@@ -2381,14 +2539,17 @@ step_opt_int64(sqlite3_stmt *st, int64_t *v)
 int
 store_sub_next_due(struct store *s, int64_t *at)
 {
-	return step_opt_int64(s->stmts[STMT_SUB_NEXT_DUE], at);
+	return step_opt_int64(stmt(s, STMT_SUB_NEXT_DUE), at);
 }
 
 int
 store_sub_claim(struct store *s, long pid, int64_t now, struct subscription *u)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_SUB_CLAIM];
+	sqlite3_stmt	*st;
 
+	memset(u, 0, sizeof(*u));
+	if ((st = stmt(s, STMT_SUB_CLAIM)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_int64(st, 2, now);
 	return step_sub(st, u);
@@ -2397,9 +2558,11 @@ store_sub_claim(struct store *s, long pid, int64_t now, struct subscription *u)
 int
 store_sub_seen_add(struct store *s, const char *id, const char *entry)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_SUB_SEEN_ADD];
+	sqlite3_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 
+	if ((st = stmt(s, STMT_SUB_SEEN_ADD)) == NULL)
+		return -1;
 	util_iso_now(stamp);
 	bind_text(st, 1, id);
 	bind_text(st, 2, entry);
@@ -2411,9 +2574,11 @@ int
 store_sub_checked(struct store *s, const char *id, long pid, int64_t next_at,
     int seen, int downloaded, const char *title)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_SUB_CHECKED];
+	sqlite3_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 
+	if ((st = stmt(s, STMT_SUB_CHECKED)) == NULL)
+		return -1;
 	util_iso_now(stamp);
 	bind_text(st, 1, id);
 	sqlite3_bind_int64(st, 2, pid);
@@ -2429,9 +2594,11 @@ int
 store_sub_failed(struct store *s, const char *id, long pid, const char *error,
     int backoff)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_SUB_FAILED];
+	sqlite3_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 
+	if ((st = stmt(s, STMT_SUB_FAILED)) == NULL)
+		return -1;
 	util_iso_now(stamp);
 	bind_text(st, 1, id);
 	sqlite3_bind_int64(st, 2, pid);
@@ -2445,7 +2612,7 @@ store_sub_failed(struct store *s, const char *id, long pid, const char *error,
 int
 store_sub_recover(struct store *s)
 {
-	return stmt_exec(s, s->stmts[STMT_SUB_RECOVER]);
+	return stmt_exec(s, stmt(s, STMT_SUB_RECOVER));
 }
 
 /* ---- Webhooks (migration 015). */
@@ -2455,10 +2622,12 @@ int
 store_hook_create(struct store *s, const struct webhook *w, int max,
     struct store_text *record)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_HOOK_INSERT];
+	sqlite3_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 
 	memset(record, 0, sizeof(*record));
+	if ((st = stmt(s, STMT_HOOK_INSERT)) == NULL)
+		return -1;
 	util_iso_now(stamp);
 	if (store_begin(s) == -1)
 		return -1;
@@ -2476,8 +2645,11 @@ int
 store_hook_record(struct store *s, const char *id, long long owner,
     struct store_text *t)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_HOOK_RECORD];
+	sqlite3_stmt	*st;
 
+	memset(t, 0, sizeof(*t));
+	if ((st = stmt(s, STMT_HOOK_RECORD)) == NULL)
+		return -1;
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	return step_copy(st, t);
@@ -2494,8 +2666,10 @@ store_hook_list(struct store *s, long long owner, store_text_cb cb, void *arg)
 int
 store_hook_delete(struct store *s, const char *id, long long owner)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_HOOK_DELETE];
+	sqlite3_stmt	*st;
 
+	if ((st = stmt(s, STMT_HOOK_DELETE)) == NULL)
+		return -1;
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	return stmt_exec(s, st);
@@ -2504,8 +2678,10 @@ store_hook_delete(struct store *s, const char *id, long long owner)
 int
 store_hook_ping(struct store *s, const char *id, long long owner)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_HOOK_PING];
+	sqlite3_stmt	*st;
 
+	if ((st = stmt(s, STMT_HOOK_PING)) == NULL)
+		return -1;
 	bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	return stmt_exec(s, st);
@@ -2514,7 +2690,7 @@ store_hook_ping(struct store *s, const char *id, long long owner)
 int
 store_delivery_next_due(struct store *s, int64_t *at)
 {
-	return step_opt_int64(s->stmts[STMT_DELIVERY_NEXT_DUE], at);
+	return step_opt_int64(stmt(s, STMT_DELIVERY_NEXT_DUE), at);
 }
 
 void
@@ -2528,9 +2704,11 @@ store_delivery_free(struct delivery *d)
 static int
 delivery_target(struct store *s, struct delivery *d)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_DELIVERY_TARGET];
+	sqlite3_stmt	*st;
 	int		 rc, found = 0;
 
+	if ((st = stmt(s, STMT_DELIVERY_TARGET)) == NULL)
+		return -1;
 	bind_text(st, 1, d->webhook_id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -2554,11 +2732,13 @@ delivery_target(struct store *s, struct delivery *d)
 int
 store_delivery_claim(struct store *s, int64_t now_ms, struct delivery *d)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_DELIVERY_CLAIM];
+	sqlite3_stmt	*st;
 	const unsigned char *v;
 	int		 rc, i = -1, found = 0;
 
 	memset(d, 0, sizeof(*d));
+	if ((st = stmt(s, STMT_DELIVERY_CLAIM)) == NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, now_ms);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -2600,10 +2780,12 @@ int
 store_delivery_end(struct store *s, const struct delivery *d,
     enum delivery_end end, int64_t next_ms, const char *status)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_DELIVERY_END];
+	sqlite3_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 	int		 rc;
 
+	if ((st = stmt(s, STMT_DELIVERY_END)) == NULL)
+		return -1;
 	util_iso_now(stamp);
 	if (store_begin(s) == -1)
 		return -1;
@@ -2613,7 +2795,10 @@ store_delivery_end(struct store *s, const struct delivery *d,
 	bind_text(st, 4, stamp);
 	if ((rc = stmt_exec(s, st)) != 1)
 		goto fail;
-	st = s->stmts[STMT_HOOK_ATTEMPTED];
+	if ((st = stmt(s, STMT_HOOK_ATTEMPTED)) == NULL) {
+		rc = -1;
+		goto fail;
+	}
 	bind_text(st, 1, d->webhook_id);
 	bind_text(st, 2, stamp);
 	bind_text(st, 3, status);
@@ -2632,12 +2817,14 @@ fail:
 int
 store_delivery_recover(struct store *s, int64_t keep_s)
 {
-	sqlite3_stmt	*st = s->stmts[STMT_DELIVERY_PRUNE];
+	sqlite3_stmt	*st;
 	char		 cutoff[ISO_TIME_LEN];
 
+	if ((st = stmt(s, STMT_DELIVERY_PRUNE)) == NULL)
+		return -1;
 	util_iso_time((int64_t)time(NULL) - keep_s, cutoff);
 	bind_text(st, 1, cutoff);
 	if (stmt_exec(s, st) == -1)
 		return -1;
-	return stmt_exec(s, s->stmts[STMT_DELIVERY_RECOVER]);
+	return stmt_exec(s, stmt(s, STMT_DELIVERY_RECOVER));
 }

@@ -129,6 +129,7 @@ struct task_new {
 /* What the worker needs to run a task it has claimed. */
 struct task_claim {
 	char	 id[STORE_ID_LEN];
+	int64_t	 seq;			/* the row, for store_task_progress() */
 	char	 url[STORE_URL_MAX + 1];	/* media_url when set, else url */
 	char	 download_type[8];
 	char	 quality[16];
@@ -170,6 +171,11 @@ struct store_task_copy {
 
 struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
+/*
+ * Statements are prepared at their first use; this prepares every one now,
+ * for the tests: 1, or -1 and err names the one SQLite refused.
+ */
+int		 store_prepare_all(struct store *, char *err, size_t errlen);
 const char	*store_errmsg(struct store *);
 void		 store_autocheckpoint(struct store *, int pages);
 int		 store_checkpoint(struct store *);
@@ -236,7 +242,7 @@ int	 store_task_claim(struct store *, long pid, int64_t lease_until,
 	    struct task_claim *);
 int	 store_task_claim_plan(struct store *, char *buf, size_t len);
 int	 store_task_status(struct store *, const char *id, enum task_status *);
-int	 store_task_progress(struct store *, const char *id, double progress,
+int	 store_task_progress(struct store *, int64_t seq, double progress,
 	    const char *speed, const char *eta, int64_t filesize,
 	    int64_t downloaded);
 int	 store_task_set_info(struct store *, const char *id, const char *title,

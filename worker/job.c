@@ -684,7 +684,7 @@ progress_write(struct job *j)
 	}
 	/* The next write supersedes this one: no long wait for a lock. */
 	store_busy_wait(db, SETTLE_WAIT_MS);
-	if (store_task_progress(db, j->claim.id, j->total.percent, speed, eta,
+	if (store_task_progress(db, j->claim.seq, j->total.percent, speed, eta,
 	    j->total.total, j->total.downloaded) == -1)
 		log_warnx(j->claim.id, "progress: %s", store_errmsg(db));
 	store_busy_wait(db, 0);

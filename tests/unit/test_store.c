@@ -71,13 +71,35 @@ test_migrations_apply_once_and_are_recorded(void)
 	store_close(b);
 }
 
+/*
+ * Statements are prepared at their first use (sql/store.c, stmt()): a
+ * mistake in one that no test runs would otherwise show only in use.
+ */
+static void
+test_every_statement_prepares(void)
+{
+	struct store	*s;
+	char		 err[256];
+	int		 rc;
+
+	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	rc = store_prepare_all(s, err, sizeof(err));
+	CHECK(rc == 1);
+	if (rc != 1)
+		fprintf(stderr, "%s\n", err);
+	store_close(s);
+}
+
 static void
 test_claim_takes_oldest_pending_once(void)
 {
 	struct store		*a, *b;
 	struct task_claim	 c;
+	sqlite3			*db;
+	sqlite3_stmt		*st;
 	char			 err[256];
 	enum task_status	 status;
+	int64_t			 first, second;
 
 	a = store_open(dbpath, err, sizeof(err));
 	b = store_open(dbpath, err, sizeof(err));
@@ -86,18 +108,31 @@ test_claim_takes_oldest_pending_once(void)
 	CHECK(store_task_claim(b, 42, 0, &c) == 1);
 	CHECK_STR(c.id, "00000000-0000-4000-8000-000000000001");
 	CHECK(c.attempts == 1);
+	first = c.seq;
 	CHECK(store_task_claim(a, 43, 0, &c) == 1);
 	CHECK_STR(c.id, "00000000-0000-4000-8000-000000000002");
+	second = c.seq;
 	CHECK(store_task_claim(b, 42, 0, &c) == 0);
 	/* A cancelled task is final: the worker's writes no longer touch it. */
 	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000001", 0) == 1);
-	CHECK(store_task_progress(b, "00000000-0000-4000-8000-000000000001", 50,
-	    "1 MB/s", "3s", 10, 5) == 0);
+	CHECK(store_task_progress(b, first, 50, "1 MB/s", "3s", 10, 5) == 0);
 	CHECK(store_task_complete(b, "00000000-0000-4000-8000-000000000001",
 	    &(struct task_done){ "x.mp4", 10, NULL, NULL, 0, NULL }) == 0);
 	CHECK(store_task_status(a, "00000000-0000-4000-8000-000000000001", &status) == 1);
 	CHECK(status == TASK_CANCELLED);
 	CHECK(store_task_cancel(a, "00000000-0000-4000-8000-000000000001", 0) == 0);
+	/* Progress lands on the row the claim named (by seq), and only there. */
+	CHECK(second > first);
+	CHECK(store_task_progress(b, second, 40, "1 MB/s", "3s", 10, 4) == 1);
+	CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "SELECT group_concat(id || ' ' || progress, "
+	    "', ') FROM tasks", -1, &st, NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0),
+	    "00000000-0000-4000-8000-000000000001 0.0, "
+	    "00000000-0000-4000-8000-000000000002 40.0");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
 	/* Completed cannot be cancelled. */
 	CHECK(store_task_complete(b, "00000000-0000-4000-8000-000000000002",
 	    &(struct task_done){ "y.mp4", 10, "720p", NULL, 0, NULL }) == 1);
@@ -623,7 +658,7 @@ test_retry_requeues_only_ended_tasks(void)
 	CHECK(add_owned(s, 2, 1, 0) == 1);
 	CHECK(add_owned(s, 3, 1, 0) == 1);
 	CHECK(store_task_claim(s, 77, 4000000000LL, &c) == 1);
-	CHECK(store_task_progress(s, c.id, 40, "1 MB/s", "3s", 1000, 400) == 1);
+	CHECK(store_task_progress(s, c.seq, 40, "1 MB/s", "3s", 1000, 400) == 1);
 	CHECK(store_task_fail(s, c.id, "HTTP Error 404") == 1);
 	CHECK(store_task_claim(s, 77, 4000000000LL, &c) == 1);
 	CHECK(store_task_claim(s, 77, 4000000000LL, &c) == 1);
@@ -673,6 +708,61 @@ test_retry_requeues_only_ended_tasks(void)
 		;
 	CHECK_STR(c.id, id);
 	CHECK(c.attempts == 1);
+	json_object_put(sn.o);
+	store_close(s);
+}
+
+/* Sets every task's queued_at to the epoch: a wait begun then is 56 years long. */
+static void
+age_queue(const char *name)
+{
+	sqlite3	*db;
+	char	 path[96];
+
+	snprintf(path, sizeof(path), "%.*s/%s", (int)(strlen(dbpath) - 5),
+	    dbpath, name);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "UPDATE tasks SET queued_at = 0", NULL, NULL,
+	    NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/*
+ * The queue wait a claim reports (the metrics' histogram) starts whenever
+ * a task becomes pending: each statement that makes it so sets queued_at
+ * (migration 018), so each is held to it here.  An old start left in place
+ * would show as a wait of decades.
+ */
+static void
+test_every_way_to_pending_starts_the_wait(void)
+{
+	struct store		*s;
+	struct task_claim	 c;
+	struct task_retry	 r;
+	struct seen		 sn = { NULL, 0, 0 };
+	int			 n;
+
+	CHECK((s = fresh("wait.db")) != NULL);
+	/* Created. */
+	CHECK(add_owned(s, 1, 1, 0) == 1);
+	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	CHECK(c.waited >= 0 && c.waited < 60);
+	/* Requeued after a crash. */
+	age_queue("wait.db");
+	CHECK(store_task_recover(s, 3, "gave up", &n) == 1 && n == 1);
+	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	CHECK(c.waited >= 0 && c.waited < 60);
+	/* Handed back by a worker that stops. */
+	age_queue("wait.db");
+	CHECK(store_task_release(s, c.id) == 1);
+	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	CHECK(c.waited >= 0 && c.waited < 60);
+	/* Retried after an error. */
+	CHECK(store_task_fail(s, c.id, "HTTP Error 404") == 1);
+	age_queue("wait.db");
+	CHECK(retry(s, 1, 0, 0, &r, &sn) == 1);
+	CHECK(store_task_claim(s, 1, 0, &c) == 1);
+	CHECK(c.waited >= 0 && c.waited < 60);
 	json_object_put(sn.o);
 	store_close(s);
 }
@@ -761,6 +851,7 @@ main(void)
 		return 2;
 	snprintf(dbpath, sizeof(dbpath), "%s/t.db", dir);
 	test_migrations_apply_once_and_are_recorded();
+	test_every_statement_prepares();
 	test_claim_takes_oldest_pending_once();
 	test_insert_returns_the_record_it_wrote();
 	test_recovery_requeues_then_gives_up();
@@ -773,10 +864,11 @@ main(void)
 	test_insert_holds_each_owners_pending_cap();
 	test_retry_requeues_only_ended_tasks();
 	test_claim_takes_turns_between_owners();
+	test_every_way_to_pending_starts_the_wait();
 	test_claim_plan_never_scans_tasks();
 	{
 		static const char *const dbs[] = { "t.db", "cap.db", "turns.db",
-		    "plan.db", "retry.db" };
+		    "plan.db", "retry.db", "wait.db" };
 		static const char *const ext[] = { "", "-wal", "-shm" };
 		char	 p[128];
 		size_t	 i, k;
