@@ -89,10 +89,6 @@ notify_init(struct store *s, const struct config *c)
 {
 	db = s;
 	conf = c;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    (multi = curl_multi_init()) == NULL)
-		log_warnx(NULL, "libcurl failed to initialise: webhooks are "
-		    "not sent");
 	/* We hold the data directory's lock: a "sending" row is a gone worker's. */
 	if (store_delivery_recover(db, NOTIFY_KEEP_S) == -1)
 		log_warnx(NULL, "delivery recovery: %s", store_errmsg(db));
@@ -221,12 +217,35 @@ header_add(struct send *k, const char *name, const char *value)
 	return 0;
 }
 
+/*
+ * libcurl, and the TLS library under it, are set up at the first webhook
+ * sent, not at start: their set-up made an idle worker three times its
+ * size (docs/benchmarks.md, item 6), and most installations never send one.
+ */
+static int
+curl_ready(void)
+{
+	static int	 warned;
+
+	if (multi != NULL)
+		return 0;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK &&
+	    (multi = curl_multi_init()) != NULL)
+		return 0;
+	curl_global_cleanup();
+	if (!warned)
+		log_warnx(NULL, "libcurl failed to initialise: webhooks are "
+		    "not sent");
+	warned = 1;
+	return -1;
+}
+
 static int
 http_start(struct send *k)
 {
 	char	 sig[WEBHOOK_SIG_LEN];
 
-	if (multi == NULL || webhook_sign(k->d.secret, k->d.body,
+	if (curl_ready() == -1 || webhook_sign(k->d.secret, k->d.body,
 	    k->d.body_len, sig) == -1 || (k->easy = curl_easy_init()) == NULL)
 		return -1;
 	if (header_add(k, "Content-Type", "application/json") == -1 ||
@@ -334,6 +353,7 @@ send_start(struct delivery *d)
 	memset(d, 0, sizeof(*d));
 	snprintf(k->tag, sizeof(k->tag), "delivery-%s", k->d.id);
 	proc_init(&k->proc, &apprise_ops, k, k->tag);
+	k->proc.background = 1;
 	sends[nsends++] = k;
 	rc = urlform_is_http(k->d.url) ? http_start(k) : apprise_start(k);
 	if (rc == -1) {
@@ -483,8 +503,9 @@ notify_stop_all(void)
 		send_free(sends[0]);
 	if (store_delivery_recover(db, NOTIFY_KEEP_S) == -1)
 		log_warnx(NULL, "delivery recovery: %s", store_errmsg(db));
-	if (multi != NULL)
+	if (multi != NULL) {
 		curl_multi_cleanup(multi);
+		curl_global_cleanup();
+	}
 	multi = NULL;
-	curl_global_cleanup();
 }
