@@ -93,7 +93,7 @@ proc_start(struct proc *p, const char *const argv[], const char *dir,
 	tail_clear(&p->err);
 	p->kill_at = 0;
 	p->stopping = 0;
-	if (spawn_run(argv, dir, &p->child) == -1)
+	if (spawn_run(argv, dir, p->background, &p->child) == -1)
 		return -1;
 	procs[nprocs++] = p;
 	return 0;

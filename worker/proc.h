@@ -36,6 +36,7 @@ struct proc {
 	size_t			 linelen, linecap;
 	int			 skipping;	/* in a line past line_max */
 	struct tail		 err;		/* the tail of stderr */
+	int			 background;	/* nobody waits on it (spawn_run) */
 	int64_t			 kill_at;	/* SIGKILL due, 0: none */
 	int			 stopping;	/* SIGTERM sent */
 };

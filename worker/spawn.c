@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,8 +35,8 @@ static const char *const passenv[] = {
  * group at once (a cancel) stops this child and nothing else.
  */
 static void
-child_exec(const char *const argv[], char *const envp[], int out, int err,
-    pid_t parent)
+child_exec(const char *const argv[], char *const envp[], int background,
+    int out, int err, pid_t parent)
 {
 	sigset_t	 none;
 	int		 null;
@@ -50,6 +51,15 @@ child_exec(const char *const argv[], char *const envp[], int out, int err,
 	 * it, so that a restarted worker's re-run does not race an orphan.
 	 */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(125);
+	/*
+	 * Background work (a subscription check, an Apprise run) takes only
+	 * the CPU time nothing else wants.  Nice 10 still took a tenth of a
+	 * busy core beside a download on a small machine; SCHED_IDLE takes
+	 * next to none.  What the child starts inherits it.
+	 */
+	if (background && sched_setscheduler(0, SCHED_IDLE,
+	    &(struct sched_param){ 0 }) == -1)
 		_exit(125);
 	if ((null = open("/dev/null", O_RDONLY)) == -1 ||
 	    dup2(null, STDIN_FILENO) == -1 ||
@@ -71,7 +81,8 @@ child_exec(const char *const argv[], char *const envp[], int out, int err,
  * programs expect, and every descriptor we own is close-on-exec.
  */
 int
-spawn_run(const char *const argv[], const char *tmpdir, struct child *c)
+spawn_run(const char *const argv[], const char *tmpdir, int background,
+    struct child *c)
 {
 	char		 envbuf[NPASS + 1][4096], *envp[NPASS + 2];
 	sigset_t	 all, old;
@@ -111,7 +122,7 @@ spawn_run(const char *const argv[], const char *tmpdir, struct child *c)
 	if (sigprocmask(SIG_SETMASK, &all, &old) == -1)
 		goto fail;
 	if ((pid = fork()) == 0)
-		child_exec(argv, envp, po[1], pe[1], self);
+		child_exec(argv, envp, background, po[1], pe[1], self);
 	save = errno;
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {

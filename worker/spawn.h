@@ -10,8 +10,13 @@ struct child {
 	int	 err;
 };
 
-/* tmpdir: the child's TMPDIR, which also marks it as the job's (spawn_kill_orphans). */
-int	 spawn_run(const char *const argv[], const char *tmpdir, struct child *);
+/*
+ * tmpdir: the child's TMPDIR, which also marks it as the job's
+ * (spawn_kill_orphans); background: work nobody waits on, run only on CPU
+ * time nothing else wants.
+ */
+int	 spawn_run(const char *const argv[], const char *tmpdir, int background,
+	    struct child *);
 int	 spawn_kill_orphans(const char *dir);
 
 #endif

@@ -73,7 +73,7 @@ test_sigterm_right_after_spawn_stops_the_child_and_not_the_worker(void)
 	(void)sched_setaffinity(0, sizeof(one), &one);
 	/* A few failures tell the story: a survivor costs the wait below. */
 	for (i = 0; i < ROUNDS && leaked + survived + other + failed < 5; i++) {
-		if (spawn_run(argv, tmpdir, &c) == -1) {
+		if (spawn_run(argv, tmpdir, 0, &c) == -1) {
 			failed++;
 			continue;
 		}
@@ -135,24 +135,50 @@ sigset_of(const char *status, const char *field)
 	return strtoull(p + strlen(field), NULL, 16) & ~(3ULL << 31);
 }
 
+/* Runs argv to its end; its stdout in out. */
+static void
+run_output(const char *const argv[], int background, char *out, size_t len)
+{
+	struct child	 c;
+
+	out[0] = '\0';
+	CHECK(spawn_run(argv, tmpdir, background, &c) == 0);
+	if (c.pid == -1)
+		return;
+	read_all(c.out, out, len);
+	close(c.out);
+	close(c.err);
+	reap(c.pid, 5000);
+}
+
 /* The program starts with nothing blocked and nothing ignored (the worker ignores SIGPIPE). */
 static void
 test_the_program_starts_with_default_signals(void)
 {
 	const char	*argv[] = { "cat", "/proc/self/status", NULL };
-	struct child	 c;
 	char		 out[8192];
 
-	CHECK(spawn_run(argv, tmpdir, &c) == 0);
-	read_all(c.out, out, sizeof(out));
-	close(c.out);
-	close(c.err);
-	reap(c.pid, 5000);
+	run_output(argv, 0, out, sizeof(out));
 	CHECK(sigset_of(out, "\nSigBlk:") == 0);
 	CHECK(sigset_of(out, "\nSigIgn:") == 0);
 	if (sigset_of(out, "\nSigBlk:") != 0 || sigset_of(out, "\nSigIgn:") != 0)
 		fprintf(stderr, "the child's /proc/self/status said:\n%s\n", out);
 	(void)pipe_has_sigterm();
+}
+
+/* Background work runs at SCHED_IDLE, and what it starts too; the rest as the worker does. */
+static void
+test_background_work_runs_at_idle_priority(void)
+{
+	const char	*argv[] = { "sh", "-c",
+	    "cut -d' ' -f41 /proc/self/stat; sh -c 'cut -d\\  -f41 /proc/self/stat'",
+	    NULL };
+	char		 out[64];
+
+	run_output(argv, 1, out, sizeof(out));
+	CHECK_STR(out, "5\n5\n");		/* SCHED_IDLE */
+	run_output(argv, 0, out, sizeof(out));
+	CHECK_STR(out, "0\n0\n");		/* SCHED_OTHER */
 }
 
 /* What spawn_run did to the caller's own mask is undone. */
@@ -166,7 +192,7 @@ test_the_callers_signal_mask_is_kept(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_SETMASK, &set, NULL);
-	CHECK(spawn_run(argv, tmpdir, &c) == 0);
+	CHECK(spawn_run(argv, tmpdir, 0, &c) == 0);
 	sigprocmask(SIG_SETMASK, NULL, &now);
 	CHECK(sigismember(&now, SIGUSR1) == 1);
 	CHECK(sigismember(&now, SIGTERM) == 0);
@@ -188,6 +214,7 @@ main(void)
 	test_sigterm_right_after_spawn_stops_the_child_and_not_the_worker();
 	test_the_program_starts_with_default_signals();
 	test_the_callers_signal_mask_is_kept();
+	test_background_work_runs_at_idle_priority();
 	rmdir(tmpdir);
 	return unit_done("test_spawn");
 }
