@@ -437,54 +437,74 @@ ytdlp_set_version(const char *v)
 }
 
 /*
- * Errors that mean "this yt-dlp no longer understands the site" or "the site
- * refuses yt-dlp": the cure is a newer yt-dlp, not another try.  Only marks
- * that no ordinary failure prints: a plain 404, "Video unavailable" and
- * "Unsupported URL" (most often a page with no video at all) stay as yt-dlp
- * said them.
+ * The failures whose cure is not another try, told by marks no ordinary
+ * failure prints: a plain 404, "Video unavailable" and "Unsupported URL"
+ * (most often a page with no video at all) stay as yt-dlp said them.  The
+ * first mark found names the class, so an account wanted (members-only,
+ * private, age-restricted: the owner's cookies are the cure) is told apart
+ * from a site that refuses yt-dlp (whose "Sign in to confirm you're not a
+ * bot" shares its first words with the age check).
  */
-static const char *const ytdlp_too_old[] = {
-	"Unable to extract", "nsig extraction failed",
-	"Signature extraction failed", "Failed to extract any player response",
-	"Precondition check failed",
-};
-static const char *const ytdlp_blocked[] = {
-	"Sign in to confirm", "HTTP Error 403", "HTTP Error 429",
+static const struct {
+	enum ytdlp_error	 cls;
+	const char		*mark;
+} ytdlp_marks[] = {
+	{ YTDLP_ERROR_SIGN_IN, "Sign in to confirm your age" },
+	{ YTDLP_ERROR_SIGN_IN, "members-only" },
+	{ YTDLP_ERROR_SIGN_IN, "Join this channel" },
+	{ YTDLP_ERROR_SIGN_IN, "Private video" },
+	{ YTDLP_ERROR_SIGN_IN, "--cookies" },
+	{ YTDLP_ERROR_BLOCKED, "Sign in to confirm" },
+	{ YTDLP_ERROR_BLOCKED, "HTTP Error 403" },
+	{ YTDLP_ERROR_BLOCKED, "HTTP Error 429" },
+	{ YTDLP_ERROR_TOO_OLD, "Unable to extract" },
+	{ YTDLP_ERROR_TOO_OLD, "nsig extraction failed" },
+	{ YTDLP_ERROR_TOO_OLD, "Signature extraction failed" },
+	{ YTDLP_ERROR_TOO_OLD, "Failed to extract any player response" },
+	{ YTDLP_ERROR_TOO_OLD, "Precondition check failed" },
 };
 
-const char *
+/* What is said before yt-dlp's words: what happened, then the cure. */
+static const struct {
+	const char	*what;
+	const char	*cure;
+} ytdlp_explanation[YTDLP_ERROR__MAX] = {
+	[YTDLP_ERROR_SIGN_IN] = { "The site wants a signed-in account for "
+	    "this: members-only, private or age-restricted", "give the service "
+	    "your cookies, see docs/api.md#cookies-for-sites-that-need-a-sign-in" },
+	[YTDLP_ERROR_BLOCKED] = { "The site refused yt-dlp or asked it to sign "
+	    "in: it may be blocked or too old", "upgrade yt-dlp, see "
+	    "docs/deploy.md#upgrading-yt-dlp" },
+	[YTDLP_ERROR_TOO_OLD] = { "yt-dlp could not read this site: it may be "
+	    "too old", "upgrade yt-dlp, see docs/deploy.md#upgrading-yt-dlp" },
+};
+
+enum ytdlp_error
 ytdlp_error_class(const char *msg)
 {
 	size_t	 i;
 
-	for (i = 0; i < sizeof(ytdlp_blocked) / sizeof(ytdlp_blocked[0]); i++)
-		if (strstr(msg, ytdlp_blocked[i]) != NULL)
-			return "blocked";
-	for (i = 0; i < sizeof(ytdlp_too_old) / sizeof(ytdlp_too_old[0]); i++)
-		if (strstr(msg, ytdlp_too_old[i]) != NULL)
-			return "too_old";
-	return NULL;
+	for (i = 0; i < sizeof(ytdlp_marks) / sizeof(ytdlp_marks[0]); i++)
+		if (strstr(msg, ytdlp_marks[i].mark) != NULL)
+			return ytdlp_marks[i].cls;
+	return YTDLP_ERROR_OTHER;
 }
 
 /* Puts the explanation before yt-dlp's own words, within ERROR_MAX bytes. */
 static void
 ytdlp_error_explain(char *out, size_t outlen)
 {
-	char		 orig[ERROR_MAX + 1];
-	const char	*cls;
-	size_t		 max = ERROR_MAX < outlen ? ERROR_MAX : outlen - 1, i;
-	int		 n;
+	char			 orig[ERROR_MAX + 1];
+	enum ytdlp_error	 cls;
+	size_t			 max = ERROR_MAX < outlen ? ERROR_MAX : outlen - 1, i;
+	int			 n;
 
-	if ((cls = ytdlp_error_class(out)) == NULL)
+	if ((cls = ytdlp_error_class(out)) == YTDLP_ERROR_OTHER)
 		return;
 	snprintf(orig, sizeof(orig), "%s", out);
-	n = snprintf(out, outlen, "%s (yt-dlp %s); upgrade yt-dlp, see "
-	    "docs/deploy.md#upgrading-yt-dlp: %s",
-	    strcmp(cls, "blocked") == 0 ?
-	    "The site refused yt-dlp or asked it to sign in: it may be blocked "
-	    "or too old" :
-	    "yt-dlp could not read this site: it may be too old",
-	    ytdlp_version_str, orig);
+	n = snprintf(out, outlen, "%s (yt-dlp %s); %s: %s",
+	    ytdlp_explanation[cls].what, ytdlp_version_str,
+	    ytdlp_explanation[cls].cure, orig);
 	if (n < 0)
 		return;
 	utf8_cut(out, max);

@@ -51,6 +51,15 @@ struct ytdlp_argv {
 };
 
 /* What one line of a download run's stdout says (ytdlp_parse_line). */
+/* Failures whose cure is not another try (ytdlp_error_class()). */
+enum ytdlp_error {
+	YTDLP_ERROR_OTHER,	/* said as yt-dlp said it */
+	YTDLP_ERROR_SIGN_IN,	/* an account is wanted: the owner's cookies */
+	YTDLP_ERROR_BLOCKED,	/* the site refuses yt-dlp: a newer one, maybe */
+	YTDLP_ERROR_TOO_OLD,	/* yt-dlp no longer reads the site */
+	YTDLP_ERROR__MAX
+};
+
 enum ytdlp_line_kind {
 	YTDLP_OTHER,		/* nothing to act on: for the log */
 	YTDLP_PROGRESS,		/* progress of the file being fetched */
@@ -92,7 +101,7 @@ int	 ytdlp_sponsorblock_unreachable(const char *err, size_t len);
 int	 ytdlp_subtitle_failed(const char *err, size_t len, char *lang,
 	    size_t langlen);
 int	 ytdlp_subtitles_drop(char *list, const char *lang);
-const char	*ytdlp_error_class(const char *);
+enum ytdlp_error	 ytdlp_error_class(const char *);
 enum ytdlp_line_kind	 ytdlp_parse_line(const char *, size_t, struct ytdlp_line *);
 int	 ytdlp_format_note(const struct ytdlp_format *, const char *download_type,
 	    const char *quality, const char *audio_format, char *out, size_t len);

@@ -7,6 +7,9 @@
 #define BLOCKED	"The site refused yt-dlp or asked it to sign in: it may be blocked or " \
 		"too old (yt-dlp 2023.03.04); upgrade yt-dlp, see " \
 		"docs/deploy.md#upgrading-yt-dlp: "
+#define SIGN_IN	"The site wants a signed-in account for this: members-only, " \
+		"private or age-restricted (yt-dlp 2023.03.04); give the service " \
+		"your cookies, see docs/api.md#cookies-for-sites-that-need-a-sign-in: "
 
 static void
 msg(const char *err, char *m, size_t len)
@@ -28,8 +31,8 @@ test_too_old_is_explained(void)
 	    "formats may be missing\n", m, sizeof(m));
 	CHECK_STR(m, TOO_OLD "ERROR: [youtube] abc: nsig extraction failed: "
 	    "Some formats may be missing");
-	CHECK_STR(ytdlp_error_class("ERROR: [youtube] x: Failed to extract any "
-	    "player response"), "too_old");
+	CHECK(ytdlp_error_class("ERROR: [youtube] x: Failed to extract any "
+	    "player response") == YTDLP_ERROR_TOO_OLD);
 }
 
 static void
@@ -45,8 +48,34 @@ test_blocked_is_explained(void)
 	    m, sizeof(m));
 	CHECK_STR(m, BLOCKED "ERROR: unable to download video data: HTTP Error "
 	    "403: Forbidden");
-	CHECK_STR(ytdlp_error_class("ERROR: HTTP Error 429: Too Many Requests"),
-	    "blocked");
+	CHECK(ytdlp_error_class("ERROR: HTTP Error 429: Too Many Requests") ==
+	    YTDLP_ERROR_BLOCKED);
+}
+
+/*
+ * An account wanted is not a blocked yt-dlp: the cure is the owner's
+ * cookies.  yt-dlp 2023.03.04's own words for each case.
+ */
+static void
+test_sign_in_is_explained(void)
+{
+	char	 m[1024];
+
+	msg("ERROR: [youtube] abc: Join this channel to get access to "
+	    "members-only content like this video, and other exclusive perks.\n",
+	    m, sizeof(m));
+	CHECK_STR(m, SIGN_IN "ERROR: [youtube] abc: Join this channel to get "
+	    "access to members-only content like this video, and other exclusive "
+	    "perks.");
+	msg("ERROR: [youtube] abc: Sign in to confirm your age. This video may "
+	    "be inappropriate for some users.\n", m, sizeof(m));
+	CHECK_STR(m, SIGN_IN "ERROR: [youtube] abc: Sign in to confirm your age. "
+	    "This video may be inappropriate for some users.");
+	CHECK(ytdlp_error_class("ERROR: [youtube] abc: Private video. Sign in if "
+	    "you've been granted access to this video") == YTDLP_ERROR_SIGN_IN);
+	CHECK(ytdlp_error_class("ERROR: [youtube] abc: Sign in to confirm you're "
+	    "not a bot. Use --cookies-from-browser or --cookies for the "
+	    "authentication.") == YTDLP_ERROR_SIGN_IN);
 }
 
 static void
@@ -67,8 +96,9 @@ test_ordinary_errors_are_left_alone(void)
 	CHECK_STR(m, "ERROR: [youtube] abc: Video unavailable. This video has "
 	    "been removed by the uploader");
 	CHECK(ytdlp_error_class("ERROR: [generic] x: Requested format is not "
-	    "available") == NULL);
-	CHECK(ytdlp_error_class("ERROR: [Errno 111] Connection refused") == NULL);
+	    "available") == YTDLP_ERROR_OTHER);
+	CHECK(ytdlp_error_class("ERROR: [Errno 111] Connection refused") ==
+	    YTDLP_ERROR_OTHER);
 	ytdlp_error_message("", 0, 2, m, sizeof(m));
 	CHECK_STR(m, "yt-dlp exited with status 2");
 }
@@ -99,6 +129,7 @@ main(void)
 {
 	ytdlp_set_version("2023.03.04");
 	test_too_old_is_explained();
+	test_sign_in_is_explained();
 	test_blocked_is_explained();
 	test_ordinary_errors_are_left_alone();
 	test_explained_error_stays_bounded();
