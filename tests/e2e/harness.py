@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -404,6 +405,20 @@ class Service:
         return problems
 
     # -- HTTP --------------------------------------------------------------
+
+    def sql(self, statement, args=()):
+        """One statement on the service's database, from outside as another
+        program would (its own connection and transaction): the rows it gave
+        (RETURNING for what an insert made) and how many it changed.  Plain
+        SQL only, so that a test says what it does, not to which engine."""
+        db = sqlite3.connect(os.path.join(self.data_dir, "offlinetube.db"), timeout=10)
+        try:
+            with db:
+                cur = db.execute(statement, args)
+                rows = cur.fetchall()
+                return rows, cur.rowcount
+        finally:
+            db.close()
 
     def request(self, method, path, body=None, headers=None, timeout=30):
         """One request; returns (status, headers, body): body is the decoded JSON when

@@ -1,8 +1,6 @@
 """test_etag.py: ETag and If-None-Match on the list and on one task: 304 while nothing
 changed, a full answer after a new task, a status change, a removal or a changed title,
 and never across keys or queries."""
-import os
-import sqlite3
 
 import pytest
 
@@ -75,15 +73,9 @@ def test_only_what_a_record_shows_moves_the_tag(quiet):
     """A claim's bookkeeping (attempts, lease) is not in any record: the tag holds.
     A changed title is: it moves."""
     tag = settled(quiet)
-    db = sqlite3.connect(os.path.join(quiet.data_dir, "offlinetube.db"), timeout=10)
-    try:
-        with db:
-            db.execute("UPDATE tasks SET attempts = attempts + 1, lease_until = 1")
-        assert get(quiet, "/api/downloads", tag)[0] == 304
-        with db:
-            db.execute("UPDATE tasks SET title = title || ' (renamed)'")
-    finally:
-        db.close()
+    quiet.sql("UPDATE tasks SET attempts = attempts + 1, lease_until = 1")
+    assert get(quiet, "/api/downloads", tag)[0] == 304
+    quiet.sql("UPDATE tasks SET title = title || ' (renamed)'")
     st, h, body = get(quiet, "/api/downloads", tag)
     assert st == 200 and body[0]["title"].endswith(" (renamed)") and h["ETag"] != tag
 

@@ -5,7 +5,6 @@ yt-dlp is tests/fixtures/yt-dlp-standin here: a marker in the URL makes it
 print a huge answer, hang, or fill its stderr (see the script)."""
 import os
 import shutil
-import sqlite3
 import threading
 import time
 import uuid
@@ -145,10 +144,7 @@ def test_a_lookup_whose_row_is_gone_is_stopped_and_the_worker_lives(make_service
     asker = info_async(svc, f"{svc.site.base}/video/othang-{tag}", out)
     wait_until(lambda: started(svc, f"othang-{tag}"), 10, what="the look-up's run")
     run = started(svc, f"othang-{tag}")[0]
-    db = sqlite3.connect(os.path.join(svc.data_dir, "offlinetube.db"), timeout=10)
-    with db:
-        n = db.execute("DELETE FROM lookups WHERE status = 'running'").rowcount
-    db.close()
+    _, n = svc.sql("DELETE FROM lookups WHERE status = 'running'")
     assert n == 1
     try:
         wait_until(lambda: gone(run), 5, 0.05, what="the look-up's run to be stopped")

@@ -59,11 +59,8 @@ def plant(d, name, data=b"planted", mtime=None):
 
 def set_row(svc, tid, status):
     """What a worker that died leaves: the row still running, under its lease."""
-    db = sqlite3.connect(os.path.join(svc.data_dir, "offlinetube.db"), timeout=10)
-    with db:
-        db.execute("UPDATE tasks SET status = ?, lease_pid = 1, lease_until = ?, "
-                   "attempts = 1 WHERE id = ?", (status, int(time.time()) + 60, tid))
-    db.close()
+    svc.sql("UPDATE tasks SET status = ?, lease_pid = 1, lease_until = ?, "
+            "attempts = 1 WHERE id = ?", (status, int(time.time()) + 60, tid))
 
 
 def test_a_file_a_killed_worker_finished_is_reattached_not_downloaded_again(make_service, site):

@@ -1,7 +1,5 @@
 """test_private_urls.py: with OFFLINETUBE_ALLOW_PRIVATE_URLS at its default (0),
 nothing is fetched from loopback, private or link-local addresses."""
-import os
-import sqlite3
 import time
 import urllib.parse
 import uuid
@@ -46,12 +44,9 @@ def test_the_worker_checks_again_before_running_yt_dlp(guarded, site):
     """A row that reached the table without the API's check (a playlist entry, or a
     name that resolves elsewhere by now) is failed by the worker, not fetched."""
     tid = str(uuid.uuid4())
-    db = sqlite3.connect(os.path.join(guarded.data_dir, "offlinetube.db"), timeout=10)
-    with db:
-        db.execute("INSERT INTO tasks (id, url, created_at, updated_at) "
-                   "VALUES (?, ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
-                   (tid, site.page("slow-workercheck")))
-    db.close()
+    guarded.sql("INSERT INTO tasks (id, url, created_at, updated_at) "
+                "VALUES (?, ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                (tid, site.page("slow-workercheck")))
     # An outside commit: the worker notices it through PRAGMA data_version.
     t = wait_until(lambda: (lambda t: t if t["status"] not in ("pending", "downloading")
                             else None)(guarded.task(tid)), 10, what="the worker to judge")
@@ -64,19 +59,14 @@ def test_the_worker_checks_a_look_up_url_again_before_running_yt_dlp(guarded, si
     """A look-up row the API's check never saw (or saw resolve elsewhere) is
     failed by the worker's guard, not fetched."""
     url = site.page("slow-lookupcheck")
-    db = sqlite3.connect(os.path.join(guarded.data_dir, "offlinetube.db"), timeout=10)
-    with db:
-        lid = db.execute("INSERT INTO lookups (kind, query, created_at) VALUES ('info', ?, ?)",
-                         (url, int(time.time()))).lastrowid
+    (lid,), = guarded.sql("INSERT INTO lookups (kind, query, created_at) VALUES "
+                          "('info', ?, ?) RETURNING id", (url, int(time.time())))[0]
 
     def judged():
-        row = db.execute("SELECT status, error_status, error FROM lookups WHERE id = ?",
-                         (lid,)).fetchone()
+        row = guarded.sql("SELECT status, error_status, error FROM lookups WHERE id = ?",
+                          (lid,))[0][0]
         return row if row[0] in ("done", "error") else None
-    try:
-        status, code, error = wait_until(judged, 15, what="the worker to judge the look-up")
-    finally:
-        db.close()
+    status, code, error = wait_until(judged, 15, what="the worker to judge the look-up")
     assert (status, code) == ("error", 400), (status, code, error)
     assert error.startswith("URL refused: points to a loopback"), error
     assert "/video/slow-lookupcheck" not in site.requests
@@ -153,12 +143,9 @@ def test_the_worker_checks_a_subscription_url_again_before_each_check(guarded, s
     sid = str(uuid.uuid4())
     name = "guarded" + sid[:8]
     site.channel(name)
-    db = sqlite3.connect(os.path.join(guarded.data_dir, "offlinetube.db"), timeout=10)
-    with db:
-        db.execute("INSERT INTO subscriptions (id, url, next_check_at, created_at, updated_at) "
-                   "VALUES (?, ?, strftime('%s', 'now'), '2026-01-01T00:00:00Z', "
-                   "'2026-01-01T00:00:00Z')", (sid, f"{site.base}/channel/{name}"))
-    db.close()
+    guarded.sql("INSERT INTO subscriptions (id, url, next_check_at, created_at, updated_at) "
+                "VALUES (?, ?, ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                (sid, f"{site.base}/channel/{name}", int(time.time())))
 
     def judged():
         st, _, rec = guarded.get(f"/api/subscriptions/{sid}")

@@ -2,7 +2,6 @@
 nothing but a completed task's own file or thumbnail ever comes out."""
 import json
 import os
-import sqlite3
 import urllib.parse
 import uuid
 
@@ -32,10 +31,7 @@ def put_file(d, name, data):
 
 
 def set_status(svc, tid, status):
-    db = sqlite3.connect(os.path.join(svc.data_dir, "offlinetube.db"), timeout=10)
-    with db:
-        db.execute("UPDATE tasks SET status = ? WHERE id = ?", (status, tid))
-    db.close()
+    svc.sql("UPDATE tasks SET status = ? WHERE id = ?", (status, tid))
 
 
 def assert_refused(answer, detail, *never):
