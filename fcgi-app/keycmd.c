@@ -1,6 +1,9 @@
 /* keycmd.c: `offlinetube-api key add|list|revoke`: managing API keys from the shell. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -42,11 +45,12 @@ print_key(void *arg, const char *name, const char *prefix, int admin,
 	    created, revoked[0] != '\0' ? "  revoked " : "", revoked);
 }
 
-/* Whether a key of that name exists, and whether it is revoked. */
+/* Whether a key of that name exists, whether it is revoked, and its prefix. */
 struct name_probe {
 	const char	*name;
 	int		 found;
 	int		 revoked;
+	char		 prefix[AUTH_KEY_PREFIX_LEN + 1];
 };
 
 static void
@@ -55,12 +59,12 @@ probe_key(void *arg, const char *name, const char *prefix, int admin,
 {
 	struct name_probe	*p = arg;
 
-	(void)prefix;
 	(void)admin;
 	(void)created;
 	if (strcmp(name, p->name) == 0) {
 		p->found = 1;
 		p->revoked = revoked[0] != '\0';
+		snprintf(p->prefix, sizeof(p->prefix), "%s", prefix);
 	}
 }
 
@@ -72,7 +76,7 @@ probe_key(void *arg, const char *name, const char *prefix, int admin,
 static const char *
 taken_why(struct store *db, const char *name)
 {
-	struct name_probe	 p = { name, 0, 0 };
+	struct name_probe	 p = { name, 0, 0, "" };
 
 	if (store_key_list(db, probe_key, &p) == -1)
 		return store_errmsg(db);
@@ -83,6 +87,46 @@ taken_why(struct store *db, const char *name)
 		    "pick another name";
 	return "a key with that name exists; pick another name (revoking it "
 	    "would not free the name)";
+}
+
+/*
+ * Revokes a key; the database stops its work in the same statement
+ * (migration 019) and its cookies file goes here: the cookies of someone
+ * who left are not kept.  0, or 1 with the reason said.
+ */
+static int
+key_revoke(const struct config *c, struct store *db, const char *name)
+{
+	struct name_probe	 p = { name, 0, 0, "" };
+	struct api_key		 k;
+	char			 path[PATH_MAX];
+	int			 n, known = 0;
+
+	if (store_key_list(db, probe_key, &p) == -1 ||
+	    (p.found && (known = store_key_by_prefix(db, p.prefix, &k)) == -1) ||
+	    (n = store_key_revoke(db, name)) == -1) {
+		fprintf(stderr, "offlinetube-api: %s\n", store_errmsg(db));
+		return 1;
+	}
+	if (n == 0) {
+		fprintf(stderr, "offlinetube-api: no active key named %s\n", name);
+		return 1;
+	}
+	fprintf(stderr, "Key \"%s\" revoked: its subscriptions are paused, its "
+	    "downloads under way or queued cancelled, its webhooks removed.\n",
+	    name);
+	/* Never 0.txt, the cookies of keys off. */
+	if (known != 1 || k.id <= 0 ||
+	    config_cookies_path(c, k.id, path, sizeof(path)) == -1)
+		return 0;
+	if (unlink(path) == 0)
+		fprintf(stderr, "Its cookies (%s) are removed.\n", path);
+	else if (errno != ENOENT) {
+		fprintf(stderr, "offlinetube-api: its cookies %s: %s; remove the "
+		    "file by hand\n", path, strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
 /* argv starts after "key".  The new key goes to stdout, once; nothing else keeps it. */
@@ -130,17 +174,9 @@ keycmd_main(const struct config *c, int argc, char *argv[])
 	} else if (strcmp(argv[0], "list") == 0 && argc == 1) {
 		printf("%-24s %-14s %-6s %s\n", "NAME", "PREFIX", "ROLE", "CREATED");
 		rc = store_key_list(db, print_key, NULL) == -1 ? 1 : 0;
-	} else if (strcmp(argv[0], "revoke") == 0 && argc == 2) {
-		if ((n = store_key_revoke(db, argv[1])) == -1)
-			fprintf(stderr, "offlinetube-api: %s\n", store_errmsg(db));
-		else if (n == 0)
-			fprintf(stderr, "offlinetube-api: no active key named %s\n",
-			    argv[1]);
-		else {
-			fprintf(stderr, "Key \"%s\" revoked.\n", argv[1]);
-			rc = 0;
-		}
-	} else
+	} else if (strcmp(argv[0], "revoke") == 0 && argc == 2)
+		rc = key_revoke(c, db, argv[1]);
+	else
 		rc = key_usage();
 done:
 	store_close(db);

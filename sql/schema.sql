@@ -413,3 +413,14 @@ END;
 
 CREATE INDEX tasks_subscription_seq ON tasks (subscription_id, seq)
 	WHERE subscription_id IS NOT NULL;
+
+CREATE TRIGGER api_keys_revoked AFTER UPDATE OF revoked_at ON api_keys
+	WHEN OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL
+BEGIN
+	UPDATE subscriptions SET enabled = 0 WHERE owner_key = NEW.id;
+	UPDATE tasks SET status = 'cancelled', speed = '', eta = '',
+	    updated_at = NEW.revoked_at
+		WHERE owner_key = NEW.id AND (status = 'pending'
+		    OR status = 'downloading' OR status = 'processing');
+	DELETE FROM webhooks WHERE owner_key = NEW.id;
+END;

@@ -12,7 +12,7 @@ import urllib.parse
 import pytest
 
 import openapi_check
-from harness import BIN, Service, end_service, raw_request as raw, wait_until
+from harness import BIN, Service, end_service, raw_request as raw, wait_until, ytdlp_procs
 
 
 def add_key(svc, name, admin=False):
@@ -78,6 +78,48 @@ def test_a_revoked_key_opens_nothing(keyed):
     listing = keycmd(keyed, "list").stdout
     assert "temp" in listing and "revoked" in listing
     assert k not in listing and k[12:] not in listing, "list shows only the prefix"
+
+
+def test_a_revoked_keys_work_stops_and_its_cookies_go(keyed, site):
+    """Revoking is for a lost key or someone who left: their subscriptions stop
+    being checked, their downloads stop, their webhooks and cookies go.  The
+    tasks stay theirs (an admin still sees them); nobody else's work moves."""
+    k = add_key(keyed, "leaving")
+    mine = {"X-API-Key": k}
+    (kid,), = keyed.sql("SELECT id FROM api_keys WHERE name = ?", ("leaving",))[0]
+    cookies = os.path.join(keyed.data_dir, "cookies", f"{kid}.txt")
+    st, _, body = keyed.request("PUT", "/api/cookies", headers=dict(mine, **{
+        "Content-Type": "text/plain"}), body="# Netscape HTTP Cookie File\n"
+        "127.0.0.1\tFALSE\t/\tFALSE\t4102444800\tsession\tsecret-value\n")
+    assert st == 200 and os.path.exists(cookies), body
+    st, _, sub = keyed.post("/api/subscriptions", {
+        "url": site.channel("leaving"), "check_every": 3600}, headers=mine)
+    assert st == 200, sub
+    st, _, hook = keyed.post("/api/webhooks", {"url": "https://hooks.example.com/x"},
+                             headers=mine)
+    assert st in (200, 201), hook
+    st, _, t = keyed.post("/api/download", {"url": site.page("slow-revoked")}, headers=mine)
+    assert st == 200, t
+    wait_until(lambda: keyed.get(f"/api/downloads/{t['id']}", headers=mine)[2]["status"]
+               == "downloading", 30, 0.1, "the key's download to start")
+    st, _, other = keyed.post("/api/subscriptions", {
+        "url": site.channel("staying"), "check_every": 3600}, headers=as_(keyed, "alice"))
+    assert st == 200, other
+
+    p = keycmd(keyed, "revoke", "leaving")
+    assert p.returncode == 0, p.stderr
+    assert "subscriptions are paused" in p.stderr and "cookies" in p.stderr, p.stderr
+    assert not os.path.exists(cookies)
+    root = as_(keyed, "root")
+    wait_until(lambda: keyed.get(f"/api/downloads/{t['id']}", headers=root)[2]["status"]
+               == "cancelled", 10, 0.1, "the revoked key's download to stop")
+    wait_until(lambda: not [p for p, a in ytdlp_procs(keyed.data_dir)
+                            if any("slow-revoked" in x for x in a)], 10, 0.1,
+               "its yt-dlp to be stopped")
+    assert keyed.get(f"/api/subscriptions/{sub['id']}", headers=root)[2]["enabled"] is False
+    assert keyed.get(f"/api/webhooks/{hook['id']}", headers=root)[0] == 404
+    assert keyed.get(f"/api/subscriptions/{other['id']}", headers=root)[2]["enabled"] is True
+    keyed.delete(f"/api/subscriptions/{other['id']}", headers=root)
 
 
 def test_a_taken_name_is_said_so_truly(keyed):

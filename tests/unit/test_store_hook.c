@@ -287,6 +287,84 @@ test_outbox(void)
 	store_close(s);
 }
 
+#define K4	4	/* "leaver", revoked */
+#define W4	"00000000-0000-4000-8000-000000000a04"
+#define S4	"00000000-0000-4000-8000-000000000a24"
+#define P4	"00000000-0000-4000-8000-000000000a4"	/* + 1, 2 pending, 6 running, 3 done */
+#define P1	"00000000-0000-4000-8000-000000000a1"	/* key 1's: + 5 */
+
+static const char *
+status_of(struct store *s, const char *id)
+{
+	enum task_status	 st;
+
+	return store_task_status(s, id, &st) == 1 ? task_status_str[st] : "?";
+}
+
+/*
+ * Migration 019: revoking a key stops its work in the same statement: its
+ * subscriptions paused, its live tasks cancelled, its webhooks gone.
+ * Nobody else's work moves.
+ */
+static void
+test_a_revoked_keys_work_stops(void)
+{
+	struct store		*s;
+	struct webhook		 w;
+	struct subscription	 u;
+	struct store_text	 rec;
+	struct task_claim	 c;
+	char			 err[256];
+	int64_t			 now = (int64_t)time(NULL);
+
+	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	if (s == NULL)
+		return;
+	CHECK(store_key_insert(s, "leaver", "otk_00000004", "h4", 0) == 1);
+	w = hook_of(W4, K4, HOOK_EVENTS_ALL);
+	CHECK(store_hook_create(s, &w, 5, &rec) == 1);
+	store_text_free(&rec);
+	memset(&u, 0, sizeof(u));
+	snprintf(u.id, sizeof(u.id), "%s", S4);
+	u.owner = K4;
+	snprintf(u.url, sizeof(u.url), "http://example.com/leaver");
+	snprintf(u.download_type, sizeof(u.download_type), "video");
+	snprintf(u.quality, sizeof(u.quality), "best");
+	snprintf(u.audio_format, sizeof(u.audio_format), "m4a");
+	u.check_every = 900;
+	u.min_duration = u.max_duration = -1;
+	CHECK(store_sub_create(s, &u, 5, now, &rec) == 1);
+	store_text_free(&rec);
+	task_make(s, P4 "1", K4);
+	task_make(s, P4 "2", K4);
+	task_make(s, P4 "3", K4);
+	task_make(s, P1 "5", 1);
+	while (store_task_claim(s, 7, 0, &c) == 1 && strcmp(c.id, P4 "3") != 0)
+		;
+	CHECK(store_task_complete(s, P4 "3", &(struct task_done){ "x.mp4", 1,
+	    NULL, NULL, 0, NULL }) == 1);
+	task_make(s, P4 "6", K4);
+	while (store_task_claim(s, 7, 0, &c) == 1 && strcmp(c.id, P4 "6") != 0)
+		;
+	CHECK_STR(status_of(s, P4 "6"), "downloading");
+
+	CHECK(store_key_revoke(s, "leaver") == 1);
+	CHECK(one_int("SELECT enabled FROM subscriptions WHERE id = '" S4 "'") == 0);
+	CHECK_STR(status_of(s, P4 "1"), "cancelled");
+	CHECK_STR(status_of(s, P4 "2"), "cancelled");
+	CHECK_STR(status_of(s, P4 "6"), "cancelled");
+	CHECK_STR(status_of(s, P4 "3"), "completed");
+	CHECK(one_int("SELECT count(*) FROM webhooks WHERE owner_key = 4") == 0);
+	CHECK(one_int("SELECT pending FROM owner_queue WHERE owner = 4") == 0);
+	/* Nobody else's work moved. */
+	CHECK(one_int("SELECT count(*) FROM webhooks WHERE owner_key != 4") >= 2);
+	CHECK(one_int("SELECT enabled FROM subscriptions WHERE id = '" S1 "'") == 1);
+	CHECK(strcmp(status_of(s, P1 "5"), "cancelled") != 0);
+	/* Revoked once: a second revoke changes nothing. */
+	CHECK(store_key_revoke(s, "leaver") == 0);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -299,6 +377,7 @@ main(void)
 	test_task_events();
 	test_subscription_events();
 	test_outbox();
+	test_a_revoked_keys_work_stops();
 	unlink(dbpath);
 	snprintf(p, sizeof(p), "%s-wal", dbpath);
 	unlink(p);
