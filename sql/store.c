@@ -1,36 +1,23 @@
 /* store.c: every SQL statement both programs run, one function per statement. */
 /*
+ * The functions run their statements through db.h, not a database's own
+ * API, so that the same bodies serve every backend; what only SQLite has
+ * (opening its file, checkpoints, query plans) is db_sqlite.c's.
+ *
  * Return values follow the one convention written in store.h: -1 a
  * database error, 0 nothing found or changed, 1 found, changed or done.
  * Whatever they return, what they fill for the caller (structs, buffers,
  * ids) is defined afterwards: emptied or zeroed first, filled only from a
  * row found, so a caller never reads or frees what a failed call left.
  */
-#include <sys/file.h>
-
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <sqlite3.h>
-
+#include "db.h"
 #include "store.h"
 #include "util.h"
-
-struct migration {
-	int		 version;
-	const char	*sql;
-};
-/* Generated at build time from sql/migrations/NNN_*.sql. */
-extern const struct migration	store_migrations[];
-extern const size_t		store_nmigrations;
 
 /* A task as struct store_task_row holds it, in the order row_emit() reads it. */
 #define TASK_COLS "record, filename, status = 'completed', id, local_thumbnail, " \
@@ -522,12 +509,10 @@ static const char *const sqls[STMT__MAX] = {
 };
 
 struct store {
-	sqlite3		*db;
-	sqlite3_stmt	*stmts[STMT__MAX];
-	int64_t		 data_version;
-	int64_t		 busy_since;	/* store_busy(): when this wait began */
-	int		 busy_ms;	/* how long it waits: BUSY_WAIT_MS, or less */
-	int		 busy_cap;	/* store_busy_cap(): never longer, 0: none */
+	struct db		*db;
+	const char *const	*sqls;		/* the backend's text of each statement */
+	struct db_stmt		*stmts[STMT__MAX];
+	int64_t			 data_version;
 };
 
 const char *const task_status_str[TASK_STATUS__MAX] = {
@@ -626,48 +611,39 @@ sponsorblock_parse(const char *s, enum sponsorblock *sb)
 
 /* A column holding a name of names[n], as its index; -1 for anything else. */
 static int
-col_name(sqlite3_stmt *st, int col, const char *const *names, int n)
+col_name(struct db_stmt *st, int col, const char *const *names, int n)
 {
-	return name_index(names, n, (const char *)sqlite3_column_text(st, col));
+	return name_index(names, n, db_col_text(st, col));
 }
 
 const char *
 store_errmsg(struct store *s)
 {
-	return sqlite3_errmsg(s->db);
-}
-
-/* Binds a C string, or NULL as SQL NULL; the text is copied by SQLite only when needed. */
-static int
-bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v == NULL)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	return db_errmsg(s->db);
 }
 
 /* An owner id, or SQL NULL for "any owner" (0 or less: keys off, or an admin). */
 static int
-bind_owner(sqlite3_stmt *st, int i, long long owner)
+bind_owner(struct db_stmt *st, int i, long long owner)
 {
 	if (owner <= 0)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_int64(st, i, owner);
+		return db_bind_null(st, i);
+	return db_bind_int64(st, i, owner);
 }
 
 /*
- * A statement of sqls[], prepared at its first use on this connection and
- * kept until store_close(); NULL if SQLite refused it (store_errmsg() says
- * why).  Preparing all of them at open cost 1.2 MB a connection, most of it
- * the triggers compiled into every UPDATE of tasks, and the API opens one
- * connection a thread, most of which never run the worker's statements.
+ * A statement of the backend's table, prepared at its first use on this
+ * connection and kept until store_close(); NULL if the database refused it
+ * (store_errmsg() says why).  Preparing all of them at open cost 1.2 MB a
+ * connection on SQLite, most of it the triggers compiled into every UPDATE
+ * of tasks, and the API opens one connection a thread, most of which never
+ * run the worker's statements.
  */
-static sqlite3_stmt *
+static struct db_stmt *
 stmt(struct store *s, enum stmt i)
 {
-	if (s->stmts[i] == NULL && sqlite3_prepare_v3(s->db, sqls[i], -1,
-	    SQLITE_PREPARE_PERSISTENT, &s->stmts[i], NULL) != SQLITE_OK)
-		return NULL;
+	if (s->stmts[i] == NULL)
+		s->stmts[i] = db_prepare(s->db, s->sqls[i]);
 	return s->stmts[i];
 }
 
@@ -676,23 +652,22 @@ stmt(struct store *s, enum stmt i)
  * (also for st NULL: a statement stmt() could not prepare).
  */
 static int
-stmt_count(struct store *s, sqlite3_stmt *st)
+stmt_count(struct store *s, struct db_stmt *st)
 {
 	int	 rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE)
 		return -1;
-	return sqlite3_changes(s->db);
+	return db_changes(s->db);
 }
 
 /* The same, in the convention: 1 when it changed a row, 0 when none. */
 static int
-stmt_exec(struct store *s, sqlite3_stmt *st)
+stmt_exec(struct store *s, struct db_stmt *st)
 {
 	int	 n;
 
@@ -703,29 +678,22 @@ stmt_exec(struct store *s, sqlite3_stmt *st)
 
 /* A statement run for what it does (BEGIN, COMMIT): 1 done, -1 refused. */
 static int
-stmt_do(struct store *s, sqlite3_stmt *st)
+stmt_do(struct store *s, struct db_stmt *st)
 {
 	return stmt_count(s, st) == -1 ? -1 : 1;
 }
 
-static void
-stmt_done(sqlite3_stmt *st)
-{
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-}
-
 static int
-copy_col(sqlite3_stmt *st, int col, char *buf, size_t len)
+copy_col(struct db_stmt *st, int col, char *buf, size_t len)
 {
-	const unsigned char	*v = sqlite3_column_text(st, col);
+	const char	*v = db_col_text(st, col);
 	size_t			 n;
 
 	if (v == NULL) {
 		buf[0] = '\0';
 		return 0;
 	}
-	n = (size_t)sqlite3_column_bytes(st, col);
+	n = (size_t)db_col_len(st, col);
 	if (n >= len)
 		return -1;
 	memcpy(buf, v, n + 1);
@@ -737,209 +705,56 @@ copy_col(sqlite3_stmt *st, int col, char *buf, size_t len)
  * buf: 1 found, 0 no row, -1 database error or a value too long for buf.
  */
 static int
-step_text(sqlite3_stmt *st, char *buf, size_t len)
+step_text(struct db_stmt *st, char *buf, size_t len)
 {
 	int	 rc, found = 0;
 
 	buf[0] = '\0';
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && copy_col(st, 0, buf, len) == 0)
+	rc = db_step(st);
+	if (rc == DB_ROW && copy_col(st, 0, buf, len) == 0)
 		found = 1;
-	stmt_done(st);
-	if (rc == SQLITE_ROW && !found)
+	db_reset(st);
+	if (rc == DB_ROW && !found)
 		return -1;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != DB_ROW && rc != DB_DONE)
 		return -1;
 	return found;
 }
 
 /* Steps a SELECT EXISTS (...): 1, 0, or -1 on a database error (or st NULL). */
 static int
-step_exists(sqlite3_stmt *st)
+step_exists(struct db_stmt *st)
 {
 	int	 rc, yes;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	yes = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : -1;
-	stmt_done(st);
+	rc = db_step(st);
+	yes = rc == DB_ROW ? db_col_int(st, 0) != 0 : -1;
+	db_reset(st);
 	return yes;
 }
 
-static int
-store_migrate(struct store *s, char *err, size_t errlen)
-{
-	sqlite3_stmt	*st = NULL;
-	char		*msg = NULL, stamp[ISO_TIME_LEN], ins[128];
-	int		 have = 0;
-	size_t		 i;
-
-	/* IMMEDIATE: the API and the worker may start together; one migrates, the other waits. */
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS "
-	    "schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
-	    NULL, NULL, &msg) != SQLITE_OK)
-		goto fail;
-	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(version), 0) FROM "
-	    "schema_migrations", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW)
-		goto fail;
-	have = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
-	util_iso_now(stamp);
-	for (i = 0; i < store_nmigrations; i++) {
-		if (store_migrations[i].version <= have)
-			continue;
-		snprintf(ins, sizeof(ins), "INSERT INTO schema_migrations VALUES "
-		    "(%d, '%s')", store_migrations[i].version, stamp);
-		if (sqlite3_exec(s->db, store_migrations[i].sql, NULL, NULL,
-		    &msg) != SQLITE_OK ||
-		    sqlite3_exec(s->db, ins, NULL, NULL, &msg) != SQLITE_OK)
-			goto fail;
-	}
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
-		goto fail;
-	return 0;
-fail:
-	snprintf(err, errlen, "migration: %s", msg != NULL ? msg :
-	    sqlite3_errmsg(s->db));
-	sqlite3_free(msg);
-	sqlite3_finalize(st);
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
-
 /*
- * SQLite counts every allocation under one global mutex unless told not
- * to: under load the API's threads were seen waiting on it (futex waits
- * from sqlite3Malloc), each on its own connection otherwise.  Must come
- * before SQLite initialises: once, first thing.
+ * Opening and closing, and what only SQLite has: the backend's own
+ * functions (db_sqlite.c) behind store.h's names.
  */
-static void
-store_configure(void)
-{
-	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-}
-
-/*
- * Waits for a lock another connection holds (mostly the write lock: WAL
- * readers do not wait for writers).  SQLite's own busy_timeout sleeps 1, 2, 5, 10 ... up to 100 ms between
- * tries: a create that lost the write lock a few times slept 100 ms at a go
- * while the lock, held for half a millisecond at a time, went to others
- * (p99 near 1 s under a flood of creates, docs/benchmarks.md).  Tries every
- * 50 us at first, then every 200 us, then every millisecond, for 5 s.
- */
-#define BUSY_WAIT_MS	5000
-
-static int
-store_busy(void *arg, int n)
-{
-	struct store	*s = arg;
-	struct timespec	 step = { 0, n < 20 ? 50000 : n < 100 ? 200000 : 1000000 };
-	int64_t		 now = util_now_ms();
-
-	if (n == 0)
-		s->busy_since = now;
-	else if (now - s->busy_since >= s->busy_ms)
-		return 0;
-	nanosleep(&step, NULL);
-	return 1;
-}
-
-/*
- * Opening is serialised between processes by a lock on the database's
- * directory.  busy_timeout does not cover it: switching a new file to WAL
- * needs an exclusive lock that SQLite refuses at once, without the busy
- * handler, while another connection holds a shared one (waiting could
- * deadlock), so the API and the worker starting together on a fresh data
- * directory failed now and then with "database is locked".  A directory,
- * not a file beside the database: closing any descriptor of the database
- * file itself would drop SQLite's own POSIX locks in this process.
- */
-#define OPEN_LOCK_WAIT_MS	30000
-
-static int
-store_open_lock(const char *path, char *err, size_t errlen)
-{
-	char		 dir[PATH_MAX];
-	struct timespec	 step = { 0, 10 * 1000 * 1000 };
-	int		 fd, waited;
-
-	if (strlen(path) >= sizeof(dir)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -1;
-	}
-	memcpy(dir, path, strlen(path) + 1);
-	if ((fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	for (waited = 0; flock(fd, LOCK_EX | LOCK_NB) == -1; waited += 10) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			/* A file system without flock: SQLite's own locks only. */
-			if (errno == ENOLCK || errno == EOPNOTSUPP)
-				return fd;
-			snprintf(err, errlen, "%s: lock: %s", dir, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		if (waited >= OPEN_LOCK_WAIT_MS) {
-			snprintf(err, errlen, "%s: another program has been setting "
-			    "up the database for %d s", dir, OPEN_LOCK_WAIT_MS / 1000);
-			close(fd);
-			return -1;
-		}
-		nanosleep(&step, NULL);
-	}
-	return fd;
-}
-
 struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
-	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
-
 	struct store	*s;
-	char		*msg = NULL;
-	int		 lockfd;
 
-	(void)pthread_once(&once, store_configure);
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if ((lockfd = store_open_lock(path, err, errlen)) == -1) {
+	if ((s->db = db_sqlite_open(path, err, errlen)) == NULL) {
 		free(s);
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-		goto fail;
-	s->busy_ms = BUSY_WAIT_MS;
-	sqlite3_busy_handler(s->db, store_busy, s);
-	/*
-	 * WAL lets the API read while the worker writes.  synchronous=NORMAL in WAL
-	 * mode survives a crash of either program; only a power cut can lose the
-	 * last commits, which a downloader can afford for its throughput.
-	 */
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; "
-	    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
-	    NULL, NULL, &msg) != SQLITE_OK)
-		goto fail;
-	if (store_migrate(s, err, errlen) == -1)
-		goto fail_quiet;
+	s->sqls = sqls;
 	s->data_version = -1;
-	close(lockfd);
 	return s;
-fail:
-	snprintf(err, errlen, "%s: %s", path, msg != NULL ? msg :
-	    (s->db != NULL ? sqlite3_errmsg(s->db) : "cannot open"));
-fail_quiet:
-	sqlite3_free(msg);
-	store_close(s);
-	close(lockfd);
-	return NULL;
 }
 
 int
@@ -950,7 +765,7 @@ store_prepare_all(struct store *s, char *err, size_t errlen)
 	for (i = 0; i < STMT__MAX; i++)
 		if (stmt(s, i) == NULL) {
 			snprintf(err, errlen, "statement %d: %s", i,
-			    sqlite3_errmsg(s->db));
+			    db_errmsg(s->db));
 			return -1;
 		}
 	return 1;
@@ -964,72 +779,36 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	for (i = 0; i < STMT__MAX; i++)
-		sqlite3_finalize(s->stmts[i]);
-	sqlite3_close(s->db);
+		if (s->stmts[i] != NULL)
+			db_finalize(s->stmts[i]);
+	db_close(s->db);
 	free(s);
 }
 
-/*
- * Checkpoints (the WAL copied back into the database) are the worker's, on
- * a timer (store_checkpoint).  SQLite's default has the connection whose
- * commit takes the WAL past 1000 pages do it there and then: under a flood
- * of creates that was an API thread between its commit and its answer, on
- * almost every commit once the WAL could no longer start over (below), and
- * the WAL grew on all the same (docs/benchmarks.md, item 8).  pages: past
- * how many a commit of this connection still checkpoints (0: never); the
- * API's do past a large number, for when no worker runs.
- */
+/* How often a commit of this connection checkpoints: see db_sqlite.c. */
 void
 store_autocheckpoint(struct store *s, int pages)
 {
-	(void)sqlite3_wal_autocheckpoint(s->db, pages);
+	db_sqlite_autocheckpoint(s->db, pages);
 }
 
-/*
- * Copies what it can of the WAL back without waiting for anyone (PASSIVE).
- * That alone never lets the WAL start over while commits keep coming: a
- * checkpoint always ends behind the commits made while it ran, and the WAL
- * grew by some 50 MB a second under a flood of creates.  So past
- * WAL_RESTART_PAGES a second PASSIVE copies what came during the first, and
- * a RESTART the little left: it holds new writers back while it does so
- * (a few milliseconds, measured) and until readers have left the WAL, which
- * then starts over.  It waits at most RESTART_WAIT_MS for them, so that a
- * reader streaming a long list cannot stall every create; it is tried again
- * at the next call.
- */
-#define WAL_RESTART_PAGES	4096	/* 16 MiB of WAL */
-#define RESTART_WAIT_MS		20
-
+/* The worker's timed checkpoint: see db_sqlite.c. */
 int
 store_checkpoint(struct store *s)
 {
-	int	 rc, pages = 0;
-
-	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-	    &pages, NULL);
-	if (rc == SQLITE_OK && pages > WAL_RESTART_PAGES) {
-		(void)sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-		    NULL, NULL);
-		store_busy_wait(s, RESTART_WAIT_MS);
-		rc = sqlite3_wal_checkpoint_v2(s->db, NULL,
-		    SQLITE_CHECKPOINT_RESTART, NULL, NULL);
-		store_busy_wait(s, 0);
-	}
-	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 1 : -1;
+	return db_sqlite_checkpoint(s->db);
 }
 
 /*
  * How long the next statements wait for a lock another program holds; 0
- * puts back the usual BUSY_WAIT_MS.  A write the worker tries again anyway
+ * puts back the usual wait.  A write the worker tries again anyway
  * (a run's end, progress, the heartbeat) waits less, so that a lock held
  * for long never holds the worker's loop as long.
  */
 void
 store_busy_wait(struct store *s, int ms)
 {
-	s->busy_ms = ms > 0 ? ms : BUSY_WAIT_MS;
-	if (s->busy_cap > 0 && s->busy_ms > s->busy_cap)
-		s->busy_ms = s->busy_cap;
+	db_busy_wait(s->db, ms);
 }
 
 /*
@@ -1041,8 +820,7 @@ store_busy_wait(struct store *s, int ms)
 void
 store_busy_cap(struct store *s, int ms)
 {
-	s->busy_cap = ms;
-	store_busy_wait(s, s->busy_ms);
+	db_busy_cap(s->db, ms);
 }
 
 int
@@ -1069,17 +847,17 @@ store_rollback(struct store *s)
  * that appends to it, so it is an error here rather than there.
  */
 static int
-row_emit(sqlite3_stmt *st, store_task_cb cb, void *arg)
+row_emit(struct db_stmt *st, store_task_cb cb, void *arg)
 {
 	struct store_task_row	 row;
 
-	row.record = (const char *)sqlite3_column_text(st, 0);
-	row.record_len = (size_t)sqlite3_column_bytes(st, 0);
-	row.filename = (const char *)sqlite3_column_text(st, 1);
-	row.completed = sqlite3_column_int(st, 2);
-	row.id = (const char *)sqlite3_column_text(st, 3);
-	row.local_thumbnail = sqlite3_column_int(st, 4);
-	row.subtitle_files = (const char *)sqlite3_column_text(st, 5);
+	row.record = db_col_text(st, 0);
+	row.record_len = (size_t)db_col_len(st, 0);
+	row.filename = db_col_text(st, 1);
+	row.completed = db_col_int(st, 2);
+	row.id = db_col_text(st, 3);
+	row.local_thumbnail = db_col_int(st, 4);
+	row.subtitle_files = db_col_text(st, 5);
 	if (row.record == NULL || row.record_len < 2 || row.record[0] != '{' ||
 	    row.record[row.record_len - 1] != '}' || row.filename == NULL ||
 	    row.id == NULL || row.subtitle_files == NULL)
@@ -1088,38 +866,38 @@ row_emit(sqlite3_stmt *st, store_task_cb cb, void *arg)
 }
 
 /*
- * Binds t to the insert; the caller steps it (NULL: SQLite refused to
+ * Binds t to the insert; the caller steps it (NULL: the database refused to
  * prepare it).  The cap is checked by the statement itself (see
  * STMT_TASK_INSERT).
  */
-static sqlite3_stmt *
+static struct db_stmt *
 insert_bind(struct store *s, const struct task_new *t, char now[ISO_TIME_LEN])
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = stmt(s, STMT_TASK_INSERT)) == NULL)
 		return NULL;
 	util_iso_now(now);
-	bind_text(st, 1, t->id);
-	bind_text(st, 2, t->url);
-	bind_text(st, 3, t->download_type);
-	bind_text(st, 4, t->quality);
-	bind_text(st, 5, t->format_id);
-	bind_text(st, 6, t->audio_format);
-	bind_text(st, 7, t->title);
-	bind_text(st, 8, t->thumbnail);
-	bind_text(st, 9, t->playlist_id);
-	sqlite3_bind_int(st, 10, t->playlist_index);
-	sqlite3_bind_int(st, 11, t->playlist_total > 0 ? t->playlist_total : 1);
-	bind_text(st, 12, now);
+	db_bind_text(st, 1, t->id);
+	db_bind_text(st, 2, t->url);
+	db_bind_text(st, 3, t->download_type);
+	db_bind_text(st, 4, t->quality);
+	db_bind_text(st, 5, t->format_id);
+	db_bind_text(st, 6, t->audio_format);
+	db_bind_text(st, 7, t->title);
+	db_bind_text(st, 8, t->thumbnail);
+	db_bind_text(st, 9, t->playlist_id);
+	db_bind_int64(st, 10, t->playlist_index);
+	db_bind_int64(st, 11, t->playlist_total > 0 ? t->playlist_total : 1);
+	db_bind_text(st, 12, now);
 	bind_owner(st, 13, t->owner);
 	if (t->max_pending > 0)
-		sqlite3_bind_int(st, 14, t->max_pending);
-	bind_text(st, 15, t->error);
-	sqlite3_bind_int(st, 16, t->embed_metadata != 0);
-	bind_text(st, 17, sponsorblock_str[t->sponsorblock]);
-	bind_text(st, 18, t->subscription_id);
-	bind_text(st, 19, t->subtitles);
+		db_bind_int64(st, 14, t->max_pending);
+	db_bind_text(st, 15, t->error);
+	db_bind_int64(st, 16, t->embed_metadata != 0);
+	db_bind_text(st, 17, sponsorblock_str[t->sponsorblock]);
+	db_bind_text(st, 18, t->subscription_id);
+	db_bind_text(st, 19, t->subtitles);
 	return st;
 }
 
@@ -1162,7 +940,7 @@ int
 store_task_create(struct store *s, const struct task_new *t,
     struct store_task_copy *c)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 	int		 rc, inserted = 0;
 
@@ -1173,15 +951,15 @@ store_task_create(struct store *s, const struct task_new *t,
 		store_rollback(s);
 		return -1;
 	}
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((rc = db_step(st)) == DB_ROW) {
 		inserted = 1;
 		if (row_emit(st, row_copy, c) == -1)
-			rc = SQLITE_ERROR;
+			rc = DB_ERROR;
 		else
-			rc = sqlite3_step(st);	/* this step ends the statement */
+			rc = db_step(st);	/* this step ends the statement */
 	}
-	stmt_done(st);
-	if (rc != SQLITE_DONE || store_commit(s) == -1) {
+	db_reset(st);
+	if (rc != DB_DONE || store_commit(s) == -1) {
 		store_rollback(s);
 		store_task_copy_free(c);
 		return -1;
@@ -1192,18 +970,18 @@ store_task_create(struct store *s, const struct task_new *t,
 int
 store_task_insert(struct store *s, const struct task_new *t)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 	int		 rc, inserted = 0;
 
 	if ((st = insert_bind(s, t, now)) == NULL)
 		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((rc = db_step(st)) == DB_ROW) {
 		inserted = 1;
-		rc = sqlite3_step(st);
+		rc = db_step(st);
 	}
-	stmt_done(st);
-	return rc == SQLITE_DONE ? inserted : -1;
+	db_reset(st);
+	return rc == DB_DONE ? inserted : -1;
 }
 
 /* 1: cb was given the task; 0: no such task for this owner; -1: an error, or cb's. */
@@ -1211,25 +989,25 @@ int
 store_task_get(struct store *s, const char *id, long long owner,
     store_task_cb cb, void *arg)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
 	if ((st = stmt(s, STMT_TASK_GET)) == NULL)
 		return -1;
-	bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		rc = row_emit(st, cb, arg) == 0 ? 1 : -1;
 	else
-		rc = rc == SQLITE_DONE ? 0 : -1;
-	stmt_done(st);
+		rc = rc == DB_DONE ? 0 : -1;
+	db_reset(st);
 	return rc;
 }
 
 /* A task's status and one text of it (statement st): 1 found, 0 not for this owner. */
 static int
-task_status_text(sqlite3_stmt *st, const char *id, long long owner,
+task_status_text(struct db_stmt *st, const char *id, long long owner,
     enum task_status *status, char *buf, size_t len)
 {
 	int	 rc, i;
@@ -1238,18 +1016,18 @@ task_status_text(sqlite3_stmt *st, const char *id, long long owner,
 	buf[0] = '\0';
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		i = col_name(st, 0, task_status_str, TASK_STATUS__MAX);
 		rc = i != -1 && copy_col(st, 1, buf, len) == 0 ? 1 : -1;
 		if (rc == 1)
 			*status = (enum task_status)i;
 	}
 	else
-		rc = rc == SQLITE_DONE ? 0 : -1;
-	stmt_done(st);
+		rc = rc == DB_DONE ? 0 : -1;
+	db_reset(st);
 	return rc;
 }
 
@@ -1280,7 +1058,7 @@ store_task_list(struct store *s, const enum task_status *status,
     long long owner, long long limit, long long offset, store_task_cb cb,
     void *arg)
 {
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 rc, stop = 0;
 
 	if (owner > 0)
@@ -1290,37 +1068,37 @@ store_task_list(struct store *s, const enum task_status *status,
 		st = stmt(s, status != NULL ? STMT_TASK_LIST_STATUS : STMT_TASK_LIST);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, limit);
-	sqlite3_bind_int64(st, 2, offset);
+	db_bind_int64(st, 1, limit);
+	db_bind_int64(st, 2, offset);
 	if (status != NULL)
-		bind_text(st, 3, task_status_str[*status]);
+		db_bind_text(st, 3, task_status_str[*status]);
 	if (owner > 0)
-		sqlite3_bind_int64(st, 4, owner);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		db_bind_int64(st, 4, owner);
+	while (!stop && (rc = db_step(st)) == DB_ROW)
 		stop = row_emit(st, cb, arg) == -1;
-	stmt_done(st);
+	db_reset(st);
 	if (stop)
 		return -1;
-	return rc == SQLITE_DONE ? 1 : -1;
+	return rc == DB_DONE ? 1 : -1;
 }
 
 int
 store_task_status(struct store *s, const char *id, enum task_status *status)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc, i = 0;
 
 	*status = TASK_PENDING;
 	if ((st = stmt(s, STMT_TASK_STATUS)) == NULL)
 		return -1;
-	bind_text(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_text(st, 1, id);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		i = col_name(st, 0, task_status_str, TASK_STATUS__MAX);
-	stmt_done(st);
-	if ((rc != SQLITE_ROW && rc != SQLITE_DONE) || i == -1)
+	db_reset(st);
+	if ((rc != DB_ROW && rc != DB_DONE) || i == -1)
 		return -1;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 0;
 	*status = (enum task_status)i;
 	return 1;
@@ -1334,14 +1112,14 @@ store_task_status(struct store *s, const char *id, enum task_status *status)
 int
 store_task_cancel(struct store *s, const char *id, long long owner)
 {
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	char			 now[ISO_TIME_LEN];
 
 	if ((st = stmt(s, STMT_TASK_CANCEL)) == NULL)
 		return -1;
 	util_iso_now(now);
-	bind_text(st, 1, id);
-	bind_text(st, 2, now);
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, now);
 	bind_owner(st, 3, owner);
 	return stmt_exec(s, st);
 }
@@ -1351,31 +1129,31 @@ static int
 retry_refusal(struct store *s, const char *id, long long owner,
     int max_pending, struct task_retry *r)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc, i = 0;
 
 	if ((st = stmt(s, STMT_TASK_RETRY_STATE)) == NULL)
 		return -1;
-	bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
-	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
+	db_bind_int64(st, 3, (int64_t)time(NULL));
 	if (max_pending > 0)
-		sqlite3_bind_int(st, 4, max_pending);
+		db_bind_int64(st, 4, max_pending);
 	r->refused = RETRY_NOT_FOUND;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	if ((rc = db_step(st)) == DB_ROW &&
 	    (i = col_name(st, 0, task_status_str, TASK_STATUS__MAX)) != -1) {
 		r->status = (enum task_status)i;
 		if (r->status != TASK_ERROR && r->status != TASK_CANCELLED)
 			r->refused = RETRY_STATUS;
-		else if (sqlite3_column_int(st, 1))
+		else if (db_col_int(st, 1))
 			r->refused = RETRY_STOPPING;
-		else if (sqlite3_column_int(st, 2))
+		else if (db_col_int(st, 2))
 			r->refused = RETRY_FULL;
 		else
 			r->refused = RETRY_NONE;
 	}
-	stmt_done(st);
-	if ((rc != SQLITE_ROW && rc != SQLITE_DONE) || i == -1)
+	db_reset(st);
+	if ((rc != DB_ROW && rc != DB_DONE) || i == -1)
 		return -1;
 	return 0;
 }
@@ -1389,7 +1167,7 @@ int
 store_task_retry(struct store *s, const char *id, long long owner,
     int max_pending, struct task_retry *r, struct store_task_copy *c)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 	int		 rc;
 
@@ -1406,16 +1184,16 @@ store_task_retry(struct store *s, const char *id, long long owner,
 		return 0;
 	}
 	util_iso_now(now);
-	bind_text(st, 1, id);
-	bind_text(st, 2, now);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, now);
+	if ((rc = db_step(st)) == DB_ROW) {
 		if (row_emit(st, row_copy, c) == -1)
-			rc = SQLITE_ERROR;
+			rc = DB_ERROR;
 		else
-			rc = sqlite3_step(st);
+			rc = db_step(st);
 	}
-	stmt_done(st);
-	if (rc != SQLITE_DONE || c->mem == NULL || store_commit(s) == -1)
+	db_reset(st);
+	if (rc != DB_DONE || c->mem == NULL || store_commit(s) == -1)
 		goto fail;
 	r->status = TASK_PENDING;
 	return 1;
@@ -1428,12 +1206,12 @@ fail:
 int
 store_task_unlease(struct store *s, const char *id, long pid)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = stmt(s, STMT_TASK_UNLEASE)) == NULL)
 		return -1;
-	bind_text(st, 1, id);
-	sqlite3_bind_int64(st, 2, pid);
+	db_bind_text(st, 1, id);
+	db_bind_int64(st, 2, pid);
 	return stmt_exec(s, st);
 }
 
@@ -1441,25 +1219,25 @@ int
 store_task_delete(struct store *s, const char *id, long long owner,
     char filename[STORE_FILENAME_MAX + 1], char subtitles[STORE_SUBTITLES_LEN])
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc, found = 0;
 
 	filename[0] = subtitles[0] = '\0';
 	if ((st = stmt(s, STMT_TASK_DELETE)) == NULL)
 		return -1;
-	bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		found = 1;
 		if (copy_col(st, 0, filename, STORE_FILENAME_MAX + 1) == -1)
 			filename[0] = '\0';
 		if (copy_col(st, 1, subtitles, STORE_SUBTITLES_LEN) == -1)
 			subtitles[0] = '\0';
-		rc = sqlite3_step(st);
+		rc = db_step(st);
 	}
-	stmt_done(st);
-	if (rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_DONE)
 		return -1;
 	return found;
 }
@@ -1468,11 +1246,11 @@ int
 store_task_by_filename(struct store *s, const char *filename, long long owner,
     char id[STORE_ID_LEN])
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = stmt(s, STMT_TASK_BY_FILENAME)) == NULL)
 		return -1;
-	bind_text(st, 1, filename);
+	db_bind_text(st, 1, filename);
 	bind_owner(st, 2, owner);
 	return step_text(st, id, STORE_ID_LEN);
 }
@@ -1481,37 +1259,38 @@ store_task_by_filename(struct store *s, const char *filename, long long owner,
 int
 store_task_counts(struct store *s, long long counts[TASK_STATUS__MAX])
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc, i;
 
 	memset(counts, 0, sizeof(long long) * TASK_STATUS__MAX);
 	if ((st = stmt(s, STMT_TASK_COUNTS)) == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == DB_ROW)
 		if ((i = col_name(st, 0, task_status_str, TASK_STATUS__MAX)) != -1)
-			counts[i] = sqlite3_column_int64(st, 1);
-	stmt_done(st);
-	return rc == SQLITE_DONE ? 1 : -1;
+			counts[i] = db_col_int64(st, 1);
+	db_reset(st);
+	return rc == DB_DONE ? 1 : -1;
 }
 
 /*
  * 1 when another connection committed since the last call (the first call
  * always says 1).  PRAGMA data_version reads shared memory only: cheap enough
- * to ask several times a second.
+ * to ask several times a second.  SQLite's way: a backend without such a
+ * counter (PostgreSQL, LISTEN/NOTIFY) answers this with a function of its own.
  */
 int
 store_changed(struct store *s)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int64_t		 v;
 	int		 rc;
 
 	if ((st = stmt(s, STMT_DATA_VERSION)) == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	stmt_done(st);
-	if (rc != SQLITE_ROW)
+	rc = db_step(st);
+	v = rc == DB_ROW ? db_col_int64(st, 0) : -1;
+	db_reset(st);
+	if (rc != DB_ROW)
 		return -1;
 	if (v == s->data_version)
 		return 0;
@@ -1523,7 +1302,7 @@ int
 store_task_claim(struct store *s, long pid, int64_t lease_until,
     struct task_claim *c)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 	int		 rc, i, found = 0;
 
@@ -1533,11 +1312,11 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 	if ((rc = step_exists(stmt(s, STMT_TASK_CLAIMABLE))) != 1)
 		return rc;
 	util_iso_now(now);
-	sqlite3_bind_int64(st, 1, pid);
-	sqlite3_bind_int64(st, 2, lease_until);
-	bind_text(st, 3, now);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(st, 1, pid);
+	db_bind_int64(st, 2, lease_until);
+	db_bind_text(st, 3, now);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		if (copy_col(st, 0, c->id, sizeof(c->id)) == -1 ||
 		    copy_col(st, 1, c->url, sizeof(c->url)) == -1 ||
 		    copy_col(st, 2, c->download_type, sizeof(c->download_type)) == -1 ||
@@ -1546,22 +1325,22 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 		    copy_col(st, 5, c->audio_format, sizeof(c->audio_format)) == -1 ||
 		    (i = col_name(st, 10, sponsorblock_str, SPONSORBLOCK__MAX)) == -1 ||
 		    copy_col(st, 12, c->subtitles, sizeof(c->subtitles)) == -1)
-			rc = SQLITE_TOOBIG;
+			rc = DB_ERROR;
 		else {
-			c->is_playlist = sqlite3_column_int(st, 6);
-			c->attempts = sqlite3_column_int(st, 7);
-			c->owner = sqlite3_column_int64(st, 8);
-			c->embed_metadata = sqlite3_column_int(st, 9);
+			c->is_playlist = db_col_int(st, 6);
+			c->attempts = db_col_int(st, 7);
+			c->owner = db_col_int64(st, 8);
+			c->embed_metadata = db_col_int(st, 9);
 			c->sponsorblock = (enum sponsorblock)i;
-			c->waited = sqlite3_column_type(st, 11) == SQLITE_NULL ?
-			    -1 : sqlite3_column_double(st, 11);
-			c->seq = sqlite3_column_int64(st, 13);
+			c->waited = db_col_null(st, 11) ?
+			    -1 : db_col_double(st, 11);
+			c->seq = db_col_int64(st, 13);
 			found = 1;
-			rc = sqlite3_step(st);
+			rc = db_step(st);
 		}
 	}
-	stmt_done(st);
-	if (rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_DONE)
 		return -1;
 	return found;
 }
@@ -1570,33 +1349,14 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 int
 store_task_claim_plan(struct store *s, char *buf, size_t len)
 {
-	sqlite3_stmt	*st = NULL;
-	char		 q[2048];
-	size_t		 n = 0;
-	int		 rc;
-
-	buf[0] = '\0';
-	if ((size_t)snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s",
-	    sqls[STMT_TASK_CLAIM]) >= sizeof(q) ||
-	    sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < len)
-		n += (size_t)snprintf(buf + n, len - n, "%s\n",
-		    (const char *)sqlite3_column_text(st, 3));
-	if (rc != SQLITE_DONE || n >= len)
-		goto fail;
-	sqlite3_finalize(st);
-	return 1;
-fail:
-	sqlite3_finalize(st);
-	return -1;
+	return db_sqlite_plan(s->db, s->sqls[STMT_TASK_CLAIM], buf, len);
 }
 
 int
 store_task_progress(struct store *s, int64_t seq, double progress,
     const char *speed, const char *eta, int64_t filesize, int64_t downloaded)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
 	if ((st = stmt(s, STMT_TASK_PROGRESS)) == NULL)
@@ -1606,13 +1366,13 @@ store_task_progress(struct store *s, int64_t seq, double progress,
 	if (progress > 100)
 		progress = 100;
 	util_iso_now(now);
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_double(st, 2, progress);
-	bind_text(st, 3, speed);
-	bind_text(st, 4, eta);
-	sqlite3_bind_int64(st, 5, filesize);
-	sqlite3_bind_int64(st, 6, downloaded);
-	bind_text(st, 7, now);
+	db_bind_int64(st, 1, seq);
+	db_bind_double(st, 2, progress);
+	db_bind_text(st, 3, speed);
+	db_bind_text(st, 4, eta);
+	db_bind_int64(st, 5, filesize);
+	db_bind_int64(st, 6, downloaded);
+	db_bind_text(st, 7, now);
 	return stmt_exec(s, st);
 }
 
@@ -1620,17 +1380,17 @@ int
 store_task_set_info(struct store *s, const char *id, const char *title,
     const char *thumbnail, const char *format_note)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
 	if ((st = stmt(s, STMT_TASK_SET_INFO)) == NULL)
 		return -1;
 	util_iso_now(now);
-	bind_text(st, 1, id);
-	bind_text(st, 2, title);
-	bind_text(st, 3, thumbnail);
-	bind_text(st, 4, format_note);
-	bind_text(st, 5, now);
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, title);
+	db_bind_text(st, 3, thumbnail);
+	db_bind_text(st, 4, format_note);
+	db_bind_text(st, 5, now);
 	return stmt_exec(s, st);
 }
 
@@ -1638,67 +1398,67 @@ int
 store_task_set_playlist(struct store *s, const char *id, const char *playlist_id,
     int index, int total, const char *media_url)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
 	if ((st = stmt(s, STMT_TASK_SET_PLAYLIST)) == NULL)
 		return -1;
 	util_iso_now(now);
-	bind_text(st, 1, id);
-	bind_text(st, 2, playlist_id);
-	sqlite3_bind_int(st, 3, index);
-	sqlite3_bind_int(st, 4, total);
-	bind_text(st, 5, media_url);
-	bind_text(st, 6, now);
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, playlist_id);
+	db_bind_int64(st, 3, index);
+	db_bind_int64(st, 4, total);
+	db_bind_text(st, 5, media_url);
+	db_bind_text(st, 6, now);
 	return stmt_exec(s, st);
 }
 
 int
 store_task_set_processing(struct store *s, const char *id)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
 	if ((st = stmt(s, STMT_TASK_SET_PROCESSING)) == NULL)
 		return -1;
 	util_iso_now(now);
-	bind_text(st, 1, id);
-	bind_text(st, 2, now);
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, now);
 	return stmt_exec(s, st);
 }
 
 int
 store_task_complete(struct store *s, const char *id, const struct task_done *d)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
 	if ((st = stmt(s, STMT_TASK_COMPLETE)) == NULL)
 		return -1;
 	util_iso_now(now);
-	bind_text(st, 1, id);
-	bind_text(st, 2, d->filename);
-	sqlite3_bind_int64(st, 3, d->filesize);
-	bind_text(st, 4, d->format_note);
-	bind_text(st, 5, now);
-	bind_text(st, 6, d->title);
-	sqlite3_bind_int(st, 7, d->local_thumbnail != 0);
-	bind_text(st, 8, d->subtitles);
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, d->filename);
+	db_bind_int64(st, 3, d->filesize);
+	db_bind_text(st, 4, d->format_note);
+	db_bind_text(st, 5, now);
+	db_bind_text(st, 6, d->title);
+	db_bind_int64(st, 7, d->local_thumbnail != 0);
+	db_bind_text(st, 8, d->subtitles);
 	return stmt_exec(s, st);
 }
 
 int
 store_task_fail(struct store *s, const char *id, const char *message)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
 	if ((st = stmt(s, STMT_TASK_FAIL)) == NULL)
 		return -1;
 	util_iso_now(now);
-	bind_text(st, 1, id);
-	bind_text(st, 2, message);
-	bind_text(st, 3, now);
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, message);
+	db_bind_text(st, 3, now);
 	return stmt_exec(s, st);
 }
 
@@ -1706,7 +1466,7 @@ int
 store_task_recover(struct store *s, int max_attempts, const char *message,
     int *requeued)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 	int		 gave_up;
 
@@ -1714,15 +1474,15 @@ store_task_recover(struct store *s, int max_attempts, const char *message,
 	util_iso_now(now);
 	if ((st = stmt(s, STMT_TASK_ABANDON)) == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, max_attempts);
-	bind_text(st, 2, message);
-	bind_text(st, 3, now);
+	db_bind_int64(st, 1, max_attempts);
+	db_bind_text(st, 2, message);
+	db_bind_text(st, 3, now);
 	if ((gave_up = stmt_count(s, st)) == -1)
 		return -1;
 	if ((st = stmt(s, STMT_TASK_REQUEUE)) == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, max_attempts);
-	bind_text(st, 2, now);
+	db_bind_int64(st, 1, max_attempts);
+	db_bind_text(st, 2, now);
 	if ((*requeued = stmt_count(s, st)) == -1) {
 		*requeued = 0;
 		return -1;
@@ -1733,38 +1493,38 @@ store_task_recover(struct store *s, int max_attempts, const char *message,
 int
 store_task_release(struct store *s, const char *id)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
 	if ((st = stmt(s, STMT_TASK_RELEASE)) == NULL)
 		return -1;
 	util_iso_now(now);
-	bind_text(st, 1, id);
-	bind_text(st, 2, now);
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, now);
 	return stmt_exec(s, st);
 }
 
 int
 store_lease_refresh(struct store *s, long pid, int64_t lease_until)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = stmt(s, STMT_LEASE_REFRESH)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, pid);
-	sqlite3_bind_int64(st, 2, lease_until);
+	db_bind_int64(st, 1, pid);
+	db_bind_int64(st, 2, lease_until);
 	return stmt_exec(s, st);
 }
 
 int
 store_meta_set(struct store *s, const char *key, const char *value)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = stmt(s, STMT_META_SET)) == NULL)
 		return -1;
-	bind_text(st, 1, key);
-	bind_text(st, 2, value);
+	db_bind_text(st, 1, key);
+	db_bind_text(st, 2, value);
 	return stmt_do(s, st);
 }
 
@@ -1775,12 +1535,12 @@ store_meta_set(struct store *s, const char *key, const char *value)
 int
 store_heartbeat_set(struct store *s, int64_t at)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = stmt(s, STMT_META_SET)) == NULL)
 		return -1;
-	bind_text(st, 1, HEARTBEAT_KEY);
-	sqlite3_bind_int64(st, 2, at);
+	db_bind_text(st, 1, HEARTBEAT_KEY);
+	db_bind_int64(st, 2, at);
 	return stmt_do(s, st);
 }
 
@@ -1788,18 +1548,18 @@ store_heartbeat_set(struct store *s, int64_t at)
 int
 store_heartbeat_get(struct store *s, int64_t *at)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
 	*at = 0;
 	if ((st = stmt(s, STMT_META_GET)) == NULL)
 		return -1;
-	bind_text(st, 1, HEARTBEAT_KEY);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*at = sqlite3_column_int64(st, 0);
-	stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_bind_text(st, 1, HEARTBEAT_KEY);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*at = db_col_int64(st, 0);
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return -1;
 	return *at > 0;
 }
@@ -1813,17 +1573,17 @@ store_heartbeat_get(struct store *s, int64_t *at)
 int
 store_task_changes(struct store *s, int64_t *n)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
 	*n = 0;
 	if ((st = stmt(s, STMT_TASK_CHANGES)) == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	stmt_done(st);
-	if (rc != SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*n = db_col_int64(st, 0);
+	db_reset(st);
+	if (rc != DB_ROW)
 		return -1;
 	return 1;
 }
@@ -1832,7 +1592,7 @@ store_task_changes(struct store *s, int64_t *n)
 int
 store_metrics_add(struct store *s, const struct metric_add *m, size_t n)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	size_t		 i;
 
 	if ((st = stmt(s, STMT_METRIC_ADD)) == NULL)
@@ -1840,9 +1600,9 @@ store_metrics_add(struct store *s, const struct metric_add *m, size_t n)
 	if (store_begin(s) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		bind_text(st, 1, m[i].name);
-		bind_text(st, 2, m[i].labels);
-		sqlite3_bind_double(st, 3, m[i].value);
+		db_bind_text(st, 1, m[i].name);
+		db_bind_text(st, 2, m[i].labels);
+		db_bind_double(st, 3, m[i].value);
 		if (stmt_count(s, st) == -1)
 			goto fail;
 	}
@@ -1858,51 +1618,51 @@ fail:
 int
 store_metrics_each(struct store *s, store_metric_cb cb, void *arg)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc, stop = 0;
 
 	if ((st = stmt(s, STMT_METRICS)) == NULL)
 		return -1;
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		stop = cb(arg, (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    sqlite3_column_double(st, 2)) != 0;
-	stmt_done(st);
+	while (!stop && (rc = db_step(st)) == DB_ROW)
+		stop = cb(arg, db_col_text(st, 0),
+		    db_col_text(st, 1),
+		    db_col_double(st, 2)) != 0;
+	db_reset(st);
 	if (stop)
 		return -1;
-	return rc == SQLITE_DONE ? 1 : -1;
+	return rc == DB_DONE ? 1 : -1;
 }
 
 int
 store_meta_get(struct store *s, const char *key, char *buf, size_t len)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = stmt(s, STMT_META_GET)) == NULL)
 		return -1;
-	bind_text(st, 1, key);
+	db_bind_text(st, 1, key);
 	return step_text(st, buf, len);
 }
 
 /* Fills l from a row; on failure l is left empty, as step_lookup() had made it. */
 static int
-lookup_row(sqlite3_stmt *st, struct lookup *l)
+lookup_row(struct db_stmt *st, struct lookup *l)
 {
-	const unsigned char	*a;
+	const char		*a;
 	int			 i;
 
 	if ((i = col_name(st, 1, lookup_state_str, LOOKUP_STATE__MAX)) == -1)
 		return -1;
-	if ((a = sqlite3_column_text(st, 2)) != NULL &&
-	    (l->answer = strdup((const char *)a)) == NULL)
+	if ((a = db_col_text(st, 2)) != NULL &&
+	    (l->answer = strdup(a)) == NULL)
 		return -1;
 	l->state = (enum lookup_state)i;
-	l->id = sqlite3_column_int64(st, 0);
+	l->id = db_col_int64(st, 0);
 	/* An error message longer than the buffer is cut, not refused. */
 	snprintf(l->error, sizeof(l->error), "%s",
-	    sqlite3_column_text(st, 3) != NULL ?
-	    (const char *)sqlite3_column_text(st, 3) : "");
-	l->error_status = sqlite3_column_int(st, 4);
+	    db_col_text(st, 3) != NULL ?
+	    db_col_text(st, 3) : "");
+	l->error_status = db_col_int(st, 4);
 	return 0;
 }
 
@@ -1913,20 +1673,20 @@ lookup_row(sqlite3_stmt *st, struct lookup *l)
  * l->answer, and never reads what an earlier call left.
  */
 static int
-step_lookup(sqlite3_stmt *st, struct lookup *l)
+step_lookup(struct db_stmt *st, struct lookup *l)
 {
 	int	 rc, found = 0;
 
 	memset(l, 0, sizeof(*l));
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		if (lookup_row(st, l) == -1)
-			rc = SQLITE_NOMEM;
+			rc = DB_ERROR;
 		else
 			found = 1;
 	}
-	stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return -1;
 	return found;
 }
@@ -1937,16 +1697,16 @@ store_lookup_find(struct store *s, enum lookup_kind kind, const char *query,
     const char *search_prefix, int max_results, long long cookie_owner,
     int64_t now, struct lookup *l)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = stmt(s, STMT_LOOKUP_FIND)) == NULL)
 		return -1;
-	bind_text(st, 1, lookup_kind_str[kind]);
-	bind_text(st, 2, query);
-	sqlite3_bind_int(st, 3, max_results);
-	sqlite3_bind_int64(st, 4, now);
-	bind_text(st, 5, search_prefix);
-	sqlite3_bind_int64(st, 6, cookie_owner < 0 ? -1 : cookie_owner);
+	db_bind_text(st, 1, lookup_kind_str[kind]);
+	db_bind_text(st, 2, query);
+	db_bind_int64(st, 3, max_results);
+	db_bind_int64(st, 4, now);
+	db_bind_text(st, 5, search_prefix);
+	db_bind_int64(st, 6, cookie_owner < 0 ? -1 : cookie_owner);
 	return step_lookup(st, l);
 }
 
@@ -1956,26 +1716,26 @@ store_lookup_insert(struct store *s, enum lookup_kind kind, const char *query,
     const char *search_prefix, int max_results, long long cookie_owner,
     int64_t now, long long *id)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc, found = 0;
 
 	*id = 0;
 	if ((st = stmt(s, STMT_LOOKUP_INSERT)) == NULL)
 		return -1;
-	bind_text(st, 1, lookup_kind_str[kind]);
-	bind_text(st, 2, query);
-	sqlite3_bind_int(st, 3, max_results);
-	sqlite3_bind_int64(st, 4, now);
-	bind_text(st, 5, search_prefix);
-	sqlite3_bind_int64(st, 6, cookie_owner < 0 ? -1 : cookie_owner);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
+	db_bind_text(st, 1, lookup_kind_str[kind]);
+	db_bind_text(st, 2, query);
+	db_bind_int64(st, 3, max_results);
+	db_bind_int64(st, 4, now);
+	db_bind_text(st, 5, search_prefix);
+	db_bind_int64(st, 6, cookie_owner < 0 ? -1 : cookie_owner);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		*id = db_col_int64(st, 0);
 		found = 1;
-		rc = sqlite3_step(st);
+		rc = db_step(st);
 	}
-	stmt_done(st);
-	if (rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_DONE)
 		return -1;
 	return found;
 }
@@ -1983,12 +1743,12 @@ store_lookup_insert(struct store *s, enum lookup_kind kind, const char *query,
 int
 store_lookup_get(struct store *s, long long id, struct lookup *l)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	memset(l, 0, sizeof(*l));
 	if ((st = stmt(s, STMT_LOOKUP_GET)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	return step_lookup(st, l);
 }
 
@@ -1996,19 +1756,19 @@ store_lookup_get(struct store *s, long long id, struct lookup *l)
 int
 store_lookup_abandon(struct store *s, long long id, const char *error)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = stmt(s, STMT_LOOKUP_ABANDON)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, error);
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, error);
 	return stmt_exec(s, st);
 }
 
 int
 store_lookup_claim(struct store *s, long pid, struct lookup_claim *c)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc, i, found = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -2016,25 +1776,25 @@ store_lookup_claim(struct store *s, long pid, struct lookup_claim *c)
 		return -1;
 	if ((rc = step_exists(stmt(s, STMT_LOOKUP_CLAIMABLE))) != 1)
 		return rc;
-	sqlite3_bind_int64(st, 1, pid);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		c->id = sqlite3_column_int64(st, 0);
-		c->max_results = sqlite3_column_int(st, 3);
-		c->cookie_owner = sqlite3_column_int64(st, 5);
+	db_bind_int64(st, 1, pid);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		c->id = db_col_int64(st, 0);
+		c->max_results = db_col_int(st, 3);
+		c->cookie_owner = db_col_int64(st, 5);
 		if ((i = col_name(st, 1, lookup_kind_str, LOOKUP_KIND__MAX)) == -1 ||
 		    copy_col(st, 2, c->query, sizeof(c->query)) == -1 ||
 		    copy_col(st, 4, c->search_prefix,
 		    sizeof(c->search_prefix)) == -1)
-			rc = SQLITE_TOOBIG;
+			rc = DB_ERROR;
 		else {
 			c->kind = (enum lookup_kind)i;
 			found = 1;
-			rc = sqlite3_step(st);
+			rc = db_step(st);
 		}
 	}
-	stmt_done(st);
-	if (rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_DONE)
 		return -1;
 	return found;
 }
@@ -2043,14 +1803,14 @@ int
 store_lookup_finish(struct store *s, long long id, const char *answer,
     int64_t expires_at)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = stmt(s, STMT_LOOKUP_FINISH)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, answer);
-	sqlite3_bind_int64(st, 3, expires_at);
-	sqlite3_bind_int64(st, 4, answer != NULL ? (int64_t)strlen(answer) : 0);
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, answer);
+	db_bind_int64(st, 3, expires_at);
+	db_bind_int64(st, 4, answer != NULL ? (int64_t)strlen(answer) : 0);
 	return stmt_exec(s, st);
 }
 
@@ -2058,13 +1818,13 @@ int
 store_lookup_fail(struct store *s, long long id, int http_status,
     const char *error)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = stmt(s, STMT_LOOKUP_FAIL)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, http_status);
-	bind_text(st, 3, error);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, http_status);
+	db_bind_text(st, 3, error);
 	return stmt_exec(s, st);
 }
 
@@ -2076,7 +1836,7 @@ int
 store_lookup_prune(struct store *s, int64_t now, int keep, int64_t keep_bytes,
     int *pruned)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 a = 0, b, c;
 
 	if (pruned != NULL)
@@ -2084,18 +1844,18 @@ store_lookup_prune(struct store *s, int64_t now, int keep, int64_t keep_bytes,
 	if (now > 0) {
 		if ((st = stmt(s, STMT_LOOKUP_PRUNE_EXPIRED)) == NULL)
 			return -1;
-		sqlite3_bind_int64(st, 1, now);
+		db_bind_int64(st, 1, now);
 		if ((a = stmt_count(s, st)) == -1)
 			return -1;
 	}
 	if ((st = stmt(s, STMT_LOOKUP_PRUNE_EXCESS)) == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, keep);
+	db_bind_int64(st, 1, keep);
 	if ((b = stmt_count(s, st)) == -1)
 		return -1;
 	if ((st = stmt(s, STMT_LOOKUP_PRUNE_BYTES)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, keep_bytes);
+	db_bind_int64(st, 1, keep_bytes);
 	if ((c = stmt_count(s, st)) == -1)
 		return -1;
 	if (pruned != NULL)
@@ -2114,44 +1874,44 @@ int
 store_key_insert(struct store *s, const char *name, const char *prefix,
     const char *hash, int admin)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 	int		 rc;
 
 	if ((st = stmt(s, STMT_KEY_INSERT)) == NULL)
 		return -1;
 	util_iso_now(now);
-	bind_text(st, 1, name);
-	bind_text(st, 2, prefix);
-	bind_text(st, 3, hash);
-	sqlite3_bind_int(st, 4, admin);
-	bind_text(st, 5, now);
-	rc = sqlite3_step(st);
-	stmt_done(st);
-	if (rc == SQLITE_DONE)
+	db_bind_text(st, 1, name);
+	db_bind_text(st, 2, prefix);
+	db_bind_text(st, 3, hash);
+	db_bind_int64(st, 4, admin);
+	db_bind_text(st, 5, now);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc == DB_DONE)
 		return 1;
-	return rc == SQLITE_CONSTRAINT ? 0 : -1;
+	return rc == DB_CONSTRAINT ? 0 : -1;
 }
 
 int
 store_key_by_prefix(struct store *s, const char *prefix, struct api_key *k)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc, found = 0;
 
 	memset(k, 0, sizeof(*k));
 	if ((st = stmt(s, STMT_KEY_BY_PREFIX)) == NULL)
 		return -1;
-	bind_text(st, 1, prefix);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && copy_col(st, 1, k->hash, sizeof(k->hash)) == 0) {
-		k->id = sqlite3_column_int64(st, 0);
-		k->admin = sqlite3_column_int(st, 2);
-		k->revoked = sqlite3_column_int(st, 3);
+	db_bind_text(st, 1, prefix);
+	rc = db_step(st);
+	if (rc == DB_ROW && copy_col(st, 1, k->hash, sizeof(k->hash)) == 0) {
+		k->id = db_col_int64(st, 0);
+		k->admin = db_col_int(st, 2);
+		k->revoked = db_col_int(st, 3);
 		found = 1;
 	}
-	stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return -1;
 	return found;
 }
@@ -2160,22 +1920,22 @@ store_key_by_prefix(struct store *s, const char *prefix, struct api_key *k)
 int
 store_key_by_id(struct store *s, long long id, struct api_key *k)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc, found = 0;
 
 	memset(k, 0, sizeof(*k));
 	if ((st = stmt(s, STMT_KEY_BY_ID)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		k->id = id;
-		k->admin = sqlite3_column_int(st, 0);
-		k->revoked = sqlite3_column_int(st, 1);
+		k->admin = db_col_int(st, 0);
+		k->revoked = db_col_int(st, 1);
 		found = 1;
 	}
-	stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return -1;
 	return found;
 }
@@ -2192,32 +1952,32 @@ store_key_list(struct store *s, void (*cb)(void *, const char *name,
     const char *prefix, int admin, const char *created, const char *revoked),
     void *arg)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
 	if ((st = stmt(s, STMT_KEY_LIST)) == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		cb(arg, (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    sqlite3_column_int(st, 2),
-		    (const char *)sqlite3_column_text(st, 3),
-		    (const char *)sqlite3_column_text(st, 4));
-	stmt_done(st);
-	return rc == SQLITE_DONE ? 1 : -1;
+	while ((rc = db_step(st)) == DB_ROW)
+		cb(arg, db_col_text(st, 0),
+		    db_col_text(st, 1),
+		    db_col_int(st, 2),
+		    db_col_text(st, 3),
+		    db_col_text(st, 4));
+	db_reset(st);
+	return rc == DB_DONE ? 1 : -1;
 }
 
 int
 store_key_revoke(struct store *s, const char *name)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 now[ISO_TIME_LEN];
 
 	if ((st = stmt(s, STMT_KEY_REVOKE)) == NULL)
 		return -1;
 	util_iso_now(now);
-	bind_text(st, 1, name);
-	bind_text(st, 2, now);
+	db_bind_text(st, 1, name);
+	db_bind_text(st, 2, now);
 	return stmt_exec(s, st);
 }
 
@@ -2233,7 +1993,7 @@ store_text_free(struct store_text *t)
 
 /* Fills u from a row of SUB_COLS; -1 when a value does not fit or a state is unknown. */
 static int
-sub_row(sqlite3_stmt *st, struct subscription *u)
+sub_row(struct db_stmt *st, struct subscription *u)
 {
 	int	 i, sb;
 
@@ -2252,62 +2012,62 @@ sub_row(sqlite3_stmt *st, struct subscription *u)
 		memset(u, 0, sizeof(*u));
 		return -1;
 	}
-	u->owner = sqlite3_column_int64(st, 1);
-	u->check_every = sqlite3_column_int(st, 8);
-	u->backlog = sqlite3_column_int(st, 9);
-	u->min_duration = sqlite3_column_int64(st, 12);
-	u->max_duration = sqlite3_column_int64(st, 13);
-	u->skip_live = sqlite3_column_int(st, 14);
-	u->enabled = sqlite3_column_int(st, 15);
-	u->primed = sqlite3_column_int(st, 16);
+	u->owner = db_col_int64(st, 1);
+	u->check_every = db_col_int(st, 8);
+	u->backlog = db_col_int(st, 9);
+	u->min_duration = db_col_int64(st, 12);
+	u->max_duration = db_col_int64(st, 13);
+	u->skip_live = db_col_int(st, 14);
+	u->enabled = db_col_int(st, 15);
+	u->primed = db_col_int(st, 16);
 	u->state = (enum sub_state)i;
-	u->embed_metadata = sqlite3_column_int(st, 18);
+	u->embed_metadata = db_col_int(st, 18);
 	u->sponsorblock = (enum sponsorblock)sb;
 	return 0;
 }
 
 /* Steps a statement of at most one row of SUB_COLS into u: 1, 0, -1. */
 static int
-step_sub(sqlite3_stmt *st, struct subscription *u)
+step_sub(struct db_stmt *st, struct subscription *u)
 {
 	int	 rc, found = 0;
 
 	memset(u, 0, sizeof(*u));
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		if (sub_row(st, u) == -1)
-			rc = SQLITE_TOOBIG;
+			rc = DB_ERROR;
 		else {
 			found = 1;
-			rc = sqlite3_step(st);
+			rc = db_step(st);
 		}
 	}
-	stmt_done(st);
-	if (rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_DONE)
 		return -1;
 	return found;
 }
 
 /* Steps a statement of at most one text row into a malloc'd copy: 1, 0, -1. */
 static int
-step_copy(sqlite3_stmt *st, struct store_text *t)
+step_copy(struct db_stmt *st, struct store_text *t)
 {
-	const unsigned char	*v;
+	const char		*v;
 	int			 rc, found = 0;
 
 	memset(t, 0, sizeof(*t));
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && (v = sqlite3_column_text(st, 0)) != NULL) {
-		t->len = (size_t)sqlite3_column_bytes(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW && (v = db_col_text(st, 0)) != NULL) {
+		t->len = (size_t)db_col_len(st, 0);
 		if ((t->text = malloc(t->len + 1)) == NULL)
-			rc = SQLITE_NOMEM;
+			rc = DB_ERROR;
 		else {
 			memcpy(t->text, v, t->len + 1);
 			found = 1;
 		}
 	}
-	stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE) {
 		store_text_free(t);
 		return -1;
 	}
@@ -2316,11 +2076,11 @@ step_copy(sqlite3_stmt *st, struct store_text *t)
 
 /* A duration bound, or SQL NULL for none. */
 static int
-bind_bound(sqlite3_stmt *st, int i, long long v)
+bind_bound(struct db_stmt *st, int i, long long v)
 {
 	if (v < 0)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_int64(st, i, v);
+		return db_bind_null(st, i);
+	return db_bind_int64(st, i, v);
 }
 
 /*
@@ -2331,20 +2091,20 @@ static int
 records_list(struct store *s, enum stmt all, enum stmt mine, long long owner,
     store_text_cb cb, void *arg)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc, stop = 0;
 
 	if ((st = stmt(s, owner > 0 ? mine : all)) == NULL)
 		return -1;
 	if (owner > 0)
-		sqlite3_bind_int64(st, 1, owner);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		stop = cb(arg, (const char *)sqlite3_column_text(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0)) != 0;
-	stmt_done(st);
+		db_bind_int64(st, 1, owner);
+	while (!stop && (rc = db_step(st)) == DB_ROW)
+		stop = cb(arg, db_col_text(st, 0),
+		    (size_t)db_col_len(st, 0)) != 0;
+	db_reset(st);
 	if (stop)
 		return -1;
-	return rc == SQLITE_DONE ? 1 : -1;
+	return rc == DB_DONE ? 1 : -1;
 }
 
 /*
@@ -2356,7 +2116,7 @@ static int
 insert_record(struct store *s, enum stmt insert, enum stmt record,
     const char *id, struct store_text *t)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 n;
 
 	memset(t, 0, sizeof(*t));
@@ -2368,7 +2128,7 @@ insert_record(struct store *s, enum stmt insert, enum stmt record,
 	}
 	if ((st = stmt(s, record)) == NULL)
 		goto fail;
-	bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	bind_owner(st, 2, 0);
 	if (step_copy(st, t) != 1 || store_commit(s) == -1)
 		goto fail;
@@ -2387,7 +2147,7 @@ int
 store_sub_create(struct store *s, const struct subscription *u, int max,
     int64_t now, struct store_text *record)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 
 	memset(record, 0, sizeof(*record));
@@ -2396,27 +2156,27 @@ store_sub_create(struct store *s, const struct subscription *u, int max,
 	util_iso_now(stamp);
 	if (store_begin(s) == -1)
 		return -1;
-	bind_text(st, 1, u->id);
+	db_bind_text(st, 1, u->id);
 	bind_owner(st, 2, u->owner);
-	bind_text(st, 3, u->url);
-	bind_text(st, 4, u->name);
-	bind_text(st, 5, u->download_type);
-	bind_text(st, 6, u->quality);
-	bind_text(st, 7, u->format_id);
-	bind_text(st, 8, u->audio_format);
-	sqlite3_bind_int(st, 9, u->check_every);
-	sqlite3_bind_int(st, 10, u->backlog);
-	bind_text(st, 11, u->title_include);
-	bind_text(st, 12, u->title_exclude);
+	db_bind_text(st, 3, u->url);
+	db_bind_text(st, 4, u->name);
+	db_bind_text(st, 5, u->download_type);
+	db_bind_text(st, 6, u->quality);
+	db_bind_text(st, 7, u->format_id);
+	db_bind_text(st, 8, u->audio_format);
+	db_bind_int64(st, 9, u->check_every);
+	db_bind_int64(st, 10, u->backlog);
+	db_bind_text(st, 11, u->title_include);
+	db_bind_text(st, 12, u->title_exclude);
 	bind_bound(st, 13, u->min_duration);
 	bind_bound(st, 14, u->max_duration);
-	sqlite3_bind_int(st, 15, u->skip_live != 0);
-	sqlite3_bind_int64(st, 16, now);
-	sqlite3_bind_int(st, 17, max);
-	bind_text(st, 18, stamp);
-	sqlite3_bind_int(st, 19, u->embed_metadata != 0);
-	bind_text(st, 20, sponsorblock_str[u->sponsorblock]);
-	bind_text(st, 21, u->subtitles);
+	db_bind_int64(st, 15, u->skip_live != 0);
+	db_bind_int64(st, 16, now);
+	db_bind_int64(st, 17, max);
+	db_bind_text(st, 18, stamp);
+	db_bind_int64(st, 19, u->embed_metadata != 0);
+	db_bind_text(st, 20, sponsorblock_str[u->sponsorblock]);
+	db_bind_text(st, 21, u->subtitles);
 	return insert_record(s, STMT_SUB_INSERT, STMT_SUB_RECORD, u->id, record);
 }
 
@@ -2424,12 +2184,12 @@ int
 store_sub_get(struct store *s, const char *id, long long owner,
     struct subscription *u)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	memset(u, 0, sizeof(*u));
 	if ((st = stmt(s, STMT_SUB_GET)) == NULL)
 		return -1;
-	bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	return step_sub(st, u);
 }
@@ -2438,12 +2198,12 @@ int
 store_sub_record(struct store *s, const char *id, long long owner,
     struct store_text *t)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	memset(t, 0, sizeof(*t));
 	if ((st = stmt(s, STMT_SUB_RECORD)) == NULL)
 		return -1;
-	bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	return step_copy(st, t);
 }
@@ -2459,42 +2219,42 @@ int
 store_sub_update(struct store *s, const struct subscription *u,
     long long owner, int64_t now)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 
 	if ((st = stmt(s, STMT_SUB_UPDATE)) == NULL)
 		return -1;
 	util_iso_now(stamp);
-	bind_text(st, 1, u->id);
+	db_bind_text(st, 1, u->id);
 	bind_owner(st, 2, owner);
-	bind_text(st, 3, u->name);
-	bind_text(st, 4, u->download_type);
-	bind_text(st, 5, u->quality);
-	bind_text(st, 6, u->format_id);
-	bind_text(st, 7, u->audio_format);
-	sqlite3_bind_int(st, 8, u->check_every);
-	bind_text(st, 9, u->title_include);
-	bind_text(st, 10, u->title_exclude);
+	db_bind_text(st, 3, u->name);
+	db_bind_text(st, 4, u->download_type);
+	db_bind_text(st, 5, u->quality);
+	db_bind_text(st, 6, u->format_id);
+	db_bind_text(st, 7, u->audio_format);
+	db_bind_int64(st, 8, u->check_every);
+	db_bind_text(st, 9, u->title_include);
+	db_bind_text(st, 10, u->title_exclude);
 	bind_bound(st, 11, u->min_duration);
 	bind_bound(st, 12, u->max_duration);
-	sqlite3_bind_int(st, 13, u->skip_live != 0);
-	sqlite3_bind_int(st, 14, u->enabled != 0);
-	sqlite3_bind_int64(st, 15, now);
-	bind_text(st, 16, stamp);
-	sqlite3_bind_int(st, 17, u->embed_metadata != 0);
-	bind_text(st, 18, sponsorblock_str[u->sponsorblock]);
-	bind_text(st, 19, u->subtitles);
+	db_bind_int64(st, 13, u->skip_live != 0);
+	db_bind_int64(st, 14, u->enabled != 0);
+	db_bind_int64(st, 15, now);
+	db_bind_text(st, 16, stamp);
+	db_bind_int64(st, 17, u->embed_metadata != 0);
+	db_bind_text(st, 18, sponsorblock_str[u->sponsorblock]);
+	db_bind_text(st, 19, u->subtitles);
 	return stmt_exec(s, st);
 }
 
 int
 store_sub_delete(struct store *s, const char *id, long long owner)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = stmt(s, STMT_SUB_DELETE)) == NULL)
 		return -1;
-	bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	return stmt_exec(s, st);
 }
@@ -2503,35 +2263,35 @@ int
 store_sub_check_now(struct store *s, const char *id, long long owner,
     int64_t now)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 
 	if ((st = stmt(s, STMT_SUB_CHECK_NOW)) == NULL)
 		return -1;
 	util_iso_now(stamp);
-	bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
-	sqlite3_bind_int64(st, 3, now);
-	bind_text(st, 4, stamp);
+	db_bind_int64(st, 3, now);
+	db_bind_text(st, 4, stamp);
 	return stmt_exec(s, st);
 }
 
 /* Steps a statement of one optional integer (a min() over no row is NULL): 1 and *v, 0, -1. */
 static int
-step_opt_int64(sqlite3_stmt *st, int64_t *v)
+step_opt_int64(struct db_stmt *st, int64_t *v)
 {
 	int		 rc, found = 0;
 
 	*v = 0;
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		*v = sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW && !db_col_null(st, 0)) {
+		*v = db_col_int64(st, 0);
 		found = 1;
 	}
-	stmt_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return -1;
 	return found;
 }
@@ -2545,28 +2305,28 @@ store_sub_next_due(struct store *s, int64_t *at)
 int
 store_sub_claim(struct store *s, long pid, int64_t now, struct subscription *u)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	memset(u, 0, sizeof(*u));
 	if ((st = stmt(s, STMT_SUB_CLAIM)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, pid);
-	sqlite3_bind_int64(st, 2, now);
+	db_bind_int64(st, 1, pid);
+	db_bind_int64(st, 2, now);
 	return step_sub(st, u);
 }
 
 int
 store_sub_seen_add(struct store *s, const char *id, const char *entry)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 
 	if ((st = stmt(s, STMT_SUB_SEEN_ADD)) == NULL)
 		return -1;
 	util_iso_now(stamp);
-	bind_text(st, 1, id);
-	bind_text(st, 2, entry);
-	bind_text(st, 3, stamp);
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, entry);
+	db_bind_text(st, 3, stamp);
 	return stmt_exec(s, st);
 }
 
@@ -2574,19 +2334,19 @@ int
 store_sub_checked(struct store *s, const char *id, long pid, int64_t next_at,
     int seen, int downloaded, const char *title)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 
 	if ((st = stmt(s, STMT_SUB_CHECKED)) == NULL)
 		return -1;
 	util_iso_now(stamp);
-	bind_text(st, 1, id);
-	sqlite3_bind_int64(st, 2, pid);
-	sqlite3_bind_int64(st, 3, next_at);
-	bind_text(st, 4, stamp);
-	sqlite3_bind_int(st, 5, seen);
-	sqlite3_bind_int(st, 6, downloaded);
-	bind_text(st, 7, title);
+	db_bind_text(st, 1, id);
+	db_bind_int64(st, 2, pid);
+	db_bind_int64(st, 3, next_at);
+	db_bind_text(st, 4, stamp);
+	db_bind_int64(st, 5, seen);
+	db_bind_int64(st, 6, downloaded);
+	db_bind_text(st, 7, title);
 	return stmt_exec(s, st);
 }
 
@@ -2594,18 +2354,18 @@ int
 store_sub_failed(struct store *s, const char *id, long pid, const char *error,
     int backoff)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 
 	if ((st = stmt(s, STMT_SUB_FAILED)) == NULL)
 		return -1;
 	util_iso_now(stamp);
-	bind_text(st, 1, id);
-	sqlite3_bind_int64(st, 2, pid);
-	bind_text(st, 3, error);
-	bind_text(st, 4, stamp);
-	sqlite3_bind_int(st, 5, backoff);
-	sqlite3_bind_int64(st, 6, (int64_t)time(NULL));
+	db_bind_text(st, 1, id);
+	db_bind_int64(st, 2, pid);
+	db_bind_text(st, 3, error);
+	db_bind_text(st, 4, stamp);
+	db_bind_int64(st, 5, backoff);
+	db_bind_int64(st, 6, (int64_t)time(NULL));
 	return stmt_exec(s, st);
 }
 
@@ -2622,7 +2382,7 @@ int
 store_hook_create(struct store *s, const struct webhook *w, int max,
     struct store_text *record)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 
 	memset(record, 0, sizeof(*record));
@@ -2631,13 +2391,13 @@ store_hook_create(struct store *s, const struct webhook *w, int max,
 	util_iso_now(stamp);
 	if (store_begin(s) == -1)
 		return -1;
-	bind_text(st, 1, w->id);
+	db_bind_text(st, 1, w->id);
 	bind_owner(st, 2, w->owner);
-	bind_text(st, 3, w->url);
-	sqlite3_bind_int(st, 4, (int)w->events);
-	bind_text(st, 5, w->secret);
-	bind_text(st, 6, stamp);
-	sqlite3_bind_int(st, 7, max);
+	db_bind_text(st, 3, w->url);
+	db_bind_int64(st, 4, (int)w->events);
+	db_bind_text(st, 5, w->secret);
+	db_bind_text(st, 6, stamp);
+	db_bind_int64(st, 7, max);
 	return insert_record(s, STMT_HOOK_INSERT, STMT_HOOK_RECORD, w->id, record);
 }
 
@@ -2645,12 +2405,12 @@ int
 store_hook_record(struct store *s, const char *id, long long owner,
     struct store_text *t)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	memset(t, 0, sizeof(*t));
 	if ((st = stmt(s, STMT_HOOK_RECORD)) == NULL)
 		return -1;
-	bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	return step_copy(st, t);
 }
@@ -2666,11 +2426,11 @@ store_hook_list(struct store *s, long long owner, store_text_cb cb, void *arg)
 int
 store_hook_delete(struct store *s, const char *id, long long owner)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = stmt(s, STMT_HOOK_DELETE)) == NULL)
 		return -1;
-	bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	return stmt_exec(s, st);
 }
@@ -2678,11 +2438,11 @@ store_hook_delete(struct store *s, const char *id, long long owner)
 int
 store_hook_ping(struct store *s, const char *id, long long owner)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = stmt(s, STMT_HOOK_PING)) == NULL)
 		return -1;
-	bind_text(st, 1, id);
+	db_bind_text(st, 1, id);
 	bind_owner(st, 2, owner);
 	return stmt_exec(s, st);
 }
@@ -2704,25 +2464,25 @@ store_delivery_free(struct delivery *d)
 static int
 delivery_target(struct store *s, struct delivery *d)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc, found = 0;
 
 	if ((st = stmt(s, STMT_DELIVERY_TARGET)) == NULL)
 		return -1;
-	bind_text(st, 1, d->webhook_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(st, 1, d->webhook_id);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		if (copy_col(st, 0, d->url, sizeof(d->url)) == -1 ||
 		    copy_col(st, 1, d->secret, sizeof(d->secret)) == -1)
-			rc = SQLITE_TOOBIG;
+			rc = DB_ERROR;
 		else {
-			d->may_private = sqlite3_column_int(st, 2);
+			d->may_private = db_col_int(st, 2);
 			found = 1;
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 		}
 	}
-	stmt_done(st);
-	return rc == SQLITE_DONE ? found : -1;
+	db_reset(st);
+	return rc == DB_DONE ? found : -1;
 }
 
 /*
@@ -2732,35 +2492,35 @@ delivery_target(struct store *s, struct delivery *d)
 int
 store_delivery_claim(struct store *s, int64_t now_ms, struct delivery *d)
 {
-	sqlite3_stmt	*st;
-	const unsigned char *v;
+	struct db_stmt	*st;
+	const char	*v;
 	int		 rc, i = -1, found = 0;
 
 	memset(d, 0, sizeof(*d));
 	if ((st = stmt(s, STMT_DELIVERY_CLAIM)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, now_ms);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		d->body_len = (size_t)sqlite3_column_bytes(st, 3);
-		if ((v = sqlite3_column_text(st, 3)) == NULL ||
+	db_bind_int64(st, 1, now_ms);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		d->body_len = (size_t)db_col_len(st, 3);
+		if ((v = db_col_text(st, 3)) == NULL ||
 		    (d->body = malloc(d->body_len + 1)) == NULL ||
 		    copy_col(st, 0, d->id, sizeof(d->id)) == -1 ||
 		    copy_col(st, 1, d->webhook_id, sizeof(d->webhook_id)) == -1 ||
 		    (i = col_name(st, 2, hook_event_str, HOOK_EVENT__MAX)) == -1 ||
 		    copy_col(st, 4, d->title, sizeof(d->title)) == -1 ||
 		    copy_col(st, 5, d->message, sizeof(d->message)) == -1)
-			rc = SQLITE_TOOBIG;
+			rc = DB_ERROR;
 		else {
 			memcpy(d->body, v, d->body_len + 1);
 			d->event = (enum hook_event)i;
-			d->attempts = sqlite3_column_int(st, 6);
+			d->attempts = db_col_int(st, 6);
 			found = 1;
-			rc = sqlite3_step(st);
+			rc = db_step(st);
 		}
 	}
-	stmt_done(st);
-	if (rc != SQLITE_DONE || (found && (rc = delivery_target(s, d)) == -1)) {
+	db_reset(st);
+	if (rc != DB_DONE || (found && (rc = delivery_target(s, d)) == -1)) {
 		store_delivery_free(d);
 		return -1;
 	}
@@ -2780,7 +2540,7 @@ int
 store_delivery_end(struct store *s, const struct delivery *d,
     enum delivery_end end, int64_t next_ms, const char *status)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
 	int		 rc;
 
@@ -2789,20 +2549,20 @@ store_delivery_end(struct store *s, const struct delivery *d,
 	util_iso_now(stamp);
 	if (store_begin(s) == -1)
 		return -1;
-	bind_text(st, 1, d->id);
-	bind_text(st, 2, delivery_end_str[end]);
-	sqlite3_bind_int64(st, 3, end == DELIVERY_RETRY ? next_ms : 0);
-	bind_text(st, 4, stamp);
+	db_bind_text(st, 1, d->id);
+	db_bind_text(st, 2, delivery_end_str[end]);
+	db_bind_int64(st, 3, end == DELIVERY_RETRY ? next_ms : 0);
+	db_bind_text(st, 4, stamp);
 	if ((rc = stmt_exec(s, st)) != 1)
 		goto fail;
 	if ((st = stmt(s, STMT_HOOK_ATTEMPTED)) == NULL) {
 		rc = -1;
 		goto fail;
 	}
-	bind_text(st, 1, d->webhook_id);
-	bind_text(st, 2, stamp);
-	bind_text(st, 3, status);
-	sqlite3_bind_int(st, 4, end == DELIVERY_FAILED);
+	db_bind_text(st, 1, d->webhook_id);
+	db_bind_text(st, 2, stamp);
+	db_bind_text(st, 3, status);
+	db_bind_int64(st, 4, end == DELIVERY_FAILED);
 	if (stmt_exec(s, st) == -1 || store_commit(s) == -1) {
 		rc = -1;
 		goto fail;
@@ -2817,13 +2577,13 @@ fail:
 int
 store_delivery_recover(struct store *s, int64_t keep_s)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 cutoff[ISO_TIME_LEN];
 
 	if ((st = stmt(s, STMT_DELIVERY_PRUNE)) == NULL)
 		return -1;
 	util_iso_time((int64_t)time(NULL) - keep_s, cutoff);
-	bind_text(st, 1, cutoff);
+	db_bind_text(st, 1, cutoff);
 	if (stmt_exec(s, st) == -1)
 		return -1;
 	return stmt_exec(s, stmt(s, STMT_DELIVERY_RECOVER));
