@@ -693,7 +693,7 @@ copy_col(struct db_stmt *st, int col, char *buf, size_t len)
 		buf[0] = '\0';
 		return 0;
 	}
-	n = (size_t)db_col_len(st, col);
+	n = db_col_len(st, col);
 	if (n >= len)
 		return -1;
 	memcpy(buf, v, n + 1);
@@ -852,7 +852,7 @@ row_emit(struct db_stmt *st, store_task_cb cb, void *arg)
 	struct store_task_row	 row;
 
 	row.record = db_col_text(st, 0);
-	row.record_len = (size_t)db_col_len(st, 0);
+	row.record_len = db_col_len(st, 0);
 	row.filename = db_col_text(st, 1);
 	row.completed = db_col_int(st, 2);
 	row.id = db_col_text(st, 3);
@@ -2058,7 +2058,7 @@ step_copy(struct db_stmt *st, struct store_text *t)
 	memset(t, 0, sizeof(*t));
 	rc = db_step(st);
 	if (rc == DB_ROW && (v = db_col_text(st, 0)) != NULL) {
-		t->len = (size_t)db_col_len(st, 0);
+		t->len = db_col_len(st, 0);
 		if ((t->text = malloc(t->len + 1)) == NULL)
 			rc = DB_ERROR;
 		else {
@@ -2100,7 +2100,7 @@ records_list(struct store *s, enum stmt all, enum stmt mine, long long owner,
 		db_bind_int64(st, 1, owner);
 	while (!stop && (rc = db_step(st)) == DB_ROW)
 		stop = cb(arg, db_col_text(st, 0),
-		    (size_t)db_col_len(st, 0)) != 0;
+		    db_col_len(st, 0)) != 0;
 	db_reset(st);
 	if (stop)
 		return -1;
@@ -2502,7 +2502,7 @@ store_delivery_claim(struct store *s, int64_t now_ms, struct delivery *d)
 	db_bind_int64(st, 1, now_ms);
 	rc = db_step(st);
 	if (rc == DB_ROW) {
-		d->body_len = (size_t)db_col_len(st, 3);
+		d->body_len = db_col_len(st, 3);
 		if ((v = db_col_text(st, 3)) == NULL ||
 		    (d->body = malloc(d->body_len + 1)) == NULL ||
 		    copy_col(st, 0, d->id, sizeof(d->id)) == -1 ||
