@@ -2092,15 +2092,17 @@ records_list(struct store *s, enum stmt all, enum stmt mine, long long owner,
     store_text_cb cb, void *arg)
 {
 	struct db_stmt	*st;
+	const char	*v;
 	int		 rc, stop = 0;
 
 	if ((st = stmt(s, owner > 0 ? mine : all)) == NULL)
 		return -1;
 	if (owner > 0)
 		db_bind_int64(st, 1, owner);
-	while (!stop && (rc = db_step(st)) == DB_ROW)
-		stop = cb(arg, db_col_text(st, 0),
-		    db_col_len(st, 0)) != 0;
+	while (!stop && (rc = db_step(st)) == DB_ROW) {
+		v = db_col_text(st, 0);	/* before its length: db.h */
+		stop = cb(arg, v, db_col_len(st, 0)) != 0;
+	}
 	db_reset(st);
 	if (stop)
 		return -1;
@@ -2502,8 +2504,9 @@ store_delivery_claim(struct store *s, int64_t now_ms, struct delivery *d)
 	db_bind_int64(st, 1, now_ms);
 	rc = db_step(st);
 	if (rc == DB_ROW) {
+		v = db_col_text(st, 3);
 		d->body_len = db_col_len(st, 3);
-		if ((v = db_col_text(st, 3)) == NULL ||
+		if (v == NULL ||
 		    (d->body = malloc(d->body_len + 1)) == NULL ||
 		    copy_col(st, 0, d->id, sizeof(d->id)) == -1 ||
 		    copy_col(st, 1, d->webhook_id, sizeof(d->webhook_id)) == -1 ||
