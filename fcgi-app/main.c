@@ -44,7 +44,7 @@ static volatile sig_atomic_t	 stopping;
  */
 #define KEPT_IDLE_SECS	5
 
-/* WAL pages past which a commit of ours checkpoints: normally the worker does (store.c). */
+/* WAL pages past which a commit of ours checkpoints: normally the worker does (db_sqlite.c). */
 #define CHECKPOINT_BACKSTOP	20000
 
 /* -h prints to stdout and exits 0; a wrong option, to stderr with 1, like the worker. */

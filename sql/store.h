@@ -173,10 +173,11 @@ struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
 /*
  * Statements are prepared at their first use; this prepares every one now,
- * for the tests: 1, or -1 and err names the one SQLite refused.
+ * for the tests: 1, or -1 and err names the one the database refused.
  */
 int		 store_prepare_all(struct store *, char *err, size_t errlen);
 const char	*store_errmsg(struct store *);
+/* SQLite's WAL checkpoints (db_sqlite.c). */
 void		 store_autocheckpoint(struct store *, int pages);
 int		 store_checkpoint(struct store *);
 void		 store_busy_wait(struct store *, int ms);

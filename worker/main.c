@@ -42,7 +42,7 @@
 #define VERSION_MS	15000	/* yt-dlp --version may be slow on a cold cache */
 #define VERSION_LEN	128
 #define SWEEP_VALUES	20000	/* JSON values freed a turn: a few ms */
-#define CHECKPOINT_MS	200	/* the WAL is copied back this often (store.c) */
+#define CHECKPOINT_MS	200	/* the WAL is copied back this often (db_sqlite.c) */
 
 static void __attribute__((noreturn))
 usage(int status)
