@@ -10,7 +10,9 @@
  *    backend has its own text of every statement).
  *  - Values are bound as text, a 64-bit integer, a double, or NULL; a
  *    backend that sends parameters as text (libpq) formats the numbers
- *    itself, into memory the statement owns.
+ *    itself, into memory the statement owns.  Where the server needs a
+ *    parameter's type, the backend's text of the statement says it
+ *    ($1::bigint): nothing here carries types.
  *  - db_step() runs the statement at its first call and then walks its
  *    rows; libpq executes it whole at the first step and keeps the
  *    PGresult, which later steps walk and db_reset() frees.
@@ -43,16 +45,20 @@
  *     it as it was or set it to 0, never to a count of rows returned.
  *  7. Transactions are statements like the others (store.c's STMT_BEGIN,
  *     STMT_COMMIT, STMT_ROLLBACK), so each backend's table says how it
- *     begins one: a transaction store.c begins holds the right to write
- *     from its start, so that what it reads is what it writes over (SQLite:
- *     BEGIN IMMEDIATE).  A ROLLBACK with no transaction open is no error
- *     store.c looks at.
+ *     begins one.  What a transaction of store.c's reads is not changed by
+ *     another before it commits: SQLite takes the write lock at its start
+ *     (BEGIN IMMEDIATE); PostgreSQL's text of such reads locks the rows it
+ *     reads (FOR UPDATE).  A ROLLBACK with no transaction open is no
+ *     error store.c looks at.
  *  8. Connections are not shared between threads; each thread opens its
  *     own, and nothing here takes a lock of its own.
  *
  * Opening, closing and what only one backend has (SQLite's checkpoints
- * and query plans, the data directory's lock) are the backend's own
- * functions, named after it.
+ * and query plans, the data directory's lock, its migrations) are the
+ * backend's own functions, named after it.  SQLite is linked in directly
+ * today; with a second backend built in beside it, these calls go through
+ * a table of functions the connection gets at its open, and store.c does
+ * not change.
  */
 #ifndef OT_DB_H
 #define OT_DB_H
@@ -93,9 +99,10 @@ int		 db_changes(struct db *);
 const char	*db_errmsg(struct db *);
 
 /*
- * How long the next statements wait for a lock another connection holds;
- * 0 puts back the usual wait.  db_busy_cap(): never longer than ms,
- * whatever db_busy_wait() asks (0: no cap).
+ * How long the next statements wait for a lock another connection holds
+ * (SQLite: its busy handler; PostgreSQL: lock_timeout), after which the
+ * step fails; 0 puts back the usual wait.  db_busy_cap(): never longer
+ * than ms, whatever db_busy_wait() asks (0: no cap).
  */
 void		 db_busy_wait(struct db *, int ms);
 void		 db_busy_cap(struct db *, int ms);
