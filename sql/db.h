@@ -32,9 +32,9 @@
  *  3. db_reset() makes the statement ready to be bound and run again,
  *     forgets every binding (an unbound parameter is NULL) and frees what
  *     the last run held; it is safe on a statement never stepped.
- *  4. Text bound with db_bind_text() is read no later than the step that
- *     runs the statement (the first one); the caller keeps it valid until
- *     then.  Text read with db_col_text() is valid until the next step or
+ *  4. Text bound with db_bind_text() is not copied: the caller keeps it
+ *     valid until db_reset() (SQLite may read it at any step; libpq reads
+ *     it at the first).  Text read with db_col_text() is valid until the next step or
  *     reset of that statement; db_col_len() is its length in bytes, the
  *     terminating NUL not counted, read after db_col_text().
  *  5. A column read as an integer gives booleans as 1 and 0 (PostgreSQL's

@@ -63,7 +63,7 @@ db_finalize(struct db_stmt *st)
 	sqlite3_finalize(lite(st));
 }
 
-/* The text is copied by SQLite only when it needs to (db.h, guarantee 4). */
+/* SQLITE_STATIC: not copied, so the caller keeps v until db_reset() (db.h, 4). */
 int
 db_bind_text(struct db_stmt *st, int i, const char *v)
 {
