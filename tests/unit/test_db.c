@@ -212,6 +212,21 @@ test_plan(struct db *d)
 	CHECK(db_sqlite_plan(d, "SELEKT", buf, sizeof(buf)) == -1);
 }
 
+/* The database, its WAL and shared memory, and the directory. */
+static void
+remove_db(void)
+{
+	const char *const	 ends[] = { "", "-wal", "-shm" };
+	char			 p[96];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", dbpath, ends[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -241,15 +256,6 @@ main(void)
 	test_plan(d);
 	db_close(d);
 
-	unlink(dbpath);
-	{
-		char	 p[96];
-
-		snprintf(p, sizeof(p), "%s-wal", dbpath);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s-shm", dbpath);
-		unlink(p);
-	}
-	rmdir(dir);
+	remove_db();
 	return unit_done("test_db");
 }
