@@ -59,17 +59,22 @@ data=$dir/data
 mark=$dir/.offlinetube-test-cluster
 uri="postgresql:///offlinetube?host=$dir&port=5432&user=offlinetube"
 
+# Answering on its socket: a pid file alone may name a killed server
+# whose process nobody has reaped yet.
 running() {
-	[ -f "$data/PG_VERSION" ] && as "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1
+	[ -f "$data/PG_VERSION" ] &&
+		as "$bin/pg_isready" -q -h "$dir" -p 5432 -d postgres >/dev/null 2>&1
 }
 
 stop() {
 	if [ -d "$dir" ] && [ ! -f "$mark" ]; then
 		die "$dir is not a test cluster's directory; left alone"
 	fi
-	if [ -n "$bin" ] && running; then
-		as "$bin/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null ||
-			die "the server in $dir did not stop (see $dir/server.log)"
+	if [ -n "$bin" ] && [ -f "$data/postmaster.pid" ]; then
+		as "$bin/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1 ||
+			as "$bin/pg_ctl" -D "$data" -m immediate -w -t 10 stop \
+			    >/dev/null 2>&1 || :
+		! running || die "the server in $dir did not stop (see $dir/server.log)"
 	fi
 	rm -rf "$dir"
 }
