@@ -2,7 +2,7 @@
 
 PREFIX	?= /usr/local
 CC	?= cc
-PKGS	 = json-c sqlite3 uuid libsodium libcurl libcrypto
+PKGS	 = json-c sqlite3 uuid libsodium libcurl libcrypto libpq
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
 	   -Wnull-dereference -Wimplicit-fallthrough
@@ -16,7 +16,8 @@ LDLIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 
-COMMON_SRC = common/log.c common/util.c common/config.c common/privdrop.c common/urlguard.c common/urlform.c common/metricnames.c sql/store.c
+COMMON_SRC = common/log.c common/util.c common/config.c common/privdrop.c common/urlguard.c common/urlform.c common/metricnames.c sql/store.c \
+	     sql/store_pg_sqls.c
 API_SRC	   = $(wildcard fcgi-app/*.c)
 WORKER_SRC = $(wildcard worker/*.c)
 MIGRATIONS = $(sort $(wildcard sql/migrations/*.sql))

@@ -67,7 +67,8 @@ running() {
 }
 
 stop() {
-	if [ -d "$dir" ] && [ ! -f "$mark" ]; then
+	# Ours, or empty (made by mktemp -d for us): anything else is left alone.
+	if [ -d "$dir" ] && [ ! -f "$mark" ] && [ -n "$(ls -A "$dir")" ]; then
 		die "$dir is not a test cluster's directory; left alone"
 	fi
 	if [ -n "$bin" ] && [ -f "$data/postmaster.pid" ]; then
