@@ -38,7 +38,7 @@ PY	 = /usr/bin/python3
 .PHONY: all deps deps-test deps-browser deps-openapi openapi-lint api-reference run test lint unit e2e browser \
 	asan clean install schema \
 	install-web fuzz fuzz-build fuzz-smoke \
-	bench bench-deps
+	bench bench-deps pg
 all: $(B)/offlinetube-api $(B)/offlinetube-worker
 
 $(B)/%.o: %.c $(HEADERS)
@@ -87,6 +87,11 @@ run: deps all
 
 unit: asan
 	@sh tests/unit/run.sh build/asan/tests
+
+# PostgreSQL's schema against SQLite's: the same writes, byte-identical
+# records (a server of its own, tests/pg/cluster.sh; postgresql from deps-test).
+pg:
+	$(PY) -m pytest -q -p no:cacheprovider tests/pg
 
 # The end-to-end suite runs the sanitizer build: every request and job of the
 # suite is then checked by ASan/UBSan, and the suite fails on any report.
@@ -139,6 +144,7 @@ test: deps-test all
 	$(MAKE) lint
 	$(MAKE) openapi-lint
 	$(MAKE) unit
+	$(MAKE) pg
 	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
 	$(MAKE) browser
