@@ -10,7 +10,7 @@
  * - SQLite's "a IS b" (equal, NULLs too) is IS NOT DISTINCT FROM, iif()
  *   CASE, two-argument min()/max() least()/greatest().
  * - Claims lock the row their sub-select picks with FOR UPDATE SKIP LOCKED:
- *   several workers never take the same row, and none waits for another.
+ *   several workers never take the same row, nor wait for one another's.
  * - PostgreSQL wants every parameter up to the highest used: a statement
  *   that leaves one out in SQLite names it in a clause that is always true.
  */
@@ -119,22 +119,32 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	[STMT_LOOKUP_CLAIMABLE] =
 	    "SELECT (EXISTS (SELECT 1 FROM lookups WHERE status = 'pending'))::int",
 	/*
-	 * Owners take turns as in SQLite: each owner's oldest pending task,
-	 * ranked by the owner's running count, last claim, then age; the
-	 * first of them no other worker has locked.  A task another worker is
-	 * claiming at this moment is skipped, not waited for, and the next
-	 * owner's served instead.
+	 * Owners take turns as in SQLite: of the owners with pending tasks, the
+	 * one with the fewest running, then the one served longest ago, then the
+	 * one whose oldest task is oldest.  Then the first of that owner's
+	 * oldest pending tasks no other worker has locked: a worker claiming at
+	 * the same moment skips the task the other is taking rather than wait
+	 * for it, and takes the next one (the owner's next, or the next
+	 * owner's).  Each owner offers its 16 oldest: more workers than that
+	 * claiming at once may find nothing for a moment.  The write itself
+	 * still waits for the other's commit: the triggers' counters
+	 * (owner_queue, task_changes) are one row each, as SQLite's one writer.
 	 */
 	[STMT_TASK_CLAIM] =
 	    "UPDATE tasks SET status = 'downloading', lease_pid = $1, "
 	    "lease_until = $2, attempts = attempts + 1, updated_at = $3 "
-	    "WHERE seq = (SELECT t.seq FROM tasks AS t JOIN (SELECT (SELECT p.seq "
-	    "FROM tasks AS p WHERE " SAME_OWNER("p") " AND p.status = 'pending' "
-	    "ORDER BY p.seq LIMIT 1) AS next, (SELECT count(*) FROM tasks AS r "
-	    "WHERE " SAME_OWNER("r") " AND r.status IN " RUNNING ") AS running, "
-	    "q.last_claim FROM owner_queue AS q WHERE q.pending > 0) AS o "
-	    "ON t.seq = o.next WHERE t.status = 'pending' "
-	    "ORDER BY o.running, o.last_claim, o.next LIMIT 1 "
+	    "WHERE seq = (SELECT t.seq FROM (SELECT q.owner, q.last_claim, "
+	    "(SELECT p.seq FROM tasks AS p WHERE " SAME_OWNER("p") " AND "
+	    "p.status = 'pending' ORDER BY p.seq LIMIT 1) AS next, "
+	    "(SELECT count(*) FROM tasks AS r WHERE " SAME_OWNER("r") " AND "
+	    "r.status IN " RUNNING ") AS running "
+	    "FROM owner_queue AS q WHERE q.pending > 0) AS o "
+	    "CROSS JOIN LATERAL (SELECT c.seq FROM tasks AS c WHERE "
+	    "(c.owner_key = o.owner OR (o.owner = 0 AND c.owner_key IS NULL)) "
+	    "AND c.status = 'pending' ORDER BY c.seq LIMIT 16) AS c "
+	    "JOIN tasks AS t ON t.seq = c.seq "
+	    "WHERE o.next IS NOT NULL AND t.status = 'pending' "
+	    "ORDER BY o.running, o.last_claim, o.next, t.seq LIMIT 1 "
 	    "FOR UPDATE OF t SKIP LOCKED) AND status = 'pending' "
 	    "RETURNING id, coalesce(media_url, url), download_type, quality, "
 	    "coalesce(format_id, ''), audio_format, (playlist_id IS NOT NULL)::int, "
