@@ -1,4 +1,4 @@
--- 001_schema.sql: PostgreSQL's database as SQLite's migrations 001-018 leave it (sql/schema.sql).
+-- 001_schema.sql: PostgreSQL's database as SQLite's migrations 001-019 leave it (sql/schema.sql).
 --
 -- The PostgreSQL backend starts at the current schema, so this one
 -- migration makes all of it; later changes get migrations of their own here,
@@ -581,3 +581,21 @@ CREATE TRIGGER tasks_metrics_finished AFTER UPDATE OF status ON tasks
 	FOR EACH ROW WHEN ((NEW.status = 'completed' OR NEW.status = 'error'
 	    OR NEW.status = 'cancelled') AND OLD.status != NEW.status)
 	EXECUTE FUNCTION ot_metrics_finished();
+
+-- A revoked key's work stops with it (SQLite's 019): its subscriptions
+-- paused, its live tasks cancelled, its webhooks (and their deliveries) gone.
+CREATE FUNCTION ot_key_revoked() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE subscriptions SET enabled = 0 WHERE owner_key = NEW.id;
+	UPDATE tasks SET status = 'cancelled', speed = '', eta = '',
+	    updated_at = NEW.revoked_at
+		WHERE owner_key = NEW.id AND (status = 'pending'
+		    OR status = 'downloading' OR status = 'processing');
+	DELETE FROM webhooks WHERE owner_key = NEW.id;
+	RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER api_keys_revoked AFTER UPDATE OF revoked_at ON api_keys
+	FOR EACH ROW WHEN (OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL)
+	EXECUTE FUNCTION ot_key_revoked();

@@ -83,6 +83,7 @@ class Both:
     def __init__(self, uri):
         self.uri = uri
         self.lite = sqlite3.connect(":memory:", isolation_level=None)
+        self.lite.execute("PRAGMA foreign_keys = ON")     # as store_open() sets it
         self.lite.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
                           "applied_at TEXT NOT NULL)")
         for path in sorted(glob.glob(os.path.join(REPO, "sql", "migrations", "*.sql"))):
@@ -283,3 +284,31 @@ def test_owner_queue_counts_and_task_changes(both):
     # Six inserts, four updates that change a record, one delete.
     assert compare(both, "SELECT n FROM task_changes", 1) == [["11"]]
     compare_state(both)
+
+
+def test_a_revoked_keys_work_stops(both):
+    both.run("INSERT INTO api_keys (name, prefix, hash, admin, created_at) VALUES "
+             "('carol', 'otk_0000000c', 'h', 0, 'x')")
+    both.run("INSERT INTO api_keys (name, prefix, hash, admin, created_at) VALUES "
+             "('dave', 'otk_0000000d', 'h', 0, 'x')")
+    both.run("INSERT INTO webhooks (id, owner_key, url, events, secret, created_at) "
+             "VALUES ('wc', 1, 'https://hook.example/c', 15, 's', 'x')")
+    both.run("INSERT INTO webhooks (id, owner_key, url, events, secret, created_at) "
+             "VALUES ('wd', 2, 'https://hook.example/d', 15, 's', 'x')")
+    both.run("INSERT INTO subscriptions (id, owner_key, url, next_check_at, created_at, "
+             "updated_at) VALUES ('sc', 1, 'https://list.example/c', 1764842400, 'c', 'u')")
+    for tid, owner, status in (("c-pending", 1, "pending"), ("c-running", 1, "downloading"),
+                               ("c-done", 1, "completed"), ("d-pending", 2, "pending")):
+        task(both, tid, "https://v.example/" + tid, owner=owner)
+        if status != "pending":
+            both.run("UPDATE tasks SET status = ? WHERE id = ?", status, tid)
+    both.run("INSERT INTO deliveries (webhook_id, event, data, title, message) "
+             "SELECT id, 'ping', data, title, message FROM webhook_pings")
+    both.run("UPDATE api_keys SET revoked_at = '2026-12-04T11:00:00Z' WHERE name = 'carol'")
+    compare_state(both)
+    rows = compare(both, "SELECT id, status, updated_at FROM tasks ORDER BY seq", 3)
+    assert [r[:2] for r in rows] == [["c-pending", "cancelled"], ["c-running", "cancelled"],
+                                     ["c-done", "completed"], ["d-pending", "pending"]]
+    assert compare(both, "SELECT id FROM webhooks ORDER BY seq", 1) == [["wd"]]
+    assert compare(both, "SELECT webhook_id FROM deliveries ORDER BY seq", 1) == [["wd"]]
+    assert compare(both, "SELECT id, enabled FROM subscriptions", 2) == [["sc", "0"]]
