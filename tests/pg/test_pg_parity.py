@@ -312,3 +312,32 @@ def test_a_revoked_keys_work_stops(both):
     assert compare(both, "SELECT id FROM webhooks ORDER BY seq", 1) == [["wd"]]
     assert compare(both, "SELECT webhook_id FROM deliveries ORDER BY seq", 1) == [["wd"]]
     assert compare(both, "SELECT id, enabled FROM subscriptions", 2) == [["sc", "0"]]
+
+
+def test_the_same_tables_columns_indexes_views_and_triggers(both):
+    """A migration added to SQLite's and not to PostgreSQL's fails here first."""
+    lite = both.lite
+
+    def lite_names(kind):
+        return sorted(r[0] for r in lite.execute(
+            "SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%' "
+            "AND sql IS NOT NULL", (kind,)))
+
+    def pg_names(sql):
+        return sorted(psql(both.uri, sql + ";", rows=True))
+
+    tables = lite_names("table")
+    assert pg_names("SELECT table_name FROM information_schema.tables WHERE "
+                    "table_schema = 'parity' AND table_type = 'BASE TABLE'") == tables
+    assert pg_names("SELECT table_name FROM information_schema.views WHERE "
+                    "table_schema = 'parity'") == lite_names("view")
+    assert pg_names("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND "
+                    "tgrelid::regclass::text IN (SELECT table_name FROM "
+                    "information_schema.tables WHERE table_schema = 'parity')") \
+        == lite_names("trigger")
+    indexes = pg_names("SELECT indexname FROM pg_indexes WHERE schemaname = 'parity'")
+    assert set(lite_names("index")) <= set(indexes)
+    for t in tables + lite_names("view"):
+        cols = sorted(r[1] for r in lite.execute("SELECT * FROM pragma_table_xinfo(?)", (t,)))
+        assert pg_names("SELECT column_name FROM information_schema.columns WHERE "
+                        "table_schema = 'parity' AND table_name = '%s'" % t) == cols, t
