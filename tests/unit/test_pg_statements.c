@@ -166,7 +166,7 @@ claims_skip_locked(const char *conninfo)
 	char		*x = NULL, *y = NULL, name[32];
 	const char	*look[6] = { NULL, "q", "10", "1", "", "-1" };
 	PGresult	*r;
-	int		 i;
+	int		 i, w = -1;
 
 	a = PQconnectdb(conninfo);
 	b = PQconnectdb(conninfo);
@@ -187,9 +187,15 @@ claims_skip_locked(const char *conninfo)
 	snprintf(name, sizeof(name), "s%d", (int)STMT_TASK_CLAIM);
 	CHECK(PQsendQueryPrepared(b, name, 3, task_params,
 	    NULL, NULL, 0) == 1);
-	/* Let b's claim pick its row and wait on the counters. */
-	usleep(300 * 1000);
-	CHECK(waits_on_task(a, PQbackendPID(b)) == 0);
+	/* Until b's claim waits for a lock, or ends: never for a task's. */
+	for (i = 0; i < 100; i++) {
+		if ((w = waits_on_task(a, PQbackendPID(b))) != -1)
+			break;
+		if (PQconsumeInput(b) == 0 || !PQisBusy(b))
+			break;
+		usleep(100 * 1000);
+	}
+	CHECK(w == 0 || w == -1);
 	CHECK(exec_ok(a, "COMMIT"));
 	r = PQgetResult(b);
 	CHECK(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1);
