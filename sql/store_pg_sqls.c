@@ -246,6 +246,7 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "(SELECT id FROM (SELECT id, sum(answer_bytes) OVER (ORDER BY id DESC) "
 	    "AS upto FROM lookups WHERE status IN ('done', 'error')) AS s "
 	    "WHERE upto > $1::bigint ORDER BY id DESC LIMIT 1)",
+	/* As STMT_TASK_REQUEUE: right while one worker runs. */
 	[STMT_LOOKUP_RECOVER] =
 	    "UPDATE lookups SET status = 'error', error_status = 502, "
 	    "error = 'The worker restarted during the look-up', lease_pid = NULL "
@@ -342,6 +343,7 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "$5::bigint * (1::bigint << least(failures, 12)::int)), "
 	    "failures = failures + 1, lease_pid = NULL, updated_at = $4 "
 	    "WHERE id = $1 AND state = 'checking' AND lease_pid = $2",
+	/* As STMT_TASK_REQUEUE: right while one worker runs. */
 	[STMT_SUB_RECOVER] =
 	    "UPDATE subscriptions SET state = CASE WHEN last_error != '' "
 	    "THEN 'error' WHEN primed = 1 THEN 'idle' ELSE 'new' END, "
