@@ -2,7 +2,7 @@
 
 PREFIX	?= /usr/local
 CC	?= cc
-PKGS	 = json-c sqlite3 uuid libsodium libcurl libcrypto
+PKGS	 = json-c sqlite3 uuid libsodium libcurl libcrypto libpq
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
 	   -Wnull-dereference -Wimplicit-fallthrough
@@ -16,7 +16,8 @@ LDLIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 
-COMMON_SRC = common/log.c common/util.c common/config.c common/privdrop.c common/urlguard.c common/urlform.c common/metricnames.c sql/store.c sql/db_sqlite.c
+COMMON_SRC = common/log.c common/util.c common/config.c common/privdrop.c common/urlguard.c common/urlform.c common/metricnames.c sql/store.c \
+	     sql/db_sqlite.c sql/store_pg_sqls.c
 API_SRC	   = $(wildcard fcgi-app/*.c)
 WORKER_SRC = $(wildcard worker/*.c)
 MIGRATIONS = $(sort $(wildcard sql/migrations/*.sql))
@@ -37,7 +38,7 @@ PY	 = /usr/bin/python3
 .PHONY: all deps deps-test deps-browser deps-openapi openapi-lint api-reference run test lint unit e2e browser \
 	asan clean install schema \
 	install-web fuzz fuzz-build fuzz-smoke \
-	bench bench-deps
+	bench bench-deps pg
 all: $(B)/offlinetube-api $(B)/offlinetube-worker
 
 $(B)/%.o: %.c $(HEADERS)
@@ -86,6 +87,11 @@ run: deps all
 
 unit: asan
 	@sh tests/unit/run.sh build/asan/tests
+
+# PostgreSQL's schema against SQLite's: the same writes, byte-identical
+# records (a server of its own, tests/pg/cluster.sh; postgresql from deps-test).
+pg:
+	$(PY) -m pytest -q -p no:cacheprovider tests/pg
 
 # The end-to-end suite runs the sanitizer build: every request and job of the
 # suite is then checked by ASan/UBSan, and the suite fails on any report.
@@ -138,6 +144,7 @@ test: deps-test all
 	$(MAKE) lint
 	$(MAKE) openapi-lint
 	$(MAKE) unit
+	$(MAKE) pg
 	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
 	$(MAKE) browser

@@ -2,10 +2,10 @@
 # install-deps.sh [test|bench]: installs the Debian packages OfflineTube needs,
 # only those missing.  With "test", also what the test suite needs (pytest,
 # jsonschema, clang and its libFuzzer runtime, checkbashisms and ShellCheck, chromium and
-# Node.js for the web page's tests); with "bench", what `make bench` needs (wrk).
+# Node.js for the web page's tests, a PostgreSQL server); with "bench", what `make bench` needs (wrk).
 set -eu
 need="make gcc libc6-dev pkg-config nginx-light libfcgi-dev libjson-c-dev libsqlite3-dev \
-uuid-dev libsodium-dev libcurl4-openssl-dev libssl-dev sqlite3 yt-dlp ffmpeg"
+uuid-dev libsodium-dev libcurl4-openssl-dev libssl-dev libpq-dev sqlite3 yt-dlp ffmpeg"
 if [ "${1:-}" = test ]; then
 	need="$need python3 python3-pytest clang libclang-rt-dev"
 	# The e2e suite checks every answer against docs/openapi.json.
@@ -20,6 +20,8 @@ if [ "${1:-}" = test ]; then
 	need="$need apprise"
 	# promtool, which checks /api/metrics (the package is Prometheus itself).
 	need="$need prometheus"
+	# The PostgreSQL backend's tests start a server of their own (tests/pg/).
+	need="$need postgresql"
 elif [ "${1:-}" = bench ]; then
 	need="$need python3 wrk"
 fi

@@ -1,7 +1,27 @@
 #!/bin/sh
 # run.sh DIR: runs every unit test binary in DIR and prints one total line.
+#
+# The tests of the PostgreSQL backend (test_pg_*) get a server of their own,
+# started here (tests/pg/cluster.sh) and stopped on the way out; its
+# connection string is in OFFLINETUBE_TEST_PG.
 set -u
 dir=$1
+pgdir=""
+cleanup() {
+	[ -z "$pgdir" ] || sh "$(dirname "$0")/../pg/cluster.sh" stop "$pgdir" || :
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+for t in "$dir"/test_pg_*; do
+	[ -x "$t" ] || continue
+	pgdir=$(mktemp -d /tmp/ot-pg-XXXXXX) || exit 1
+	if ! OFFLINETUBE_TEST_PG=$(sh "$(dirname "$0")/../pg/cluster.sh" start "$pgdir"); then
+		echo "unit: the PostgreSQL test server did not start" >&2
+		exit 1
+	fi
+	export OFFLINETUBE_TEST_PG
+	break
+done
 passed=0 failed=0 bad=0
 for t in "$dir"/test_*; do
 	[ -x "$t" ] || continue
