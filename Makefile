@@ -45,7 +45,9 @@ $(B)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(OT_CFLAGS) -c -o $@ $<
 
-$(B)/migrations.c: $(MIGRATIONS) scripts/embed-migrations.sh
+# The directory too: its time moves when a migration is removed or renamed,
+# which the list of files alone would not show.
+$(B)/migrations.c: $(MIGRATIONS) sql/migrations scripts/embed-migrations.sh
 	@mkdir -p $(B)
 	sh scripts/embed-migrations.sh $@ $(MIGRATIONS)
 
