@@ -353,13 +353,20 @@ static const char *const sqls[STMT__MAX] = {
 	    "INSERT INTO subscription_seen (subscription_id, entry, seen_at) "
 	    "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
 	/* A listing without a title leaves an unnamed subscription unnamed; ?7 is cut to fit. */
+	/*
+	 * Only while the subscription is still enabled and its key not
+	 * revoked: a check that ends after a pause or a revocation changes
+	 * nothing, and its transaction (seen entries, tasks) is rolled back.
+	 */
 	[STMT_SUB_CHECKED] =
 	    "UPDATE subscriptions SET state = 'idle', primed = 1, failures = 0, "
 	    "last_error = '', last_checked_at = ?4, next_check_at = ?3, "
 	    "seen_count = seen_count + ?5, downloaded_count = downloaded_count + ?6, "
 	    "name = iif(name = '', coalesce(?7, ''), name), "
 	    "lease_pid = NULL, updated_at = ?4 "
-	    "WHERE id = ?1 AND state = 'checking' AND lease_pid = ?2",
+	    "WHERE id = ?1 AND state = 'checking' AND lease_pid = ?2 "
+	    "AND enabled = 1 AND (owner_key IS NULL OR (SELECT revoked_at "
+	    "FROM api_keys WHERE id = owner_key) IS NULL)",
 	/* Sooner than the interval, never sooner than ?5 s, doubling with each failure. */
 	[STMT_SUB_FAILED] =
 	    "UPDATE subscriptions SET state = 'error', last_error = ?3, "
@@ -372,6 +379,11 @@ static const char *const sqls[STMT__MAX] = {
 	    "UPDATE subscriptions SET state = CASE WHEN last_error != '' "
 	    "THEN 'error' WHEN primed = 1 THEN 'idle' ELSE 'new' END, "
 	    "lease_pid = NULL WHERE state = 'checking'",
+	/* The same for one check whose listing was not recorded (see STMT_SUB_CHECKED). */
+	[STMT_SUB_RELEASE] =
+	    "UPDATE subscriptions SET state = CASE WHEN last_error != '' "
+	    "THEN 'error' WHEN primed = 1 THEN 'idle' ELSE 'new' END, "
+	    "lease_pid = NULL WHERE id = ?1 AND state = 'checking' AND lease_pid = ?2",
 	/* A webhook only while its owner has fewer than ?7, counted as for subscriptions. */
 	[STMT_HOOK_INSERT] =
 	    "INSERT INTO webhooks (id, owner_key, url, events, secret, created_at) "
@@ -2290,6 +2302,18 @@ int
 store_sub_recover(struct store *s)
 {
 	return stmt_exec(s, stmt(s, STMT_SUB_RECOVER));
+}
+
+int
+store_sub_release(struct store *s, const char *id, long pid)
+{
+	struct db_stmt	*st;
+
+	if ((st = stmt(s, STMT_SUB_RELEASE)) == NULL)
+		return -1;
+	db_bind_text(st, 1, id);
+	db_bind_int64(st, 2, pid);
+	return stmt_exec(s, st);
 }
 
 /* ---- Webhooks (migration 015). */

@@ -394,7 +394,10 @@ int	 store_sub_claim(struct store *, long pid, int64_t now,
 	    struct subscription *);
 /* Inside a check's transaction: 1 the entry is new, 0 seen before. */
 int	 store_sub_seen_add(struct store *, const char *id, const char *entry);
-/* A check went well: 0 when the subscription is gone or no longer ours. */
+/*
+ * A check went well: 0 when the subscription is gone, no longer ours,
+ * paused or its key revoked meanwhile (the caller rolls back).
+ */
 int	 store_sub_checked(struct store *, const char *id, long pid,
 	    int64_t next_at, int seen, int downloaded, const char *title);
 /* A check failed: tried again backoff << failures s later, at most check_every. */
@@ -402,6 +405,8 @@ int	 store_sub_failed(struct store *, const char *id, long pid,
 	    const char *error, int backoff);
 /* Checks a gone (or stopping) worker left: back to what they were. */
 int	 store_sub_recover(struct store *);
+/* One check of ours whose listing was not recorded: back to what it was. */
+int	 store_sub_release(struct store *, const char *id, long pid);
 
 /* Webhooks and their deliveries (migration 015). */
 #define HOOK_SECRET_MAX	128	/* bytes */

@@ -336,7 +336,9 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "seen_count = seen_count + $5, downloaded_count = downloaded_count + $6, "
 	    "name = CASE WHEN name = '' THEN coalesce($7, '') ELSE name END, "
 	    "lease_pid = NULL, updated_at = $4 "
-	    "WHERE id = $1 AND state = 'checking' AND lease_pid = $2",
+	    "WHERE id = $1 AND state = 'checking' AND lease_pid = $2 "
+	    "AND enabled = 1 AND (owner_key IS NULL OR (SELECT revoked_at "
+	    "FROM api_keys WHERE api_keys.id = subscriptions.owner_key) IS NULL)",
 	[STMT_SUB_FAILED] =
 	    "UPDATE subscriptions SET state = 'error', last_error = $3, "
 	    "last_checked_at = $4, next_check_at = $6::bigint + least(check_every, "
@@ -348,6 +350,11 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "UPDATE subscriptions SET state = CASE WHEN last_error != '' "
 	    "THEN 'error' WHEN primed = 1 THEN 'idle' ELSE 'new' END, "
 	    "lease_pid = NULL WHERE state = 'checking'",
+	[STMT_SUB_RELEASE] =
+	    "UPDATE subscriptions SET state = CASE WHEN last_error != '' "
+	    "THEN 'error' WHEN primed = 1 THEN 'idle' ELSE 'new' END, "
+	    "lease_pid = NULL WHERE id = $1 AND state = 'checking' AND "
+	    "lease_pid = $2::bigint",
 	/* The cap as for subscriptions, with the same race. */
 	[STMT_HOOK_INSERT] =
 	    "INSERT INTO webhooks (id, owner_key, url, events, secret, created_at) "

@@ -335,7 +335,12 @@ check_record(struct check *k, const struct listing *l)
 		goto dberr_rollback;
 	if (rc == 0) {
 		store_rollback(db);
-		log_info(k->tag, "the subscription is gone: nothing recorded");
+		/* Its entries stay unseen: a check after a resume finds them. */
+		if ((rc = store_sub_release(db, k->sub.id, (long)getpid())) == -1)
+			goto dberr;
+		log_info(k->tag, "%s: nothing recorded", rc == 1 ?
+		    "the subscription was paused or its key revoked meanwhile" :
+		    "the subscription is gone");
 		goto done;
 	}
 	if (store_commit(db) == -1)

@@ -245,6 +245,34 @@ def test_a_slow_listing_never_delays_a_download(service, site):
     assert rec["seen_count"] == 1
 
 
+def test_a_check_that_ends_after_a_pause_records_nothing(service, site):
+    """Paused while its listing is read: the check's entries are neither seen
+    nor queued, so after a resume its backlog rule decides, as for a first check."""
+    name, url = new_channel(site, 3)
+    site.channel_delay[name] = 3
+    rec = subscribe(service, url, backlog=1)
+    wait_until(lambda: sub(service, rec["id"])["state"] == "checking", 20, 0.1,
+               "the check to start")
+    st, _, body = service.request("PATCH", f"/api/subscriptions/{rec['id']}",
+                                  body={"enabled": False})
+    assert st == 200 and body["enabled"] is False, body
+    wait_until(lambda: sub(service, rec["id"])["state"] != "checking", 20, 0.2,
+               "the check to end")
+    time.sleep(0.5)
+    paused = sub(service, rec["id"])
+    assert (paused["state"], paused["seen_count"], paused["downloaded_count"]) == \
+        ("new", 0, 0), paused
+    assert tasks_of(service, rec["id"]) == []
+    site.channel_delay[name] = 0
+    st, _, body = service.request("PATCH", f"/api/subscriptions/{rec['id']}",
+                                  body={"enabled": True})
+    assert st == 200, body
+    rec = done_checking(service, rec["id"])
+    assert (rec["seen_count"], rec["downloaded_count"]) == (3, 1)
+    assert [t["url"] for t in tasks_of(service, rec["id"])] == [entry_url(site, name, 3)]
+    service.delete(f"/api/subscriptions/{rec['id']}")
+
+
 def test_a_crash_mid_check_and_a_restart_lose_and_duplicate_nothing(make_service, site):
     svc = make_service()
     name, url = new_channel(site, 4)

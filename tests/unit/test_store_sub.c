@@ -225,6 +225,93 @@ test_update_moves_the_schedule_and_delete_keeps_the_tasks(void)
 	store_close(s);
 }
 
+#define S4	"00000000-0000-4000-8000-000000000904"
+#define T4	"00000000-0000-4000-8000-000000000914"
+
+/*
+ * Claims S4 (the others due are claimed and left: this test is the last),
+ * runs meanwhile from another connection, then a check's transaction on
+ * it: 1 when it was recorded, 0 when it was rolled back and released.
+ */
+static int
+check_s4(struct store *s, int64_t now, const char *meanwhile)
+{
+	struct subscription	 v;
+	struct task_new		 t;
+	int			 rc;
+
+	while (store_sub_claim(s, 50, now + 86400, &v) == 1 &&
+	    strcmp(v.id, S4) != 0)
+		;
+	CHECK_STR(v.id, S4);
+	CHECK(one_int(meanwhile) == 0);
+	CHECK(store_begin(s) == 1);
+	CHECK(store_sub_seen_add(s, S4, "x") == 1);
+	memset(&t, 0, sizeof(t));
+	t.id = T4;
+	t.url = "http://example.com/x";
+	t.download_type = "video";
+	t.quality = "720p";
+	t.audio_format = "m4a";
+	t.owner = 2;
+	t.subscription_id = S4;
+	CHECK(store_task_insert(s, &t) == 1);
+	if ((rc = store_sub_checked(s, S4, 50, now + 100, 1, 1, "T")) == 1) {
+		CHECK(store_commit(s) == 1);
+		return 1;
+	}
+	store_rollback(s);
+	CHECK(store_sub_release(s, S4, 50) == 1);
+	return rc;
+}
+
+/*
+ * A check that ends after its subscription was paused, or its key revoked,
+ * records nothing: no entry seen, no task, and the subscription as it was
+ * before the check (not primed: after a resume its backlog rule holds).
+ */
+static void
+test_a_check_ended_after_a_pause_or_revocation_records_nothing(void)
+{
+	struct store		*s;
+	struct subscription	 u = sub_of(S4, 2);
+	struct store_text	 rec;
+	char			 err[256];
+	int64_t			 now = 2000000000;
+
+	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	if (s == NULL)
+		return;
+	CHECK(store_sub_create(s, &u, 10, now, &rec) == 1);
+	store_text_free(&rec);
+	CHECK(check_s4(s, now, "UPDATE subscriptions SET enabled = 0 WHERE id = '"
+	    S4 "' RETURNING 0") == 0);
+	CHECK(one_int("SELECT count(*) FROM subscription_seen WHERE "
+	    "subscription_id = '" S4 "'") == 0);
+	CHECK(one_int("SELECT count(*) FROM tasks WHERE id = '" T4 "'") == 0);
+	CHECK(one_int("SELECT state = 'new' AND primed = 0 AND lease_pid IS NULL "
+	    "FROM subscriptions WHERE id = '" S4 "'") == 1);
+	/*
+	 * Its key revoked (019's trigger pauses it) and the subscription
+	 * enabled again by hand: the revocation alone still stops the check.
+	 */
+	CHECK(one_int("UPDATE api_keys SET revoked_at = 'now' WHERE id = 2 "
+	    "RETURNING 0") == 0);
+	CHECK(one_int("UPDATE subscriptions SET enabled = 1 WHERE id = '" S4
+	    "' RETURNING 0") == 0);
+	CHECK(check_s4(s, now, "SELECT 0") == 0);
+	CHECK(one_int("SELECT count(*) FROM tasks WHERE id = '" T4 "'") == 0);
+	/* Neither: the check is recorded as ever. */
+	CHECK(one_int("UPDATE api_keys SET revoked_at = NULL WHERE id = 2 "
+	    "RETURNING 0") == 0);
+	CHECK(one_int("UPDATE subscriptions SET enabled = 1 WHERE id = '" S4
+	    "' RETURNING 0") == 0);
+	CHECK(check_s4(s, now, "SELECT 0") == 1);
+	CHECK(one_int("SELECT count(*) FROM tasks WHERE id = '" T4 "'") == 1);
+	CHECK(one_int("SELECT primed FROM subscriptions WHERE id = '" S4 "'") == 1);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -236,6 +323,7 @@ main(void)
 	test_create_answers_the_record_and_the_limit_holds_per_owner();
 	test_a_check_claims_what_is_due_and_records_it();
 	test_update_moves_the_schedule_and_delete_keeps_the_tasks();
+	test_a_check_ended_after_a_pause_or_revocation_records_nothing();
 	unlink(dbpath);
 	snprintf(p, sizeof(p), "%s-wal", dbpath);
 	unlink(p);
