@@ -1130,16 +1130,23 @@ fail:
 	return -1;
 }
 
-int
-store_task_unlease(struct store *s, const char *id, long pid)
+/* A statement of one row's id (?1) and the worker's pid (?2), run for what it changes. */
+static int
+exec_id_pid(struct store *s, enum stmt which, const char *id, long pid)
 {
 	struct db_stmt	*st;
 
-	if ((st = stmt(s, STMT_TASK_UNLEASE)) == NULL)
+	if ((st = stmt(s, which)) == NULL)
 		return -1;
 	db_bind_text(st, 1, id);
 	db_bind_int64(st, 2, pid);
 	return stmt_exec(s, st);
+}
+
+int
+store_task_unlease(struct store *s, const char *id, long pid)
+{
+	return exec_id_pid(s, STMT_TASK_UNLEASE, id, pid);
 }
 
 int
@@ -2307,13 +2314,7 @@ store_sub_recover(struct store *s)
 int
 store_sub_release(struct store *s, const char *id, long pid)
 {
-	struct db_stmt	*st;
-
-	if ((st = stmt(s, STMT_SUB_RELEASE)) == NULL)
-		return -1;
-	db_bind_text(st, 1, id);
-	db_bind_int64(st, 2, pid);
-	return stmt_exec(s, st);
+	return exec_id_pid(s, STMT_SUB_RELEASE, id, pid);
 }
 
 /* ---- Webhooks (migration 015). */

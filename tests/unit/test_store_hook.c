@@ -52,6 +52,24 @@ hook_of(const char *id, long long owner, unsigned int events)
 	return w;
 }
 
+/* A subscription as the API makes one with nothing but a URL (every 15 min). */
+static struct subscription
+sub_of(const char *id, long long owner, const char *url)
+{
+	struct subscription	 u;
+
+	memset(&u, 0, sizeof(u));
+	snprintf(u.id, sizeof(u.id), "%s", id);
+	u.owner = owner;
+	snprintf(u.url, sizeof(u.url), "%s", url);
+	snprintf(u.download_type, sizeof(u.download_type), "video");
+	snprintf(u.quality, sizeof(u.quality), "best");
+	snprintf(u.audio_format, sizeof(u.audio_format), "m4a");
+	u.check_every = 900;
+	u.min_duration = u.max_duration = -1;
+	return u;
+}
+
 static void
 task_make(struct store *s, const char *id, long long owner)
 {
@@ -184,15 +202,7 @@ test_subscription_events(void)
 	if (s == NULL)
 		return;
 	CHECK(one_int("DELETE FROM deliveries RETURNING 0") >= -1);
-	memset(&u, 0, sizeof(u));
-	snprintf(u.id, sizeof(u.id), "%s", S1);
-	u.owner = 2;
-	snprintf(u.url, sizeof(u.url), "http://example.com/channel");
-	snprintf(u.download_type, sizeof(u.download_type), "video");
-	snprintf(u.quality, sizeof(u.quality), "best");
-	snprintf(u.audio_format, sizeof(u.audio_format), "m4a");
-	u.check_every = 900;
-	u.min_duration = u.max_duration = -1;
+	u = sub_of(S1, 2, "http://example.com/channel");
 	CHECK(store_sub_create(s, &u, 5, now, &rec) == 1);
 	store_text_free(&rec);
 	CHECK(store_sub_claim(s, 7, now, &u) == 1);
@@ -324,15 +334,7 @@ test_a_revoked_keys_work_stops(void)
 	w = hook_of(W4, K4, HOOK_EVENTS_ALL);
 	CHECK(store_hook_create(s, &w, 5, &rec) == 1);
 	store_text_free(&rec);
-	memset(&u, 0, sizeof(u));
-	snprintf(u.id, sizeof(u.id), "%s", S4);
-	u.owner = K4;
-	snprintf(u.url, sizeof(u.url), "http://example.com/leaver");
-	snprintf(u.download_type, sizeof(u.download_type), "video");
-	snprintf(u.quality, sizeof(u.quality), "best");
-	snprintf(u.audio_format, sizeof(u.audio_format), "m4a");
-	u.check_every = 900;
-	u.min_duration = u.max_duration = -1;
+	u = sub_of(S4, K4, "http://example.com/leaver");
 	CHECK(store_sub_create(s, &u, 5, now, &rec) == 1);
 	store_text_free(&rec);
 	task_make(s, P4 "1", K4);
