@@ -17,16 +17,17 @@ SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 
 COMMON_SRC = common/log.c common/util.c common/config.c common/privdrop.c common/urlguard.c common/urlform.c common/metricnames.c sql/store.c \
-	     sql/db_sqlite.c sql/store_pg_sqls.c
+	     sql/db.c sql/db_sqlite.c sql/db_pg.c sql/store_pg_sqls.c
 API_SRC	   = $(wildcard fcgi-app/*.c)
 WORKER_SRC = $(wildcard worker/*.c)
 MIGRATIONS = $(sort $(wildcard sql/migrations/*.sql))
+PG_MIGRATIONS = $(sort $(wildcard sql/pg/*.sql))
 HEADERS	   = $(wildcard common/*.h sql/*.h fcgi-app/*.h worker/*.h)
 
 # Objects land in $(B)/ (build/ normally, build/asan/ for the sanitizer build).
 B	?= build
-API_OBJ	   = $(patsubst %.c,$(B)/%.o,$(COMMON_SRC) $(API_SRC)) $(B)/migrations.o
-WORKER_OBJ = $(patsubst %.c,$(B)/%.o,$(COMMON_SRC) $(WORKER_SRC)) $(B)/migrations.o
+API_OBJ	   = $(patsubst %.c,$(B)/%.o,$(COMMON_SRC) $(API_SRC)) $(B)/migrations.o $(B)/pg_migrations.o
+WORKER_OBJ = $(patsubst %.c,$(B)/%.o,$(COMMON_SRC) $(WORKER_SRC)) $(B)/migrations.o $(B)/pg_migrations.o
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BIN   = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 # Everything but the two main()s, for the unit tests to link against.
@@ -51,7 +52,11 @@ $(B)/migrations.c: $(MIGRATIONS) sql/migrations scripts/embed-migrations.sh
 	@mkdir -p $(B)
 	sh scripts/embed-migrations.sh $@ $(MIGRATIONS)
 
-$(B)/migrations.o: $(B)/migrations.c
+$(B)/pg_migrations.c: $(PG_MIGRATIONS) scripts/embed-migrations.sh
+	@mkdir -p $(B)
+	sh scripts/embed-migrations.sh -p store_pg $@ $(PG_MIGRATIONS)
+
+$(B)/%migrations.o: $(B)/%migrations.c
 	$(CC) $(CFLAGS) $(OT_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
 $(B)/offlinetube-api: $(API_OBJ)

@@ -1,8 +1,8 @@
 /* db.h: what store.c asks of a database backend, statement by statement. */
 /*
- * store.c holds the SQL and the store_* functions; a backend runs them.
- * SQLite (db_sqlite.c) is the one backend today.  The calls are shaped so
- * that a PostgreSQL backend (libpq) can sit behind them unchanged:
+ * store.c holds the SQL and the store_* functions; a backend runs them:
+ * SQLite (db_sqlite.c) or PostgreSQL (db_pg.c, libpq).  The calls are
+ * shaped so that both sit behind them unchanged:
  *
  *  - A statement is prepared once per connection from its text, at first
  *    use, and kept until the connection closes.  Parameters are numbered
@@ -55,10 +55,9 @@
  *
  * Opening, closing and what only one backend has (SQLite's checkpoints
  * and query plans, the data directory's lock, its migrations) are the
- * backend's own functions, named after it.  SQLite is linked in directly
- * today; with a second backend built in beside it, these calls go through
- * a table of functions the connection gets at its open, and store.c does
- * not change.
+ * backend's own functions, named after it.  The calls above go through a
+ * table of functions the connection and its statements get at their open
+ * (db_backend.h, db.c), and store.c does not change.
  */
 #ifndef OT_DB_H
 #define OT_DB_H
@@ -68,6 +67,11 @@
 
 struct db;
 struct db_stmt;
+
+enum db_kind {
+	DB_SQLITE,
+	DB_PG,
+};
 
 /* What db_step() returns: errors are negative. */
 #define DB_ROW		 1
@@ -108,11 +112,17 @@ void		 db_busy_wait(struct db *, int ms);
 void		 db_busy_cap(struct db *, int ms);
 
 void		 db_close(struct db *);
+enum db_kind	 db_kind(const struct db *);
 
 /* SQLite's own: see db_sqlite.c. */
 struct db	*db_sqlite_open(const char *path, char *err, size_t errlen);
 void		 db_sqlite_autocheckpoint(struct db *, int pages);
 int		 db_sqlite_checkpoint(struct db *);
 int		 db_sqlite_plan(struct db *, const char *sql, char *buf, size_t len);
+
+/* PostgreSQL's own: see db_pg.c.  uri: a libpq connection URI. */
+struct db	*db_pg_open(const char *uri, char *err, size_t errlen);
+int		 db_pg_socket(struct db *);
+int		 db_pg_notified(struct db *);
 
 #endif

@@ -14,7 +14,7 @@
 
 #include <sqlite3.h>
 
-#include "db.h"
+#include "db_backend.h"
 #include "util.h"
 
 struct migration {
@@ -25,74 +25,92 @@ struct migration {
 extern const struct migration	store_migrations[];
 extern const size_t		store_nmigrations;
 
-struct db {
+struct lite {
+	struct db	 base;		/* first: db.c's calls see a struct db */
 	sqlite3		*db;
 	int64_t		 busy_since;	/* db_busy(): when this wait began */
 	int		 busy_ms;	/* how long it waits: BUSY_WAIT_MS, or less */
 	int		 busy_cap;	/* db_busy_cap(): never longer, 0: none */
 };
 
-/*
- * A struct db_stmt is SQLite's own statement under another name: no
- * allocation and no indirection of ours between store.c and SQLite.
- */
+/* A statement: SQLite's own, behind the table db.c calls through. */
+struct lite_stmt {
+	struct db_stmt	 base;
+	sqlite3_stmt	*st;
+};
+
+static const struct db_ops	lite_ops;
+static void			lite_close(struct db *);
+
+static struct lite *
+conn(struct db *d)
+{
+	return (struct lite *)(void *)d;
+}
+
 static sqlite3_stmt *
 lite(struct db_stmt *st)
 {
-	return (sqlite3_stmt *)(void *)st;
+	return ((struct lite_stmt *)(void *)st)->st;
 }
 
 /*
  * Prepared with SQLITE_PREPARE_PERSISTENT: the statement is kept for the
  * connection's life, and SQLite then allocates it outside its lookaside.
  */
-struct db_stmt *
-db_prepare(struct db *d, const char *sql)
+static struct db_stmt *
+lite_prepare(struct db *d, const char *sql)
 {
-	sqlite3_stmt	*st;
+	struct lite_stmt	*ls;
 
-	if (sqlite3_prepare_v3(d->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-	    NULL) != SQLITE_OK)
+	if ((ls = calloc(1, sizeof(*ls))) == NULL)
 		return NULL;
-	return (struct db_stmt *)(void *)st;
+	if (sqlite3_prepare_v3(conn(d)->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &ls->st, NULL) != SQLITE_OK) {
+		free(ls);
+		return NULL;
+	}
+	ls->base.ops = &lite_ops;
+	return &ls->base;
 }
 
-void
-db_finalize(struct db_stmt *st)
+static void
+lite_finalize(struct db_stmt *st)
 {
 	sqlite3_finalize(lite(st));
+	free(st);
 }
 
 /* SQLITE_STATIC: not copied, so the caller keeps v until db_reset() (db.h, 4). */
-int
-db_bind_text(struct db_stmt *st, int i, const char *v)
+static int
+lite_bind_text(struct db_stmt *st, int i, const char *v)
 {
 	if (v == NULL)
-		return db_bind_null(st, i);
+		return sqlite3_bind_null(lite(st), i) == SQLITE_OK ? 0 : -1;
 	return sqlite3_bind_text(lite(st), i, v, -1, SQLITE_STATIC) ==
 	    SQLITE_OK ? 0 : -1;
 }
 
-int
-db_bind_int64(struct db_stmt *st, int i, int64_t v)
+static int
+lite_bind_int64(struct db_stmt *st, int i, int64_t v)
 {
 	return sqlite3_bind_int64(lite(st), i, v) == SQLITE_OK ? 0 : -1;
 }
 
-int
-db_bind_double(struct db_stmt *st, int i, double v)
+static int
+lite_bind_double(struct db_stmt *st, int i, double v)
 {
 	return sqlite3_bind_double(lite(st), i, v) == SQLITE_OK ? 0 : -1;
 }
 
-int
-db_bind_null(struct db_stmt *st, int i)
+static int
+lite_bind_null(struct db_stmt *st, int i)
 {
 	return sqlite3_bind_null(lite(st), i) == SQLITE_OK ? 0 : -1;
 }
 
-int
-db_step(struct db_stmt *st)
+static int
+lite_step(struct db_stmt *st)
 {
 	switch (sqlite3_step(lite(st))) {
 	case SQLITE_ROW:
@@ -106,63 +124,58 @@ db_step(struct db_stmt *st)
 	}
 }
 
-void
-db_reset(struct db_stmt *st)
+static void
+lite_reset(struct db_stmt *st)
 {
 	sqlite3_reset(lite(st));
 	sqlite3_clear_bindings(lite(st));
 }
 
-const char *
-db_col_text(struct db_stmt *st, int col)
+static const char *
+lite_col_text(struct db_stmt *st, int col)
 {
 	return (const char *)sqlite3_column_text(lite(st), col);
 }
 
-size_t
-db_col_len(struct db_stmt *st, int col)
+static size_t
+lite_col_len(struct db_stmt *st, int col)
 {
 	return (size_t)sqlite3_column_bytes(lite(st), col);
 }
 
-int
-db_col_int(struct db_stmt *st, int col)
-{
-	return sqlite3_column_int(lite(st), col);
-}
 
-int64_t
-db_col_int64(struct db_stmt *st, int col)
+static int64_t
+lite_col_int64(struct db_stmt *st, int col)
 {
 	return sqlite3_column_int64(lite(st), col);
 }
 
-double
-db_col_double(struct db_stmt *st, int col)
+static double
+lite_col_double(struct db_stmt *st, int col)
 {
 	return sqlite3_column_double(lite(st), col);
 }
 
-int
-db_col_null(struct db_stmt *st, int col)
+static int
+lite_col_null(struct db_stmt *st, int col)
 {
 	return sqlite3_column_type(lite(st), col) == SQLITE_NULL;
 }
 
-int
-db_changes(struct db *d)
+static int
+lite_changes(struct db *d)
 {
-	return sqlite3_changes(d->db);
+	return sqlite3_changes(conn(d)->db);
 }
 
-const char *
-db_errmsg(struct db *d)
+static const char *
+lite_errmsg(struct db *d)
 {
-	return sqlite3_errmsg(d->db);
+	return sqlite3_errmsg(conn(d)->db);
 }
 
 static int
-db_migrate(struct db *d, char *err, size_t errlen)
+db_migrate(struct lite *d, char *err, size_t errlen)
 {
 	sqlite3_stmt	*st = NULL;
 	char		*msg = NULL, stamp[ISO_TIME_LEN], ins[128];
@@ -229,7 +242,7 @@ db_configure(void)
 static int
 db_busy(void *arg, int n)
 {
-	struct db	*d = arg;
+	struct lite	*d = arg;
 	struct timespec	 step = { 0, n < 20 ? 50000 : n < 100 ? 200000 : 1000000 };
 	int64_t		 now = util_now_ms();
 
@@ -295,7 +308,7 @@ db_sqlite_open(const char *path, char *err, size_t errlen)
 {
 	static pthread_once_t	 once = PTHREAD_ONCE_INIT;
 
-	struct db	*d;
+	struct lite	*d;
 	char		*msg = NULL;
 	int		 lockfd;
 
@@ -304,6 +317,8 @@ db_sqlite_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	d->base.ops = &lite_ops;
+	d->base.kind = DB_SQLITE;
 	if ((lockfd = db_open_lock(path, err, errlen)) == -1) {
 		free(d);
 		return NULL;
@@ -325,25 +340,23 @@ db_sqlite_open(const char *path, char *err, size_t errlen)
 	if (db_migrate(d, err, errlen) == -1)
 		goto fail_quiet;
 	close(lockfd);
-	return d;
+	return &d->base;
 fail:
 	snprintf(err, errlen, "%s: %s", path, msg != NULL ? msg :
 	    (d->db != NULL ? sqlite3_errmsg(d->db) : "cannot open"));
 fail_quiet:
 	sqlite3_free(msg);
-	db_close(d);
+	lite_close(&d->base);
 	close(lockfd);
 	return NULL;
 }
 
 /* Every statement of the connection must have been finalized. */
-void
-db_close(struct db *d)
+static void
+lite_close(struct db *d)
 {
-	if (d == NULL)
-		return;
-	sqlite3_close(d->db);
-	free(d);
+	sqlite3_close(conn(d)->db);
+	free(conn(d));
 }
 
 /*
@@ -359,7 +372,7 @@ db_close(struct db *d)
 void
 db_sqlite_autocheckpoint(struct db *d, int pages)
 {
-	(void)sqlite3_wal_autocheckpoint(d->db, pages);
+	(void)sqlite3_wal_autocheckpoint(conn(d)->db, pages);
 }
 
 /*
@@ -382,32 +395,32 @@ db_sqlite_checkpoint(struct db *d)
 {
 	int	 rc, pages = 0;
 
-	rc = sqlite3_wal_checkpoint_v2(d->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	rc = sqlite3_wal_checkpoint_v2(conn(d)->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    &pages, NULL);
 	if (rc == SQLITE_OK && pages > WAL_RESTART_PAGES) {
-		(void)sqlite3_wal_checkpoint_v2(d->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+		(void)sqlite3_wal_checkpoint_v2(conn(d)->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 		    NULL, NULL);
 		db_busy_wait(d, RESTART_WAIT_MS);
-		rc = sqlite3_wal_checkpoint_v2(d->db, NULL,
+		rc = sqlite3_wal_checkpoint_v2(conn(d)->db, NULL,
 		    SQLITE_CHECKPOINT_RESTART, NULL, NULL);
 		db_busy_wait(d, 0);
 	}
 	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 1 : -1;
 }
 
-void
-db_busy_wait(struct db *d, int ms)
+static void
+lite_busy_wait(struct db *d, int ms)
 {
-	d->busy_ms = ms > 0 ? ms : BUSY_WAIT_MS;
-	if (d->busy_cap > 0 && d->busy_ms > d->busy_cap)
-		d->busy_ms = d->busy_cap;
+	conn(d)->busy_ms = ms > 0 ? ms : BUSY_WAIT_MS;
+	if (conn(d)->busy_cap > 0 && conn(d)->busy_ms > conn(d)->busy_cap)
+		conn(d)->busy_ms = conn(d)->busy_cap;
 }
 
-void
-db_busy_cap(struct db *d, int ms)
+static void
+lite_busy_cap(struct db *d, int ms)
 {
-	d->busy_cap = ms;
-	db_busy_wait(d, d->busy_ms);
+	conn(d)->busy_cap = ms;
+	lite_busy_wait(d, conn(d)->busy_ms);
 }
 
 /* The query plan of sql, one step a line (EXPLAIN QUERY PLAN's detail column). */
@@ -421,7 +434,7 @@ db_sqlite_plan(struct db *d, const char *sql, char *buf, size_t len)
 
 	buf[0] = '\0';
 	if ((size_t)snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql) >=
-	    sizeof(q) || sqlite3_prepare_v2(d->db, q, -1, &st, NULL) != SQLITE_OK)
+	    sizeof(q) || sqlite3_prepare_v2(conn(d)->db, q, -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < len)
 		n += (size_t)snprintf(buf + n, len - n, "%s\n",
@@ -434,3 +447,24 @@ fail:
 	sqlite3_finalize(st);
 	return -1;
 }
+
+static const struct db_ops lite_ops = {
+	.prepare =	lite_prepare,
+	.finalize =	lite_finalize,
+	.bind_text =	lite_bind_text,
+	.bind_int64 =	lite_bind_int64,
+	.bind_double =	lite_bind_double,
+	.bind_null =	lite_bind_null,
+	.step =		lite_step,
+	.reset =	lite_reset,
+	.col_text =	lite_col_text,
+	.col_len =	lite_col_len,
+	.col_int64 =	lite_col_int64,
+	.col_double =	lite_col_double,
+	.col_null =	lite_col_null,
+	.changes =	lite_changes,
+	.errmsg =	lite_errmsg,
+	.busy_wait =	lite_busy_wait,
+	.busy_cap =	lite_busy_cap,
+	.close =	lite_close,
+};

@@ -17,6 +17,7 @@
 
 #include "db.h"
 #include "stmt.h"
+#include "store_pg.h"
 #include "store.h"
 #include "util.h"
 
@@ -663,11 +664,19 @@ step_exists(struct db_stmt *st)
 }
 
 /*
- * Opening and closing, and what only SQLite has: the backend's own
- * functions (db_sqlite.c) behind store.h's names.
+ * Opening and closing, and what only one backend has: its own functions
+ * (db_sqlite.c, db_pg.c) behind store.h's names.
  */
+int
+store_is_pg(const char *database)
+{
+	return strncmp(database, "postgresql://", 13) == 0 ||
+	    strncmp(database, "postgres://", 11) == 0;
+}
+
+/* database: a libpq URI (store_is_pg()), else the SQLite file's path. */
 struct store *
-store_open(const char *path, char *err, size_t errlen)
+store_open(const char *database, char *err, size_t errlen)
 {
 	struct store	*s;
 
@@ -675,13 +684,26 @@ store_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if ((s->db = db_sqlite_open(path, err, errlen)) == NULL) {
+	if (store_is_pg(database)) {
+		s->db = db_pg_open(database, err, errlen);
+		s->sqls = store_pg_sqls;
+	} else {
+		s->db = db_sqlite_open(database, err, errlen);
+		s->sqls = sqls;
+	}
+	if (s->db == NULL) {
 		free(s);
 		return NULL;
 	}
-	s->sqls = sqls;
 	s->data_version = -1;
 	return s;
+}
+
+/* The socket to poll for store_changed() (PostgreSQL's), or -1 (SQLite: none). */
+int
+store_wait_fd(struct store *s)
+{
+	return db_kind(s->db) == DB_PG ? db_pg_socket(s->db) : -1;
 }
 
 int
@@ -716,13 +738,17 @@ store_close(struct store *s)
 void
 store_autocheckpoint(struct store *s, int pages)
 {
-	db_sqlite_autocheckpoint(s->db, pages);
+	if (db_kind(s->db) == DB_SQLITE)
+		db_sqlite_autocheckpoint(s->db, pages);
 }
 
 /* The worker's timed checkpoint: see db_sqlite.c. */
 int
 store_checkpoint(struct store *s)
 {
+	/* PostgreSQL checkpoints on its own. */
+	if (db_kind(s->db) != DB_SQLITE)
+		return 1;
 	return db_sqlite_checkpoint(s->db);
 }
 
@@ -1209,8 +1235,9 @@ store_task_counts(struct store *s, long long counts[TASK_STATUS__MAX])
 /*
  * 1 when another connection committed since the last call (the first call
  * always says 1).  PRAGMA data_version reads shared memory only: cheap enough
- * to ask several times a second.  SQLite's way: a backend without such a
- * counter (PostgreSQL, LISTEN/NOTIFY) answers this with a function of its own.
+ * to ask several times a second.  PostgreSQL has no such counter: its
+ * triggers notify at commit (sql/pg/002_notify.sql) and db_pg.c reads the
+ * notifications this connection received.
  */
 int
 store_changed(struct store *s)
@@ -1219,6 +1246,8 @@ store_changed(struct store *s)
 	int64_t		 v;
 	int		 rc;
 
+	if (db_kind(s->db) == DB_PG)
+		return db_pg_notified(s->db);
 	if ((st = stmt(s, STMT_DATA_VERSION)) == NULL)
 		return -1;
 	rc = db_step(st);
@@ -1283,6 +1312,8 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 int
 store_task_claim_plan(struct store *s, char *buf, size_t len)
 {
+	if (db_kind(s->db) != DB_SQLITE)
+		return -1;
 	return db_sqlite_plan(s->db, s->sqls[STMT_TASK_CLAIM], buf, len);
 }
 

@@ -169,7 +169,12 @@ struct store_task_copy {
 	char			*mem;	/* what row points into; store_task_copy_free() */
 };
 
-struct store	*store_open(const char *path, char *err, size_t errlen);
+/*
+ * database: a PostgreSQL connection URI (postgresql:// or postgres://,
+ * store_is_pg()), else the path of the SQLite file.
+ */
+struct store	*store_open(const char *database, char *err, size_t errlen);
+int		 store_is_pg(const char *database);
 void		 store_close(struct store *);
 /*
  * Statements are prepared at their first use; this prepares every one now,
@@ -239,6 +244,8 @@ int	 store_task_counts(struct store *, long long counts[TASK_STATUS__MAX]);
 
 /* Tasks, as the worker uses them. */
 int	 store_changed(struct store *);
+/* A descriptor readable when store_changed() may say 1, or -1: poll it. */
+int	 store_wait_fd(struct store *);
 int	 store_task_claim(struct store *, long pid, int64_t lease_until,
 	    struct task_claim *);
 int	 store_task_claim_plan(struct store *, char *buf, size_t len);
