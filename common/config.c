@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "store.h"
 #include "util.h"
 
 enum ckind { C_STR, C_INT };
@@ -31,6 +32,8 @@ struct centry {
 static const struct centry centries[] = {
 	S(listen,		"127.0.0.1:8001"),
 	S(data_dir,		"./var"),
+	/* "": the data directory's offlinetube.db; sqlite:PATH; a postgresql:// URI. */
+	S(database,		""),
 	S(ytdlp,		"yt-dlp"),
 	S(ffmpeg,		"ffmpeg"),
 	I(max_downloads, 1, 32,	"3"),
@@ -183,6 +186,43 @@ fail:
 	return rc;
 }
 
+/*
+ * OFFLINETUBE_DATABASE into db_path, what store_open() takes: the SQLite
+ * file's path, or the PostgreSQL URI as it is.
+ */
+static int
+config_database(struct config *c, const char *data_dir, char *err,
+    size_t errlen)
+{
+	const char	*v = c->database;
+
+	if (v[0] == '\0') {
+		if (util_path_join(c->db_path, sizeof(c->db_path), data_dir,
+		    "offlinetube.db") == -1)
+			goto toolong;
+		return 0;
+	}
+	if (strncmp(v, "sqlite:", 7) == 0) {
+		if (v[7] == '\0') {
+			snprintf(err, errlen, "OFFLINETUBE_DATABASE: sqlite: needs "
+			    "the path of the database file");
+			return -1;
+		}
+		v += 7;
+	} else if (!store_is_pg(v)) {
+		snprintf(err, errlen, "OFFLINETUBE_DATABASE: must be sqlite:PATH "
+		    "or a postgresql:// connection URI");
+		return -1;
+	}
+	if (strlen(v) >= sizeof(c->db_path))
+		goto toolong;
+	memcpy(c->db_path, v, strlen(v) + 1);
+	return 0;
+toolong:
+	snprintf(err, errlen, "OFFLINETUBE_DATABASE: path too long");
+	return -1;
+}
+
 static int
 config_derive(struct config *c, char *err, size_t errlen)
 {
@@ -197,8 +237,9 @@ config_derive(struct config *c, char *err, size_t errlen)
 	if (strlen(abs) >= sizeof(c->data_dir))
 		goto toolong;
 	memcpy(c->data_dir, abs, strlen(abs) + 1);
-	if (util_path_join(c->db_path, sizeof(c->db_path), abs, "offlinetube.db") == -1 ||
-	    util_path_join(c->downloads_dir, sizeof(c->downloads_dir), abs, "downloads") == -1 ||
+	if (config_database(c, abs, err, errlen) == -1)
+		return -1;
+	if (util_path_join(c->downloads_dir, sizeof(c->downloads_dir), abs, "downloads") == -1 ||
 	    util_path_join(c->thumbnails_dir, sizeof(c->thumbnails_dir), abs, "thumbnails") == -1 ||
 	    util_path_join(c->subtitles_dir, sizeof(c->subtitles_dir), abs, "subtitles") == -1 ||
 	    util_path_join(c->tmp_dir, sizeof(c->tmp_dir), abs, "tmp") == -1 ||
@@ -336,15 +377,58 @@ config_listen_is_loopback(const struct config *c)
 	return 0;
 }
 
+/*
+ * OFFLINETUBE_DATABASE as it may be shown: a password in the URI (its
+ * user:password@ or a password= parameter) replaced by "xxxxx".
+ */
+const char *
+config_database_shown(const struct config *c, char *buf, size_t len)
+{
+	const char	*v = c->database, *at, *colon, *end;
+	char		*pw;
+	size_t		 n;
+
+	buf[0] = '\0';
+	if (len < sizeof(c->database))
+		return buf;
+	if (!store_is_pg(v)) {
+		snprintf(buf, len, "%s", v);
+		return buf;
+	}
+	v = strstr(v, "://") + 3;
+	end = v + strcspn(v, "/?");
+	at = memchr(v, '@', (size_t)(end - v));
+	colon = at != NULL ? memchr(v, ':', (size_t)(at - v)) : NULL;
+	if (colon != NULL) {
+		n = (size_t)(colon + 1 - c->database);
+		memcpy(buf, c->database, n);
+		snprintf(buf + n, len - n, "xxxxx%s", at);
+	} else
+		snprintf(buf, len, "%s", c->database);
+	/* The query's password=...: up to the next & or the end. */
+	while ((pw = strstr(buf, "password=")) != NULL &&
+	    strncmp(pw + 9, "xxxxx", 5) != 0) {
+		end = pw + 9 + strcspn(pw + 9, "&");
+		if (strlen(buf) + 5 >= len)
+			break;
+		memmove(pw + 9 + 5, end, strlen(end) + 1);
+		memcpy(pw + 9, "xxxxx", 5);
+	}
+	return buf;
+}
+
 void
 config_print(const struct config *c, FILE *f)
 {
-	char	 name[64];
+	char	 name[64], shown[sizeof(c->database)];
 	size_t	 i;
 
 	for (i = 0; i < NCENTRIES; i++) {
 		env_name(&centries[i], name, sizeof(name));
-		if (centries[i].kind == C_STR)
+		if (centries[i].off == offsetof(struct config, database))
+			fprintf(f, "  %s=%s\n", name,
+			    config_database_shown(c, shown, sizeof(shown)));
+		else if (centries[i].kind == C_STR)
 			fprintf(f, "  %s=%s\n", name,
 			    (const char *)c + centries[i].off);
 		else

@@ -15,6 +15,7 @@
 struct config {
 	char	 listen[128];		/* OFFLINETUBE_LISTEN: where nginx listens */
 	char	 data_dir[PATH_MAX];	/* OFFLINETUBE_DATA_DIR, made absolute */
+	char	 database[PATH_MAX];	/* OFFLINETUBE_DATABASE, "" = data_dir's */
 	char	 ytdlp[PATH_MAX];	/* OFFLINETUBE_YTDLP */
 	char	 ffmpeg[PATH_MAX];	/* OFFLINETUBE_FFMPEG */
 	int	 max_downloads;		/* OFFLINETUBE_MAX_DOWNLOADS, 1..32 */
@@ -42,7 +43,7 @@ struct config {
 	char	 apprise[PATH_MAX];	/* OFFLINETUBE_APPRISE: the program Apprise URLs go to */
 	int	 webhook_retry_percent;	/* OFFLINETUBE_WEBHOOK_RETRY_PERCENT: tests shorten retries */
 
-	/* Paths derived from data_dir. */
+	/* Paths derived from data_dir (db_path: from database, see config.c). */
 	char	 db_path[PATH_MAX];
 	char	 downloads_dir[PATH_MAX];
 	char	 thumbnails_dir[PATH_MAX];
@@ -53,6 +54,7 @@ struct config {
 
 int	 config_load(struct config *, const char *file, char *err, size_t errlen);
 void	 config_print(const struct config *, FILE *);
+const char *config_database_shown(const struct config *, char *buf, size_t len);
 int	 config_make_dirs(const struct config *);
 int	 config_listen_is_loopback(const struct config *);
 int	 config_cookies_name(long long owner, char *buf, size_t len);

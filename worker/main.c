@@ -358,7 +358,8 @@ main(int argc, char *argv[])
 	lane_init(db, &conf);
 	check_init(db, &conf);
 	notify_init(db, &conf);
-	watchfd = dbwatch_open(conf.db_path);
+	/* PostgreSQL: its notifications come on the connection's socket. */
+	watchfd = store_wait_fd(db) == -1 ? dbwatch_open(conf.db_path) : -1;
 	log_info(NULL, "running, pid %s, up to %d downloads, %d look-ups and %d "
 	    "subscription checks", pid, conf.max_downloads, conf.max_lookups,
 	    conf.max_checks);
@@ -366,7 +367,8 @@ main(int argc, char *argv[])
 	while (!stopping) {
 		pfd[0].fd = signals_fd();
 		pfd[0].events = POLLIN;
-		pfd[1].fd = watchfd;	/* -1: poll ignores it */
+		/* -1: poll ignores it; the socket may change at a reconnect. */
+		pfd[1].fd = watchfd != -1 ? watchfd : store_wait_fd(db);
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;
 		nfd = 2 + proc_pollfds(pfd + 2, 2 * PROC_MAX);
@@ -393,7 +395,7 @@ main(int argc, char *argv[])
 			reload(&conf, cfile, db, ffbuf, sizeof(ffbuf), &ff);
 			claims = 1;	/* maybe more slots */
 		}
-		if ((woken = (pfd[1].revents & POLLIN) != 0))
+		if ((woken = (pfd[1].revents & POLLIN) != 0) && watchfd != -1)
 			dbwatch_drain(watchfd);
 		proc_read_ready(pfd + 2, nproc);
 		if (children && proc_reap() > 0)
@@ -410,7 +412,7 @@ main(int argc, char *argv[])
 		}
 		/* Answers' and listings' trees, a slice a turn; sooner while some are left. */
 		sweeping = jsonin_sweep(SWEEP_VALUES);
-		/* Our own commits do not move data_version: only the API's do. */
+		/* Our own commits do not count (data_version, or notifications). */
 		if ((rc = store_changed(db)) == 1) {
 			jobs_cancel_requested();
 			lane_check_abandoned();
@@ -418,7 +420,7 @@ main(int argc, char *argv[])
 			notify_changed();
 			claims = 1;
 		} else if (rc == -1)
-			log_warnx(NULL, "data_version: %s", store_errmsg(db));
+			log_warnx(NULL, "changes: %s", store_errmsg(db));
 		/*
 		 * The -wal is written before the commit shows in the WAL index
 		 * (seen here to take more than 2 ms now and then): woken with
@@ -427,7 +429,7 @@ main(int argc, char *argv[])
 		 */
 		if (rc == 1)
 			rechecks = 0;
-		else if (woken)
+		else if (woken && watchfd != -1)	/* notifications come whole */
 			rechecks = RECHECKS;
 		else if (rechecks > 0)
 			rechecks--;
