@@ -65,7 +65,7 @@ $(B)/offlinetube-api: $(API_OBJ)
 $(B)/offlinetube-worker: $(WORKER_OBJ)
 	$(CC) $(CFLAGS) -o $@ $(WORKER_OBJ) $(LDLIBS)
 
-$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_OBJ)
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/unitdb.h $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(OT_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) -lfcgi $(LDLIBS)
 

@@ -21,6 +21,9 @@
 #define TASK_COLS "record, filename, (status = 'completed')::int, id, " \
 	"local_thumbnail, subtitle_files"
 
+/* SQLite's LIMIT -1 (all rows) is PostgreSQL's LIMIT NULL; a negative one is an error. */
+#define PAGE "LIMIT CASE WHEN $1::bigint >= 0 THEN $1::bigint END OFFSET $2"
+
 #define LIVE "('pending', 'downloading', 'processing')"
 #define RUNNING "('downloading', 'processing')"
 /* A NULL owner parameter means any owner (keys off, or an admin). */
@@ -66,18 +69,18 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	[STMT_TASK_SUBTITLES] =
 	    "SELECT status, subtitle_files FROM tasks WHERE id = $1 " OWNED(2),
 	[STMT_TASK_LIST] =
-	    "SELECT " TASK_COLS " FROM tasks ORDER BY seq DESC LIMIT $1 OFFSET $2",
+	    "SELECT " TASK_COLS " FROM tasks ORDER BY seq DESC " PAGE,
 	[STMT_TASK_LIST_STATUS] =
 	    "SELECT " TASK_COLS " FROM tasks WHERE status = $3 "
-	    "ORDER BY seq DESC LIMIT $1 OFFSET $2",
+	    "ORDER BY seq DESC " PAGE,
 	/* $3 (the status) is not used: named so that $4 may be. */
 	[STMT_TASK_LIST_OWNER] =
 	    "SELECT " TASK_COLS " FROM tasks WHERE owner_key = $4 "
 	    "AND ($3::text IS NULL OR true) "
-	    "ORDER BY seq DESC LIMIT $1 OFFSET $2",
+	    "ORDER BY seq DESC " PAGE,
 	[STMT_TASK_LIST_OWNER_STATUS] =
 	    "SELECT " TASK_COLS " FROM tasks WHERE owner_key = $4 AND status = $3 "
-	    "ORDER BY seq DESC LIMIT $1 OFFSET $2",
+	    "ORDER BY seq DESC " PAGE,
 	[STMT_TASK_CANCEL] =
 	    "UPDATE tasks SET status = 'cancelled', speed = '', eta = '', "
 	    "updated_at = $2 WHERE id = $1 AND status IN " LIVE " " OWNED(3),

@@ -3,7 +3,9 @@
 #
 # The tests of the PostgreSQL backend (test_pg_*) get a server of their own,
 # started here (tests/pg/cluster.sh) and stopped on the way out; its
-# connection string is in OFFLINETUBE_TEST_PG.
+# connection string is in OFFLINETUBE_TEST_PG.  The store's tests (test_store*)
+# then run a second time on it, OFFLINETUBE_TEST_BACKEND=postgresql
+# (tests/unit/unitdb.h).
 set -u
 dir=$1
 pgdir=""
@@ -23,10 +25,20 @@ for t in "$dir"/test_pg_*; do
 	break
 done
 passed=0 failed=0 bad=0
-for t in "$dir"/test_*; do
+runs=$(for t in "$dir"/test_*; do
 	[ -x "$t" ] || continue
-	out=$("$t" 2>&1)
+	echo "sqlite $t"
+	case $t in
+	*/test_store*) [ -z "$pgdir" ] || echo "postgresql $t" ;;
+	esac
+done)
+for run in $(printf '%s\n' "$runs" | tr ' ' ':'); do
+	backend=${run%%:*}
+	t=${run#*:}
+	out=$(OFFLINETUBE_TEST_BACKEND=$backend "$t" 2>&1)
 	rc=$?
+	# Paths have no spaces or colons here: mktemp's and the build's.
+	[ "$backend" = sqlite ] || out=$(printf '%s\n' "$out" | sed 's/^\(test_store[a-z_]*\):/\1 (postgresql):/')
 	printf '%s\n' "$out"
 	line=$(printf '%s\n' "$out" | grep -E '[0-9]+ passed, [0-9]+ failed' | tail -n 1)
 	p=$(printf '%s' "$line" | sed -E 's/.* ([0-9]+) passed.*/\1/')

@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <sqlite3.h>
 
 #include "store.h"
 #include "unit.h"
+#include "unitdb.h"
 
 static char	 dir[] = "/tmp/ot-hook-XXXXXX";
 static char	 dbpath[64];
@@ -24,18 +24,7 @@ static char	 dbpath[64];
 static long long
 one_int(const char *sql)
 {
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	long long	 v = -1;
-
-	if (sqlite3_open(dbpath, &db) != SQLITE_OK)
-		return -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
+	return unit_sql_int(dbpath, sql);
 }
 
 static struct webhook
@@ -107,7 +96,7 @@ test_records_and_ownership(void)
 	char			 err[256];
 	int			 n = 0;
 
-	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	CHECK((s = unit_store_open(dbpath, err, sizeof(err))) != NULL);
 	if (s == NULL)
 		return;
 	CHECK(store_key_insert(s, "one", "otk_00000001", "h1", 0) == 1);
@@ -149,7 +138,7 @@ test_task_events(void)
 	struct task_done	 d;
 	char			 err[256];
 
-	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	CHECK((s = unit_store_open(dbpath, err, sizeof(err))) != NULL);
 	if (s == NULL)
 		return;
 	CHECK(one_int("DELETE FROM deliveries RETURNING 0") >= -1);
@@ -198,7 +187,7 @@ test_subscription_events(void)
 	char			 err[256];
 	int64_t			 now = (int64_t)time(NULL);
 
-	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	CHECK((s = unit_store_open(dbpath, err, sizeof(err))) != NULL);
 	if (s == NULL)
 		return;
 	CHECK(one_int("DELETE FROM deliveries RETURNING 0") >= -1);
@@ -256,7 +245,7 @@ test_outbox(void)
 	char			 err[256], body[128];
 	int64_t			 at;
 
-	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	CHECK((s = unit_store_open(dbpath, err, sizeof(err))) != NULL);
 	if (s == NULL)
 		return;
 	CHECK(one_int("DELETE FROM deliveries RETURNING 0") >= -1);
@@ -327,7 +316,7 @@ test_a_revoked_keys_work_stops(void)
 	char			 err[256];
 	int64_t			 now = (int64_t)time(NULL);
 
-	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	CHECK((s = unit_store_open(dbpath, err, sizeof(err))) != NULL);
 	if (s == NULL)
 		return;
 	CHECK(store_key_insert(s, "leaver", "otk_00000004", "h4", 0) == 1);

@@ -5,10 +5,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
 
 #include "store.h"
 #include "unit.h"
+#include "unitdb.h"
 
 static char	 dir[] = "/tmp/ot-sub-XXXXXX";
 static char	 dbpath[64];
@@ -41,18 +41,7 @@ sub_of(const char *id, long long owner)
 static long long
 one_int(const char *sql)
 {
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	long long	 v = -1;
-
-	if (sqlite3_open(dbpath, &db) != SQLITE_OK)
-		return -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
+	return unit_sql_int(dbpath, sql);
 }
 
 static int
@@ -77,7 +66,7 @@ test_create_answers_the_record_and_the_limit_holds_per_owner(void)
 	int64_t			 now = 1800000000;
 	int			 n = 0;
 
-	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	CHECK((s = unit_store_open(dbpath, err, sizeof(err))) != NULL);
 	if (s == NULL)
 		return;
 	/* Owners are keys: 1 and 2. */
@@ -135,7 +124,7 @@ test_a_check_claims_what_is_due_and_records_it(void)
 	char			 err[256];
 	int64_t			 at, now = 1800000000;
 
-	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	CHECK((s = unit_store_open(dbpath, err, sizeof(err))) != NULL);
 	if (s == NULL)
 		return;
 	CHECK(store_sub_next_due(s, &at) == 1 && at == now);
@@ -201,7 +190,7 @@ test_update_moves_the_schedule_and_delete_keeps_the_tasks(void)
 	char			 err[256];
 	int64_t			 at, now = 1900000000;
 
-	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	CHECK((s = unit_store_open(dbpath, err, sizeof(err))) != NULL);
 	if (s == NULL)
 		return;
 	CHECK(store_sub_get(s, S1, 0, &u) == 1);
