@@ -1,4 +1,5 @@
 /* test_config.c: the config file: values apply, the environment wins, unknown keys refuse. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,35 @@ test_the_sponsorblock_api_is_a_url(void)
 	    != NULL);
 }
 
+/* OFFLINETUBE_DATABASE: SQLite's file by default or by path, PostgreSQL by URI, else refused. */
+static void
+test_the_database_setting_chooses_the_backend(void)
+{
+	struct config	 c;
+	char		 err[512] = "", want[PATH_MAX], shown[PATH_MAX];
+
+	snprintf(want, sizeof(want), "%s/offlinetube.db", dir);
+	CHECK(load("\n", &c, err, sizeof(err)) == 0);
+	CHECK_STR(c.db_path, want);
+	CHECK(load("OFFLINETUBE_DATABASE=sqlite:/srv/ot.db\n", &c, err,
+	    sizeof(err)) == 0);
+	CHECK_STR(c.db_path, "/srv/ot.db");
+	CHECK(load("OFFLINETUBE_DATABASE=postgresql://ot:pw%40x@db/ot?sslmode=require\n",
+	    &c, err, sizeof(err)) == 0);
+	CHECK_STR(c.db_path, "postgresql://ot:pw%40x@db/ot?sslmode=require");
+	CHECK_STR(config_database_shown(&c, shown, sizeof(shown)),
+	    "postgresql://ot:xxxxx@db/ot?sslmode=require");
+	CHECK(load("OFFLINETUBE_DATABASE=postgres:///ot?host=/run/pg&password=pw\n",
+	    &c, err, sizeof(err)) == 0);
+	CHECK_STR(config_database_shown(&c, shown, sizeof(shown)),
+	    "postgres:///ot?host=/run/pg&password=xxxxx");
+	CHECK(load("OFFLINETUBE_DATABASE=mysql://ot@db/ot\n", &c, err,
+	    sizeof(err)) == -1);
+	CHECK(strstr(err, "OFFLINETUBE_DATABASE") != NULL);
+	CHECK(load("OFFLINETUBE_DATABASE=sqlite:\n", &c, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "OFFLINETUBE_DATABASE") != NULL);
+}
+
 int
 main(void)
 {
@@ -133,6 +163,7 @@ main(void)
 	test_an_unknown_setting_is_refused_with_its_line();
 	test_the_sponsorblock_api_is_a_url();
 	test_the_download_rate_is_yt_dlps_syntax();
+	test_the_database_setting_chooses_the_backend();
 	unlink(file);
 	rmdir(dir);
 	return unit_done("test_config");

@@ -62,8 +62,8 @@ unit_database(const char *path, char *buf, size_t len)
 		PQfinish(c);
 		return NULL;
 	}
-	snprintf(sql, sizeof(sql), "SET client_min_messages = warning; "
-	    "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+	PQclear(PQexec(c, "SET client_min_messages = warning"));
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
 	r = PQexec(c, sql);
 	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	PQclear(r);

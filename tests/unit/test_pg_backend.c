@@ -1,0 +1,209 @@
+/* test_pg_backend.c: db.h's promises kept on PostgreSQL (db_pg.c), and its wake-ups. */
+/*
+ * Run by tests/unit/run.sh, which starts a PostgreSQL server; its
+ * connection string comes in OFFLINETUBE_TEST_PG.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "db.h"
+#include "store.h"
+#include "unit.h"
+#include "unitdb.h"
+
+static char	 uri[512];
+
+static int
+exec_ok(const char *sql)
+{
+	PGconn		*c = PQconnectdb(uri);
+	PGresult	*r = PQexec(c, sql);
+	int		 ok;
+
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	return ok;
+}
+
+static void
+test_rows_changes_constraints_and_truth_values(void)
+{
+	struct db	*d;
+	struct db_stmt	*ins, *sel, *upd;
+	char		 err[256];
+
+	CHECK((d = db_pg_open(uri, err, sizeof(err))) != NULL);
+	if (d == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return;
+	}
+	CHECK(db_kind(d) == DB_PG);
+	CHECK(exec_ok("CREATE TABLE IF NOT EXISTS t (k text PRIMARY KEY, "
+	    "n bigint, x float8, b boolean)"));
+	CHECK((ins = db_prepare(d, "INSERT INTO t VALUES ($1, $2, $3, $4::boolean)")) != NULL);
+	CHECK((sel = db_prepare(d, "SELECT k, n, x, b FROM t ORDER BY k")) != NULL);
+	CHECK((upd = db_prepare(d, "UPDATE t SET n = n + 1 RETURNING k")) != NULL);
+	/* A refused text: NULL, and why. */
+	CHECK(db_prepare(d, "SELEC nothing") == NULL);
+	CHECK(strstr(db_errmsg(d), "syntax") != NULL);
+	if (ins == NULL || sel == NULL || upd == NULL)
+		goto done;
+	CHECK(db_bind_text(ins, 1, "a") == 0 && db_bind_int64(ins, 2, 1LL << 40) == 0 &&
+	    db_bind_double(ins, 3, 0.1) == 0 && db_bind_text(ins, 4, "true") == 0);
+	CHECK(db_bind_text(ins, 5, "x") == -1);
+	CHECK(db_step(ins) == DB_DONE);
+	CHECK(db_changes(d) == 1);
+	db_reset(ins);
+	/* Unbound after the reset: NULL. */
+	CHECK(db_bind_text(ins, 1, "b") == 0);
+	CHECK(db_step(ins) == DB_DONE);
+	db_reset(ins);
+	CHECK(db_bind_text(ins, 1, "a") == 0);
+	CHECK(db_step(ins) == DB_CONSTRAINT);
+	CHECK(strstr(db_errmsg(d), "duplicate") != NULL);
+	db_reset(ins);
+	CHECK(db_step(sel) == DB_ROW);
+	CHECK_STR(db_col_text(sel, 0), "a");
+	CHECK(db_col_len(sel, 0) == 1);
+	CHECK(db_col_int64(sel, 1) == 1LL << 40);
+	CHECK(db_col_double(sel, 2) == 0.1);
+	CHECK(db_col_int(sel, 3) == 1);
+	CHECK(db_step(sel) == DB_ROW);
+	CHECK(db_col_null(sel, 1) && db_col_int64(sel, 1) == 0);
+	CHECK(db_col_text(sel, 3) == NULL);
+	CHECK(db_step(sel) == DB_DONE);
+	/* A SELECT leaves the count of the last write. */
+	CHECK(db_changes(d) == 1);
+	db_reset(sel);
+	/* RETURNING: made at the first row, whatever follows. */
+	CHECK(db_step(upd) == DB_ROW);
+	CHECK(db_changes(d) == 2);
+	db_reset(upd);
+	CHECK(db_step(sel) == DB_ROW && db_col_int64(sel, 1) == (1LL << 40) + 1);
+	db_reset(sel);
+done:
+	db_finalize(ins);
+	db_finalize(sel);
+	db_finalize(upd);
+	db_close(d);
+	CHECK(exec_ok("DROP TABLE t"));
+}
+
+/*
+ * The server drops the connection (a restart, a network cut): the
+ * statement that finds it so fails with a message, the next one runs on a
+ * new session, its statements prepared again.
+ */
+static void
+test_a_lost_connection_is_made_again(void)
+{
+	struct db	*d;
+	struct db_stmt	*st;
+	char		 err[256], q[128];
+	int		 rc;
+
+	CHECK((d = db_pg_open(uri, err, sizeof(err))) != NULL);
+	if (d == NULL)
+		return;
+	CHECK((st = db_prepare(d, "SELECT pg_backend_pid()")) != NULL);
+	CHECK(db_step(st) == DB_ROW);
+	snprintf(q, sizeof(q), "SELECT pg_terminate_backend(%lld)",
+	    (long long)db_col_int64(st, 0));
+	db_reset(st);
+	CHECK(exec_ok(q));
+	usleep(100000);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc == DB_ERROR)
+		CHECK(db_errmsg(d)[0] != '\0');
+	else
+		CHECK(rc == DB_ROW);
+	CHECK(db_step(st) == DB_ROW);
+	db_reset(st);
+	db_finalize(st);
+	db_close(d);
+}
+
+/* Another program's commit wakes the worker; its own do not. */
+static void
+test_changes_are_notified(void)
+{
+	struct store	*w, *api;
+	struct task_new	 t;
+	char		 err[256];
+	int		 i, rc = 0;
+
+	CHECK((w = store_open(uri, err, sizeof(err))) != NULL);
+	CHECK((api = store_open(uri, err, sizeof(err))) != NULL);
+	if (w == NULL || api == NULL)
+		goto done;
+	CHECK(store_wait_fd(w) >= 0);
+	CHECK(store_changed(w) == 0 || store_changed(w) == 0);
+	memset(&t, 0, sizeof(t));
+	t.id = "00000000-0000-4000-8000-000000000091";
+	t.url = "http://example.com/v";
+	t.download_type = "video";
+	t.quality = "best";
+	t.audio_format = "mp3";
+	t.sponsorblock = SPONSORBLOCK_OFF;
+	CHECK(store_task_insert(api, &t) == 1);
+	for (i = 0; i < 50 && (rc = store_changed(w)) == 0; i++)
+		usleep(10000);
+	CHECK(rc == 1);
+	CHECK(store_changed(w) == 0);
+	/* The worker's own write. */
+	CHECK(store_task_cancel(w, t.id, 0) == 1);
+	usleep(100000);
+	CHECK(store_changed(w) == 0);
+done:
+	store_close(w);
+	store_close(api);
+}
+
+/* libpq quotes a connection string it cannot use: the password stays out. */
+static void
+test_the_password_is_never_said(void)
+{
+	static const char *const bad[] = {
+		"postgresql://who:s3cretpw@/nodb?host=/nonexistent",
+		"postgresql://who:s3cretpw@[::1/nodb",
+		"postgresql:///nodb?password=s3cretpw&host=/nonexistent&bogus=1",
+	};
+	struct store	*s;
+	char		 err[512];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		CHECK((s = store_open(bad[i], err, sizeof(err))) == NULL);
+		store_close(s);
+		CHECK(err[0] != '\0' && strstr(err, "s3cretpw") == NULL);
+		if (strstr(err, "s3cretpw") != NULL)
+			fprintf(stderr, "said: %s\n", err);
+	}
+}
+
+int
+main(void)
+{
+	setenv("OFFLINETUBE_TEST_BACKEND", "postgresql", 1);
+	CHECK(unit_database("/pgbackend.db", uri, sizeof(uri)) != NULL);
+	if (uri[0] == '\0') {
+		fprintf(stderr, "OFFLINETUBE_TEST_PG is not set: run me by "
+		    "tests/unit/run.sh, which starts a server\n");
+		return unit_done("test_pg_backend");
+	}
+	test_rows_changes_constraints_and_truth_values();
+	test_a_lost_connection_is_made_again();
+	test_changes_are_notified();
+	test_the_password_is_never_said();
+	return unit_done("test_pg_backend");
+}
