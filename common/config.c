@@ -378,8 +378,9 @@ config_listen_is_loopback(const struct config *c)
 }
 
 /*
- * OFFLINETUBE_DATABASE as it may be shown: a password in the URI (its
- * user:password@ or a password= parameter) replaced by "xxxxx".
+ * OFFLINETUBE_DATABASE as it may be shown (unset: the SQLite file's path):
+ * a password in the URI (its user:password@ or a password= parameter)
+ * replaced by "xxxxx".
  */
 const char *
 config_database_shown(const struct config *c, char *buf, size_t len)
@@ -389,10 +390,10 @@ config_database_shown(const struct config *c, char *buf, size_t len)
 	size_t		 n;
 
 	buf[0] = '\0';
-	if (len < sizeof(c->database))
+	if (len == 0)
 		return buf;
 	if (!store_is_pg(v)) {
-		snprintf(buf, len, "%s", v);
+		snprintf(buf, len, "%s", v[0] != '\0' ? v : c->db_path);
 		return buf;
 	}
 	v = strstr(v, "://") + 3;
@@ -400,7 +401,8 @@ config_database_shown(const struct config *c, char *buf, size_t len)
 	at = memchr(v, '@', (size_t)(end - v));
 	colon = at != NULL ? memchr(v, ':', (size_t)(at - v)) : NULL;
 	if (colon != NULL) {
-		n = (size_t)(colon + 1 - c->database);
+		if ((n = (size_t)(colon + 1 - c->database)) >= len)
+			return buf;
 		memcpy(buf, c->database, n);
 		snprintf(buf + n, len - n, "xxxxx%s", at);
 	} else
@@ -409,8 +411,10 @@ config_database_shown(const struct config *c, char *buf, size_t len)
 	while ((pw = strstr(buf, "password=")) != NULL &&
 	    strncmp(pw + 9, "xxxxx", 5) != 0) {
 		end = pw + 9 + strcspn(pw + 9, "&");
-		if (strlen(buf) + 5 >= len)
+		if (strlen(buf) + 5 >= len) {
+			pw[9] = '\0';	/* no room to mask it: cut it off */
 			break;
+		}
 		memmove(pw + 9 + 5, end, strlen(end) + 1);
 		memcpy(pw + 9, "xxxxx", 5);
 	}

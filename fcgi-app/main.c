@@ -316,6 +316,7 @@ main(int argc, char *argv[])
 	}
 	log_info(NULL, "listening on %s with %d threads", cfg.socket,
 	    started);
+	log_info(NULL, "database %s", config_database_shown(&cfg, err, sizeof(err)));
 	do {
 		if (sigwait(&sigs, &sig) != 0)
 			break;

@@ -20,8 +20,9 @@ if [ "${1:-}" = test ]; then
 	need="$need apprise"
 	# promtool, which checks /api/metrics (the package is Prometheus itself).
 	need="$need prometheus"
-	# The PostgreSQL backend's tests start a server of their own (tests/pg/).
-	need="$need postgresql"
+	# The PostgreSQL backend's tests start a server of their own (tests/pg/);
+	# the e2e harness reads and writes its databases with psycopg2.
+	need="$need postgresql python3-psycopg2"
 elif [ "${1:-}" = bench ]; then
 	need="$need python3 wrk"
 fi

@@ -363,6 +363,7 @@ main(int argc, char *argv[])
 	log_info(NULL, "running, pid %s, up to %d downloads, %d look-ups and %d "
 	    "subscription checks", pid, conf.max_downloads, conf.max_lookups,
 	    conf.max_checks);
+	log_info(NULL, "database %s", config_database_shown(&conf, err, sizeof(err)));
 
 	while (!stopping) {
 		pfd[0].fd = signals_fd();

@@ -6,6 +6,7 @@ path must fit 107 bytes).  Teardown stops the three programs with SIGTERM and fa
 the test run when one does not exit cleanly, when a yt-dlp or FFmpeg process is left
 behind, or when a sanitizer wrote a report into a program's log.
 """
+import atexit
 import http.client
 import json
 import os
@@ -205,6 +206,44 @@ def files_under(d):
     return sorted(out)
 
 
+# OFFLINETUBE_TEST_DATABASE=postgresql: every service's store is a database of
+# its own on one PostgreSQL server for the session (tests/pg/cluster.sh),
+# made at the service's first start and kept for its data directory's later
+# ones.  Unset (or sqlite): the data directory's SQLite file, as in production.
+PG = os.environ.get("OFFLINETUBE_TEST_DATABASE", "sqlite") == "postgresql"
+_pg = {"dir": None, "uri": None, "dbs": {}}
+
+
+def pg_server():
+    """The session's server: its connection URI (database offlinetube)."""
+    if _pg["uri"] is None:
+        d = tempfile.mkdtemp(prefix="ot-pg-", dir="/tmp")
+        _pg["uri"] = subprocess.run(["sh", os.path.join(REPO, "tests", "pg", "cluster.sh"),
+                                     "start", d], check=True, capture_output=True,
+                                    text=True).stdout.strip()
+        _pg["dir"] = d
+        atexit.register(lambda: subprocess.run(
+            ["sh", os.path.join(REPO, "tests", "pg", "cluster.sh"), "stop", d],
+            capture_output=True))
+    return _pg["uri"]
+
+
+def pg_database(data_dir):
+    """The URI of data_dir's database, made empty at its first use."""
+    import psycopg2
+    uri = pg_server()
+    if data_dir not in _pg["dbs"]:
+        name = f"ot_{len(_pg['dbs'])}_{os.getpid()}"
+        con = psycopg2.connect(uri)
+        con.autocommit = True
+        with con.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            cur.execute(f"CREATE DATABASE {name}")
+        con.close()
+        _pg["dbs"][data_dir] = uri.replace("/offlinetube?", f"/{name}?", 1)
+    return _pg["dbs"][data_dir]
+
+
 class Service:
     """nginx + API + worker on one data directory; each program's log is kept in it."""
 
@@ -241,6 +280,8 @@ class Service:
             "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=23",
             "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
         }
+        if PG:
+            self.env["OFFLINETUBE_DATABASE"] = pg_database(self.data_dir)
         self.env.update(env or {})
         self.procs = {}          # name -> Popen
         self.wrap = {}           # name -> argv prefix (hosts_prefix)
@@ -411,6 +452,8 @@ class Service:
         program would (its own connection and transaction): the rows it gave
         (RETURNING for what an insert made) and how many it changed.  Plain
         SQL only, so that a test says what it does, not to which engine."""
+        if PG:
+            return self._pg_sql(statement, args)
         db = sqlite3.connect(os.path.join(self.data_dir, "offlinetube.db"), timeout=10)
         try:
             with db:
@@ -419,6 +462,21 @@ class Service:
                 return rows, cur.rowcount
         finally:
             db.close()
+
+    def _pg_sql(self, statement, args):
+        """Service.sql() on PostgreSQL: ? parameters become psycopg2's %s;
+        truth values come back as 1 and 0, as SQLite gives them."""
+        import psycopg2
+        con = psycopg2.connect(self.env["OFFLINETUBE_DATABASE"])
+        try:
+            with con, con.cursor() as cur:
+                cur.execute(statement.replace("%", "%%").replace("?", "%s"), tuple(args))
+                rows = cur.fetchall() if cur.description is not None else []
+                rows = [tuple(int(v) if isinstance(v, bool) else v for v in r)
+                        for r in rows]
+                return rows, cur.rowcount
+        finally:
+            con.close()
 
     def request(self, method, path, body=None, headers=None, timeout=30):
         """One request; returns (status, headers, body): body is the decoded JSON when
