@@ -92,6 +92,12 @@ pg_failed(struct pg *p, PGresult *r)
 
 	const char	*msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
 
+	/*
+	 * lock_timeout ran out (lock_not_available): said as SQLite says its
+	 * busy wait's end, so that the logs read alike whichever the store.
+	 */
+	if (state != NULL && strcmp(state, "55P03") == 0)
+		msg = "database is locked";
 	pg_seterr(p, msg != NULL ? msg : PQerrorMessage(p->conn));
 	return state != NULL && strncmp(state, "23", 2) == 0 ?
 	    DB_CONSTRAINT : DB_ERROR;

@@ -188,6 +188,13 @@ reload(struct config *c, const char *file, struct store *db, char *ffbuf,
 		log_warnx(NULL, "reload: %s; keeping the running configuration", err);
 		return;
 	}
+	/* The store stays open: the setting waits for a restart. */
+	if (strcmp(n.database, c->database) != 0) {
+		log_warnx(NULL, "reload: OFFLINETUBE_DATABASE cannot change without "
+		    "a restart; keeping the one in use");
+		memcpy(n.database, c->database, sizeof(n.database));
+		memcpy(n.db_path, c->db_path, sizeof(n.db_path));
+	}
 	if (strcmp(n.data_dir, c->data_dir) != 0) {
 		log_warnx(NULL, "reload: OFFLINETUBE_DATA_DIR cannot change without a "
 		    "restart; keeping %s", c->data_dir);

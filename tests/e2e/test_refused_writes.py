@@ -20,6 +20,7 @@ import uuid
 
 import pytest
 
+import harness
 from harness import Service, end_service, job_procs, wait_until
 
 RUNNING = ("downloading", "processing")
@@ -56,7 +57,20 @@ class Gate:
 @contextlib.contextmanager
 def write_lock(svc):
     """Another program holding the database's write lock, as sqlite3 or a
-    backup tool would."""
+    backup tool would (PostgreSQL: the tables the programs write, locked
+    against writes, not reads)."""
+    if harness.PG:
+        import psycopg2
+        con = psycopg2.connect(svc.env["OFFLINETUBE_DATABASE"])
+        try:
+            with con.cursor() as cur:
+                cur.execute("LOCK TABLE tasks, deliveries, webhooks, lookups, "
+                            "subscriptions, meta, metrics IN EXCLUSIVE MODE")
+                yield
+            con.rollback()
+        finally:
+            con.close()
+        return
     db = sqlite3.connect(os.path.join(svc.data_dir, "offlinetube.db"), timeout=10,
                          isolation_level=None)
     try:
