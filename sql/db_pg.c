@@ -68,11 +68,7 @@ pst(struct db_stmt *st)
 	return (struct pg_stmt *)(void *)st;
 }
 
-/*
- * libpq's messages end with a newline and may quote the connection string
- * when it cannot parse it: the message kept is its first line, and the
- * caller of db_pg_open() never sees the URI in it (pg_seterr_conn()).
- */
+/* libpq's messages end with a newline (some go on with a DETAIL): the first line is kept. */
 static void
 pg_seterr(struct pg *p, const char *msg)
 {
@@ -89,7 +85,6 @@ static int
 pg_failed(struct pg *p, PGresult *r)
 {
 	const char	*state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-
 	const char	*msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
 
 	/*
@@ -519,6 +514,7 @@ db_pg_open(const char *uri, char *err, size_t errlen)
 	struct pg	*p;
 	const char	*msg;
 
+	err[0] = '\0';
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -526,6 +522,7 @@ db_pg_open(const char *uri, char *err, size_t errlen)
 	p->base.ops = &pg_ops;
 	p->base.kind = DB_PG;
 	p->busy_ms = BUSY_WAIT_MS;
+	p->notified = 1;	/* the first db_pg_notified() says 1, as SQLite's first look */
 	p->conn = PQconnectdb(uri);
 	if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
 		msg = p->conn != NULL ? PQerrorMessage(p->conn) : "out of memory";

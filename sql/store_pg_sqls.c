@@ -44,8 +44,9 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	/*
 	 * The cap: the owner's owner_queue row is read FOR UPDATE, so a second
 	 * insert racing this one waits for it and then counts its task too
-	 * (READ COMMITTED re-reads a locked row).  An owner's very first tasks
-	 * have no row to lock yet: two of those at once may both pass a cap of 1.
+	 * (READ COMMITTED re-reads a locked row).  Every owner has its row
+	 * before its first task (sql/pg/003_owner_rows.sql), so there is always
+	 * one to lock.
 	 */
 	[STMT_TASK_INSERT] =
 	    "INSERT INTO tasks (id, url, download_type, quality, format_id, "
