@@ -301,7 +301,7 @@ main(int argc, char *argv[])
 	ssize_t		 n, k;
 	size_t		 nfd, nproc;
 	int		 ch, lockfd, stopping = 0, children, claims, rc, hup;
-	int		 watchfd, woken, rechecks = 0, sweeping = 0;
+	int		 watchfd, woken, rechecks = 0, sweeping = 0, unreachable = 0;
 
 	log_init("offlinetube-worker");
 	privdrop_umask();
@@ -427,8 +427,10 @@ main(int argc, char *argv[])
 			check_changed();
 			notify_changed();
 			claims = 1;
-		} else if (rc == -1)
+		} else if (rc == -1 && !unreachable)
 			log_warnx(NULL, "changes: %s", store_errmsg(db));
+		/* A database gone away is said once, not at every tick until it is back. */
+		unreachable = rc == -1;
 		/*
 		 * The -wal is written before the commit shows in the WAL index
 		 * (seen here to take more than 2 ms now and then): woken with
