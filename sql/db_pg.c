@@ -38,6 +38,7 @@ struct pg {
 	int		 busy_cap;	/* never longer, 0: none */
 	int		 busy_set;	/* lock_timeout the server has */
 	int		 notified;	/* a notification came since db_pg_notified() */
+	int		 listening;	/* LISTEN sent: the worker's connection only */
 };
 
 struct pg_stmt {
@@ -113,10 +114,19 @@ pg_exec_simple(struct pg *p, const char *sql)
 	return ok ? 0 : -1;
 }
 
+/*
+ * Only a connection that reads its notifications listens (the worker's,
+ * from its first db_pg_socket() or db_pg_notified()): libpq keeps every
+ * notification a connection receives until it is read, and the API's
+ * connections never read them.
+ */
 static int
 pg_listen(struct pg *p)
 {
-	return pg_exec_simple(p, "LISTEN " CHANNEL);
+	if (pg_exec_simple(p, "LISTEN " CHANNEL) == -1)
+		return -1;
+	p->listening = 1;
+	return 0;
 }
 
 /*
@@ -143,7 +153,7 @@ pg_alive(struct pg *p)
 	/* A new session: nothing prepared, no LISTEN, the usual lock wait. */
 	p->gen++;
 	p->busy_set = 0;
-	if (pg_listen(p) == -1)
+	if (p->listening && pg_listen(p) == -1)
 		return -1;
 	p->notified = 1;	/* what changed meanwhile is unknown: look */
 	return 1;
@@ -538,7 +548,7 @@ db_pg_open(const char *uri, char *err, size_t errlen)
 	PQsetNoticeProcessor(p->conn, pg_quiet, NULL);
 	/* Every time the store writes is UTC text: the session's zone is not used. */
 	if (pg_exec_simple(p, "SET TIME ZONE 'UTC'") == -1 ||
-	    pg_migrate(p, err, errlen) == -1 || pg_listen(p) == -1) {
+	    pg_migrate(p, err, errlen) == -1) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "PostgreSQL: %s", p->err);
 		goto fail;
@@ -554,7 +564,11 @@ fail:
 int
 db_pg_socket(struct db *d)
 {
-	return PQsocket(conn(d)->conn);
+	struct pg	*p = conn(d);
+
+	if (!p->listening && pg_alive(p) != -1)
+		(void)pg_listen(p);
+	return PQsocket(p->conn);
 }
 
 /*
@@ -571,7 +585,7 @@ db_pg_notified(struct db *d)
 	PGnotify	*n;
 	int		 pid, rc;
 
-	if (pg_alive(p) == -1)
+	if (pg_alive(p) == -1 || (!p->listening && pg_listen(p) == -1))
 		return -1;
 	if (PQconsumeInput(p->conn) == 0) {
 		pg_seterr(p, PQerrorMessage(p->conn));

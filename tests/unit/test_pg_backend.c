@@ -168,6 +168,30 @@ done:
 	store_close(api);
 }
 
+/*
+ * Only the connection that reads notifications listens: libpq keeps each
+ * one a connection receives until it is read, and the API's never read.
+ */
+static void
+test_only_a_reader_listens(void)
+{
+	struct db	*d;
+	struct db_stmt	*st;
+	char		 err[256];
+
+	CHECK((d = db_pg_open(uri, err, sizeof(err))) != NULL);
+	if (d == NULL)
+		return;
+	CHECK((st = db_prepare(d, "SELECT count(*) FROM pg_listening_channels()")) != NULL);
+	CHECK(db_step(st) == DB_ROW && db_col_int(st, 0) == 0);
+	db_reset(st);
+	CHECK(db_pg_socket(d) >= 0);
+	CHECK(db_step(st) == DB_ROW && db_col_int(st, 0) == 1);
+	db_reset(st);
+	db_finalize(st);
+	db_close(d);
+}
+
 /* libpq quotes a connection string it cannot use: the password stays out. */
 static void
 test_the_password_is_never_said(void)
@@ -204,6 +228,7 @@ main(void)
 	test_rows_changes_constraints_and_truth_values();
 	test_a_lost_connection_is_made_again();
 	test_changes_are_notified();
+	test_only_a_reader_listens();
 	test_the_password_is_never_said();
 	return unit_done("test_pg_backend");
 }
