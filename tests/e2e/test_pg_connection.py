@@ -12,7 +12,7 @@ pytestmark = pytest.mark.skipif(not harness.PG, reason="PostgreSQL only")
 
 def test_connections_the_server_drops_are_made_again(service, site):
     """Every connection of the API and the worker is ended by the server: the
-    next requests are answered (at worst one error a thread, never a crash),
+    next requests are answered (at worst errors for a second, never a crash),
     the worker claims and finishes a new download, and says once that it
     lost its database rather than at every turn of its loop."""
     service.download(site.page("clip"))
@@ -27,7 +27,9 @@ def test_connections_the_server_drops_are_made_again(service, site):
         answered.append((st, body))
         return st in (200, 201, 202)
     wait_until(created, 20, 0.1, what="a create answered")
-    assert all(st in (200, 201, 202, 500, 503) for st, _ in answered), answered
+    # 401: a thread whose look for keys failed counts keys as there for a
+    # second (auth.c fails closed).
+    assert all(st in (200, 201, 202, 401, 500, 503) for st, _ in answered), answered
     service.wait_for_status(answered[-1][1]["id"], "completed")
     assert service.log("worker").count("changes: ") <= 1
     assert service.get("/api/health")[0] == 200
