@@ -209,6 +209,16 @@ config_database(struct config *c, const char *data_dir, char *err,
 			return -1;
 		}
 		v += 7;
+		/*
+		 * A relative path is the data directory's, not the working
+		 * directory's: that is / under systemd, the shell's by hand.
+		 */
+		if (v[0] != '/') {
+			if (util_path_join(c->db_path, sizeof(c->db_path),
+			    data_dir, v) == -1)
+				goto toolong;
+			return 0;
+		}
 	} else if (!store_is_pg(v)) {
 		snprintf(err, errlen, "OFFLINETUBE_DATABASE: must be sqlite:PATH "
 		    "or a postgresql:// connection URI");

@@ -132,6 +132,11 @@ test_the_database_setting_chooses_the_backend(void)
 	CHECK(load("OFFLINETUBE_DATABASE=sqlite:/srv/ot.db\n", &c, err,
 	    sizeof(err)) == 0);
 	CHECK_STR(c.db_path, "/srv/ot.db");
+	/* Relative: in the data directory, whatever the working directory. */
+	snprintf(want, sizeof(want), "%s/sub/ot.db", dir);
+	CHECK(load("OFFLINETUBE_DATABASE=sqlite:sub/ot.db\n", &c, err,
+	    sizeof(err)) == 0);
+	CHECK_STR(c.db_path, want);
 	CHECK(load("OFFLINETUBE_DATABASE=postgresql://ot:pw%40x@db/ot?sslmode=require\n",
 	    &c, err, sizeof(err)) == 0);
 	CHECK_STR(c.db_path, "postgresql://ot:pw%40x@db/ot?sslmode=require");
