@@ -25,6 +25,16 @@ extern const size_t		store_pg_nmigrations;
 #define MAX_PARAMS	32
 /* Room for a number formatted as text: 64-bit integers and %.17g doubles. */
 #define NUM_LEN		32
+/*
+ * A lost server is asked again after RETRY_FIRST_MS, then twice as long
+ * each time up to RETRY_MAX_MS: meanwhile a statement fails at once, so a
+ * caller's loop (the worker's 50 ms tick) neither waits in a connect at
+ * every turn nor knocks at a server that is down.
+ */
+#define RETRY_FIRST_MS	250
+#define RETRY_MAX_MS	8000
+/* A connect that hangs (a host gone from the network) ends after this, unless the URI says. */
+#define CONNECT_TIMEOUT	"5"
 
 struct pg {
 	struct db	 base;		/* first: db.c's calls see a struct db */
@@ -39,6 +49,8 @@ struct pg {
 	int		 busy_set;	/* lock_timeout the server has */
 	int		 notified;	/* a notification came since db_pg_notified() */
 	int		 listening;	/* LISTEN sent: the worker's connection only */
+	int		 retry_ms;	/* the wait after the last failed reset, 0: none */
+	int64_t		 retry_at;	/* no reset before then (util_now_ms()) */
 };
 
 struct pg_stmt {
@@ -133,7 +145,8 @@ pg_listen(struct pg *p)
  * A connection the server dropped (restart, network) is reset at the next
  * statement outside a transaction.  Inside one, the transaction is lost:
  * the statement that finds it so fails, and the next (store.c's ROLLBACK)
- * starts a new session.
+ * starts a new session.  A reset that fails is not tried again before its
+ * backoff ends: until then statements fail at once with its error.
  */
 static int
 pg_alive(struct pg *p)
@@ -145,11 +158,18 @@ pg_alive(struct pg *p)
 		pg_seterr(p, "PostgreSQL: the connection was lost in a transaction");
 		return -1;
 	}
+	if (util_now_ms() < p->retry_at)
+		return -1;
 	PQreset(p->conn);
 	if (PQstatus(p->conn) != CONNECTION_OK) {
 		pg_seterr(p, PQerrorMessage(p->conn));
+		p->retry_ms = p->retry_ms == 0 ? RETRY_FIRST_MS :
+		    p->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : p->retry_ms * 2;
+		p->retry_at = util_now_ms() + p->retry_ms;
 		return -1;
 	}
+	p->retry_ms = 0;
+	p->retry_at = 0;
 	/* A new session: nothing prepared, no LISTEN, the usual lock wait. */
 	p->gen++;
 	p->busy_set = 0;
@@ -521,6 +541,9 @@ pg_quiet(void *arg, const char *msg)
 struct db *
 db_pg_open(const char *uri, char *err, size_t errlen)
 {
+	/* connect_timeout first: the URI's own, expanded after it, wins. */
+	static const char *const keys[] = { "connect_timeout", "dbname", NULL };
+	const char	*values[] = { CONNECT_TIMEOUT, uri, NULL };
 	struct pg	*p;
 	const char	*msg;
 
@@ -533,7 +556,7 @@ db_pg_open(const char *uri, char *err, size_t errlen)
 	p->base.kind = DB_PG;
 	p->busy_ms = BUSY_WAIT_MS;
 	p->notified = 1;	/* the first db_pg_notified() says 1, as SQLite's first look */
-	p->conn = PQconnectdb(uri);
+	p->conn = PQconnectdbParams(keys, values, 1);
 	if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
 		msg = p->conn != NULL ? PQerrorMessage(p->conn) : "out of memory";
 		/* An unparsable URI's message quotes it: say that alone. */

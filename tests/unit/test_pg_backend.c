@@ -3,6 +3,12 @@
  * Run by tests/unit/run.sh, which starts a PostgreSQL server; its
  * connection string comes in OFFLINETUBE_TEST_PG.
  */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +20,7 @@
 #include "store.h"
 #include "unit.h"
 #include "unitdb.h"
+#include "util.h"
 
 static char	 uri[512];
 
@@ -132,6 +139,131 @@ test_a_lost_connection_is_made_again(void)
 	db_close(d);
 }
 
+/* Where the server was: a socket that counts the connections tried and closes each. */
+struct door {
+	int		 fd;
+	atomic_int	 stop;
+	atomic_int	 knocks;
+};
+
+static void *
+door_run(void *arg)
+{
+	struct door	*d = arg;
+	struct pollfd	 pfd;
+	int		 c;
+
+	while (!atomic_load(&d->stop)) {
+		pfd.fd = d->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 20) == 1 && (c = accept(d->fd, NULL, NULL)) != -1) {
+			atomic_fetch_add(&d->knocks, 1);
+			close(c);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A server gone for a while (stopped, its host away): statements fail at
+ * once with a message, the connection is tried again after a wait that
+ * grows rather than at every statement (a caller's 50 ms loop would
+ * otherwise knock 20 times a second), and once the server is back it is
+ * made again.  The test reaches the server through a symbolic link to its
+ * socket, which it takes away and puts back.
+ */
+static void
+test_a_lost_server_is_asked_again_after_a_growing_wait(void)
+{
+	struct sockaddr_un	 sa;
+	struct door		 door;
+	struct db		*d = NULL;
+	struct db_stmt		*st = NULL;
+	pthread_t		 th;
+	char			 dir[] = "/tmp/ot-pgdoor-XXXXXX", real[256], sock[64];
+	char			 relay[sizeof(uri) + 128], err[256], q[128];
+	const char		*h, *e;
+	int64_t			 t0, took;
+	int			 i, rc = DB_ERROR, failed = 0, opened = 0;
+
+	memset(&door, 0, sizeof(door));
+	door.fd = -1;
+	if ((h = strstr(uri, "host=")) == NULL || mkdtemp(dir) == NULL) {
+		CHECK(!"a host= in the test URI, and a directory");
+		return;
+	}
+	h += 5;
+	e = h + strcspn(h, "&");
+	snprintf(real, sizeof(real), "%.*s/.s.PGSQL.5432", (int)(e - h), h);
+	snprintf(sock, sizeof(sock), "%s/.s.PGSQL.5432", dir);
+	snprintf(relay, sizeof(relay), "%.*s%s%s", (int)(h - uri), uri, dir, e);
+	CHECK(symlink(real, sock) == 0);
+	CHECK((d = db_pg_open(relay, err, sizeof(err))) != NULL);
+	if (d == NULL || (st = db_prepare(d, "SELECT pg_backend_pid()")) == NULL ||
+	    db_step(st) != DB_ROW) {
+		CHECK(!"a connection through the link");
+		goto done;
+	}
+	snprintf(q, sizeof(q), "SELECT pg_terminate_backend(%lld)",
+	    (long long)db_col_int64(st, 0));
+	db_reset(st);
+	/* The server goes: its socket is now a door that closes at once. */
+	CHECK(unlink(sock) == 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	if ((door.fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    bind(door.fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(door.fd, 64) == -1 ||
+	    pthread_create(&th, NULL, door_run, &door) != 0) {
+		CHECK(!"the door");
+		goto done;
+	}
+	opened = 1;
+	CHECK(exec_ok(q));
+	usleep(100000);
+	/* A second of a 25 ms loop. */
+	t0 = util_now_ms();
+	for (i = 0; i < 40; i++) {
+		if (db_step(st) != DB_ROW && db_errmsg(d)[0] != '\0')
+			failed++;
+		db_reset(st);
+		usleep(25000);
+	}
+	took = util_now_ms() - t0;
+	CHECK(failed == 40);
+	CHECK(took < 2500);
+	CHECK(atomic_load(&door.knocks) >= 1);
+	CHECK(atomic_load(&door.knocks) <= 6);
+	if (atomic_load(&door.knocks) > 6)
+		fprintf(stderr, "%d connections tried in %lld ms\n",
+		    atomic_load(&door.knocks), (long long)took);
+	/* The server is back: within the longest wait, the connection too. */
+	atomic_store(&door.stop, 1);
+	pthread_join(th, NULL);
+	opened = 0;
+	close(door.fd);
+	door.fd = -1;
+	CHECK(unlink(sock) == 0 && symlink(real, sock) == 0);
+	for (i = 0; i < 200 && (rc = db_step(st)) != DB_ROW; i++) {
+		db_reset(st);
+		usleep(50000);
+	}
+	CHECK(rc == DB_ROW);
+	db_reset(st);
+done:
+	if (opened) {
+		atomic_store(&door.stop, 1);
+		pthread_join(th, NULL);
+	}
+	if (door.fd != -1)
+		close(door.fd);
+	db_finalize(st);
+	db_close(d);
+	unlink(sock);
+	rmdir(dir);
+}
+
 /* Another program's commit wakes the worker; its own do not. */
 static void
 test_changes_are_notified(void)
@@ -227,6 +359,7 @@ main(void)
 	}
 	test_rows_changes_constraints_and_truth_values();
 	test_a_lost_connection_is_made_again();
+	test_a_lost_server_is_asked_again_after_a_growing_wait();
 	test_changes_are_notified();
 	test_only_a_reader_listens();
 	test_the_password_is_never_said();
