@@ -47,8 +47,17 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	 * (READ COMMITTED re-reads a locked row).  Every owner has its row
 	 * before its first task (sql/pg/003_owner_rows.sql), so there is always
 	 * one to lock.
+	 *
+	 * task_changes' row is locked first, as every other write of tasks
+	 * does through its triggers (which fire by name: tasks_changes_* before
+	 * tasks_queue_*): taken the other way round, an insert holding the
+	 * owner's row and a claim or cancel holding task_changes each waited
+	 * for the other's, and the server ended one as a deadlock.  k.z (0),
+	 * read in the sub-select, makes it run after k's row is locked.
 	 */
 	[STMT_TASK_INSERT] =
+	    "WITH k AS (SELECT id - 1 AS z FROM task_changes WHERE id = 1 "
+	    "FOR UPDATE) "
 	    "INSERT INTO tasks (id, url, download_type, quality, format_id, "
 	    "audio_format, title, thumbnail, is_playlist, playlist_id, "
 	    "playlist_index, playlist_total, created_at, updated_at, owner_key, "
@@ -58,9 +67,9 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "($9::text IS NOT NULL)::int, $9, $10, $11, $12, $12, $13, "
 	    "CASE WHEN $15::text IS NULL THEN 'pending' ELSE 'error' END, "
 	    "coalesce($15, ''), $16, $17, $18, coalesce($19, ''), "
-	    "CASE WHEN $15::text IS NULL THEN " UNIX_NOW " END "
+	    "CASE WHEN $15::text IS NULL THEN " UNIX_NOW " END FROM k "
 	    "WHERE $15::text IS NOT NULL OR $14::bigint IS NULL OR coalesce((SELECT "
-	    "pending FROM owner_queue WHERE owner = coalesce($13::bigint, 0) "
+	    "pending FROM owner_queue WHERE owner = coalesce($13::bigint, 0) + k.z "
 	    "FOR UPDATE), 0) < $14 "
 	    "RETURNING " TASK_COLS,
 	[STMT_TASK_GET] =

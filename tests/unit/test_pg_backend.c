@@ -264,6 +264,78 @@ done:
 	rmdir(dir);
 }
 
+struct inserter {
+	struct store	*s;
+	struct task_new	 t;
+	int		 rc;
+};
+
+static void *
+insert_run(void *arg)
+{
+	struct inserter	*in = arg;
+
+	in->rc = store_task_insert(in->s, &in->t);
+	return NULL;
+}
+
+/*
+ * A capped insert and another write of tasks at the same time: the other
+ * holds task_changes' row (its triggers take it first) and then wants the
+ * owner's owner_queue row.  The insert must not hold that row while it
+ * waits for task_changes, or each waits for the other and the server ends
+ * one of them as a deadlock (a create answered "Database error").
+ */
+static void
+test_a_capped_insert_and_a_claim_do_not_deadlock(void)
+{
+	struct inserter	 in;
+	pthread_t	 th;
+	PGconn		*x;
+	PGresult	*r;
+	char		 err[256];
+	int		 ok = 0;
+
+	memset(&in, 0, sizeof(in));
+	in.rc = -2;
+	CHECK((in.s = store_open(uri, err, sizeof(err))) != NULL);
+	x = PQconnectdb(uri);
+	if (in.s == NULL || PQstatus(x) != CONNECTION_OK) {
+		CHECK(!"two connections");
+		goto done;
+	}
+	in.t.id = "00000000-0000-4000-8000-000000000092";
+	in.t.url = "http://example.com/capped";
+	in.t.download_type = "video";
+	in.t.quality = "best";
+	in.t.audio_format = "mp3";
+	in.t.sponsorblock = SPONSORBLOCK_OFF;
+	in.t.max_pending = 50;
+	/* The claim's first trigger. */
+	PQclear(PQexec(x, "BEGIN"));
+	PQclear(PQexec(x, "UPDATE task_changes SET n = n + 1 WHERE id = 1"));
+	if (pthread_create(&th, NULL, insert_run, &in) != 0) {
+		CHECK(!"a thread");
+		goto done;
+	}
+	usleep(300000);
+	/* Its second, while the insert waits. */
+	r = PQexec(x, "UPDATE owner_queue SET pending = pending WHERE owner = 0");
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		fprintf(stderr, "the claim's side: %s", PQerrorMessage(x));
+	PQclear(r);
+	PQclear(PQexec(x, ok ? "COMMIT" : "ROLLBACK"));
+	pthread_join(th, NULL);
+	CHECK(ok);
+	CHECK(in.rc == 1);
+	if (in.rc != 1)
+		fprintf(stderr, "the insert: %s\n", store_errmsg(in.s));
+done:
+	PQfinish(x);
+	store_close(in.s);
+}
+
 /* Another program's commit wakes the worker; its own do not. */
 static void
 test_changes_are_notified(void)
@@ -361,6 +433,7 @@ main(void)
 	test_a_lost_connection_is_made_again();
 	test_a_lost_server_is_asked_again_after_a_growing_wait();
 	test_changes_are_notified();
+	test_a_capped_insert_and_a_claim_do_not_deadlock();
 	test_only_a_reader_listens();
 	test_the_password_is_never_said();
 	return unit_done("test_pg_backend");
