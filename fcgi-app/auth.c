@@ -194,7 +194,9 @@ from_network(struct req *r)
  * Whether this request must carry a key: auto means keys once the LAN can
  * reach us (as LISTEN says, or as the request shows), or once any key exists.  The latter is asked of the database at
  * most once a second per thread, not on every request: a key just added (or
- * the last one revoked) takes effect within that second.
+ * the last one revoked) takes effect within that second.  -1: the database
+ * could not say.  That is not remembered: the next request asks again,
+ * rather than being refused for a second as if keys were needed.
  */
 static int
 auth_required(struct req *r)
@@ -210,9 +212,9 @@ auth_required(struct req *r)
 	now = util_now_ms();
 	if (r->ctx->keys_checked == 0 ||
 	    now - r->ctx->keys_checked >= KEYS_RECHECK_MS) {
-		/* A database error counts as "keys exist": fail closed. */
-		any = store_key_any(r->ctx->db);
-		r->ctx->keys_exist = any != 0;
+		if ((any = store_key_any(r->ctx->db)) == -1)
+			return -1;
+		r->ctx->keys_exist = any;
 		r->ctx->keys_checked = now;
 	}
 	return r->ctx->keys_exist;
@@ -366,7 +368,12 @@ auth_request(struct req *r, int link_ok)
 
 	r->owner = 0;
 	r->key_id = 0;
-	if (!(r->keys_on = auth_required(r)))
+	/* Fails closed all the same: the database error, never the request let in. */
+	if ((rc = auth_required(r)) == -1) {
+		reply_dberr(r, "keys");
+		return 1;
+	}
+	if (!(r->keys_on = rc))
 		return 0;
 	if ((key = request_key(r)) == NULL) {
 		if (link_ok && r->query[0] != '\0') {
