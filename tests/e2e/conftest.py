@@ -9,8 +9,27 @@ import tempfile
 
 import pytest
 
+import harness
 import openapi_check
 from harness import end_service, fixture_site, run_service
+
+
+# -- which database (OFFLINETUBE_TEST_DATABASE): said in the header and by every failure --
+
+BACKEND = "postgresql" if harness.PG else "sqlite"
+
+
+def pytest_report_header(config):
+    return f"database: {BACKEND} (OFFLINETUBE_TEST_DATABASE)"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failure's line in the summary names the database it ran on."""
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.failed:
+        rep.nodeid = f"{rep.nodeid} [{BACKEND}]"
 
 
 # -- docs/openapi.json holds for every answer -------------------------------------

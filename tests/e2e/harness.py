@@ -7,6 +7,7 @@ the test run when one does not exit cleanly, when a yt-dlp or FFmpeg process is 
 behind, or when a sanitizer wrote a report into a program's log.
 """
 import atexit
+import contextlib
 import http.client
 import json
 import os
@@ -228,6 +229,12 @@ def pg_server():
     return _pg["uri"]
 
 
+def pg_socket_dir():
+    """The directory of the session's server's unix socket (.s.PGSQL.5432)."""
+    pg_server()
+    return _pg["dir"]
+
+
 def pg_database(data_dir):
     """The URI of data_dir's database, made empty at its first use."""
     import psycopg2
@@ -238,7 +245,9 @@ def pg_database(data_dir):
         con.autocommit = True
         with con.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            cur.execute(f"CREATE DATABASE {name}")
+            # FILE_COPY: a copy of the small template's files, 3x quicker here
+            # than the default's block by block (130 ms against 390 ms).
+            cur.execute(f"CREATE DATABASE {name} STRATEGY FILE_COPY")
         con.close()
         _pg["dbs"][data_dir] = uri.replace("/offlinetube?", f"/{name}?", 1)
     return _pg["dbs"][data_dir]
@@ -460,6 +469,33 @@ class Service:
                 cur = db.execute(statement, args)
                 rows = cur.fetchall()
                 return rows, cur.rowcount
+        finally:
+            db.close()
+
+    @contextlib.contextmanager
+    def write_lock(self):
+        """Another program holding the database's write lock while the
+        block runs, as sqlite3 or a backup tool would: the programs' writes
+        wait for it, their reads do not (PostgreSQL: the tables they write,
+        locked against writes)."""
+        if PG:
+            import psycopg2
+            con = psycopg2.connect(self.env["OFFLINETUBE_DATABASE"])
+            try:
+                with con.cursor() as cur:
+                    cur.execute("LOCK TABLE tasks, deliveries, webhooks, lookups, "
+                                "subscriptions, meta, metrics IN EXCLUSIVE MODE")
+                    yield
+                con.rollback()
+            finally:
+                con.close()
+            return
+        db = sqlite3.connect(os.path.join(self.data_dir, "offlinetube.db"), timeout=10,
+                             isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            yield
+            db.execute("ROLLBACK")
         finally:
             db.close()
 

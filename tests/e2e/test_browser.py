@@ -14,7 +14,11 @@ import subprocess
 
 import pytest
 
+import harness
 from harness import BIN, REPO
+
+pytestmark = pytest.mark.skipif(
+    harness.PG, reason="the web page, the same on either database: run once, on SQLite")
 
 CHROMIUM = os.environ.get("OFFLINETUBE_CHROMIUM", "/usr/bin/chromium")
 NODE = shutil.which("node") or "/usr/bin/node"

@@ -137,14 +137,21 @@ def test_many_requests_at_once_through_kept_connections_all_succeed(two_threads)
 
 
 def api_sockets(svc):
+    """The API's sockets on its FastCGI address: the listening one and those
+    it accepted (each names that path in /proc/net/unix), not its database
+    connections (PostgreSQL's, or any other socket)."""
+    with open("/proc/net/unix") as f:
+        ours = {cols[6] for cols in (line.split() for line in f.readlines()[1:])
+                if len(cols) > 7 and cols[7] == svc.socket_path}
     pid = svc.pids()["api"]
     n = 0
     for fd in os.listdir(f"/proc/{pid}/fd"):
         try:
-            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"):
-                n += 1
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
         except OSError:
-            pass
+            continue
+        if link.startswith("socket:[") and link[8:-1] in ours:
+            n += 1
     return n
 
 

@@ -26,8 +26,13 @@ import urllib.parse
 import pytest
 
 import openapi_check
+import harness
 from harness import (NGINX, REPO, Service, can_fake_hosts, end_service, free_port,
                      hosts_prefix, raw_request, wait_until, write_hosts, ytdlp_procs)
+
+pytestmark = pytest.mark.skipif(
+    harness.PG, reason="make install and the package as installed, on their default "
+    "SQLite file: SQLite only")
 
 DOCUMENTED = [
     "usr/bin/offlinetube-api", "usr/bin/offlinetube-worker",

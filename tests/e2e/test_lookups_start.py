@@ -16,6 +16,7 @@ import uuid
 
 import pytest
 
+import harness
 from harness import Service, wait_until
 
 NO_WORKER = "The worker is not running; look-ups need it"
@@ -69,12 +70,21 @@ def worker_lock_held(svc):
                    for l in f)
 
 
-def hold_database_directory(svc):
-    """Takes the lock the programs hold while they open the database: a worker
-    started now holds run/worker.lock and waits, as one migrating would."""
+def hold_database_open(svc):
+    """Takes the lock the programs hold while they open the database (SQLite:
+    the data directory's flock; PostgreSQL: the migrations' advisory lock,
+    sql/db_pg.c): a worker started now holds run/worker.lock and waits, as
+    one migrating would.  Returns what lets it go."""
+    if harness.PG:
+        import psycopg2
+        con = psycopg2.connect(svc.env["OFFLINETUBE_DATABASE"])
+        con.autocommit = True
+        with con.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(1869901940)")
+        return con.close
     fd = os.open(svc.data_dir, os.O_RDONLY | os.O_DIRECTORY)
     fcntl.flock(fd, fcntl.LOCK_EX)
-    return fd
+    return lambda: os.close(fd)
 
 
 def past_grace(svc):
@@ -108,7 +118,7 @@ def test_only_a_worker_that_is_really_gone_gets_503(bare, site):
     # A worker that holds its lock but is still opening the database: the
     # look-up waits; the worker dies before it ever answers: 503 within a
     # second or two, not at the look-up deadline.
-    fd = hold_database_directory(bare)
+    release = hold_database_open(bare)
     try:
         bare.start_worker()
         wait_until(lambda: worker_lock_held(bare), 20, 0.05, "the worker's lock")
@@ -130,7 +140,7 @@ def test_only_a_worker_that_is_really_gone_gets_503(bare, site):
         time.sleep(2)
         assert asking.answer is None, asking.answer
     finally:
-        os.close(fd)
+        release()
     asking.join(40)
     st, body = asking.answer
     assert st == 200, body

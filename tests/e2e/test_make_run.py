@@ -11,6 +11,7 @@ import tempfile
 
 import pytest
 
+import harness
 from harness import BIN, REPO, free_port, wait_until
 
 
@@ -61,6 +62,9 @@ def running(xdg):
     env = dict(os.environ, OFFLINETUBE_DATA_DIR=data,
                OFFLINETUBE_LISTEN=f"127.0.0.1:{port}", XDG_CONFIG_HOME=xdg,
                ASAN_OPTIONS="detect_leaks=1:exitcode=23")
+    # run.sh hands the store's setting to both programs as it is.
+    if harness.PG:
+        env["OFFLINETUBE_DATABASE"] = harness.pg_database(data)
     log = open(os.path.join(data, "run.log"), "wb")
     p = subprocess.Popen(["bash", os.path.join(REPO, "scripts", "run.sh"), BIN],
                          cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -3,12 +3,23 @@ with the database: a file a killed worker finished is re-attached to its row,
 files of ours that no row names are removed, and nothing else is touched."""
 import os
 import shutil
-import sqlite3
 import tempfile
 import time
 import uuid
 
+import pytest
+
+import harness
 from harness import raw_request as raw, wait_until
+
+# The worker tells a file it made from one it never knew by the time the
+# database was made: on PostgreSQL it cannot tell yet (worker/reconcile.c
+# reads the SQLite file's birth time), so it removes no file without a task.
+# Strict: the day it can, this mark goes.
+PG_NO_BIRTH = pytest.mark.xfail(
+    harness.PG, strict=True,
+    reason="the worker does not yet know when a PostgreSQL database was made: "
+    "files no task names are kept, not removed")
 
 # The real sync(1), which the stand-in below runs once the test lets it.
 SYNC = shutil.which("sync") or "/bin/sync"
@@ -76,19 +87,13 @@ def test_a_file_a_killed_worker_finished_is_reattached_not_downloaded_again(make
         downloads = os.path.join(svc.data_dir, "downloads")
         assert not [n for n in os.listdir(downloads) if t["id"] in n], \
             "the file gets its name only once it is on the disk"
-        db = sqlite3.connect(os.path.join(svc.data_dir, "offlinetube.db"), timeout=10,
-                             isolation_level=None)
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with svc.write_lock():
             with open(os.path.join(gate, "go"), "w"):
                 pass
             names = wait_until(lambda: [n for n in os.listdir(downloads) if t["id"] in n],
                                20, 0.01, "the file moved into downloads/")
             time.sleep(0.2)     # the thumbnail follows it; then the row waits for the lock
             svc.kill_worker()
-        finally:
-            db.execute("ROLLBACK")
-            db.close()
         before = svc.task(t["id"])
         assert before["status"] in ("downloading", "processing"), before
         assert os.path.exists(os.path.join(svc.data_dir, "thumbnails", t["id"] + ".jpg"))
@@ -113,6 +118,7 @@ def test_a_file_a_killed_worker_finished_is_reattached_not_downloaded_again(make
         shutil.rmtree(gate, ignore_errors=True)
 
 
+@PG_NO_BIRTH
 def test_files_no_task_names_are_removed_and_nothing_else(make_service, site):
     svc = make_service()
     done = svc.download(site.page("clip"))

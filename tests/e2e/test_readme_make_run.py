@@ -22,7 +22,11 @@ import uuid
 import pytest
 
 import docexamples
+import harness
 from harness import REPO, free_port, media_procs, wait_until
+
+pytestmark = pytest.mark.skipif(
+    harness.PG, reason="the README's make run, which needs no server: SQLite only")
 
 BUILD_SECONDS = 600     # a fresh clone builds both programs first
 USER_PATH = "/usr/local/bin:/usr/bin:/bin"     # an ordinary login's PATH

@@ -3,7 +3,6 @@ served by nginx beside the media, their links, their removal and their
 reconciliation at start."""
 import os
 import shutil
-import sqlite3
 import time
 import urllib.parse
 import uuid
@@ -12,7 +11,8 @@ import filecmp
 from fixture_site import SUBTITLES
 from harness import raw_request as raw, wait_until
 from test_keys import add_key
-from test_orphans import plant, sync_gate, wait_running, worker_log_since_last_start
+from test_orphans import (PG_NO_BIRTH, plant, sync_gate, wait_running,
+                          worker_log_since_last_start)
 
 NOT_FOUND = {"detail": "Subtítulos no encontrados"}
 VTT = "text/vtt; charset=utf-8"
@@ -183,6 +183,7 @@ def test_keys_another_keys_task_has_none_and_the_signed_link_opens_it(make_servi
     assert raw(svc, f"{path}?exp={params['exp']}&kid={params['kid']}&sig={bad}")[0] == 403
 
 
+@PG_NO_BIRTH
 def test_start_removes_subtitle_files_no_completed_row_stores(make_service, site):
     svc = make_service()
     done = svc.download(site.page("subs"), subtitles=["en"])
@@ -226,19 +227,13 @@ def test_a_run_killed_before_its_completion_is_completed_with_its_subtitles(make
         wait_until(lambda: os.path.exists(os.path.join(gate, "started")), 60, 0.05,
                    "the finished files being synced")
         assert subtitle_files(svc, t["id"]) == [], "named only once on the disk"
-        db = sqlite3.connect(os.path.join(svc.data_dir, "offlinetube.db"), timeout=10,
-                             isolation_level=None)
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with svc.write_lock():
             with open(os.path.join(gate, "go"), "w"):
                 pass
             wait_until(lambda: len(subtitle_files(svc, t["id"])) == 2, 20, 0.01,
                        "the subtitles moved into subtitles/")
             time.sleep(0.2)
             svc.kill_worker()
-        finally:
-            db.execute("ROLLBACK")
-            db.close()
         assert svc.task(t["id"])["status"] in ("downloading", "processing")
         svc.start_worker()
         wait_running(svc)
