@@ -36,7 +36,7 @@ LIB_OBJ	   = $(filter-out $(B)/fcgi-app/main.o $(B)/worker/main.o, \
 
 PY	 = /usr/bin/python3
 
-.PHONY: all deps deps-test deps-browser deps-openapi openapi-lint api-reference run test lint unit e2e browser \
+.PHONY: all deps deps-test deps-browser deps-openapi openapi-lint api-reference run test lint unit e2e e2e-pg browser \
 	asan clean install schema \
 	install-web fuzz fuzz-build fuzz-smoke \
 	bench bench-deps pg
@@ -107,6 +107,16 @@ e2e: asan
 	OFFLINETUBE_BIN=build/asan $(PY) -m pytest -q -p no:cacheprovider tests/e2e \
 	    --ignore=tests/e2e/test_browser.py
 
+# The same suite with every service's store on PostgreSQL: one throw-away
+# server for the run (tests/pg/cluster.sh), a database per service.  A
+# failure's summary line ends in [postgresql].  What concerns only SQLite or
+# make run (the WAL, the SQLite file, test_install, test_fresh_start,
+# test_readme_make_run) skips itself, saying why.
+e2e-pg: asan
+	OFFLINETUBE_TEST_DATABASE=postgresql OFFLINETUBE_BIN=build/asan \
+	    $(PY) -m pytest -q -p no:cacheprovider tests/e2e \
+	    --ignore=tests/e2e/test_browser.py
+
 # The web page in a real headless browser: Debian's chromium driven by
 # playwright-core, axe-core for accessibility (pinned in tests/browser/).
 # No browser is downloaded.  Screenshots land in build/screenshots/.
@@ -154,6 +164,7 @@ test: deps-test all
 	$(MAKE) pg
 	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
+	$(MAKE) e2e-pg
 	$(MAKE) browser
 
 # Installs the programs, and under share/offlinetube the web page with what
