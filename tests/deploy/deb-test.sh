@@ -19,10 +19,18 @@ if ! grep -v '^#' "$here/tests/deploy/deb-files.txt" | diff -u - "$got"; then
 	fail=1
 fi
 deps=$(dpkg-deb -f "$deb" Depends)
-for d in nginx yt-dlp ffmpeg adduser libfcgi0ldbl libcurl4; do
+# libpq5: the client library PostgreSQL needs (its migrations are in the
+# programs, so the package installs nothing else for it).
+for d in nginx yt-dlp ffmpeg adduser libfcgi0ldbl libcurl4 libpq5; do
 	case ", $deps," in
 	*", $d"[\ ,]*) ;;
 	*) echo "deb-test: Depends lacks $d: $deps" >&2; fail=1;;
+	esac
+done
+# The server is another host's business, or the admin's choice: never pulled in.
+for f in Depends Recommends Pre-Depends; do
+	case ", $(dpkg-deb -f "$deb" "$f")," in
+	*", postgresql"[\ ,]* | *", postgresql-"[0-9]*) echo "deb-test: $f names a PostgreSQL server" >&2; fail=1;;
 	esac
 done
 ctl=$(mktemp -d)
