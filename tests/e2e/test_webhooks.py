@@ -17,7 +17,6 @@ import pytest
 from harness import (Service, can_fake_hosts, end_service, free_port, hosts_prefix,
                      wait_until, write_hosts)
 from test_keys import add_key
-from test_refused_writes import write_lock
 
 FAST = {"OFFLINETUBE_WEBHOOK_RETRY_PERCENT": "1"}
 RECORD_FIELDS = {"id", "url", "events", "created_at", "last_delivery_at", "last_status",
@@ -382,7 +381,7 @@ def test_an_end_the_database_refuses_is_written_later_and_not_sent_again(svc, rx
     rec = hook(svc, rx.base + p)
     svc.post(f"/api/webhooks/{rec['id']}/test")
     wait_until(lambda: rx.at(p), 10, what="the attempt")
-    with write_lock(svc):
+    with svc.write_lock():
         wait_until(lambda: "delivery: database is locked" in svc.log("worker"), 15,
                    what="the refused write")
         time.sleep(1)
