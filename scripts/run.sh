@@ -58,7 +58,13 @@ for _ in $(seq 1 200); do
 done
 "$nginx" -p "$data/nginx" -e stderr -c "$conf" & pids+=($!)
 echo "OfflineTube is listening on http://$listen/ (data in $data); Ctrl-C stops it." >&2
-# The first of the three to exit ends the run.
-wait -n "${pids[@]}" || true
+# The first of the three to exit ends the run.  One that exits 0 was told
+# to stop: Ctrl-C reaches the whole group, and bash, seeing a child that
+# caught it exit cleanly, may take it as meant for that child alone and
+# never run its own trap.  That is a stop too.
+if wait -n "${pids[@]}"; then
+	stop
+	exit 0
+fi
 echo "run: a process exited; stopping the others" >&2
 exit 1
