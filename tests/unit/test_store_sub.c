@@ -268,7 +268,7 @@ test_a_check_ended_after_a_pause_or_revocation_records_nothing(void)
 	char			 err[256];
 	int64_t			 now = 2000000000;
 
-	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	CHECK((s = unit_store_open(dbpath, err, sizeof(err))) != NULL);
 	if (s == NULL)
 		return;
 	CHECK(store_sub_create(s, &u, 10, now, &rec) == 1);
