@@ -52,7 +52,7 @@ $(B)/migrations.c: $(MIGRATIONS) sql/migrations scripts/embed-migrations.sh
 	@mkdir -p $(B)
 	sh scripts/embed-migrations.sh $@ $(MIGRATIONS)
 
-$(B)/pg_migrations.c: $(PG_MIGRATIONS) scripts/embed-migrations.sh
+$(B)/pg_migrations.c: $(PG_MIGRATIONS) sql/pg scripts/embed-migrations.sh
 	@mkdir -p $(B)
 	sh scripts/embed-migrations.sh -p store_pg $@ $(PG_MIGRATIONS)
 

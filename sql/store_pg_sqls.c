@@ -37,8 +37,6 @@
 	"coalesce(min_duration, -1), coalesce(max_duration, -1), skip_live, " \
 	"enabled, primed, state, embed_metadata, sponsorblock, subtitles"
 /* The owner of owner_queue's row q (0: tasks without a key) matches t's. */
-#define SAME_OWNER(t) "(" t ".owner_key = q.owner OR (q.owner = 0 AND " \
-	t ".owner_key IS NULL))"
 
 const char *const store_pg_sqls[STMT__MAX] = {
 	/*
@@ -133,19 +131,22 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	 * claiming at once may find nothing for a moment.  The write itself
 	 * still waits for the other's commit: the triggers' counters
 	 * (owner_queue, task_changes) are one row each, as SQLite's one writer.
+	 * The owners' figures are computed once (MATERIALIZED: left inline,
+	 * PostgreSQL evaluated them again for each of the 16 candidates), each
+	 * by an index of sql/pg/004_claim_indexes.sql.
 	 */
 	[STMT_TASK_CLAIM] =
 	    "UPDATE tasks SET status = 'downloading', lease_pid = $1, "
 	    "lease_until = $2, attempts = attempts + 1, updated_at = $3 "
-	    "WHERE seq = (SELECT t.seq FROM (SELECT q.owner, q.last_claim, "
-	    "(SELECT p.seq FROM tasks AS p WHERE " SAME_OWNER("p") " AND "
-	    "p.status = 'pending' ORDER BY p.seq LIMIT 1) AS next, "
-	    "(SELECT count(*) FROM tasks AS r WHERE " SAME_OWNER("r") " AND "
-	    "r.status IN " RUNNING ") AS running "
-	    "FROM owner_queue AS q WHERE q.pending > 0) AS o "
-	    "CROSS JOIN LATERAL (SELECT c.seq FROM tasks AS c WHERE "
-	    "(c.owner_key = o.owner OR (o.owner = 0 AND c.owner_key IS NULL)) "
-	    "AND c.status = 'pending' ORDER BY c.seq LIMIT 16) AS c "
+	    "WHERE seq = (WITH o AS MATERIALIZED (SELECT q.owner, q.last_claim, "
+	    "(SELECT p.seq FROM tasks AS p WHERE coalesce(p.owner_key, 0) = "
+	    "q.owner AND p.status = 'pending' ORDER BY p.seq LIMIT 1) AS next, "
+	    "(SELECT count(*) FROM tasks AS r WHERE coalesce(r.owner_key, 0) = "
+	    "q.owner AND r.status IN " RUNNING ") AS running "
+	    "FROM owner_queue AS q WHERE q.pending > 0) "
+	    "SELECT t.seq FROM o CROSS JOIN LATERAL (SELECT c.seq FROM tasks AS c "
+	    "WHERE coalesce(c.owner_key, 0) = o.owner AND c.status = 'pending' "
+	    "ORDER BY c.seq LIMIT 16) AS c "
 	    "JOIN tasks AS t ON t.seq = c.seq "
 	    "WHERE o.next IS NOT NULL AND t.status = 'pending' "
 	    "ORDER BY o.running, o.last_claim, o.next, t.seq LIMIT 1 "
