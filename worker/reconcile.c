@@ -1,4 +1,4 @@
-/* reconcile.c: at start, our files that no task names: a finished one re-attached to its row, the rest removed. */
+/* reconcile.c: files no task names (SQLite, at start) or a dead worker's task's files: re-attached or removed. */
 /*
  * A worker killed between moving a finished file into downloads/ and
  * completing its row, or an API killed between deleting a row and its files,
@@ -27,6 +27,15 @@
  * younger than the database: an older one may be a library that a deleted
  * or restored database never knew, and downloads/ is often shared on the
  * network as the household's media folder.
+ *
+ * That scan of every file (reconcile_files) is right only while one worker
+ * runs: it is SQLite's, whose worker holds the data directory's lock.  With
+ * several workers (PostgreSQL) a live one may have just renamed its file
+ * into place and not yet completed its row, and the scan would take that
+ * file for a dead run's.  There, only what a dead worker's rows name is
+ * looked at (reconcile_task, from the transaction that recovers it), and a
+ * file no row names at all (an API killed between a row's delete and its
+ * files) is left in place.
  */
 #include <sys/stat.h>
 
@@ -59,7 +68,9 @@ db_born(const char *path, struct timespec *ts)
 {
 	struct statx	 sx;
 
-	if (statx(AT_FDCWD, path, 0, STATX_BTIME, &sx) == -1 ||
+	/* A PostgreSQL URI is no file: reconcile_files() is not run there. */
+	if (store_is_pg(path) ||
+	    statx(AT_FDCWD, path, 0, STATX_BTIME, &sx) == -1 ||
 	    (sx.stx_mask & STATX_BTIME) == 0)
 		return 0;
 	ts->tv_sec = sx.stx_btime.tv_sec;
@@ -345,4 +356,78 @@ reconcile_files(struct store *db, const struct config *c)
 		    known ? "they are older than the database" :
 		    "the file system does not tell when the database was made");
 	return t.refused > 0 ? -1 : 0;
+}
+
+/* The one media file of task id in dir (its name and size): how many it has. */
+static int
+media_of(const char *dir, const char *id, char name[NAME_MAX + 1], off_t *size)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		 other[FILENAME_ID_LEN + 1], p[PATH_MAX];
+	int		 n = 0;
+
+	name[0] = '\0';
+	*size = 0;
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (!filename_parse(de->d_name, FILENAME_MEDIA, other) ||
+		    strcmp(other, id) != 0 ||
+		    util_path_join(p, sizeof(p), dir, de->d_name) == -1 ||
+		    lstat(p, &st) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		if (n++ == 0) {
+			memcpy(name, de->d_name, strlen(de->d_name) + 1);
+			*size = st.st_size;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * One running task of a dead worker, before its row goes back to pending
+ * (fleet.c, in that transaction): a whole file the run had moved into
+ * downloads/ completes the row, as reconcile_files() does; two cannot both
+ * be right and go.  Subtitles of a task that runs again go too; its
+ * thumbnail stays, as it does while the task exists.  Only this task's
+ * files are looked at.  -1: the database refused.
+ */
+int
+reconcile_task(struct store *db, const struct config *c, const char *id)
+{
+	struct tally	 t;
+	DIR		*d;
+	struct dirent	*de;
+	char		 name[NAME_MAX + 1], other[FILENAME_ID_LEN + 1];
+	char		 lang[FILENAME_LANG_MAX + 1];
+	off_t		 size;
+	int		 n, rc;
+
+	memset(&t, 0, sizeof(t));
+	n = media_of(c->downloads_dir, id, name, &size);
+	if (n == 1 && size > 0) {
+		if ((rc = attach(db, c, name, id, size)) == -1)
+			return -1;
+		if (rc == 1) {
+			log_info(id, "re-attached downloads/%s: the download had "
+			    "finished when its worker died", name);
+			return 0;
+		}
+	}
+	if (n > 0)
+		media_files(c->downloads_dir, id, n > 1 ? "its worker died, and "
+		    "several files have its id" : "its worker died before the "
+		    "file was whole", &t);
+	if ((d = opendir(c->subtitles_dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (filename_parse_subtitle(de->d_name, other, lang) &&
+		    strcmp(other, id) == 0)
+			drop(c->subtitles_dir, de->d_name, id,
+			    "its worker died during the download", &t);
+	closedir(d);
+	return 0;
 }

@@ -59,7 +59,7 @@ def plant(d, name, data=b"planted", mtime=None):
 
 def set_row(svc, tid, status):
     """What a worker that died leaves: the row still running, under its lease."""
-    svc.sql("UPDATE tasks SET status = ?, lease_pid = 1, lease_until = ?, "
+    svc.sql("UPDATE tasks SET status = ?, lease_worker = 1, lease_until = ?, "
             "attempts = 1 WHERE id = ?", (status, int(time.time()) + 60, tid))
 
 
