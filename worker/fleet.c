@@ -79,6 +79,7 @@ fleet_join(struct store *db, struct config *c)
 	int64_t	 now = (int64_t)time(NULL);
 
 	shared = store_is_pg(c->db_path);
+	memcpy(base_tmp, c->tmp_dir, sizeof(base_tmp));
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
@@ -87,12 +88,12 @@ fleet_join(struct store *db, struct config *c)
 		log_warnx(NULL, "cannot register this worker: %s", store_errmsg(db));
 		return -1;
 	}
-	memcpy(base_tmp, c->tmp_dir, sizeof(base_tmp));
 	if (tmp_path(own_tmp, sizeof(own_tmp), self) == -1 ||
 	    util_mkdir_p(own_tmp, 0700) == -1) {
 		log_warnx(NULL, "%s/" TMP_PREFIX "%lld: %s", base_tmp,
 		    (long long)self, strerror(errno));
 		(void)store_worker_remove(db, self);
+		self = 0;
 		return -1;
 	}
 	fleet_apply(c);
@@ -128,6 +129,8 @@ fleet_beat(struct store *db, const struct config *c)
 	int64_t	 now = (int64_t)time(NULL);
 	int	 rc;
 
+	if (self == 0)		/* not registered yet (main.c, recover()) */
+		return 0;
 	if ((rc = store_worker_beat(db, self, now, now + c->worker_lease)) == 0) {
 		log_warnx(NULL, "another worker declared this one (%lld) dead, "
 		    "its lease of %d s having run out, and re-queued its work: "

@@ -234,12 +234,15 @@ reload(struct config *c, const char *file, struct store *db, char *ffbuf,
  * Returns 0 when done; else *wait_ms is the wait before the next try.
  */
 static int
-recover(struct store *db, const struct config *c, int *wait_ms)
+recover(struct store *db, struct config *c, int *wait_ms)
 {
 	int	 rc = 0;
 
 	store_busy_wait(db, SHORT_WAIT_MS);
-	if (!store_is_pg(c->db_path))
+	/* Our row before any claim: the claims name its id. */
+	if (fleet_id() == 0)
+		rc = fleet_join(db, c);
+	if (rc == 0 && !store_is_pg(c->db_path))
 		rc = reconcile_files(db, c);
 	if (rc == 0)
 		rc = fleet_reap(db, c, 1);
@@ -331,11 +334,6 @@ main(int argc, char *argv[])
 	}
 	if ((db = store_open(conf.db_path, err, sizeof(err))) == NULL) {
 		log_warnx(NULL, "%s", err);
-		return 1;
-	}
-	/* Our row before any claim: the claims name its id. */
-	if (fleet_join(db, &conf) == -1) {
-		store_close(db);
 		return 1;
 	}
 	/* Checkpoints are ours, on a timer below, not inline in a commit. */
@@ -430,13 +428,14 @@ main(int argc, char *argv[])
 			rechecks = RECHECKS;
 		else if (rechecks > 0)
 			rechecks--;
-		if (claims && !stopping) {
+		/* Nothing is claimed before this worker has its row (recover()). */
+		if (claims && !stopping && fleet_id() != 0) {
 			if (recovered)
 				jobs_start_pending();
 			lane_start_pending();
 		}
 		/* Cheap: the database is read only when something changed. */
-		if (!stopping) {
+		if (!stopping && fleet_id() != 0) {
 			check_start_due();
 			notify_start_due();
 		}

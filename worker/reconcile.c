@@ -306,9 +306,23 @@ subtitle_file(struct store *db, const struct config *c, const char *name,
 typedef void (*file_fn)(struct store *, const struct config *, const char *,
     const struct stat *, const struct timespec *, int, struct tally *);
 
+/* Whether name is one of task id's files (media, thumbnail or subtitles). */
+static int
+of_task(const char *name, const char *id)
+{
+	char	 other[FILENAME_ID_LEN + 1], lang[FILENAME_LANG_MAX + 1];
+
+	return ((filename_parse(name, FILENAME_MEDIA, other) ||
+	    filename_parse(name, FILENAME_THUMBNAIL, other) ||
+	    filename_parse_subtitle(name, other, lang)) &&
+	    strcmp(other, id) == 0);
+}
+
+/* Every file of dir, or only task only's (NULL: every one). */
 static void
 walk(struct store *db, const struct config *c, const char *dir, file_fn fn,
-    const struct timespec *born, int known_born, struct tally *t)
+    const struct timespec *born, int known_born, struct tally *t,
+    const char *only)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -322,6 +336,7 @@ walk(struct store *db, const struct config *c, const char *dir, file_fn fn,
 	/* Removing entries while reading is fine: readdir may or may not show them. */
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' ||
+		    (only != NULL && !of_task(de->d_name, only)) ||
 		    util_path_join(p, sizeof(p), dir, de->d_name) == -1 ||
 		    lstat(p, &st) == -1 || !S_ISREG(st.st_mode))
 			continue;
@@ -344,9 +359,9 @@ reconcile_files(struct store *db, const struct config *c)
 	memset(&t, 0, sizeof(t));
 	known = db_born(c->db_path, &born);
 	/* downloads/ first: a row completed there owns its subtitles after. */
-	walk(db, c, c->downloads_dir, media_file, &born, known, &t);
-	walk(db, c, c->thumbnails_dir, thumbnail_file, &born, known, &t);
-	walk(db, c, c->subtitles_dir, subtitle_file, &born, known, &t);
+	walk(db, c, c->downloads_dir, media_file, &born, known, &t, NULL);
+	walk(db, c, c->thumbnails_dir, thumbnail_file, &born, known, &t, NULL);
+	walk(db, c, c->subtitles_dir, subtitle_file, &born, known, &t, NULL);
 	if (t.attached > 0 || t.removed > 0)
 		log_info(NULL, "files no task named: %d re-attached, %d removed",
 		    t.attached, t.removed);
@@ -358,76 +373,22 @@ reconcile_files(struct store *db, const struct config *c)
 	return t.refused > 0 ? -1 : 0;
 }
 
-/* The one media file of task id in dir (its name and size): how many it has. */
-static int
-media_of(const char *dir, const char *id, char name[NAME_MAX + 1], off_t *size)
-{
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 st;
-	char		 other[FILENAME_ID_LEN + 1], p[PATH_MAX];
-	int		 n = 0;
-
-	name[0] = '\0';
-	*size = 0;
-	if ((d = opendir(dir)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		if (!filename_parse(de->d_name, FILENAME_MEDIA, other) ||
-		    strcmp(other, id) != 0 ||
-		    util_path_join(p, sizeof(p), dir, de->d_name) == -1 ||
-		    lstat(p, &st) == -1 || !S_ISREG(st.st_mode))
-			continue;
-		if (n++ == 0) {
-			memcpy(name, de->d_name, strlen(de->d_name) + 1);
-			*size = st.st_size;
-		}
-	}
-	closedir(d);
-	return n;
-}
 
 /*
  * One running task of a dead worker, before its row goes back to pending
- * (fleet.c, in that transaction): a whole file the run had moved into
- * downloads/ completes the row, as reconcile_files() does; two cannot both
- * be right and go.  Subtitles of a task that runs again go too; its
- * thumbnail stays, as it does while the task exists.  Only this task's
- * files are looked at.  -1: the database refused.
+ * (fleet.c, in that transaction): its files alone, as reconcile_files()
+ * treats them.  A whole file the run had moved into downloads/ completes
+ * the row; two cannot both be right and go; its subtitles go unless the
+ * row was completed.  -1: the database refused.
  */
 int
 reconcile_task(struct store *db, const struct config *c, const char *id)
 {
 	struct tally	 t;
-	DIR		*d;
-	struct dirent	*de;
-	char		 name[NAME_MAX + 1], other[FILENAME_ID_LEN + 1];
-	char		 lang[FILENAME_LANG_MAX + 1];
-	off_t		 size;
-	int		 n, rc;
 
 	memset(&t, 0, sizeof(t));
-	n = media_of(c->downloads_dir, id, name, &size);
-	if (n == 1 && size > 0) {
-		if ((rc = attach(db, c, name, id, size)) == -1)
-			return -1;
-		if (rc == 1) {
-			log_info(id, "re-attached downloads/%s: the download had "
-			    "finished when its worker died", name);
-			return 0;
-		}
-	}
-	if (n > 0)
-		media_files(c->downloads_dir, id, n > 1 ? "its worker died, and "
-		    "several files have its id" : "its worker died before the "
-		    "file was whole", &t);
-	if ((d = opendir(c->subtitles_dir)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL)
-		if (filename_parse_subtitle(de->d_name, other, lang) &&
-		    strcmp(other, id) == 0)
-			drop(c->subtitles_dir, de->d_name, id,
-			    "its worker died during the download", &t);
-	closedir(d);
-	return 0;
+	/* downloads/ first: a row completed there owns its subtitles after. */
+	walk(db, c, c->downloads_dir, media_file, NULL, 0, &t, id);
+	walk(db, c, c->subtitles_dir, subtitle_file, NULL, 0, &t, id);
+	return t.refused > 0 ? -1 : 0;
 }

@@ -9,6 +9,7 @@ out, and /api/health lists them.  On SQLite a second worker is refused.
 import os
 import re
 import signal
+import subprocess
 import time
 
 import pytest
@@ -151,3 +152,36 @@ def test_on_sqlite_a_second_worker_is_refused(make_service):
     st, _, body = svc.get("/api/health")
     assert st == 200 and len(body["workers"]) == 1
     assert body["workers"][0]["pid"] == svc.procs["worker"].pid
+
+
+def run_worker(svc):
+    """make run-worker's script, with the service's settings as make run would have them."""
+    log = open(os.path.join(svc.log_dir, "run-worker.log"), "ab")
+    try:
+        return subprocess.Popen(["bash", os.path.join(harness.REPO, "scripts", "run-worker.sh"),
+                                 harness.BIN], env=svc.env, cwd=svc.data_dir,
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    finally:
+        log.close()
+
+
+@PG_ONLY
+def test_make_run_worker_starts_one_more_worker_on_the_shared_database(make_service):
+    svc = make_service(OFFLINETUBE_WORKER_LEASE=LEASE)
+    p = run_worker(svc)
+    try:
+        ws = alive_workers(svc, 2)
+        assert p.pid in {w["pid"] for w in ws}, "the script runs the worker itself (exec)"
+    finally:
+        p.send_signal(signal.SIGTERM)
+        rc = p.wait(20)
+    assert rc == 0, svc.log("run-worker")
+    alive_workers(svc, 1)
+
+
+@pytest.mark.skipif(harness.PG, reason="SQLite only: one worker per data directory")
+def test_make_run_worker_on_sqlite_says_a_worker_runs_there(make_service):
+    svc = make_service()
+    p = run_worker(svc)
+    assert p.wait(20) == 1
+    assert "another offlinetube-worker is already running on" in svc.log("run-worker")
