@@ -1588,11 +1588,17 @@ store_worker_add(struct store *s, const char *host, long pid, int64_t now,
 	db_bind_int64(st, 2, pid);
 	db_bind_int64(st, 3, now);
 	db_bind_int64(st, 4, lease_until);
-	rc = db_step(st);
-	if (rc == DB_ROW)
+	/* The row is committed when the statement ends, not at its row: step to the end. */
+	if ((rc = db_step(st)) == DB_ROW) {
 		*id = db_col_int64(st, 0);
+		rc = db_step(st);
+	}
 	db_reset(st);
-	return rc == DB_ROW && *id > 0 ? 1 : -1;
+	if (rc != DB_DONE || *id <= 0) {
+		*id = 0;
+		return -1;
+	}
+	return 1;
 }
 
 /* 1: the lease is moved on; 0: the row is gone, another worker declared this one dead. */
@@ -1782,8 +1788,10 @@ store_worker_reap(struct store *s, int64_t self, int64_t now, int everyone,
 	return any || n > 0 || r->abandoned + r->requeued > 0;
 fail:
 	free(ids);
-	store_rollback(s);
 	memset(r, 0, sizeof(*r));
+	/* SQLite has rolled back by itself after some errors (a full disk). */
+	snprintf(r->error, sizeof(r->error), "%s", store_errmsg(s));
+	store_rollback(s);
 	return -1;
 }
 
@@ -2104,12 +2112,6 @@ store_lookup_prune(struct store *s, int64_t now, int keep, int64_t keep_bytes,
 	if (pruned != NULL)
 		*pruned = a + b + c;
 	return a + b + c > 0;
-}
-
-int
-store_lookup_recover(struct store *s, int64_t mine)
-{
-	return exec_worker(s, STMT_LOOKUP_RECOVER, mine);
 }
 
 /* 1: added; 0: the name or prefix is taken. */

@@ -317,8 +317,6 @@ int	 store_lookup_fail(struct store *, long long id, int http_status,
 /* *pruned (NULL: not asked): how many rows went. */
 int	 store_lookup_prune(struct store *, int64_t now, int keep,
 	    int64_t keep_bytes, int *pruned);
-/* Look-ups of no live worker, and this one's (mine; 0: none), fail. */
-int	 store_lookup_recover(struct store *, int64_t mine);
 
 /* API keys: only their hashes are stored. */
 struct api_key {
@@ -484,6 +482,7 @@ typedef int	(*store_orphan_cb)(void *, const char *task_id);
 struct worker_reap {
 	int64_t		 dead;		/* the worker declared dead; 0: none */
 	int		 requeued, abandoned;
+	char		 error[256];	/* why it failed (the rollback may say another thing) */
 };
 
 int	 store_worker_add(struct store *, const char *host, long pid,

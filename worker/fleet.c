@@ -258,21 +258,28 @@ orphan_cb(void *arg, const char *id)
  * -1: the database refused; the caller asks again later.
  */
 int
-fleet_reap(struct store *db, const struct config *c, int start)
+fleet_reap(struct store *db, const struct config *c, int start, char *err,
+    size_t errlen)
 {
 	struct orphan_ctx	 o = { db, c };
 	struct worker_reap	 r;
 	int64_t			 now = (int64_t)time(NULL);
 	int			 i, rc;
 
+	snprintf(err, errlen, "%s", store_errmsg(db));
 	if (start && shared && expire_gone(db) == -1)
-		return -1;
-	if (!start && (rc = store_worker_dead_any(db, self, now)) != 1)
-		return rc == -1 ? -1 : 0;
+		goto fail;
+	if (!start && (rc = store_worker_dead_any(db, self, now)) != 1) {
+		if (rc == -1)
+			goto fail;
+		return 0;
+	}
 	for (i = 0; i < REAP_MAX; i++) {
 		if ((rc = store_worker_reap(db, self, now, start && !shared,
-		    FLEET_MAX_ATTEMPTS, ABANDONED, orphan_cb, &o, &r)) == -1)
+		    FLEET_MAX_ATTEMPTS, ABANDONED, orphan_cb, &o, &r)) == -1) {
+			snprintf(err, errlen, "%s", r.error);
 			return -1;
+		}
 		if (rc == 0)
 			break;
 		if (r.dead != 0) {
@@ -289,6 +296,9 @@ fleet_reap(struct store *db, const struct config *c, int start)
 			break;
 	}
 	return 0;
+fail:
+	snprintf(err, errlen, "%s", store_errmsg(db));
+	return -1;
 }
 
 /* A clean stop: the row goes (health lists this worker no more), the directory too. */

@@ -14,7 +14,8 @@ void	 fleet_apply(struct config *);
 int64_t	 fleet_id(void);
 int	 fleet_beat_ms(const struct config *);
 int	 fleet_beat(struct store *, const struct config *);
-int	 fleet_reap(struct store *, const struct config *, int start);
+int	 fleet_reap(struct store *, const struct config *, int start,
+	    char *err, size_t errlen);
 void	 fleet_clean_tmp(struct store *, const struct config *);
 void	 fleet_kill_own(void);
 void	 fleet_leave(struct store *);

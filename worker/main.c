@@ -236,6 +236,7 @@ reload(struct config *c, const char *file, struct store *db, char *ffbuf,
 static int
 recover(struct store *db, struct config *c, int *wait_ms)
 {
+	char	 err[256];
 	int	 rc = 0;
 
 	store_busy_wait(db, SHORT_WAIT_MS);
@@ -244,8 +245,9 @@ recover(struct store *db, struct config *c, int *wait_ms)
 		rc = fleet_join(db, c);
 	if (rc == 0 && !store_is_pg(c->db_path))
 		rc = reconcile_files(db, c);
+	snprintf(err, sizeof(err), "%s", store_errmsg(db));
 	if (rc == 0)
-		rc = fleet_reap(db, c, 1);
+		rc = fleet_reap(db, c, 1, err, sizeof(err));
 	if (rc == 0)
 		fleet_clean_tmp(db, c);
 	store_busy_wait(db, 0);
@@ -254,7 +256,7 @@ recover(struct store *db, struct config *c, int *wait_ms)
 	*wait_ms = *wait_ms == 0 ? RECOVER_FIRST_MS :
 	    *wait_ms * 2 > RECOVER_MAX_MS ? RECOVER_MAX_MS : *wait_ms * 2;
 	log_warnx(NULL, "cannot recover the tasks of the worker before (%s): "
-	    "trying again in %d ms", store_errmsg(db), *wait_ms);
+	    "trying again in %d ms", err, *wait_ms);
 	return -1;
 }
 
@@ -338,12 +340,13 @@ main(int argc, char *argv[])
 	}
 	/* Checkpoints are ours, on a timer below, not inline in a commit. */
 	store_autocheckpoint(db, 0);
-	recovered = recover(db, &conf, &recover_ms) == 0;
-	recover_at = util_now_ms() + recover_ms;
 	if ((ff = find_ffmpeg(conf.ffmpeg, ffbuf, sizeof(ffbuf))) == NULL)
 		log_warnx(NULL, "%s: not found; merging and audio extraction "
 		    "will fail", conf.ffmpeg);
+	/* Before our row: /api/health says alive once the version is there. */
 	ytdlp_version(db, &conf);
+	recovered = recover(db, &conf, &recover_ms) == 0;
+	recover_at = util_now_ms() + recover_ms;
 	jobs_init(db, &conf, ff);
 	lane_init(db, &conf);
 	check_init(db, &conf);
@@ -446,8 +449,8 @@ main(int argc, char *argv[])
 			heartbeat(db, &conf);
 			/* Every few beats: one cheap query while every worker lives. */
 			if (recovered && !stopping && ++beats % REAP_BEATS == 0 &&
-			    fleet_reap(db, &conf, 0) == -1)
-				log_warnx(NULL, "dead workers: %s", store_errmsg(db));
+			    fleet_reap(db, &conf, 0, err, sizeof(err)) == -1)
+				log_warnx(NULL, "dead workers: %s", err);
 			/* A safety net: tasks held back by the disk guard start once space is freed. */
 			if (!stopping && recovered)
 				jobs_start_pending();
