@@ -185,3 +185,33 @@ def test_make_run_worker_on_sqlite_says_a_worker_runs_there(make_service):
     p = run_worker(svc)
     assert p.wait(20) == 1
     assert "another offlinetube-worker is already running on" in svc.log("run-worker")
+
+
+@PG_ONLY
+def test_a_stopped_worker_hands_its_download_to_the_other_and_a_reload_keeps_its_folder(
+        make_service, site):
+    """SIGTERM hands the running download back at once (no lease to wait for,
+    no attempt counted); the other worker, reloaded by SIGHUP meanwhile, runs
+    it under its own tmp/worker-{id}/."""
+    svc = make_service(OFFLINETUBE_MAX_DOWNLOADS=1)
+    first = alive_workers(svc, 1)[0]
+    t = svc.submit(site.page("slow-handed"))
+    wait_until(lambda: rows(svc, [t["id"]])[t["id"]][0] == "downloading", 60, 0.1,
+               "the download to run")
+    svc.start_more_worker()
+    second = [w for w in alive_workers(svc, 2) if w["id"] != first["id"]][0]
+    start = len(svc.log("worker2"))
+    svc.procs["worker2"].send_signal(signal.SIGHUP)
+    wait_until(lambda: "reloaded" in svc.log("worker2")[start:], 20, 0.1, "the reload")
+    assert svc.stop_proc("worker") == 0
+    svc.forget_proc("worker")
+    stopped_at = time.monotonic()
+    wait_until(lambda: t["id"] in claims(svc.log("worker2")), 20, 0.1,
+               "the other worker to take the download")
+    assert time.monotonic() - stopped_at < 20, "handed back, not left for the 30 s lease"
+    own = os.path.join(os.path.realpath(svc.data_dir), "tmp", f"worker-{second['id']}") + "/"
+    wait_until(lambda: any(own in " ".join(a) for _, a in job_procs(svc.data_dir)), 20, 0.05,
+               "its job running under its own folder")
+    svc.wait_for_status(t["id"], "completed", 90)
+    assert rows(svc, [t["id"]])[t["id"]][2] == 1, "a stop does not count as an attempt"
+    assert not os.path.exists(os.path.join(svc.data_dir, "tmp", f"worker-{first['id']}"))
