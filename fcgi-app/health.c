@@ -69,17 +69,28 @@ worker_add(void *arg, const struct worker_info *w)
 	return 0;
 }
 
-/* Whether a worker is alive; *at gets the latest heartbeat of any (0: none). */
+/*
+ * The latest heartbeat of the workers listed (0: none runs, all stopped
+ * cleanly) into *at; 1 when one is alive, 0 when none is, -1 when the
+ * database refused.
+ */
 int
-health_worker_alive(struct store *db, int64_t *at)
+health_worker_heartbeat(struct store *db, int64_t *at)
 {
 	struct workers	 ws = { NULL, (int64_t)time(NULL), 0, 0 };
 
 	*at = 0;
 	if (store_worker_list(db, worker_add, &ws) == -1)
-		return 0;
+		return -1;
 	*at = ws.latest;
 	return ws.alive;
+}
+
+/* Whether a worker is alive; *at gets the latest heartbeat of any (0: none). */
+int
+health_worker_alive(struct store *db, int64_t *at)
+{
+	return health_worker_heartbeat(db, at) == 1;
 }
 
 /*
