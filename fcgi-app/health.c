@@ -111,8 +111,9 @@ health_worker_may_come(const struct config *c)
 	if (util_path_join(path, sizeof(path), c->data_dir, WORKER_LOCK) == -1 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return 0;
+	/* F_WRLCK: any lock conflicts, a SQLite worker's and PostgreSQL workers' shared ones. */
 	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_RDLCK;
+	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	if (fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
 		held = 1;

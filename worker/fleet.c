@@ -264,9 +264,9 @@ fleet_reap(struct store *db, const struct config *c, int start, char *err,
 	struct orphan_ctx	 o = { db, c };
 	struct worker_reap	 r;
 	int64_t			 now = (int64_t)time(NULL);
-	int			 i, rc;
+	int			 i, rc = 0;
 
-	snprintf(err, errlen, "%s", store_errmsg(db));
+	memset(&r, 0, sizeof(r));
 	if (start && shared && expire_gone(db) == -1)
 		goto fail;
 	if (!start && (rc = store_worker_dead_any(db, self, now)) != 1) {
@@ -276,10 +276,8 @@ fleet_reap(struct store *db, const struct config *c, int start, char *err,
 	}
 	for (i = 0; i < REAP_MAX; i++) {
 		if ((rc = store_worker_reap(db, self, now, start && !shared,
-		    FLEET_MAX_ATTEMPTS, ABANDONED, orphan_cb, &o, &r)) == -1) {
-			snprintf(err, errlen, "%s", r.error);
-			return -1;
-		}
+		    FLEET_MAX_ATTEMPTS, ABANDONED, orphan_cb, &o, &r)) == -1)
+			goto fail;
 		if (rc == 0)
 			break;
 		if (r.dead != 0) {
@@ -297,7 +295,9 @@ fleet_reap(struct store *db, const struct config *c, int start, char *err,
 	}
 	return 0;
 fail:
-	snprintf(err, errlen, "%s", store_errmsg(db));
+	/* The reap's own error: its rollback may have said another thing. */
+	snprintf(err, errlen, "%s", rc == -1 && r.error[0] != '\0' ? r.error :
+	    store_errmsg(db));
 	return -1;
 }
 

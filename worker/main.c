@@ -59,14 +59,16 @@ usage(int status)
 /*
  * On SQLite, one worker per data directory: SQLite is one host's, and its
  * start takes every other worker's row for a dead one's (fleet.c).  On
- * PostgreSQL several run, each with its lease, and no lock is taken.
+ * PostgreSQL several run, each with its lease: each takes the lock shared
+ * (F_RDLCK), which only tells the API that a worker is starting, and goes
+ * on without it where the file system has no locks (an NFS mount without).
  * The lock dies with the process,
  * so a crash never leaves a stale lock behind.  An open-file-description
  * lock, not flock(): the API can then ask whether a worker holds it
  * (F_OFD_GETLK) without taking it, and waits for a worker that is starting.
  */
 static int
-lock_data_dir(const struct config *c)
+lock_data_dir(const struct config *c, int shared)
 {
 	struct flock	 fl;
 	char		 path[PATH_MAX], pid[32];
@@ -81,7 +83,7 @@ lock_data_dir(const struct config *c)
 		return -1;
 	}
 	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
+	fl.l_type = shared ? F_RDLCK : F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	if (fcntl(fd, F_OFD_SETLK, &fl) == -1) {
 		if (errno == EAGAIN || errno == EACCES)
@@ -92,6 +94,8 @@ lock_data_dir(const struct config *c)
 		close(fd);
 		return -1;
 	}
+	if (shared)
+		return fd;
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 || write(fd, pid, (size_t)n) != n)
 		log_warnx(NULL, "%s: cannot write pid", path);
@@ -328,7 +332,8 @@ main(int argc, char *argv[])
 		log_warnx(NULL, "%s", err);
 		return 1;
 	}
-	if (!store_is_pg(conf.db_path) && (lockfd = lock_data_dir(&conf)) == -1)
+	if ((lockfd = lock_data_dir(&conf, store_is_pg(conf.db_path))) == -1 &&
+	    !store_is_pg(conf.db_path))
 		return 1;
 	if (signals_init() == -1) {
 		log_warnx(NULL, "signals: %s", strerror(errno));
@@ -482,7 +487,7 @@ main(int argc, char *argv[])
 	if (tally_flush(db) == -1)
 		log_warnx(NULL, "metrics: %s", store_errmsg(db));
 	/* On PostgreSQL other workers may still beat. */
-	if (lockfd != -1 && store_heartbeat_set(db, 0) == -1)
+	if (!store_is_pg(conf.db_path) && store_heartbeat_set(db, 0) == -1)
 		log_warnx(NULL, "heartbeat: %s", store_errmsg(db));
 	fleet_leave(db);
 	store_close(db);
