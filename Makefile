@@ -36,7 +36,7 @@ LIB_OBJ	   = $(filter-out $(B)/fcgi-app/main.o $(B)/worker/main.o, \
 
 PY	 = /usr/bin/python3
 
-.PHONY: all deps deps-test deps-browser deps-openapi openapi-lint api-reference run test lint unit e2e e2e-pg browser \
+.PHONY: all deps deps-test deps-browser deps-openapi openapi-lint api-reference run run-worker test lint unit e2e e2e-pg browser \
 	asan clean install schema \
 	install-web fuzz fuzz-build fuzz-smoke \
 	bench bench-deps pg
@@ -52,7 +52,7 @@ $(B)/migrations.c: $(MIGRATIONS) sql/migrations scripts/embed-migrations.sh
 	@mkdir -p $(B)
 	sh scripts/embed-migrations.sh $@ $(MIGRATIONS)
 
-$(B)/pg_migrations.c: $(PG_MIGRATIONS) scripts/embed-migrations.sh
+$(B)/pg_migrations.c: $(PG_MIGRATIONS) sql/pg scripts/embed-migrations.sh
 	@mkdir -p $(B)
 	sh scripts/embed-migrations.sh -p store_pg $@ $(PG_MIGRATIONS)
 
@@ -91,6 +91,11 @@ asan:
 # exit): run by bash, as its first line says, never by /bin/sh (dash).
 run: deps all
 	@bash scripts/run.sh build
+
+# A worker alone, with make run's settings: another host's worker on a shared
+# PostgreSQL database (OFFLINETUBE_DATABASE; docs/deploy.md, "Two machines").
+run-worker: deps all
+	@bash scripts/run-worker.sh build
 
 unit: asan
 	@sh tests/unit/run.sh build/asan/tests
@@ -180,7 +185,8 @@ install-web:
 	install -m 644 web/*.html web/*.css web/*.js web/*.svg web/*.webmanifest $(SHARE)/web/
 	install -m 644 docs/openapi.json docs/api-reference.html $(SHARE)/docs/
 	install -m 644 nginx/offlinetube.conf.in $(SHARE)/nginx/
-	install -m 755 scripts/nginx-conf.sh scripts/run.sh $(SHARE)/scripts/
+	install -m 755 scripts/nginx-conf.sh scripts/run.sh scripts/run-worker.sh $(SHARE)/scripts/
+	install -m 644 scripts/run-env.sh $(SHARE)/scripts/
 
 # libFuzzer harnesses (clang): the parsers and encoders that meet untrusted bytes.
 FUZZERS	     = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -11,6 +11,7 @@ reported, not failed.
 """
 import argparse
 import datetime
+import glob
 import http.client
 import json
 import os
@@ -608,12 +609,12 @@ http {{
             self.add("3", f"stream {what}: X-Accel / direct", f"{ratio * 100:.0f}%", ">=95%",
                      ratio >= 0.95 and r["errors"] == 0)
 
-    def pickup(self, n):
-        """Item 4a: from the POST's answer to the (trivial) yt-dlp being spawned."""
-        marks = os.path.join(self.dir, "marks", "pickup.log")
+    def pickup_latencies(self, n, marks):
+        """From each POST's answer to the stand-in yt-dlp noting its start, in ms."""
         lat = []
+        tag = f"{time.monotonic_ns()}"
         for i in range(n):
-            url = f"http://127.0.0.1:9/pickup-{i}"
+            url = f"http://127.0.0.1:9/pickup-{tag}-{i}"
             st, body = hreq(self.port, "POST", "/api/download", {"url": url})
             t_answer = time.time()
             assert st == 200, body
@@ -635,6 +636,11 @@ http {{
                 time.sleep(0.002)
             lat.append((t - t_answer) * 1000)
             time.sleep(random.uniform(0.0, 0.1))  # do not phase-lock with the poll tick
+        return lat
+
+    def pickup(self, n):
+        """Item 4a: from the POST's answer to the (trivial) yt-dlp being spawned."""
+        lat = self.pickup_latencies(n, os.path.join(self.dir, "marks", "pickup.log"))
         p50, p99 = pct(lat, 0.5), pct(lat, 0.99)
         self.add("4", f"pickup latency ({n} tasks)", f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
                  f"max {max(lat):.1f} ms", "p50<=50, p99<=200 ms", p50 <= 50 and p99 <= 200)
@@ -1059,6 +1065,128 @@ sys.exit(1)
 # -- the report -----------------------------------------------------------------
 
 
+# -- item 12: the queue on PostgreSQL, with 1, 2 and 4 workers ---------------
+
+PICKUP_SCRIPT = """#!/bin/bash
+# A trivial yt-dlp: notes when it was started and for which URL, then fails.
+if [ "$1" = --version ]; then echo 2099.01.01; exit 0; fi
+printf '%s %s\\n' "$EPOCHREALTIME" "${{@: -1}}" >> {marks}
+echo "ERROR: benchmark stand-in" >&2
+exit 1
+"""
+
+
+def pg_available():
+    return any(os.path.exists(os.path.join(d, "initdb"))
+               for d in glob.glob("/usr/lib/postgresql/*/bin"))
+
+
+class PgQueue:
+    """Item 12 (issue 18): a throw-away PostgreSQL server (tests/pg/cluster.sh),
+    the store's claim throughput with several claimers against SQLite's one,
+    and a second service on PostgreSQL whose 1, 2, then 4 workers share its
+    data directory: pickup latency and how fast they empty a queue."""
+
+    CLUSTER = os.path.join(REPO, "tests", "pg", "cluster.sh")
+
+    def __init__(self, bench):
+        self.b = bench
+        self.pgdir = os.path.join(bench.dir, "pg")
+        self.uri = run(["sh", self.CLUSTER, "start", self.pgdir]).strip()
+
+    def close(self):
+        subprocess.run(["sh", self.CLUSTER, "stop", self.pgdir], capture_output=True)
+
+    def drain(self, db, claimers, n):
+        """n pending tasks, then `claimers` processes claim and complete them
+        all at once (store_bench -c): claims per second over the whole span."""
+        sb = os.path.join(self.b.bin, "bench", "store_bench")
+        run([sb, "-s", db, str(n)])
+        procs = [subprocess.Popen([sb, "-c", db], stdout=subprocess.PIPE, text=True)
+                 for _ in range(claimers)]
+        got = []
+        for p in procs:
+            out, _ = p.communicate(timeout=600)
+            if p.returncode != 0:
+                raise RuntimeError(f"store_bench -c failed ({p.returncode})")
+            got.append(json.loads(out))
+        total = sum(g["claims"] for g in got)
+        span = max(g["last"] for g in got) - min(g["first"] for g in got if g["claims"])
+        assert total == n, (total, n)
+        return total / span
+
+    def claims(self, n=3000, rounds=2):
+        lite = os.path.join(self.b.dir, "claims.db")
+        run([os.path.join(self.b.bin, "bench", "store_bench"), lite, "0"])
+        rates = {k: [] for k in ("sqlite", 1, 2, 4)}
+        for _ in range(rounds):
+            rates["sqlite"].append(self.drain(lite, 1, n))
+            for k in (1, 2, 4):
+                rates[k].append(self.drain(self.uri, k, n))
+        r = {k: statistics.median(v) for k, v in rates.items()}
+        self.b.add("12", f"claims+completions/s, store.c ({rounds}x{n} tasks): SQLite, 1 worker",
+                   f"{r['sqlite']:.0f}/s")
+        self.b.add("12", "the same on PostgreSQL: 1, 2, 4 workers at once",
+                   f"{r[1]:.0f}/s, {r[2]:.0f}/s ({r[2] / r[1]:.2f}x), "
+                   f"{r[4]:.0f}/s ({r[4] / r[1]:.2f}x)",
+                   "2 and 4 workers >= 1 worker's", r[2] >= r[1] * 0.95 and r[4] >= r[1] * 0.95)
+
+    def service(self, pickups=100, burst=300):
+        svc = Bench(self.b.bin, self.b.secs)
+        svc.env["OFFLINETUBE_DATABASE"] = self.uri
+        marks = os.path.join(svc.dir, "marks", "pickup.log")
+        ytdlp = svc.write_script("ytdlp-pickup", PICKUP_SCRIPT.format(marks=marks))
+        env = dict(svc.env, OFFLINETUBE_YTDLP=ytdlp)
+        try:
+            svc.start_api()
+            svc.start_nginx()
+            for k in (1, 2, 4):
+                names = [f"worker{k}-{i}" for i in range(k)]
+                for name in names:
+                    svc.spawn(name, [os.path.join(svc.bin, "offlinetube-worker")], env)
+
+                def alive(want=k):
+                    try:
+                        st, body = hreq(svc.port, "GET", "/api/health")
+                        ws = json.loads(body).get("workers") or []
+                    except (OSError, ValueError):
+                        return False
+                    return st == 200 and sum(1 for w in ws if w.get("alive")) == want
+                svc.wait_for(alive, 30, f"{k} live workers")
+                lat = svc.pickup_latencies(pickups, marks)
+                p50, p99 = pct(lat, 0.5), pct(lat, 0.99)
+                self.b.add("12", f"pickup latency on PostgreSQL, {k} worker(s) ({pickups} tasks)",
+                           f"p50 {p50:.1f} ms, p99 {p99:.1f} ms", "p50<=50, p99<=200 ms",
+                           p50 <= 50 and p99 <= 200)
+                # A queue of `burst` tasks made while the workers are stopped,
+                # then emptied by them (3 downloads each, the stand-in fails
+                # at once): tasks started per second.
+                for name in names:
+                    svc.procs[name].send_signal(signal.SIGSTOP)
+                with open(marks) as f:
+                    before = sum(1 for _ in f)
+                for i in range(burst):
+                    st, body = hreq(svc.port, "POST", "/api/download",
+                                    {"url": f"http://127.0.0.1:9/burst-{k}-{i}"})
+                    assert st == 200, body
+                t0 = time.time()
+                for name in names:
+                    svc.procs[name].send_signal(signal.SIGCONT)
+
+                def emptied():
+                    with open(marks) as f:
+                        return sum(1 for _ in f) - before >= burst
+                svc.wait_for(emptied, 120, f"{burst} tasks started by {k} workers")
+                with open(marks) as f:
+                    last = max(float(line.split()[0]) for line in f)
+                self.b.add("12", f"a queue of {burst} emptied on PostgreSQL, {k} worker(s)",
+                           f"{burst / (last - t0):.0f} tasks started/s")
+                for name in names:
+                    svc.stop(name)
+        finally:
+            svc.close(keep=False)
+
+
 def machine():
     mem = "?"
     with open("/proc/meminfo") as f:
@@ -1125,7 +1253,7 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--only", default="",
                     help="comma list of items (numbers) or steps (idle, reads, creates, "
-                    "flood, streams, pickup, e2e, scale, stall, revalidate, checks) to run alone; the report "
+                    "flood, streams, pickup, e2e, scale, stall, revalidate, checks, workers) to run alone; the report "
                     "is then printed, not written")
     a = ap.parse_args()
     binabs = os.path.join(REPO, a.bin) if not os.path.isabs(a.bin) else a.bin
@@ -1135,18 +1263,13 @@ def main():
     # An item's number runs the steps that make its figures.
     items = {"1": ["reads"], "2": ["creates"], "3": ["streams"], "4": ["idle", "pickup"],
              "5": ["e2e"], "6": ["idle", "reads", "scale"], "7": ["scale"], "8": ["flood"],
-             "9": ["stall"], "10": ["revalidate"], "11": ["checks"]}
+             "9": ["stall"], "10": ["revalidate"], "11": ["checks"], "12": ["workers"]}
     steps = {s for x in a.only.split(",") for s in items.get(x, [x])} if a.only else None
 
     def want(s):
         return steps is None or s in steps
-    pickup = b.write_script("ytdlp-pickup", f"""#!/bin/bash
-# A trivial yt-dlp: notes when it was started and for which URL, then fails.
-if [ "$1" = --version ]; then echo 2099.01.01; exit 0; fi
-printf '%s %s\\n' "$EPOCHREALTIME" "${{@: -1}}" >> {b.dir}/marks/pickup.log
-echo "ERROR: benchmark stand-in" >&2
-exit 1
-""")
+    pickup = b.write_script("ytdlp-pickup", PICKUP_SCRIPT.format(
+        marks=os.path.join(b.dir, "marks", "pickup.log")))
     b.pickup_ytdlp = pickup
     try:
         b.start_static()
@@ -1178,6 +1301,17 @@ exit 1
             b.stall([4400, 20000, 40000])
         if want("checks"):
             b.checks()
+        if want("workers"):
+            if pg_available():
+                pq = PgQueue(b)
+                try:
+                    pq.claims()
+                    pq.service()
+                finally:
+                    pq.close()
+            else:
+                b.add("12", "PostgreSQL's queue with several workers",
+                      "not measured: no PostgreSQL server installed (apt install postgresql)")
     except Exception:
         log(f"failed; logs kept in {b.dir}/logs")
         b.close(keep=True)
@@ -1266,6 +1400,16 @@ end come from bench/notes.md.
    file) lists 4,400, 20,000 and 40,000 HLS-like formats of ~900 bytes; a
    stretch counts for a look-up when it overlaps the request.  The worker's
    peak RSS is sampled every 5 ms meanwhile.
+12. PostgreSQL (when its server package is installed): a throw-away server from
+   tests/pg/cluster.sh (unix socket, fsync off as in the tests: the figures are
+   the queue's, not the disk's).  Claims: bench/store_bench.c adds 3,000
+   pending tasks, then 1, 2 or 4 processes claim and complete them all at once
+   through sql/store.c; claims per second over the span of all, two rounds,
+   the median; SQLite's figure is one process, as its one worker.  Service: a
+   second API on that server with 1, 2 and 4 workers on its data directory and
+   item 4's stand-in yt-dlp: 100 pickups timed as item 4, then 300 tasks made
+   while the workers are stopped (SIGSTOP) and started at once (SIGCONT),
+   timed to the last stand-in start.
 
 {notes}"""
     os.makedirs(os.path.dirname(a.out), exist_ok=True)

@@ -54,6 +54,8 @@ static const struct centry centries[] = {
 	I(max_pending, 1, 100000, "100"),
 	I(max_subscriptions, 0, 100000, "100"),
 	I(max_checks, 1, 4,	"1"),
+	/* Seconds without a heartbeat before other workers declare a worker dead. */
+	I(worker_lease, 2, 3600, "30"),
 	I(min_free_mb, 0, 1 << 30, "1024"),
 	S(max_filesize,		""),
 	S(download_rate,	""),

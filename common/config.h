@@ -35,6 +35,7 @@ struct config {
 	int	 max_pending;		/* OFFLINETUBE_MAX_PENDING, waiting tasks per key */
 	int	 max_subscriptions;	/* OFFLINETUBE_MAX_SUBSCRIPTIONS, per key */
 	int	 max_checks;		/* OFFLINETUBE_MAX_CHECKS, the check lane */
+	int	 worker_lease;		/* OFFLINETUBE_WORKER_LEASE, seconds (fleet.c) */
 	int	 min_free_mb;		/* OFFLINETUBE_MIN_FREE_MB: no job starts below it */
 	char	 max_filesize[16];	/* OFFLINETUBE_MAX_FILESIZE: yt-dlp --max-filesize */
 	char	 download_rate[16];	/* OFFLINETUBE_DOWNLOAD_RATE: yt-dlp -r, "" = no cap */

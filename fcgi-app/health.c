@@ -1,4 +1,4 @@
-/* health.c: GET /api/health: is the worker alive, which yt-dlp, how many tasks. */
+/* health.c: GET /api/health: are workers alive, which yt-dlp, how many tasks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -30,12 +30,67 @@ health_init(void)
 	api_started_ms = util_now_ms();
 }
 
-/* Whether the worker's heartbeat is recent; *at gets its time (0: none). */
+struct workers {
+	struct json_object	*list;		/* NULL: only counted */
+	int64_t			 now, latest;
+	int			 alive;
+};
+
+/* A worker is alive while its lease holds and its heartbeat is recent. */
+static int
+worker_alive(const struct worker_info *w, int64_t now)
+{
+	return w->lease_until >= now && now - w->heartbeat_at <= HEARTBEAT_STALE;
+}
+
+static int
+worker_add(void *arg, const struct worker_info *w)
+{
+	struct workers		*ws = arg;
+	struct json_object	*o;
+	char			 t[ISO_TIME_LEN];
+	int			 alive = worker_alive(w, ws->now);
+
+	ws->alive |= alive;
+	if (w->heartbeat_at > ws->latest)
+		ws->latest = w->heartbeat_at;
+	if (ws->list == NULL)
+		return 0;
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(w->id));
+	json_object_object_add(o, "host", json_object_new_string(w->host));
+	json_object_object_add(o, "pid", json_object_new_int64(w->pid));
+	util_iso_time(w->started_at, t);
+	json_object_object_add(o, "started_at", json_object_new_string(t));
+	util_iso_time(w->heartbeat_at, t);
+	json_object_object_add(o, "heartbeat_at", json_object_new_string(t));
+	json_object_object_add(o, "alive", json_object_new_boolean(alive));
+	json_object_array_add(ws->list, o);
+	return 0;
+}
+
+/*
+ * The latest heartbeat of the workers listed (0: none runs, all stopped
+ * cleanly) into *at; 1 when one is alive, 0 when none is, -1 when the
+ * database refused.
+ */
+int
+health_worker_heartbeat(struct store *db, int64_t *at)
+{
+	struct workers	 ws = { NULL, (int64_t)time(NULL), 0, 0 };
+
+	*at = 0;
+	if (store_worker_list(db, worker_add, &ws) == -1)
+		return -1;
+	*at = ws.latest;
+	return ws.alive;
+}
+
+/* Whether a worker is alive; *at gets the latest heartbeat of any (0: none). */
 int
 health_worker_alive(struct store *db, int64_t *at)
 {
-	return store_heartbeat_get(db, at) == 1 &&
-	    (int64_t)time(NULL) - *at <= HEARTBEAT_STALE;
+	return health_worker_heartbeat(db, at) == 1;
 }
 
 /*
@@ -56,8 +111,9 @@ health_worker_may_come(const struct config *c)
 	if (util_path_join(path, sizeof(path), c->data_dir, WORKER_LOCK) == -1 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return 0;
+	/* F_WRLCK: any lock conflicts, a SQLite worker's and PostgreSQL workers' shared ones. */
 	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_RDLCK;
+	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	if (fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
 		held = 1;
@@ -85,15 +141,23 @@ int
 health_get(struct req *r)
 {
 	struct json_object	*o, *worker, *tasks;
+	struct workers		 ws;
 	char			 beat[ISO_TIME_LEN], version[128];
 	long long		 counts[TASK_STATUS__MAX];
 	int64_t			 at;
 	int			 alive, rc, i;
 
-	alive = health_worker_alive(r->ctx->db, &at);
-	if (store_meta_get(r->ctx->db, "yt_dlp_version", version, sizeof(version)) == -1 ||
-	    store_task_counts(r->ctx->db, counts) == -1)
+	memset(&ws, 0, sizeof(ws));
+	ws.now = (int64_t)time(NULL);
+	ws.list = json_object_new_array();
+	if (store_worker_list(r->ctx->db, worker_add, &ws) == -1 ||
+	    store_meta_get(r->ctx->db, "yt_dlp_version", version, sizeof(version)) == -1 ||
+	    store_task_counts(r->ctx->db, counts) == -1) {
+		json_object_put(ws.list);
 		return reply_dberr(r, "health");
+	}
+	alive = ws.alive;
+	at = ws.latest;
 	o = json_object_new_object();
 	worker = json_object_new_object();
 	tasks = json_object_new_object();
@@ -108,6 +172,7 @@ health_get(struct req *r)
 	json_object_object_add(o, "status",
 	    json_object_new_string(alive ? "ok" : "degraded"));
 	json_object_object_add(o, "worker", worker);
+	json_object_object_add(o, "workers", ws.list);
 	json_object_object_add(o, "yt_dlp", json_object_new_string(version));
 	json_object_object_add(o, "tasks", tasks);
 	json_object_object_add(o, "disk", health_disk(r->ctx->cfg));

@@ -8,6 +8,7 @@ struct config;
 struct store;
 
 void	 health_init(void);
+int	 health_worker_heartbeat(struct store *, int64_t *at);
 int	 health_worker_alive(struct store *, int64_t *at);
 int	 health_worker_may_come(const struct config *);
 

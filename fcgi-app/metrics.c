@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "health.h"
 #include "metricnames.h"
 #include "metrics.h"
 #include "msg.h"
@@ -198,8 +199,8 @@ write_all(struct out *o, const struct table *t, const long long *counts,
 	    METRIC_WAIT_COUNT, ""));
 	sample(o, METRIC_WAIT_SUM, "", table_get(t, METRIC_WAIT_SUM, ""));
 	sample(o, METRIC_WAIT_COUNT, "", table_get(t, METRIC_WAIT_COUNT, ""));
-	family(o, "worker_heartbeat_age_seconds", "gauge", "Seconds since the "
-	    "worker last said it was alive; +Inf when it is stopped or never ran.");
+	family(o, "worker_heartbeat_age_seconds", "gauge", "Seconds since a "
+	    "worker last said it was alive; +Inf when none runs.");
 	if (beat > 0) {
 		/* Two programs' readings of one clock, a second apart at most. */
 		age = (double)((int64_t)time(NULL) - beat);
@@ -233,7 +234,7 @@ metrics_get(struct req *r)
 	o.full = 0;
 	t.n = 0;
 	if (store_task_counts(r->ctx->db, counts) == -1 ||
-	    store_heartbeat_get(r->ctx->db, &beat) == -1 ||
+	    health_worker_heartbeat(r->ctx->db, &beat) == -1 ||
 	    store_meta_get(r->ctx->db, "yt_dlp_version", version,
 	    sizeof(version)) == -1 ||
 	    store_metrics_each(r->ctx->db, table_take, &t) == -1)

@@ -24,7 +24,7 @@ CREATE TABLE lookups (
 	error_status	INTEGER NOT NULL DEFAULT 0,	-- 502 (yt-dlp failed) or 504 (timed out)
 	created_at	INTEGER NOT NULL,	-- unix seconds
 	expires_at	INTEGER NOT NULL DEFAULT 0,	-- a done answer is fresh until then
-	lease_pid	INTEGER			-- the worker running it
+	lease_worker	INTEGER			-- the worker running it
 , search_prefix TEXT NOT NULL DEFAULT '', answer_bytes INTEGER NOT NULL DEFAULT 0, cookie_owner INTEGER NOT NULL DEFAULT -1);
 
 CREATE TABLE api_keys (
@@ -74,7 +74,7 @@ CREATE TABLE subscriptions (
 	last_error	TEXT NOT NULL DEFAULT '',
 	seen_count	INTEGER NOT NULL DEFAULT 0,
 	downloaded_count INTEGER NOT NULL DEFAULT 0,
-	lease_pid	INTEGER,				-- the worker checking it
+	lease_worker	INTEGER,				-- the worker checking it
 	created_at	TEXT NOT NULL,
 	updated_at	TEXT NOT NULL
 , embed_metadata INTEGER NOT NULL DEFAULT 0
@@ -126,7 +126,7 @@ CREATE TABLE "tasks" (
 	updated_at	TEXT NOT NULL,
 	completed_at	TEXT,
 	attempts	INTEGER NOT NULL DEFAULT 0,		-- claims so far; bounds crash re-queues
-	lease_pid	INTEGER,				-- pid of the worker running it
+	lease_worker	INTEGER,				-- pid of the worker running it
 	lease_until	INTEGER,				-- unix seconds; past it, the run is orphaned
 	owner_key	INTEGER REFERENCES api_keys (id),	-- the key that created it, NULL: keys were off
 	embed_metadata	INTEGER NOT NULL DEFAULT 0		-- 1: title, chapters, cover... written into the file
@@ -273,7 +273,7 @@ CREATE TABLE deliveries (
 	body		TEXT GENERATED ALWAYS AS (json_object('event', event,
 			    'delivery_id', id, 'created_at', created_at,
 			    'data', json(data))) STORED
-);
+, lease_worker INTEGER);
 
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE state = 'pending';
 
@@ -424,3 +424,12 @@ BEGIN
 		    OR status = 'downloading' OR status = 'processing');
 	DELETE FROM webhooks WHERE owner_key = NEW.id;
 END;
+
+CREATE TABLE workers (
+	id		INTEGER PRIMARY KEY AUTOINCREMENT,	-- never reused
+	host		TEXT NOT NULL,
+	pid		INTEGER NOT NULL,
+	started_at	INTEGER NOT NULL,
+	heartbeat_at	INTEGER NOT NULL,
+	lease_until	INTEGER NOT NULL
+);

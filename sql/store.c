@@ -31,6 +31,14 @@
 #define OWNED(n) "AND (?" #n " IS NULL OR owner_key = ?" #n ")"
 #define RUNNING "('downloading', 'processing')"
 /*
+ * A leased row whose worker has no row in workers (migration 020): the
+ * worker was declared dead (its row goes in the transaction that recovers
+ * its work), or the row predates the table.  Such a row is nobody's.
+ */
+#define ORPHAN "(lease_worker IS NULL OR lease_worker NOT IN (SELECT id FROM workers))"
+/* The same, or this worker's own (?n; 0 names none: ids start at 1). */
+#define MINE_OR_ORPHAN(n) "(lease_worker = ?" #n " OR " ORPHAN ")"
+/*
  * Now in unix seconds with a fraction, for tasks.queued_at (migration 017):
  * every statement that makes a task pending sets it, and a claim subtracts.
  */
@@ -90,7 +98,7 @@ static const char *const sqls[STMT__MAX] = {
 	 * whether its owner's queue is full (?4, NULL: no cap), as for a create.
 	 */
 	[STMT_TASK_RETRY_STATE] =
-	    "SELECT status, lease_pid IS NOT NULL AND coalesce(lease_until, 0) >= ?3, "
+	    "SELECT status, lease_worker IS NOT NULL AND coalesce(lease_until, 0) >= ?3, "
 	    "coalesce((SELECT pending FROM owner_queue WHERE "
 	    "owner = coalesce(t.owner_key, 0)), 0) >= ?4 "
 	    "FROM tasks AS t WHERE id = ?1 " OWNED(2),
@@ -101,13 +109,13 @@ static const char *const sqls[STMT__MAX] = {
 	[STMT_TASK_RETRY] =
 	    "UPDATE tasks SET status = 'pending', progress = 0, speed = '', "
 	    "eta = '', filesize = 0, downloaded_bytes = 0, error_message = '', "
-	    "attempts = 0, lease_pid = NULL, lease_until = NULL, "
+	    "attempts = 0, lease_worker = NULL, lease_until = NULL, "
 	    "completed_at = NULL, updated_at = ?2, queued_at = " UNIX_NOW " "
 	    "WHERE id = ?1 AND status IN ('error', 'cancelled') RETURNING " TASK_COLS,
 	/* The worker has let go of a cancelled run: from now on it may be retried. */
 	[STMT_TASK_UNLEASE] =
-	    "UPDATE tasks SET lease_pid = NULL, lease_until = NULL "
-	    "WHERE id = ?1 AND lease_pid = ?2 AND status = 'cancelled'",
+	    "UPDATE tasks SET lease_worker = NULL, lease_until = NULL "
+	    "WHERE id = ?1 AND lease_worker = ?2 AND status = 'cancelled'",
 	[STMT_TASK_STATUS] =
 	    "SELECT status FROM tasks WHERE id = ?1",
 	[STMT_TASK_DELETE] =
@@ -139,7 +147,7 @@ static const char *const sqls[STMT__MAX] = {
 	 * the queues (test_store.c reads the plan).
 	 */
 	[STMT_TASK_CLAIM] =
-	    "UPDATE tasks SET status = 'downloading', lease_pid = ?1, "
+	    "UPDATE tasks SET status = 'downloading', lease_worker = ?1, "
 	    "lease_until = ?2, attempts = attempts + 1, updated_at = ?3 "
 	    "WHERE seq = (SELECT next FROM (SELECT (SELECT t.seq FROM tasks AS t "
 	    "WHERE t.owner_key IS nullif(q.owner, 0) AND t.status = 'pending' "
@@ -180,40 +188,41 @@ static const char *const sqls[STMT__MAX] = {
 	    "UPDATE tasks SET status = 'completed', progress = 100, speed = '', "
 	    "eta = '', filename = ?2, filesize = ?3, downloaded_bytes = ?3, "
 	    "format_note = coalesce(?4, format_note), completed_at = ?5, "
-	    "updated_at = ?5, lease_pid = NULL, lease_until = NULL, "
+	    "updated_at = ?5, lease_worker = NULL, lease_until = NULL, "
 	    "title = coalesce(?6, title), "
 	    "local_thumbnail = max(local_thumbnail, ?7), "
 	    "subtitle_files = coalesce(?8, '') "
 	    "WHERE id = ?1 AND status IN " RUNNING,
 	[STMT_TASK_FAIL] =
 	    "UPDATE tasks SET status = 'error', error_message = ?2, speed = '', "
-	    "eta = '', updated_at = ?3, lease_pid = NULL, lease_until = NULL "
+	    "eta = '', updated_at = ?3, lease_worker = NULL, lease_until = NULL "
 	    "WHERE id = ?1 AND status IN " LIVE,
 	/*
-	 * Crash recovery, run by a worker that holds the data directory's lock, so
-	 * every running row belongs to a worker that is gone.  Going back to
-	 * pending is the one backward move a status makes: the run never finished.
+	 * Crash recovery: the running rows of no live worker (store_worker_reap
+	 * has just deleted a dead worker's row, in the same transaction).
+	 * Going back to pending is the one backward move a status makes: the
+	 * run never finished.
 	 */
 	[STMT_TASK_REQUEUE] =
 	    "UPDATE tasks SET status = 'pending', progress = 0, speed = '', "
-	    "eta = '', downloaded_bytes = 0, lease_pid = NULL, lease_until = NULL, "
+	    "eta = '', downloaded_bytes = 0, lease_worker = NULL, lease_until = NULL, "
 	    "updated_at = ?2, queued_at = " UNIX_NOW " "
-	    "WHERE status IN " RUNNING " AND attempts < ?1",
+	    "WHERE status IN " RUNNING " AND attempts < ?1 AND " ORPHAN,
 	[STMT_TASK_ABANDON] =
 	    "UPDATE tasks SET status = 'error', error_message = ?2, speed = '', "
-	    "eta = '', lease_pid = NULL, lease_until = NULL, updated_at = ?3 "
-	    "WHERE status IN " RUNNING " AND attempts >= ?1",
+	    "eta = '', lease_worker = NULL, lease_until = NULL, updated_at = ?3 "
+	    "WHERE status IN " RUNNING " AND attempts >= ?1 AND " ORPHAN,
 	/*
 	 * A worker stopping on purpose hands its run back: pending again, and the
 	 * interrupted attempt does not count against the crash limit.
 	 */
 	[STMT_TASK_RELEASE] =
 	    "UPDATE tasks SET status = 'pending', progress = 0, speed = '', "
-	    "eta = '', downloaded_bytes = 0, lease_pid = NULL, lease_until = NULL, "
+	    "eta = '', downloaded_bytes = 0, lease_worker = NULL, lease_until = NULL, "
 	    "attempts = max(attempts - 1, 0), updated_at = ?2, "
 	    "queued_at = " UNIX_NOW " WHERE id = ?1 AND status IN " RUNNING,
 	[STMT_LEASE_REFRESH] =
-	    "UPDATE tasks SET lease_until = ?2 WHERE lease_pid = ?1 "
+	    "UPDATE tasks SET lease_until = ?2 WHERE lease_worker = ?1 "
 	    "AND status IN " RUNNING,
 	[STMT_META_SET] =
 	    "INSERT INTO meta (key, value) VALUES (?1, ?2) "
@@ -240,16 +249,16 @@ static const char *const sqls[STMT__MAX] = {
 	    "UPDATE lookups SET status = 'error', error_status = 504, "
 	    "error = ?2 WHERE id = ?1 AND status IN ('pending', 'running')",
 	[STMT_LOOKUP_CLAIM] =
-	    "UPDATE lookups SET status = 'running', lease_pid = ?1 "
+	    "UPDATE lookups SET status = 'running', lease_worker = ?1 "
 	    "WHERE id = (SELECT id FROM lookups WHERE status = 'pending' "
 	    "ORDER BY id LIMIT 1) AND status = 'pending' "
 	    "RETURNING id, kind, query, max_results, search_prefix, cookie_owner",
 	[STMT_LOOKUP_FINISH] =
 	    "UPDATE lookups SET status = 'done', answer = ?2, expires_at = ?3, "
-	    "answer_bytes = ?4, lease_pid = NULL WHERE id = ?1 AND status = 'running'",
+	    "answer_bytes = ?4, lease_worker = NULL WHERE id = ?1 AND status = 'running'",
 	[STMT_LOOKUP_FAIL] =
 	    "UPDATE lookups SET status = 'error', error_status = ?2, error = ?3, "
-	    "lease_pid = NULL WHERE id = ?1 AND status IN ('pending', 'running')",
+	    "lease_worker = NULL WHERE id = ?1 AND status IN ('pending', 'running')",
 	/* Answers past their time, and errors (never reused) after a minute. */
 	[STMT_LOOKUP_PRUNE_EXPIRED] =
 	    "DELETE FROM lookups WHERE (status = 'done' AND expires_at <= ?1) "
@@ -268,11 +277,11 @@ static const char *const sqls[STMT__MAX] = {
 	    "(SELECT id FROM (SELECT id, sum(answer_bytes) OVER (ORDER BY id DESC) "
 	    "AS upto FROM lookups WHERE status IN ('done', 'error')) "
 	    "WHERE upto > ?1 ORDER BY id DESC LIMIT 1)",
-	/* A worker starting over: look-ups it was running never finished. */
+	/* Look-ups a dead worker (or this one, ?1, stopping) was running never finished. */
 	[STMT_LOOKUP_RECOVER] =
 	    "UPDATE lookups SET status = 'error', error_status = 502, "
-	    "error = 'The worker restarted during the look-up', lease_pid = NULL "
-	    "WHERE status = 'running'",
+	    "error = 'The worker restarted during the look-up', lease_worker = NULL "
+	    "WHERE status = 'running' AND " MINE_OR_ORPHAN(1),
 	[STMT_KEY_INSERT] =
 	    "INSERT INTO api_keys (name, prefix, hash, admin, created_at) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -345,7 +354,7 @@ static const char *const sqls[STMT__MAX] = {
 	    "SELECT min(next_check_at) FROM subscriptions WHERE enabled = 1 "
 	    "AND state != 'checking'",
 	[STMT_SUB_CLAIM] =
-	    "UPDATE subscriptions SET state = 'checking', lease_pid = ?1 "
+	    "UPDATE subscriptions SET state = 'checking', lease_worker = ?1 "
 	    "WHERE id = (SELECT id FROM subscriptions WHERE enabled = 1 AND "
 	    "state != 'checking' AND next_check_at <= ?2 "
 	    "ORDER BY next_check_at LIMIT 1) AND state != 'checking' "
@@ -364,8 +373,8 @@ static const char *const sqls[STMT__MAX] = {
 	    "last_error = '', last_checked_at = ?4, next_check_at = ?3, "
 	    "seen_count = seen_count + ?5, downloaded_count = downloaded_count + ?6, "
 	    "name = iif(name = '', coalesce(?7, ''), name), "
-	    "lease_pid = NULL, updated_at = ?4 "
-	    "WHERE id = ?1 AND state = 'checking' AND lease_pid = ?2 "
+	    "lease_worker = NULL, updated_at = ?4 "
+	    "WHERE id = ?1 AND state = 'checking' AND lease_worker = ?2 "
 	    "AND enabled = 1 AND (owner_key IS NULL OR (SELECT revoked_at "
 	    "FROM api_keys WHERE id = owner_key) IS NULL)",
 	/* Sooner than the interval, never sooner than ?5 s, doubling with each failure. */
@@ -373,18 +382,18 @@ static const char *const sqls[STMT__MAX] = {
 	    "UPDATE subscriptions SET state = 'error', last_error = ?3, "
 	    "last_checked_at = ?4, next_check_at = ?6 + min(check_every, "
 	    "?5 * (1 << min(failures, 12))), failures = failures + 1, "
-	    "lease_pid = NULL, updated_at = ?4 "
-	    "WHERE id = ?1 AND state = 'checking' AND lease_pid = ?2",
+	    "lease_worker = NULL, updated_at = ?4 "
+	    "WHERE id = ?1 AND state = 'checking' AND lease_worker = ?2",
 	/* Nothing of an unfinished check was written: it is due again as it was. */
 	[STMT_SUB_RECOVER] =
 	    "UPDATE subscriptions SET state = CASE WHEN last_error != '' "
 	    "THEN 'error' WHEN primed = 1 THEN 'idle' ELSE 'new' END, "
-	    "lease_pid = NULL WHERE state = 'checking'",
+	    "lease_worker = NULL WHERE state = 'checking' AND " MINE_OR_ORPHAN(1),
 	/* The same for one check whose listing was not recorded (see STMT_SUB_CHECKED). */
 	[STMT_SUB_RELEASE] =
 	    "UPDATE subscriptions SET state = CASE WHEN last_error != '' "
 	    "THEN 'error' WHEN primed = 1 THEN 'idle' ELSE 'new' END, "
-	    "lease_pid = NULL WHERE id = ?1 AND state = 'checking' AND lease_pid = ?2",
+	    "lease_worker = NULL WHERE id = ?1 AND state = 'checking' AND lease_worker = ?2",
 	/* A webhook only while its owner has fewer than ?7, counted as for subscriptions. */
 	[STMT_HOOK_INSERT] =
 	    "INSERT INTO webhooks (id, owner_key, url, events, secret, created_at) "
@@ -407,7 +416,8 @@ static const char *const sqls[STMT__MAX] = {
 	    "SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending'",
 	/* Title and message cut to what a notification shows (characters, not bytes). */
 	[STMT_DELIVERY_CLAIM] =
-	    "UPDATE deliveries SET state = 'sending', attempts = attempts + 1 "
+	    "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, "
+	    "lease_worker = ?2 "
 	    "WHERE seq = (SELECT seq FROM deliveries WHERE state = 'pending' AND "
 	    "next_attempt_at <= ?1 ORDER BY next_attempt_at, seq LIMIT 1) "
 	    "AND state = 'pending' RETURNING id, webhook_id, event, body, "
@@ -420,17 +430,46 @@ static const char *const sqls[STMT__MAX] = {
 	/* ?2: pending again at ?3, or delivered, or failed (given up). */
 	[STMT_DELIVERY_END] =
 	    "UPDATE deliveries SET state = ?2, next_attempt_at = ?3, "
-	    "done_at = iif(?2 = 'pending', NULL, ?4) "
+	    "done_at = iif(?2 = 'pending', NULL, ?4), lease_worker = NULL "
 	    "WHERE id = ?1 AND state = 'sending'",
 	[STMT_HOOK_ATTEMPTED] =
 	    "UPDATE webhooks SET last_delivery_at = ?2, last_status = ?3, "
 	    "failures = failures + ?4 WHERE id = ?1",
-	/* We hold the data directory's lock: a delivery "sending" is a gone worker's. */
+	/* A delivery a dead worker (or this one, ?1, stopping) was sending is due again. */
 	[STMT_DELIVERY_RECOVER] =
-	    "UPDATE deliveries SET state = 'pending' WHERE state = 'sending'",
+	    "UPDATE deliveries SET state = 'pending', lease_worker = NULL "
+	    "WHERE state = 'sending' AND " MINE_OR_ORPHAN(1),
 	[STMT_DELIVERY_PRUNE] =
 	    "DELETE FROM deliveries WHERE state IN ('delivered', 'failed') "
 	    "AND done_at < ?1",
+	/* Times in unix seconds; a worker's row lives from its start to its stop. */
+	[STMT_WORKER_ADD] =
+	    "INSERT INTO workers (host, pid, started_at, heartbeat_at, lease_until) "
+	    "VALUES (?1, ?2, ?3, ?3, ?4) RETURNING id",
+	[STMT_WORKER_BEAT] =
+	    "UPDATE workers SET heartbeat_at = ?2, lease_until = ?3 WHERE id = ?1",
+	[STMT_WORKER_REMOVE] =
+	    "DELETE FROM workers WHERE id = ?1",
+	[STMT_WORKER_LIST] =
+	    "SELECT id, host, pid, started_at, heartbeat_at, lease_until "
+	    "FROM workers ORDER BY id",
+	[STMT_WORKER_EXISTS] =
+	    "SELECT EXISTS (SELECT 1 FROM workers WHERE id = ?1)",
+	/* A worker of this host whose pid is gone: dead now, not at its lease's end. */
+	[STMT_WORKER_EXPIRE] =
+	    "UPDATE workers SET lease_until = 0 WHERE id = ?1 AND host = ?2 "
+	    "AND pid = ?3 AND id != ?4",
+	/* The periodic look: cheap, the tables are a few rows and an index range. */
+	[STMT_WORKER_DEAD_ANY] =
+	    "SELECT EXISTS (SELECT 1 FROM workers WHERE id != ?1 AND "
+	    "lease_until < ?2) OR EXISTS (SELECT 1 FROM tasks WHERE status IN "
+	    RUNNING " AND " ORPHAN ")",
+	/* ?3: every other worker is dead (SQLite's lock holder knows it). */
+	[STMT_WORKER_DEAD_PICK] =
+	    "SELECT id FROM workers WHERE id != ?1 AND (?3 OR lease_until < ?2) "
+	    "ORDER BY id LIMIT 1",
+	[STMT_TASK_ORPHANS] =
+	    "SELECT id FROM tasks WHERE status IN " RUNNING " AND " ORPHAN,
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
@@ -1156,23 +1195,35 @@ fail:
 	return -1;
 }
 
-/* A statement of one row's id (?1) and the worker's pid (?2), run for what it changes. */
+/* A statement of one worker's id (?1), run for what it changes. */
 static int
-exec_id_pid(struct store *s, enum stmt which, const char *id, long pid)
+exec_worker(struct store *s, enum stmt which, int64_t worker)
+{
+	struct db_stmt	*st;
+
+	if ((st = stmt(s, which)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, worker);
+	return stmt_exec(s, st);
+}
+
+/* A statement of one row's id (?1) and the worker's id (?2), run for what it changes. */
+static int
+exec_id_worker(struct store *s, enum stmt which, const char *id, int64_t worker)
 {
 	struct db_stmt	*st;
 
 	if ((st = stmt(s, which)) == NULL)
 		return -1;
 	db_bind_text(st, 1, id);
-	db_bind_int64(st, 2, pid);
+	db_bind_int64(st, 2, worker);
 	return stmt_exec(s, st);
 }
 
 int
-store_task_unlease(struct store *s, const char *id, long pid)
+store_task_unlease(struct store *s, const char *id, int64_t worker)
 {
-	return exec_id_pid(s, STMT_TASK_UNLEASE, id, pid);
+	return exec_id_worker(s, STMT_TASK_UNLEASE, id, worker);
 }
 
 int
@@ -1262,7 +1313,7 @@ store_changed(struct store *s)
 }
 
 int
-store_task_claim(struct store *s, long pid, int64_t lease_until,
+store_task_claim(struct store *s, int64_t worker, int64_t lease_until,
     struct task_claim *c)
 {
 	struct db_stmt	*st;
@@ -1275,7 +1326,7 @@ store_task_claim(struct store *s, long pid, int64_t lease_until,
 	if ((rc = step_exists(stmt(s, STMT_TASK_CLAIMABLE))) != 1)
 		return rc;
 	util_iso_now(now);
-	db_bind_int64(st, 1, pid);
+	db_bind_int64(st, 1, worker);
 	db_bind_int64(st, 2, lease_until);
 	db_bind_text(st, 3, now);
 	rc = db_step(st);
@@ -1427,23 +1478,25 @@ store_task_fail(struct store *s, const char *id, const char *message)
 	return stmt_exec(s, st);
 }
 
-int
-store_task_recover(struct store *s, int max_attempts, const char *message,
-    int *requeued)
+/* The orphaned running tasks (see ORPHAN): given up after max_attempts, else pending. */
+static int
+task_recover(struct store *s, int max_attempts, const char *message,
+    int *gave_up, int *requeued)
 {
 	struct db_stmt	*st;
 	char		 now[ISO_TIME_LEN];
-	int		 gave_up;
 
-	*requeued = 0;
+	*gave_up = *requeued = 0;
 	util_iso_now(now);
 	if ((st = stmt(s, STMT_TASK_ABANDON)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, max_attempts);
 	db_bind_text(st, 2, message);
 	db_bind_text(st, 3, now);
-	if ((gave_up = stmt_count(s, st)) == -1)
+	if ((*gave_up = stmt_count(s, st)) == -1) {
+		*gave_up = 0;
 		return -1;
+	}
 	if ((st = stmt(s, STMT_TASK_REQUEUE)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, max_attempts);
@@ -1452,7 +1505,16 @@ store_task_recover(struct store *s, int max_attempts, const char *message,
 		*requeued = 0;
 		return -1;
 	}
-	return gave_up + *requeued > 0;
+	return *gave_up + *requeued > 0;
+}
+
+int
+store_task_recover(struct store *s, int max_attempts, const char *message,
+    int *requeued)
+{
+	int	 gave_up;
+
+	return task_recover(s, max_attempts, message, &gave_up, requeued);
 }
 
 int
@@ -1470,13 +1532,13 @@ store_task_release(struct store *s, const char *id)
 }
 
 int
-store_lease_refresh(struct store *s, long pid, int64_t lease_until)
+store_lease_refresh(struct store *s, int64_t worker, int64_t lease_until)
 {
 	struct db_stmt	*st;
 
 	if ((st = stmt(s, STMT_LEASE_REFRESH)) == NULL)
 		return -1;
-	db_bind_int64(st, 1, pid);
+	db_bind_int64(st, 1, worker);
 	db_bind_int64(st, 2, lease_until);
 	return stmt_exec(s, st);
 }
@@ -1507,6 +1569,230 @@ store_heartbeat_set(struct store *s, int64_t at)
 	db_bind_text(st, 1, HEARTBEAT_KEY);
 	db_bind_int64(st, 2, at);
 	return stmt_do(s, st);
+}
+
+/* ---- Workers (migration 020): one row per running worker, and the recovery of dead ones. */
+
+/* 1: added, *id is the worker's id from now on. */
+int
+store_worker_add(struct store *s, const char *host, long pid, int64_t now,
+    int64_t lease_until, int64_t *id)
+{
+	struct db_stmt	*st;
+	int		 rc;
+
+	*id = 0;
+	if ((st = stmt(s, STMT_WORKER_ADD)) == NULL)
+		return -1;
+	db_bind_text(st, 1, host);
+	db_bind_int64(st, 2, pid);
+	db_bind_int64(st, 3, now);
+	db_bind_int64(st, 4, lease_until);
+	/* The row is committed when the statement ends, not at its row: step to the end. */
+	if ((rc = db_step(st)) == DB_ROW) {
+		*id = db_col_int64(st, 0);
+		rc = db_step(st);
+	}
+	db_reset(st);
+	if (rc != DB_DONE || *id <= 0) {
+		*id = 0;
+		return -1;
+	}
+	return 1;
+}
+
+/* 1: the lease is moved on; 0: the row is gone, another worker declared this one dead. */
+int
+store_worker_beat(struct store *s, int64_t id, int64_t now, int64_t lease_until)
+{
+	struct db_stmt	*st;
+
+	if ((st = stmt(s, STMT_WORKER_BEAT)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, now);
+	db_bind_int64(st, 3, lease_until);
+	return stmt_exec(s, st);
+}
+
+int
+store_worker_remove(struct store *s, int64_t id)
+{
+	return exec_worker(s, STMT_WORKER_REMOVE, id);
+}
+
+int
+store_worker_exists(struct store *s, int64_t id)
+{
+	struct db_stmt	*st;
+
+	if ((st = stmt(s, STMT_WORKER_EXISTS)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, id);
+	return step_exists(st);
+}
+
+/* Every worker's row, oldest first; cb returning non-zero stops with -1. */
+int
+store_worker_list(struct store *s, store_worker_cb cb, void *arg)
+{
+	struct db_stmt		*st;
+	struct worker_info	 w;
+	int			 rc;
+
+	if ((st = stmt(s, STMT_WORKER_LIST)) == NULL)
+		return -1;
+	while ((rc = db_step(st)) == DB_ROW) {
+		memset(&w, 0, sizeof(w));
+		w.id = db_col_int64(st, 0);
+		if (copy_col(st, 1, w.host, sizeof(w.host)) == -1)
+			snprintf(w.host, sizeof(w.host), "?");
+		w.pid = (long)db_col_int64(st, 2);
+		w.started_at = db_col_int64(st, 3);
+		w.heartbeat_at = db_col_int64(st, 4);
+		w.lease_until = db_col_int64(st, 5);
+		if (cb(arg, &w) != 0) {
+			rc = DB_ERROR;
+			break;
+		}
+	}
+	db_reset(st);
+	return rc == DB_DONE ? 1 : -1;
+}
+
+/* Worker id of host, with pid, is dead at once (not self: ids name one run). */
+int
+store_worker_expire(struct store *s, int64_t self, int64_t id,
+    const char *host, long pid)
+{
+	struct db_stmt	*st;
+
+	if ((st = stmt(s, STMT_WORKER_EXPIRE)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, host);
+	db_bind_int64(st, 3, pid);
+	db_bind_int64(st, 4, self);
+	return stmt_exec(s, st);
+}
+
+/* 1: a worker's lease ran out, or a running task is nobody's: worth a reap. */
+int
+store_worker_dead_any(struct store *s, int64_t self, int64_t now)
+{
+	struct db_stmt	*st;
+
+	if ((st = stmt(s, STMT_WORKER_DEAD_ANY)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, self);
+	db_bind_int64(st, 2, now);
+	return step_exists(st);
+}
+
+/* The ids of the orphaned running tasks, into a malloc'd array of *n. */
+static int
+orphan_ids(struct store *s, char (**ids)[STORE_ID_LEN], size_t *n)
+{
+	struct db_stmt	*st;
+	char		(*a)[STORE_ID_LEN] = NULL, (*t)[STORE_ID_LEN];
+	size_t		 cap = 0;
+	int		 rc;
+
+	*ids = NULL;
+	*n = 0;
+	if ((st = stmt(s, STMT_TASK_ORPHANS)) == NULL)
+		return -1;
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (*n == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			if ((t = reallocarray(a, cap, sizeof(*a))) == NULL) {
+				rc = DB_ERROR;
+				break;
+			}
+			a = t;
+		}
+		if (copy_col(st, 0, a[*n], sizeof(a[*n])) == -1) {
+			rc = DB_ERROR;
+			break;
+		}
+		(*n)++;
+	}
+	db_reset(st);
+	if (rc != DB_DONE) {
+		free(a);
+		*n = 0;
+		return -1;
+	}
+	*ids = a;
+	return 1;
+}
+
+/*
+ * Declares one dead worker dead and recovers the work nobody holds, in one
+ * transaction: its row is deleted (another live worker looking at the same
+ * moment finds it gone, or on PostgreSQL skips it while it is locked), so
+ * every row its lease named is an orphan; each orphaned running task is
+ * handed to cb first (a file the dead run finished is attached there, the
+ * transaction's statements see it), then the rest go back to pending or,
+ * out of attempts, to error with message; its look-ups fail, its checks
+ * and deliveries are due again.  everyone: every worker but self is dead
+ * (SQLite, whose one worker holds the lock).  r->dead: the worker declared
+ * dead, 0 when there was none and only orphans (of an older version, or a
+ * worker declared dead while it was claiming) were recovered.
+ * 1: something was recovered; 0: nothing to do.
+ */
+int
+store_worker_reap(struct store *s, int64_t self, int64_t now, int everyone,
+    int max_attempts, const char *message, store_orphan_cb cb, void *arg,
+    struct worker_reap *r)
+{
+	static const enum stmt others[] = { STMT_LOOKUP_RECOVER,
+	    STMT_SUB_RECOVER, STMT_DELIVERY_RECOVER };
+	struct db_stmt	*st;
+	char		(*ids)[STORE_ID_LEN] = NULL;
+	size_t		 n = 0, i;
+	int		 rc, any = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (store_begin(s) == -1)
+		return -1;
+	if ((st = stmt(s, STMT_WORKER_DEAD_PICK)) == NULL)
+		goto fail;
+	db_bind_int64(st, 1, self);
+	db_bind_int64(st, 2, now);
+	db_bind_int64(st, 3, everyone != 0);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		r->dead = db_col_int64(st, 0);
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE)
+		goto fail;
+	if (r->dead != 0 && (any = store_worker_remove(s, r->dead)) != 1)
+		goto fail;
+	if (orphan_ids(s, &ids, &n) == -1)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (cb != NULL && cb(arg, ids[i]) == -1)
+			goto fail;
+	if (task_recover(s, max_attempts, message, &r->abandoned,
+	    &r->requeued) == -1)
+		goto fail;
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		if ((rc = exec_worker(s, others[i], 0)) == -1)
+			goto fail;
+		any |= rc;
+	}
+	if (store_commit(s) == -1)
+		goto fail;
+	free(ids);
+	return any || n > 0 || r->abandoned + r->requeued > 0;
+fail:
+	free(ids);
+	memset(r, 0, sizeof(*r));
+	/* SQLite has rolled back by itself after some errors (a full disk). */
+	snprintf(r->error, sizeof(r->error), "%s", store_errmsg(s));
+	store_rollback(s);
+	return -1;
 }
 
 /* 1: *at is the last heartbeat; 0: none (never, or the worker stopped). */
@@ -1731,7 +2017,7 @@ store_lookup_abandon(struct store *s, long long id, const char *error)
 }
 
 int
-store_lookup_claim(struct store *s, long pid, struct lookup_claim *c)
+store_lookup_claim(struct store *s, int64_t worker, struct lookup_claim *c)
 {
 	struct db_stmt	*st;
 	int		 rc, i, found = 0;
@@ -1741,7 +2027,7 @@ store_lookup_claim(struct store *s, long pid, struct lookup_claim *c)
 		return -1;
 	if ((rc = step_exists(stmt(s, STMT_LOOKUP_CLAIMABLE))) != 1)
 		return rc;
-	db_bind_int64(st, 1, pid);
+	db_bind_int64(st, 1, worker);
 	rc = db_step(st);
 	if (rc == DB_ROW) {
 		c->id = db_col_int64(st, 0);
@@ -1826,12 +2112,6 @@ store_lookup_prune(struct store *s, int64_t now, int keep, int64_t keep_bytes,
 	if (pruned != NULL)
 		*pruned = a + b + c;
 	return a + b + c > 0;
-}
-
-int
-store_lookup_recover(struct store *s)
-{
-	return stmt_exec(s, stmt(s, STMT_LOOKUP_RECOVER));
 }
 
 /* 1: added; 0: the name or prefix is taken. */
@@ -2270,14 +2550,14 @@ store_sub_next_due(struct store *s, int64_t *at)
 }
 
 int
-store_sub_claim(struct store *s, long pid, int64_t now, struct subscription *u)
+store_sub_claim(struct store *s, int64_t worker, int64_t now, struct subscription *u)
 {
 	struct db_stmt	*st;
 
 	memset(u, 0, sizeof(*u));
 	if ((st = stmt(s, STMT_SUB_CLAIM)) == NULL)
 		return -1;
-	db_bind_int64(st, 1, pid);
+	db_bind_int64(st, 1, worker);
 	db_bind_int64(st, 2, now);
 	return step_sub(st, u);
 }
@@ -2298,7 +2578,7 @@ store_sub_seen_add(struct store *s, const char *id, const char *entry)
 }
 
 int
-store_sub_checked(struct store *s, const char *id, long pid, int64_t next_at,
+store_sub_checked(struct store *s, const char *id, int64_t worker, int64_t next_at,
     int seen, int downloaded, const char *title)
 {
 	struct db_stmt	*st;
@@ -2308,7 +2588,7 @@ store_sub_checked(struct store *s, const char *id, long pid, int64_t next_at,
 		return -1;
 	util_iso_now(stamp);
 	db_bind_text(st, 1, id);
-	db_bind_int64(st, 2, pid);
+	db_bind_int64(st, 2, worker);
 	db_bind_int64(st, 3, next_at);
 	db_bind_text(st, 4, stamp);
 	db_bind_int64(st, 5, seen);
@@ -2318,7 +2598,7 @@ store_sub_checked(struct store *s, const char *id, long pid, int64_t next_at,
 }
 
 int
-store_sub_failed(struct store *s, const char *id, long pid, const char *error,
+store_sub_failed(struct store *s, const char *id, int64_t worker, const char *error,
     int backoff)
 {
 	struct db_stmt	*st;
@@ -2328,7 +2608,7 @@ store_sub_failed(struct store *s, const char *id, long pid, const char *error,
 		return -1;
 	util_iso_now(stamp);
 	db_bind_text(st, 1, id);
-	db_bind_int64(st, 2, pid);
+	db_bind_int64(st, 2, worker);
 	db_bind_text(st, 3, error);
 	db_bind_text(st, 4, stamp);
 	db_bind_int64(st, 5, backoff);
@@ -2337,15 +2617,15 @@ store_sub_failed(struct store *s, const char *id, long pid, const char *error,
 }
 
 int
-store_sub_recover(struct store *s)
+store_sub_recover(struct store *s, int64_t mine)
 {
-	return stmt_exec(s, stmt(s, STMT_SUB_RECOVER));
+	return exec_worker(s, STMT_SUB_RECOVER, mine);
 }
 
 int
-store_sub_release(struct store *s, const char *id, long pid)
+store_sub_release(struct store *s, const char *id, int64_t worker)
 {
-	return exec_id_pid(s, STMT_SUB_RELEASE, id, pid);
+	return exec_id_worker(s, STMT_SUB_RELEASE, id, worker);
 }
 
 /* ---- Webhooks (migration 015). */
@@ -2463,7 +2743,8 @@ delivery_target(struct store *s, struct delivery *d)
  * its webhook needs to send it.  1: *d filled, 0: none due, -1.
  */
 int
-store_delivery_claim(struct store *s, int64_t now_ms, struct delivery *d)
+store_delivery_claim(struct store *s, int64_t worker, int64_t now_ms,
+    struct delivery *d)
 {
 	struct db_stmt	*st;
 	const char	*v;
@@ -2473,6 +2754,7 @@ store_delivery_claim(struct store *s, int64_t now_ms, struct delivery *d)
 	if ((st = stmt(s, STMT_DELIVERY_CLAIM)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, now_ms);
+	db_bind_int64(st, 2, worker);
 	rc = db_step(st);
 	if (rc == DB_ROW) {
 		v = db_col_text(st, 3);
@@ -2549,7 +2831,7 @@ fail:
 
 /* At a start: deliveries a gone worker was sending are due again; old ended ones go. */
 int
-store_delivery_recover(struct store *s, int64_t keep_s)
+store_delivery_recover(struct store *s, int64_t mine, int64_t keep_s)
 {
 	struct db_stmt	*st;
 	char		 cutoff[ISO_TIME_LEN];
@@ -2560,5 +2842,5 @@ store_delivery_recover(struct store *s, int64_t keep_s)
 	db_bind_text(st, 1, cutoff);
 	if (stmt_exec(s, st) == -1)
 		return -1;
-	return stmt_exec(s, stmt(s, STMT_DELIVERY_RECOVER));
+	return exec_worker(s, STMT_DELIVERY_RECOVER, mine);
 }

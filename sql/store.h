@@ -246,7 +246,7 @@ int	 store_task_counts(struct store *, long long counts[TASK_STATUS__MAX]);
 int	 store_changed(struct store *);
 /* A descriptor readable when store_changed() may say 1, or -1: poll it. */
 int	 store_wait_fd(struct store *);
-int	 store_task_claim(struct store *, long pid, int64_t lease_until,
+int	 store_task_claim(struct store *, int64_t worker, int64_t lease_until,
 	    struct task_claim *);
 int	 store_task_claim_plan(struct store *, char *buf, size_t len);
 int	 store_task_status(struct store *, const char *id, enum task_status *);
@@ -274,9 +274,9 @@ int	 store_task_fail(struct store *, const char *id, const char *message);
 int	 store_task_recover(struct store *, int max_attempts,
 	    const char *message, int *requeued);
 int	 store_task_release(struct store *, const char *id);
-/* A cancelled run this worker (pid) has let go of: the task may be retried. */
-int	 store_task_unlease(struct store *, const char *id, long pid);
-int	 store_lease_refresh(struct store *, long pid, int64_t lease_until);
+/* A cancelled run this worker has let go of: the task may be retried. */
+int	 store_task_unlease(struct store *, const char *id, int64_t worker);
+int	 store_lease_refresh(struct store *, int64_t worker, int64_t lease_until);
 
 /* Look-ups (search, trending, info) and their cache. */
 struct lookup {
@@ -309,7 +309,7 @@ int	 store_lookup_insert(struct store *, enum lookup_kind, const char *query,
 	    int64_t now, long long *id);
 int	 store_lookup_get(struct store *, long long id, struct lookup *);
 int	 store_lookup_abandon(struct store *, long long id, const char *error);
-int	 store_lookup_claim(struct store *, long pid, struct lookup_claim *);
+int	 store_lookup_claim(struct store *, int64_t worker, struct lookup_claim *);
 int	 store_lookup_finish(struct store *, long long id, const char *answer,
 	    int64_t expires_at);
 int	 store_lookup_fail(struct store *, long long id, int http_status,
@@ -317,7 +317,6 @@ int	 store_lookup_fail(struct store *, long long id, int http_status,
 /* *pruned (NULL: not asked): how many rows went. */
 int	 store_lookup_prune(struct store *, int64_t now, int keep,
 	    int64_t keep_bytes, int *pruned);
-int	 store_lookup_recover(struct store *);
 
 /* API keys: only their hashes are stored. */
 struct api_key {
@@ -397,7 +396,7 @@ int	 store_sub_check_now(struct store *, const char *id, long long owner,
 /* Subscriptions, as the worker checks them. */
 /* 1 and *at: when the next enabled subscription is due; 0: none is. */
 int	 store_sub_next_due(struct store *, int64_t *at);
-int	 store_sub_claim(struct store *, long pid, int64_t now,
+int	 store_sub_claim(struct store *, int64_t worker, int64_t now,
 	    struct subscription *);
 /* Inside a check's transaction: 1 the entry is new, 0 seen before. */
 int	 store_sub_seen_add(struct store *, const char *id, const char *entry);
@@ -405,15 +404,16 @@ int	 store_sub_seen_add(struct store *, const char *id, const char *entry);
  * A check went well: 0 when the subscription is gone, no longer ours,
  * paused or its key revoked meanwhile (the caller rolls back).
  */
-int	 store_sub_checked(struct store *, const char *id, long pid,
+int	 store_sub_checked(struct store *, const char *id, int64_t worker,
 	    int64_t next_at, int seen, int downloaded, const char *title);
 /* A check failed: tried again backoff << failures s later, at most check_every. */
-int	 store_sub_failed(struct store *, const char *id, long pid,
+int	 store_sub_failed(struct store *, const char *id, int64_t worker,
 	    const char *error, int backoff);
 /* Checks a gone (or stopping) worker left: back to what they were. */
-int	 store_sub_recover(struct store *);
+/* Checks of no live worker, and this one's (mine; 0: none), are due again. */
+int	 store_sub_recover(struct store *, int64_t mine);
 /* One check of ours whose listing was not recorded: back to what it was. */
-int	 store_sub_release(struct store *, const char *id, long pid);
+int	 store_sub_release(struct store *, const char *id, int64_t worker);
 
 /* Webhooks and their deliveries (migration 015). */
 #define HOOK_SECRET_MAX	128	/* bytes */
@@ -461,12 +461,43 @@ extern const char *const delivery_end_str[DELIVERY_END__MAX];
 
 /* 1 and *at (unix ms): when the next pending delivery is due; 0: none is. */
 int	 store_delivery_next_due(struct store *, int64_t *at);
-int	 store_delivery_claim(struct store *, int64_t now_ms, struct delivery *);
+int	 store_delivery_claim(struct store *, int64_t worker, int64_t now_ms,
+	    struct delivery *);
 void	 store_delivery_free(struct delivery *);
 int	 store_delivery_end(struct store *, const struct delivery *,
 	    enum delivery_end, int64_t next_ms, const char *status);
 /* keep_s: how long delivered and given-up rows are kept. */
-int	 store_delivery_recover(struct store *, int64_t keep_s);
+int	 store_delivery_recover(struct store *, int64_t mine, int64_t keep_s);
+
+/* Workers (migration 020): times in unix seconds. */
+struct worker_info {
+	int64_t		 id;
+	char		 host[256];
+	long		 pid;
+	int64_t		 started_at, heartbeat_at, lease_until;
+};
+typedef int	(*store_worker_cb)(void *, const struct worker_info *);
+/* Called for each orphaned running task before it is re-queued: -1 undoes the reap. */
+typedef int	(*store_orphan_cb)(void *, const char *task_id);
+struct worker_reap {
+	int64_t		 dead;		/* the worker declared dead; 0: none */
+	int		 requeued, abandoned;
+	char		 error[256];	/* why it failed (the rollback may say another thing) */
+};
+
+int	 store_worker_add(struct store *, const char *host, long pid,
+	    int64_t now, int64_t lease_until, int64_t *id);
+int	 store_worker_beat(struct store *, int64_t id, int64_t now,
+	    int64_t lease_until);
+int	 store_worker_remove(struct store *, int64_t id);
+int	 store_worker_exists(struct store *, int64_t id);
+int	 store_worker_list(struct store *, store_worker_cb, void *);
+int	 store_worker_expire(struct store *, int64_t self, int64_t id,
+	    const char *host, long pid);
+int	 store_worker_dead_any(struct store *, int64_t self, int64_t now);
+int	 store_worker_reap(struct store *, int64_t self, int64_t now,
+	    int everyone, int max_attempts, const char *message,
+	    store_orphan_cb, void *, struct worker_reap *);
 
 /* Small facts: the worker's heartbeat, versions. */
 int	 store_heartbeat_set(struct store *, int64_t at);

@@ -26,6 +26,9 @@
 
 #define LIVE "('pending', 'downloading', 'processing')"
 #define RUNNING "('downloading', 'processing')"
+/* store.c's ORPHAN and MINE_OR_ORPHAN. */
+#define ORPHAN "(lease_worker IS NULL OR lease_worker NOT IN (SELECT id FROM workers))"
+#define MINE_OR_ORPHAN(n) "(lease_worker = $" #n "::bigint OR " ORPHAN ")"
 /* A NULL owner parameter means any owner (keys off, or an admin). */
 #define OWNED(n) "AND ($" #n "::bigint IS NULL OR owner_key = $" #n ")"
 /* Now in unix seconds with a fraction, the statement's own now as in SQLite. */
@@ -37,8 +40,6 @@
 	"coalesce(min_duration, -1), coalesce(max_duration, -1), skip_live, " \
 	"enabled, primed, state, embed_metadata, sponsorblock, subtitles"
 /* The owner of owner_queue's row q (0: tasks without a key) matches t's. */
-#define SAME_OWNER(t) "(" t ".owner_key = q.owner OR (q.owner = 0 AND " \
-	t ".owner_key IS NULL))"
 
 const char *const store_pg_sqls[STMT__MAX] = {
 	/*
@@ -95,7 +96,7 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "UPDATE tasks SET status = 'cancelled', speed = '', eta = '', "
 	    "updated_at = $2 WHERE id = $1 AND status IN " LIVE " " OWNED(3),
 	[STMT_TASK_RETRY_STATE] =
-	    "SELECT status, (lease_pid IS NOT NULL AND "
+	    "SELECT status, (lease_worker IS NOT NULL AND "
 	    "coalesce(lease_until, 0) >= $3::bigint)::int, "
 	    "(coalesce((SELECT pending FROM owner_queue WHERE "
 	    "owner = coalesce(t.owner_key, 0)), 0) >= $4::bigint)::int "
@@ -103,12 +104,12 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	[STMT_TASK_RETRY] =
 	    "UPDATE tasks SET status = 'pending', progress = 0, speed = '', "
 	    "eta = '', filesize = 0, downloaded_bytes = 0, error_message = '', "
-	    "attempts = 0, lease_pid = NULL, lease_until = NULL, "
+	    "attempts = 0, lease_worker = NULL, lease_until = NULL, "
 	    "completed_at = NULL, updated_at = $2, queued_at = " UNIX_NOW " "
 	    "WHERE id = $1 AND status IN ('error', 'cancelled') RETURNING " TASK_COLS,
 	[STMT_TASK_UNLEASE] =
-	    "UPDATE tasks SET lease_pid = NULL, lease_until = NULL "
-	    "WHERE id = $1 AND lease_pid = $2 AND status = 'cancelled'",
+	    "UPDATE tasks SET lease_worker = NULL, lease_until = NULL "
+	    "WHERE id = $1 AND lease_worker = $2 AND status = 'cancelled'",
 	[STMT_TASK_STATUS] =
 	    "SELECT status FROM tasks WHERE id = $1",
 	[STMT_TASK_DELETE] =
@@ -142,19 +143,22 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	 * claiming at once may find nothing for a moment.  The write itself
 	 * still waits for the other's commit: the triggers' counters
 	 * (owner_queue, task_changes) are one row each, as SQLite's one writer.
+	 * The owners' figures are computed once (MATERIALIZED: left inline,
+	 * PostgreSQL evaluated them again for each of the 16 candidates), each
+	 * by an index of sql/pg/004_claim_indexes.sql.
 	 */
 	[STMT_TASK_CLAIM] =
-	    "UPDATE tasks SET status = 'downloading', lease_pid = $1, "
+	    "UPDATE tasks SET status = 'downloading', lease_worker = $1, "
 	    "lease_until = $2, attempts = attempts + 1, updated_at = $3 "
-	    "WHERE seq = (SELECT t.seq FROM (SELECT q.owner, q.last_claim, "
-	    "(SELECT p.seq FROM tasks AS p WHERE " SAME_OWNER("p") " AND "
-	    "p.status = 'pending' ORDER BY p.seq LIMIT 1) AS next, "
-	    "(SELECT count(*) FROM tasks AS r WHERE " SAME_OWNER("r") " AND "
-	    "r.status IN " RUNNING ") AS running "
-	    "FROM owner_queue AS q WHERE q.pending > 0) AS o "
-	    "CROSS JOIN LATERAL (SELECT c.seq FROM tasks AS c WHERE "
-	    "(c.owner_key = o.owner OR (o.owner = 0 AND c.owner_key IS NULL)) "
-	    "AND c.status = 'pending' ORDER BY c.seq LIMIT 16) AS c "
+	    "WHERE seq = (WITH o AS MATERIALIZED (SELECT q.owner, q.last_claim, "
+	    "(SELECT p.seq FROM tasks AS p WHERE coalesce(p.owner_key, 0) = "
+	    "q.owner AND p.status = 'pending' ORDER BY p.seq LIMIT 1) AS next, "
+	    "(SELECT count(*) FROM tasks AS r WHERE coalesce(r.owner_key, 0) = "
+	    "q.owner AND r.status IN " RUNNING ") AS running "
+	    "FROM owner_queue AS q WHERE q.pending > 0) "
+	    "SELECT t.seq FROM o CROSS JOIN LATERAL (SELECT c.seq FROM tasks AS c "
+	    "WHERE coalesce(c.owner_key, 0) = o.owner AND c.status = 'pending' "
+	    "ORDER BY c.seq LIMIT 16) AS c "
 	    "JOIN tasks AS t ON t.seq = c.seq "
 	    "WHERE o.next IS NOT NULL AND t.status = 'pending' "
 	    "ORDER BY o.running, o.last_claim, o.next, t.seq LIMIT 1 "
@@ -184,36 +188,31 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "UPDATE tasks SET status = 'completed', progress = 100, speed = '', "
 	    "eta = '', filename = $2, filesize = $3, downloaded_bytes = $3, "
 	    "format_note = coalesce($4, format_note), completed_at = $5, "
-	    "updated_at = $5, lease_pid = NULL, lease_until = NULL, "
+	    "updated_at = $5, lease_worker = NULL, lease_until = NULL, "
 	    "title = coalesce($6, title), "
 	    "local_thumbnail = greatest(local_thumbnail, $7), "
 	    "subtitle_files = coalesce($8, '') "
 	    "WHERE id = $1 AND status IN " RUNNING,
 	[STMT_TASK_FAIL] =
 	    "UPDATE tasks SET status = 'error', error_message = $2, speed = '', "
-	    "eta = '', updated_at = $3, lease_pid = NULL, lease_until = NULL "
+	    "eta = '', updated_at = $3, lease_worker = NULL, lease_until = NULL "
 	    "WHERE id = $1 AND status IN " LIVE,
-	/*
-	 * As in SQLite, every running row is taken for a gone worker's: right
-	 * while one worker runs.  Several workers need leases instead (a later
-	 * change); the text stays this one until then.
-	 */
 	[STMT_TASK_REQUEUE] =
 	    "UPDATE tasks SET status = 'pending', progress = 0, speed = '', "
-	    "eta = '', downloaded_bytes = 0, lease_pid = NULL, lease_until = NULL, "
+	    "eta = '', downloaded_bytes = 0, lease_worker = NULL, lease_until = NULL, "
 	    "updated_at = $2, queued_at = " UNIX_NOW " "
-	    "WHERE status IN " RUNNING " AND attempts < $1",
+	    "WHERE status IN " RUNNING " AND attempts < $1 AND " ORPHAN,
 	[STMT_TASK_ABANDON] =
 	    "UPDATE tasks SET status = 'error', error_message = $2, speed = '', "
-	    "eta = '', lease_pid = NULL, lease_until = NULL, updated_at = $3 "
-	    "WHERE status IN " RUNNING " AND attempts >= $1",
+	    "eta = '', lease_worker = NULL, lease_until = NULL, updated_at = $3 "
+	    "WHERE status IN " RUNNING " AND attempts >= $1 AND " ORPHAN,
 	[STMT_TASK_RELEASE] =
 	    "UPDATE tasks SET status = 'pending', progress = 0, speed = '', "
-	    "eta = '', downloaded_bytes = 0, lease_pid = NULL, lease_until = NULL, "
+	    "eta = '', downloaded_bytes = 0, lease_worker = NULL, lease_until = NULL, "
 	    "attempts = greatest(attempts - 1, 0), updated_at = $2, "
 	    "queued_at = " UNIX_NOW " WHERE id = $1 AND status IN " RUNNING,
 	[STMT_LEASE_REFRESH] =
-	    "UPDATE tasks SET lease_until = $2 WHERE lease_pid = $1 "
+	    "UPDATE tasks SET lease_until = $2 WHERE lease_worker = $1 "
 	    "AND status IN " RUNNING,
 	[STMT_META_SET] =
 	    "INSERT INTO meta (key, value) VALUES ($1, $2) "
@@ -238,16 +237,16 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "UPDATE lookups SET status = 'error', error_status = 504, "
 	    "error = $2 WHERE id = $1 AND status IN ('pending', 'running')",
 	[STMT_LOOKUP_CLAIM] =
-	    "UPDATE lookups SET status = 'running', lease_pid = $1 "
+	    "UPDATE lookups SET status = 'running', lease_worker = $1 "
 	    "WHERE id = (SELECT id FROM lookups WHERE status = 'pending' "
 	    "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) AND status = 'pending' "
 	    "RETURNING id, kind, query, max_results, search_prefix, cookie_owner",
 	[STMT_LOOKUP_FINISH] =
 	    "UPDATE lookups SET status = 'done', answer = $2, expires_at = $3, "
-	    "answer_bytes = $4, lease_pid = NULL WHERE id = $1 AND status = 'running'",
+	    "answer_bytes = $4, lease_worker = NULL WHERE id = $1 AND status = 'running'",
 	[STMT_LOOKUP_FAIL] =
 	    "UPDATE lookups SET status = 'error', error_status = $2, error = $3, "
-	    "lease_pid = NULL WHERE id = $1 AND status IN ('pending', 'running')",
+	    "lease_worker = NULL WHERE id = $1 AND status IN ('pending', 'running')",
 	[STMT_LOOKUP_PRUNE_EXPIRED] =
 	    "DELETE FROM lookups WHERE (status = 'done' AND expires_at <= $1) "
 	    "OR (status = 'error' AND created_at <= $1::bigint - 60)",
@@ -259,11 +258,10 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "(SELECT id FROM (SELECT id, sum(answer_bytes) OVER (ORDER BY id DESC) "
 	    "AS upto FROM lookups WHERE status IN ('done', 'error')) AS s "
 	    "WHERE upto > $1::bigint ORDER BY id DESC LIMIT 1)",
-	/* As STMT_TASK_REQUEUE: right while one worker runs. */
 	[STMT_LOOKUP_RECOVER] =
 	    "UPDATE lookups SET status = 'error', error_status = 502, "
-	    "error = 'The worker restarted during the look-up', lease_pid = NULL "
-	    "WHERE status = 'running'",
+	    "error = 'The worker restarted during the look-up', lease_worker = NULL "
+	    "WHERE status = 'running' AND " MINE_OR_ORPHAN(1),
 	[STMT_KEY_INSERT] =
 	    "INSERT INTO api_keys (name, prefix, hash, admin, created_at) "
 	    "VALUES ($1, $2, $3, $4, $5)",
@@ -334,7 +332,7 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "SELECT min(next_check_at) FROM subscriptions WHERE enabled = 1 "
 	    "AND state != 'checking'",
 	[STMT_SUB_CLAIM] =
-	    "UPDATE subscriptions SET state = 'checking', lease_pid = $1 "
+	    "UPDATE subscriptions SET state = 'checking', lease_worker = $1 "
 	    "WHERE id = (SELECT id FROM subscriptions WHERE enabled = 1 AND "
 	    "state != 'checking' AND next_check_at <= $2 "
 	    "ORDER BY next_check_at LIMIT 1 FOR UPDATE SKIP LOCKED) "
@@ -348,26 +346,25 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "last_error = '', last_checked_at = $4, next_check_at = $3, "
 	    "seen_count = seen_count + $5, downloaded_count = downloaded_count + $6, "
 	    "name = CASE WHEN name = '' THEN coalesce($7, '') ELSE name END, "
-	    "lease_pid = NULL, updated_at = $4 "
-	    "WHERE id = $1 AND state = 'checking' AND lease_pid = $2 "
+	    "lease_worker = NULL, updated_at = $4 "
+	    "WHERE id = $1 AND state = 'checking' AND lease_worker = $2 "
 	    "AND enabled = 1 AND (owner_key IS NULL OR (SELECT revoked_at "
 	    "FROM api_keys WHERE api_keys.id = subscriptions.owner_key) IS NULL)",
 	[STMT_SUB_FAILED] =
 	    "UPDATE subscriptions SET state = 'error', last_error = $3, "
 	    "last_checked_at = $4, next_check_at = $6::bigint + least(check_every, "
 	    "$5::bigint * (1::bigint << least(failures, 12)::int)), "
-	    "failures = failures + 1, lease_pid = NULL, updated_at = $4 "
-	    "WHERE id = $1 AND state = 'checking' AND lease_pid = $2",
-	/* As STMT_TASK_REQUEUE: right while one worker runs. */
+	    "failures = failures + 1, lease_worker = NULL, updated_at = $4 "
+	    "WHERE id = $1 AND state = 'checking' AND lease_worker = $2",
 	[STMT_SUB_RECOVER] =
 	    "UPDATE subscriptions SET state = CASE WHEN last_error != '' "
 	    "THEN 'error' WHEN primed = 1 THEN 'idle' ELSE 'new' END, "
-	    "lease_pid = NULL WHERE state = 'checking'",
+	    "lease_worker = NULL WHERE state = 'checking' AND " MINE_OR_ORPHAN(1),
 	[STMT_SUB_RELEASE] =
 	    "UPDATE subscriptions SET state = CASE WHEN last_error != '' "
 	    "THEN 'error' WHEN primed = 1 THEN 'idle' ELSE 'new' END, "
-	    "lease_pid = NULL WHERE id = $1 AND state = 'checking' AND "
-	    "lease_pid = $2::bigint",
+	    "lease_worker = NULL WHERE id = $1 AND state = 'checking' AND "
+	    "lease_worker = $2::bigint",
 	/* The cap as for subscriptions, with the same race. */
 	[STMT_HOOK_INSERT] =
 	    "INSERT INTO webhooks (id, owner_key, url, events, secret, created_at) "
@@ -390,7 +387,8 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	[STMT_DELIVERY_NEXT_DUE] =
 	    "SELECT min(next_attempt_at) FROM deliveries WHERE state = 'pending'",
 	[STMT_DELIVERY_CLAIM] =
-	    "UPDATE deliveries SET state = 'sending', attempts = attempts + 1 "
+	    "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, "
+	    "lease_worker = $2 "
 	    "WHERE seq = (SELECT seq FROM deliveries WHERE state = 'pending' AND "
 	    "next_attempt_at <= $1 ORDER BY next_attempt_at, seq LIMIT 1 "
 	    "FOR UPDATE SKIP LOCKED) "
@@ -403,17 +401,45 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "WHERE w.id = $1",
 	[STMT_DELIVERY_END] =
 	    "UPDATE deliveries SET state = $2, next_attempt_at = $3, "
-	    "done_at = CASE WHEN $2 = 'pending' THEN NULL ELSE $4 END "
-	    "WHERE id = $1 AND state = 'sending'",
+	    "done_at = CASE WHEN $2 = 'pending' THEN NULL ELSE $4 END, "
+	    "lease_worker = NULL WHERE id = $1 AND state = 'sending'",
 	[STMT_HOOK_ATTEMPTED] =
 	    "UPDATE webhooks SET last_delivery_at = $2, last_status = $3, "
 	    "failures = failures + $4 WHERE id = $1",
-	/* As STMT_TASK_REQUEUE: right while one worker runs. */
 	[STMT_DELIVERY_RECOVER] =
-	    "UPDATE deliveries SET state = 'pending' WHERE state = 'sending'",
+	    "UPDATE deliveries SET state = 'pending', lease_worker = NULL "
+	    "WHERE state = 'sending' AND " MINE_OR_ORPHAN(1),
 	[STMT_DELIVERY_PRUNE] =
 	    "DELETE FROM deliveries WHERE state IN ('delivered', 'failed') "
 	    "AND done_at < $1",
+	[STMT_WORKER_ADD] =
+	    "INSERT INTO workers (host, pid, started_at, heartbeat_at, lease_until) "
+	    "VALUES ($1, $2, $3, $3, $4) RETURNING id",
+	[STMT_WORKER_BEAT] =
+	    "UPDATE workers SET heartbeat_at = $2, lease_until = $3 WHERE id = $1",
+	[STMT_WORKER_REMOVE] =
+	    "DELETE FROM workers WHERE id = $1",
+	[STMT_WORKER_LIST] =
+	    "SELECT id, host, pid, started_at, heartbeat_at, lease_until "
+	    "FROM workers ORDER BY id",
+	[STMT_WORKER_EXISTS] =
+	    "SELECT (EXISTS (SELECT 1 FROM workers WHERE id = $1))::int",
+	[STMT_WORKER_EXPIRE] =
+	    "UPDATE workers SET lease_until = 0 WHERE id = $1 AND host = $2 "
+	    "AND pid = $3 AND id != $4",
+	[STMT_WORKER_DEAD_ANY] =
+	    "SELECT (EXISTS (SELECT 1 FROM workers WHERE id != $1 AND "
+	    "lease_until < $2) OR EXISTS (SELECT 1 FROM tasks WHERE status IN "
+	    RUNNING " AND " ORPHAN "))::int",
+	/*
+	 * Locked until the commit that deletes it: a second live worker looking
+	 * at the same moment skips it (and recovers another, or nothing).
+	 */
+	[STMT_WORKER_DEAD_PICK] =
+	    "SELECT id FROM workers WHERE id != $1 AND ($3::bigint <> 0 OR "
+	    "lease_until < $2) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+	[STMT_TASK_ORPHANS] =
+	    "SELECT id FROM tasks WHERE status IN " RUNNING " AND " ORPHAN,
 	/* SQLite's IMMEDIATE took the write lock at once; rows are locked as written here. */
 	[STMT_BEGIN] = "BEGIN",
 	[STMT_COMMIT] = "COMMIT",

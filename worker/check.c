@@ -10,7 +10,7 @@
  * remembers every listed entry as seen, makes a pending task of each new
  * one the filters let through, and moves the subscription on: a crash
  * before the commit leaves the row "checking" with nothing written, which
- * the next start puts back as due (store_sub_recover), and the check runs
+ * whoever recovers the dead worker puts back as due (fleet.c), and the check runs
  * again with the same outcome; after it, every entry is seen and none can
  * become a task twice.  A failed check records why and is tried again after
  * a backoff that doubles from CHECK_BACKOFF_S up to the interval.
@@ -36,6 +36,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "fleet.h"
 #include "cookiejar.h"
 #include "jsonin.h"
 #include "log.h"
@@ -82,9 +83,7 @@ check_init(struct store *s, const struct config *c)
 {
 	db = s;
 	conf = c;
-	/* We hold the data directory's lock: every "checking" row is a gone worker's. */
-	if (store_sub_recover(db) == -1)
-		log_warnx(NULL, "subscription recovery: %s", store_errmsg(db));
+	/* A dead worker's "checking" rows are due again by its recovery (fleet.c). */
 	due_stale = 1;
 }
 
@@ -118,7 +117,7 @@ static void
 check_failed(struct check *k, const char *why)
 {
 	log_info(k->tag, "check failed: %s", why);
-	if (store_sub_failed(db, k->sub.id, (long)getpid(), why,
+	if (store_sub_failed(db, k->sub.id, fleet_id(), why,
 	    CHECK_BACKOFF_S) == -1)
 		log_warnx(k->tag, "subscription: %s", store_errmsg(db));
 	else
@@ -140,7 +139,7 @@ check_start(const struct subscription *u)
 
 	if ((k = calloc(1, sizeof(*k))) == NULL) {
 		log_warnx(u->id, "check: out of memory");
-		if (store_sub_failed(db, u->id, (long)getpid(), "The worker ran "
+		if (store_sub_failed(db, u->id, fleet_id(), "The worker ran "
 		    "out of memory", CHECK_BACKOFF_S) == -1)
 			log_warnx(u->id, "subscription: %s", store_errmsg(db));
 		return;
@@ -206,7 +205,7 @@ check_start_due(void)
 	}
 	while (now >= next_due && nchecks < (size_t)conf->max_checks &&
 	    nchecks < CHECK_MAX) {
-		if ((rc = store_sub_claim(db, (long)getpid(), now, &u)) == -1) {
+		if ((rc = store_sub_claim(db, fleet_id(), now, &u)) == -1) {
 			log_warnx(NULL, "subscription claim: %s", store_errmsg(db));
 			return;
 		}
@@ -330,13 +329,13 @@ check_record(struct check *k, const struct listing *l)
 	/* A title cut on a character, to fit a name. */
 	snprintf(name, sizeof(name), "%.*s", (int)util_utf8_len(l->title,
 	    SUB_NAME_MAX), l->title);
-	if ((rc = store_sub_checked(db, k->sub.id, (long)getpid(),
+	if ((rc = store_sub_checked(db, k->sub.id, fleet_id(),
 	    check_next_at(&k->sub), seen, made, name[0] ? name : NULL)) == -1)
 		goto dberr_rollback;
 	if (rc == 0) {
 		store_rollback(db);
 		/* Its entries stay unseen: a check after a resume finds them. */
-		if ((rc = store_sub_release(db, k->sub.id, (long)getpid())) == -1)
+		if ((rc = store_sub_release(db, k->sub.id, fleet_id())) == -1)
 			goto dberr;
 		log_info(k->tag, "%s: nothing recorded", rc == 1 ?
 		    "the subscription was paused or its key revoked meanwhile" :
@@ -438,6 +437,6 @@ check_stop_all(void)
 		proc_stop(&checks[i]->proc);
 	}
 	(void)proc_wait_stopped(1000);
-	if (store_sub_recover(db) == -1)
+	if (store_sub_recover(db, fleet_id()) == -1)
 		log_warnx(NULL, "subscription recovery: %s", store_errmsg(db));
 }

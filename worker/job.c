@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "fleet.h"
 #include "cookiejar.h"
 #include "filename.h"
 #include "job.h"
@@ -202,7 +203,7 @@ void
 jobs_lease_refresh(void)
 {
 	store_busy_wait(db, LEASE_WAIT_MS);
-	if (store_lease_refresh(db, (long)getpid(),
+	if (store_lease_refresh(db, fleet_id(),
 	    (int64_t)time(NULL) + LEASE_SECS) == -1)
 		log_warnx(NULL, "lease: %s", store_errmsg(db));
 	store_busy_wait(db, 0);
@@ -245,7 +246,7 @@ jobs_start_pending(void)
 	if (njobs < (size_t)conf->max_downloads && disk_low())
 		return;
 	while (njobs < (size_t)conf->max_downloads && njobs < JOBS_MAX) {
-		rc = store_task_claim(db, (long)getpid(),
+		rc = store_task_claim(db, fleet_id(),
 		    (int64_t)time(NULL) + LEASE_SECS, &c);
 		if (rc == -1)
 			log_warnx(NULL, "claim: %s", store_errmsg(db));
@@ -1153,7 +1154,7 @@ job_free(struct job *j)
 	 * again (the new run takes the same temporary directory).  Should the
 	 * write fail, the lease runs out within LEASE_SECS instead.
 	 */
-	if (j->let_go && store_task_unlease(db, j->claim.id, (long)getpid()) == -1)
+	if (j->let_go && store_task_unlease(db, j->claim.id, fleet_id()) == -1)
 		log_warnx(j->claim.id, "unlease: %s", store_errmsg(db));
 	json_object_put(j->run.entries);
 	for (i = 0; i < njobs; i++)

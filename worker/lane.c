@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fleet.h"
 #include "cookiejar.h"
 #include "lane.h"
 #include "log.h"
@@ -77,8 +78,7 @@ lane_init(struct store *s, const struct config *c)
 {
 	db = s;
 	conf = c;
-	if (store_lookup_recover(db) == -1)
-		log_warnx(NULL, "look-up recovery: %s", store_errmsg(db));
+	/* A dead worker's look-ups fail in its recovery (fleet.c). */
 }
 
 /* Lets go of what the run's stdout became: the parse, and its share of the bound. */
@@ -194,7 +194,7 @@ lane_start_pending(void)
 	int			 rc;
 
 	while (nruns < (size_t)conf->max_lookups && nruns < LANE_MAX) {
-		if ((rc = store_lookup_claim(db, (long)getpid(), &c)) == -1) {
+		if ((rc = store_lookup_claim(db, fleet_id(), &c)) == -1) {
 			log_warnx(NULL, "look-up claim: %s", store_errmsg(db));
 			return;
 		}

@@ -1,4 +1,4 @@
-/* main.c: offlinetube-worker: the one process that runs yt-dlp, driven by rows in SQLite. */
+/* main.c: offlinetube-worker: the process that runs yt-dlp, driven by rows in the database. */
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -16,6 +16,7 @@
 #include "check.h"
 #include "config.h"
 #include "dbwatch.h"
+#include "fleet.h"
 #include "job.h"
 #include "jsonin.h"
 #include "lane.h"
@@ -35,7 +36,7 @@
 #define RECHECK_MS	2	/* a commit seen being written, not yet visible, */
 #define RECHECKS	5	/* is looked for this many times */
 #define LEASE_MS	10000	/* the leases' refresh (job.c) */
-#define MAX_ATTEMPTS	3	/* crash re-queues before a task is failed */
+#define REAP_BEATS	3	/* dead workers are looked for every this many beats */
 #define SHORT_WAIT_MS	250	/* a lock wait for writes made again anyway */
 #define RECOVER_FIRST_MS 500	/* a refused recovery: tried again after, */
 #define RECOVER_MAX_MS	8000	/* doubling up to this */
@@ -56,14 +57,18 @@ usage(int status)
 }
 
 /*
- * One worker per data directory: two would both believe every running row
- * is theirs and recover each other's work.  The lock dies with the process,
+ * On SQLite, one worker per data directory: SQLite is one host's, and its
+ * start takes every other worker's row for a dead one's (fleet.c).  On
+ * PostgreSQL several run, each with its lease: each takes the lock shared
+ * (F_RDLCK), which only tells the API that a worker is starting, and goes
+ * on without it where the file system has no locks (an NFS mount without).
+ * The lock dies with the process,
  * so a crash never leaves a stale lock behind.  An open-file-description
  * lock, not flock(): the API can then ask whether a worker holds it
  * (F_OFD_GETLK) without taking it, and waits for a worker that is starting.
  */
 static int
-lock_data_dir(const struct config *c)
+lock_data_dir(const struct config *c, int shared)
 {
 	struct flock	 fl;
 	char		 path[PATH_MAX], pid[32];
@@ -78,7 +83,7 @@ lock_data_dir(const struct config *c)
 		return -1;
 	}
 	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
+	fl.l_type = shared ? F_RDLCK : F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	if (fcntl(fd, F_OFD_SETLK, &fl) == -1) {
 		if (errno == EAGAIN || errno == EACCES)
@@ -89,31 +94,12 @@ lock_data_dir(const struct config *c)
 		close(fd);
 		return -1;
 	}
+	if (shared)
+		return fd;
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 || write(fd, pid, (size_t)n) != n)
 		log_warnx(NULL, "%s: cannot write pid", path);
 	return fd;
-}
-
-/* A crashed run's leftovers: its rows are re-queued, so its files are useless. */
-static void
-clean_tmp(const struct config *c)
-{
-	DIR		*d;
-	struct dirent	*de;
-	char		 p[PATH_MAX];
-
-	if ((d = opendir(c->tmp_dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (util_path_join(p, sizeof(p), c->tmp_dir, de->d_name) == -1 ||
-		    util_rm_rf(p) == -1)
-			log_warnx(NULL, "cannot remove %s/%s", c->tmp_dir,
-			    de->d_name);
-	}
-	closedir(d);
 }
 
 /*
@@ -205,6 +191,7 @@ reload(struct config *c, const char *file, struct store *db, char *ffbuf,
 		memcpy(n.subtitles_dir, c->subtitles_dir, sizeof(n.subtitles_dir));
 		memcpy(n.tmp_dir, c->tmp_dir, sizeof(n.tmp_dir));
 	}
+	fleet_apply(&n);
 	/* Name each setting that changed, from the same lines -h and startup print. */
 	if ((f = open_memstream(&before, &blen)) != NULL) {
 		config_print(c, f);
@@ -241,32 +228,39 @@ reload(struct config *c, const char *file, struct store *db, char *ffbuf,
 }
 
 /*
- * What a gone worker left (we hold the lock: every running row is one of
- * its runs): a file it finished is re-attached to its row, not downloaded
- * again, then the rows still running go back to pending.  A database that
+ * What dead workers left: on SQLite (we hold the lock: every other worker
+ * is gone) every file no row names is looked at first; then each dead
+ * worker's finished file is re-attached to its row, not downloaded again,
+ * and its rows still running go back to pending (fleet.c).  A database that
  * refuses (another program holds its lock, the disk is full) is asked
  * again from the loop with a growing wait, not at the next start; until
  * then nothing is claimed, or a dead worker's row could be taken for ours.
  * Returns 0 when done; else *wait_ms is the wait before the next try.
  */
 static int
-recover(struct store *db, const struct config *c, int *wait_ms)
+recover(struct store *db, struct config *c, int *wait_ms)
 {
-	int	 rc, n;
+	char	 err[256];
+	int	 rc = 0;
 
 	store_busy_wait(db, SHORT_WAIT_MS);
-	rc = reconcile_files(db, c);
-	if (rc == 0 && (rc = store_task_recover(db, MAX_ATTEMPTS, "The "
-	    "download was interrupted too many times and was abandoned",
-	    &n)) == 1 && n > 0)
-		log_info(NULL, "re-queued %d interrupted task(s)", n);
+	/* Our row before any claim: the claims name its id. */
+	if (fleet_id() == 0)
+		rc = fleet_join(db, c);
+	if (rc == 0 && !store_is_pg(c->db_path))
+		rc = reconcile_files(db, c);
+	snprintf(err, sizeof(err), "%s", store_errmsg(db));
+	if (rc == 0)
+		rc = fleet_reap(db, c, 1, err, sizeof(err));
+	if (rc == 0)
+		fleet_clean_tmp(db, c);
 	store_busy_wait(db, 0);
 	if (rc >= 0)
 		return 0;
 	*wait_ms = *wait_ms == 0 ? RECOVER_FIRST_MS :
 	    *wait_ms * 2 > RECOVER_MAX_MS ? RECOVER_MAX_MS : *wait_ms * 2;
 	log_warnx(NULL, "cannot recover the tasks of the worker before (%s): "
-	    "trying again in %d ms", store_errmsg(db), *wait_ms);
+	    "trying again in %d ms", err, *wait_ms);
 	return -1;
 }
 
@@ -275,9 +269,10 @@ recover(struct store *db, const struct config *c, int *wait_ms)
  * database locked by another program gets a short wait, never the loop's.
  */
 static void
-heartbeat(struct store *db)
+heartbeat(struct store *db, const struct config *c)
 {
 	store_busy_wait(db, SHORT_WAIT_MS);
+	(void)fleet_beat(db, c);
 	if (store_heartbeat_set(db, (int64_t)time(NULL)) == -1)
 		log_warnx(NULL, "heartbeat: %s", store_errmsg(db));
 	/* Refused: the counts wait for the next beat. */
@@ -293,14 +288,14 @@ main(int argc, char *argv[])
 	struct store	*db = NULL;
 	struct pollfd	 pfd[2 + 2 * PROC_MAX + 4 * NOTIFY_MAX];
 	const char	*cfile = NULL, *ff;
-	char		 err[512], ffbuf[PATH_MAX], pid[32];
+	char		 err[512], ffbuf[PATH_MAX];
 	unsigned char	 sig[64];
 	int64_t		 now, next_beat = 0, next_lease = 0, next_ckpt = 0;
 	int64_t		 recover_at;
-	int		 recovered, recover_ms = 0;
+	int		 recovered, recover_ms = 0, beats = 0;
 	ssize_t		 n, k;
 	size_t		 nfd, nproc;
-	int		 ch, lockfd, stopping = 0, children, claims, rc, hup;
+	int		 ch, lockfd = -1, stopping = 0, children, claims, rc, hup;
 	int		 watchfd, woken, rechecks = 0, sweeping = 0, unreachable = 0;
 
 	log_init("offlinetube-worker");
@@ -337,39 +332,37 @@ main(int argc, char *argv[])
 		log_warnx(NULL, "%s", err);
 		return 1;
 	}
-	if ((lockfd = lock_data_dir(&conf)) == -1)
+	if ((lockfd = lock_data_dir(&conf, store_is_pg(conf.db_path))) == -1 &&
+	    !store_is_pg(conf.db_path))
 		return 1;
 	if (signals_init() == -1) {
 		log_warnx(NULL, "signals: %s", strerror(errno));
 		return 1;
 	}
-	/* What a dead worker's jobs left running goes before the files they write. */
-	spawn_kill_orphans(conf.tmp_dir);
-	clean_tmp(&conf);
 	if ((db = store_open(conf.db_path, err, sizeof(err))) == NULL) {
 		log_warnx(NULL, "%s", err);
 		return 1;
 	}
 	/* Checkpoints are ours, on a timer below, not inline in a commit. */
 	store_autocheckpoint(db, 0);
-	recovered = recover(db, &conf, &recover_ms) == 0;
-	recover_at = util_now_ms() + recover_ms;
 	if ((ff = find_ffmpeg(conf.ffmpeg, ffbuf, sizeof(ffbuf))) == NULL)
 		log_warnx(NULL, "%s: not found; merging and audio extraction "
 		    "will fail", conf.ffmpeg);
+	/* Before our row: /api/health says alive once the version is there. */
 	ytdlp_version(db, &conf);
-	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-	if (store_meta_set(db, "worker_pid", pid) == -1)
-		log_warnx(NULL, "meta: %s", store_errmsg(db));
+	recovered = recover(db, &conf, &recover_ms) == 0;
+	recover_at = util_now_ms() + recover_ms;
 	jobs_init(db, &conf, ff);
 	lane_init(db, &conf);
 	check_init(db, &conf);
 	notify_init(db, &conf);
 	/* PostgreSQL: its notifications come on the connection's socket. */
 	watchfd = store_wait_fd(db) == -1 ? dbwatch_open(conf.db_path) : -1;
-	log_info(NULL, "running, pid %s, up to %d downloads, %d look-ups and %d "
-	    "subscription checks", pid, conf.max_downloads, conf.max_lookups,
-	    conf.max_checks);
+	log_info(NULL, "running, pid %ld, worker %lld on %s, up to %d downloads, "
+	    "%d look-ups and %d subscription checks", (long)getpid(),
+	    (long long)fleet_id(), store_is_pg(conf.db_path) ? "a shared "
+	    "database" : "this data directory alone", conf.max_downloads,
+	    conf.max_lookups, conf.max_checks);
 	log_info(NULL, "database %s", config_database_shown(&conf, err, sizeof(err)));
 
 	while (!stopping) {
@@ -443,13 +436,14 @@ main(int argc, char *argv[])
 			rechecks = RECHECKS;
 		else if (rechecks > 0)
 			rechecks--;
-		if (claims && !stopping) {
+		/* Nothing is claimed before this worker has its row (recover()). */
+		if (claims && !stopping && fleet_id() != 0) {
 			if (recovered)
 				jobs_start_pending();
 			lane_start_pending();
 		}
 		/* Cheap: the database is read only when something changed. */
-		if (!stopping) {
+		if (!stopping && fleet_id() != 0) {
 			check_start_due();
 			notify_start_due();
 		}
@@ -457,11 +451,15 @@ main(int argc, char *argv[])
 		notify_perform();
 		now = util_now_ms();
 		if (now >= next_beat) {
-			heartbeat(db);
+			heartbeat(db, &conf);
+			/* Every few beats: one cheap query while every worker lives. */
+			if (recovered && !stopping && ++beats % REAP_BEATS == 0 &&
+			    fleet_reap(db, &conf, 0, err, sizeof(err)) == -1)
+				log_warnx(NULL, "dead workers: %s", err);
 			/* A safety net: tasks held back by the disk guard start once space is freed. */
 			if (!stopping && recovered)
 				jobs_start_pending();
-			next_beat = now + HEARTBEAT_MS;
+			next_beat = now + fleet_beat_ms(&conf);
 		}
 		if (now >= next_lease && jobs_count() > 0) {
 			jobs_lease_refresh();
@@ -488,12 +486,15 @@ main(int argc, char *argv[])
 	/* Health says "not running" at once, not 15 s later. */
 	if (tally_flush(db) == -1)
 		log_warnx(NULL, "metrics: %s", store_errmsg(db));
-	if (store_heartbeat_set(db, 0) == -1)
+	/* On PostgreSQL other workers may still beat. */
+	if (!store_is_pg(conf.db_path) && store_heartbeat_set(db, 0) == -1)
 		log_warnx(NULL, "heartbeat: %s", store_errmsg(db));
+	fleet_leave(db);
 	store_close(db);
 	if (watchfd != -1)
 		close(watchfd);
-	close(lockfd);
+	if (lockfd != -1)
+		close(lockfd);
 	log_info(NULL, "stopped");
 	return 0;
 }

@@ -31,6 +31,7 @@
 #include <curl/curl.h>
 
 #include "config.h"
+#include "fleet.h"
 #include "log.h"
 #include "notify.h"
 #include "proc.h"
@@ -89,8 +90,8 @@ notify_init(struct store *s, const struct config *c)
 {
 	db = s;
 	conf = c;
-	/* We hold the data directory's lock: a "sending" row is a gone worker's. */
-	if (store_delivery_recover(db, NOTIFY_KEEP_S) == -1)
+	/* Old ended rows go; a dead worker's "sending" ones are due by its recovery (fleet.c). */
+	if (store_delivery_recover(db, fleet_id(), NOTIFY_KEEP_S) == -1)
 		log_warnx(NULL, "delivery recovery: %s", store_errmsg(db));
 }
 
@@ -382,7 +383,7 @@ notify_start_due(void)
 	while (nsends < NOTIFY_MAX && at <= wall_ms()) {
 		/* Looked at again next turn: a lock held elsewhere never holds the loop. */
 		store_busy_wait(db, NOTIFY_WRITE_WAIT_MS);
-		rc = store_delivery_claim(db, wall_ms(), &d);
+		rc = store_delivery_claim(db, fleet_id(), wall_ms(), &d);
 		store_busy_wait(db, 0);
 		if (rc != 1) {
 			if (rc == -1)
@@ -501,7 +502,7 @@ notify_stop_all(void)
 	(void)proc_wait_stopped(1000);
 	while (nsends > 0)
 		send_free(sends[0]);
-	if (store_delivery_recover(db, NOTIFY_KEEP_S) == -1)
+	if (store_delivery_recover(db, fleet_id(), NOTIFY_KEEP_S) == -1)
 		log_warnx(NULL, "delivery recovery: %s", store_errmsg(db));
 	if (multi != NULL) {
 		curl_multi_cleanup(multi);

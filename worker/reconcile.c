@@ -1,4 +1,4 @@
-/* reconcile.c: at start, our files that no task names: a finished one re-attached to its row, the rest removed. */
+/* reconcile.c: files no task names (SQLite, at start) or a dead worker's task's files: re-attached or removed. */
 /*
  * A worker killed between moving a finished file into downloads/ and
  * completing its row, or an API killed between deleting a row and its files,
@@ -27,6 +27,15 @@
  * younger than the database: an older one may be a library that a deleted
  * or restored database never knew, and downloads/ is often shared on the
  * network as the household's media folder.
+ *
+ * That scan of every file (reconcile_files) is right only while one worker
+ * runs: it is SQLite's, whose worker holds the data directory's lock.  With
+ * several workers (PostgreSQL) a live one may have just renamed its file
+ * into place and not yet completed its row, and the scan would take that
+ * file for a dead run's.  There, only what a dead worker's rows name is
+ * looked at (reconcile_task, from the transaction that recovers it), and a
+ * file no row names at all (an API killed between a row's delete and its
+ * files) is left in place.
  */
 #include <sys/stat.h>
 
@@ -59,7 +68,9 @@ db_born(const char *path, struct timespec *ts)
 {
 	struct statx	 sx;
 
-	if (statx(AT_FDCWD, path, 0, STATX_BTIME, &sx) == -1 ||
+	/* A PostgreSQL URI is no file: reconcile_files() is not run there. */
+	if (store_is_pg(path) ||
+	    statx(AT_FDCWD, path, 0, STATX_BTIME, &sx) == -1 ||
 	    (sx.stx_mask & STATX_BTIME) == 0)
 		return 0;
 	ts->tv_sec = sx.stx_btime.tv_sec;
@@ -295,9 +306,23 @@ subtitle_file(struct store *db, const struct config *c, const char *name,
 typedef void (*file_fn)(struct store *, const struct config *, const char *,
     const struct stat *, const struct timespec *, int, struct tally *);
 
+/* Whether name is one of task id's files (media, thumbnail or subtitles). */
+static int
+of_task(const char *name, const char *id)
+{
+	char	 other[FILENAME_ID_LEN + 1], lang[FILENAME_LANG_MAX + 1];
+
+	return ((filename_parse(name, FILENAME_MEDIA, other) ||
+	    filename_parse(name, FILENAME_THUMBNAIL, other) ||
+	    filename_parse_subtitle(name, other, lang)) &&
+	    strcmp(other, id) == 0);
+}
+
+/* Every file of dir, or only task only's (NULL: every one). */
 static void
 walk(struct store *db, const struct config *c, const char *dir, file_fn fn,
-    const struct timespec *born, int known_born, struct tally *t)
+    const struct timespec *born, int known_born, struct tally *t,
+    const char *only)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -311,6 +336,7 @@ walk(struct store *db, const struct config *c, const char *dir, file_fn fn,
 	/* Removing entries while reading is fine: readdir may or may not show them. */
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' ||
+		    (only != NULL && !of_task(de->d_name, only)) ||
 		    util_path_join(p, sizeof(p), dir, de->d_name) == -1 ||
 		    lstat(p, &st) == -1 || !S_ISREG(st.st_mode))
 			continue;
@@ -333,9 +359,9 @@ reconcile_files(struct store *db, const struct config *c)
 	memset(&t, 0, sizeof(t));
 	known = db_born(c->db_path, &born);
 	/* downloads/ first: a row completed there owns its subtitles after. */
-	walk(db, c, c->downloads_dir, media_file, &born, known, &t);
-	walk(db, c, c->thumbnails_dir, thumbnail_file, &born, known, &t);
-	walk(db, c, c->subtitles_dir, subtitle_file, &born, known, &t);
+	walk(db, c, c->downloads_dir, media_file, &born, known, &t, NULL);
+	walk(db, c, c->thumbnails_dir, thumbnail_file, &born, known, &t, NULL);
+	walk(db, c, c->subtitles_dir, subtitle_file, &born, known, &t, NULL);
 	if (t.attached > 0 || t.removed > 0)
 		log_info(NULL, "files no task named: %d re-attached, %d removed",
 		    t.attached, t.removed);
@@ -344,5 +370,25 @@ reconcile_files(struct store *db, const struct config *c)
 		    "whose task this database does not know: %s", t.left,
 		    known ? "they are older than the database" :
 		    "the file system does not tell when the database was made");
+	return t.refused > 0 ? -1 : 0;
+}
+
+
+/*
+ * One running task of a dead worker, before its row goes back to pending
+ * (fleet.c, in that transaction): its files alone, as reconcile_files()
+ * treats them.  A whole file the run had moved into downloads/ completes
+ * the row; two cannot both be right and go; its subtitles go unless the
+ * row was completed.  -1: the database refused.
+ */
+int
+reconcile_task(struct store *db, const struct config *c, const char *id)
+{
+	struct tally	 t;
+
+	memset(&t, 0, sizeof(t));
+	/* downloads/ first: a row completed there owns its subtitles after. */
+	walk(db, c, c->downloads_dir, media_file, NULL, 0, &t, id);
+	walk(db, c, c->subtitles_dir, subtitle_file, NULL, 0, &t, id);
 	return t.refused > 0 ? -1 : 0;
 }

@@ -1,4 +1,4 @@
-/* reconcile.h: at start, our files that no task names: a finished one re-attached to its row, the rest removed. */
+/* reconcile.h: files no task names (SQLite, at start) or a dead worker's task's files: re-attached or removed. */
 #ifndef OT_RECONCILE_H
 #define OT_RECONCILE_H
 
@@ -6,5 +6,6 @@ struct config;
 struct store;
 
 int	 reconcile_files(struct store *, const struct config *);
+int	 reconcile_task(struct store *, const struct config *, const char *id);
 
 #endif

@@ -206,7 +206,7 @@ spawn_kill_orphans(const char *dir)
 			continue;
 		if (kill((pid_t)pid, SIGKILL) == 0) {
 			log_info(NULL, "killed process %lld, left running by a "
-			    "job of an earlier worker", pid);
+			    "job of a dead worker", pid);
 			killed++;
 		}
 	}

@@ -5,7 +5,7 @@
 -- the channel the worker listens on.  Notifications are sent at commit
 -- and folded into one per transaction; the worker ignores its own.
 -- PostgreSQL only: SQLite has nothing to mirror (tests/pg/test_pg_parity.py
--- compares 001_schema.sql alone).
+-- leaves out the files that say so).
 
 CREATE FUNCTION ot_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

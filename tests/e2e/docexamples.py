@@ -68,9 +68,9 @@ FORMS = {
     "etag": r"\"[0-9a-f]+-[0-9a-f]+\"",
 }
 # JSON keys whose values change with the run, the machine and the moment.
-ANY_NUMBER = {"progress", "filesize", "downloaded_bytes", "free_mb"}
+ANY_NUMBER = {"progress", "filesize", "downloaded_bytes", "free_mb", "pid"}
 ANY_NUMBER_UNDER = {"tasks"}            # counts of tasks by status
-ANY_STRING = {"speed", "eta"}
+ANY_STRING = {"speed", "eta", "host"}
 # Headers an answer may carry beyond those shown.
 EXTRA_HEADERS = {"server", "date", "connection", "keep-alive"}
 

@@ -413,8 +413,23 @@ class Service:
         self.wait_healthy()
 
     def stop(self):
-        for name in ("nginx", "api", "worker"):
+        for name in ("nginx", "api", "worker") + tuple(getattr(self, "more_workers", ())):
             self.stop_proc(name)
+
+    def start_more_worker(self, name="worker2"):
+        """Another offlinetube-worker on the same data directory and database
+        (PostgreSQL: several may run; SQLite refuses it), its log in
+        logs/{name}.log; stopped and checked with the service."""
+        self.more_workers = getattr(self, "more_workers", []) + [name]
+        p = self._spawn(name, [os.path.join(BIN, "offlinetube-worker")]
+                        + self.args.get("worker", []))
+        time.sleep(0.05)
+        return p
+
+    def forget_proc(self, name):
+        """A program a test killed or saw exit on purpose: not stopped or
+        counted against the service at its end."""
+        self.procs.pop(name, None)
 
     def restart(self):
         """Stops all three and starts them again on the same port and data directory."""
@@ -428,7 +443,7 @@ class Service:
 
     def sanitizer_reports(self):
         bad = []
-        for name in ("api", "worker"):
+        for name in ("api", "worker") + tuple(getattr(self, "more_workers", ())):
             text = self.log(name)
             for mark in SANITIZER_MARKS:
                 if mark in text:

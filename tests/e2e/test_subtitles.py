@@ -11,7 +11,7 @@ import filecmp
 from fixture_site import SUBTITLES
 from harness import raw_request as raw, wait_until
 from test_keys import add_key
-from test_orphans import (PG_NO_BIRTH, plant, sync_gate, wait_running,
+from test_orphans import (PG_NO_SCAN, plant, sync_gate, wait_running,
                           worker_log_since_last_start)
 
 NOT_FOUND = {"detail": "Subtítulos no encontrados"}
@@ -183,7 +183,7 @@ def test_keys_another_keys_task_has_none_and_the_signed_link_opens_it(make_servi
     assert raw(svc, f"{path}?exp={params['exp']}&kid={params['kid']}&sig={bad}")[0] == 403
 
 
-@PG_NO_BIRTH
+@PG_NO_SCAN
 def test_start_removes_subtitle_files_no_completed_row_stores(make_service, site):
     svc = make_service()
     done = svc.download(site.page("subs"), subtitles=["en"])

@@ -1,7 +1,8 @@
 """test_pg_parity.py: the same writes on SQLite and PostgreSQL leave byte-identical records.
 
 SQLite gets sql/migrations/ (Python's sqlite3, the same library the programs
-link), PostgreSQL sql/pg/001_schema.sql, on a server this module starts with
+link), PostgreSQL sql/pg/001_schema.sql and the twins of the later SQLite
+migrations (every sql/pg/ file but those marked "PostgreSQL only"), on a server this module starts with
 tests/pg/cluster.sh and stops at the end.  The same inserts and updates then
 run on both: a task through its statuses, a subscription, webhooks and the
 deliveries the triggers make, the metrics counters, owner_queue and
@@ -89,8 +90,14 @@ class Both:
         for path in sorted(glob.glob(os.path.join(REPO, "sql", "migrations", "*.sql"))):
             with open(path, encoding="utf-8") as f:
                 self.lite.executescript("BEGIN;" + f.read() + ";COMMIT;")
-        with open(os.path.join(REPO, "sql", "pg", "001_schema.sql"), encoding="utf-8") as f:
-            schema = f.read()
+        # 001_schema.sql and the twins of later SQLite migrations; a file
+        # that says "PostgreSQL only" (notifications, owner rows) has none.
+        schema = ""
+        for path in sorted(glob.glob(os.path.join(REPO, "sql", "pg", "*.sql"))):
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            if "PostgreSQL only" not in text:
+                schema += text + "\n"
         psql(uri, "DROP SCHEMA IF EXISTS parity CASCADE; CREATE SCHEMA parity;")
         self.uri = uri + "&options=-csearch_path%3Dparity"
         psql(self.uri, "BEGIN;\n" + schema + "\nCOMMIT;")
@@ -170,7 +177,7 @@ def compare_state(both):
 def test_a_task_through_its_statuses(both):
     task(both, "t1", "https://v.example/1", title=NASTY, langs="en,pt-BR")
     compare_state(both)
-    both.run("UPDATE tasks SET status = 'downloading', lease_pid = 42, lease_until = 99, "
+    both.run("UPDATE tasks SET status = 'downloading', lease_worker = 42, lease_until = 99, "
              "attempts = attempts + 1, updated_at = ? WHERE id = 't1'", "2026-12-04T10:00:01Z")
     for p in PROGRESS:
         both.run("UPDATE tasks SET progress = ?, speed = '5.2 MB/s', eta = '45s', "
@@ -184,7 +191,7 @@ def test_a_task_through_its_statuses(both):
              "format_note = ? WHERE id = 't1'", "720p \"HD\"")
     both.run("UPDATE tasks SET status = 'completed', progress = 100, filename = ?, "
              "filesize = 123456789, downloaded_bytes = 123456789, completed_at = ?, "
-             "updated_at = ?, lease_pid = NULL, lease_until = NULL, local_thumbnail = 1, "
+             "updated_at = ?, lease_worker = NULL, lease_until = NULL, local_thumbnail = 1, "
              "subtitle_files = 'en' WHERE id = 't1'",
              "A \\ \"title\"__t1.mp4", "2026-12-04T10:05:00Z", "2026-12-04T10:05:00Z")
     rows = compare_state(both)
@@ -250,11 +257,11 @@ def test_a_subscription_and_its_events(both):
     for i in range(3):
         task(both, "s1-%d" % i, "https://v.example/s1/%d" % i, subscription="s1",
              title="entry %d \u00e9" % i)
-    both.run("UPDATE subscriptions SET state = 'checking', lease_pid = 7 WHERE id = 's1'")
+    both.run("UPDATE subscriptions SET state = 'checking', lease_worker = 7 WHERE id = 's1'")
     both.run("UPDATE subscriptions SET state = 'idle', primed = 1, failures = 0, "
              "last_error = '', last_checked_at = 'l', next_check_at = 1764846000, "
              "seen_count = seen_count + 10, downloaded_count = downloaded_count + 2, "
-             "name = ?, lease_pid = NULL WHERE id = 's1'", "My \"list\"\n")
+             "name = ?, lease_worker = NULL WHERE id = 's1'", "My \"list\"\n")
     both.run("UPDATE subscriptions SET state = 'checking' WHERE id = 's1'")
     both.run("UPDATE subscriptions SET state = 'error', last_error = ?, "
              "failures = failures + 1 WHERE id = 's1'", "HTTP Error 404: \\Not Found\\")

@@ -229,7 +229,7 @@ test_subscription_events(void)
 	/* A check a gone worker left goes back to "error" at the start: no event. */
 	CHECK(one_int("UPDATE subscriptions SET next_check_at = 0 RETURNING 0") == 0);
 	CHECK(store_sub_claim(s, 7, now, &u) == 1);
-	CHECK(store_sub_recover(s) == 1);
+	CHECK(store_sub_recover(s, 0) == 1);
 	CHECK(one_int("SELECT state = 'error' FROM subscriptions") == 1);
 	CHECK(one_int("SELECT count(*) FROM deliveries WHERE event = "
 	    "'subscription.error'") == 2);
@@ -249,32 +249,32 @@ test_outbox(void)
 	if (s == NULL)
 		return;
 	CHECK(one_int("DELETE FROM deliveries RETURNING 0") >= -1);
-	CHECK(store_delivery_claim(s, 1000, &d) == 0);
+	CHECK(store_delivery_claim(s, 1, 1000, &d) == 0);
 	CHECK(store_hook_ping(s, W3, 0) == 1);
 	CHECK(store_delivery_next_due(s, &at) == 1 && at == 0);
-	CHECK(store_delivery_claim(s, 1000, &d) == 1);
+	CHECK(store_delivery_claim(s, 1, 1000, &d) == 1);
 	CHECK(d.event == HOOK_PING && d.attempts == 1 && d.may_private == 1);
 	CHECK_STR(d.secret, "secret-" W3);
 	CHECK_STR(d.webhook_id, W3);
 	CHECK(d.body != NULL && d.body_len == strlen(d.body));
 	snprintf(body, sizeof(body), "{\"event\":\"ping\",\"delivery_id\":\"%s\"", d.id);
 	CHECK(d.body != NULL && strncmp(d.body, body, strlen(body)) == 0);
-	CHECK(store_delivery_claim(s, 1000, &e) == 0);
+	CHECK(store_delivery_claim(s, 1, 1000, &e) == 0);
 	CHECK(store_delivery_end(s, &d, DELIVERY_RETRY, 5000, "500") == 1);
-	CHECK(store_delivery_claim(s, 4999, &e) == 0);
-	CHECK(store_delivery_claim(s, 5000, &e) == 1);
+	CHECK(store_delivery_claim(s, 1, 4999, &e) == 0);
+	CHECK(store_delivery_claim(s, 1, 5000, &e) == 1);
 	CHECK(e.attempts == 2 && strcmp(e.id, d.id) == 0 &&
 	    e.body != NULL && strcmp(e.body, d.body) == 0);
 	/* The worker dies here: at the next start it is due again. */
-	CHECK(store_delivery_recover(s, 86400) == 1);
+	CHECK(store_delivery_recover(s, 0, 86400) == 1);
 	store_delivery_free(&e);
-	CHECK(store_delivery_claim(s, 5000, &e) == 1 && e.attempts == 3);
+	CHECK(store_delivery_claim(s, 1, 5000, &e) == 1 && e.attempts == 3);
 	CHECK(store_delivery_end(s, &e, DELIVERY_FAILED, 0, "timeout") == 1);
 	CHECK(one_int("SELECT failures FROM webhooks WHERE id = '" W3 "'") == 1);
 	CHECK(one_int("SELECT last_status = 'timeout' AND last_delivery_at IS NOT "
 	    "NULL FROM webhooks WHERE id = '" W3 "'") == 1);
 	store_delivery_free(&e);
-	CHECK(store_delivery_claim(s, INT64_MAX, &e) == 0);
+	CHECK(store_delivery_claim(s, 1, INT64_MAX, &e) == 0);
 	/* Ended once: a second end changes nothing. */
 	CHECK(store_delivery_end(s, &d, DELIVERY_DELIVERED, 0, "200") == 0);
 	/* A deleted webhook takes its deliveries. */

@@ -175,7 +175,7 @@ test_a_check_claims_what_is_due_and_records_it(void)
 	    "next_check_at >= strftime('%s', 'now') + 299") == 1);
 
 	/* A worker gone mid-check: the row is due as it was, nothing recorded. */
-	CHECK(store_sub_recover(s) == 1);
+	CHECK(store_sub_recover(s, 0) == 1);
 	CHECK(one_int("SELECT count(*) FROM subscriptions WHERE state = 'checking'") == 0);
 	CHECK(one_int("SELECT count(*) FROM subscriptions WHERE state = 'new'") == 1);
 	store_close(s);
@@ -268,7 +268,7 @@ test_a_check_ended_after_a_pause_or_revocation_records_nothing(void)
 	char			 err[256];
 	int64_t			 now = 2000000000;
 
-	CHECK((s = store_open(dbpath, err, sizeof(err))) != NULL);
+	CHECK((s = unit_store_open(dbpath, err, sizeof(err))) != NULL);
 	if (s == NULL)
 		return;
 	CHECK(store_sub_create(s, &u, 10, now, &rec) == 1);
@@ -278,7 +278,7 @@ test_a_check_ended_after_a_pause_or_revocation_records_nothing(void)
 	CHECK(one_int("SELECT count(*) FROM subscription_seen WHERE "
 	    "subscription_id = '" S4 "'") == 0);
 	CHECK(one_int("SELECT count(*) FROM tasks WHERE id = '" T4 "'") == 0);
-	CHECK(one_int("SELECT state = 'new' AND primed = 0 AND lease_pid IS NULL "
+	CHECK(one_int("SELECT state = 'new' AND primed = 0 AND lease_worker IS NULL "
 	    "FROM subscriptions WHERE id = '" S4 "'") == 1);
 	/*
 	 * Its key revoked (019's trigger pauses it) and the subscription
