@@ -71,9 +71,6 @@ def set_row(svc, tid, status):
             "attempts = 1 WHERE id = ?", (status, int(time.time()) + 60, tid))
 
 
-@pytest.mark.skipif(harness.PG, reason="holds SQLite's write lock to stop the worker in "
-                    "the gap; on PostgreSQL the same re-attach is "
-                    "test_a_running_row_is_reattached_only_to_one_whole_file's")
 def test_a_file_a_killed_worker_finished_is_reattached_not_downloaded_again(make_service, site):
     """The worker is killed after it moved the finished file into downloads/ and
     before it recorded the completion: the database is held locked by the test
