@@ -114,8 +114,22 @@ def proc_ppid(pid):
         return None
 
 
+def job_dirs(data_dir):
+    """The run directories left under the workers' own tmp/worker-{id}/
+    (a worker's own directory stays while it runs)."""
+    tmp = os.path.join(data_dir, "tmp")
+    out = []
+    for w in sorted(os.listdir(tmp)) if os.path.isdir(tmp) else []:
+        d = os.path.join(tmp, w)
+        if w.startswith("worker-") and os.path.isdir(d):
+            out.extend(os.path.join(w, j) for j in sorted(os.listdir(d)))
+        else:
+            out.append(w)
+    return out
+
+
 def job_procs(data_dir):
-    """Every process of a job (data/tmp/ID): yt-dlp, the FFmpeg it runs, and
+    """Every process of a job (data/tmp/worker-N/ID): yt-dlp, the FFmpeg it runs, and
     whatever those start, known by the TMPDIR the worker gives each job."""
     base = os.path.join(os.path.realpath(data_dir), "tmp") + "/"
     found = []

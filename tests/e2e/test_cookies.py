@@ -245,7 +245,10 @@ def test_each_key_downloads_with_its_own_cookies_only(keyed, site):
     assert ran_b and not any("--cookies" in r for r in ran_b)
     for line in ran_a:
         path = line.split("--cookies ", 1)[1].split(" ", 1)[0]
-        assert path.startswith(os.path.join(keyed.data_dir, "tmp", ta["id"]) + "/")
+        run_dir = os.path.dirname(path)
+        assert os.path.basename(run_dir) == ta["id"], path
+        assert os.path.dirname(os.path.dirname(run_dir)) == os.path.join(keyed.data_dir, "tmp")
+        assert os.path.basename(os.path.dirname(run_dir)).startswith("worker-"), path
         assert not os.path.exists(path)
     assert keyed.leftovers() == []
 

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from harness import fixture_site, job_procs, proc_state, wait_until
+from harness import fixture_site, job_dirs, job_procs, proc_state, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,7 @@ def test_an_answer_over_4_mib_is_a_502_that_says_so(make_service, standin):
     assert st == 200, body
     assert body["id"] == "big"
     # The row is answered first, then the run's directory removed.
-    wait_until(lambda: not os.listdir(os.path.join(svc.data_dir, "tmp")), 5,
+    wait_until(lambda: not job_dirs(svc.data_dir), 5,
                what="the look-ups' directories to go")
 
 
@@ -186,7 +186,7 @@ def test_a_downloads_listing_over_16_mib_fails_and_says_so(make_service, standin
     t = svc.wait_for_status(t["id"], "error", timeout=60)
     assert t["error_message"] == "yt-dlp's listing of this URL was larger than 16 MiB"
     wait_until(lambda: not job_procs(svc.data_dir), 10, what="the runs to end")
-    wait_until(lambda: not os.listdir(os.path.join(svc.data_dir, "tmp")), 5,
+    wait_until(lambda: not job_dirs(svc.data_dir), 5,
                what="the task's directory to go")
 
 

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from harness import ffprobe, proc_cmdline, proc_state, wait_until
+from harness import ffprobe, job_dirs, proc_cmdline, proc_state, wait_until
 
 
 def counting(xdg):
@@ -164,7 +164,7 @@ def test_a_lookup_that_hangs_ends_in_504_and_leaves_no_process(make_service, xdg
                 proc_cmdline(pids[0])[:1] == ["sleep"]:
             os.kill(pids[0], signal.SIGKILL)
     assert "3 s" in body["detail"], body
-    assert not os.listdir(os.path.join(svc.data_dir, "tmp"))
+    assert not job_dirs(svc.data_dir)
 
 
 def test_trending_searches_the_trending_query_when_no_url_is_set(lsvc):
