@@ -2,7 +2,11 @@
 
 PREFIX	?= /usr/local
 CC	?= cc
-PKGS	 = json-c sqlite3 uuid libsodium libcurl libcrypto libpq
+PKGS	 = json-c sqlite3 uuid libsodium
+# Their headers only: libpq and libcurl are loaded when first needed
+# (sql/pqlib.c, worker/curllib.c), not linked.  The unit tests that talk
+# to PostgreSQL themselves link libpq.
+PKGS_DL	 = libpq libcurl
 WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
 	   -Wnull-dereference -Wimplicit-fallthrough
@@ -11,13 +15,13 @@ CFLAGS	?= -O2 -g
 OT_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) \
 	   -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
 	   -Icommon -Isql -Ifcgi-app -Iworker \
-	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	   $(shell pkg-config --cflags $(PKGS) $(PKGS_DL) 2>/dev/null)
 LDLIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 
 COMMON_SRC = common/log.c common/util.c common/config.c common/privdrop.c common/urlguard.c common/urlform.c common/metricnames.c sql/store.c \
-	     sql/db.c sql/db_sqlite.c sql/db_pg.c sql/store_pg_sqls.c
+	     sql/db.c sql/db_sqlite.c sql/db_pg.c sql/pqlib.c sql/store_pg_sqls.c
 API_SRC	   = $(wildcard fcgi-app/*.c)
 WORKER_SRC = $(wildcard worker/*.c)
 MIGRATIONS = $(sort $(wildcard sql/migrations/*.sql))
@@ -67,7 +71,7 @@ $(B)/offlinetube-worker: $(WORKER_OBJ)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/unitdb.h $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(OT_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) -lfcgi $(LDLIBS)
+	$(CC) $(CFLAGS) $(OT_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) -lfcgi $(LDLIBS) $(shell pkg-config --libs libpq 2>/dev/null)
 
 unit-bin: $(UNIT_BIN)
 

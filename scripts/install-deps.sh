@@ -5,7 +5,7 @@
 # Node.js for the web page's tests, a PostgreSQL server); with "bench", what `make bench` needs (wrk).
 set -eu
 need="make gcc libc6-dev pkg-config nginx-light libfcgi-dev libjson-c-dev libsqlite3-dev \
-uuid-dev libsodium-dev libcurl4-openssl-dev libssl-dev libpq-dev sqlite3 yt-dlp ffmpeg"
+uuid-dev libsodium-dev libcurl4-openssl-dev libpq-dev sqlite3 yt-dlp ffmpeg"
 if [ "${1:-}" = test ]; then
 	need="$need python3 python3-pytest clang libclang-rt-dev"
 	# The e2e suite checks every answer against docs/openapi.json.
@@ -18,6 +18,8 @@ if [ "${1:-}" = test ]; then
 	need="$need chromium nodejs npm"
 	# Apprise URLs of webhooks, delivered by Debian's apprise program.
 	need="$need apprise"
+	# docs/api.md's shell check of a webhook's signature, run as written.
+	need="$need openssl"
 	# promtool, which checks /api/metrics (the package is Prometheus itself).
 	need="$need prometheus"
 	# The PostgreSQL backend's tests start a server of their own (tests/pg/);

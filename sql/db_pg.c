@@ -4,9 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
 #include "db_backend.h"
+#include "pqlib.h"
 #include "util.h"
 
 struct migration {
@@ -43,7 +42,7 @@ struct pg {
 	int		 changes;	/* db_changes() */
 	int		 in_tx;		/* the last statement left a transaction open */
 	int		 nstmts;	/* statements made: each one's name */
-	unsigned	 gen;		/* sessions: bumped at each PQreset() */
+	unsigned	 gen;		/* sessions: bumped at each pqlib.PQreset() */
 	int		 busy_ms;	/* lock_timeout asked for */
 	int		 busy_cap;	/* never longer, 0: none */
 	int		 busy_set;	/* lock_timeout the server has */
@@ -97,8 +96,8 @@ pg_seterr(struct pg *p, const char *msg)
 static int
 pg_failed(struct pg *p, PGresult *r)
 {
-	const char	*state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-	const char	*msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	const char	*state = pqlib.PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char	*msg = pqlib.PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
 
 	/*
 	 * lock_timeout ran out (lock_not_available): said as SQLite says its
@@ -106,7 +105,7 @@ pg_failed(struct pg *p, PGresult *r)
 	 */
 	if (state != NULL && strcmp(state, "55P03") == 0)
 		msg = "database is locked";
-	pg_seterr(p, msg != NULL ? msg : PQerrorMessage(p->conn));
+	pg_seterr(p, msg != NULL ? msg : pqlib.PQerrorMessage(p->conn));
 	return state != NULL && strncmp(state, "23", 2) == 0 ?
 	    DB_CONSTRAINT : DB_ERROR;
 }
@@ -117,12 +116,12 @@ pg_exec_simple(struct pg *p, const char *sql)
 	PGresult	*r;
 	int		 ok;
 
-	r = PQexec(p->conn, sql);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
-	    PQresultStatus(r) == PGRES_TUPLES_OK;
+	r = pqlib.PQexec(p->conn, sql);
+	ok = pqlib.PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    pqlib.PQresultStatus(r) == PGRES_TUPLES_OK;
 	if (!ok)
 		(void)pg_failed(p, r);
-	PQclear(r);
+	pqlib.PQclear(r);
 	return ok ? 0 : -1;
 }
 
@@ -151,7 +150,7 @@ pg_listen(struct pg *p)
 static int
 pg_alive(struct pg *p)
 {
-	if (PQstatus(p->conn) == CONNECTION_OK)
+	if (pqlib.PQstatus(p->conn) == CONNECTION_OK)
 		return 0;
 	if (p->in_tx) {
 		p->in_tx = 0;
@@ -160,9 +159,9 @@ pg_alive(struct pg *p)
 	}
 	if (util_now_ms() < p->retry_at)
 		return -1;
-	PQreset(p->conn);
-	if (PQstatus(p->conn) != CONNECTION_OK) {
-		pg_seterr(p, PQerrorMessage(p->conn));
+	pqlib.PQreset(p->conn);
+	if (pqlib.PQstatus(p->conn) != CONNECTION_OK) {
+		pg_seterr(p, pqlib.PQerrorMessage(p->conn));
 		p->retry_ms = p->retry_ms == 0 ? RETRY_FIRST_MS :
 		    p->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : p->retry_ms * 2;
 		p->retry_at = util_now_ms() + p->retry_ms;
@@ -205,12 +204,12 @@ pg_server_prepare(struct pg_stmt *ps)
 	PGresult	*r;
 	int		 rc = DB_DONE;
 
-	r = PQprepare(p->conn, ps->name, ps->sql, 0, NULL);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+	r = pqlib.PQprepare(p->conn, ps->name, ps->sql, 0, NULL);
+	if (pqlib.PQresultStatus(r) != PGRES_COMMAND_OK)
 		rc = pg_failed(p, r);
 	else
 		ps->gen = p->gen;
-	PQclear(r);
+	pqlib.PQclear(r);
 	return rc;
 }
 
@@ -257,7 +256,7 @@ pg_finalize(struct db_stmt *st)
 {
 	struct pg_stmt	*ps = pst(st);
 
-	PQclear(ps->res);
+	pqlib.PQclear(ps->res);
 	free(ps->sql);
 	free(ps);
 }
@@ -318,22 +317,22 @@ pg_run(struct pg_stmt *ps)
 	/* The name again after a reset: the old session's statements are gone. */
 	if (ps->gen != p->gen && (rc = pg_server_prepare(ps)) != DB_DONE)
 		return rc;
-	ps->res = PQexecPrepared(p->conn, ps->name, ps->nparams, ps->values,
+	ps->res = pqlib.PQexecPrepared(p->conn, ps->name, ps->nparams, ps->values,
 	    NULL, NULL, 0);
-	p->in_tx = PQtransactionStatus(p->conn) == PQTRANS_INTRANS ||
-	    PQtransactionStatus(p->conn) == PQTRANS_INERROR;
-	switch (PQresultStatus(ps->res)) {
+	p->in_tx = pqlib.PQtransactionStatus(p->conn) == PQTRANS_INTRANS ||
+	    pqlib.PQtransactionStatus(p->conn) == PQTRANS_INERROR;
+	switch (pqlib.PQresultStatus(ps->res)) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:
 		break;
 	default:
 		return pg_failed(p, ps->res);
 	}
-	cmd = PQcmdStatus(ps->res);
+	cmd = pqlib.PQcmdStatus(ps->res);
 	/* INSERT, UPDATE, DELETE (RETURNING too) count; SELECT leaves it. */
 	if (strncmp(cmd, "INSERT", 6) == 0 || strncmp(cmd, "UPDATE", 6) == 0 ||
 	    strncmp(cmd, "DELETE", 6) == 0 || strncmp(cmd, "MERGE", 5) == 0)
-		p->changes = atoi(PQcmdTuples(ps->res));
+		p->changes = atoi(pqlib.PQcmdTuples(ps->res));
 	return DB_DONE;
 }
 
@@ -351,11 +350,11 @@ pg_step(struct db_stmt *st)
 	}
 	if (ps->res == NULL)
 		return DB_ERROR;
-	if (ps->row + 1 < PQntuples(ps->res)) {
+	if (ps->row + 1 < pqlib.PQntuples(ps->res)) {
 		ps->row++;
 		return DB_ROW;
 	}
-	ps->row = PQntuples(ps->res);
+	ps->row = pqlib.PQntuples(ps->res);
 	return DB_DONE;
 }
 
@@ -364,7 +363,7 @@ pg_reset(struct db_stmt *st)
 {
 	struct pg_stmt	*ps = pst(st);
 
-	PQclear(ps->res);
+	pqlib.PQclear(ps->res);
 	ps->res = NULL;
 	ps->ran = 0;
 	ps->row = -1;
@@ -375,7 +374,7 @@ static int
 pg_has(struct pg_stmt *ps, int col)
 {
 	return ps->res != NULL && ps->row >= 0 &&
-	    ps->row < PQntuples(ps->res) && col >= 0 && col < PQnfields(ps->res);
+	    ps->row < pqlib.PQntuples(ps->res) && col >= 0 && col < pqlib.PQnfields(ps->res);
 }
 
 static const char *
@@ -383,9 +382,9 @@ pg_col_text(struct db_stmt *st, int col)
 {
 	struct pg_stmt	*ps = pst(st);
 
-	if (!pg_has(ps, col) || PQgetisnull(ps->res, ps->row, col))
+	if (!pg_has(ps, col) || pqlib.PQgetisnull(ps->res, ps->row, col))
 		return NULL;
-	return PQgetvalue(ps->res, ps->row, col);
+	return pqlib.PQgetvalue(ps->res, ps->row, col);
 }
 
 static size_t
@@ -393,9 +392,9 @@ pg_col_len(struct db_stmt *st, int col)
 {
 	struct pg_stmt	*ps = pst(st);
 
-	if (!pg_has(ps, col) || PQgetisnull(ps->res, ps->row, col))
+	if (!pg_has(ps, col) || pqlib.PQgetisnull(ps->res, ps->row, col))
 		return 0;
-	return (size_t)PQgetlength(ps->res, ps->row, col);
+	return (size_t)pqlib.PQgetlength(ps->res, ps->row, col);
 }
 
 static int64_t
@@ -434,7 +433,7 @@ pg_col_null(struct db_stmt *st, int col)
 {
 	struct pg_stmt	*ps = pst(st);
 
-	return !pg_has(ps, col) || PQgetisnull(ps->res, ps->row, col);
+	return !pg_has(ps, col) || pqlib.PQgetisnull(ps->res, ps->row, col);
 }
 
 static int
@@ -464,7 +463,7 @@ pg_busy_cap(struct db *d, int ms)
 static void
 pg_close(struct db *d)
 {
-	PQfinish(conn(d)->conn);
+	pqlib.PQfinish(conn(d)->conn);
 	free(conn(d));
 }
 
@@ -490,14 +489,14 @@ pg_migrate(struct pg *p, char *err, size_t errlen)
 	if (pg_exec_simple(p, "CREATE TABLE IF NOT EXISTS schema_migrations "
 	    "(version bigint PRIMARY KEY, applied_at text NOT NULL)") == -1)
 		goto fail;
-	r = PQexec(p->conn, "SELECT coalesce(max(version), 0) FROM "
+	r = pqlib.PQexec(p->conn, "SELECT coalesce(max(version), 0) FROM "
 	    "schema_migrations");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+	if (pqlib.PQresultStatus(r) != PGRES_TUPLES_OK || pqlib.PQntuples(r) != 1) {
 		(void)pg_failed(p, r);
 		goto fail;
 	}
-	have = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
+	have = atoi(pqlib.PQgetvalue(r, 0, 0));
+	pqlib.PQclear(r);
 	r = NULL;
 	util_iso_now(stamp);
 	for (i = 0; i < store_pg_nmigrations; i++) {
@@ -510,7 +509,7 @@ pg_migrate(struct pg *p, char *err, size_t errlen)
 		if (pg_exec_simple(p, store_pg_migrations[i].sql) == -1 ||
 		    pg_exec_simple(p, ins) == -1 ||
 		    pg_exec_simple(p, "COMMIT") == -1) {
-			PQclear(PQexec(p->conn, "ROLLBACK"));
+			pqlib.PQclear(pqlib.PQexec(p->conn, "ROLLBACK"));
 			goto fail;
 		}
 	}
@@ -519,9 +518,9 @@ pg_migrate(struct pg *p, char *err, size_t errlen)
 	return 0;
 fail:
 	snprintf(err, errlen, "migration: %s", p->err);
-	PQclear(r);
+	pqlib.PQclear(r);
 	if (locked)
-		PQclear(PQexec(p->conn, MIGRATE_UNLOCK));
+		pqlib.PQclear(pqlib.PQexec(p->conn, MIGRATE_UNLOCK));
 	return -1;
 }
 
@@ -548,6 +547,8 @@ db_pg_open(const char *uri, char *err, size_t errlen)
 	const char	*msg;
 
 	err[0] = '\0';
+	if (pqlib_load(err, errlen) == -1)
+		return NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -556,9 +557,9 @@ db_pg_open(const char *uri, char *err, size_t errlen)
 	p->base.kind = DB_PG;
 	p->busy_ms = BUSY_WAIT_MS;
 	p->notified = 1;	/* the first db_pg_notified() says 1, as SQLite's first look */
-	p->conn = PQconnectdbParams(keys, values, 1);
-	if (p->conn == NULL || PQstatus(p->conn) != CONNECTION_OK) {
-		msg = p->conn != NULL ? PQerrorMessage(p->conn) : "out of memory";
+	p->conn = pqlib.PQconnectdbParams(keys, values, 1);
+	if (p->conn == NULL || pqlib.PQstatus(p->conn) != CONNECTION_OK) {
+		msg = p->conn != NULL ? pqlib.PQerrorMessage(p->conn) : "out of memory";
 		/* An unparsable URI's message quotes it: say that alone. */
 		if (strstr(msg, uri) != NULL || strstr(msg, "invalid") != NULL ||
 		    strstr(msg, "missing") != NULL)
@@ -568,7 +569,7 @@ db_pg_open(const char *uri, char *err, size_t errlen)
 		snprintf(err, errlen, "PostgreSQL: %s", p->err);
 		goto fail;
 	}
-	PQsetNoticeProcessor(p->conn, pg_quiet, NULL);
+	pqlib.PQsetNoticeProcessor(p->conn, pg_quiet, NULL);
 	/* Every time the store writes is UTC text: the session's zone is not used. */
 	if (pg_exec_simple(p, "SET TIME ZONE 'UTC'") == -1 ||
 	    pg_migrate(p, err, errlen) == -1) {
@@ -578,7 +579,7 @@ db_pg_open(const char *uri, char *err, size_t errlen)
 	}
 	return &p->base;
 fail:
-	PQfinish(p->conn);
+	pqlib.PQfinish(p->conn);
 	free(p);
 	return NULL;
 }
@@ -591,7 +592,7 @@ db_pg_socket(struct db *d)
 
 	if (!p->listening && pg_alive(p) != -1)
 		(void)pg_listen(p);
-	return PQsocket(p->conn);
+	return pqlib.PQsocket(p->conn);
 }
 
 /*
@@ -610,15 +611,15 @@ db_pg_notified(struct db *d)
 
 	if (pg_alive(p) == -1 || (!p->listening && pg_listen(p) == -1))
 		return -1;
-	if (PQconsumeInput(p->conn) == 0) {
-		pg_seterr(p, PQerrorMessage(p->conn));
+	if (pqlib.PQconsumeInput(p->conn) == 0) {
+		pg_seterr(p, pqlib.PQerrorMessage(p->conn));
 		return -1;
 	}
-	pid = PQbackendPID(p->conn);
-	while ((n = PQnotifies(p->conn)) != NULL) {
+	pid = pqlib.PQbackendPID(p->conn);
+	while ((n = pqlib.PQnotifies(p->conn)) != NULL) {
 		if (n->be_pid != pid)
 			p->notified = 1;
-		PQfreemem(n);
+		pqlib.PQfreemem(n);
 	}
 	rc = p->notified;
 	p->notified = 0;

@@ -3,7 +3,7 @@
  * Events are rows of the outbox (migration 015), written with their cause.
  * This lane claims the due ones, up to NOTIFY_MAX at a time, and sends
  * each: an http(s) webhook by libcurl's multi interface, driven from the
- * worker's poll loop (its sockets in the poll set, curl_multi_perform()
+ * worker's poll loop (its sockets in the poll set, curllib.multi_perform()
  * once a turn, never a blocking call); an Apprise URL by the apprise
  * program on a proc, like yt-dlp.  A slow or dead receiver holds a slot of
  * this lane for at most its timeout, and nothing of the downloads'.
@@ -28,9 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "config.h"
+#include "curllib.h"
 #include "fleet.h"
 #include "log.h"
 #include "notify.h"
@@ -108,10 +107,12 @@ send_free(struct send *k)
 	size_t	 i;
 
 	if (k->easy != NULL) {
-		(void)curl_multi_remove_handle(multi, k->easy);
-		curl_easy_cleanup(k->easy);
+		(void)curllib.multi_remove_handle(multi, k->easy);
+		curllib.easy_cleanup(k->easy);
 	}
-	curl_slist_free_all(k->headers);
+	/* libcurl is loaded only if an http(s) delivery was started (curllib.c). */
+	if (k->headers != NULL)
+		curllib.slist_free_all(k->headers);
 	proc_close(&k->proc);
 	if (k->dir[0] != '\0' && util_rm_rf(k->dir) == -1)
 		log_warnx(k->tag, "cannot remove %s", k->dir);
@@ -212,28 +213,36 @@ header_add(struct send *k, const char *name, const char *value)
 	char			 h[256];
 
 	if (snprintf(h, sizeof(h), "%s: %s", name, value) >= (int)sizeof(h) ||
-	    (l = curl_slist_append(k->headers, h)) == NULL)
+	    (l = curllib.slist_append(k->headers, h)) == NULL)
 		return -1;
 	k->headers = l;
 	return 0;
 }
 
 /*
- * libcurl, and the TLS library under it, are set up at the first webhook
- * sent, not at start: their set-up made an idle worker three times its
- * size (docs/benchmarks.md, item 6), and most installations never send one.
+ * libcurl, and the TLS library under it, are loaded and set up at the
+ * first webhook sent, not at start: they made an idle worker three times
+ * its size (docs/benchmarks.md, item 6), and most installations never
+ * send one (curllib.c).
  */
 static int
 curl_ready(void)
 {
 	static int	 warned;
+	char		 err[256];
 
 	if (multi != NULL)
 		return 0;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK &&
-	    (multi = curl_multi_init()) != NULL)
+	if (curllib_load(err, sizeof(err)) == -1) {
+		if (!warned)
+			log_warnx(NULL, "%s: webhooks are not sent", err);
+		warned = 1;
+		return -1;
+	}
+	if (curllib.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK &&
+	    (multi = curllib.multi_init()) != NULL)
 		return 0;
-	curl_global_cleanup();
+	curllib.global_cleanup();
 	if (!warned)
 		log_warnx(NULL, "libcurl failed to initialise: webhooks are "
 		    "not sent");
@@ -247,7 +256,7 @@ http_start(struct send *k)
 	char	 sig[WEBHOOK_SIG_LEN];
 
 	if (curl_ready() == -1 || webhook_sign(k->d.secret, k->d.body,
-	    k->d.body_len, sig) == -1 || (k->easy = curl_easy_init()) == NULL)
+	    k->d.body_len, sig) == -1 || (k->easy = curllib.easy_init()) == NULL)
 		return -1;
 	if (header_add(k, "Content-Type", "application/json") == -1 ||
 	    header_add(k, "X-OfflineTube-Event", hook_event_str[k->d.event]) == -1 ||
@@ -255,25 +264,25 @@ http_start(struct send *k)
 	    header_add(k, "X-OfflineTube-Signature", sig) == -1 ||
 	    header_add(k, "Expect", "") == -1)
 		return -1;
-	if (curl_easy_setopt(k->easy, CURLOPT_URL, k->d.url) != CURLE_OK ||
-	    curl_easy_setopt(k->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    curl_easy_setopt(k->easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-	    curl_easy_setopt(k->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(k->easy, CURLOPT_TIMEOUT_MS,
+	if (curllib.easy_setopt(k->easy, CURLOPT_URL, k->d.url) != CURLE_OK ||
+	    curllib.easy_setopt(k->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    curllib.easy_setopt(k->easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    curllib.easy_setopt(k->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curllib.easy_setopt(k->easy, CURLOPT_TIMEOUT_MS,
 	    (long)NOTIFY_HTTP_TIMEOUT_MS) != CURLE_OK ||
-	    curl_easy_setopt(k->easy, CURLOPT_POST, 1L) != CURLE_OK ||
-	    curl_easy_setopt(k->easy, CURLOPT_POSTFIELDS, k->d.body) != CURLE_OK ||
-	    curl_easy_setopt(k->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+	    curllib.easy_setopt(k->easy, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curllib.easy_setopt(k->easy, CURLOPT_POSTFIELDS, k->d.body) != CURLE_OK ||
+	    curllib.easy_setopt(k->easy, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)k->d.body_len) != CURLE_OK ||
-	    curl_easy_setopt(k->easy, CURLOPT_HTTPHEADER, k->headers) != CURLE_OK ||
-	    curl_easy_setopt(k->easy, CURLOPT_USERAGENT, "OfflineTube") != CURLE_OK ||
-	    curl_easy_setopt(k->easy, CURLOPT_WRITEFUNCTION, discard) != CURLE_OK ||
-	    curl_easy_setopt(k->easy, CURLOPT_OPENSOCKETFUNCTION,
+	    curllib.easy_setopt(k->easy, CURLOPT_HTTPHEADER, k->headers) != CURLE_OK ||
+	    curllib.easy_setopt(k->easy, CURLOPT_USERAGENT, "OfflineTube") != CURLE_OK ||
+	    curllib.easy_setopt(k->easy, CURLOPT_WRITEFUNCTION, discard) != CURLE_OK ||
+	    curllib.easy_setopt(k->easy, CURLOPT_OPENSOCKETFUNCTION,
 	    open_socket) != CURLE_OK ||
-	    curl_easy_setopt(k->easy, CURLOPT_OPENSOCKETDATA, k) != CURLE_OK ||
-	    curl_easy_setopt(k->easy, CURLOPT_PRIVATE, k) != CURLE_OK ||
-	    curl_multi_add_handle(multi, k->easy) != CURLM_OK) {
-		curl_easy_cleanup(k->easy);
+	    curllib.easy_setopt(k->easy, CURLOPT_OPENSOCKETDATA, k) != CURLE_OK ||
+	    curllib.easy_setopt(k->easy, CURLOPT_PRIVATE, k) != CURLE_OK ||
+	    curllib.multi_add_handle(multi, k->easy) != CURLM_OK) {
+		curllib.easy_cleanup(k->easy);
 		k->easy = NULL;
 		return -1;
 	}
@@ -408,7 +417,7 @@ notify_pollfds(struct pollfd *pfd, size_t max)
 	FD_ZERO(&r);
 	FD_ZERO(&w);
 	FD_ZERO(&x);
-	if (curl_multi_fdset(multi, &r, &w, &x, &maxfd) != CURLM_OK)
+	if (curllib.multi_fdset(multi, &r, &w, &x, &maxfd) != CURLM_OK)
 		return 0;
 	for (fd = 0; fd <= maxfd && fd < FD_SETSIZE && n < max; fd++) {
 		if (!FD_ISSET(fd, &r) && !FD_ISSET(fd, &w))
@@ -434,7 +443,7 @@ http_status(struct send *k, CURLcode res, long code, char *buf, size_t len)
 	else if (res == CURLE_COULDNT_CONNECT)
 		snprintf(buf, len, "connection refused");
 	else
-		snprintf(buf, len, "%s", curl_easy_strerror(res));
+		snprintf(buf, len, "%s", curllib.easy_strerror(res));
 }
 
 /* Moves the transfers on, without waiting, and ends those that are done. */
@@ -465,20 +474,20 @@ notify_perform(void)
 	}
 	if (multi == NULL || nsends == 0)
 		return;
-	(void)curl_multi_perform(multi, &running);
-	while ((m = curl_multi_info_read(multi, &left)) != NULL) {
+	(void)curllib.multi_perform(multi, &running);
+	while ((m = curllib.multi_info_read(multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE ||
-		    curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+		    curllib.easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
 		    (char **)&k) != CURLE_OK || k == NULL)
 			continue;
 		code = 0;
-		(void)curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE,
+		(void)curllib.easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE,
 		    &code);
 		res = m->data.result;
 		http_status(k, res, code, status, sizeof(status));
 		/* The handle goes now (and m with it); the slot, once the end is written. */
-		(void)curl_multi_remove_handle(multi, k->easy);
-		curl_easy_cleanup(k->easy);
+		(void)curllib.multi_remove_handle(multi, k->easy);
+		curllib.easy_cleanup(k->easy);
 		k->easy = NULL;
 		send_end(k, res == CURLE_OK && code >= 200 && code < 300, status);
 		if (!k->unsaved)
@@ -505,8 +514,8 @@ notify_stop_all(void)
 	if (store_delivery_recover(db, fleet_id(), NOTIFY_KEEP_S) == -1)
 		log_warnx(NULL, "delivery recovery: %s", store_errmsg(db));
 	if (multi != NULL) {
-		curl_multi_cleanup(multi);
-		curl_global_cleanup();
+		curllib.multi_cleanup(multi);
+		curllib.global_cleanup();
 	}
 	multi = NULL;
 }

@@ -1,8 +1,7 @@
 /* webhook.c: what a delivery sends: its signature, its retry schedule, the apprise command. */
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <sodium.h>
 
 #include "webhook.h"
 
@@ -14,20 +13,17 @@ int
 webhook_sign(const char *secret, const char *body, size_t len,
     char out[WEBHOOK_SIG_LEN])
 {
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 mac[EVP_MAX_MD_SIZE];
-	unsigned int		 n = 0, i;
+	crypto_auth_hmacsha256_state	 st;
+	unsigned char			 mac[crypto_auth_hmacsha256_BYTES];
 
-	out[0] = '\0';
-	if (HMAC(EVP_sha256(), secret, (int)strlen(secret),
-	    (const unsigned char *)body, len, mac, &n) == NULL || n != 32)
-		return -1;
+	/* libsodium's HMAC takes a key of any length, as RFC 2104 does. */
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret,
+	    strlen(secret));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, len);
+	crypto_auth_hmacsha256_final(&st, mac);
 	memcpy(out, "sha256=", 7);
-	for (i = 0; i < n; i++) {
-		out[7 + 2 * i] = hex[mac[i] >> 4];
-		out[7 + 2 * i + 1] = hex[mac[i] & 0xf];
-	}
-	out[7 + 2 * n] = '\0';
+	sodium_bin2hex(out + 7, WEBHOOK_SIG_LEN - 7, mac, sizeof(mac));
+	sodium_memzero(&st, sizeof(st));
 	return 0;
 }
 

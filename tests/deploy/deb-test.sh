@@ -20,7 +20,9 @@ if ! grep -v '^#' "$here/tests/deploy/deb-files.txt" | diff -u - "$got"; then
 fi
 deps=$(dpkg-deb -f "$deb" Depends)
 # libpq5: the client library PostgreSQL needs (its migrations are in the
-# programs, so the package installs nothing else for it).
+# programs, so the package installs nothing else for it).  libcurl4 and
+# libpq5 are loaded when first used, not linked: dpkg-shlibdeps cannot see
+# them, debian/control names them.
 for d in nginx yt-dlp ffmpeg adduser libfcgi0ldbl libcurl4 libpq5; do
 	case ", $deps," in
 	*", $d"[\ ,]*) ;;

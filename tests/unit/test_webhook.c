@@ -22,6 +22,20 @@ test_the_signature_is_hmac_sha256_of_the_exact_body(void)
 	    "5a003f089d2739839dec58b964ec3843") != 0);
 }
 
+/* RFC 4231, test case 6: a key longer than SHA-256's block is hashed first. */
+static void
+test_a_key_longer_than_a_block_is_hashed_first(void)
+{
+	char	 sig[WEBHOOK_SIG_LEN], key[132];
+	const char *body = "Test Using Larger Than Block-Size Key - Hash Key First";
+
+	memset(key, 0xaa, 131);
+	key[131] = '\0';
+	CHECK(webhook_sign(key, body, strlen(body), sig) == 0);
+	CHECK_STR(sig, "sha256=60e431591ee0b67f0d8a26aacbf5b77f"
+	    "8e0bc6213728c5140546040f0ee37f54");
+}
+
 /* At least 8 attempts over at least an hour; growing; jitter only adds, at most a fifth. */
 static void
 test_the_retry_schedule_grows_and_spans_an_hour(void)
@@ -67,6 +81,7 @@ int
 main(void)
 {
 	test_the_signature_is_hmac_sha256_of_the_exact_body();
+	test_a_key_longer_than_a_block_is_hashed_first();
 	test_the_retry_schedule_grows_and_spans_an_hour();
 	test_the_url_comes_after_the_end_of_options();
 	return unit_done("test_webhook");
