@@ -155,3 +155,31 @@ done:
 	freeaddrinfo(res);
 	return rc;
 }
+
+/*
+ * An Apprise URL's host, when it has one that resolves: many schemes put a
+ * token there instead (tgram://bottoken/chat), which is no address.  1: it
+ * resolves to a loopback, private or link-local address.  Asked when the
+ * webhook is made and again before each delivery (a name may point
+ * elsewhere by then).
+ */
+int
+urlguard_host_is_private(const char *url)
+{
+	struct addrinfo		 hints, *res = NULL, *ai;
+	char			 host[256];
+	int			 private = 0;
+
+	if (urlguard_host(url, host, sizeof(host)) == -1)
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0)
+		return 0;
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		if (!urlguard_addr_is_public(ai->ai_addr))
+			private = 1;
+	freeaddrinfo(res);
+	return private;
+}

@@ -7,10 +7,7 @@
  * LAN target only from an admin key or with keys off.  The secret is made
  * here when the body has none, answered once, and never again.
  */
-#include <sys/socket.h>
-
 #include <limits.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,32 +45,6 @@ is_scheme_url(const char *s)
 		    "0123456789+.-", s[i]) == NULL)
 			return 0;
 	return strncmp(s + i, "://", 3) == 0 && s[i + 3] != '\0';
-}
-
-/*
- * An Apprise URL's host, when it has one that resolves: many schemes put a
- * token there instead (tgram://bottoken/chat), which is no address.  1: it
- * resolves to a loopback, private or link-local address.
- */
-static int
-apprise_host_private(const char *url)
-{
-	struct addrinfo		 hints, *res = NULL, *ai;
-	char			 host[256];
-	int			 private = 0;
-
-	if (urlguard_host(url, host, sizeof(host)) == -1)
-		return 0;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, NULL, &hints, &res) != 0)
-		return 0;
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		if (!urlguard_addr_is_public(ai->ai_addr))
-			private = 1;
-	freeaddrinfo(res);
-	return private;
 }
 
 /* The url field: its form, Apprise's program, and where it points. */
@@ -126,7 +97,7 @@ take_url(struct req *r, struct json_object *v, struct webhook *w,
 			return -1;
 		}
 		if (r->owner > 0 && !c->allow_private_urls &&
-		    apprise_host_private(s)) {
+		    urlguard_host_is_private(s)) {
 			snprintf(detail, dlen, "url: points to a loopback, private, "
 			    "link-local or multicast address; add the webhook "
 			    "with an admin key");

@@ -307,6 +307,12 @@ apprise_start(struct send *k)
 {
 	struct webhook_argv	 a;
 
+	/* Judged again at each delivery, as curl's connects are (open_socket). */
+	if (!k->d.may_private && !conf->allow_private_urls &&
+	    urlguard_host_is_private(k->d.url)) {
+		k->refused = 1;
+		return -1;
+	}
 	if (util_path_join(k->dir, sizeof(k->dir), conf->tmp_dir, k->tag) == -1 ||
 	    util_mkdir_p(k->dir, 0700) == -1) {
 		k->dir[0] = '\0';
@@ -367,7 +373,8 @@ send_start(struct delivery *d)
 	sends[nsends++] = k;
 	rc = urlform_is_http(k->d.url) ? http_start(k) : apprise_start(k);
 	if (rc == -1) {
-		send_end(k, 0, "could not be sent");
+		send_end(k, 0, k->refused ? "refused: a private address" :
+		    "could not be sent");
 		if (!k->unsaved)
 			send_free(k);
 	}

@@ -8,13 +8,15 @@ import hashlib
 import hmac
 import http.server
 import json
+import os
+import subprocess
 import threading
 import time
 import uuid
 
 import pytest
 
-from harness import (Service, can_fake_hosts, end_service, free_port, hosts_prefix,
+from harness import (REPO, Service, can_fake_hosts, end_service, free_port, hosts_prefix,
                      wait_until, write_hosts)
 from test_keys import add_key
 
@@ -160,6 +162,40 @@ def test_each_bad_field_is_a_400_naming_it(svc, body, detail):
     st, _, ans = add(svc, body)
     assert st == 400 and ans["detail"].startswith(detail), ans
     assert svc.get("/api/webhooks")[2] == before
+
+
+def doc_snippet(after):
+    """The fenced block that follows the line starting with after in docs/api.md."""
+    lines = open(os.path.join(REPO, "docs", "api.md"), encoding="utf-8").read().split("\n")
+    i = next(n for n, l in enumerate(lines) if l.startswith(after))
+    start = next(n for n in range(i, len(lines)) if lines[n].startswith("```")) + 1
+    end = next(n for n in range(start, len(lines)) if lines[n].startswith("```"))
+    return "\n".join(lines[start:end]) + "\n"
+
+
+def test_the_documented_signature_checks_accept_a_delivery_and_refuse_a_forgery(svc, rx,
+                                                                                tmp_path):
+    """docs/api.md's shell and Python checks, as written, on a real delivery."""
+    p = path()
+    rec = hook(svc, rx.base + p, secret="a documented secret")
+    assert svc.post(f"/api/webhooks/{rec['id']}/test")[0] == 202
+    wait_until(lambda: rx.at(p), 10, what="the ping")
+    (h, body), = rx.at(p)
+    header = h["X-OfflineTube-Signature"]
+    shell = doc_snippet("To check a signature")
+    for content, want in ((body, "valid"), (body + b" ", "forged")):
+        (tmp_path / "body.json").write_bytes(content)
+        out = subprocess.run(["sh", "-c", shell], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=30,
+                             env={"PATH": os.environ["PATH"], "SECRET": rec["secret"],
+                                  "SIGNATURE": header})
+        assert (out.returncode, out.stdout) == (0, want + "\n"), out
+    ns = {}
+    exec(doc_snippet("In Python:"), ns)
+    assert ns["verify"](rec["secret"], body, header) is True
+    assert ns["verify"](rec["secret"], body + b" ", header) is False
+    assert ns["verify"]("another secret", body, header) is False
+    svc.delete(f"/api/webhooks/{rec['id']}")
 
 
 def test_a_given_secret_and_events_are_kept(svc, rx):
@@ -394,10 +430,16 @@ def test_an_end_the_database_refuses_is_written_later_and_not_sent_again(svc, rx
 
 @pytest.mark.skipif(not can_fake_hosts(), reason="needs root and unshare to give the API "
                     "and the worker /etc/hosts files of their own")
-def test_a_name_that_rebinds_to_loopback_is_refused_at_delivery(site, xdg, tmp_path, rx):
+@pytest.mark.parametrize("scheme", ["http", "json"])
+def test_a_name_that_rebinds_to_loopback_is_refused_at_delivery(site, xdg, tmp_path, rx,
+                                                                scheme):
     """The API sees a public address when the webhook is made, the worker
-    loopback when it delivers: a user's webhook never reaches it."""
-    name = "hook.rebound.example"
+    loopback when it delivers: a user's webhook never reaches it, whether
+    libcurl connects (http) or apprise does (json://: the worker judges the
+    host before running it).  An admin key's webhook may reach the LAN.
+    Each new worker's first delivery here is of that kind: for json://,
+    libcurl is never loaded."""
+    name = "rebound.example"
     s = Service(site, xdg, {"OFFLINETUBE_AUTH": "on", "OFFLINETUBE_ALLOW_PRIVATE_URLS": "0",
                             **FAST})
     s.wrap["api"] = hosts_prefix(write_hosts(str(tmp_path / "api-hosts"),
@@ -406,13 +448,18 @@ def test_a_name_that_rebinds_to_loopback_is_refused_at_delivery(site, xdg, tmp_p
                                                 {name: "127.0.0.1"}))
     try:
         s.start()
-        user = {"X-API-Key": add_key(s, "user")}
-        p = path()
-        rec = hook(s, f"http://{name}:{rx.port}{p}", headers=user)
-        assert s.post(f"/api/webhooks/{rec['id']}/test", headers=user)[0] == 202
-        wait_until(lambda: s.get(f"/api/webhooks/{rec['id']}", headers=user)[2]["last_status"]
-                   == "refused: a private address", 10, what="the refusal")
-        time.sleep(1)
-        assert rx.at(p) == []
+        for role, admin, refused in (("user", False, True), ("admin", True, False)):
+            key = {"X-API-Key": add_key(s, role, admin=admin)}
+            p = path()
+            rec = hook(s, f"{scheme}://{name}:{rx.port}{p}", headers=key)
+            assert s.post(f"/api/webhooks/{rec['id']}/test", headers=key)[0] == 202
+            if refused:
+                wait_until(lambda: s.get(f"/api/webhooks/{rec['id']}", headers=key)[2]
+                           ["last_status"] == "refused: a private address", 30,
+                           what="the refusal")
+                time.sleep(1)
+                assert rx.at(p) == []
+            else:
+                wait_until(lambda: rx.at(p), 30, what="the delivery")
     finally:
         end_service(s)
