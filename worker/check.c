@@ -20,6 +20,12 @@
  * next check after one is put a little later at random (CHECK_JITTER_S at
  * most), so that subscriptions made together drift apart instead of all
  * falling due at the same moment forever.
+ *
+ * A check's end (its listing or its failure) waits at most
+ * CHECK_WRITE_WAIT_MS for the database's write lock, never the loop's
+ * seconds; a failure the database refuses is kept, the check holding its
+ * slot, and written again every CHECK_RETRY_MS until it is taken: a
+ * subscription is never left "checking" by a busy database.
  */
 #include <sys/wait.h>
 
@@ -55,6 +61,9 @@
 #define CHECK_BACKOFF_S	300		/* the first retry of a failed check */
 #define CHECK_JITTER_S	600		/* at most, and a twentieth of the interval */
 #define OUT_MAX		(32 << 20)	/* 500 flat entries are a few MiB */
+#define CHECK_WRITE_WAIT_MS	250
+#define CHECK_RETRY_MS		1000
+#define CHECK_WHY_MAX		600
 
 struct check {
 	struct subscription	 sub;
@@ -69,6 +78,10 @@ struct check {
 	int			 timed_out;
 	int			 over;		/* stdout past OUT_MAX */
 	int			 stopping;	/* the worker stops: write nothing */
+	/* A failure the database refused, written again at retry_at. */
+	int			 unsaved;
+	char			 why[CHECK_WHY_MAX];
+	int64_t			 retry_at;
 };
 
 static struct store		*db;
@@ -94,6 +107,7 @@ check_changed(void)
 	due_stale = 1;
 }
 
+/* A check that has ended: its run's leftovers go; the check too, unless its end is unsaved. */
 static void
 check_free(struct check *k)
 {
@@ -102,7 +116,11 @@ check_free(struct check *k)
 	proc_close(&k->proc);
 	if (k->dir[0] != '\0' && util_rm_rf(k->dir) == -1)
 		log_warnx(k->tag, "cannot remove %s", k->dir);
+	k->dir[0] = '\0';
 	jsonin_free(k->parse);
+	k->parse = NULL;
+	if (k->unsaved)
+		return;
 	for (i = 0; i < nchecks; i++)
 		if (checks[i] == k) {
 			checks[i] = checks[--nchecks];
@@ -112,16 +130,37 @@ check_free(struct check *k)
 	due_stale = 1;
 }
 
-/* A failed check: why, and the next try backed off (store.c). */
+/* The failure in k->why written: the next try backed off (store.c); kept when refused. */
+static void
+check_save_failure(struct check *k)
+{
+	int	 rc;
+
+	store_busy_wait(db, CHECK_WRITE_WAIT_MS);
+	rc = store_sub_failed(db, k->sub.id, fleet_id(), k->why,
+	    CHECK_BACKOFF_S);
+	store_busy_wait(db, 0);
+	if (rc == -1) {
+		if (!k->unsaved)
+			log_warnx(k->tag, "subscription: %s: written again "
+			    "shortly", store_errmsg(db));
+		k->unsaved = 1;
+		k->retry_at = util_now_ms() + CHECK_RETRY_MS;
+		return;
+	}
+	if (k->unsaved)
+		log_info(k->tag, "the check's failure is written");
+	k->unsaved = 0;
+	tally_check(CHECK_FAILED);
+}
+
+/* A failed check: why, and the next try backed off. */
 static void
 check_failed(struct check *k, const char *why)
 {
 	log_info(k->tag, "check failed: %s", why);
-	if (store_sub_failed(db, k->sub.id, fleet_id(), why,
-	    CHECK_BACKOFF_S) == -1)
-		log_warnx(k->tag, "subscription: %s", store_errmsg(db));
-	else
-		tally_check(CHECK_FAILED);
+	snprintf(k->why, sizeof(k->why), "%s", why);
+	check_save_failure(k);
 }
 
 static void	 check_take(void *, char *, size_t);
@@ -304,6 +343,7 @@ check_record(struct check *k, const struct listing *l)
 		check_failed(k, err);
 		return;
 	}
+	store_busy_wait(db, CHECK_WRITE_WAIT_MS);
 	if (store_begin(db) == -1)
 		goto dberr;
 	for (i = 0; i < l->n; i++) {
@@ -353,8 +393,10 @@ dberr_rollback:
 	store_rollback(db);
 dberr:
 	snprintf(err, sizeof(err), "database: %s", store_errmsg(db));
+	store_busy_wait(db, 0);
 	check_failed(k, err);
 done:
+	store_busy_wait(db, 0);
 	subfilter_free(&f);
 }
 
@@ -363,7 +405,7 @@ static void
 check_outcome(struct check *k, int wstatus)
 {
 	struct listing	 l;
-	char		 msg[600], err[256];
+	char		 msg[CHECK_WHY_MAX], err[256];
 	int		 code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
 			    128 + WTERMSIG(wstatus);
 	size_t		 max = k->sub.backlog > CHECK_ENTRIES ?
@@ -419,11 +461,22 @@ check_timers(void)
 	int64_t	 now = util_now_ms();
 	size_t	 i;
 
-	for (i = 0; i < nchecks; i++)
-		if (!checks[i]->timed_out && now >= checks[i]->deadline) {
-			checks[i]->timed_out = 1;
-			proc_stop(&checks[i]->proc);
+	for (i = 0; i < nchecks; i++) {
+		struct check *k = checks[i];
+
+		if (k->unsaved) {
+			if (now < k->retry_at)
+				continue;
+			check_save_failure(k);
+			if (!k->unsaved) {
+				check_free(k);
+				i--;	/* checks[i] is another one now */
+			}
+		} else if (!k->timed_out && now >= k->deadline) {
+			k->timed_out = 1;
+			proc_stop(&k->proc);
 		}
+	}
 }
 
 /* On SIGTERM: every check stops unrecorded, and is due again at the next start. */
@@ -437,6 +490,12 @@ check_stop_all(void)
 		proc_stop(&checks[i]->proc);
 	}
 	(void)proc_wait_stopped(1000);
+	/* An unsaved failure is not written: the check is due again, as a stopped one. */
+	for (i = 0; i < nchecks; i++)
+		if (checks[i]->unsaved) {
+			checks[i]->unsaved = 0;
+			check_free(checks[i--]);
+		}
 	if (store_sub_recover(db, fleet_id()) == -1)
 		log_warnx(NULL, "subscription recovery: %s", store_errmsg(db));
 }

@@ -245,6 +245,29 @@ def test_a_slow_listing_never_delays_a_download(service, site):
     assert rec["seen_count"] == 1
 
 
+def test_a_check_that_ends_while_the_database_is_locked_is_written_after(service, site):
+    """Another program holds the write lock when the listing ends, longer than
+    any busy wait: the check's end must not be lost (a subscription left
+    "checking" is never checked again)."""
+    name, url = new_channel(site, 3)
+    site.channel_delay[name] = 2
+    rec = subscribe(service, url, backlog=1)
+    wait_until(lambda: sub(service, rec["id"])["state"] == "checking", 20, 0.1,
+               "the check to start")
+    with service.write_lock():
+        # The listing ends ~2 s from now; the lock outlasts a 5 s wait for
+        # the record and another for its failure.
+        time.sleep(13)
+        assert sub(service, rec["id"])["state"] == "checking"
+    rec = done_checking(service, rec["id"], timeout=30)
+    assert rec["state"] == "error" and rec["last_error"].startswith("database: "), rec
+    assert tasks_of(service, rec["id"]) == []
+    # Nothing was recorded: the next check finds the entries as a first one.
+    rec = check_now(service, rec["id"])
+    assert (rec["state"], rec["seen_count"], rec["downloaded_count"]) == ("idle", 3, 1), rec
+    assert [t["url"] for t in tasks_of(service, rec["id"])] == [entry_url(site, name, 3)]
+
+
 def test_a_check_that_ends_after_a_pause_records_nothing(service, site):
     """Paused while its listing is read: the check's entries are neither seen
     nor queued, so after a resume its backlog rule decides, as for a first check."""
