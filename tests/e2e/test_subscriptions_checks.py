@@ -255,9 +255,9 @@ def test_a_check_that_ends_while_the_database_is_locked_is_written_after(service
     wait_until(lambda: sub(service, rec["id"])["state"] == "checking", 20, 0.1,
                "the check to start")
     with service.write_lock():
-        # The listing ends ~2 s from now; the lock outlasts a 5 s wait for
-        # the record and another for its failure.
-        time.sleep(13)
+        # The listing ends 2 to 4 s from now; the lock outlasts a 5 s wait
+        # for the record and another for its failure (the old worker's).
+        time.sleep(20)
         assert sub(service, rec["id"])["state"] == "checking"
     rec = done_checking(service, rec["id"], timeout=30)
     assert rec["state"] == "error" and rec["last_error"].startswith("database: "), rec
