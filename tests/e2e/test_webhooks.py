@@ -35,6 +35,7 @@ class Receiver:
         self.got = []            # (path, headers, body bytes)
         self.fail = {}           # path -> how many more answers are 500
         self.slow = {}           # path -> seconds to wait before answering
+        self.redirect = {}       # path -> where a 302 sends the client instead
         self.lock = threading.Lock()
         self.httpd = None
 
@@ -51,7 +52,11 @@ class Receiver:
                         rx.fail[self.path] -= 1
                 time.sleep(rx.slow.get(self.path, 0))
                 try:
-                    self.send_response(500 if failing else 204)
+                    if self.path in rx.redirect:
+                        self.send_response(302)
+                        self.send_header("Location", rx.redirect[self.path])
+                    else:
+                        self.send_response(500 if failing else 204)
                     self.end_headers()
                 except OSError:
                     pass
@@ -274,7 +279,8 @@ def test_a_delivery_waits_out_a_restart_while_the_receiver_is_down(svc, site):
     svc.post(f"/api/webhooks/{rec['id']}/test")
     wait_until(lambda: svc.get(f"/api/webhooks/{rec['id']}")[2]["last_status"] ==
                "connection refused", 10, what="a refused attempt")
-    svc.restart_worker()
+    # The whole service, the API too: the outbox is in the database alone.
+    svc.restart()
     svc.wait_healthy()
     down.start()
     try:
@@ -283,6 +289,81 @@ def test_a_delivery_waits_out_a_restart_while_the_receiver_is_down(svc, site):
         assert json.loads(body)["event"] == "ping"
     finally:
         down.stop()
+    svc.delete(f"/api/webhooks/{rec['id']}")
+
+
+def webhook(svc, rec):
+    return svc.get(f"/api/webhooks/{rec['id']}")[2]
+
+
+def test_a_redirect_is_not_followed_and_is_a_failure(svc, rx):
+    p, elsewhere = path(), path()
+    rx.redirect[p] = rx.base + elsewhere
+    rec = hook(svc, rx.base + p)
+    svc.post(f"/api/webhooks/{rec['id']}/test")
+    # Tried again (a 3xx is no delivery), never sent where it points.
+    wait_until(lambda: len(rx.at(p)) >= 2, 20, what="a second attempt")
+    assert webhook(svc, rec)["last_status"] == "302"
+    assert rx.at(elsewhere) == []
+    svc.delete(f"/api/webhooks/{rec['id']}")
+
+
+def test_a_receiver_slower_than_10_s_is_a_timeout_and_tried_again(svc, rx):
+    p = path()
+    rx.slow[p] = 12
+    rec = hook(svc, rx.base + p)
+    svc.post(f"/api/webhooks/{rec['id']}/test")
+    wait_until(lambda: webhook(svc, rec)["last_status"] == "timeout", 20, what="the timeout")
+    rx.slow[p] = 0
+    wait_until(lambda: webhook(svc, rec)["last_status"] == "204", 20, what="the next attempt")
+    got = rx.at(p)
+    assert len({h["X-OfflineTube-Delivery"] for h, _ in got}) == 1 and len(got) >= 2
+    svc.delete(f"/api/webhooks/{rec['id']}")
+
+
+def test_a_delivery_that_keeps_failing_is_given_up_after_8_attempts_and_counted(svc, rx):
+    """8 attempts over more than an hour (here a hundredth of it), then
+    given up: the webhook's failures count it and nothing more is sent."""
+    p = path()
+    rx.fail[p] = 1000
+    rec = hook(svc, rx.base + p)
+    svc.post(f"/api/webhooks/{rec['id']}/test")
+    wait_until(lambda: webhook(svc, rec)["failures"] == 1, 90, 0.5, what="the delivery given up")
+    time.sleep(3)
+    got = rx.at(p)
+    assert len(got) == 8, len(got)
+    assert len({h["X-OfflineTube-Delivery"] for h, _ in got}) == 1
+    assert webhook(svc, rec)["last_status"] == "500"
+    svc.delete(f"/api/webhooks/{rec['id']}")
+
+
+def test_a_failing_subscription_check_tells_of_its_error(svc, rx, site):
+    p = path()
+    rec = hook(svc, rx.base + p, events=["subscription.error"])
+    st, _, sub = svc.post("/api/subscriptions", {"url": f"{site.base}/missing-channel"})
+    assert st == 200, sub
+    wait_until(lambda: rx.at(p), 60, what="subscription.error")
+    (h, body), = rx.at(p)
+    env = check_signed(h, body, rec["secret"], "subscription.error")
+    assert env["data"]["subscription"]["id"] == sub["id"]
+    assert env["data"]["subscription"]["state"] == "error"
+    assert env["data"]["subscription"]["last_error"] != ""
+    assert env["data"]["tasks"] == []
+    svc.delete(f"/api/subscriptions/{sub['id']}")
+    svc.delete(f"/api/webhooks/{rec['id']}")
+
+
+def test_apprise_tells_of_a_download_and_a_failure_in_a_few_words(svc, rx, site):
+    p = "/apprise/" + uuid.uuid4().hex[:8]
+    rec = hook(svc, f"json://127.0.0.1:{rx.port}{p}", events=["task.completed", "task.error"])
+    done = svc.download(site.page("clip"))
+    bad = svc.submit(f"{site.base}/missing")
+    bad = svc.wait_for_status(bad["id"], "error")
+    wait_until(lambda: len(rx.at(p)) >= 2, 60, what="apprise's two notifications")
+    notes = {json.loads(b)["title"]: json.loads(b)["message"] for _, b in rx.at(p)}
+    assert notes[f"Downloaded: {done['title']}"] == f"Downloaded: {done['title']}"
+    failed = next(t for t in notes if t.startswith("Failed: "))
+    assert notes[failed].startswith(failed + ": ") and bad["error_message"] in notes[failed]
     svc.delete(f"/api/webhooks/{rec['id']}")
 
 
