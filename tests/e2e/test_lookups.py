@@ -1,6 +1,7 @@
 """test_lookups.py: search, trending and info run yt-dlp in the worker's look-up
 lane, are cached, shared between identical askers, and fail loudly."""
 import os
+import re
 import signal
 import threading
 import time
@@ -133,9 +134,18 @@ def test_a_new_search_prefix_is_not_answered_from_the_old_ones_cache(make_servic
     assert (runs(svc, q), runs(svc, tq)) == (2, 2)
 
 
+def lookup_cache_counts(svc):
+    """/api/metrics' offlinetube_lookup_cache_total, {result: value}."""
+    st, _, body = svc.request("GET", "/api/metrics")
+    assert st == 200
+    return {m.group(1): float(m.group(2)) for m in re.finditer(
+        r'^offlinetube_lookup_cache_total\{result="(\w+)"\} (\S+)$', body.decode(), re.M)}
+
+
 def test_identical_searches_at_the_same_moment_run_yt_dlp_once(lsvc):
     q = f"otslow {uuid.uuid4().hex[:6]}"
     answers = []
+    before = lookup_cache_counts(lsvc)
 
     def ask():
         answers.append(search(lsvc, q))
@@ -146,6 +156,10 @@ def test_identical_searches_at_the_same_moment_run_yt_dlp_once(lsvc):
         t.join()
     assert [a[0] for a in answers] == [200, 200, 200], answers
     assert runs(lsvc, q) == 1
+    # One ran yt-dlp, the two others joined it (/api/metrics counts them so).
+    after = lookup_cache_counts(lsvc)
+    assert {r: after[r] - before.get(r, 0) for r in ("miss", "joined", "hit")} == \
+        {"miss": 1, "joined": 2, "hit": 0}
 
 
 def test_a_lookup_that_hangs_ends_in_504_and_leaves_no_process(make_service, xdg):

@@ -4,6 +4,7 @@ one, a cancelled one and look-ups, and an admin key needed while keys are on."""
 import re
 import shutil
 import subprocess
+import uuid
 
 import pytest
 
@@ -122,6 +123,28 @@ def test_counts_move_by_what_happened(svc, site):
         ((k, v) for k, v in now.items() if k[0] == "offlinetube_queue_wait_seconds_bucket"
          and k[1] != 'le="+Inf"'), key=lambda kv: float(kv[0][1][4:-1]))]
     assert buckets == sorted(buckets)
+
+
+def test_subscription_checks_are_counted_by_outcome(svc, site):
+    before, _ = parse(scrape(svc))
+    name = "m" + uuid.uuid4().hex[:8]
+    url = site.channel(name)
+    site.add_entry(name, f"{name}-1")
+    subs = [svc.post("/api/subscriptions", {"url": u})[2]
+            for u in (url, f"{site.base}/missing-metrics-channel")]
+    for sub, state in zip(subs, ("idle", "error")):
+        wait_until(lambda: svc.get(f"/api/subscriptions/{sub['id']}")[2]["state"] == state,
+                   60, 0.3, f"the check of {sub['url']}")
+    key = 'outcome="%s"'
+    for outcome in ("ok", "failed"):
+        settled_value(svc, "offlinetube_subscription_checks_total", key % outcome,
+                      before.get(("offlinetube_subscription_checks_total", key % outcome), 0)
+                      + 1)
+    settled_value(svc, "offlinetube_ytdlp_runs_total", 'kind="check",outcome="ok"',
+                  before.get(("offlinetube_ytdlp_runs_total", 'kind="check",outcome="ok"'), 0)
+                  + 1)
+    for sub in subs:
+        svc.delete(f"/api/subscriptions/{sub['id']}")
 
 
 def test_a_cached_look_up_is_a_hit_and_a_new_one_a_miss(svc):
