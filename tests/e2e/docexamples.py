@@ -21,6 +21,10 @@ What is compared:
   the answer may add only Server, Date and Connection.
 - Anything else, line for line.
 
+Every curl the examples run leaves a trace (a wrapper on PATH adds --trace),
+and each exchange with the service goes to openapi_check like the harness's
+own, so the docs' requests and answers are held against docs/openapi.json.
+
 A command that only reads (curl without -X or a body) is a poll: it is
 asked again until its answer matches, for a while, as a person polling a
 download does.  A block marked with an HTML comment on the line before it,
@@ -39,6 +43,9 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.parse
+
+import openapi_check
 
 PLACEHOLDER_BASE = "http://127.0.0.1:8001"
 SITE_HOSTS = ("https://www.youtube.com", "https://i.ytimg.com")
@@ -381,6 +388,18 @@ class Runner:
         if user is not None:
             shutil.chown(self.cwd, user, user)
         self.ran, self.skipped = [], []
+        # curl as the examples call it, tracing each run into traces/.
+        self.wrap = tempfile.mkdtemp(prefix="ot-doc-curl-", dir="/tmp")
+        self.traces = os.path.join(self.wrap, "traces")
+        os.mkdir(self.traces)
+        os.chmod(self.wrap, 0o755)
+        os.chmod(self.traces, 0o777)
+        curl = shutil.which("curl", path=self.env.get("PATH")) or "/usr/bin/curl"
+        with open(os.path.join(self.wrap, "curl"), "w") as f:
+            f.write(f'#!/bin/sh\nexec {shlex.quote(curl)} --trace '
+                    f'"{self.traces}/$$.$(date +%s%N)" "$@"\n')
+        os.chmod(os.path.join(self.wrap, "curl"), 0o755)
+        self.env["PATH"] = self.wrap + ":" + self.env.get("PATH", "/usr/bin:/bin")
 
     def substitute(self, text, ids=True):
         """The docs' addresses for the real ones; with ids, the docs' ids
@@ -424,6 +443,7 @@ class Runner:
                                text=True, env={**env, **self.vars}, timeout=120,
                                **({"user": self.user, "group": self.user}
                                   if self.user is not None else {}))
+            self.record_traces()
             expected = self.substitute(step.expected, ids=False)
             binds = self.binds.copy()
             try:
@@ -447,8 +467,87 @@ class Runner:
             self.run_block(b)
         return found
 
+    def record_traces(self):
+        """The exchanges with the service in the curl traces left since the
+        last call, to openapi_check; the traces are removed."""
+        host = urllib.parse.urlsplit(self.base).netloc
+        for name in sorted(os.listdir(self.traces)):
+            path = os.path.join(self.traces, name)
+            with open(path, encoding="latin-1") as f:
+                text = f.read()
+            os.unlink(path)
+            for ex in trace_exchanges(text):
+                if ex["req_headers"].get("host") == host:
+                    openapi_check.record(ex["method"], ex["target"], ex["req_headers"],
+                                         ex["req_body"], ex["status"], ex["resp_headers"],
+                                         ex["resp_body"])
+
     def close(self):
         shutil.rmtree(self.cwd, ignore_errors=True)
+        shutil.rmtree(self.wrap, ignore_errors=True)
+
+
+def trace_sections(text):
+    """curl --trace's output as (kind, bytes): "=> Send header", "<= Recv data"..."""
+    kind, data, out = None, bytearray(), []
+    for line in text.split("\n"):
+        m = re.match(r"(=> Send|<= Recv) (header|data|SSL data), \d+ bytes", line)
+        if m or line.startswith("== Info:"):
+            if kind is not None:
+                out.append((kind, bytes(data)))
+            kind, data = (f"{m.group(1)} {m.group(2)}" if m else None), bytearray()
+        elif kind is not None and (m := re.match(r"[0-9a-f]{4,}: ", line)):
+            # 16 bytes a line, each "hh ", then the same as text.
+            data += bytes.fromhex(line[m.end():m.end() + 48].replace(" ", ""))
+    if kind is not None:
+        out.append((kind, bytes(data)))
+    return out
+
+
+def trace_exchanges(text):
+    """Each request and its final answer in a curl trace (a 1xx is skipped)."""
+    exchanges, ex = [], None
+    for kind, data in trace_sections(text):
+        if kind == "=> Send header":
+            head = data.decode("latin-1").split("\r\n")
+            method, target = head[0].split(" ")[:2]
+            ex = {"method": method, "target": target, "req_body": None, "status": None,
+                  "req_headers": {k.strip().lower(): v.strip() for k, _, v in
+                                  (h.partition(":") for h in head[1:] if h)},
+                  "resp_headers": {}, "resp_body": b"", "raw": b""}
+            exchanges.append(ex)
+        elif ex is None:
+            continue
+        elif kind == "=> Send data":
+            ex["req_body"] = (ex["req_body"] or b"") + data
+        elif kind == "<= Recv header":
+            line = data.decode("latin-1").rstrip("\r\n")
+            if line.startswith("HTTP/"):
+                ex["status"], ex["resp_headers"], ex["resp_body"] = \
+                    int(line.split(" ")[1]), {}, b""
+            elif ":" in line:
+                k, _, v = line.partition(":")
+                ex["resp_headers"][k.strip()] = v.strip()
+        elif kind == "<= Recv data":
+            ex["resp_body"] += data
+    done = [e for e in exchanges if e["status"] is not None and e["status"] >= 200]
+    for e in done:
+        if any(k.lower() == "transfer-encoding" and "chunked" in v.lower()
+               for k, v in e["resp_headers"].items()):
+            e["resp_body"] = dechunk(e["resp_body"])
+    return done
+
+
+def dechunk(raw):
+    """A chunked body as the bytes it carries (the trace shows it as received)."""
+    out, i = bytearray(), 0
+    while True:
+        eol = raw.index(b"\r\n", i)
+        size = int(raw[i:eol].split(b";")[0], 16)
+        if size == 0:
+            return bytes(out)
+        out += raw[eol + 2:eol + 2 + size]
+        i = eol + 2 + size + 2
 
 
 def indent(text):

@@ -1,7 +1,8 @@
 """openapi_check.py: holds every HTTP exchange the suite makes through the
 harness against docs/openapi.json, so that the document stays true.
 
-harness.py records each request and its answer (record()); conftest.py checks
+harness.py records each request and its answer (record()), docexamples.py
+each curl of the docs' examples (from curl's own trace); conftest.py checks
 what a test made when it ends (pending_problems()) and fails that test with
 every disagreement, and the session's summary lists them all again.  What
 is checked, for a path under /api/:
