@@ -397,17 +397,26 @@ pg_col_len(struct db_stmt *st, int col)
 	return (size_t)pqlib.PQgetlength(ps->res, ps->row, col);
 }
 
+/* A boolean column ("t" or "f") as SQLite's 1 or 0: 1 when v is one, *truth set. */
+static int
+pg_truth(const char *v, int *truth)
+{
+	if ((v[0] != 't' && v[0] != 'f') || v[1] != '\0')
+		return 0;
+	*truth = v[0] == 't';
+	return 1;
+}
+
 static int64_t
 pg_col_int64(struct db_stmt *st, int col)
 {
 	const char	*v = pg_col_text(st, col);
+	int		 truth;
 
 	if (v == NULL)
 		return 0;
-	if (v[0] == 't' && v[1] == '\0')
-		return 1;
-	if (v[0] == 'f' && v[1] == '\0')
-		return 0;
+	if (pg_truth(v, &truth))
+		return truth;
 	/* A float column read as an integer truncates, as SQLite's does. */
 	if (strpbrk(v, ".eE") != NULL)
 		return (int64_t)strtod(v, NULL);
@@ -418,13 +427,12 @@ static double
 pg_col_double(struct db_stmt *st, int col)
 {
 	const char	*v = pg_col_text(st, col);
+	int		 truth;
 
 	if (v == NULL)
 		return 0;
-	if (v[0] == 't' && v[1] == '\0')
-		return 1;
-	if (v[0] == 'f' && v[1] == '\0')
-		return 0;
+	if (pg_truth(v, &truth))
+		return truth;
 	return strtod(v, NULL);
 }
 
