@@ -347,14 +347,21 @@ static const char *const sqls[STMT__MAX] = {
 	    "WHERE id = ?1 " OWNED(2),
 	[STMT_SUB_DELETE] =
 	    "DELETE FROM subscriptions WHERE id = ?1 " OWNED(2),
+	/*
+	 * Asked during a check: a time after the claim's (STMT_SUB_CLAIM sets
+	 * it), which the check's end keeps (STMT_SUB_CHECKED, STMT_SUB_FAILED),
+	 * so that another check follows at once.
+	 */
 	[STMT_SUB_CHECK_NOW] =
-	    "UPDATE subscriptions SET next_check_at = min(next_check_at, ?3), "
-	    "updated_at = ?4 WHERE id = ?1 AND enabled = 1 " OWNED(2),
+	    "UPDATE subscriptions SET next_check_at = iif(state = 'checking', "
+	    "max(next_check_at + 1, ?3), min(next_check_at, ?3)), updated_at = ?4 "
+	    "WHERE id = ?1 AND enabled = 1 " OWNED(2),
 	[STMT_SUB_NEXT_DUE] =
 	    "SELECT min(next_check_at) FROM subscriptions WHERE enabled = 1 "
 	    "AND state != 'checking'",
 	[STMT_SUB_CLAIM] =
-	    "UPDATE subscriptions SET state = 'checking', lease_worker = ?1 "
+	    "UPDATE subscriptions SET state = 'checking', lease_worker = ?1, "
+	    "next_check_at = ?2 "
 	    "WHERE id = (SELECT id FROM subscriptions WHERE enabled = 1 AND "
 	    "state != 'checking' AND next_check_at <= ?2 "
 	    "ORDER BY next_check_at LIMIT 1) AND state != 'checking' "
@@ -370,7 +377,8 @@ static const char *const sqls[STMT__MAX] = {
 	 */
 	[STMT_SUB_CHECKED] =
 	    "UPDATE subscriptions SET state = 'idle', primed = 1, failures = 0, "
-	    "last_error = '', last_checked_at = ?4, next_check_at = ?3, "
+	    "last_error = '', last_checked_at = ?4, "
+	    "next_check_at = iif(next_check_at > ?8, next_check_at, ?3), "
 	    "seen_count = seen_count + ?5, downloaded_count = downloaded_count + ?6, "
 	    "name = iif(name = '', coalesce(?7, ''), name), "
 	    "lease_worker = NULL, updated_at = ?4 "
@@ -380,8 +388,9 @@ static const char *const sqls[STMT__MAX] = {
 	/* Sooner than the interval, never sooner than ?5 s, doubling with each failure. */
 	[STMT_SUB_FAILED] =
 	    "UPDATE subscriptions SET state = 'error', last_error = ?3, "
-	    "last_checked_at = ?4, next_check_at = ?6 + min(check_every, "
-	    "?5 * (1 << min(failures, 12))), failures = failures + 1, "
+	    "last_checked_at = ?4, next_check_at = iif(next_check_at > ?7, "
+	    "next_check_at, ?6 + min(check_every, ?5 * (1 << min(failures, 12)))), "
+	    "failures = failures + 1, "
 	    "lease_worker = NULL, updated_at = ?4 "
 	    "WHERE id = ?1 AND state = 'checking' AND lease_worker = ?2",
 	/* Nothing of an unfinished check was written: it is due again as it was. */
@@ -2578,8 +2587,8 @@ store_sub_seen_add(struct store *s, const char *id, const char *entry)
 }
 
 int
-store_sub_checked(struct store *s, const char *id, int64_t worker, int64_t next_at,
-    int seen, int downloaded, const char *title)
+store_sub_checked(struct store *s, const char *id, int64_t worker,
+    int64_t claimed_at, int64_t next_at, int seen, int downloaded, const char *title)
 {
 	struct db_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
@@ -2594,12 +2603,13 @@ store_sub_checked(struct store *s, const char *id, int64_t worker, int64_t next_
 	db_bind_int64(st, 5, seen);
 	db_bind_int64(st, 6, downloaded);
 	db_bind_text(st, 7, title);
+	db_bind_int64(st, 8, claimed_at);
 	return stmt_exec(s, st);
 }
 
 int
-store_sub_failed(struct store *s, const char *id, int64_t worker, const char *error,
-    int backoff)
+store_sub_failed(struct store *s, const char *id, int64_t worker,
+    int64_t claimed_at, const char *error, int backoff)
 {
 	struct db_stmt	*st;
 	char		 stamp[ISO_TIME_LEN];
@@ -2613,6 +2623,7 @@ store_sub_failed(struct store *s, const char *id, int64_t worker, const char *er
 	db_bind_text(st, 4, stamp);
 	db_bind_int64(st, 5, backoff);
 	db_bind_int64(st, 6, (int64_t)time(NULL));
+	db_bind_int64(st, 7, claimed_at);
 	return stmt_exec(s, st);
 }
 

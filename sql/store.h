@@ -402,13 +402,17 @@ int	 store_sub_claim(struct store *, int64_t worker, int64_t now,
 int	 store_sub_seen_add(struct store *, const char *id, const char *entry);
 /*
  * A check went well: 0 when the subscription is gone, no longer ours,
- * paused or its key revoked meanwhile (the caller rolls back).
+ * paused or its key revoked meanwhile (the caller rolls back).  claimed_at
+ * (unix seconds): the claim's time, which the claim writes in next_check_at;
+ * a check-now asked during the check moves it later, and the end then keeps
+ * it, so that the next check follows at once.
  */
 int	 store_sub_checked(struct store *, const char *id, int64_t worker,
-	    int64_t next_at, int seen, int downloaded, const char *title);
+	    int64_t claimed_at, int64_t next_at, int seen, int downloaded,
+	    const char *title);
 /* A check failed: tried again backoff << failures s later, at most check_every. */
 int	 store_sub_failed(struct store *, const char *id, int64_t worker,
-	    const char *error, int backoff);
+	    int64_t claimed_at, const char *error, int backoff);
 /* Checks a gone (or stopping) worker left: back to what they were. */
 /* Checks of no live worker, and this one's (mine; 0: none), are due again. */
 int	 store_sub_recover(struct store *, int64_t mine);

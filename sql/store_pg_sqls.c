@@ -326,13 +326,16 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	[STMT_SUB_DELETE] =
 	    "DELETE FROM subscriptions WHERE id = $1 " OWNED(2),
 	[STMT_SUB_CHECK_NOW] =
-	    "UPDATE subscriptions SET next_check_at = least(next_check_at, $3), "
-	    "updated_at = $4 WHERE id = $1 AND enabled = 1 " OWNED(2),
+	    "UPDATE subscriptions SET next_check_at = CASE WHEN state = 'checking' "
+	    "THEN greatest(next_check_at + 1, $3) ELSE least(next_check_at, $3) END, "
+	    "updated_at = $4 "
+	    "WHERE id = $1 AND enabled = 1 " OWNED(2),
 	[STMT_SUB_NEXT_DUE] =
 	    "SELECT min(next_check_at) FROM subscriptions WHERE enabled = 1 "
 	    "AND state != 'checking'",
 	[STMT_SUB_CLAIM] =
-	    "UPDATE subscriptions SET state = 'checking', lease_worker = $1 "
+	    "UPDATE subscriptions SET state = 'checking', lease_worker = $1, "
+	    "next_check_at = $2 "
 	    "WHERE id = (SELECT id FROM subscriptions WHERE enabled = 1 AND "
 	    "state != 'checking' AND next_check_at <= $2 "
 	    "ORDER BY next_check_at LIMIT 1 FOR UPDATE SKIP LOCKED) "
@@ -343,7 +346,8 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
 	[STMT_SUB_CHECKED] =
 	    "UPDATE subscriptions SET state = 'idle', primed = 1, failures = 0, "
-	    "last_error = '', last_checked_at = $4, next_check_at = $3, "
+	    "last_error = '', last_checked_at = $4, next_check_at = CASE WHEN "
+	    "next_check_at > $8::bigint THEN next_check_at ELSE $3 END, "
 	    "seen_count = seen_count + $5, downloaded_count = downloaded_count + $6, "
 	    "name = CASE WHEN name = '' THEN coalesce($7, '') ELSE name END, "
 	    "lease_worker = NULL, updated_at = $4 "
@@ -352,8 +356,9 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "FROM api_keys WHERE api_keys.id = subscriptions.owner_key) IS NULL)",
 	[STMT_SUB_FAILED] =
 	    "UPDATE subscriptions SET state = 'error', last_error = $3, "
-	    "last_checked_at = $4, next_check_at = $6::bigint + least(check_every, "
-	    "$5::bigint * (1::bigint << least(failures, 12)::int)), "
+	    "last_checked_at = $4, next_check_at = CASE WHEN next_check_at > "
+	    "$7::bigint THEN next_check_at ELSE $6::bigint + least(check_every, "
+	    "$5::bigint * (1::bigint << least(failures, 12)::int)) END, "
 	    "failures = failures + 1, lease_worker = NULL, updated_at = $4 "
 	    "WHERE id = $1 AND state = 'checking' AND lease_worker = $2",
 	[STMT_SUB_RECOVER] =

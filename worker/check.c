@@ -73,6 +73,7 @@ struct check {
 	struct proc		 proc;
 	struct jsonin		*parse;
 	size_t			 outlen;
+	int64_t			 claimed_at;	/* unix seconds */
 	int64_t			 started;
 	int64_t			 deadline;
 	int			 timed_out;
@@ -137,7 +138,7 @@ check_save_failure(struct check *k)
 	int	 rc;
 
 	store_busy_wait(db, CHECK_WRITE_WAIT_MS);
-	rc = store_sub_failed(db, k->sub.id, fleet_id(), k->why,
+	rc = store_sub_failed(db, k->sub.id, fleet_id(), k->claimed_at, k->why,
 	    CHECK_BACKOFF_S);
 	store_busy_wait(db, 0);
 	if (rc == -1) {
@@ -169,7 +170,7 @@ static void	 check_ended(void *, int);
 static const struct proc_ops check_ops = { check_take, NULL, check_ended };
 
 static void
-check_start(const struct subscription *u)
+check_start(const struct subscription *u, int64_t claimed_at)
 {
 	struct ytdlp_argv	 a;
 	struct check		*k;
@@ -178,12 +179,13 @@ check_start(const struct subscription *u)
 
 	if ((k = calloc(1, sizeof(*k))) == NULL) {
 		log_warnx(u->id, "check: out of memory");
-		if (store_sub_failed(db, u->id, fleet_id(), "The worker ran "
-		    "out of memory", CHECK_BACKOFF_S) == -1)
+		if (store_sub_failed(db, u->id, fleet_id(), claimed_at, "The worker "
+		    "ran out of memory", CHECK_BACKOFF_S) == -1)
 			log_warnx(u->id, "subscription: %s", store_errmsg(db));
 		return;
 	}
 	k->sub = *u;
+	k->claimed_at = claimed_at;
 	snprintf(k->tag, sizeof(k->tag), "check-%s", u->id);
 	proc_init(&k->proc, &check_ops, k, k->tag);
 	/* A round of checks beside a download took a fifth of its speed (docs/benchmarks.md, item 11). */
@@ -254,7 +256,7 @@ check_start_due(void)
 			next_due = INT64_MAX;
 			return;
 		}
-		check_start(&u);
+		check_start(&u, now);
 	}
 }
 
@@ -369,7 +371,7 @@ check_record(struct check *k, const struct listing *l)
 	/* A title cut on a character, to fit a name. */
 	snprintf(name, sizeof(name), "%.*s", (int)util_utf8_len(l->title,
 	    SUB_NAME_MAX), l->title);
-	if ((rc = store_sub_checked(db, k->sub.id, fleet_id(),
+	if ((rc = store_sub_checked(db, k->sub.id, fleet_id(), k->claimed_at,
 	    check_next_at(&k->sub), seen, made, name[0] ? name : NULL)) == -1)
 		goto dberr_rollback;
 	if (rc == 0) {

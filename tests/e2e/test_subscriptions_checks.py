@@ -245,6 +245,24 @@ def test_a_slow_listing_never_delays_a_download(service, site):
     assert rec["seen_count"] == 1
 
 
+def test_check_now_during_a_check_is_followed_by_another_check(service, site):
+    """Asked while a check runs, check-now may come after that check's
+    listing was read: another check follows it at once, not at the next
+    interval."""
+    name, url = new_channel(site, 1)
+    site.channel_delay[name] = 3
+    rec = subscribe(service, url)
+    wait_until(lambda: sub(service, rec["id"])["state"] == "checking", 20, 0.1,
+               "the check to start")
+    wait_until(lambda: site.channel_requests(name) == 1, 20, 0.1, "the listing asked for")
+    st, _, body = service.post(f"/api/subscriptions/{rec['id']}/check")
+    assert st == 200, body
+    site.channel_delay[name] = 0
+    wait_until(lambda: site.channel_requests(name) == 2, 30, 0.2, "a second check")
+    rec = done_checking(service, rec["id"])
+    assert rec["state"] == "idle" and rec["seen_count"] == 1, rec
+
+
 def test_a_check_that_ends_while_the_database_is_locked_is_written_after(service, site):
     """Another program holds the write lock when the listing ends, longer than
     any busy wait: the check's end must not be lost (a subscription left

@@ -207,7 +207,7 @@ test_subscription_events(void)
 	CHECK(store_task_insert(s, &t) == 1);
 	t.id = "00000000-0000-4000-8000-000000000a32";
 	CHECK(store_task_insert(s, &t) == 1);
-	CHECK(store_sub_checked(s, S1, 7, now + 900, 2, 2, "Chan") == 1);
+	CHECK(store_sub_checked(s, S1, 7, now, now + 900, 2, 2, "Chan") == 1);
 	CHECK(store_commit(s) == 1);
 	CHECK(one_int("SELECT count(*) FROM deliveries WHERE event = "
 	    "'subscription.new' AND json_array_length(body, '$.data.tasks') = 2 "
@@ -217,11 +217,11 @@ test_subscription_events(void)
 	/* A check with nothing new tells nobody. */
 	CHECK(one_int("UPDATE subscriptions SET next_check_at = 0 RETURNING 0") == 0);
 	CHECK(store_sub_claim(s, 7, now, &u) == 1);
-	CHECK(store_sub_checked(s, S1, 7, now + 900, 0, 0, NULL) == 1);
+	CHECK(store_sub_checked(s, S1, 7, now, now + 900, 0, 0, NULL) == 1);
 	CHECK(one_int("SELECT count(*) FROM deliveries") == 2);
 	CHECK(one_int("UPDATE subscriptions SET next_check_at = 0 RETURNING 0") == 0);
 	CHECK(store_sub_claim(s, 7, now, &u) == 1);
-	CHECK(store_sub_failed(s, S1, 7, "gone", 300) == 1);
+	CHECK(store_sub_failed(s, S1, 7, now, "gone", 300) == 1);
 	CHECK(one_int("SELECT count(*) FROM deliveries WHERE event = "
 	    "'subscription.error' AND json_extract(body, "
 	    "'$.data.subscription.last_error') = 'gone' AND "

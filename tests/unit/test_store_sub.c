@@ -151,8 +151,8 @@ test_a_check_claims_what_is_due_and_records_it(void)
 	t.subscription_id = u.id;
 	CHECK(store_task_insert(s, &t) == 1);
 	/* Another worker's pid cannot finish it. */
-	CHECK(store_sub_checked(s, u.id, 99, now + 100, 2, 1, "T") == 0);
-	CHECK(store_sub_checked(s, u.id, 42, now + 100, 2, 1, "The channel") == 1);
+	CHECK(store_sub_checked(s, u.id, 99, now, now + 100, 2, 1, "T") == 0);
+	CHECK(store_sub_checked(s, u.id, 42, now, now + 100, 2, 1, "The channel") == 1);
 	CHECK(store_commit(s) == 1);
 	CHECK(store_sub_get(s, u.id, 0, &v) == 1);
 	CHECK(v.state == SUB_IDLE && v.primed == 1);
@@ -167,9 +167,9 @@ test_a_check_claims_what_is_due_and_records_it(void)
 	CHECK(store_sub_next_due(s, &at) == 1 && at == now + 100);
 
 	/* A failure: error, the reason, and the next try backed off, not now. */
-	CHECK(store_sub_failed(s, v.id, 43, "boom", 300) == 0);
-	CHECK(store_sub_failed(s, S2, 43, "boom", 300) == 1 ||
-	    store_sub_failed(s, S3, 43, "boom", 300) == 1);
+	CHECK(store_sub_failed(s, v.id, 43, now, "boom", 300) == 0);
+	CHECK(store_sub_failed(s, S2, 43, now, "boom", 300) == 1 ||
+	    store_sub_failed(s, S3, 43, now, "boom", 300) == 1);
 	CHECK(one_int("SELECT count(*) FROM subscriptions WHERE state = 'error' "
 	    "AND last_error = 'boom' AND failures = 1 AND "
 	    "next_check_at >= strftime('%s', 'now') + 299") == 1);
@@ -245,7 +245,7 @@ check_s4(struct store *s, int64_t now, const char *meanwhile)
 	t.owner = 2;
 	t.subscription_id = S4;
 	CHECK(store_task_insert(s, &t) == 1);
-	if ((rc = store_sub_checked(s, S4, 50, now + 100, 1, 1, "T")) == 1) {
+	if ((rc = store_sub_checked(s, S4, 50, now, now + 100, 1, 1, "T")) == 1) {
 		CHECK(store_commit(s) == 1);
 		return 1;
 	}
@@ -301,6 +301,53 @@ test_a_check_ended_after_a_pause_or_revocation_records_nothing(void)
 	store_close(s);
 }
 
+#define S5	"00000000-0000-4000-8000-000000000905"
+
+/*
+ * Check-now asked while a check runs (after its claim) is kept by the
+ * check's end, well or not: the subscription is due again at once, where
+ * the end alone moves it to its next interval or backoff.
+ */
+static void
+test_a_check_asked_for_during_a_check_follows_it(void)
+{
+	struct store		*s;
+	struct subscription	 u, v;
+	struct store_text	 rec;
+	char			 err[256], sql[160];
+	int64_t			 at, now = (int64_t)time(NULL);
+	int			 failed;
+
+	CHECK((s = unit_store_open(dbpath, err, sizeof(err))) != NULL);
+	if (s == NULL)
+		return;
+	/* Only S5 is left due: the others are moved out of the way. */
+	CHECK(one_int("UPDATE subscriptions SET enabled = 0 RETURNING 0") == 0 ||
+	    one_int("SELECT count(*) FROM subscriptions") == 0);
+	u = sub_of(S5, 0);
+	CHECK(store_sub_create(s, &u, 100, now, &rec) == 1);
+	store_text_free(&rec);
+	for (failed = 0; failed <= 1; failed++) {
+		/* Claimed and asked for in the same second: still after the claim. */
+		CHECK(store_sub_claim(s, 42, now, &v) == 1);
+		CHECK(strcmp(v.id, S5) == 0);
+		CHECK(store_sub_check_now(s, S5, 0, now) == 1);
+		CHECK(failed ? store_sub_failed(s, S5, 42, now, "boom", 300) == 1 :
+		    store_sub_checked(s, S5, 42, now, now + 1000, 0, 0, NULL) == 1);
+		CHECK(store_sub_next_due(s, &at) == 1 && at == now + 1);
+		/* Without it, the end moves the next check on. */
+		CHECK(store_sub_claim(s, 42, now + 1, &v) == 1);
+		CHECK(failed ? store_sub_failed(s, S5, 42, now + 1, "boom",
+		    300) == 1 : store_sub_checked(s, S5, 42, now + 1, now + 1000,
+		    0, 0, NULL) == 1);
+		CHECK(store_sub_next_due(s, &at) == 1 && at > now + 2);
+		snprintf(sql, sizeof(sql), "UPDATE subscriptions SET next_check_at "
+		    "= %lld WHERE id = '" S5 "' RETURNING 0", (long long)now);
+		CHECK(one_int(sql) == 0);
+	}
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -313,6 +360,7 @@ main(void)
 	test_a_check_claims_what_is_due_and_records_it();
 	test_update_moves_the_schedule_and_delete_keeps_the_tasks();
 	test_a_check_ended_after_a_pause_or_revocation_records_nothing();
+	test_a_check_asked_for_during_a_check_follows_it();
 	unlink(dbpath);
 	snprintf(p, sizeof(p), "%s-wal", dbpath);
 	unlink(p);
