@@ -583,6 +583,8 @@ def test_snippet_serves_the_description_and_its_page(installed):
         assert h["Content-Type"] == ctype + "; charset=utf-8"
         with open(os.path.join(REPO, "docs", name), "rb") as f:
             assert body == f.read(), path
+        if name == "openapi.json":
+            assert h["Access-Control-Allow-Origin"] == "*"
     assert h["Content-Security-Policy"].startswith("default-src 'none'; style-src 'sha256-")
     st, h, body = installed.post("/api/docs", {})
     assert st == 405 and body == {"detail": "Method Not Allowed"}, (st, body)

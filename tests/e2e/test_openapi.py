@@ -30,6 +30,8 @@ def test_the_document_is_served_without_a_key(keyed):
     assert st == 200, (st, body)
     assert h["Content-Type"] == "application/json; charset=utf-8"
     assert h["X-Content-Type-Options"] == "nosniff"
+    # Tools on other origins read it (a Swagger UI, a client generator).
+    assert h["Access-Control-Allow-Origin"] == "*"
     assert body == json.loads(read("openapi.json"))
     assert body["openapi"].startswith("3.1.")
 
