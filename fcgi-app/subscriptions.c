@@ -34,8 +34,8 @@
 #define ON_PATCH	0x2
 
 enum skind { K_URL, K_NAME, K_DOWNLOAD, K_EVERY, K_BACKLOG, K_INCLUDE,
-	K_EXCLUDE, K_MIN, K_MAX, K_SKIP_LIVE, K_ENABLED, K_EMBED, K_SPONSORBLOCK,
-	K_SUBTITLES };
+	K_EXCLUDE, K_MIN, K_MAX, K_SKIP_LIVE, K_ORDER, K_ENABLED, K_EMBED,
+	K_SPONSORBLOCK, K_SUBTITLES };
 
 static const struct sfield {
 	const char	*name;
@@ -55,6 +55,7 @@ static const struct sfield {
 	{ "min_duration",	K_MIN,		ON_CREATE | ON_PATCH },
 	{ "max_duration",	K_MAX,		ON_CREATE | ON_PATCH },
 	{ "skip_live",		K_SKIP_LIVE,	ON_CREATE | ON_PATCH },
+	{ "listing_order",	K_ORDER,	ON_CREATE | ON_PATCH },
 	{ "enabled",		K_ENABLED,	ON_PATCH },
 	{ "embed_metadata",	K_EMBED,	ON_CREATE | ON_PATCH },
 	{ "sponsorblock",	K_SPONSORBLOCK,	ON_CREATE | ON_PATCH },
@@ -142,6 +143,28 @@ take_sponsorblock(const char *key, struct json_object *v,
 	return -1;
 }
 
+/* One of listing_order_str; the refusal names them all, from the table. */
+static int
+take_listing_order(const char *key, struct json_object *v,
+    enum listing_order *out, char *detail, size_t dlen)
+{
+	size_t	 i, n;
+
+	if (!json_object_is_type(v, json_type_string)) {
+		snprintf(detail, dlen, "%s: must be a string", key);
+		return -1;
+	}
+	if (listing_order_parse(json_object_get_string(v), out) == 0)
+		return 0;
+	snprintf(detail, dlen, "%s: must be one of: ", key);
+	for (i = 0; i < LISTING_ORDER__MAX; i++) {
+		n = strlen(detail);
+		snprintf(detail + n, dlen - n, "%s%s", i > 0 ? ", " : "",
+		    listing_order_str[i]);
+	}
+	return -1;
+}
+
 /* A title filter: compiled here as the worker compiles it, so a bad one never reaches it. */
 static int
 take_regex(const char *key, struct json_object *v, char *buf, size_t len,
@@ -215,6 +238,10 @@ sfield_take(const struct sfield *f, struct json_object *v,
 		u->skip_live = 1;
 		return null ? 0 : take_bool(f->name, v, &u->skip_live, detail,
 		    dlen);
+	case K_ORDER:
+		u->listing_order = LISTING_NEWEST_FIRST;
+		return null ? 0 : take_listing_order(f->name, v,
+		    &u->listing_order, detail, dlen);
 	case K_ENABLED:
 		u->enabled = 1;
 		return null ? 0 : take_bool(f->name, v, &u->enabled, detail, dlen);

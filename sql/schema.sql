@@ -80,7 +80,9 @@ CREATE TABLE subscriptions (
 , embed_metadata INTEGER NOT NULL DEFAULT 0
 	CHECK (embed_metadata IN (0, 1)), sponsorblock TEXT NOT NULL DEFAULT 'off'
 	CHECK (sponsorblock IN ('off', 'mark', 'remove')), subtitles TEXT NOT NULL DEFAULT ''
-	CHECK (subtitles NOT GLOB '*[^A-Za-z0-9,-]*'));
+	CHECK (subtitles NOT GLOB '*[^A-Za-z0-9,-]*'), listing_order TEXT NOT NULL
+	DEFAULT 'newest_first'
+	CHECK (listing_order IN ('newest_first', 'oldest_first')));
 
 CREATE INDEX subscriptions_owner_seq ON subscriptions (owner_key, seq);
 
@@ -203,27 +205,6 @@ BEGIN
 	UPDATE owner_queue SET pending = pending - 1
 		WHERE owner = coalesce(OLD.owner_key, 0);
 END;
-
-CREATE VIEW subscription_records AS SELECT seq, id, owner_key, json_object(
-	'id', id, 'url', url, 'name', name,
-	'download_type', download_type, 'quality', quality,
-	'format_id', format_id, 'audio_format', audio_format,
-	'subtitles', json(iif(subtitles = '', '[]',
-	    '["' || replace(subtitles, ',', '","') || '"]')),
-	'embed_metadata', json(iif(embed_metadata, 'true', 'false')),
-	'sponsorblock', sponsorblock,
-	'check_every', check_every, 'backlog', backlog,
-	'title_include', title_include, 'title_exclude', title_exclude,
-	'min_duration', min_duration, 'max_duration', max_duration,
-	'skip_live', json(iif(skip_live, 'true', 'false')),
-	'enabled', json(iif(enabled, 'true', 'false')),
-	'state', state, 'last_checked_at', last_checked_at,
-	'next_check_at', iif(enabled,
-	    strftime('%Y-%m-%dT%H:%M:%SZ', next_check_at, 'unixepoch'), NULL),
-	'last_error', last_error, 'seen_count', seen_count,
-	'downloaded_count', downloaded_count,
-	'created_at', created_at, 'updated_at', updated_at) AS record
-FROM subscriptions;
 
 CREATE UNIQUE INDEX lookups_live ON lookups
 	(kind, query, search_prefix, max_results, cookie_owner)
@@ -433,3 +414,25 @@ CREATE TABLE workers (
 	heartbeat_at	INTEGER NOT NULL,
 	lease_until	INTEGER NOT NULL
 );
+
+CREATE VIEW subscription_records AS SELECT seq, id, owner_key, json_object(
+	'id', id, 'url', url, 'name', name,
+	'download_type', download_type, 'quality', quality,
+	'format_id', format_id, 'audio_format', audio_format,
+	'subtitles', json(iif(subtitles = '', '[]',
+	    '["' || replace(subtitles, ',', '","') || '"]')),
+	'embed_metadata', json(iif(embed_metadata, 'true', 'false')),
+	'sponsorblock', sponsorblock,
+	'check_every', check_every, 'backlog', backlog,
+	'title_include', title_include, 'title_exclude', title_exclude,
+	'min_duration', min_duration, 'max_duration', max_duration,
+	'skip_live', json(iif(skip_live, 'true', 'false')),
+	'listing_order', listing_order,
+	'enabled', json(iif(enabled, 'true', 'false')),
+	'state', state, 'last_checked_at', last_checked_at,
+	'next_check_at', iif(enabled,
+	    strftime('%Y-%m-%dT%H:%M:%SZ', next_check_at, 'unixepoch'), NULL),
+	'last_error', last_error, 'seen_count', seen_count,
+	'downloaded_count', downloaded_count,
+	'created_at', created_at, 'updated_at', updated_at) AS record
+FROM subscriptions;

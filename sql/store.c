@@ -48,7 +48,8 @@
 	"quality, coalesce(format_id, ''), audio_format, check_every, backlog, " \
 	"coalesce(title_include, ''), coalesce(title_exclude, ''), " \
 	"coalesce(min_duration, -1), coalesce(max_duration, -1), skip_live, " \
-	"enabled, primed, state, embed_metadata, sponsorblock, subtitles"
+	"enabled, primed, state, embed_metadata, sponsorblock, subtitles, " \
+	"listing_order"
 
 static const char *const sqls[STMT__MAX] = {
 	/*
@@ -315,10 +316,10 @@ static const char *const sqls[STMT__MAX] = {
 	    "quality, format_id, audio_format, check_every, backlog, "
 	    "title_include, title_exclude, min_duration, max_duration, skip_live, "
 	    "next_check_at, created_at, updated_at, embed_metadata, sponsorblock, "
-	    "subtitles) "
+	    "subtitles, listing_order) "
 	    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, nullif(?7, ''), ?8, ?9, ?10, "
 	    "nullif(?11, ''), nullif(?12, ''), ?13, ?14, ?15, ?16, ?18, ?18, "
-	    "?19, ?20, ?21 "
+	    "?19, ?20, ?21, ?22 "
 	    "WHERE (SELECT count(*) FROM subscriptions WHERE owner_key IS ?2) < ?17",
 	[STMT_SUB_GET] =
 	    "SELECT " SUB_COLS " FROM subscriptions WHERE id = ?1 " OWNED(2),
@@ -343,7 +344,8 @@ static const char *const sqls[STMT__MAX] = {
 	    "WHEN ?8 < check_every THEN min(next_check_at, ?15 + ?8) "
 	    "ELSE next_check_at END, "
 	    "check_every = ?8, enabled = ?14, updated_at = ?16, "
-	    "embed_metadata = ?17, sponsorblock = ?18, subtitles = ?19 "
+	    "embed_metadata = ?17, sponsorblock = ?18, subtitles = ?19, "
+	    "listing_order = ?20 "
 	    "WHERE id = ?1 " OWNED(2),
 	[STMT_SUB_DELETE] =
 	    "DELETE FROM subscriptions WHERE id = ?1 " OWNED(2),
@@ -506,6 +508,11 @@ const char *const sponsorblock_str[SPONSORBLOCK__MAX] = {
 	[SPONSORBLOCK_REMOVE] =	"remove",
 };
 
+const char *const listing_order_str[LISTING_ORDER__MAX] = {
+	[LISTING_NEWEST_FIRST] =	"newest_first",
+	[LISTING_OLDEST_FIRST] =	"oldest_first",
+};
+
 const char *const lookup_kind_str[LOOKUP_KIND__MAX] = {
 	[LOOKUP_SEARCH] =	"search",
 	[LOOKUP_TRENDING] =	"trending",
@@ -582,6 +589,17 @@ sponsorblock_parse(const char *s, enum sponsorblock *sb)
 	if ((i = name_index(sponsorblock_str, SPONSORBLOCK__MAX, s)) == -1)
 		return -1;
 	*sb = (enum sponsorblock)i;
+	return 0;
+}
+
+int
+listing_order_parse(const char *s, enum listing_order *lo)
+{
+	int	 i;
+
+	if ((i = name_index(listing_order_str, LISTING_ORDER__MAX, s)) == -1)
+		return -1;
+	*lo = (enum listing_order)i;
 	return 0;
 }
 
@@ -2249,7 +2267,7 @@ store_text_free(struct store_text *t)
 static int
 sub_row(struct db_stmt *st, struct subscription *u)
 {
-	int	 i, sb;
+	int	 i, sb, lo;
 
 	if (copy_col(st, 0, u->id, sizeof(u->id)) == -1 ||
 	    copy_col(st, 2, u->url, sizeof(u->url)) == -1 ||
@@ -2262,7 +2280,8 @@ sub_row(struct db_stmt *st, struct subscription *u)
 	    copy_col(st, 11, u->title_exclude, sizeof(u->title_exclude)) == -1 ||
 	    (i = col_name(st, 17, sub_state_str, SUB_STATE__MAX)) == -1 ||
 	    (sb = col_name(st, 19, sponsorblock_str, SPONSORBLOCK__MAX)) == -1 ||
-	    copy_col(st, 20, u->subtitles, sizeof(u->subtitles)) == -1) {
+	    copy_col(st, 20, u->subtitles, sizeof(u->subtitles)) == -1 ||
+	    (lo = col_name(st, 21, listing_order_str, LISTING_ORDER__MAX)) == -1) {
 		memset(u, 0, sizeof(*u));
 		return -1;
 	}
@@ -2277,6 +2296,7 @@ sub_row(struct db_stmt *st, struct subscription *u)
 	u->state = (enum sub_state)i;
 	u->embed_metadata = db_col_int(st, 18);
 	u->sponsorblock = (enum sponsorblock)sb;
+	u->listing_order = (enum listing_order)lo;
 	return 0;
 }
 
@@ -2433,6 +2453,7 @@ store_sub_create(struct store *s, const struct subscription *u, int max,
 	db_bind_int64(st, 19, u->embed_metadata != 0);
 	db_bind_text(st, 20, sponsorblock_str[u->sponsorblock]);
 	db_bind_text(st, 21, u->subtitles);
+	db_bind_text(st, 22, listing_order_str[u->listing_order]);
 	return insert_record(s, STMT_SUB_INSERT, STMT_SUB_RECORD, u->id, record);
 }
 
@@ -2500,6 +2521,7 @@ store_sub_update(struct store *s, const struct subscription *u,
 	db_bind_int64(st, 17, u->embed_metadata != 0);
 	db_bind_text(st, 18, sponsorblock_str[u->sponsorblock]);
 	db_bind_text(st, 19, u->subtitles);
+	db_bind_text(st, 20, listing_order_str[u->listing_order]);
 	return stmt_exec(s, st);
 }
 

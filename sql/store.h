@@ -83,6 +83,16 @@ enum sponsorblock {
 	SPONSORBLOCK__MAX
 };
 extern const char *const sponsorblock_str[SPONSORBLOCK__MAX];
+/*
+ * Where a subscription's listing adds new entries (migration 021): a
+ * channel lists its newest first, some playlists add new videos at the end.
+ */
+enum listing_order {
+	LISTING_NEWEST_FIRST,
+	LISTING_OLDEST_FIRST,	/* the check lists the last entries */
+	LISTING_ORDER__MAX
+};
+extern const char *const listing_order_str[LISTING_ORDER__MAX];
 
 /*
  * What a webhook is told of (migration 015): the first four are the bits
@@ -102,6 +112,7 @@ extern const char *const hook_event_str[HOOK_EVENT__MAX];
 /* 0 and *st set when s names a status; -1 when it names none. */
 int	 task_status_parse(const char *s, enum task_status *st);
 int	 sponsorblock_parse(const char *s, enum sponsorblock *);
+int	 listing_order_parse(const char *s, enum listing_order *);
 int	 hook_event_parse(const char *s, enum hook_event *);
 
 /* What the API knows when it creates a task (and the worker for playlist entries). */
@@ -364,6 +375,7 @@ struct subscription {
 	long long	 min_duration;		/* seconds, -1: no bound */
 	long long	 max_duration;
 	int		 skip_live;
+	enum listing_order listing_order;
 	int		 enabled;
 	int		 primed;		/* a check went well once: the backlog is taken */
 	enum sub_state	 state;

@@ -38,7 +38,8 @@
 	"quality, coalesce(format_id, ''), audio_format, check_every, backlog, " \
 	"coalesce(title_include, ''), coalesce(title_exclude, ''), " \
 	"coalesce(min_duration, -1), coalesce(max_duration, -1), skip_live, " \
-	"enabled, primed, state, embed_metadata, sponsorblock, subtitles"
+	"enabled, primed, state, embed_metadata, sponsorblock, subtitles, " \
+	"listing_order"
 /* The owner of owner_queue's row q (0: tasks without a key) matches t's. */
 
 const char *const store_pg_sqls[STMT__MAX] = {
@@ -297,10 +298,10 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "quality, format_id, audio_format, check_every, backlog, "
 	    "title_include, title_exclude, min_duration, max_duration, skip_live, "
 	    "next_check_at, created_at, updated_at, embed_metadata, sponsorblock, "
-	    "subtitles) "
+	    "subtitles, listing_order) "
 	    "SELECT $1, $2, $3, $4, $5, $6, nullif($7, ''), $8, $9, $10, "
 	    "nullif($11, ''), nullif($12, ''), $13, $14, $15, $16, $18, $18, "
-	    "$19, $20, $21 "
+	    "$19, $20, $21, $22 "
 	    "WHERE (SELECT count(*) FROM subscriptions WHERE owner_key IS NOT "
 	    "DISTINCT FROM $2::bigint) < $17::bigint",
 	[STMT_SUB_GET] =
@@ -321,7 +322,8 @@ const char *const store_pg_sqls[STMT__MAX] = {
 	    "WHEN $8::bigint < check_every THEN least(next_check_at, "
 	    "$15::bigint + $8::bigint) ELSE next_check_at END, "
 	    "check_every = $8, enabled = $14, updated_at = $16, "
-	    "embed_metadata = $17, sponsorblock = $18, subtitles = $19 "
+	    "embed_metadata = $17, sponsorblock = $18, subtitles = $19, "
+	    "listing_order = $20 "
 	    "WHERE id = $1 " OWNED(2),
 	[STMT_SUB_DELETE] =
 	    "DELETE FROM subscriptions WHERE id = $1 " OWNED(2),

@@ -83,6 +83,7 @@ export class SubscriptionPanel {
       skip_live: this.field('skip_live').checked,
       embed_metadata: this.field('embed_metadata').checked,
       sponsorblock: this.field('sponsorblock').value,
+      listing_order: this.field('listing_order').value,
     };
     if (!this.editing) {
       b.url = this.field('url').value.trim();
@@ -142,6 +143,7 @@ export class SubscriptionPanel {
     this.field('skip_live').checked = s.skip_live;
     this.field('embed_metadata').checked = s.embed_metadata;
     this.field('sponsorblock').value = s.sponsorblock;
+    this.field('listing_order').value = s.listing_order;
     this.els.button.textContent = 'Save changes';
     this.els.cancelEdit.hidden = false;
     this.setError('');
@@ -231,7 +233,9 @@ export class SubscriptionPanel {
     c.url.textContent = s.url;
     const kind = s.download_type === 'audio' ? 'Audio' : 'Video';
     const every = s.check_every % 3600 === 0 ? `${s.check_every / 3600} h` : `${Math.round(s.check_every / 60)} min`;
-    c.what.textContent = `${kind}, ${s.quality} · checked every ${every}`;
+    // Said only when it is not a channel's order: the card of a playlist that grows at its end.
+    const order = s.listing_order === 'oldest_first' ? ' · new entries last' : '';
+    c.what.textContent = `${kind}, ${s.quality} · checked every ${every}${order}`;
     const last = formatTime(s.last_checked_at);
     const next = formatTime(s.next_check_at);
     c.checks.textContent = [last ? `Last check: ${last}` : 'Not checked yet',

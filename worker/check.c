@@ -3,8 +3,10 @@
  * Checks have their own slots (OFFLINETUBE_MAX_CHECKS), so no download or
  * look-up ever waits for a listing, however slow the site.  A check is one
  * yt-dlp -J --flat-playlist of the newest entries (at least CHECK_ENTRIES,
- * or the backlog if larger) on a proc, read as it comes like a look-up's
- * answer, stopped at CHECK_TIMEOUT_S.
+ * or the backlog if larger: the first ones of a listing that puts its new
+ * entries first, the last ones, last first, of one that adds them at its
+ * end) on a proc, read as it comes like a look-up's answer, stopped at
+ * CHECK_TIMEOUT_S.
  *
  * Nothing is written while yt-dlp runs.  At its end one transaction
  * remembers every listed entry as seen, makes a pending task of each new
@@ -210,7 +212,8 @@ check_start(const struct subscription *u, int64_t claimed_at)
 		goto done;
 	}
 	if (ytdlp_check_argv(conf->ytdlp, u->url, u->backlog > CHECK_ENTRIES ?
-	    u->backlog : CHECK_ENTRIES, k->cookies, &a) == -1) {
+	    u->backlog : CHECK_ENTRIES, u->listing_order, k->cookies,
+	    &a) == -1) {
 		check_failed(k, "The subscription's URL cannot be listed");
 		goto done;
 	}

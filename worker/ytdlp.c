@@ -271,16 +271,18 @@ ytdlp_resolve_argv(const char *ytdlp, const char *url, const char *cookies,
 /*
  * A subscription's check: the newest entries of what the URL lists, flat
  * (one request for the listing, none per entry) and no more of them than
- * asked, as one JSON answer.  A playlist in a watch URL is what is meant
- * here, so no --no-playlist.
+ * asked, as one JSON answer.  A listing that adds new entries at its end
+ * (LISTING_OLDEST_FIRST) is asked for its last entries, last first:
+ * yt-dlp (2023.03.04) takes a negative step in --playlist-items, so the
+ * answer is newest first either way and the check reads both alike.  A
+ * playlist in a watch URL is what is meant here, so no --no-playlist.
  */
 int
 ytdlp_check_argv(const char *ytdlp, const char *url, int entries,
-    const char *cookies, struct ytdlp_argv *a)
+    enum listing_order order, const char *cookies, struct ytdlp_argv *a)
 {
 	static const char *const opts[] = {
 		"--ignore-config", "--no-warnings", "--flat-playlist", "-J",
-		"--playlist-end",
 	};
 	size_t	 i;
 	int	 n;
@@ -291,10 +293,16 @@ ytdlp_check_argv(const char *ytdlp, const char *url, int entries,
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		if (push(a, opts[i]) == -1)
 			return -1;
-	n = snprintf(a->playlist_end, sizeof(a->playlist_end), "%d", entries);
-	if (n < 0 || (size_t)n >= sizeof(a->playlist_end) ||
-	    push(a, a->playlist_end) == -1 || push_cookies(a, cookies) == -1 ||
-	    push(a, "--") == -1)
+	if (order == LISTING_OLDEST_FIRST)
+		n = snprintf(a->playlist_pick, sizeof(a->playlist_pick),
+		    "-1:-%d:-1", entries);
+	else
+		n = snprintf(a->playlist_pick, sizeof(a->playlist_pick), "%d",
+		    entries);
+	if (n < 0 || (size_t)n >= sizeof(a->playlist_pick) ||
+	    push(a, order == LISTING_OLDEST_FIRST ? "--playlist-items" :
+	    "--playlist-end") == -1 || push(a, a->playlist_pick) == -1 ||
+	    push_cookies(a, cookies) == -1 || push(a, "--") == -1)
 		return -1;
 	return push(a, url);
 }

@@ -46,7 +46,7 @@ struct ytdlp_argv {
 	size_t		 argc;
 	char		 format[256];
 	char		 audio_quality[16];
-	char		 playlist_end[16];
+	char		 playlist_pick[24];	/* a check's --playlist-end or -items */
 	char		 sub_langs[STORE_SUBTITLES_MAX * (STORE_SUBTITLE_LANG_MAX + 3)];
 };
 
@@ -93,7 +93,7 @@ int	 ytdlp_download_argv(const struct ytdlp_opts *, struct ytdlp_argv *);
 int	 ytdlp_resolve_argv(const char *ytdlp, const char *url,
 	    const char *cookies, struct ytdlp_argv *);
 int	 ytdlp_check_argv(const char *ytdlp, const char *url, int entries,
-	    const char *cookies, struct ytdlp_argv *);
+	    enum listing_order, const char *cookies, struct ytdlp_argv *);
 void	 ytdlp_error_message(const char *err, size_t len, int status,
 	    char *out, size_t outlen);
 void	 ytdlp_set_version(const char *);

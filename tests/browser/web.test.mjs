@@ -419,12 +419,15 @@ test('subscriptions: add with a backlog, the check\'s counts, check now, pause, 
     await form.locator('summary', { hasText: 'More options' }).click();
     await page.getByLabel('Sponsor segments in its downloads').selectOption('mark');
     await page.getByLabel(/chapters .* into its files/).check();
+    assert.equal(await page.inputValue('#sub-listing-order'), 'newest_first');
     const answer = page.waitForResponse((r) =>
       r.url() === `${BASE}/api/subscriptions` && r.request().method() === 'POST');
     await page.click('#sub-button');
     const res = await answer;
     assert.equal(res.status(), 200, await res.text());
+    assert.equal(res.request().postDataJSON().listing_order, 'newest_first');
     const sub = await res.json();
+    assert.equal(sub.listing_order, 'newest_first');
     assert.equal(sub.backlog, 1);
     assert.equal(sub.check_every, 3600);
     assert.deepEqual([sub.embed_metadata, sub.sponsorblock], [true, 'mark']);
@@ -463,7 +466,10 @@ test('subscriptions: add with a backlog, the check\'s counts, check now, pause, 
     assert.equal(await page.inputValue('#sub-every'), '3600');
     assert.equal(await page.inputValue('#sub-sponsorblock'), 'mark');
     assert.equal(await page.locator('#sub-embed-metadata').isChecked(), true);
+    assert.equal(await page.inputValue('#sub-listing-order'), 'newest_first');
+    assert.doesNotMatch(await c.textContent(), /new entries last/);
     await page.getByLabel('Sponsor segments in its downloads').selectOption('off');
+    await page.getByLabel('New entries appear').selectOption('oldest_first');
     await page.getByLabel('Name (optional: the channel\'s own)').fill('Kitchen channel');
     await page.getByLabel('Download as').selectOption('audio');
     await page.getByLabel('Quality of the downloads').selectOption('128kbps');
@@ -472,8 +478,15 @@ test('subscriptions: add with a backlog, the check\'s counts, check now, pause, 
       `#sub-list li.sub[data-id="${id}"] h3`)?.textContent === 'Kitchen channel', sub.id);
     const saved = (await apiJson('GET', `/api/subscriptions/${sub.id}`)).body;
     assert.deepEqual([saved.name, saved.download_type, saved.quality, saved.backlog,
-      saved.embed_metadata, saved.sponsorblock],
-    ['Kitchen channel', 'audio', '128kbps', 1, true, 'off']);
+      saved.embed_metadata, saved.sponsorblock, saved.listing_order],
+    ['Kitchen channel', 'audio', '128kbps', 1, true, 'off', 'oldest_first']);
+    await page.waitForFunction((id) => /new entries last/.test(document.querySelector(
+      `#sub-list li.sub[data-id="${id}"]`).textContent), sub.id);
+    // Edited again, the form holds it.
+    await c.getByRole('button', { name: /^Edit/ }).click();
+    assert.equal(await page.inputValue('#sub-listing-order'), 'oldest_first');
+    await page.click('#sub-cancel-edit');
+    assert.equal(await page.inputValue('#sub-listing-order'), 'newest_first');
     assert.equal(await page.locator('#sub-url').isDisabled(), false);
 
     // Delete, after the question; its download stays.

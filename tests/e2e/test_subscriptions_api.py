@@ -11,7 +11,7 @@ RECORD_FIELDS = {
     "id", "url", "name", "download_type", "quality", "format_id", "audio_format",
     "subtitles", "embed_metadata", "sponsorblock", "check_every", "backlog", "title_include",
     "title_exclude", "min_duration",
-    "max_duration", "skip_live", "enabled", "state", "last_checked_at",
+    "max_duration", "skip_live", "listing_order", "enabled", "state", "last_checked_at",
     "next_check_at", "last_error", "seen_count", "downloaded_count", "created_at",
     "updated_at",
 }
@@ -52,6 +52,9 @@ def test_create_answers_the_record_with_its_defaults(service, chan):
     assert (rec["title_include"], rec["title_exclude"]) == (None, None)
     assert (rec["min_duration"], rec["max_duration"]) == (None, None)
     assert rec["skip_live"] is True and rec["enabled"] is True
+    assert rec["listing_order"] == "newest_first"
+    # The record's keys in the order docs/api.md lists them.
+    assert list(rec)[list(rec).index("skip_live") + 1] == "listing_order"
     assert rec["state"] == "new" and rec["last_checked_at"] is None
     assert rec["next_check_at"].endswith("Z") and rec["last_error"] == ""
     assert (rec["seen_count"], rec["downloaded_count"]) == (0, 0)
@@ -66,7 +69,8 @@ def test_every_field_is_kept_as_given(service, chan):
             "audio_format": "mp3", "check_every": 900, "backlog": 500,
             "title_include": "^(recipe|cook)", "title_exclude": "short", "min_duration": 0,
             "max_duration": 3600, "skip_live": False, "embed_metadata": True,
-            "sponsorblock": "remove", "subtitles": ["es", "pt-BR"]}
+            "sponsorblock": "remove", "subtitles": ["es", "pt-BR"],
+            "listing_order": "oldest_first"}
     st, _, rec = create(service, body)
     assert st == 200, rec
     for k, v in body.items():
@@ -121,6 +125,13 @@ BAD = [
     ({"embed_metadata": 1}, "embed_metadata: must be true or false"),
     ({"sponsorblock": "cut"}, "sponsorblock: must be one of: off, mark, remove"),
     ({"sponsorblock": True}, "sponsorblock: must be a string"),
+    ({"listing_order": "newest"}, "listing_order: must be one of: newest_first, oldest_first"),
+    ({"listing_order": "Oldest_First"},
+     "listing_order: must be one of: newest_first, oldest_first"),
+    ({"listing_order": ""}, "listing_order: must be one of: newest_first, oldest_first"),
+    ({"listing_order": 1}, "listing_order: must be a string"),
+    ({"listing_order": True}, "listing_order: must be a string"),
+    ({"listing_order": ["oldest_first"]}, "listing_order: must be a string"),
     ({"colour": "red"}, "colour: unknown field"),
 ]
 
@@ -192,6 +203,14 @@ def test_patch_changes_what_it_names_and_only_that(service, chan):
     assert st == 200 and got["subtitles"] == ["en", "fr"], "kept when not named"
     st, _, got = patch(service, rec["id"], {"subtitles": None})
     assert st == 200 and got["subtitles"] == []
+    st, _, got = patch(service, rec["id"], {"listing_order": "oldest_first"})
+    assert st == 200 and got["listing_order"] == "oldest_first"
+    assert got["subtitles"] == [] and got["audio_format"] == "opus"
+    st, _, got = patch(service, rec["id"], {"name": "Renamed"})
+    assert st == 200 and got["listing_order"] == "oldest_first", "kept when not named"
+    assert service.get(f"/api/subscriptions/{rec['id']}")[2]["listing_order"] == "oldest_first"
+    st, _, got = patch(service, rec["id"], {"listing_order": None})
+    assert st == 200 and got["listing_order"] == "newest_first"
     st, _, got = patch(service, rec["id"], {"enabled": False})
     assert st == 200 and got["enabled"] is False and got["next_check_at"] is None
     st, _, got = patch(service, rec["id"], {"enabled": True})
@@ -207,6 +226,8 @@ def test_patch_changes_what_it_names_and_only_that(service, chan):
     ({"enabled": "yes"}, "enabled: must be true or false"),
     ({"embed_metadata": "no"}, "embed_metadata: must be true or false"),
     ({"sponsorblock": "skip"}, "sponsorblock: must be one of: off, mark, remove"),
+    ({"listing_order": "last"}, "listing_order: must be one of: newest_first, oldest_first"),
+    ({"listing_order": 0}, "listing_order: must be a string"),
     ({"subtitles": ["en_US"]}, "subtitles: each must be a language code"),
     ({"title_exclude": "[z-a]"}, "title_exclude: not a valid POSIX extended"),
     ({"max_duration": 5}, "min_duration: must not be greater than max_duration"),

@@ -46,9 +46,9 @@ def subscribe(svc, url, **fields):
     return rec
 
 
-def new_channel(site, n=0, prefix="c"):
+def new_channel(site, n=0, prefix="c", order="newest"):
     name = prefix + uuid.uuid4().hex[:8]
-    url = site.channel(name)
+    url = site.channel(name, order=order)
     for i in range(1, n + 1):
         site.add_entry(name, f"{name}-{i}")
     return name, url
@@ -101,6 +101,57 @@ def test_new_entries_become_exactly_those_tasks_and_never_twice(service, site):
     rec = check_now(service, rec["id"])
     assert len(tasks_of(service, rec["id"])) == 2
     assert (rec["seen_count"], rec["downloaded_count"]) == (4, 2)
+
+
+def test_an_oldest_first_playlist_is_checked_at_its_end(service, site):
+    # A playlist of 60 that lists its oldest first and adds new entries at
+    # its end: more than the 50 a check lists at least.
+    name, url = new_channel(site, 60, order="oldest")
+    last = subscribe(service, url, backlog=2, listing_order="oldest_first")
+    # The same playlist as if it listed its newest first (the default).
+    first = subscribe(service, url, backlog=2)
+    assert (last["listing_order"], first["listing_order"]) == ("oldest_first", "newest_first")
+    last = done_checking(service, last["id"])
+    first = done_checking(service, first["id"])
+    # The backlog takes the newest two, at the end; the 50 last are seen.
+    assert sorted(t["url"] for t in tasks_of(service, last["id"])) == \
+        sorted(entry_url(site, name, i) for i in (59, 60))
+    assert (last["state"], last["seen_count"], last["downloaded_count"]) == ("idle", 50, 2)
+    # Entries added at the end become exactly those tasks at the next check.
+    site.add_entry(name, f"{name}-61")
+    site.add_entry(name, f"{name}-62")
+    last = check_now(service, last["id"])
+    assert sorted(t["url"] for t in tasks_of(service, last["id"])) == \
+        sorted(entry_url(site, name, i) for i in (59, 60, 61, 62))
+    assert (last["seen_count"], last["downloaded_count"]) == (52, 4)
+    last = check_now(service, last["id"])
+    assert len(tasks_of(service, last["id"])) == 4
+    assert (last["seen_count"], last["downloaded_count"]) == (52, 4)
+    # Listed from its start, the same playlist gives its two oldest as the
+    # backlog and never reaches what is added at its end: why the field is.
+    first = check_now(service, first["id"])
+    assert sorted(t["url"] for t in tasks_of(service, first["id"])) == \
+        sorted(entry_url(site, name, i) for i in (1, 2))
+    assert (first["seen_count"], first["downloaded_count"]) == (50, 2)
+
+
+def test_a_patch_to_oldest_first_finds_what_the_end_adds(service, site):
+    name, url = new_channel(site, 55, order="oldest")
+    rec = done_checking(service, subscribe(service, url)["id"])
+    assert (rec["seen_count"], rec["downloaded_count"]) == (50, 0)
+    site.add_entry(name, f"{name}-56")
+    rec = check_now(service, rec["id"])
+    assert tasks_of(service, rec["id"]) == []
+    st, _, rec = service.request("PATCH", f"/api/subscriptions/{rec['id']}",
+                                 body={"listing_order": "oldest_first"})
+    assert st == 200 and rec["listing_order"] == "oldest_first", rec
+    site.add_entry(name, f"{name}-57")
+    rec = check_now(service, rec["id"])
+    # Listed from the end now: what lay past the first 50 was never seen,
+    # and becomes tasks with what was added.
+    assert sorted(t["url"] for t in tasks_of(service, rec["id"])) == \
+        sorted(entry_url(site, name, i) for i in range(51, 58))
+    assert (rec["seen_count"], rec["downloaded_count"]) == (57, 7)
 
 
 def test_the_tasks_a_check_makes_carry_its_download_options(make_service, site):

@@ -245,14 +245,17 @@ def test_webhooks_and_the_deliveries_task_events_make(both):
 def test_a_subscription_and_its_events(both):
     both.run("INSERT INTO webhooks (id, owner_key, url, events, secret, created_at) "
              "VALUES ('w', NULL, 'https://hook.example/', 12, 's', 'x')")
-    for sid, enabled, subs in (("s1", 1, "en,es"), ("s2", 0, "")):
+    for sid, enabled, subs, order in (("s1", 1, "en,es", "oldest_first"),
+                                      ("s2", 0, "", "newest_first")):
         both.run("INSERT INTO subscriptions (id, owner_key, url, name, download_type, "
                  "quality, format_id, audio_format, check_every, backlog, title_include, "
                  "title_exclude, min_duration, max_duration, skip_live, next_check_at, "
-                 "created_at, updated_at, embed_metadata, sponsorblock, subtitles, enabled) "
+                 "created_at, updated_at, embed_metadata, sponsorblock, subtitles, enabled, "
+                 "listing_order) "
                  "VALUES (?, NULL, ?, '', 'audio', 'best', NULL, 'opus', 3600, 5, ?, NULL, "
-                 "60, NULL, 1, 1764842400, 'c', 'u', 0, 'off', ?, ?)",
-                 sid, "https://list.example/" + sid, "^(a|b)\\d+ \"x\"$", subs, enabled)
+                 "60, NULL, 1, 1764842400, 'c', 'u', 0, 'off', ?, ?, ?)",
+                 sid, "https://list.example/" + sid, "^(a|b)\\d+ \"x\"$", subs, enabled,
+                 order)
     compare_state(both)
     for i in range(3):
         task(both, "s1-%d" % i, "https://v.example/s1/%d" % i, subscription="s1",

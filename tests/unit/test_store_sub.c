@@ -80,6 +80,8 @@ test_create_answers_the_record_and_the_limit_holds_per_owner(void)
 	CHECK(rec.text != NULL && strstr(rec.text, "\"title_include\":null,") != NULL);
 	CHECK(rec.text != NULL && strstr(rec.text, "\"min_duration\":null,") != NULL);
 	CHECK(rec.text != NULL && strstr(rec.text, "\"skip_live\":true,") != NULL);
+	CHECK(rec.text != NULL && strstr(rec.text,
+	    "\"skip_live\":true,\"listing_order\":\"newest_first\",") != NULL);
 	CHECK(rec.text != NULL && strstr(rec.text, "\"enabled\":true,") != NULL);
 	CHECK(rec.text != NULL && strstr(rec.text, "\"state\":\"new\",") != NULL);
 	CHECK(rec.text != NULL && strstr(rec.text, "\"last_checked_at\":null,") != NULL);
@@ -200,11 +202,16 @@ test_update_moves_the_schedule_and_delete_keeps_the_tasks(void)
 	CHECK(store_sub_check_now(s, S1, 1, now) == 0);	/* disabled */
 	u.enabled = 1;
 	snprintf(u.title_include, sizeof(u.title_include), "news");
+	CHECK(u.listing_order == LISTING_NEWEST_FIRST);
+	u.listing_order = LISTING_OLDEST_FIRST;
 	CHECK(store_sub_update(s, &u, 0, now) == 1);
 	CHECK(one_int("SELECT next_check_at FROM subscriptions WHERE id = '"
 	    S1 "'") == now);
 	CHECK(store_sub_get(s, S1, 0, &u) == 1);
 	CHECK_STR(u.title_include, "news");
+	CHECK(u.listing_order == LISTING_OLDEST_FIRST);
+	CHECK(one_int("SELECT count(*) FROM subscription_records WHERE id = '"
+	    S1 "' AND record LIKE '%\"listing_order\":\"oldest_first\",%'") == 1);
 	CHECK(store_sub_next_due(s, &at) == 1 && at <= now);
 	CHECK(store_sub_delete(s, S1, 1) == 1);
 	CHECK(store_sub_delete(s, S1, 1) == 0);

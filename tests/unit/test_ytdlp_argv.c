@@ -1,4 +1,6 @@
 /* test_ytdlp_argv.c: the yt-dlp command line a task becomes, and the error a failed run leaves. */
+#include <limits.h>
+
 #include "unit.h"
 #include "ytdlp.h"
 
@@ -163,19 +165,52 @@ test_a_check_lists_the_newest_entries_flat(void)
 {
 	struct ytdlp_argv	 a;
 
-	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/@chan", 50, NULL, &a) == 0);
+	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/@chan", 50,
+	    LISTING_NEWEST_FIRST, NULL, &a) == 0);
 	CHECK_STR(a.argv[0], "yt-dlp");
 	CHECK(has(&a, "--ignore-config"));
 	CHECK(has(&a, "--flat-playlist"));
 	CHECK(has(&a, "-J"));
 	CHECK(!has(&a, "--no-playlist"));	/* a list= in the URL is what is meant */
 	CHECK_STR(after(&a, "--playlist-end"), "50");
+	CHECK(!has(&a, "--playlist-items"));
 	CHECK(ends_with_url(&a, "https://e.com/@chan"));
-	CHECK(ytdlp_check_argv("yt-dlp", "--exec=x", 500, NULL, &a) == 0);
+	CHECK(ytdlp_check_argv("yt-dlp", "--exec=x", 500,
+	    LISTING_NEWEST_FIRST, NULL, &a) == 0);
 	CHECK_STR(after(&a, "--playlist-end"), "500");
 	CHECK(ends_with_url(&a, "--exec=x"));
-	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/c", 0, NULL, &a) == -1);
-	CHECK(ytdlp_check_argv("yt-dlp", NULL, 5, NULL, &a) == -1);
+	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/c", 0,
+	    LISTING_NEWEST_FIRST, NULL, &a) == -1);
+	CHECK(ytdlp_check_argv("yt-dlp", NULL, 5, LISTING_NEWEST_FIRST,
+	    NULL, &a) == -1);
+}
+
+/*
+ * A listing that adds new entries at its end: its last N, last first
+ * (yt-dlp's negative step), so the newest come first as from a channel;
+ * never --playlist-end, which would take its oldest.
+ */
+static void
+test_an_oldest_first_check_lists_the_last_entries_last_first(void)
+{
+	struct ytdlp_argv	 a;
+
+	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/playlist?list=PL1", 50,
+	    LISTING_OLDEST_FIRST, NULL, &a) == 0);
+	CHECK(has(&a, "--flat-playlist"));
+	CHECK(has(&a, "-J"));
+	CHECK_STR(after(&a, "--playlist-items"), "-1:-50:-1");
+	CHECK(!has(&a, "--playlist-end"));
+	CHECK(ends_with_url(&a, "https://e.com/playlist?list=PL1"));
+	CHECK(ytdlp_check_argv("yt-dlp", "--exec=x", 500, LISTING_OLDEST_FIRST,
+	    NULL, &a) == 0);
+	CHECK_STR(after(&a, "--playlist-items"), "-1:-500:-1");
+	CHECK(ends_with_url(&a, "--exec=x"));
+	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/c", INT_MAX,
+	    LISTING_OLDEST_FIRST, NULL, &a) == 0);
+	CHECK_STR(after(&a, "--playlist-items"), "-1:-2147483647:-1");
+	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/c", 0,
+	    LISTING_OLDEST_FIRST, NULL, &a) == -1);
 }
 
 /*
@@ -207,10 +242,11 @@ test_cookies_are_passed_when_the_run_has_them(void)
 	    &a) == 0);
 	CHECK_STR(after(&a, "--cookies"), "/t/j/cookies.txt");
 	CHECK(ends_with_url(&a, "https://e.com/p"));
-	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/c", 50, NULL, &a) == 0);
+	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/c", 50,
+	    LISTING_NEWEST_FIRST, NULL, &a) == 0);
 	CHECK(!has(&a, "--cookies"));
 	CHECK(ytdlp_check_argv("yt-dlp", "https://e.com/c", 50,
-	    "/t/check-1/cookies.txt", &a) == 0);
+	    LISTING_OLDEST_FIRST, "/t/check-1/cookies.txt", &a) == 0);
 	CHECK_STR(after(&a, "--cookies"), "/t/check-1/cookies.txt");
 	CHECK(ends_with_url(&a, "https://e.com/c"));
 }
@@ -550,6 +586,7 @@ main(void)
 	test_a_failed_language_is_dropped_from_the_list();
 	test_every_option_at_once_fits();
 	test_a_check_lists_the_newest_entries_flat();
+	test_an_oldest_first_check_lists_the_last_entries_last_first();
 	test_error_message_is_the_last_error_line();
 	test_error_message_is_bounded_on_a_character();
 	return unit_done("test_ytdlp_argv");
