@@ -27,6 +27,15 @@ function seconds(input) {
 
 const minutes = (s) => (s === null || s === undefined ? '' : String(Math.round(s / 60)));
 
+/**
+ * A duration field as seconds: while editing, a field left as the form showed
+ * it keeps the subscription's own seconds (90 s shows as "2" minutes, and
+ * saving another change must not turn it into 120 s).
+ */
+function durationOf(input, loaded) {
+  return loaded !== undefined && input.value.trim() === minutes(loaded) ? loaded : seconds(input);
+}
+
 export class SubscriptionPanel {
   /** els: the section's elements by role; qualities: the choices per type; announce(text). */
   constructor(els, qualities, announce) {
@@ -35,6 +44,7 @@ export class SubscriptionPanel {
     this.announce = announce;
     this.cards = new Map();
     this.editing = null; // the subscription the form edits, or null to add
+    this.loaded = {}; // its durations as the API gave them, while editing
     this.timer = 0;
   }
 
@@ -78,8 +88,8 @@ export class SubscriptionPanel {
       check_every: Number(this.field('check_every').value),
       title_include: this.field('title_include').value || null,
       title_exclude: this.field('title_exclude').value || null,
-      min_duration: seconds(this.field('min_duration')),
-      max_duration: seconds(this.field('max_duration')),
+      min_duration: durationOf(this.field('min_duration'), this.loaded.min_duration),
+      max_duration: durationOf(this.field('max_duration'), this.loaded.max_duration),
       skip_live: this.field('skip_live').checked,
       embed_metadata: this.field('embed_metadata').checked,
       sponsorblock: this.field('sponsorblock').value,
@@ -138,6 +148,7 @@ export class SubscriptionPanel {
     }
     this.field('title_include').value = s.title_include || '';
     this.field('title_exclude').value = s.title_exclude || '';
+    this.loaded = { min_duration: s.min_duration, max_duration: s.max_duration };
     this.field('min_duration').value = minutes(s.min_duration);
     this.field('max_duration').value = minutes(s.max_duration);
     this.field('skip_live').checked = s.skip_live;
@@ -154,6 +165,7 @@ export class SubscriptionPanel {
   stopEditing() {
     const wasEditing = this.editing;
     this.editing = null;
+    this.loaded = {};
     this.els.form.reset();
     this.field('url').disabled = false;
     this.field('backlog').disabled = false;

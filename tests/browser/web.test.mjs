@@ -459,6 +459,7 @@ test('subscriptions: add with a backlog, the check\'s counts, check now, pause, 
     await page.waitForFunction((id) =>
       document.querySelector(`#sub-list li.sub[data-id="${id}"]`)?.dataset.state !== 'paused', sub.id);
 
+
     // Edit: the form holds its settings; the address and the backlog cannot change.
     await c.getByRole('button', { name: /^Edit/ }).click();
     assert.equal(await page.locator('#sub-url').isDisabled(), true);
@@ -541,6 +542,34 @@ test('cookies: a bad line named, an upload described without its value, then rem
   assert.equal((await apiJson('GET', '/api/cookies')).body.present, false);
   await closePage(page);
 });
+
+test('subscriptions: an edit keeps durations the form shows rounded to minutes',
+  { skip: !CHANNEL && 'OT_CHANNEL is not set' }, async () => {
+    // Set in seconds through the API; the form shows minutes.
+    const made = await apiJson('POST', '/api/subscriptions',
+      { url: CHANNEL, min_duration: 90, max_duration: 600 });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    const page = await openPage();
+    const c = subCard(page, made.body.id);
+    await c.waitFor();
+    await c.getByRole('button', { name: /^Edit/ }).click();
+    assert.deepEqual([await page.inputValue('#sub-min'), await page.inputValue('#sub-max')],
+      ['2', '10']);
+    await page.getByLabel('Name (optional: the channel\'s own)').fill('Rounded');
+    const filters = page.locator('#sub-form details', { hasText: 'Filters' });
+    if (!(await filters.evaluate((d) => d.open))) {
+      await filters.locator('summary').click();
+    }
+    await page.getByLabel('Longest, in minutes').fill('12');
+    const answer = page.waitForResponse((r) => r.request().method() === 'PATCH');
+    await page.click('#sub-button');
+    assert.equal((await answer).status(), 200);
+    const saved = (await apiJson('GET', `/api/subscriptions/${made.body.id}`)).body;
+    // Left as shown, 90 s stays 90 s (not 2 minutes' 120); the one typed is taken.
+    assert.deepEqual([saved.name, saved.min_duration, saved.max_duration], ['Rounded', 90, 720]);
+    assert.equal((await apiJson('DELETE', `/api/subscriptions/${made.body.id}`)).status, 200);
+    await closePage(page);
+  });
 
 test('notifications: add a webhook for some events, send a test, see its status, delete', async () => {
   // A receiver on this machine (keys are off: a loopback target is allowed).
