@@ -1040,7 +1040,10 @@ sys.exit(1)
         self.wait_for(lambda: sql(self.db, "SELECT count(*) FROM subscriptions "
                                   "WHERE state = 'checking'")[0][0] > 0, 20,
                       "the fourth round of checks")
-        real = [self.service_run(url) for _ in range(3)]
+        real, real_plain = [], []
+        for _ in range(3):
+            real.append(self.service_run(url))
+            real_plain.append(self.plain_run(url))
         made = sql(self.db, "SELECT count(*) FROM tasks WHERE subscription_id IS NOT NULL")[0][0]
         for sid in ids:
             hreq(self.port, "DELETE", f"/api/subscriptions/{sid}")
@@ -1054,6 +1057,9 @@ sys.exit(1)
                  "(0.4 s of CPU each) / alone",
                  f"{r:.2f} s / {alone:.2f} s = {r / alone:.2f}x (median of 3 / 6)",
                  "<=1.10x", r / alone <= 1.10)
+        rp = statistics.median(real_plain)
+        self.add("11", "the same by plain yt-dlp, outside the service, beside that round / alone",
+                 f"{rp:.2f} s / {plain_alone:.2f} s = {rp / plain_alone:.2f}x (median of 3 / 6)")
         if beside:
             b = statistics.median(beside)
             p = statistics.median(plain)
